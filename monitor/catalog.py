@@ -1,0 +1,418 @@
+"""The catalogue file (YAML): one loader for `monitor init`, `monitor catalog import` and the tests."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+from monitor.errors import Problem, ValidationError
+from monitor.model import (
+    COMPARATORS,
+    Catalog,
+    Direction,
+    Frequency,
+    Indicator,
+    MeasureKind,
+    Method,
+    Provenance,
+    Qualifier,
+    Reading,
+    Target,
+    TargetKind,
+)
+
+FORMAT = "indicator-monitor/catalog v1"
+SEED_FILE = Path(__file__).resolve().parent.parent / "data" / "briefing.yaml"
+DOMAINS = ("tourism", "ecology", "digital", "innovation", "openness", "livelihood")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+E = TypeVar("E")
+
+
+class _Reader:
+    """Walks the parsed YAML, collecting every problem instead of stopping at the first."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.problems: list[Problem] = []
+
+    def problem(self, where: str, reason: str, value: Any = None) -> None:
+        shown = None if value is None else str(value)
+        self.problems.append(Problem(self.source, None, where, reason, shown))
+
+    def text(self, entry: dict[str, Any], key: str, where: str, required: bool = True) -> str | None:
+        value = entry.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.problem(f"{where}.{key}", "is required")
+            return None
+        return str(value).strip()
+
+    def number(self, entry: dict[str, Any], key: str, where: str, required: bool = True) -> float | None:
+        value = entry.get(key)
+        if value is None:
+            if required:
+                self.problem(f"{where}.{key}", "is required")
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.problem(f"{where}.{key}", "must be a number in base units", value)
+            return None
+        if value != value or value in (float("inf"), float("-inf")):
+            self.problem(f"{where}.{key}", "must be a finite number", value)
+            return None
+        return float(value)
+
+    def day(self, entry: dict[str, Any], key: str, where: str, required: bool = False) -> date | None:
+        value = entry.get(key)
+        if value is None:
+            if required:
+                self.problem(f"{where}.{key}", "is required")
+            return None
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            self.problem(f"{where}.{key}", "must be a date YYYY-MM-DD", value)
+            return None
+
+    def choice(self, entry: dict[str, Any], key: str, where: str, enum: Callable[[str], E], default: E | None = None) -> E | None:
+        value = entry.get(key)
+        if value is None:
+            if default is None:
+                self.problem(f"{where}.{key}", "is required")
+            return default
+        try:
+            return enum(str(value))
+        except ValueError:
+            allowed = " | ".join(m.value for m in enum)  # type: ignore[attr-defined]
+            self.problem(f"{where}.{key}", f"must be one of {allowed}", value)
+            return default
+
+
+def load_catalog(path: str | Path | None = None) -> Catalog:
+    """Read and validate a catalogue file; raise ValidationError listing every problem."""
+    path = Path(path) if path is not None else SEED_FILE
+    name = path.name
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError as e:
+        raise ValidationError([Problem(str(path), None, None, "file not found")]) from e
+    except UnicodeDecodeError as e:
+        raise ValidationError([Problem(name, None, None, "is not UTF-8 text")]) from e
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise ValidationError([Problem(name, line, None, f"is not valid YAML: {getattr(e, 'problem', e)}")]) from e
+    return parse_catalog(document, name)
+
+
+def parse_catalog(document: Any, source_name: str) -> Catalog:
+    r = _Reader(source_name)
+    if not isinstance(document, dict) or not isinstance(document.get("indicators"), list):
+        raise ValidationError([Problem(source_name, None, "indicators", "must be a list of indicator entries")])
+    meta = document.get("source") or {}
+    source_id = str(meta.get("id")) if meta.get("id") else None
+    source_date = r.day(meta, "date", "source") if isinstance(meta, dict) else None
+
+    indicators: list[Indicator] = []
+    targets: list[Target] = []
+    readings: list[Reading] = []
+    seen_ids: set[str] = set()
+    seen_targets: set[str] = set()
+    for n, entry in enumerate(document["indicators"]):
+        where = f"indicators[{n}]"
+        if not isinstance(entry, dict):
+            r.problem(where, "must be a mapping")
+            continue
+        ident = r.text(entry, "id", where)
+        if ident:
+            where = f"indicator '{ident}'"
+            if not SLUG.match(ident):
+                r.problem(f"{where}.id", "must be a slug of lower-case letters, digits and '-'", ident)
+            if ident in seen_ids:
+                r.problem(f"{where}.id", "is used twice")
+            seen_ids.add(ident)
+        domain = r.text(entry, "domain", where)
+        if domain and domain not in DOMAINS:
+            r.problem(f"{where}.domain", f"must be one of {' | '.join(DOMAINS)}", domain)
+        unit = r.text(entry, "unit", where)
+        display_unit = r.text(entry, "display_unit", where, required=False) or unit
+        bounds = entry.get("bounds", [None, None])
+        lower = upper = None
+        if not (isinstance(bounds, list) and len(bounds) == 2):
+            r.problem(f"{where}.bounds", "must be [min, max] with null for an open end", bounds)
+        else:
+            lower = r.number({"min": bounds[0]}, "min", f"{where}.bounds", required=False)
+            upper = r.number({"max": bounds[1]}, "max", f"{where}.bounds", required=False)
+            if lower is not None and upper is not None and lower > upper:
+                r.problem(f"{where}.bounds", "min is greater than max", bounds)
+        lag = entry.get("publication_lag_days", 30)
+        if not isinstance(lag, int) or lag < 0:
+            r.problem(f"{where}.publication_lag_days", "must be a whole number of days >= 0", lag)
+            lag = 30
+        measure = r.choice(entry, "measure", where, MeasureKind)
+        try:
+            indicator = Indicator(
+                id=ident or "",
+                name_zh=r.text(entry, "name_zh", where) or "",
+                name_en=r.text(entry, "name_en", where) or "",
+                domain=domain or "",
+                unit=unit or "",
+                display_unit=display_unit or "",
+                measure=measure or MeasureKind.STOCK,
+                direction=r.choice(entry, "direction", where, Direction, Direction.INCREASE) or Direction.INCREASE,
+                frequency=r.choice(entry, "frequency", where, Frequency, Frequency.YEARLY) or Frequency.YEARLY,
+                lower_bound=lower,
+                upper_bound=upper,
+                responsible=r.text(entry, "responsible", where, required=False),
+                publication_lag_days=lag,
+                cumulative_since=r.day(entry, "cumulative_since", where),
+                description=r.text(entry, "description", where, required=False),
+            )
+        except Exception as e:  # pragma: no cover - every field was checked above
+            r.problem(where, f"cannot be read: {e}")
+            continue
+        if display_unit and unit:
+            _check_units(r, where, display_unit, unit)
+        indicators.append(indicator)
+
+        for k, t in enumerate(entry.get("targets") or []):
+            target = _parse_target(r, t, indicator, k, source_id, source_date)
+            if target is None:
+                continue
+            if target.id in seen_targets:
+                r.problem(f"{where}.targets[{k}].id", "is used twice", target.id)
+            seen_targets.add(target.id)
+            targets.append(target)
+        for k, raw in enumerate(entry.get("readings") or []):
+            reading = _parse_reading(r, raw, indicator, k, source_id, source_date)
+            if reading is not None:
+                readings.append(reading)
+
+    if r.problems:
+        raise ValidationError(r.problems)
+    return Catalog(indicators, targets, readings, source=source_id, source_date=source_date)
+
+
+def _check_units(r: _Reader, where: str, display_unit: str, unit: str) -> None:
+    from monitor.units import conversion_factor
+
+    try:
+        conversion_factor(display_unit, unit)
+    except ValueError as e:
+        r.problem(f"{where}.display_unit", f"cannot be converted to unit '{unit}': {e}", display_unit)
+
+
+def _provenance(r: _Reader, entry: dict[str, Any], where: str, source: str | None, source_date: date | None) -> Provenance | None:
+    quote = r.text(entry, "quote", where, required=False)
+    if quote is None:
+        return None
+    return Provenance(
+        quote=quote,
+        source=source,
+        source_date=source_date,
+        speaker=r.text(entry, "speaker", where, required=False),
+        office=r.text(entry, "office", where, required=False),
+    )
+
+
+def _parse_target(r: _Reader, t: Any, indicator: Indicator, k: int, source: str | None, source_date: date | None) -> Target | None:
+    where = f"indicator '{indicator.id}'.targets[{k}]"
+    if not isinstance(t, dict):
+        r.problem(where, "must be a mapping")
+        return None
+    kind = r.choice(t, "kind", where, TargetKind)
+    comparator = r.text(t, "comparator", where)
+    if comparator and comparator not in COMPARATORS:
+        r.problem(f"{where}.comparator", f"must be one of {' | '.join(COMPARATORS)}", comparator)
+    value = r.number(t, "value", where)
+    baseline = t.get("baseline") or {}
+    if not isinstance(baseline, dict):
+        r.problem(f"{where}.baseline", "must be {value: ..., date: ...}", baseline)
+        baseline = {}
+    baseline_value = r.number(baseline, "value", f"{where}.baseline", required=False)
+    baseline_date = r.day(baseline, "date", f"{where}.baseline")
+    if (baseline_value is None) != (baseline_date is None):
+        r.problem(f"{where}.baseline", "needs both value and date")
+    deadline_raw = t.get("deadline")
+    deadline = earliest = None
+    if isinstance(deadline_raw, dict):
+        earliest = r.day(deadline_raw, "earliest", f"{where}.deadline", required=True)
+        deadline = r.day(deadline_raw, "latest", f"{where}.deadline", required=True)
+        if earliest and deadline and earliest > deadline:
+            r.problem(f"{where}.deadline", "earliest is after latest", deadline_raw)
+    elif deadline_raw is not None:
+        deadline = r.day(t, "deadline", where)
+    if kind is TargetKind.REACH and deadline is None:
+        r.problem(f"{where}.deadline", "a reach target needs a deadline")
+    if kind is TargetKind.THRESHOLD and earliest is not None:
+        r.problem(f"{where}.deadline", "a threshold target has no deadline window")
+    if baseline_date and deadline and baseline_date >= deadline:
+        r.problem(f"{where}.deadline", "must be after the baseline date")
+    period = None
+    if t.get("period") is not None:
+        period = r.choice(t, "period", where, Frequency)
+    if kind is None or comparator not in COMPARATORS or value is None:
+        return None
+    ident = str(t.get("id") or f"{indicator.id}-{k + 1}")
+    if not SLUG.match(ident):
+        r.problem(f"{where}.id", "must be a slug of lower-case letters, digits and '-'", ident)
+    return Target(
+        id=ident,
+        indicator_id=indicator.id,
+        kind=kind,
+        comparator=comparator,
+        value=value,
+        baseline_value=baseline_value,
+        baseline_date=baseline_date,
+        deadline=deadline,
+        deadline_earliest=earliest,
+        method=r.choice(t, "method", where, Method, Method.CAGR) or Method.CAGR,
+        period=period,
+        provenance=_provenance(r, t, where, source, source_date),
+        note=r.text(t, "note", where, required=False),
+    )
+
+
+def _parse_reading(r: _Reader, raw: Any, indicator: Indicator, k: int, source: str | None, source_date: date | None) -> Reading | None:
+    where = f"indicator '{indicator.id}'.readings[{k}]"
+    if not isinstance(raw, dict):
+        r.problem(where, "must be a mapping")
+        return None
+    end = r.day(raw, "period_end", where, required=True)
+    start = r.day(raw, "period_start", where) or end
+    value = r.number(raw, "value", where)
+    qualifier = r.choice(raw, "qualifier", where, Qualifier, Qualifier.EXACT) or Qualifier.EXACT
+    if end is None or start is None or value is None:
+        return None
+    if end < start:
+        r.problem(f"{where}.period_end", f"is before period_start {start}", end)
+    if indicator.lower_bound is not None and value < indicator.lower_bound:
+        r.problem(f"{where}.value", f"is below the indicator's plausible minimum {indicator.lower_bound:g}", value)
+    if indicator.upper_bound is not None and value > indicator.upper_bound:
+        r.problem(f"{where}.value", f"is above the indicator's plausible maximum {indicator.upper_bound:g}", value)
+    return Reading(
+        indicator_id=indicator.id,
+        period_start=start,
+        period_end=end,
+        value=value,
+        qualifier=qualifier,
+        source=source,
+        note=r.text(raw, "note", where, required=False),
+        provenance=_provenance(r, raw, where, source, source_date),
+    )
+
+
+def dump_catalog(indicators: list[Indicator], targets: list[Target], readings: list[Reading] | None = None) -> str:
+    """The catalogue as YAML in the same format load_catalog reads (round-trips)."""
+    by_indicator: dict[str, dict[str, Any]] = {}
+    entries: list[dict[str, Any]] = []
+    for i in indicators:
+        entry: dict[str, Any] = {
+            "id": i.id, "name_zh": i.name_zh, "name_en": i.name_en, "domain": i.domain,
+            "unit": i.unit, "display_unit": i.display_unit, "measure": i.measure.value,
+            "direction": i.direction.value, "frequency": i.frequency.value,
+            "bounds": [i.lower_bound, i.upper_bound],
+        }
+        for key in ("responsible", "cumulative_since", "description"):
+            if getattr(i, key) is not None:
+                entry[key] = getattr(i, key)
+        if i.publication_lag_days != 30:
+            entry["publication_lag_days"] = i.publication_lag_days
+        entries.append(entry)
+        by_indicator[i.id] = entry
+    for t in targets:
+        item: dict[str, Any] = {"id": t.id, "kind": t.kind.value, "comparator": t.comparator, "value": t.value}
+        if t.baseline_value is not None:
+            item["baseline"] = {"value": t.baseline_value, "date": t.baseline_date}
+        if t.deadline_earliest is not None:
+            item["deadline"] = {"earliest": t.deadline_earliest, "latest": t.deadline}
+        elif t.deadline is not None:
+            item["deadline"] = t.deadline
+        item["method"] = t.method.value
+        if t.period is not None:
+            item["period"] = t.period.value
+        if t.note:
+            item["note"] = t.note
+        _dump_provenance(item, t.provenance)
+        by_indicator[t.indicator_id].setdefault("targets", []).append(item)
+    for rd in readings or []:
+        item = {
+            "period_start": rd.period_start, "period_end": rd.period_end, "value": rd.value,
+            "qualifier": rd.qualifier.value,
+        }
+        if rd.note:
+            item["note"] = rd.note
+        _dump_provenance(item, rd.provenance)
+        by_indicator[rd.indicator_id].setdefault("readings", []).append(item)
+    document = {"format": FORMAT, "indicators": entries}
+    return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=120)
+
+
+def _dump_provenance(item: dict[str, Any], p: Provenance | None) -> None:
+    if p is None:
+        return
+    item["quote"] = p.quote
+    if p.speaker:
+        item["speaker"] = p.speaker
+    if p.office:
+        item["office"] = p.office
+
+
+# ---------------------------------------------------------------- use cases on a store
+
+
+def import_catalog(store: "Store", catalog: Catalog, recorded_by: str = "catalog") -> dict[str, int]:
+    """Write a catalogue's indicators, targets and readings in one transaction (idempotent)."""
+    from monitor.store import queries
+
+    with store.write() as con:
+        ind_new, ind_changed, ind_same = queries.upsert_indicators(con, catalog.indicators)
+        tgt_new, tgt_revised, tgt_same = queries.record_targets(con, catalog.targets)
+        counts = {"seen": 0, "new": 0, "revised": 0, "unchanged": 0}
+        if catalog.readings:
+            stage = queries.stage_readings(con, catalog.readings)
+            counts = queries.add_staged_readings(con, stage, recorded_by, f"catalog:{catalog.source or 'file'}")
+    return {
+        "indicators_new": ind_new,
+        "indicators_changed": ind_changed,
+        "indicators_unchanged": ind_same,
+        "targets_new": tgt_new,
+        "targets_revised": tgt_revised,
+        "targets_unchanged": tgt_same,
+        "readings_new": counts["new"],
+        "readings_revised": counts["revised"],
+        "readings_unchanged": counts["unchanged"],
+    }
+
+
+def init_store(store: "Store", seed: str | Path | None = None, with_seed: bool = True) -> dict[str, Any]:
+    """Create or migrate the database and load the seed catalogue (idempotent)."""
+    applied = store.init()
+    result: dict[str, Any] = {"database": str(store.path), "migrations_applied": applied}
+    if with_seed:
+        result.update(import_catalog(store, load_catalog(seed), recorded_by="seed"))
+    return result
+
+
+def export_catalog(store: "Store", with_readings: bool = False) -> str:
+    from monitor.store import queries
+
+    with store.read() as con:
+        indicators = queries.list_indicators(con)
+        targets = queries.list_targets(con)
+        readings = queries.list_readings(con) if with_readings else None
+    return dump_catalog(indicators, targets, readings)
+
+
+from monitor.store.connection import Store  # noqa: E402  (type used in annotations above)

@@ -1,0 +1,313 @@
+"""The `monitor` command: a thin layer over the library.
+
+Each command calls one library function and turns MonitorError into one line on stderr and a
+non-zero exit code. Heavy packages (pandas, streamlit, apscheduler, rich) are imported inside the
+commands that need them, so `monitor add` starts about as fast as Python with duckdb.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from monitor.errors import MonitorError, ValidationError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _store(ctx: click.Context) -> Any:
+    from monitor.store.connection import Store
+
+    return Store(ctx.obj["db"])
+
+
+def _fail(error: MonitorError) -> None:
+    click.echo(f"Error: {error}", err=True)
+    if isinstance(error, ValidationError) and len(error.problems) > 1:
+        for problem in error.problems[1:20]:
+            click.echo(f"  {problem}", err=True)
+        if len(error.problems) > 20:
+            click.echo(f"  ... and {len(error.problems) - 20} more", err=True)
+    sys.exit(error.exit_code)
+
+
+def handles_errors(func: F) -> F:
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except MonitorError as e:
+            _fail(e)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def _parse_day(value: str | None, name: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date YYYY-MM-DD", param_hint=name) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    "db",
+    envvar="MONITOR_DB",
+    default=None,
+    metavar="PATH",
+    help="Database file (else $MONITOR_DB, else data/monitor.duckdb).",
+)
+@click.version_option(package_name="indicator-monitor")
+@click.pass_context
+def main(ctx: click.Context, db: str | None) -> None:
+    """Track public development goals against their targets (Xining briefing of 11 July 2025)."""
+    ctx.ensure_object(dict)
+    ctx.obj["db"] = db
+
+
+@main.command()
+@click.option("--no-seed", is_flag=True, help="Create the schema only, without the briefing's goals.")
+@click.option("--seed", "seed", type=click.Path(dir_okay=False), default=None, help="Catalogue file to seed from.")
+@click.pass_context
+@handles_errors
+def init(ctx: click.Context, no_seed: bool, seed: str | None) -> None:
+    """Create or migrate the database and load the seed (idempotent)."""
+    from monitor.catalog import init_store
+
+    result = init_store(_store(ctx), seed=seed, with_seed=not no_seed)
+    applied = result["migrations_applied"]
+    click.echo(f"Database {result['database']}: " + (f"applied migrations {applied}" if applied else "schema up to date"))
+    if not no_seed:
+        click.echo(
+            "Seed: {indicators_new} new / {indicators_changed} changed indicators, "
+            "{targets_new} new / {targets_revised} revised targets, "
+            "{readings_new} new / {readings_revised} revised readings "
+            "({readings_unchanged} unchanged)".format(**result)
+        )
+
+
+@main.command()
+@click.option("--domain", default=None, help="Only this domain (tourism, ecology, digital, ...).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@handles_errors
+def indicators(ctx: click.Context, domain: str | None, as_json: bool) -> None:
+    """List the indicators with their units, measure kinds and targets."""
+    from monitor import views
+
+    rows = views.indicator_rows(_store(ctx), domain)
+    if as_json:
+        _json(rows)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{len(rows)} indicators", show_lines=False)
+    for name in ("id", "name", "domain", "unit", "measure", "frequency", "targets"):
+        table.add_column(name)
+    for r in rows:
+        table.add_row(r["id"], r["name_zh"], r["domain"], r["display_unit"], r["measure"], r["frequency"], str(r["targets"]))
+    Console().print(table)
+
+
+@main.command()
+@click.argument("indicator", required=False)
+@click.option("--history", is_flag=True, help="Every revision, not only the latest.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@handles_errors
+def readings(ctx: click.Context, indicator: str | None, history: bool, as_json: bool) -> None:
+    """List readings (latest revision of each period), optionally of one INDICATOR."""
+    from monitor import views
+
+    rows = views.reading_rows(_store(ctx), indicator, history)
+    if as_json:
+        _json(rows)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{len(rows)} readings" + (" (all revisions)" if history else ""))
+    for name in ("indicator", "period", "value", "qualifier", "rev", "source", "recorded"):
+        table.add_column(name, overflow="fold")
+    for r in rows:
+        table.add_row(
+            r["indicator_id"], r["period_label"], r["value_display"], r["qualifier"], str(r["revision"]),
+            r["source"] or "", (r["recorded_at"] or "")[:16],
+        )
+    Console().print(table)
+
+
+@main.command()
+@click.argument("indicator")
+@click.argument("value")
+@click.option("--period-end", required=True, metavar="DATE", help="Last day of the period (YYYY-MM-DD).")
+@click.option("--period-start", default=None, metavar="DATE", help="First day (default: from the indicator's frequency).")
+@click.option("--unit", default=None, help="Unit VALUE is given in, e.g. 万人次 (default: the base unit).")
+@click.option("--qualifier", default=None, help="exact | approx | at_least | more_than | at_most (or 约, 以上, 余).")
+@click.option("--source", default=None, help="Where the figure comes from.")
+@click.option("--note", default=None)
+@click.pass_context
+@handles_errors
+def add(ctx: click.Context, indicator: str, value: str, period_end: str, period_start: str | None,
+        unit: str | None, qualifier: str | None, source: str | None, note: str | None) -> None:
+    """Append one reading of INDICATOR (a changed value for a period becomes a new revision)."""
+    from monitor.ingest import add_reading
+
+    report = add_reading(
+        _store(ctx), indicator, value, period_end, period_start=period_start, unit=unit,
+        qualifier=qualifier, source=source, note=note, recorded_by="cli",
+    )
+    outcome = "new reading" if report.new else "new revision" if report.revised else "unchanged (same value already recorded)"
+    click.echo(f"{indicator}: {outcome}")
+
+
+@main.command(name="import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Validate and report; write nothing.")
+@click.option("--skip-invalid", is_flag=True, help="Import the valid rows; quarantine the rest.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+@handles_errors
+def import_(ctx: click.Context, file: str, dry_run: bool, skip_invalid: bool, as_json: bool) -> None:
+    """Import readings from a CSV (UTF-8 or GB18030), XLSX, Parquet or JSON FILE."""
+    from monitor.ingest import import_file
+
+    progress = None
+    bar: Any = None
+    if not as_json and Path(file).exists() and Path(file).stat().st_size > 5_000_000:
+        from rich.progress import Progress
+
+        bar = Progress(transient=True)
+        bar.start()
+        task = bar.add_task(f"importing {Path(file).name}", total=4)
+
+        def progress(step: str, done: int, total: int) -> None:
+            bar.update(task, completed=done, description=f"{Path(file).name}: {step}")
+
+    try:
+        report = import_file(_store(ctx), file, dry_run=dry_run, skip_invalid=skip_invalid, progress=progress)
+    finally:
+        if bar is not None:
+            bar.stop()
+    if as_json:
+        _json(report.as_dict())
+    else:
+        verb = "would import" if dry_run else "imported"
+        click.echo(
+            f"{report.file}: {report.rows} rows, {report.valid} valid, {report.rejected} rejected; "
+            f"{verb} {report.new} new, {report.revised} revised, {report.unchanged} unchanged"
+        )
+        for problem in report.problems[:20]:
+            click.echo(f"  {problem}", err=True)
+        if len(report.problems) > 20:
+            click.echo(f"  ... and {len(report.problems) - 20} more (see `monitor rejected`)", err=True)
+    if dry_run and report.problems and not skip_invalid:
+        sys.exit(ValidationError.exit_code)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV (to hand back to whoever sent the file).")
+@click.pass_context
+@handles_errors
+def rejected(ctx: click.Context, as_json: bool, as_csv: bool) -> None:
+    """List rows rejected by imports with --skip-invalid (the quarantine)."""
+    from monitor import views
+
+    rows = views.rejected_rows(_store(ctx))
+    if as_json:
+        _json(rows)
+        return
+    if as_csv:
+        import csv
+
+        from monitor.export import neutralise
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        header = ["file", "row_number", "column_name", "reason", "raw_value", "raw_row", "batch_id", "rejected_at"]
+        writer.writerow(header)
+        for r in rows:
+            writer.writerow([neutralise(str(r[h]) if r[h] is not None else "") for h in header])
+        return
+    if not rows:
+        click.echo("No rejected rows.")
+        return
+    for r in rows:
+        click.echo(f"{r['file']}, row {r['row_number']}, column '{r['column_name']}': {r['reason']}"
+                   + (f" (got {r['raw_value']!r})" if r["raw_value"] is not None else ""))
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "parquet", "xlsx"]), default="csv", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Output file (default: standard output for csv/json).")
+@click.option("--history", is_flag=True, help="Include every revision and target version.")
+@click.pass_context
+@handles_errors
+def export(ctx: click.Context, fmt: str, out: str | None, history: bool) -> None:
+    """Export readings (csv, parquet, xlsx) or everything (json: indicators, targets, readings)."""
+    from monitor.export import export_store
+
+    text = export_store(_store(ctx), fmt, out, history=history)
+    if text is not None:
+        click.echo(text, nl=False)
+    else:
+        click.echo(f"Wrote {out}", err=True)
+
+
+@main.group()
+def catalog() -> None:
+    """Import or export the catalogue of indicators and targets (YAML, see docs/catalog.md)."""
+
+
+@catalog.command(name="import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.pass_context
+@handles_errors
+def catalog_import(ctx: click.Context, file: str) -> None:
+    """Load indicators and targets from FILE; a changed target becomes a new version."""
+    from monitor.catalog import import_catalog, load_catalog
+
+    store = _store(ctx)
+    store.init()
+    result = import_catalog(store, load_catalog(file), recorded_by=f"catalog:{Path(file).name}")
+    click.echo(
+        "{file}: indicators {indicators_new} new, {indicators_changed} changed, {indicators_unchanged} unchanged; "
+        "targets {targets_new} new, {targets_revised} revised (new version), {targets_unchanged} unchanged; "
+        "readings {readings_new} new, {readings_revised} revised".format(file=Path(file).name, **result)
+    )
+
+
+@catalog.command(name="export")
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Output file (default: standard output).")
+@click.option("--with-readings", is_flag=True, help="Include the readings too.")
+@click.pass_context
+@handles_errors
+def catalog_export(ctx: click.Context, out: str | None, with_readings: bool) -> None:
+    """Write the catalogue in the format `monitor catalog import` reads."""
+    from monitor.catalog import export_catalog
+
+    text = export_catalog(_store(ctx), with_readings=with_readings)
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {out}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

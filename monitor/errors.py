@@ -1,0 +1,80 @@
+"""One exception hierarchy for the whole product.
+
+The CLI turns a MonitorError into one line on stderr and an exit code; the dashboard into a
+translated message. Lower layers raise the most specific subclass and chain the cause
+(``raise ... from e``) so nothing of the original error is lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class MonitorError(Exception):
+    """Base of every error the product reports to a user."""
+
+    exit_code = 1
+
+
+class ConfigError(MonitorError):
+    """A configuration value (database location, sources file, option) is unusable."""
+
+    exit_code = 2
+
+
+class NotFound(MonitorError):
+    """An indicator, target or other named object does not exist."""
+
+    exit_code = 3
+
+
+class StoreError(MonitorError):
+    """The database could not be read or written."""
+
+    exit_code = 4
+
+
+class StoreBusy(StoreError):
+    """Another process held the store longer than the wait bound; nothing was written."""
+
+    exit_code = 75  # EX_TEMPFAIL: the caller may retry
+
+    def __init__(self, path: str, waited_s: float) -> None:
+        super().__init__(
+            f"database busy: {path} was locked by another process for {waited_s:.1f} s; "
+            "nothing was written, retry"
+        )
+        self.path = path
+        self.waited_s = waited_s
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One invalid field of one input row: where it is and why it is rejected."""
+
+    source: str  # file name, "<cli>" or a source name
+    row: int | None  # 1-based data row (header excluded); None for file-level problems
+    column: str | None
+    reason: str
+    value: str | None = None
+
+    def __str__(self) -> str:
+        where = self.source
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column:
+            where += f", column '{self.column}'"
+        shown = "" if self.value is None else f" (got {self.value[:80]!r})"
+        return f"{where}: {self.reason}{shown}"
+
+
+class ValidationError(MonitorError):
+    """Input rejected: carries every problem found, each naming source, row and column."""
+
+    exit_code = 5
+
+    def __init__(self, problems: list[Problem], summary: str | None = None) -> None:
+        self.problems = list(problems)
+        first = str(self.problems[0]) if self.problems else "invalid input"
+        more = f" (and {len(self.problems) - 1} more problems)" if len(self.problems) > 1 else ""
+        super().__init__(summary or f"{first}{more}")

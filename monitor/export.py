@@ -1,0 +1,132 @@
+"""Export the store's indicators, targets and readings as CSV, JSON, Parquet or XLSX."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from monitor.errors import ConfigError
+from monitor.store import queries
+from monitor.store.connection import Store
+
+FORMATS = ("csv", "json", "parquet", "xlsx")
+TEXT_FORMATS = ("csv", "json")
+READING_EXPORT_COLUMNS = (
+    "indicator_id", "period_start", "period_end", "value", "qualifier", "unit", "source", "note",
+    "revision", "recorded_at", "recorded_by", "quote",
+)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    """Prefix text that a spreadsheet would run as a formula (CSV/XLSX injection) with a quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if hasattr(value, "value") and not isinstance(value, (int, float, str)):
+        return value.value  # enums
+    return value
+
+
+def collect(store: Store, history: bool = False) -> dict[str, list[dict[str, Any]]]:
+    with store.read() as con:
+        indicators = queries.list_indicators(con)
+        targets = queries.list_targets(con, history=history)
+        readings = queries.list_readings(con, history=history)
+    units = {i.id: i.unit for i in indicators}
+
+    def flat(obj: Any) -> dict[str, Any]:
+        data = asdict(obj)
+        provenance = data.pop("provenance", None) or {}
+        for key in ("quote", "speaker", "office"):
+            if provenance.get(key) is not None:
+                data[key] = provenance[key]
+        return {k: _plain(v) for k, v in data.items()}
+
+    reading_rows = []
+    for r in readings:
+        row = flat(r)
+        row["unit"] = units.get(r.indicator_id)
+        reading_rows.append(row)
+    return {
+        "indicators": [flat(i) for i in indicators],
+        "targets": [flat(t) for t in targets],
+        "readings": reading_rows,
+    }
+
+
+def _reading_table(readings: Sequence[dict[str, Any]], safe: bool) -> list[list[Any]]:
+    rows = []
+    for r in readings:
+        row = [r.get(c) for c in READING_EXPORT_COLUMNS]
+        rows.append([neutralise(v) for v in row] if safe else row)
+    return rows
+
+
+def export_store(store: Store, fmt: str, out: str | Path | None = None, history: bool = False) -> str | None:
+    """Write the export to ``out``; with no ``out`` return the text (csv and json only)."""
+    if fmt not in FORMATS:
+        raise ConfigError(f"unknown export format '{fmt}'; use one of {', '.join(FORMATS)}")
+    if out is None and fmt not in TEXT_FORMATS:
+        raise ConfigError(f"--format {fmt} is binary: give --out PATH")
+    data = collect(store, history=history)
+    if fmt == "json":
+        text = json.dumps(data, ensure_ascii=False, indent=2)
+        return _emit(text, out)
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(READING_EXPORT_COLUMNS)
+        writer.writerows(_reading_table(data["readings"], safe=True))
+        return _emit(buffer.getvalue(), out)
+    assert out is not None
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        columns = {c: [r.get(c) for r in data["readings"]] for c in READING_EXPORT_COLUMNS}
+        columns["period_start"] = [date.fromisoformat(v) for v in columns["period_start"]]
+        columns["period_end"] = [date.fromisoformat(v) for v in columns["period_end"]]
+        columns["recorded_at"] = [datetime.fromisoformat(v) if v else None for v in columns["recorded_at"]]
+        pq.write_table(pa.table(columns), path)
+        return None
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "readings"
+    sheet.append(list(READING_EXPORT_COLUMNS))
+    for row in _reading_table(data["readings"], safe=True):
+        sheet.append(row)
+    for name in ("indicators", "targets"):
+        ws = workbook.create_sheet(name)
+        rows = data[name]
+        if rows:
+            header = list(rows[0].keys())
+            ws.append(header)
+            for item in rows:
+                ws.append([neutralise(item.get(h)) for h in header])
+    workbook.save(path)
+    return None
+
+
+def _emit(text: str, out: str | Path | None) -> str | None:
+    if out is None:
+        return text
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return None

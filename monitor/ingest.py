@@ -1,0 +1,700 @@
+"""Reading files (CSV, XLSX, Parquet, JSON) and single readings: parse, validate, store.
+
+Every input goes through one pipeline so `monitor add`, `monitor import`, the dashboard and the
+scheduled refreshes apply the same rules:
+
+1. stage: the file's rows land as text in a temporary table of the in-memory connection, with the
+   row number a spreadsheet would show (header = row 1);
+2. parse: numbers and dates in set-based SQL; only the rows SQL cannot read (full-width digits,
+   "2.3万", "2025年6月") go through the Python parsers;
+3. validate against the indicators in the store, in SQL, collecting every problem with its row,
+   column and reason;
+4. write in one transaction: all valid rows as new readings or revisions, or nothing.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import math
+import os
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from monitor.errors import Problem, ValidationError
+from monitor.model import Qualifier
+from monitor.store import queries
+from monitor.store.connection import Store
+
+REQUIRED_COLUMNS = ("indicator_id", "period_end", "value")
+OPTIONAL_COLUMNS = ("period_start", "qualifier", "unit", "source", "note")
+CANONICAL_COLUMNS = (*REQUIRED_COLUMNS[:1], "period_start", "period_end", "value", "qualifier", "unit", "source", "note")
+# Columns our own exports add; accepted on import (so an export re-imports) and ignored.
+IGNORED_COLUMNS = ("revision", "recorded_at", "recorded_by", "quote", "speaker", "office", "source_date", "batch_id")
+SUPPORTED = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".parquet": "parquet", ".json": "json"}
+RAW = "raw_input"
+
+ProgressCallback = Callable[[str, int, int], None]
+
+
+@dataclass
+class ImportReport:
+    file: str
+    batch_id: str
+    rows: int = 0
+    valid: int = 0
+    rejected: int = 0
+    new: int = 0
+    revised: int = 0
+    unchanged: int = 0
+    dry_run: bool = False
+    written: bool = False
+    problems: list[Problem] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        data = {k: v for k, v in self.__dict__.items() if k != "problems"}
+        data["problems"] = [p.__dict__ for p in self.problems]
+        return data
+
+
+# ---------------------------------------------------------------- staging
+
+
+def _normalise_header(names: Sequence[str]) -> list[str]:
+    return [str(n or "").strip().lstrip("\ufeff").strip().lower() for n in names]
+
+
+def _check_header(file: str, columns: list[str]) -> list[Problem]:
+    problems = []
+    known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS) | set(IGNORED_COLUMNS)
+    for name in columns:
+        if name not in known:
+            problems.append(Problem(file, 1, name or "(empty)", "unknown column; expected " + ", ".join(CANONICAL_COLUMNS)))
+    seen: set[str] = set()
+    for name in columns:
+        if name in seen and name in known:
+            problems.append(Problem(file, 1, name, "column appears twice"))
+        seen.add(name)
+    for name in REQUIRED_COLUMNS:
+        if name not in columns:
+            problems.append(Problem(file, 1, name, "required column is missing"))
+    return problems
+
+
+def _create_raw(
+    con: duckdb.DuckDBPyConnection,
+    select_sql: str,
+    columns: list[str],
+    params: list[Any] | None = None,
+    row_expr: str = "CAST(rowid AS INTEGER) + 2",
+) -> None:
+    """Materialise the staged rows with their spreadsheet row numbers and the canonical columns."""
+    present = set(columns)
+    picks = ", ".join(
+        f'CAST("{name}" AS VARCHAR) AS {name}' if name in present else f"CAST(NULL AS VARCHAR) AS {name}"
+        for name in CANONICAL_COLUMNS
+    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW}_src AS {select_sql}", params or [])
+    # rowid follows insertion order, which DuckDB preserves for a plain scan.
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {RAW} AS
+        SELECT {row_expr} AS row_no, {picks}
+        FROM {RAW}_src
+        """
+    )
+    con.execute(f"DROP TABLE {RAW}_src")
+
+
+def _sniff_encoding(path: Path) -> str:
+    """'utf-8' or 'gb18030', reading the file in chunks so huge files are not held in memory."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            with path.open("rb") as f:
+                while chunk := f.read(1 << 20):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+            return encoding
+        except UnicodeDecodeError:
+            continue
+    raise ValidationError([Problem(path.name, None, None, "is neither UTF-8 nor GB18030/GBK text")])
+
+
+@contextmanager
+def _utf8_copy(path: Path) -> Iterator[Path]:
+    """The CSV as UTF-8 without BOM (DuckDB's reader wants that), transcoding only when needed."""
+    encoding = _sniff_encoding(path)
+    with path.open("rb") as f:
+        has_bom = f.read(3) == codecs.BOM_UTF8
+    if encoding == "utf-8-sig" and not has_bom:
+        yield path
+        return
+    fd, name = tempfile.mkstemp(suffix=".csv", prefix="monitor-import-")
+    try:
+        with path.open("r", encoding=encoding, newline="") as src, os.fdopen(fd, "w", encoding="utf-8", newline="") as dst:
+            while chunk := src.read(1 << 20):
+                dst.write(chunk)
+        yield Path(name)
+    finally:
+        os.unlink(name)
+
+
+def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    if path.stat().st_size == 0:
+        raise ValidationError([Problem(path.name, None, None, "is empty")])
+    with _utf8_copy(path) as readable:
+        try:
+            header = con.execute(
+                "SELECT * FROM read_csv(?, all_varchar = true, header = true, sample_size = 20480) LIMIT 0",
+                [str(readable)],
+            )
+            columns = _normalise_header([d[0] for d in header.description])
+        except duckdb.Error as e:
+            raise ValidationError([Problem(path.name, None, None, f"cannot be read as CSV: {_first_line(e)}")]) from e
+        problems = _check_header(path.name, columns)
+        if problems:
+            raise ValidationError(problems)
+        names = ", ".join(f"'{c}'" for c in columns)  # normalised header names, checked above
+        try:
+            _create_raw(
+                con,
+                f"SELECT * FROM read_csv(?, all_varchar = true, header = true, sample_size = 20480, names = [{names}])",
+                columns,
+                [str(readable)],
+            )
+        except duckdb.Error as e:
+            raise ValidationError([Problem(path.name, None, None, f"cannot be read as CSV: {_first_line(e)}")]) from e
+
+
+def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    try:
+        cursor = con.execute("SELECT * FROM read_parquet(?) LIMIT 0", [str(path)])
+    except duckdb.Error as e:
+        raise ValidationError([Problem(path.name, None, None, f"cannot be read as Parquet: {_first_line(e)}")]) from e
+    original = [d[0] for d in cursor.description]
+    columns = _normalise_header(original)
+    problems = _check_header(path.name, columns)
+    if problems:
+        raise ValidationError(problems)
+    renames = ", ".join(f'"{o.replace(chr(34), "")}" AS {c}' for o, c in zip(original, columns))
+    _create_raw(con, f"SELECT {renames} FROM read_parquet(?)", columns, [str(path)])
+
+
+def _cell_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
+
+
+def _stage_records(con: duckdb.DuckDBPyConnection, file: str, header: list[str], rows: list[tuple[int, list[Any]]]) -> None:
+    columns = _normalise_header(header)
+    problems = _check_header(file, columns)
+    if problems:
+        raise ValidationError(problems)
+    width = len(columns)
+    records = [
+        [str(row_no), *(_cell_text(v) for v in (list(cells) + [None] * width)[:width])] for row_no, cells in rows
+    ]
+    names = ["_row", *columns]
+    if len(records) < 1000:
+        # A few rows (the CLI's `add`, the dashboard's form): plain inserts, no pyarrow import.
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE records_view ("
+            + ", ".join(f'"{n}" VARCHAR' for n in names)
+            + ")"
+        )
+        if records:
+            con.executemany(f"INSERT INTO records_view VALUES ({', '.join('?' * len(names))})", records)
+    else:
+        import pyarrow as pa
+
+        table = pa.table({n: pa.array([r[k] for r in records], type=pa.string()) for k, n in enumerate(names)})
+        con.register("records_arrow", table)
+        con.execute("CREATE OR REPLACE TEMP TABLE records_view AS SELECT * FROM records_arrow")
+        con.unregister("records_arrow")
+    # The real row numbers of the sheet or list: blank rows are skipped, not renumbered.
+    _create_raw(con, "SELECT * FROM records_view", columns, row_expr="CAST(_row AS INTEGER)")
+    con.execute("DROP TABLE records_view")
+
+
+def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as e:  # openpyxl raises many unrelated types for a broken file
+        raise ValidationError([Problem(path.name, None, None, f"cannot be read as an XLSX workbook: {e}")]) from e
+    try:
+        sheet = workbook.worksheets[0]
+        rows_iter = sheet.iter_rows(values_only=True)
+        header_row = next(rows_iter, None)
+        if header_row is None or all(c is None for c in header_row):
+            raise ValidationError([Problem(path.name, None, None, "is empty: the first sheet has no header row")])
+        header = [str(c) if c is not None else "" for c in header_row]
+        while header and header[-1] == "":
+            header.pop()
+        rows = [
+            (n, list(cells[: len(header)]))
+            for n, cells in enumerate(rows_iter, start=2)
+            if any(c is not None and str(c).strip() != "" for c in cells)
+        ]
+    finally:
+        workbook.close()
+    _stage_records(con, path.name, header, rows)
+
+
+def _stage_json(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ValidationError([Problem(path.name, None, None, f"is not valid JSON: {e}")]) from e
+    records = document.get("readings") if isinstance(document, dict) else document
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        raise ValidationError([Problem(path.name, None, None, "must be a list of reading objects or an object with a 'readings' list")])
+    header: list[str] = []
+    for record in records:
+        for key in record:
+            if key not in header:
+                header.append(key)
+    if not header:
+        header = list(REQUIRED_COLUMNS)
+    rows = [(n, [record.get(k) for k in header]) for n, record in enumerate(records, start=1)]
+    _stage_records(con, path.name, header, rows)
+
+
+def stage_file(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None = None) -> int:
+    """Stage a reading file's rows as text; return the row count. File-level problems raise."""
+    if not path.exists():
+        raise ValidationError([Problem(str(path), None, None, "file not found")])
+    if path.is_dir():
+        raise ValidationError([Problem(str(path), None, None, "is a folder, not a file")])
+    kind = kind or SUPPORTED.get(path.suffix.lower())
+    if kind is None:
+        raise ValidationError([Problem(path.name, None, None, f"unsupported file type '{path.suffix}'; use .csv, .xlsx, .parquet or .json")])
+    {"csv": _stage_csv, "xlsx": _stage_xlsx, "parquet": _stage_parquet, "json": _stage_json}[kind](con, path)
+    count = con.execute(f"SELECT count(*) FROM {RAW}").fetchone()[0]  # type: ignore[index]
+    if count == 0:
+        raise ValidationError([Problem(path.name, None, None, "has a header but no data rows")])
+    return int(count)
+
+
+def stage_rows(con: duckdb.DuckDBPyConnection, source: str, rows: Sequence[dict[str, Any]]) -> int:
+    """Stage readings given as dictionaries (the CLI's `add`, the dashboard's form, refresh sources)."""
+    header = list(CANONICAL_COLUMNS)
+    _stage_records(con, source, header, [(n, [r.get(c) for c in header]) for n, r in enumerate(rows, start=1)])
+    return len(rows)
+
+
+def _first_line(error: BaseException) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+# ---------------------------------------------------------------- parsing and validation
+
+
+def _parse(con: duckdb.DuckDBPyConnection) -> None:
+    """Typed columns next to the text ones: SQL for the common forms, Python for the rest."""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE parsed AS
+        SELECT *,
+               TRY_CAST(
+                   CASE WHEN regexp_full_match(trim(value), '[+-]?\\d{{1,3}}(,\\d{{3}})+(\\.\\d+)?')
+                        THEN replace(trim(value), ',', '') ELSE trim(value) END
+                   AS DOUBLE) AS v,
+               CAST(NULL AS VARCHAR) AS v_qualifier,
+               CAST(NULL AS VARCHAR) AS v_error,
+               CASE WHEN regexp_full_match(trim(period_start), '\\d{{4}}-\\d{{2}}-\\d{{2}}')
+                    THEN TRY_CAST(trim(period_start) AS DATE) END AS ps,
+               CAST(NULL AS VARCHAR) AS ps_error,
+               CASE WHEN regexp_full_match(trim(period_end), '\\d{{4}}-\\d{{2}}-\\d{{2}}')
+                    THEN TRY_CAST(trim(period_end) AS DATE) END AS pe,
+               CAST(NULL AS VARCHAR) AS pe_error,
+               CAST(NULL AS DATE) AS pe_span_start
+        FROM {RAW}
+        """
+    )
+    # NaN and Infinity parse as doubles; they are not figures.
+    con.execute("UPDATE parsed SET v = NULL WHERE isnan(v) OR isinf(v)")
+    _python_fallback_values(con)
+    _python_fallback_dates(con)
+
+
+def _python_fallback_values(con: duckdb.DuckDBPyConnection) -> None:
+    from monitor.units import parse_number
+
+    rows = con.execute(
+        "SELECT row_no, value FROM parsed WHERE v IS NULL AND value IS NOT NULL AND trim(value) <> ''"
+    ).fetchall()
+    fixes = []
+    for row_no, text in rows:
+        try:
+            number, qualifier = parse_number(text)
+            if not math.isfinite(number):
+                raise ValueError("is not a finite number")
+            fixes.append((row_no, number, qualifier, None))
+        except ValueError as e:
+            fixes.append((row_no, None, None, str(e) or "is not a number"))
+    if fixes:
+        con.execute("CREATE OR REPLACE TEMP TABLE value_fix (row_no INTEGER, v DOUBLE, q VARCHAR, err VARCHAR)")
+        con.executemany("INSERT INTO value_fix VALUES (?, ?, ?, ?)", fixes)
+        con.execute(
+            """
+            UPDATE parsed SET v = f.v, v_qualifier = f.q, v_error = f.err
+            FROM value_fix AS f WHERE parsed.row_no = f.row_no
+            """
+        )
+
+
+def _python_fallback_dates(con: duckdb.DuckDBPyConnection) -> None:
+    from monitor.periods import parse_date, parse_period
+
+    rows = con.execute(
+        """
+        SELECT row_no, period_start, period_end FROM parsed
+        WHERE (ps IS NULL AND nullif(trim(period_start), '') IS NOT NULL)
+           OR (pe IS NULL AND nullif(trim(period_end), '') IS NOT NULL)
+        """
+    ).fetchall()
+    fixes = []
+    for row_no, start_text, end_text in rows:
+        ps = pe = span_start = None
+        ps_error = pe_error = None
+        if start_text and start_text.strip():
+            try:
+                ps = parse_date(start_text.strip())
+            except ValueError as e:
+                try:
+                    ps = parse_period(start_text.strip()).start
+                except ValueError:
+                    ps_error = str(e) or "is not a date"
+        if end_text and end_text.strip():
+            try:
+                pe = parse_date(end_text.strip())
+            except ValueError as e:
+                try:
+                    period = parse_period(end_text.strip())
+                    pe, span_start = period.end, period.start
+                except ValueError:
+                    pe_error = str(e) or "is not a date"
+        fixes.append((row_no, ps, ps_error, pe, pe_error, span_start))
+    if fixes:
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE date_fix (
+                row_no INTEGER, ps DATE, ps_error VARCHAR, pe DATE, pe_error VARCHAR, span_start DATE)
+            """
+        )
+        con.executemany("INSERT INTO date_fix VALUES (?, ?, ?, ?, ?, ?)", fixes)
+        con.execute(
+            """
+            UPDATE parsed SET
+                ps = coalesce(parsed.ps, f.ps), ps_error = f.ps_error,
+                pe = coalesce(parsed.pe, f.pe), pe_error = f.pe_error, pe_span_start = f.span_start
+            FROM date_fix AS f WHERE parsed.row_no = f.row_no
+            """
+        )
+
+
+def _unit_factors(con: duckdb.DuckDBPyConnection) -> None:
+    """One conversion factor (or reason) per distinct (indicator, unit) pair in the input."""
+    from monitor.units import conversion_factor
+
+    pairs = con.execute(
+        """
+        SELECT DISTINCT p.indicator_id, trim(p.unit), i.unit, i.display_unit
+        FROM parsed AS p JOIN indicator AS i ON i.id = trim(p.indicator_id)
+        WHERE nullif(trim(p.unit), '') IS NOT NULL
+        """
+    ).fetchall()
+    rows = []
+    for indicator_id, unit, base, display in pairs:
+        try:
+            rows.append((indicator_id, unit, conversion_factor(unit, base), None))
+        except ValueError as e:
+            rows.append((indicator_id, unit, None, f"unit '{unit}' cannot be converted to {display} ({base}): {e}"))
+    con.execute("CREATE OR REPLACE TEMP TABLE unit_factor (indicator_id VARCHAR, unit VARCHAR, factor DOUBLE, err VARCHAR)")
+    if rows:
+        con.executemany("INSERT INTO unit_factor VALUES (?, ?, ?, ?)", rows)
+
+
+def _qualifier_map(con: duckdb.DuckDBPyConnection) -> None:
+    from monitor.units import QUALIFIER_WORDS
+
+    con.execute("CREATE OR REPLACE TEMP TABLE qualifier_word (word VARCHAR, qualifier VARCHAR)")
+    words = {q.value: q.value for q in Qualifier} | {k: str(v) for k, v in QUALIFIER_WORDS.items()}
+    con.executemany("INSERT INTO qualifier_word VALUES (?, ?)", list(words.items()))
+
+
+def _validate(con: duckdb.DuckDBPyConnection, file: str, today: date) -> list[Problem]:
+    """Build `valid_readings` (typed, base units) and return every problem found."""
+    _unit_factors(con)
+    _qualifier_map(con)
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE checked AS
+        SELECT p.*,
+               i.id IS NOT NULL AS known,
+               i.measure, i.frequency, i.lower_bound, i.upper_bound, i.display_unit, i.unit AS base_unit,
+               i.cumulative_since,
+               u.factor, u.err AS unit_error,
+               CASE WHEN nullif(trim(p.qualifier), '') IS NOT NULL THEN qw.qualifier
+                    ELSE coalesce(p.v_qualifier, 'exact') END AS q,
+               p.v * coalesce(u.factor, 1) AS base_value,
+               CASE
+                   WHEN p.ps IS NOT NULL THEN p.ps
+                   WHEN p.pe_span_start IS NOT NULL THEN p.pe_span_start
+                   WHEN i.measure = 'stock' THEN p.pe
+                   WHEN i.measure = 'cumulative' THEN i.cumulative_since
+                   WHEN p.pe <> last_day(p.pe) THEN NULL
+                   WHEN i.frequency = 'monthly' THEN date_trunc('month', p.pe)
+                   WHEN i.frequency = 'quarterly' THEN CAST(date_trunc('month', p.pe) - INTERVAL 2 MONTH AS DATE)
+                   WHEN i.frequency = 'half_yearly' THEN CAST(date_trunc('month', p.pe) - INTERVAL 5 MONTH AS DATE)
+                   WHEN i.frequency = 'yearly' THEN CAST(date_trunc('month', p.pe) - INTERVAL 11 MONTH AS DATE)
+               END AS start_date
+        FROM parsed AS p
+        LEFT JOIN indicator AS i ON i.id = trim(p.indicator_id)
+        LEFT JOIN unit_factor AS u ON u.indicator_id = p.indicator_id AND u.unit = trim(p.unit)
+        LEFT JOIN qualifier_word AS qw ON qw.word = lower(trim(p.qualifier))
+        """
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE problem AS
+        WITH dup AS (
+            SELECT row_no,
+                   min(row_no) OVER w AS first_row,
+                   count(*) OVER w AS n,
+                   count(DISTINCT base_value) OVER w AS values_n
+            FROM checked
+            WHERE known AND pe IS NOT NULL AND start_date IS NOT NULL
+            WINDOW w AS (PARTITION BY trim(indicator_id), start_date, pe)
+        )
+        SELECT row_no, 'indicator_id' AS col, 'unknown indicator (see `monitor indicators`)' AS reason, indicator_id AS val
+        FROM checked WHERE NOT known AND nullif(trim(indicator_id), '') IS NOT NULL
+        UNION ALL SELECT row_no, 'indicator_id', 'is required', NULL FROM checked WHERE nullif(trim(indicator_id), '') IS NULL
+        UNION ALL SELECT row_no, 'value', 'is required', NULL FROM checked WHERE nullif(trim(value), '') IS NULL
+        UNION ALL SELECT row_no, 'value', coalesce(v_error, 'is not a number'), value
+        FROM checked WHERE v IS NULL AND nullif(trim(value), '') IS NOT NULL
+        UNION ALL SELECT row_no, 'period_end', 'is required', NULL FROM checked WHERE nullif(trim(period_end), '') IS NULL
+        UNION ALL SELECT row_no, 'period_end', coalesce(pe_error, 'is not a date (use YYYY-MM-DD)'), period_end
+        FROM checked WHERE pe IS NULL AND nullif(trim(period_end), '') IS NOT NULL
+        UNION ALL SELECT row_no, 'period_start', coalesce(ps_error, 'is not a date (use YYYY-MM-DD)'), period_start
+        FROM checked WHERE ps IS NULL AND nullif(trim(period_start), '') IS NOT NULL
+        UNION ALL SELECT row_no, 'period_start',
+               'is required for this indicator (' || measure || ', ' || frequency || ') unless period_end is a month end', NULL
+        FROM checked WHERE known AND pe IS NOT NULL AND start_date IS NULL AND nullif(trim(period_start), '') IS NULL
+        UNION ALL SELECT row_no, 'period_end', 'is before period_start ' || CAST(start_date AS VARCHAR), period_end
+        FROM checked WHERE pe < start_date
+        UNION ALL SELECT row_no, 'period_end', 'is in the future (after ' || CAST(CAST(? AS DATE) AS VARCHAR) || ')', period_end
+        FROM checked WHERE pe > CAST(? AS DATE)
+        UNION ALL SELECT row_no, 'unit', unit_error, unit FROM checked WHERE unit_error IS NOT NULL
+        UNION ALL SELECT row_no, 'qualifier', 'unknown qualifier; use exact, approx, at_least, more_than or at_most', qualifier
+        FROM checked WHERE q IS NULL
+        UNION ALL SELECT row_no, 'value',
+               'is below the plausible minimum ' || CAST(lower_bound AS VARCHAR) || ' ' || base_unit, value
+        FROM checked WHERE base_value < lower_bound
+        UNION ALL SELECT row_no, 'value',
+               'is above the plausible maximum ' || CAST(upper_bound AS VARCHAR) || ' ' || base_unit, value
+        FROM checked WHERE base_value > upper_bound
+        UNION ALL SELECT row_no, 'period_end',
+               CASE WHEN values_n > 1 THEN 'conflicts with row ' || first_row || ' (same indicator and period, other value)'
+                    ELSE 'duplicates row ' || first_row END, NULL
+        FROM dup WHERE n > 1 AND (row_no <> first_row OR values_n > 1)
+        """,
+        [today, today],
+    )
+    rows = con.execute(
+        "SELECT row_no, col, reason, val FROM problem ORDER BY row_no, col"
+    ).fetchall()
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE valid_readings AS
+        SELECT trim(indicator_id) AS indicator_id, start_date AS period_start, pe AS period_end,
+               base_value AS value, q AS qualifier, nullif(trim(source), '') AS source,
+               nullif(trim(note), '') AS note,
+               CAST(NULL AS VARCHAR) AS quote, CAST(NULL AS DATE) AS source_date,
+               CAST(NULL AS VARCHAR) AS speaker, CAST(NULL AS VARCHAR) AS office
+        FROM checked
+        WHERE row_no NOT IN (SELECT row_no FROM problem)
+        """
+    )
+    return [Problem(file, r[0], r[1], r[2], r[3]) for r in rows]
+
+
+def _rejected_rows(con: duckdb.DuckDBPyConnection, batch_id: str, file: str) -> list[list[Any]]:
+    return [
+        [batch_id, file, *row]
+        for row in con.execute(
+            f"""
+            SELECT p.row_no, p.col, p.reason, p.val,
+                   to_json({{indicator_id: r.indicator_id, period_start: r.period_start, period_end: r.period_end,
+                             value: r.value, qualifier: r.qualifier, unit: r.unit, source: r.source, note: r.note}})
+            FROM problem AS p JOIN {RAW} AS r USING (row_no)
+            ORDER BY p.row_no, p.col
+            """
+        ).fetchall()
+    ]
+
+
+def _default_source(con: duckdb.DuckDBPyConnection, source: str) -> None:
+    con.execute("UPDATE valid_readings SET source = ? WHERE source IS NULL", [source])
+
+
+def _write_staged(
+    store: Store,
+    con: duckdb.DuckDBPyConnection,
+    report: ImportReport,
+    *,
+    dry_run: bool,
+    skip_invalid: bool,
+    recorded_by: str,
+    source: str,
+    today: date,
+    progress: ProgressCallback | None,
+) -> ImportReport:
+    session = store.read if dry_run else store.write
+    with session() as db:
+        _parse(db)
+        if progress:
+            progress("validate", 2, 4)
+        report.problems = _validate(db, report.file, today)
+        report.rejected = len({p.row for p in report.problems})
+        report.valid = report.rows - report.rejected
+        if report.problems and not skip_invalid:
+            if dry_run:
+                return report
+            raise ValidationError(report.problems, _summary(report))
+        _default_source(db, source)
+        if progress:
+            progress("write", 3, 4)
+        if dry_run:
+            counts = _classify_only(db)
+        else:
+            queries.add_rejected(db, _rejected_rows(db, report.batch_id, report.file))
+            counts = queries.add_staged_readings(db, "valid_readings", recorded_by, report.batch_id)
+            report.written = True
+        report.new, report.revised, report.unchanged = counts["new"], counts["revised"], counts["unchanged"]
+    if progress:
+        progress("done", 4, 4)
+    return report
+
+
+def _classify_only(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """What a write would do, without writing (for --dry-run on a read-only session)."""
+    row = con.execute(
+        """
+        WITH current AS (
+            SELECT indicator_id, period_start, period_end, value, qualifier FROM reading
+            QUALIFY revision = max(revision) OVER (PARTITION BY indicator_id, period_start, period_end)
+        )
+        SELECT count(*) FILTER (WHERE c.value IS NULL),
+               count(*) FILTER (WHERE c.value IS NOT NULL AND (c.value <> s.value OR c.qualifier <> s.qualifier)),
+               count(*) FILTER (WHERE c.value = s.value AND c.qualifier = s.qualifier)
+        FROM valid_readings AS s LEFT JOIN current AS c USING (indicator_id, period_start, period_end)
+        """
+    ).fetchone()
+    assert row is not None
+    return {"new": row[0], "revised": row[1], "unchanged": row[2]}
+
+
+def _summary(report: ImportReport) -> str:
+    first = report.problems[0]
+    more = len(report.problems) - 1
+    tail = f" (and {more} more problem{'s' if more != 1 else ''})" if more else ""
+    return (
+        f"{first}{tail}; {report.rejected} of {report.rows} rows invalid, nothing was imported "
+        "(use --skip-invalid to import the valid rows)"
+    )
+
+
+def import_file(
+    store: Store,
+    path: str | os.PathLike[str],
+    *,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    recorded_by: str = "import",
+    today: date | None = None,
+    progress: ProgressCallback | None = None,
+    kind: str | None = None,
+) -> ImportReport:
+    """Import a reading file in one transaction: every valid row, or (by default) nothing if any is invalid."""
+    file = Path(path)
+    report = ImportReport(file=file.name, batch_id=uuid.uuid4().hex[:12], dry_run=dry_run)
+    with store.scratch() as con:
+        if progress:
+            progress("read", 1, 4)
+        report.rows = stage_file(con, file, kind)
+        return _write_staged(
+            store, con, report, dry_run=dry_run, skip_invalid=skip_invalid, recorded_by=recorded_by,
+            source=file.name, today=today or date.today(), progress=progress,
+        )
+
+
+def import_rows(
+    store: Store,
+    rows: Sequence[dict[str, Any]],
+    *,
+    source_name: str,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    recorded_by: str = "cli",
+    today: date | None = None,
+) -> ImportReport:
+    """Import readings given as dictionaries with the canonical columns (values as text or numbers)."""
+    report = ImportReport(file=source_name, batch_id=uuid.uuid4().hex[:12], dry_run=dry_run)
+    with store.scratch() as con:
+        report.rows = stage_rows(con, source_name, rows)
+        return _write_staged(
+            store, con, report, dry_run=dry_run, skip_invalid=skip_invalid, recorded_by=recorded_by,
+            source=source_name, today=today or date.today(), progress=None,
+        )
+
+
+def add_reading(
+    store: Store,
+    indicator_id: str,
+    value: str | float,
+    period_end: str | date,
+    *,
+    period_start: str | date | None = None,
+    unit: str | None = None,
+    qualifier: str | None = None,
+    source: str | None = None,
+    note: str | None = None,
+    recorded_by: str = "cli",
+    today: date | None = None,
+) -> ImportReport:
+    """Append one reading through the same validation as a file import."""
+    row = {
+        "indicator_id": indicator_id,
+        "value": value,
+        "period_end": period_end,
+        "period_start": period_start,
+        "unit": unit,
+        "qualifier": qualifier,
+        "source": source or recorded_by,
+        "note": note,
+    }
+    try:
+        return import_rows(store, [row], source_name="reading", recorded_by=recorded_by, today=today)
+    except ValidationError as e:
+        # One reading has no file or row: name only the field.
+        problems = [Problem("reading", None, p.column, p.reason, p.value) for p in e.problems]
+        raise ValidationError(problems) from e

@@ -1,0 +1,125 @@
+"""Plain typed records exchanged between the store, the use cases and the user interfaces."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+
+class MeasureKind(StrEnum):
+    STOCK = "stock"  # level at a point in time (racks at end of June)
+    FLOW = "flow"  # total over a period (tourist visits in Jan-May)
+    RATIO = "ratio"  # share or rate over a period (good-air days in 2024)
+    CUMULATIVE = "cumulative"  # running total since a fixed start date
+    YOY_CHANGE = "yoy_change"  # year-on-year change, in percent
+
+
+class Direction(StrEnum):
+    INCREASE = "increase"
+    DECREASE = "decrease"
+
+
+class Frequency(StrEnum):
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+    HALF_YEARLY = "half_yearly"
+    YEARLY = "yearly"
+    IRREGULAR = "irregular"
+
+
+class Qualifier(StrEnum):
+    EXACT = "exact"
+    APPROX = "approx"  # 约
+    AT_LEAST = "at_least"  # 以上, 突破 (reached or passed)
+    MORE_THAN = "more_than"  # 余, 多 (strictly more than)
+    AT_MOST = "at_most"  # 以下, 不到
+
+
+class TargetKind(StrEnum):
+    REACH = "reach"  # reach a value by a deadline
+    THRESHOLD = "threshold"  # stay at or beyond a value every period
+
+
+class Method(StrEnum):
+    CAGR = "cagr"
+    LINEAR = "linear"
+
+
+COMPARATORS = (">=", ">", "<=", "<")
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a seeded figure comes from: the original sentence and who said it."""
+
+    quote: str
+    source: str | None = None  # document title or id
+    source_date: date | None = None
+    speaker: str | None = None
+    office: str | None = None
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    name_zh: str
+    name_en: str
+    domain: str
+    unit: str  # base unit in which values are stored ("人次", "元", "%")
+    display_unit: str  # unit shown to people ("万人次", "亿元", "%")
+    measure: MeasureKind
+    direction: Direction = Direction.INCREASE
+    frequency: Frequency = Frequency.YEARLY
+    lower_bound: float | None = None
+    upper_bound: float | None = None
+    responsible: str | None = None
+    publication_lag_days: int = 30
+    cumulative_since: date | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    id: str
+    indicator_id: str
+    kind: TargetKind
+    comparator: str
+    value: float  # base units
+    baseline_value: float | None = None
+    baseline_date: date | None = None
+    deadline: date | None = None  # latest date: the commitment
+    deadline_earliest: date | None = None  # stretch date of a "within 3-5 years" window
+    method: Method = Method.CAGR
+    # Period a threshold is judged over ("yearly": a Jan-Jun ratio is provisional).
+    period: Frequency | None = None
+    version: int = 1
+    valid_from: datetime | None = None
+    provenance: Provenance | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Reading:
+    indicator_id: str
+    period_start: date
+    period_end: date
+    value: float  # base units
+    qualifier: Qualifier = Qualifier.EXACT
+    source: str | None = None
+    note: str | None = None
+    recorded_by: str | None = None
+    recorded_at: datetime | None = None
+    revision: int = 1
+    provenance: Provenance | None = None
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Indicators with their targets and (seed) readings, as read from a catalogue file."""
+
+    indicators: list[Indicator] = field(default_factory=list)
+    targets: list[Target] = field(default_factory=list)
+    readings: list[Reading] = field(default_factory=list)
+    source: str | None = None
+    source_date: date | None = None

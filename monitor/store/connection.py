@@ -1,0 +1,189 @@
+"""Access to the database file without ever holding it between operations.
+
+DuckDB lets one process hold a database file for writing, and any process that has it open (even
+read-only) locks every writer out. The dashboard, the scheduler and CLI calls must all be able to
+write at any moment, so each operation:
+
+1. takes an OS advisory lock on a sidecar file (``<db>.lock``): exclusive to write, shared to read,
+   waiting with backoff up to a bound, after which it raises StoreBusy (nothing was written);
+2. ATTACHes the database file on a long-lived in-memory connection (cheaper than a new connection);
+3. runs one transaction, DETACHes (which checkpoints) and releases the lock.
+
+A process that skips the sidecar lock (a DuckDB shell, say) still makes ATTACH fail with DuckDB's
+own lock error; that error is retried with the same bounded backoff.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from monitor.errors import ConfigError, StoreBusy, StoreError
+from monitor.store import schema
+
+DEFAULT_DB = Path("data") / "monitor.duckdb"
+ALIAS = "monitor_db"
+DEFAULT_TIMEOUT_S = float(os.environ.get("MONITOR_LOCK_TIMEOUT", "15"))
+
+
+def resolve_db_path(path: str | os.PathLike[str] | None = None) -> Path:
+    """--db PATH, else MONITOR_DB, else data/monitor.duckdb."""
+    chosen = path if path not in (None, "") else os.environ.get("MONITOR_DB") or DEFAULT_DB
+    resolved = Path(chosen).expanduser()
+    if resolved.is_dir():
+        raise ConfigError(f"database location {resolved} is a folder; give a file path such as {resolved / 'monitor.duckdb'}")
+    return resolved
+
+
+def _is_duckdb_lock_error(error: Exception) -> bool:
+    text = str(error)
+    return "Could not set lock" in text or "Conflicting lock" in text
+
+
+def _sql_string(text: str) -> str:
+    # ATTACH takes no prepared parameters; the path is configuration, never row data.
+    return "'" + text.replace("'", "''") + "'"
+
+
+class Store:
+    """One database file, opened only for the span of each operation."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+        self.path = resolve_db_path(path)
+        self.lock_path = self.path.with_name(self.path.name + ".lock")
+        self.timeout_s = timeout_s
+        # DuckDB connections are not safe for concurrent use by threads (Streamlit runs one per
+        # session), so every use of the shared in-memory connection is serialised.
+        self._mutex = threading.RLock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._attached = False
+        self._in_transaction = False
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path)!r})"
+
+    @property
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    @contextmanager
+    def scratch(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The in-memory connection, without the database file: for staging input before a write."""
+        with self._mutex:
+            if self._con is None:
+                self._con = duckdb.connect(":memory:")
+            yield self._con
+
+    @contextmanager
+    def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-only view of the database for one operation."""
+        if not self.path.exists():
+            raise StoreError(f"database {self.path} does not exist; run `monitor init` first")
+        with self._session(exclusive=False) as con:
+            yield con
+
+    @contextmanager
+    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One write transaction: all of it is committed, or none of it."""
+        with self._session(exclusive=True) as con:
+            if self._in_transaction:
+                yield con  # nested use joins the enclosing transaction
+                return
+            con.execute("BEGIN TRANSACTION")
+            self._in_transaction = True
+            try:
+                yield con
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            else:
+                con.execute("COMMIT")
+            finally:
+                self._in_transaction = False
+
+    @contextmanager
+    def _session(self, exclusive: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self.scratch() as con:
+            if self._attached:
+                # Re-entrant use from the same thread: already inside a session.
+                yield con
+                return
+            if exclusive:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            deadline = time.monotonic() + self.timeout_s
+            with self._file_lock(exclusive, deadline):
+                self._attach(con, read_only=not exclusive, deadline=deadline)
+                try:
+                    yield con
+                finally:
+                    self._detach(con)
+
+    @contextmanager
+    def _file_lock(self, exclusive: bool, deadline: float) -> Iterator[None]:
+        try:
+            self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e:
+            if exclusive:
+                raise StoreError(f"cannot create lock file {self.lock_path}: {e.strerror}") from e
+            # A reader on a read-only folder can still read; it just cannot coordinate.
+            yield
+            return
+        mode = (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB
+        started = time.monotonic()
+        pause = 0.002
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, mode)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise StoreBusy(str(self.path), time.monotonic() - started) from None
+                    time.sleep(pause)
+                    pause = min(pause * 2, 0.05)
+            yield
+        finally:
+            os.close(fd)  # closing the descriptor releases the flock
+
+    def _attach(self, con: duckdb.DuckDBPyConnection, read_only: bool, deadline: float) -> None:
+        options = " (READ_ONLY)" if read_only else ""
+        statement = f"ATTACH {_sql_string(str(self.path))} AS {ALIAS}{options}"
+        pause = 0.005
+        started = time.monotonic()
+        while True:
+            try:
+                con.execute(statement)
+                break
+            except duckdb.Error as e:
+                if not _is_duckdb_lock_error(e):
+                    raise StoreError(f"cannot open database {self.path}: {e}") from e
+                if time.monotonic() >= deadline:
+                    raise StoreBusy(str(self.path), time.monotonic() - started) from e
+                time.sleep(pause)
+                pause = min(pause * 2, 0.1)
+        con.execute(f"USE {ALIAS}")
+        self._attached = True
+
+    def _detach(self, con: duckdb.DuckDBPyConnection) -> None:
+        self._attached = False
+        con.execute("USE memory")
+        con.execute(f"DETACH {ALIAS}")
+
+    def init(self) -> list[int]:
+        """Create or migrate the database; return the migration versions applied."""
+        with self.write() as con:
+            return schema.migrate(con)
+
+    def close(self) -> None:
+        with self._mutex:
+            if self._con is not None:
+                self._con.close()
+                self._con = None

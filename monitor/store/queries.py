@@ -1,0 +1,324 @@
+"""Named queries: every statement that reads or writes the database lives here, with ? parameters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+import duckdb
+
+from monitor.model import (
+    Direction,
+    Frequency,
+    Indicator,
+    MeasureKind,
+    Method,
+    Provenance,
+    Qualifier,
+    Reading,
+    Target,
+    TargetKind,
+)
+
+# ---------------------------------------------------------------- indicators
+
+INDICATOR_COLUMNS = (
+    "id, name_zh, name_en, domain, unit, display_unit, measure, direction, frequency, "
+    "lower_bound, upper_bound, responsible, publication_lag_days, cumulative_since, description"
+)
+
+
+def _indicator_row(i: Indicator) -> list[Any]:
+    return [
+        i.id, i.name_zh, i.name_en, i.domain, i.unit, i.display_unit, i.measure.value,
+        i.direction.value, i.frequency.value, i.lower_bound, i.upper_bound, i.responsible,
+        i.publication_lag_days, i.cumulative_since, i.description,
+    ]
+
+
+def _indicator(row: Sequence[Any]) -> Indicator:
+    return Indicator(
+        id=row[0], name_zh=row[1], name_en=row[2], domain=row[3], unit=row[4], display_unit=row[5],
+        measure=MeasureKind(row[6]), direction=Direction(row[7]), frequency=Frequency(row[8]),
+        lower_bound=row[9], upper_bound=row[10], responsible=row[11], publication_lag_days=row[12],
+        cumulative_since=row[13], description=row[14],
+    )
+
+
+def upsert_indicators(con: duckdb.DuckDBPyConnection, indicators: Sequence[Indicator]) -> tuple[int, int, int]:
+    """Insert new indicators, replace changed ones; return (new, changed, unchanged)."""
+    existing = {i.id: i for i in list_indicators(con)}
+    new = changed = unchanged = 0
+    now = datetime.utcnow()
+    for indicator in indicators:
+        old = existing.get(indicator.id)
+        if old == indicator:
+            unchanged += 1
+            continue
+        if old is None:
+            new += 1
+        else:
+            changed += 1
+            con.execute("DELETE FROM indicator WHERE id = ?", [indicator.id])
+        con.execute(
+            f"INSERT INTO indicator ({INDICATOR_COLUMNS}, updated_at) VALUES ({', '.join('?' * 16)})",
+            [*_indicator_row(indicator), now],
+        )
+    return new, changed, unchanged
+
+
+def list_indicators(con: duckdb.DuckDBPyConnection, domain: str | None = None) -> list[Indicator]:
+    rows = con.execute(
+        f"""
+        SELECT {INDICATOR_COLUMNS}
+        FROM indicator
+        WHERE ? IS NULL OR domain = ?
+        ORDER BY domain, id
+        """,
+        [domain, domain],
+    ).fetchall()
+    return [_indicator(row) for row in rows]
+
+
+def get_indicator(con: duckdb.DuckDBPyConnection, indicator_id: str) -> Indicator | None:
+    row = con.execute(f"SELECT {INDICATOR_COLUMNS} FROM indicator WHERE id = ?", [indicator_id]).fetchone()
+    return _indicator(row) if row else None
+
+
+def indicator_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {row[0] for row in con.execute("SELECT id FROM indicator").fetchall()}
+
+
+# ---------------------------------------------------------------- targets
+
+TARGET_COLUMNS = (
+    "id, indicator_id, version, kind, comparator, value, baseline_value, baseline_date, deadline, "
+    "deadline_earliest, method, period, valid_from, note, quote, source, source_date, speaker, office"
+)
+
+
+def _target(row: Sequence[Any]) -> Target:
+    provenance = None
+    if row[14] is not None:
+        provenance = Provenance(quote=row[14], source=row[15], source_date=row[16], speaker=row[17], office=row[18])
+    return Target(
+        id=row[0], indicator_id=row[1], version=row[2], kind=TargetKind(row[3]), comparator=row[4],
+        value=row[5], baseline_value=row[6], baseline_date=row[7], deadline=row[8],
+        deadline_earliest=row[9], method=Method(row[10]),
+        period=Frequency(row[11]) if row[11] else None, valid_from=row[12], note=row[13],
+        provenance=provenance,
+    )
+
+
+def _same_target(a: Target, b: Target) -> bool:
+    """Equal in everything a new version would record (version and valid_from aside)."""
+    keep = ("version", "valid_from")
+    return all(getattr(a, f) == getattr(b, f) for f in a.__dataclass_fields__ if f not in keep)
+
+
+def record_targets(con: duckdb.DuckDBPyConnection, targets: Sequence[Target]) -> tuple[int, int, int]:
+    """Record each target whose content changed as a new version; return (new, revised, unchanged)."""
+    current = {t.id: t for t in list_targets(con)}
+    new = revised = unchanged = 0
+    now = datetime.utcnow()
+    for target in targets:
+        old = current.get(target.id)
+        if old is not None and _same_target(old, target):
+            unchanged += 1
+            continue
+        version = 1 if old is None else old.version + 1
+        new += old is None
+        revised += old is not None
+        p = target.provenance
+        con.execute(
+            f"INSERT INTO target ({TARGET_COLUMNS}, recorded_at) VALUES ({', '.join('?' * 20)})",
+            [
+                target.id, target.indicator_id, version, target.kind.value, target.comparator,
+                target.value, target.baseline_value, target.baseline_date, target.deadline,
+                target.deadline_earliest, target.method.value,
+                target.period.value if target.period else None,
+                # The first version is in force from the beginning; later ones from when recorded.
+                target.valid_from if target.valid_from or old is None else now,
+                target.note,
+                p.quote if p else None, p.source if p else None, p.source_date if p else None,
+                p.speaker if p else None, p.office if p else None, now,
+            ],
+        )
+    return new, revised, unchanged
+
+
+def list_targets(con: duckdb.DuckDBPyConnection, history: bool = False) -> list[Target]:
+    """The latest version of every target, or every version with ``history``."""
+    rows = con.execute(
+        f"""
+        SELECT {TARGET_COLUMNS}
+        FROM target
+        QUALIFY ? OR version = max(version) OVER (PARTITION BY id)
+        ORDER BY indicator_id, id, version
+        """,
+        [history],
+    ).fetchall()
+    return [_target(row) for row in rows]
+
+
+# ---------------------------------------------------------------- readings
+
+READING_COLUMNS = (
+    "indicator_id, period_start, period_end, revision, value, qualifier, source, note, "
+    "recorded_by, recorded_at, quote, source_date, speaker, office"
+)
+
+
+def _reading(row: Sequence[Any]) -> Reading:
+    provenance = None
+    if row[10] is not None:
+        provenance = Provenance(quote=row[10], source=row[6], source_date=row[11], speaker=row[12], office=row[13])
+    return Reading(
+        indicator_id=row[0], period_start=row[1], period_end=row[2], revision=row[3], value=row[4],
+        qualifier=Qualifier(row[5]), source=row[6], note=row[7], recorded_by=row[8],
+        recorded_at=row[9], provenance=provenance,
+    )
+
+
+STAGED_READING_COLUMNS = (
+    "indicator_id", "period_start", "period_end", "value", "qualifier", "source", "note",
+    "quote", "source_date", "speaker", "office",
+)
+
+
+def create_reading_stage(con: duckdb.DuckDBPyConnection, name: str = "reading_stage") -> str:
+    """An empty temporary table with the columns add_staged_readings expects."""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {name} (
+            indicator_id VARCHAR, period_start DATE, period_end DATE, value DOUBLE,
+            qualifier VARCHAR, source VARCHAR, note VARCHAR, quote VARCHAR, source_date DATE,
+            speaker VARCHAR, office VARCHAR
+        )
+        """
+    )
+    return name
+
+
+def stage_readings(con: duckdb.DuckDBPyConnection, readings: Iterable[Reading], name: str = "reading_stage") -> str:
+    create_reading_stage(con, name)
+    rows = []
+    for r in readings:
+        p = r.provenance
+        rows.append([
+            r.indicator_id, r.period_start, r.period_end, r.value, r.qualifier.value, r.source, r.note,
+            p.quote if p else None, p.source_date if p else None, p.speaker if p else None,
+            p.office if p else None,
+        ])
+    if rows:
+        con.executemany(f"INSERT INTO {name} VALUES ({', '.join('?' * 11)})", rows)
+    return name
+
+
+def add_staged_readings(
+    con: duckdb.DuckDBPyConnection, stage: str, recorded_by: str, batch_id: str
+) -> dict[str, int]:
+    """Append staged readings as new revisions where they differ from the current one.
+
+    Returns counts: seen, new (first value for that period), revised (a changed value), unchanged.
+    One set-based INSERT, never a per-row loop, so a million-row import is one statement.
+    """
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE reading_classified AS
+        WITH current AS (
+            SELECT indicator_id, period_start, period_end, revision, value, qualifier
+            FROM reading
+            WHERE indicator_id IN (SELECT DISTINCT indicator_id FROM {stage})
+            QUALIFY revision = max(revision) OVER (PARTITION BY indicator_id, period_start, period_end)
+        )
+        SELECT s.*,
+               c.revision AS current_revision,
+               CASE
+                   WHEN c.revision IS NULL THEN 'new'
+                   WHEN c.value = s.value AND c.qualifier = s.qualifier THEN 'unchanged'
+                   ELSE 'revised'
+               END AS outcome
+        FROM {stage} AS s
+        LEFT JOIN current AS c
+          ON c.indicator_id = s.indicator_id
+         AND c.period_start = s.period_start
+         AND c.period_end = s.period_end
+        """
+    )
+    con.execute(
+        f"""
+        INSERT INTO reading ({READING_COLUMNS}, batch_id)
+        SELECT indicator_id, period_start, period_end, coalesce(current_revision, 0) + 1, value,
+               qualifier, source, note, ?, ?, quote, source_date, speaker, office, ?
+        FROM reading_classified
+        WHERE outcome <> 'unchanged'
+        """,
+        [recorded_by, datetime.utcnow(), batch_id],
+    )
+    counts = dict(
+        con.execute("SELECT outcome, count(*) FROM reading_classified GROUP BY outcome").fetchall()
+    )
+    return {
+        "seen": sum(counts.values()),
+        "new": counts.get("new", 0),
+        "revised": counts.get("revised", 0),
+        "unchanged": counts.get("unchanged", 0),
+    }
+
+
+def list_readings(
+    con: duckdb.DuckDBPyConnection,
+    indicator_id: str | None = None,
+    history: bool = False,
+    as_of: date | None = None,
+) -> list[Reading]:
+    """Latest revision of each period (or every revision with ``history``), oldest period first."""
+    rows = con.execute(
+        f"""
+        SELECT {READING_COLUMNS}
+        FROM reading
+        WHERE (? IS NULL OR indicator_id = ?)
+          AND (? IS NULL OR period_end <= ?)
+        QUALIFY ? OR revision = max(revision) OVER (PARTITION BY indicator_id, period_start, period_end)
+        ORDER BY indicator_id, period_end, period_start, revision
+        """,
+        [indicator_id, indicator_id, as_of, as_of, history],
+    ).fetchall()
+    return [_reading(row) for row in rows]
+
+
+def count_rows(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    return {
+        table: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # type: ignore[index]
+        for table in ("indicator", "target", "reading", "rejected_row")
+    }
+
+
+# ---------------------------------------------------------------- quarantine
+
+def add_rejected(con: duckdb.DuckDBPyConnection, rows: Sequence[Sequence[Any]]) -> None:
+    """rows: (batch_id, file, row_number, column_name, reason, raw_value, raw_row)."""
+    if not rows:
+        return
+    now = datetime.utcnow()
+    con.executemany(
+        """
+        INSERT INTO rejected_row (batch_id, file, row_number, column_name, reason, raw_value, raw_row, rejected_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+        [[*row, now] for row in rows],
+    )
+
+
+def list_rejected(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    cursor = con.execute(
+        """
+        SELECT batch_id, file, row_number, column_name, reason, raw_value, raw_row, rejected_at
+        FROM rejected_row
+        ORDER BY rejected_at, file, row_number
+        """
+    )
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]

@@ -1,0 +1,146 @@
+"""Every DDL statement of the product, as numbered migrations recorded in the database.
+
+No PRIMARY KEY or UNIQUE constraints: the schema must stay portable to DuckLake, which has none.
+Idempotency and revisions come from the write logic (append-only revision rows and anti-join inserts).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    statements: tuple[str, ...]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "indicators, targets, readings, quarantine",
+        (
+            """
+            CREATE TABLE IF NOT EXISTS indicator (
+                id                   VARCHAR NOT NULL,
+                name_zh              VARCHAR NOT NULL,
+                name_en              VARCHAR NOT NULL,
+                domain               VARCHAR NOT NULL,
+                unit                 VARCHAR NOT NULL,
+                display_unit         VARCHAR NOT NULL,
+                measure              VARCHAR NOT NULL,
+                direction            VARCHAR NOT NULL,
+                frequency            VARCHAR NOT NULL,
+                lower_bound          DOUBLE,
+                upper_bound          DOUBLE,
+                responsible          VARCHAR,
+                publication_lag_days INTEGER NOT NULL,
+                cumulative_since     DATE,
+                description          VARCHAR,
+                updated_at           TIMESTAMP NOT NULL
+            )
+            """,
+            # Append-only: a changed target is a new version; the version in force is the latest
+            # whose valid_from is not after the as-of date.
+            """
+            CREATE TABLE IF NOT EXISTS target (
+                id                VARCHAR NOT NULL,
+                indicator_id      VARCHAR NOT NULL,
+                version           INTEGER NOT NULL,
+                kind              VARCHAR NOT NULL,
+                comparator        VARCHAR NOT NULL,
+                value             DOUBLE NOT NULL,
+                baseline_value    DOUBLE,
+                baseline_date     DATE,
+                deadline          DATE,
+                deadline_earliest DATE,
+                method            VARCHAR NOT NULL,
+                period            VARCHAR,
+                valid_from        TIMESTAMP,
+                recorded_at       TIMESTAMP NOT NULL,
+                note              VARCHAR,
+                quote             VARCHAR,
+                source            VARCHAR,
+                source_date       DATE,
+                speaker           VARCHAR,
+                office            VARCHAR
+            )
+            """,
+            # Append-only: a new value for the same indicator and period is a new revision.
+            """
+            CREATE TABLE IF NOT EXISTS reading (
+                indicator_id VARCHAR NOT NULL,
+                period_start DATE NOT NULL,
+                period_end   DATE NOT NULL,
+                revision     INTEGER NOT NULL,
+                value        DOUBLE NOT NULL,
+                qualifier    VARCHAR NOT NULL,
+                source       VARCHAR,
+                note         VARCHAR,
+                recorded_by  VARCHAR,
+                recorded_at  TIMESTAMP NOT NULL,
+                batch_id     VARCHAR,
+                quote        VARCHAR,
+                source_date  DATE,
+                speaker      VARCHAR,
+                office       VARCHAR
+            )
+            """,
+            """
+            CREATE TABLE IF NOT EXISTS rejected_row (
+                batch_id    VARCHAR NOT NULL,
+                file        VARCHAR NOT NULL,
+                row_number  INTEGER,
+                column_name VARCHAR,
+                reason      VARCHAR NOT NULL,
+                raw_value   VARCHAR,
+                raw_row     VARCHAR,
+                rejected_at TIMESTAMP NOT NULL
+            )
+            """,
+        ),
+    ),
+)
+
+LATEST_VERSION = MIGRATIONS[-1].version
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Apply the migrations not yet recorded; return the versions applied (empty when up to date)."""
+    con.execute(
+        """
+        CREATE TABLE IF NOT EXISTS schema_migration (
+            version    INTEGER NOT NULL,
+            name       VARCHAR NOT NULL,
+            applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+        )
+        """
+    )
+    done = {row[0] for row in con.execute("SELECT version FROM schema_migration").fetchall()}
+    applied: list[int] = []
+    for migration in MIGRATIONS:
+        if migration.version in done:
+            continue
+        for statement in migration.statements:
+            con.execute(statement)
+        con.execute(
+            "INSERT INTO schema_migration (version, name) VALUES (?, ?)",
+            [migration.version, migration.name],
+        )
+        applied.append(migration.version)
+    return applied
+
+
+def applied_versions(con: duckdb.DuckDBPyConnection) -> list[int]:
+    exists = con.execute(
+        """
+        SELECT count(*) FROM duckdb_tables()
+        WHERE database_name = current_database() AND table_name = 'schema_migration'
+        """
+    ).fetchone()
+    if not exists or not exists[0]:
+        return []
+    return [row[0] for row in con.execute("SELECT version FROM schema_migration ORDER BY version").fetchall()]

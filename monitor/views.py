@@ -1,0 +1,66 @@
+"""Rows for people: the store's records shaped for tables in the CLI and the dashboard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from monitor.store import queries
+from monitor.store.connection import Store
+
+
+def indicator_rows(store: Store, domain: str | None = None) -> list[dict[str, Any]]:
+    with store.read() as con:
+        indicators = queries.list_indicators(con, domain)
+        targets = queries.list_targets(con)
+    per_indicator: dict[str, int] = {}
+    for t in targets:
+        per_indicator[t.indicator_id] = per_indicator.get(t.indicator_id, 0) + 1
+    return [
+        {
+            "id": i.id, "name_zh": i.name_zh, "name_en": i.name_en, "domain": i.domain, "unit": i.unit,
+            "display_unit": i.display_unit, "measure": i.measure.value, "direction": i.direction.value,
+            "frequency": i.frequency.value, "lower_bound": i.lower_bound, "upper_bound": i.upper_bound,
+            "responsible": i.responsible, "targets": per_indicator.get(i.id, 0),
+        }
+        for i in indicators
+    ]
+
+
+def reading_rows(store: Store, indicator_id: str | None = None, history: bool = False, lang: str = "en") -> list[dict[str, Any]]:
+    from monitor.errors import NotFound
+    from monitor.i18n import format_number
+    from monitor.periods import Period, label
+
+    with store.read() as con:
+        if indicator_id is not None and queries.get_indicator(con, indicator_id) is None:
+            raise NotFound(f"unknown indicator '{indicator_id}' (see `monitor indicators`)")
+        indicators = {i.id: i for i in queries.list_indicators(con)}
+        readings = queries.list_readings(con, indicator_id, history=history)
+    rows = []
+    for r in readings:
+        unit = indicators[r.indicator_id].unit
+        rows.append({
+            "indicator_id": r.indicator_id,
+            "period_start": r.period_start.isoformat(),
+            "period_end": r.period_end.isoformat(),
+            "period_label": label(Period(r.period_start, r.period_end), lang),
+            "value": r.value,
+            "unit": unit,
+            "value_display": format_number(r.value, lang, unit),
+            "qualifier": r.qualifier.value,
+            "revision": r.revision,
+            "source": r.source,
+            "note": r.note,
+            "recorded_by": r.recorded_by,
+            "recorded_at": r.recorded_at.isoformat(timespec="seconds") if r.recorded_at else None,
+            "quote": r.provenance.quote if r.provenance else None,
+        })
+    return rows
+
+
+def rejected_rows(store: Store) -> list[dict[str, Any]]:
+    with store.read() as con:
+        rows = queries.list_rejected(con)
+    for row in rows:
+        row["rejected_at"] = row["rejected_at"].isoformat(timespec="seconds")
+    return rows
