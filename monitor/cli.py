@@ -113,7 +113,6 @@ def indicators(ctx: click.Context, domain: str | None, as_json: bool) -> None:
     if as_json:
         _json(rows)
         return
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title=f"{len(rows)} indicators", show_lines=False)
@@ -121,7 +120,7 @@ def indicators(ctx: click.Context, domain: str | None, as_json: bool) -> None:
         table.add_column(name)
     for r in rows:
         table.add_row(r["id"], r["name_zh"], r["domain"], r["display_unit"], r["measure"], r["frequency"], str(r["targets"]))
-    Console().print(table)
+    _console().print(table)
 
 
 @main.command()
@@ -138,7 +137,6 @@ def readings(ctx: click.Context, indicator: str | None, history: bool, as_json: 
     if as_json:
         _json(rows)
         return
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title=f"{len(rows)} readings" + (" (all revisions)" if history else ""))
@@ -149,7 +147,7 @@ def readings(ctx: click.Context, indicator: str | None, history: bool, as_json: 
             r["indicator_id"], r["period_label"], r["value_display"], r["qualifier"], str(r["revision"]),
             r["source"] or "", (r["recorded_at"] or "")[:16],
         )
-    Console().print(table)
+    _console().print(table)
 
 
 @main.command()
@@ -267,6 +265,34 @@ def export(ctx: click.Context, fmt: str, out: str | None, history: bool) -> None
         click.echo(text, nl=False)
     else:
         click.echo(f"Wrote {out}", err=True)
+
+
+@main.command()
+@click.option("--as-of", "as_of", default=None, metavar="DATE", help="Judge as of this date (default: today).")
+@click.option("--domain", default=None, help="Only this domain (tourism, ecology, digital, ...).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list with the evidence of every status.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), envvar="MONITOR_LANG", default="zh", show_default=True)
+@click.pass_context
+@handles_errors
+def status(ctx: click.Context, as_of: str | None, domain: str | None, as_json: bool, lang: str) -> None:
+    """Status of every goal: achieved, on track, needs acceleration, ... with its numbers."""
+    from monitor.status import status_records
+
+    day = _parse_day(as_of, "--as-of") or date.today()
+    records = status_records(_store(ctx), day, domain)
+    if as_json:
+        _json(records)
+        return
+    from monitor.report import status_table
+
+    _console().print(status_table(records, day, lang))
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    # Piped output has no terminal width; a narrow default would fold every cell.
+    return Console(width=None if sys.stdout.isatty() else 160)
 
 
 @main.group()

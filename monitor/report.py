@@ -1,0 +1,124 @@
+"""Goal statuses in words and figures for people: shared by the CLI table and the dashboard."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from monitor.i18n import format_number, freshness, qualified, status_text, t
+from monitor.periods import Period, label
+
+
+def _pct(x: float) -> str:
+    return f"{x * 100:.1f}%"
+
+
+def value_text(value: float | None, unit: str, lang: str, qualifier: str | None = None) -> str:
+    if value is None:
+        return "—"
+    return qualified(format_number(value, lang, unit), qualifier, lang)
+
+
+def latest_text(record: dict[str, Any], lang: str) -> str:
+    if record["latest_value"] is None:
+        return "—"
+    period = Period(date.fromisoformat(record["latest_period_start"]), date.fromisoformat(record["latest_period_end"]))
+    figure = value_text(record["latest_value"], record["unit"], lang, record["latest_qualifier"])
+    return f"{figure} ({label(period, lang)})"
+
+
+def target_text(record: dict[str, Any], lang: str) -> str:
+    if record["target_value"] is None:
+        return "—"
+    figure = format_number(record["target_value"], lang, record["unit"])
+    comparator = {">=": "≥", ">": ">", "<=": "≤", "<": "<"}[record["target_comparator"]]
+    text = f"{comparator} {figure}"
+    if record["target_deadline"]:
+        deadline = date.fromisoformat(record["target_deadline"]).year
+        if record["target_stretch_date"]:
+            stretch = date.fromisoformat(record["target_stretch_date"]).year
+            text += f" ({stretch}–{deadline}年)" if lang == "zh" else f" by {stretch}–{deadline}"
+        else:
+            text += f" ({deadline}年)" if lang == "zh" else f" by {deadline}"
+    elif record["target_kind"] == "threshold":
+        text += " （每期）" if lang == "zh" else " every period"
+    return text
+
+
+def explanation(record: dict[str, Any], lang: str) -> str:
+    """The evidence in one sentence: "需要年均增长 16.8%，实际 30.4%，比值 1.81 → 按期推进"."""
+    ev = record["evidence"]
+    verdict = t(f"status.{record['status']}", lang)
+    zh = lang == "zh"
+    if record["status"] == "achieved":
+        return f"最新值已达到目标 → {verdict}" if zh else f"the latest reading meets the target → {verdict}"
+    if "cagr_required" in ev and record["ratio"] is not None:
+        req, obs = ev["cagr_required"], ev["cagr_observed"]
+        if zh:
+            return f"需要年均增长 {_pct(req)}，实际 {_pct(obs)}，比值 {record['ratio']:.2f} → {verdict}"
+        return f"needs {_pct(req)} a year, achieved {_pct(obs)}, ratio {record['ratio']:.2f} → {verdict}"
+    if "change_per_year_required" in ev and record["ratio"] is not None:
+        unit = record["unit"]
+        req = format_number(ev["change_per_year_required"], lang, unit)
+        obs = format_number(ev["change_per_year_observed"], lang, unit)
+        if zh:
+            return f"需要每年变化 {req}，实际 {obs}，比值 {record['ratio']:.2f} → {verdict}"
+        return f"needs {req} a year, achieved {obs}, ratio {record['ratio']:.2f} → {verdict}"
+    if record["margin"] is not None:
+        margin = record["margin"]
+        unit = "个百分点" if zh and record["unit"] == "%" else (" pp" if record["unit"] == "%" else "")
+        sign = "+" if margin >= 0 else "−"
+        figure = f"{sign}{abs(margin):.1f}{unit}" if record["unit"] == "%" else sign + format_number(abs(margin), lang, record["unit"])
+        provisional = ("（非全年数据，暂定）" if zh else " (part-period figure, provisional)") if record["provisional"] else ""
+        share = ""
+        if record["share_met"] is not None:
+            share = f"，历期达标率 {_pct(record['share_met'])}" if zh else f", met in {_pct(record['share_met'])} of periods"
+        return (f"与目标相差 {figure}{share}{provisional} → {verdict}" if zh
+                else f"margin {figure}{share}{provisional} → {verdict}")
+    if record["status"] == "no_target" and record["trend_cagr"] is not None:
+        return f"无目标；近期年均增长 {_pct(record['trend_cagr'])}" if zh else f"no target; recent trend {_pct(record['trend_cagr'])} a year"
+    reasons = ev.get("reasons") or []
+    return f"{verdict}：{reasons[-1]}" if reasons and zh else (f"{verdict}: {reasons[-1]}" if reasons else verdict)
+
+
+def freshness_text(record: dict[str, Any], as_of: date, lang: str) -> str:
+    last = record["last_period_end"]
+    text = freshness(date.fromisoformat(last) if last else None, as_of, lang)
+    if record["stale"]:
+        overdue = t("freshness.overdue", lang)
+        days = record["days_overdue"]
+        return f"{text} · {overdue} {days} 天" if lang == "zh" else f"{text} · {overdue} {days} days"
+    return text
+
+
+def name(record: dict[str, Any], lang: str) -> str:
+    return record["name_zh"] if lang == "zh" else record["name_en"]
+
+
+def status_table(records: list[dict[str, Any]], as_of: date, lang: str) -> Any:
+    """A rich Table of every goal, grouped by domain."""
+    from rich.table import Table
+
+    zh = lang == "zh"
+    counts: dict[str, int] = {}
+    for r in records:
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    summary = "  ".join(f"{status_text(s, lang)} {n}" for s, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+    title = (f"目标进展（截至 {as_of.isoformat()}）" if zh else f"Progress toward goals (as of {as_of.isoformat()})")
+    table = Table(title=title, caption=summary, show_lines=False)
+    headers = (
+        ("指标", "最新值（期间）", "目标", "状态", "依据", "更新") if zh
+        else ("Goal", "Latest (period)", "Target", "Status", "Why", "Freshness")
+    )
+    for h in headers:
+        table.add_column(h, overflow="fold")
+    domain = None
+    for r in sorted(records, key=lambda r: (r["domain"], r["target_id"] is None, r["indicator_id"])):
+        if r["domain"] != domain:
+            domain = r["domain"]
+            table.add_row(f"[bold]{t(f'domain.{domain}', lang)}[/bold]", "", "", "", "", "")
+        table.add_row(
+            name(r, lang), latest_text(r, lang), target_text(r, lang), status_text(r["status"], lang),
+            explanation(r, lang), freshness_text(r, as_of, lang),
+        )
+    return table
