@@ -295,6 +295,43 @@ def _console() -> Any:
     return Console(width=None if sys.stdout.isatty() else 160)
 
 
+def _dashboard_command(db: str, address: str, port: int) -> list[str]:
+    app = Path(__file__).resolve().parent.parent / "dashboards" / "app.py"
+    return [
+        sys.executable, "-m", "streamlit", "run", str(app),
+        "--server.address", address, "--server.port", str(port),
+        # No e-mail prompt on first run, no browser to open on a server, no usage statistics sent.
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+    ]
+
+
+@main.command()
+@click.option("--address", default="127.0.0.1", show_default=True, help="Address the dashboard listens on.")
+@click.option("--port", default=8501, show_default=True, type=int)
+@click.pass_context
+@handles_errors
+def up(ctx: click.Context, address: str, port: int) -> None:
+    """Run the product: initialise the database if needed, then serve the dashboard until Ctrl-C."""
+    import os
+    import subprocess
+
+    from monitor.catalog import init_store
+
+    store = _store(ctx)
+    if not store.exists:
+        result = init_store(store)
+        click.echo(f"Created {result['database']} with {result['indicators_new']} indicators from the briefing.")
+    env = dict(os.environ, MONITOR_DB=str(store.path.resolve()))
+    process = subprocess.Popen(_dashboard_command(str(store.path), address, port), env=env)
+    click.echo(f"Dashboard: http://{address}:{port}  (database {store.path}; Ctrl-C stops)")
+    try:
+        process.wait()
+    except KeyboardInterrupt:
+        process.terminate()
+        process.wait(timeout=10)
+    sys.exit(process.returncode if process.returncode and process.returncode > 0 else 0)
+
+
 @main.group()
 def catalog() -> None:
     """Import or export the catalogue of indicators and targets (YAML, see docs/catalog.md)."""

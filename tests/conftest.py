@@ -12,7 +12,7 @@ from monitor.catalog import init_store
 from monitor.store.connection import Store
 
 REPO = Path(__file__).resolve().parent.parent
-BRIEFING_TEXT = REPO.parent / "shared" / "briefing" / "000_cd6f953452258597.txt"
+BRIEFING_TEXT = REPO / "data" / "source" / "xining-briefing-2025-07-11.txt"
 
 
 @pytest.fixture(autouse=True)

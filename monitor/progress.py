@@ -1,0 +1,954 @@
+"""Progress engine: judges an indicator's readings against its targets at a given date.
+
+Everything here is a pure function of its arguments. The as-of date is always passed in and
+readings whose period ends after it are ignored, so re-running an assessment for a past date
+gives the same answer however much data has been recorded since. The method is described in
+``docs/methodology.md``; constants below are the knobs that document names.
+"""
+
+from __future__ import annotations
+
+import calendar
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from monitor.model import (
+    Direction,
+    Frequency,
+    Indicator,
+    MeasureKind,
+    Method,
+    Qualifier,
+    Reading,
+    Target,
+    TargetKind,
+)
+
+STATUSES = (
+    "achieved",
+    "on_track",
+    "needs_acceleration",
+    "limited_progress",
+    "deterioration",
+    "met",
+    "not_met",
+    "no_target",
+    "insufficient_data",
+)
+
+# Worst to best, for reach targets: used by the UI to sort and by tests to check monotonicity.
+REACH_STATUS_ORDER = ("deterioration", "limited_progress", "needs_acceleration", "on_track", "achieved")
+
+# Bands of the ratio R = observed / required progress (Statistics Canada / Open SDG style).
+ON_TRACK_MIN_RATIO = 0.95
+NEEDS_ACCELERATION_MIN_RATIO = 0.60
+
+DAYS_PER_YEAR = 365.25
+# Two spans are "the same period length" within this many days: absorbs 28..31-day months,
+# leap years and 90..92-day quarters without letting a Jan-May total pass for a full year.
+SPAN_TOLERANCE_DAYS = 4
+# Nominal length of one period in days, for when no reading tells us the span to expect.
+NOMINAL_SPAN_DAYS: dict[Frequency, float] = {
+    Frequency.MONTHLY: DAYS_PER_YEAR / 12,
+    Frequency.QUARTERLY: DAYS_PER_YEAR / 4,
+    Frequency.HALF_YEARLY: DAYS_PER_YEAR / 2,
+    Frequency.YEARLY: DAYS_PER_YEAR,
+}
+FREQUENCY_MONTHS: dict[Frequency, int] = {
+    Frequency.MONTHLY: 1,
+    Frequency.QUARTERLY: 3,
+    Frequency.HALF_YEARLY: 6,
+    Frequency.YEARLY: 12,
+}
+FIT_MIN_POINTS = 3
+FIT_HALF_LIFE_PERIODS = 2.0
+TREND_WINDOW = 5  # no-target trend: CAGR across at most this many latest comparable readings
+
+_POINT_MEASURES = (MeasureKind.STOCK, MeasureKind.CUMULATIVE)
+
+
+@dataclass(frozen=True)
+class Staleness:
+    stale: bool
+    last_period_end: date | None
+    next_due: date | None
+    days_overdue: int  # 0 when not stale
+
+
+@dataclass(frozen=True)
+class Assessment:
+    indicator_id: str
+    target_id: str | None
+    status: str  # one of STATUSES
+    ratio: float | None  # R for reach targets
+    provisional: bool  # threshold judged on a shorter period than the target's
+    latest: Reading | None  # the comparable reading used
+    baseline_value: float | None
+    baseline_date: date | None
+    target_value: float | None
+    deadline: date | None
+    stretch_date: date | None
+    margin: float | None  # threshold: latest - threshold, signed so that negative = short of it
+    share_met: float | None  # threshold: share of comparable full periods met (0..1)
+    projected_value_at_deadline: float | None
+    projected_low: float | None
+    projected_high: float | None
+    projected_achievement_date: date | None
+    trend_cagr: float | None  # no_target: CAGR over the last comparable periods
+    staleness: Staleness
+    evidence: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Fit:
+    """Weighted least-squares line y = intercept + slope * x (x in years)."""
+
+    slope: float
+    intercept: float
+    slope_se: float | None  # None with exactly two points: no residual degrees of freedom
+    n: int
+
+
+@dataclass(frozen=True)
+class Projection:
+    value_at_deadline: float | None
+    low: float | None
+    high: float | None
+    achievement_date: date | None
+    basis: str  # "two points" or "weighted log-linear fit" / "weighted linear fit"
+    evidence: dict[str, object]
+
+
+# ---------------------------------------------------------------------------------------------
+# Small arithmetic helpers
+
+
+def years_between(start: date, end: date) -> float:
+    return (end - start).days / DAYS_PER_YEAR
+
+
+def cagr(start_value: float, end_value: float, years: float) -> float:
+    """Compound annual growth rate; only defined for positive values over a positive time."""
+    if start_value <= 0 or end_value <= 0:
+        raise ValueError(f"CAGR needs positive values, got {start_value} and {end_value}")
+    if years <= 0:
+        raise ValueError(f"CAGR needs a positive time span, got {years} years")
+    try:
+        return math.expm1(math.log(end_value / start_value) / years)
+    except OverflowError:
+        # A large change over a few days compounds beyond float range; that is "very fast".
+        return math.inf
+
+
+def linear_rate(start_value: float, end_value: float, years: float) -> float:
+    if years <= 0:
+        raise ValueError(f"a rate needs a positive time span, got {years} years")
+    return (end_value - start_value) / years
+
+
+def status_for_ratio(ratio: float) -> str:
+    if ratio >= ON_TRACK_MIN_RATIO:
+        return "on_track"
+    if ratio >= NEEDS_ACCELERATION_MIN_RATIO:
+        return "needs_acceleration"
+    if ratio >= 0:
+        return "limited_progress"
+    return "deterioration"
+
+
+def reading_meets(value: float, qualifier: Qualifier, comparator: str, threshold: float) -> bool:
+    """Whether a reading *proves* `true value <comparator> threshold`.
+
+    The qualifier says what the source actually claimed: "at least v" is the set [v, inf),
+    "more than v" is (v, inf), "at most v" is (-inf, v]. A reading meets a target only if every
+    value in that set does, so "at most 120" never proves ">= 100". "approx" is taken at face
+    value because the source offers no better number.
+    """
+    q = Qualifier(qualifier)
+    if comparator == ">=":
+        return q in (Qualifier.EXACT, Qualifier.APPROX, Qualifier.AT_LEAST, Qualifier.MORE_THAN) and (
+            value >= threshold
+        )
+    if comparator == ">":
+        if q is Qualifier.MORE_THAN:
+            return value >= threshold
+        return q in (Qualifier.EXACT, Qualifier.APPROX, Qualifier.AT_LEAST) and value > threshold
+    if comparator == "<=":
+        return q in (Qualifier.EXACT, Qualifier.APPROX, Qualifier.AT_MOST) and value <= threshold
+    if comparator == "<":
+        # There is no "less than" qualifier, so "at most v" proves "< t" only when v < t.
+        return q in (Qualifier.EXACT, Qualifier.APPROX, Qualifier.AT_MOST) and value < threshold
+    raise ValueError(f"unknown comparator {comparator!r}")
+
+
+def add_months(day: date, months: int) -> date:
+    """Calendar month step that keeps month ends at month ends (May 31 + 1 -> June 30)."""
+    years, month0 = divmod(day.month - 1 + months, 12)
+    year, month = day.year + years, month0 + 1
+    last = calendar.monthrange(year, month)[1]
+    if day.day == calendar.monthrange(day.year, day.month)[1]:
+        return date(year, month, last)
+    return date(year, month, min(day.day, last))
+
+
+def next_period_end(last_period_end: date, frequency: Frequency) -> date | None:
+    months = FREQUENCY_MONTHS.get(Frequency(frequency))
+    return None if months is None else add_months(last_period_end, months)
+
+
+def _finite(x: float | None) -> float | None:
+    # Evidence must survive json.dumps(allow_nan=False); an infinite rate is reported as absent.
+    if x is None or not math.isfinite(x):
+        return None
+    return float(x)
+
+
+def _decimal_diff(a: float, b: float) -> float:
+    # Figures are typed as decimals; binary subtraction would turn 91.7 - 93 into
+    # -1.2999999999999972, which then leaks into evidence and exports.
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return a - b
+    return float(Decimal(repr(a)) - Decimal(repr(b)))
+
+
+def _rate(slope: float, log: bool) -> float | None:
+    """Per-year rate of a fitted slope: growth rate for a log path, change per year otherwise."""
+    if not log:
+        return _finite(slope)
+    try:
+        return _finite(math.expm1(slope))
+    except OverflowError:
+        return None
+
+
+def _add_years(start: date, years: float) -> date | None:
+    if not math.isfinite(years):
+        return None
+    try:
+        return start + timedelta(days=round(years * DAYS_PER_YEAR))
+    except OverflowError:
+        return None
+
+
+def _span_days(r: Reading) -> int:
+    # Inclusive day count: Jan 1..Dec 31 is 365 (366), a point reading is 1.
+    return (r.period_end - r.period_start).days + 1
+
+
+def _iso(d: date | None) -> str | None:
+    return None if d is None else d.isoformat()
+
+
+def _reading_ev(r: Reading, reason: str | None = None) -> dict[str, object]:
+    out: dict[str, object] = {
+        "period_start": r.period_start.isoformat(),
+        "period_end": r.period_end.isoformat(),
+        "value": r.value,
+        "qualifier": Qualifier(r.qualifier).value,
+    }
+    if r.revision != 1:
+        out["revision"] = r.revision
+    if reason is not None:
+        out["reason"] = reason
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Staleness
+
+
+def staleness(indicator: Indicator, readings: Sequence[Reading], as_of: date) -> Staleness:
+    """Whether a newer period should have been published by `as_of` and was not recorded.
+
+    With no reading at all nothing is due yet: we cannot tell when the series starts, and a
+    brand-new indicator must not show up as overdue.
+    """
+    ends = [r.period_end for r in readings if r.indicator_id == indicator.id and r.period_end <= as_of]
+    if not ends:
+        return Staleness(stale=False, last_period_end=None, next_due=None, days_overdue=0)
+    last = max(ends)
+    try:
+        nxt = next_period_end(last, indicator.frequency)
+        due = None if nxt is None else nxt + timedelta(days=indicator.publication_lag_days)
+    except (ValueError, OverflowError):  # a period ending near year 9999 has no representable successor
+        nxt = due = None
+    if nxt is None or due is None:  # irregular series have no due date
+        return Staleness(stale=False, last_period_end=last, next_due=None, days_overdue=0)
+    overdue = (as_of - due).days
+    return Staleness(stale=overdue > 0, last_period_end=last, next_due=due, days_overdue=max(overdue, 0))
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading selection and comparability
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What a comparable reading looks like: a point in time, or a span of about `span_days`."""
+
+    kind: str  # "point" | "cumulative" | "span"
+    span_days: float | None
+    cumulative_start: date | None
+    source: str
+
+    def describe(self) -> dict[str, object]:
+        out: dict[str, object] = {"kind": self.kind, "source": self.source}
+        if self.span_days is not None:
+            out["span_days"] = round(self.span_days, 3)
+            out["tolerance_days"] = SPAN_TOLERANCE_DAYS
+        if self.cumulative_start is not None:
+            out["cumulative_start"] = self.cumulative_start.isoformat()
+        return out
+
+
+def _prepare(
+    indicator: Indicator, readings: Sequence[Reading], as_of: date
+) -> tuple[list[Reading], list[dict[str, object]]]:
+    """Readings of this indicator known at `as_of`, one per period, oldest first.
+
+    Readings after `as_of` are dropped without a trace so that the evidence for a past date
+    does not change when later data arrives.
+    """
+    skipped: list[dict[str, object]] = []
+    by_period: dict[tuple[date, date], Reading] = {}
+    for r in readings:
+        if r.period_end > as_of:
+            continue
+        if r.indicator_id != indicator.id:
+            skipped.append(_reading_ev(r, f"belongs to indicator {r.indicator_id!r}"))
+            continue
+        if r.period_end < r.period_start:
+            skipped.append(_reading_ev(r, "period ends before it starts"))
+            continue
+        if not math.isfinite(r.value):
+            skipped.append(_reading_ev(r, "value is not a finite number"))
+            continue
+        key = (r.period_start, r.period_end)
+        held = by_period.get(key)
+        if held is None:
+            by_period[key] = r
+        elif r.revision > held.revision:
+            skipped.append(_reading_ev(held, f"superseded by revision {r.revision} of the same period"))
+            by_period[key] = r
+        else:
+            skipped.append(_reading_ev(r, f"superseded by revision {held.revision} of the same period"))
+    kept = sorted(by_period.values(), key=lambda r: (r.period_end, r.period_start))
+    return kept, skipped
+
+
+def _shape_for(
+    indicator: Indicator,
+    *,
+    span_reading: Reading | None,
+    period: Frequency | None,
+    fallback_reading: Reading | None,
+    default_span: float | None,
+    default_source: str,
+) -> _Shape | None:
+    measure = MeasureKind(indicator.measure)
+    if measure is MeasureKind.STOCK:
+        return _Shape("point", None, None, "a stock is a level at one date")
+    if measure is MeasureKind.CUMULATIVE:
+        # Running totals are comparable only when they count from the same start date.
+        if indicator.cumulative_since is not None:
+            return _Shape("cumulative", None, indicator.cumulative_since, "indicator's cumulative_since")
+        ref = span_reading or fallback_reading
+        if ref is None:
+            return None
+        return _Shape("cumulative", None, ref.period_start, "start of the reference reading")
+    if span_reading is not None:
+        return _Shape("span", float(_span_days(span_reading)), None, "span of the baseline reading")
+    if period is not None and Frequency(period) in NOMINAL_SPAN_DAYS:
+        return _Shape("span", NOMINAL_SPAN_DAYS[Frequency(period)], None, f"target period ({Frequency(period).value})")
+    if fallback_reading is not None:
+        return _Shape("span", float(_span_days(fallback_reading)), None, "span of the reference reading")
+    if default_span is not None:
+        return _Shape("span", default_span, None, default_source)
+    return None
+
+
+def _compare(shape: _Shape, r: Reading) -> tuple[str, str | None]:
+    """("same" | "shorter" | "skip", reason). "shorter" only arises for span shapes."""
+    if shape.kind == "point":
+        if r.period_start != r.period_end:
+            return "skip", f"a stock is read at one date; this reading spans {_span_days(r)} days"
+        return "same", None
+    if shape.kind == "cumulative":
+        if r.period_start != shape.cumulative_start:
+            return "skip", (
+                f"running total since {r.period_start.isoformat()}, not since "
+                f"{_iso(shape.cumulative_start)}"
+            )
+        return "same", None
+    assert shape.span_days is not None
+    span = _span_days(r)
+    if abs(span - shape.span_days) <= SPAN_TOLERANCE_DAYS:
+        return "same", None
+    if span < shape.span_days:
+        return "shorter", f"covers {span} days, the reference period about {shape.span_days:.0f}"
+    return "skip", f"covers {span} days, longer than the reference period of about {shape.span_days:.0f}"
+
+
+def _one_per_end(rs: list[Reading]) -> list[Reading]:
+    # Two comparable spans ending on the same day (e.g. 365 and 366 days) are one period;
+    # keep the longer, which is the closer to a full period.
+    out: dict[date, Reading] = {}
+    for r in rs:
+        held = out.get(r.period_end)
+        if held is None or _span_days(r) > _span_days(held):
+            out[r.period_end] = r
+    return [out[k] for k in sorted(out)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Fitting and projection
+
+
+def weighted_fit(xs: Sequence[float], ys: Sequence[float], weights: Sequence[float]) -> Fit:
+    """Weighted least squares with weights read as relative precisions (as statsmodels WLS)."""
+    n = len(xs)
+    if n < 2 or len(ys) != n or len(weights) != n:
+        raise ValueError("a fit needs at least two points and matching lengths")
+    w_sum = sum(weights)
+    x_bar = sum(w * x for w, x in zip(weights, xs)) / w_sum
+    y_bar = sum(w * y for w, y in zip(weights, ys)) / w_sum
+    sxx = sum(w * (x - x_bar) ** 2 for w, x in zip(weights, xs))
+    if sxx <= 0:
+        raise ValueError("a fit needs at least two distinct times")
+    sxy = sum(w * (x - x_bar) * (y - y_bar) for w, x, y in zip(weights, xs, ys))
+    slope = sxy / sxx
+    intercept = y_bar - slope * x_bar
+    se: float | None = None
+    if n > 2:
+        rss = sum(w * (y - intercept - slope * x) ** 2 for w, x, y in zip(weights, xs, ys))
+        se = math.sqrt(max(rss, 0.0) / (n - 2) / sxx)
+    return Fit(slope=slope, intercept=intercept, slope_se=se, n=n)
+
+
+def recency_weights(n: int, half_life: float = FIT_HALF_LIFE_PERIODS) -> list[float]:
+    """Weight 1 for the latest point, halving every `half_life` points back."""
+    return [0.5 ** ((n - 1 - i) / half_life) for i in range(n)]
+
+
+def project(
+    points: Sequence[tuple[date, float]],
+    target_value: float,
+    deadline: date | None,
+    method: Method,
+) -> Projection:
+    """Continue the path from the latest point and see where it is at the deadline.
+
+    `points` are (date, value), oldest first, the baseline first. The rate comes from the
+    first and last point when only two are known, otherwise from a weighted fit over all of
+    them; either way the path starts at the latest reading, which is what is actually known.
+    With `method` CAGR the path is exponential (all values must be positive), else straight.
+    """
+    pts = sorted(points)
+    if len(pts) < 2:
+        raise ValueError("a projection needs at least two points")
+    log = Method(method) is Method.CAGR
+    if log and any(v <= 0 for _, v in pts):
+        raise ValueError("a log-linear projection needs positive values")
+    t_last, y_last = pts[-1]
+    xs = [years_between(t_last, t) for t, _ in pts]  # <= 0, latest at 0
+    ys = [math.log(v) if log else v for _, v in pts]
+    own_slope = (ys[-1] - ys[0]) / (xs[-1] - xs[0])
+    ev: dict[str, object] = {"path": "exponential (constant CAGR)" if log else "straight line (constant change per year)"}
+    ev["own_rate_per_year"] = _rate(own_slope, log)
+    slopes: list[float] = []
+    if len(pts) >= FIT_MIN_POINTS:
+        weights = recency_weights(len(pts))
+        fit = weighted_fit(xs, ys, weights)
+        slope = fit.slope
+        basis = "weighted log-linear fit" if log else "weighted linear fit"
+        se = fit.slope_se or 0.0
+        slopes = [slope - se, slope + se, own_slope]
+        ev.update(
+            fit_points=len(pts),
+            fit_half_life_periods=FIT_HALF_LIFE_PERIODS,
+            fit_weights=[round(w, 6) for w in weights],
+            fit_rate_per_year=_rate(slope, log),
+            fit_slope=_finite(slope),
+            fit_slope_se=_finite(se),
+            range_rule="min/max of the fit's slope +/- 1 standard error and the baseline-to-latest rate",
+        )
+    else:
+        slope = own_slope
+        basis = "two points"
+    ev["projection_basis"] = basis
+
+    def value_after(s: float, years: float) -> float | None:
+        try:
+            return _finite(y_last * math.exp(s * years) if log else y_last + s * years)
+        except OverflowError:
+            return None
+
+    value_at_deadline = low = high = None
+    if deadline is None:
+        ev["value_at_deadline_reason"] = "target has no deadline"
+    elif deadline <= t_last:
+        ev["value_at_deadline_reason"] = "the latest reading is at or after the deadline"
+    else:
+        horizon = years_between(t_last, deadline)
+        value_at_deadline = value_after(slope, horizon)
+        if slopes:
+            vals = [v for v in (value_after(s, horizon) for s in slopes) if v is not None]
+            if vals:
+                low, high = min(vals), max(vals)
+
+    needed: float | None
+    if not log:
+        needed = target_value - ys[-1]
+    elif target_value > 0:
+        needed = math.log(target_value) - ys[-1]
+    else:
+        needed = None
+    achievement: date | None = None
+    if needed is None:
+        ev["achievement_reason"] = "target value is not positive; an exponential path never reaches it"
+    elif needed == 0:
+        achievement = t_last
+    elif slope == 0 or (needed > 0) != (slope > 0):
+        ev["achievement_reason"] = "the path does not move towards the target"
+    else:
+        achievement = _add_years(t_last, needed / slope)
+        if achievement is None:
+            ev["achievement_reason"] = "the path reaches the target only beyond the calendar's range"
+    return Projection(
+        value_at_deadline=value_at_deadline,
+        low=low,
+        high=high,
+        achievement_date=achievement,
+        basis=basis,
+        evidence=ev,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Assessments
+
+
+def _blank(
+    indicator: Indicator,
+    target: Target | None,
+    status: str,
+    stale: Staleness,
+    evidence: dict[str, object],
+    **overrides: object,
+) -> Assessment:
+    fields: dict[str, object] = dict(
+        indicator_id=indicator.id,
+        target_id=None if target is None else target.id,
+        status=status,
+        ratio=None,
+        provisional=False,
+        latest=None,
+        baseline_value=None if target is None else target.baseline_value,
+        baseline_date=None if target is None else target.baseline_date,
+        target_value=None if target is None else target.value,
+        deadline=None if target is None else target.deadline,
+        stretch_date=None if target is None else target.deadline_earliest,
+        margin=None,
+        share_met=None,
+        projected_value_at_deadline=None,
+        projected_low=None,
+        projected_high=None,
+        projected_achievement_date=None,
+        trend_cagr=None,
+        staleness=stale,
+        evidence=evidence,
+    )
+    fields.update(overrides)
+    assert fields["status"] in STATUSES
+    return Assessment(**fields)  # type: ignore[arg-type]
+
+
+def _base_evidence(indicator: Indicator, target: Target | None, as_of: date, stale: Staleness) -> dict[str, object]:
+    ev: dict[str, object] = {
+        "as_of": as_of.isoformat(),
+        "indicator_id": indicator.id,
+        "measure": MeasureKind(indicator.measure).value,
+        "indicator_direction": Direction(indicator.direction).value,
+        "staleness": {
+            "stale": stale.stale,
+            "last_period_end": _iso(stale.last_period_end),
+            "next_due": _iso(stale.next_due),
+            "days_overdue": stale.days_overdue,
+            "frequency": Frequency(indicator.frequency).value,
+            "publication_lag_days": indicator.publication_lag_days,
+        },
+    }
+    if target is not None:
+        ev["target"] = {
+            "id": target.id,
+            "version": target.version,
+            "kind": TargetKind(target.kind).value,
+            "comparator": target.comparator,
+            "value": target.value,
+            "baseline_value": target.baseline_value,
+            "baseline_date": _iso(target.baseline_date),
+            "deadline": _iso(target.deadline),
+            "deadline_earliest": _iso(target.deadline_earliest),
+            "method": Method(target.method).value,
+            "period": None if target.period is None else Frequency(target.period).value,
+            "valid_from": None if target.valid_from is None else target.valid_from.isoformat(),
+        }
+    return ev
+
+
+def assess_reach(indicator: Indicator, target: Target, readings: Sequence[Reading], as_of: date) -> Assessment:
+    stale = staleness(indicator, readings, as_of)
+    ev = _base_evidence(indicator, target, as_of, stale)
+    reasons: list[str] = []
+    ev["reasons"] = reasons
+    prepared, skipped = _prepare(indicator, readings, as_of)
+    ev["skipped"] = skipped
+
+    if target.comparator not in (">=", ">", "<=", "<"):
+        raise ValueError(f"target {target.id}: unknown comparator {target.comparator!r}")
+    # The comparator says which way this target wants the value to go; the indicator's own
+    # direction is only a default and a disagreement is most likely a data-entry slip.
+    d = 1 if target.comparator in (">=", ">") else -1
+    ev["direction_sign"] = d
+    if (d == 1) != (Direction(indicator.direction) is Direction.INCREASE):
+        reasons.append(
+            f"comparator {target.comparator} disagrees with the indicator's direction "
+            f"'{Direction(indicator.direction).value}'; the comparator is followed"
+        )
+    if target.deadline_earliest is not None:
+        reasons.append(
+            f"window deadline: judged against the latest date {_iso(target.deadline)}; "
+            f"{target.deadline_earliest.isoformat()} is reported as the stretch date"
+        )
+
+    baseline_reading: Reading | None = None
+    if target.baseline_date is not None:
+        at_date = [r for r in prepared if r.period_end == target.baseline_date]
+        matching = [r for r in at_date if target.baseline_value is None or r.value == target.baseline_value]
+        pool = matching or at_date
+        if pool:
+            baseline_reading = max(pool, key=_span_days)
+
+    shape = _shape_for(
+        indicator,
+        span_reading=baseline_reading,
+        period=target.period,
+        fallback_reading=None,
+        default_span=DAYS_PER_YEAR,
+        default_source="assumed one year: reach targets on totals and rates are stated per year",
+    )
+    if shape is None and prepared:
+        shape = _shape_for(
+            indicator, span_reading=None, period=None, fallback_reading=prepared[0],
+            default_span=None, default_source="",
+        )
+    if shape is None:
+        reasons.append("no reading to tell which period length is comparable")
+        return _blank(indicator, target, "insufficient_data", stale, ev)
+    ev["comparable_period"] = shape.describe()
+
+    same: list[Reading] = []
+    for r in prepared:
+        verdict, why = _compare(shape, r)
+        if verdict == "same":
+            same.append(r)
+        else:
+            skipped.append(_reading_ev(r, why or "not comparable"))
+    same = _one_per_end(same)
+
+    if target.baseline_value is not None and target.baseline_date is not None:
+        y0, t0 = target.baseline_value, target.baseline_date
+        ev["baseline_source"] = "target"
+    elif target.baseline_date is not None and baseline_reading is not None:
+        y0, t0 = baseline_reading.value, baseline_reading.period_end
+        ev["baseline_source"] = "reading at the target's baseline date"
+        reasons.append("the target gives a baseline date but no value; the reading at that date is used")
+    elif same:
+        y0, t0 = same[0].value, same[0].period_end
+        ev["baseline_source"] = "earliest comparable reading"
+        reasons.append(
+            f"the target states no baseline; the earliest comparable reading "
+            f"({y0:g} at {t0.isoformat()}) is used as baseline"
+        )
+    else:
+        reasons.append("the target states no baseline and there is no comparable reading to use as one")
+        return _blank(indicator, target, "insufficient_data", stale, ev)
+    ev["baseline"] = {"value": y0, "date": t0.isoformat()}
+
+    after: list[Reading] = []
+    for r in same:
+        if r.period_end > t0:
+            after.append(r)
+        else:
+            skipped.append(_reading_ev(r, "not after the baseline date"))
+    ev["readings_used"] = [_reading_ev(r) for r in after]
+    base = dict(baseline_value=y0, baseline_date=t0)
+    if not after:
+        reasons.append(f"no comparable reading after the baseline date {t0.isoformat()}")
+        return _blank(indicator, target, "insufficient_data", stale, ev, **base)
+
+    latest = after[-1]
+    yt, t = latest.value, latest.period_end
+    yT, T = target.value, target.deadline
+    ev["latest"] = _reading_ev(latest)
+    base["latest"] = latest
+    achieved = reading_meets(yt, latest.qualifier, target.comparator, yT)
+    ev["latest_meets_target"] = achieved
+
+    if T is None:
+        if achieved:
+            reasons.append("the latest reading meets the target")
+            return _blank(indicator, target, "achieved", stale, ev, **base)
+        reasons.append("the target has no deadline, so the required pace is unknown")
+        return _blank(indicator, target, "insufficient_data", stale, ev, **base)
+    if T <= t0:
+        reasons.append(f"the deadline {T.isoformat()} is not after the baseline date {t0.isoformat()}")
+        status = "achieved" if achieved else "insufficient_data"
+        return _blank(indicator, target, status, stale, ev, **base)
+
+    elapsed, horizon = years_between(t0, t), years_between(t0, T)
+    ev["years_baseline_to_latest"] = elapsed
+    ev["years_baseline_to_deadline"] = horizon
+
+    method = Method(target.method)
+    ev["method"] = method.value
+    if method is Method.CAGR and min(y0, yt, yT) <= 0:
+        method = Method.LINEAR
+        ev["fallback_reason"] = (
+            "CAGR is undefined for zero or negative values "
+            f"(baseline {y0:g}, latest {yt:g}, target {yT:g}); linear rates used instead"
+        )
+        reasons.append(str(ev["fallback_reason"]))
+    ev["method_used"] = method.value
+
+    if method is Method.CAGR:
+        observed, required = cagr(y0, yt, elapsed), cagr(y0, yT, horizon)
+        ev["cagr_observed"], ev["cagr_required"] = _finite(observed), _finite(required)
+    else:
+        observed, required = linear_rate(y0, yt, elapsed), linear_rate(y0, yT, horizon)
+        ev["change_per_year_observed"], ev["change_per_year_required"] = observed, required
+
+    ratio: float | None
+    if required == 0:
+        # Target equals baseline: no pace is required, so R is undefined; only the sign of
+        # the observed change can be judged.
+        ratio = None
+        status = "limited_progress" if d * observed >= 0 else "deterioration"
+        reasons.append("the target equals the baseline, so the ratio R is undefined; judged by the sign of change")
+    else:
+        raw = d * observed / abs(required)
+        status = status_for_ratio(raw)
+        ratio = _finite(raw)
+        if ratio is None:
+            ev["ratio_note"] = "R is too large to represent (huge change over a short time)"
+    ev["ratio"] = ratio
+    ev["bands"] = {
+        "on_track": f"R >= {ON_TRACK_MIN_RATIO}",
+        "needs_acceleration": f"{NEEDS_ACCELERATION_MIN_RATIO} <= R < {ON_TRACK_MIN_RATIO}",
+        "limited_progress": f"0 <= R < {NEEDS_ACCELERATION_MIN_RATIO}",
+        "deterioration": "R < 0",
+    }
+
+    if achieved:
+        status = "achieved"
+        reasons.append(f"the latest reading ({_qualified(latest)}) meets {target.comparator} {yT:g}")
+    elif t >= T:
+        # Past the deadline a pace is no longer meaningful: the commitment was simply missed.
+        status = "not_met"
+        reasons.append(f"the latest reading is at or after the deadline {T.isoformat()} and does not meet the target")
+    elif ratio is not None:
+        reasons.append(f"R = {ratio:.3f} -> {status}")
+    else:
+        reasons.append(f"-> {status}")
+
+    proj_fields: dict[str, object] = {}
+    if not achieved:
+        points = [(t0, y0)] + [(r.period_end, r.value) for r in after]
+        proj_method = method
+        if proj_method is Method.CAGR and any(v <= 0 for _, v in points):
+            proj_method = Method.LINEAR
+            ev["projection_fallback_reason"] = "a comparable reading is zero or negative; linear projection used"
+        p = project(points, yT, T, proj_method)
+        ev["projection"] = {
+            **p.evidence,
+            "value_at_deadline": p.value_at_deadline,
+            "low": p.low,
+            "high": p.high,
+            "achievement_date": _iso(p.achievement_date),
+        }
+        ev["projection_basis"] = p.basis
+        proj_fields = dict(
+            projected_value_at_deadline=p.value_at_deadline,
+            projected_low=p.low,
+            projected_high=p.high,
+            projected_achievement_date=p.achievement_date,
+        )
+    else:
+        ev["projection"] = {"reason": "not projected: the target is already met"}
+
+    return _blank(indicator, target, status, stale, ev, ratio=ratio, **base, **proj_fields)
+
+
+def _qualified(r: Reading) -> str:
+    q = Qualifier(r.qualifier)
+    return f"{r.value:g}" if q is Qualifier.EXACT else f"{q.value} {r.value:g}"
+
+
+def assess_threshold(indicator: Indicator, target: Target, readings: Sequence[Reading], as_of: date) -> Assessment:
+    stale = staleness(indicator, readings, as_of)
+    ev = _base_evidence(indicator, target, as_of, stale)
+    reasons: list[str] = []
+    ev["reasons"] = reasons
+    prepared, skipped = _prepare(indicator, readings, as_of)
+    ev["skipped"] = skipped
+    if target.comparator not in (">=", ">", "<=", "<"):
+        raise ValueError(f"target {target.id}: unknown comparator {target.comparator!r}")
+    V = target.value
+
+    baseline_reading = None
+    if target.baseline_date is not None:
+        at_date = [r for r in prepared if r.period_end == target.baseline_date]
+        baseline_reading = max(at_date, key=_span_days) if at_date else None
+    # The target's own period comes first: a yearly threshold is about whole years even when
+    # the latest reading covers half of one. Without it, compare like with the latest reading.
+    shape = _shape_for(
+        indicator,
+        span_reading=None,
+        period=target.period,
+        fallback_reading=baseline_reading or (prepared[-1] if prepared else None),
+        default_span=None,
+        default_source="",
+    )
+    if shape is None:
+        reasons.append("no reading known at the as-of date")
+        return _blank(indicator, target, "insufficient_data", stale, ev)
+    ev["comparable_period"] = shape.describe()
+
+    full: list[Reading] = []
+    shorter: list[Reading] = []
+    for r in prepared:
+        verdict, why = _compare(shape, r)
+        if verdict == "same":
+            full.append(r)
+        elif verdict == "shorter" and MeasureKind(indicator.measure) in (MeasureKind.RATIO, MeasureKind.FLOW, MeasureKind.YOY_CHANGE):
+            shorter.append(r)
+        else:
+            skipped.append(_reading_ev(r, why or "not comparable"))
+    full = _one_per_end(full)
+    counted = sorted(full + shorter, key=lambda r: (r.period_end, _span_days(r)))
+    if not counted:
+        reasons.append("no comparable reading known at the as-of date")
+        return _blank(indicator, target, "insufficient_data", stale, ev)
+
+    latest = counted[-1]
+    provisional = not any(r is latest for r in full)
+    met = reading_meets(latest.value, latest.qualifier, target.comparator, V)
+    # Signed so that a negative margin is always the bad side of the threshold.
+    margin = _decimal_diff(latest.value, V) if target.comparator in (">=", ">") else _decimal_diff(V, latest.value)
+    periods = [{**_reading_ev(r), "met": reading_meets(r.value, r.qualifier, target.comparator, V)} for r in full]
+    share = sum(1 for p in periods if p["met"]) / len(periods) if periods else None
+
+    ev["latest"] = _reading_ev(latest)
+    ev["met"] = met
+    ev["margin"] = margin
+    ev["provisional"] = provisional
+    ev["full_periods"] = periods
+    ev["share_met"] = share
+    ev["shorter_periods_counted"] = [_reading_ev(r) for r in shorter]
+    verdict_word = "meets" if met else "does not meet"
+    reasons.append(f"the latest reading ({_qualified(latest)}) {verdict_word} {target.comparator} {V:g}; margin {margin:+.4g}")
+    if provisional:
+        reasons.append(
+            f"provisional: the latest reading covers {_span_days(latest)} days, shorter than the target's "
+            f"period of about {shape.span_days:.0f} days"
+        )
+    if share is None:
+        reasons.append("no full period yet, so no share of periods met")
+    return _blank(
+        indicator,
+        target,
+        "met" if met else "not_met",
+        stale,
+        ev,
+        provisional=provisional,
+        latest=latest,
+        margin=margin,
+        share_met=share,
+    )
+
+
+def assess_no_target(indicator: Indicator, readings: Sequence[Reading], as_of: date) -> Assessment:
+    stale = staleness(indicator, readings, as_of)
+    ev = _base_evidence(indicator, None, as_of, stale)
+    reasons: list[str] = ["the indicator has no target in force; only its trend is reported"]
+    ev["reasons"] = reasons
+    prepared, skipped = _prepare(indicator, readings, as_of)
+    ev["skipped"] = skipped
+    if not prepared:
+        reasons.append("no reading known at the as-of date")
+        return _blank(indicator, None, "no_target", stale, ev)
+    shape = _shape_for(
+        indicator, span_reading=None, period=None, fallback_reading=prepared[-1],
+        default_span=None, default_source="",
+    )
+    assert shape is not None  # a fallback reading always yields a shape
+    ev["comparable_period"] = shape.describe()
+    same: list[Reading] = []
+    for r in prepared:
+        verdict, why = _compare(shape, r)
+        if verdict == "same":
+            same.append(r)
+        else:
+            skipped.append(_reading_ev(r, why or "not comparable"))
+    same = _one_per_end(same)
+    window = same[-TREND_WINDOW:]
+    ev["trend_window"] = [_reading_ev(r) for r in window]
+    latest = window[-1] if window else None
+    trend: float | None = None
+    if len(window) < 2:
+        reasons.append("fewer than two comparable readings: no trend")
+    else:
+        first, last = window[0], window[-1]
+        years = years_between(first.period_end, last.period_end)
+        if first.value > 0 and last.value > 0:
+            trend = _finite(cagr(first.value, last.value, years))
+            reasons.append(
+                f"CAGR from {first.period_end.isoformat()} to {last.period_end.isoformat()} "
+                f"over {len(window)} comparable readings"
+            )
+        else:
+            ev["trend_linear_per_year"] = linear_rate(first.value, last.value, years)
+            reasons.append("CAGR undefined for zero or negative values; change per year reported instead")
+    ev["trend_cagr"] = trend
+    return _blank(indicator, None, "no_target", stale, ev, latest=latest, trend_cagr=trend)
+
+
+def targets_in_force(targets: Sequence[Target], indicator_id: str, as_of: date) -> list[Target]:
+    """Latest version, per target id, of the targets of this indicator valid at `as_of`."""
+    best: dict[str, Target] = {}
+    for t in targets:
+        if t.indicator_id != indicator_id:
+            continue
+        if t.valid_from is not None and t.valid_from.date() > as_of:
+            continue
+        held = best.get(t.id)
+        if held is None or t.version > held.version:
+            best[t.id] = t
+    return [best[k] for k in sorted(best)]
+
+
+def assess(indicator: Indicator, targets: Sequence[Target], readings: Sequence[Reading], as_of: date) -> list[Assessment]:
+    """One assessment per target in force at `as_of`; a single no-target assessment if none."""
+    in_force = targets_in_force(targets, indicator.id, as_of)
+    if not in_force:
+        return [assess_no_target(indicator, readings, as_of)]
+    out: list[Assessment] = []
+    for t in in_force:
+        if TargetKind(t.kind) is TargetKind.THRESHOLD:
+            out.append(assess_threshold(indicator, t, readings, as_of))
+        else:
+            out.append(assess_reach(indicator, t, readings, as_of))
+    return out
