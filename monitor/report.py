@@ -16,6 +16,9 @@ def _pct(x: float) -> str:
 def value_text(value: float | None, unit: str, lang: str, qualifier: str | None = None) -> str:
     if value is None:
         return "—"
+    if lang == "zh" and qualifier == "more_than" and unit not in ("%", "元"):
+        # Chinese puts 余 between the number and the unit: "13万余条", "4500余人次".
+        return f"{format_number(value, lang)}余{unit}"
     return qualified(format_number(value, lang, unit), qualifier, lang)
 
 
@@ -75,10 +78,20 @@ def explanation(record: dict[str, Any], lang: str) -> str:
             share = f"，历期达标率 {_pct(record['share_met'])}" if zh else f", met in {_pct(record['share_met'])} of periods"
         return (f"与目标相差 {figure}{share}{provisional} → {verdict}" if zh
                 else f"margin {figure}{share}{provisional} → {verdict}")
-    if record["status"] == "no_target" and record["trend_cagr"] is not None:
-        return f"无目标；近期年均增长 {_pct(record['trend_cagr'])}" if zh else f"no target; recent trend {_pct(record['trend_cagr'])} a year"
-    reasons = ev.get("reasons") or []
-    return f"{verdict}：{reasons[-1]}" if reasons and zh else (f"{verdict}: {reasons[-1]}" if reasons else verdict)
+    if record["status"] == "no_target":
+        if record["trend_cagr"] is not None:
+            trend = _pct(record["trend_cagr"])
+            return f"无目标；近期年均增长 {trend}" if zh else f"no target; recent trend {trend} a year"
+        return "无目标；可比数据不足两期，暂无趋势" if zh else "no target; fewer than two comparable readings, no trend yet"
+    if record["status"] == "insufficient_data":
+        since = record["baseline_date"]
+        if since:
+            return (f"基期（{since}）之后尚无可比数据" if zh
+                    else f"no comparable reading after the baseline ({since}) yet")
+        return "尚无可比数据" if zh else "no comparable reading yet"
+    if record["status"] == "not_met" and record["target_kind"] == "reach":
+        return "截止日期已过，最新值未达到目标" if zh else "the deadline has passed and the latest reading falls short"
+    return verdict
 
 
 def freshness_text(record: dict[str, Any], as_of: date, lang: str) -> str:

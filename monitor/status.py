@@ -18,6 +18,7 @@ class GoalStatus:
     indicator: Indicator
     target: Target | None
     assessment: Assessment
+    newest: Reading | None = None  # the indicator's most recent reading, comparable or not
 
 
 def compute_statuses(store: Store, as_of: date, domain: str | None = None) -> list[GoalStatus]:
@@ -37,7 +38,8 @@ def compute_statuses(store: Store, as_of: date, domain: str | None = None) -> li
         by_id = {t.id: t for t in targets_of[indicator.id]}
         for assessment in assess(indicator, targets_of[indicator.id], readings_of[indicator.id], as_of):
             target = _version_used(by_id, targets_of[indicator.id], assessment)
-            result.append(GoalStatus(indicator, target, assessment))
+            newest = max(readings_of[indicator.id], key=lambda r: (r.period_end, r.period_start), default=None)
+            result.append(GoalStatus(indicator, target, assessment, newest))
     return result
 
 
@@ -61,7 +63,8 @@ def status_record(goal: GoalStatus) -> dict[str, Any]:
     from monitor.i18n import t as translate
 
     a, i, target = goal.assessment, goal.indicator, goal.target
-    latest = a.latest
+    # Show the newest reading even when the method could not use it (e.g. only the baseline is known).
+    latest = a.latest or goal.newest
     return {
         "indicator_id": i.id,
         "target_id": a.target_id,
@@ -79,6 +82,7 @@ def status_record(goal: GoalStatus) -> dict[str, Any]:
         "baseline_value": a.baseline_value,
         "baseline_date": _iso(a.baseline_date),
         "latest_value": latest.value if latest else None,
+        "latest_used": a.latest is not None,
         "latest_qualifier": latest.qualifier.value if latest else None,
         "latest_period_start": _iso(latest.period_start) if latest else None,
         "latest_period_end": _iso(latest.period_end) if latest else None,
