@@ -332,6 +332,46 @@ def up(ctx: click.Context, address: str, port: int) -> None:
     sys.exit(process.returncode if process.returncode and process.returncode > 0 else 0)
 
 
+@main.command()
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Backup folder (default: data/backups/<name>-<UTC time>).")
+@click.pass_context
+@handles_errors
+def backup(ctx: click.Context, out: str | None) -> None:
+    """Write every table as Parquet with a manifest of row counts and digests."""
+    from monitor.store.maintenance import backup as run_backup
+
+    click.echo(f"Backup written to {run_backup(_store(ctx), out)}")
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, exists=True))
+@click.option("--force", is_flag=True, help="Replace an existing database (kept as <name>.before-restore).")
+@click.pass_context
+@handles_errors
+def restore(ctx: click.Context, folder: str, force: bool) -> None:
+    """Rebuild the database from a backup FOLDER and verify it against the manifest."""
+    from monitor.store.maintenance import restore as run_restore
+
+    result = run_restore(_store(ctx), folder, force=force)
+    counts = ", ".join(f"{table} {rows}" for table, rows in result["tables"].items())
+    click.echo(f"Restored {result['database']}: {counts}")
+
+
+@main.command()
+@click.pass_context
+@handles_errors
+def check(ctx: click.Context) -> None:
+    """Verify the store: migrations, orphan rows, duplicate revisions, bounds. Exit 1 if anything is wrong."""
+    from monitor.store.maintenance import check as run_check
+
+    findings = run_check(_store(ctx))
+    for f in findings:
+        click.echo(f"{'ok  ' if f.ok else 'FAIL'}  {f.check}: {f.detail}")
+    if not all(f.ok for f in findings):
+        sys.exit(1)
+
+
 @main.group()
 def catalog() -> None:
     """Import or export the catalogue of indicators and targets (YAML, see docs/catalog.md)."""

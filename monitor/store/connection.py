@@ -109,6 +109,12 @@ class Store:
                 self._in_transaction = False
 
     @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """The write lock alone, without opening the file: for replacing the file itself."""
+        with self._mutex, self._file_lock(True, time.monotonic() + self.timeout_s):
+            yield
+
+    @contextmanager
     def _session(self, exclusive: bool) -> Iterator[duckdb.DuckDBPyConnection]:
         with self.scratch() as con:
             if self._attached:

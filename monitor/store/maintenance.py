@@ -1,0 +1,183 @@
+"""Backup, restore and integrity checks of a store."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from monitor.errors import ConfigError, StoreError
+from monitor.store import schema
+from monitor.store.connection import Store
+
+MANIFEST = "manifest.json"
+
+
+def _tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    rows = con.execute(
+        """
+        SELECT table_name FROM duckdb_tables()
+        WHERE database_name = current_database() AND NOT temporary
+        ORDER BY table_name
+        """
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _quote(identifier: str) -> str:
+    # Table names come from the database's own catalogue, never from user input.
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _table_checksum(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, str]:
+    """Row count and an order-independent digest of every row's content."""
+    row = con.execute(
+        f"SELECT count(*), coalesce(sum(hash(t)), 0) FROM {_quote(table)} AS t"
+    ).fetchone()
+    assert row is not None
+    return int(row[0]), hashlib.sha256(str(row[1]).encode()).hexdigest()[:16]
+
+
+def checksums(store: Store) -> dict[str, dict[str, Any]]:
+    with store.read() as con:
+        return {t: dict(zip(("rows", "digest"), _table_checksum(con, t))) for t in _tables(con)}
+
+
+def backup(store: Store, out_dir: str | os.PathLike[str] | None = None) -> Path:
+    """Write every table as Parquet plus a manifest of row counts and digests; return the folder."""
+    if out_dir is None:
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        out_dir = store.path.parent / "backups" / f"{store.path.stem}-{stamp}"
+    target = Path(out_dir)
+    if target.exists() and any(target.iterdir()):
+        raise ConfigError(f"backup folder {target} is not empty; choose a new folder")
+    target.mkdir(parents=True, exist_ok=True)
+    manifest: dict[str, Any] = {"created_at": datetime.now(timezone.utc).isoformat(), "tables": {}}
+    with store.read() as con:
+        manifest["schema_versions"] = schema.applied_versions(con)
+        for table in _tables(con):
+            path = target / f"{table}.parquet"
+            con.execute(f"COPY {_quote(table)} TO '{_escape(str(path))}' (FORMAT parquet)")
+            rows, digest = _table_checksum(con, table)
+            manifest["tables"][table] = {"rows": rows, "digest": digest}
+    (target / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    return target
+
+
+def _escape(path: str) -> str:
+    # COPY takes no parameters for its file name; the path is ours (the backup folder).
+    return path.replace("'", "''")
+
+
+def restore(store: Store, in_dir: str | os.PathLike[str], force: bool = False) -> dict[str, Any]:
+    """Rebuild the database from a backup folder, verify it against the manifest, then swap it in.
+
+    The current file is kept next to it as ``<name>.before-restore`` so a restore can be undone.
+    """
+    source = Path(in_dir)
+    manifest_path = source / MANIFEST
+    if not manifest_path.exists():
+        raise ConfigError(f"{source} is not a backup folder (no {MANIFEST})")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    if store.exists and not force:
+        raise ConfigError(f"{store.path} exists; pass --force to replace it (it is kept as a .before-restore copy)")
+    store.path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=store.path.name + ".", suffix=".restoring", dir=store.path.parent)
+    os.close(fd)
+    os.unlink(tmp_name)  # DuckDB wants to create the file itself
+    staging = Store(tmp_name)
+    try:
+        with staging.write() as con:
+            schema.migrate(con)
+            con.execute("DELETE FROM schema_migration")
+            for table, expected in manifest["tables"].items():
+                if table not in _tables(con):
+                    raise StoreError(f"backup table {table!r} is unknown to this version of the schema")
+                con.execute(f"DELETE FROM {_quote(table)}")
+                con.execute(
+                    f"INSERT INTO {_quote(table)} BY NAME SELECT * FROM read_parquet(?)",
+                    [str(source / f"{table}.parquet")],
+                )
+                rows, digest = _table_checksum(con, table)
+                if rows != expected["rows"] or digest != expected["digest"]:
+                    raise StoreError(
+                        f"restored table {table} does not match the backup manifest "
+                        f"({rows} rows, digest {digest}; expected {expected['rows']}, {expected['digest']})"
+                    )
+            schema.migrate(con)  # a backup from an older version gets the newer migrations
+        staging.close()
+        with store.exclusive():
+            # No other process uses the file while it is swapped; a stale WAL would replay onto the new file.
+            Path(str(store.path) + ".wal").unlink(missing_ok=True)
+            if store.path.exists():
+                shutil.copy2(store.path, store.path.with_name(store.path.name + ".before-restore"))
+            os.replace(tmp_name, store.path)
+    finally:
+        staging.close()
+        for leftover in (Path(tmp_name), Path(tmp_name + ".wal"), Path(tmp_name + ".lock")):
+            leftover.unlink(missing_ok=True)
+    return {"database": str(store.path), "tables": {t: e["rows"] for t, e in manifest["tables"].items()}}
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str
+    ok: bool
+    detail: str
+
+
+CHECKS: tuple[tuple[str, str], ...] = (
+    ("orphan readings", "SELECT count(*) FROM reading WHERE indicator_id NOT IN (SELECT id FROM indicator)"),
+    ("orphan targets", "SELECT count(*) FROM target WHERE indicator_id NOT IN (SELECT id FROM indicator)"),
+    ("duplicate indicator ids", "SELECT count(*) FROM (SELECT id FROM indicator GROUP BY id HAVING count(*) > 1)"),
+    (
+        "duplicate reading revisions",
+        """
+        SELECT count(*) FROM (
+            SELECT 1 FROM reading GROUP BY indicator_id, period_start, period_end, revision HAVING count(*) > 1)
+        """,
+    ),
+    (
+        "duplicate target versions",
+        "SELECT count(*) FROM (SELECT 1 FROM target GROUP BY id, version HAVING count(*) > 1)",
+    ),
+    ("periods ending before they start", "SELECT count(*) FROM reading WHERE period_end < period_start"),
+    (
+        "readings outside plausible bounds",
+        """
+        SELECT count(*) FROM reading AS r JOIN indicator AS i ON i.id = r.indicator_id
+        WHERE r.value < i.lower_bound OR r.value > i.upper_bound
+        """,
+    ),
+    ("non-finite values", "SELECT count(*) FROM reading WHERE isnan(value) OR isinf(value)"),
+    (
+        "unknown qualifiers",
+        "SELECT count(*) FROM reading WHERE qualifier NOT IN ('exact', 'approx', 'at_least', 'more_than', 'at_most')",
+    ),
+)
+
+
+def check(store: Store) -> list[Finding]:
+    """Verify the store: migrations applied, constraints the write logic keeps, no orphan rows."""
+    findings: list[Finding] = []
+    with store.read() as con:
+        applied = schema.applied_versions(con)
+        missing = [m.version for m in schema.MIGRATIONS if m.version not in applied]
+        findings.append(Finding(
+            "migrations", not missing,
+            f"applied {applied}" if not missing else f"missing migrations {missing}: run `monitor init`",
+        ))
+        if missing:
+            return findings
+        for name, sql in CHECKS:
+            count = con.execute(sql).fetchone()[0]  # type: ignore[index]
+            findings.append(Finding(name, count == 0, "none" if count == 0 else f"{count} found"))
+    return findings
