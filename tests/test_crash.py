@@ -1,0 +1,104 @@
+"""Crash safety: processes killed with SIGKILL at random points leave the store whole.
+
+Each kill lands somewhere in start-up, staging, validation, the write transaction or the checkpoint.
+Afterwards the store must open, hold either the whole batch or none of it, and a re-run must complete
+without duplicates.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from monitor.catalog import init_store
+from monitor.store import queries
+from monitor.store.connection import Store
+from monitor.store.maintenance import check
+
+MONITOR = [sys.executable, "-m", "monitor.cli"]
+KILLS = int(os.environ.get("MONITOR_CRASH_KILLS", "24"))
+ROWS = 20_000
+
+
+def _write_batch(path: Path, indicator: str, rows: int) -> None:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["indicator_id", "period_start", "period_end", "value"])
+        for j in range(rows):
+            day = (date(1940, 1, 1) + timedelta(days=j)).isoformat()
+            w.writerow([indicator, day, day, j])
+
+
+def _count(store: Store, indicator: str) -> tuple[int, int]:
+    with store.read() as con:
+        rows = queries.list_readings(con, indicator, history=True)
+    periods = {(r.period_start, r.period_end) for r in rows}
+    return len(rows), len(periods)
+
+
+def _run_and_kill(args: list[str], env: dict[str, str], delay: float) -> int | None:
+    process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(delay)
+    if process.poll() is None:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        return None
+    return process.returncode
+
+
+def _timed(args: list[str], env: dict[str, str]) -> float:
+    started = time.monotonic()
+    subprocess.run(args, env=env, check=True, capture_output=True)
+    return time.monotonic() - started
+
+
+def test_killed_imports_and_adds_leave_whole_batches(db_path: Path, tmp_path: Path) -> None:
+    store = Store(db_path)
+    init_store(store)
+    env = dict(os.environ, MONITOR_DB=str(db_path))
+    batch = tmp_path / "batch.csv"
+    _write_batch(batch, "compute-racks", ROWS)
+    rng = random.Random(20250711)
+
+    # How long a full run takes here sets the range of kill points: from start-up to just past the end.
+    import_seconds = _timed([*MONITOR, "import", str(batch), "--dry-run"], env) * 1.5
+    add_seconds = _timed([*MONITOR, "readings", "compute-racks"], env) * 1.5
+
+    outcomes = {"killed": 0, "finished": 0}
+    for attempt in range(KILLS):
+        if attempt % 2 == 0:
+            rc = _run_and_kill([*MONITOR, "import", str(batch)], env, rng.uniform(0.0, import_seconds))
+            # The store opens and holds all of the batch or none of it (plus the seed reading).
+            total, periods = _count(store, "compute-racks")
+            assert total == periods, "a period was written twice"
+            assert periods in (1, ROWS + 1) or periods == ROWS, f"partial batch: {periods} periods after kill {attempt}"
+        else:
+            day = (date(2000, 1, 1) + timedelta(days=attempt)).isoformat()
+            rc = _run_and_kill(
+                [*MONITOR, "add", "good-air-days-ratio", "90", "--period-start", day, "--period-end", day],
+                env, rng.uniform(0.0, add_seconds),
+            )
+            with store.read() as con:
+                rows = [r for r in queries.list_readings(con, "good-air-days-ratio", history=True)
+                        if r.period_end.isoformat() == day]
+            assert len(rows) <= 1
+        outcomes["killed" if rc is None else "finished"] += 1
+
+    # Re-runs complete and add nothing twice.
+    subprocess.run([*MONITOR, "import", str(batch)], env=env, check=True, capture_output=True)
+    subprocess.run([*MONITOR, "import", str(batch)], env=env, check=True, capture_output=True)
+    total, periods = _count(store, "compute-racks")
+    assert total == periods
+    assert periods in (ROWS, ROWS + 1)
+    assert all(f.ok for f in check(store)), [f for f in check(store) if not f.ok]
+    # The test only means something if most attempts were really killed mid-way.
+    assert outcomes["killed"] >= KILLS // 2, outcomes
