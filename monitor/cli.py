@@ -213,7 +213,8 @@ def import_(ctx: click.Context, file: str, dry_run: bool, skip_invalid: bool, as
         for problem in report.problems[:20]:
             click.echo(f"  {problem}", err=True)
         if len(report.problems) > 20:
-            click.echo(f"  ... and {len(report.problems) - 20} more (see `monitor rejected`)", err=True)
+            where = " (all listed by `monitor rejected`)" if report.written else ""
+            click.echo(f"  ... and {len(report.problems) - 20} more{where}", err=True)
     if dry_run and report.problems and not skip_invalid:
         sys.exit(ValidationError.exit_code)
 
@@ -308,28 +309,70 @@ def _dashboard_command(db: str, address: str, port: int) -> list[str]:
 @main.command()
 @click.option("--address", default="127.0.0.1", show_default=True, help="Address the dashboard listens on.")
 @click.option("--port", default=8501, show_default=True, type=int)
+@click.option("--sources", default=None, type=click.Path(dir_okay=False),
+              help="Sources file for the scheduler (else $MONITOR_SOURCES, else data/sources.toml, else the example).")
+@click.option("--no-scheduler", is_flag=True, help="Serve the dashboard only.")
 @click.pass_context
 @handles_errors
-def up(ctx: click.Context, address: str, port: int) -> None:
-    """Run the product: initialise the database if needed, then serve the dashboard until Ctrl-C."""
+def up(ctx: click.Context, address: str, port: int, sources: str | None, no_scheduler: bool) -> None:
+    """Run the whole product: the refresh scheduler and the dashboard, until Ctrl-C stops both."""
     import os
     import subprocess
 
     from monitor.catalog import init_store
 
     store = _store(ctx)
-    if not store.exists:
+    created = not store.exists
+    if created:
         result = init_store(store)
         click.echo(f"Created {result['database']} with {result['indicators_new']} indicators from the briefing.")
     env = dict(os.environ, MONITOR_DB=str(store.path.resolve()))
-    process = subprocess.Popen(_dashboard_command(str(store.path), address, port), env=env)
-    click.echo(f"Dashboard: http://{address}:{port}  (database {store.path}; Ctrl-C stops)")
+    children: list[subprocess.Popen[bytes]] = []
+    scheduler: subprocess.Popen[bytes] | None = None
+    if not no_scheduler:
+        from monitor.refresh.run import stage_example_samples
+        from monitor.refresh.sources import load_config
+
+        config = load_config(sources)
+        if sources:
+            env["MONITOR_SOURCES"] = str(Path(sources).resolve())
+        if created:
+            stage_example_samples(config)
+        script = Path(__file__).resolve().parent.parent / "scheduler.py"
+        scheduler = subprocess.Popen(
+            [sys.executable, str(script), "--db", str(store.path), *(["--sources", sources] if sources else [])], env=env
+        )
+        children.append(scheduler)
+    dashboard = subprocess.Popen(_dashboard_command(str(store.path), address, port), env=env)
+    children.append(dashboard)
+    click.echo(f"Dashboard: http://{address}:{port}  (database {store.path}; Ctrl-C stops everything)")
     try:
-        process.wait()
+        while dashboard.poll() is None:
+            if scheduler is not None and scheduler.poll() is not None:
+                if scheduler.returncode == 73:
+                    click.echo("Another scheduler already refreshes this database; serving the dashboard only.", err=True)
+                else:
+                    click.echo(f"The scheduler stopped (exit code {scheduler.returncode}); see its messages above.", err=True)
+                scheduler = None
+            _sleep(1.0)
     except KeyboardInterrupt:
-        process.terminate()
-        process.wait(timeout=10)
-    sys.exit(process.returncode if process.returncode and process.returncode > 0 else 0)
+        pass
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                child.kill()
+    sys.exit(0)
+
+
+def _sleep(seconds: float) -> None:
+    import time
+
+    time.sleep(seconds)
 
 
 @main.command()
@@ -411,6 +454,10 @@ def catalog_export(ctx: click.Context, out: str | None, with_readings: bool) -> 
     else:
         click.echo(text, nl=False)
 
+
+from monitor.cli_refresh import register as _register_refresh  # noqa: E402
+
+_register_refresh(main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -103,6 +103,80 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        2,
+        "refresh runs, events, alert deliveries, last known goal status",
+        (
+            # One row per refresh of one source (written when the run ends). Timestamps are UTC.
+            """
+            CREATE TABLE IF NOT EXISTS refresh_run (
+                id             VARCHAR NOT NULL,
+                source         VARCHAR NOT NULL,
+                kind           VARCHAR NOT NULL,
+                location       VARCHAR,
+                trigger        VARCHAR NOT NULL,
+                started_at     TIMESTAMP NOT NULL,
+                finished_at    TIMESTAMP NOT NULL,
+                outcome        VARCHAR NOT NULL,
+                files          INTEGER NOT NULL,
+                rows_seen      INTEGER NOT NULL,
+                rows_new       INTEGER NOT NULL,
+                rows_revised   INTEGER NOT NULL,
+                rows_unchanged INTEGER NOT NULL,
+                rows_rejected  INTEGER NOT NULL,
+                attempts       INTEGER NOT NULL,
+                error          VARCHAR,
+                detail         VARCHAR
+            )
+            """,
+            # Status changes, goals that became stale, failed sources. payload: JSON with what a
+            # message needs (names, explanation and reading in both languages).
+            """
+            CREATE TABLE IF NOT EXISTS event (
+                id           VARCHAR NOT NULL,
+                run_id       VARCHAR,
+                kind         VARCHAR NOT NULL,
+                occurred_at  TIMESTAMP NOT NULL,
+                source       VARCHAR,
+                indicator_id VARCHAR,
+                target_id    VARCHAR,
+                old_status   VARCHAR,
+                new_status   VARCHAR,
+                payload      VARCHAR NOT NULL
+            )
+            """,
+            # At most one row per (event_id, channel), kept so by the write logic: an event is
+            # claimed ('sending') under the store's write lock before it is sent, so it is never
+            # sent twice, even by two processes.
+            """
+            CREATE TABLE IF NOT EXISTS alert_delivery (
+                event_id         VARCHAR NOT NULL,
+                channel          VARCHAR NOT NULL,
+                channel_type     VARCHAR NOT NULL,
+                status           VARCHAR NOT NULL,
+                attempts         INTEGER NOT NULL,
+                claim            VARCHAR,
+                first_attempt_at TIMESTAMP NOT NULL,
+                last_attempt_at  TIMESTAMP NOT NULL,
+                sent_at          TIMESTAMP,
+                last_error       VARCHAR
+            )
+            """,
+            # The last status seen per goal (one row per goal_key), to detect changes between runs.
+            """
+            CREATE TABLE IF NOT EXISTS goal_status (
+                goal_key     VARCHAR NOT NULL,
+                indicator_id VARCHAR NOT NULL,
+                target_id    VARCHAR,
+                status       VARCHAR NOT NULL,
+                stale        BOOLEAN NOT NULL,
+                as_of        DATE NOT NULL,
+                run_id       VARCHAR,
+                updated_at   TIMESTAMP NOT NULL
+            )
+            """,
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

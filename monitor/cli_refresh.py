@@ -1,0 +1,171 @@
+"""`monitor refresh`, `monitor runs`, `monitor events` and `monitor scheduler`.
+
+Only click is imported at module level (the CLI must start fast); apscheduler is imported by
+`monitor scheduler` alone, through the repository's scheduler.py.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+SOURCES_HELP = "Sources file (else $MONITOR_SOURCES, else data/sources.toml, else the example)."
+
+
+def _handles_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from monitor.errors import MonitorError
+
+        try:
+            return func(*args, **kwargs)
+        except MonitorError as e:
+            click.echo(f"Error: {e}", err=True)
+            sys.exit(e.exit_code)
+
+    return wrapper
+
+
+def _store(ctx: click.Context) -> Any:
+    from monitor.store.connection import Store
+
+    return Store((ctx.obj or {}).get("db"))
+
+
+def _config(path: str | None, quiet: bool = False) -> Any:
+    from monitor.refresh.sources import load_config
+
+    config = load_config(path)
+    if config.note and not quiet:
+        click.echo(f"Note: {config.note}", err=True)
+    return config
+
+
+def _json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def _counts(r: dict[str, Any]) -> str:
+    return (f"{r['rows_seen']} seen, {r['rows_new']} new, {r['rows_revised']} revised, "
+            f"{r['rows_unchanged']} unchanged, {r['rows_rejected']} rejected")
+
+
+@click.command()
+@click.option("--source", "names", multiple=True, metavar="NAME", help="Only this source (repeatable).")
+@click.option("--sources", "sources_path", default=None, metavar="PATH", help=SOURCES_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON.")
+@click.pass_context
+@_handles_errors
+def refresh(ctx: click.Context, names: tuple[str, ...], sources_path: str | None, as_json: bool) -> None:
+    """Refresh every enabled source now (or only --source NAME); exit 1 when a source failed."""
+    import logging
+
+    from monitor.refresh.run import run_sources
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    config = _config(sources_path, quiet=as_json)
+    results = run_sources(_store(ctx), config, list(names), trigger="cli")
+    if as_json:
+        _json([r.as_dict() for r in results])
+    else:
+        if not results:
+            click.echo(f"No enabled source in {config.path}.")
+        for r in results:
+            click.echo(r.summary())
+            for report in r.reports:
+                if report.get("moved_to"):
+                    click.echo(f"  {report['file']} -> {report['moved_to']}")
+                for problem in (report.get("problems") or [])[:10]:
+                    click.echo(f"  {problem}", err=True)
+            for e in r.events:
+                change = f" {e['old_status']} → {e['new_status']}" if e["kind"] == "status_changed" else ""
+                click.echo(f"  event {e['kind']}: {e['indicator_id'] or e['source']}{change}")
+            for d in r.deliveries:
+                click.echo(f"  alert {d['kind']} → {d['channel']}: " + ("sent" if d["sent"] else f"failed ({d['error']})"))
+    if any(r.failed for r in results):
+        sys.exit(1)
+
+
+@click.command()
+@click.option("--source", default=None, metavar="NAME", help="Only this source.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100000))
+@click.option("--sources", "sources_path", default=None, metavar="PATH", help=SOURCES_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (times in UTC and in the configured time zone).")
+@click.pass_context
+@_handles_errors
+def runs(ctx: click.Context, source: str | None, limit: int, sources_path: str | None, as_json: bool) -> None:
+    """Run history, newest first: source, started, finished, outcome, counts, error."""
+    from monitor.refresh.run import run_rows
+
+    rows = run_rows(_store(ctx), _config(sources_path, quiet=True), source, limit)
+    if as_json:
+        _json(rows)
+        return
+    if not rows:
+        click.echo("No refresh runs yet (run `monitor refresh`).")
+        return
+    for r in rows:
+        started = (r["started_local"] or "")[:19].replace("T", " ")
+        finished = (r["finished_local"] or "")[11:19]
+        click.echo(f"{started}–{finished}  {r['source']:<20} {r['outcome']:<8} {r['files']} file(s), {_counts(r)}  [{r['trigger']}, run {r['id']}]")
+        if r["error"]:
+            click.echo(f"    error: {r['error']}")
+
+
+@click.command()
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100000))
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Language of the messages (default: the sources file's).")
+@click.option("--sources", "sources_path", default=None, metavar="PATH", help=SOURCES_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@_handles_errors
+def events(ctx: click.Context, limit: int, lang: str | None, sources_path: str | None, as_json: bool) -> None:
+    """Events, newest first: status changes, goals that became stale, failed sources."""
+    from monitor.refresh.run import event_rows
+
+    rows = event_rows(_store(ctx), _config(sources_path, quiet=True), limit, lang)
+    if as_json:
+        _json(rows)
+        return
+    if not rows:
+        click.echo("No events yet.")
+        return
+    for r in rows:
+        when = (r["occurred_local"] or "")[:19].replace("T", " ")
+        click.echo(f"{when}  {r['kind']:<15} {r['title']}" + (f"  [alerts: {r['deliveries']}]" if r["deliveries"] else ""))
+        for line in r["message"].splitlines()[1:]:
+            click.echo(f"    {line}")
+
+
+@click.command()
+@click.option("--sources", "sources_path", default=None, metavar="PATH", help=SOURCES_HELP)
+@click.pass_context
+def scheduler(ctx: click.Context, sources_path: str | None) -> None:
+    """Run the scheduled refreshes in the foreground until Ctrl-C or SIGTERM (see scheduler.py)."""
+    from monitor.errors import MonitorError
+    from monitor.refresh import load_scheduler_module
+
+    try:
+        module = load_scheduler_module()
+    except ImportError as e:  # pragma: no cover - apscheduler is a dependency
+        click.echo(f"Error: cannot start the scheduler: {e}", err=True)
+        sys.exit(1)
+    module.configure_logging()
+    try:
+        code = module.serve((ctx.obj or {}).get("db"), sources_path)
+    except MonitorError as e:
+        click.echo(f"Error: {e}", err=True)
+        sys.exit(e.exit_code)
+    sys.exit(code)
+
+
+def register(main: click.Group) -> None:
+    """Add the refresh commands to the `monitor` group."""
+    for command in (refresh, runs, events, scheduler):
+        main.add_command(command)

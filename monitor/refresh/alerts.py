@@ -1,0 +1,326 @@
+"""Alerts: events sent to the configured channels, each (event, channel) at most once.
+
+Channels: a generic JSON webhook (payload in docs/alerts.md), WeCom (企业微信) and DingTalk (钉钉)
+group robots (markdown messages; DingTalk's optional signed secret), and a log file. A message names
+the goal, the old and new status, the evidence (report.explanation) and the reading behind it, in the
+channel's language (else the sources file's ``lang``).
+
+Exactly-once, as far as a network allows: before sending, the (event, channel) pair is claimed in
+the store under the exclusive write lock (a delivery row 'sending'); after the attempt it becomes
+'sent' or 'failed'. A sent or in-flight pair is never claimed again, so two refreshes (or a refresh
+and the scheduler) never send the same event twice; a failed one is tried again by later runs, up to
+``max_attempts`` attempts. A process killed between claiming and recording leaves 'sending': that
+event is not sent again (at most once rather than maybe twice).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import quote_plus
+
+from monitor.errors import MonitorError
+from monitor.refresh.fetch import RETRY_STATUS, backoff_delay, request_headers
+from monitor.refresh.sources import Channel, RefreshConfig, safe_url
+
+log = logging.getLogger("monitor.refresh.alerts")
+
+SCHEMA = "indicator-monitor/alert-v1"
+WECOM_MAX_BYTES = 4096  # WeCom rejects markdown content longer than this
+DINGTALK_MAX_BYTES = 18000
+
+TEXT = {
+    "zh": {
+        "product": "西宁目标监测",
+        "status_changed": "目标状态变化",
+        "became_stale": "数据逾期",
+        "source_failed": "数据源刷新失败",
+        "why": "依据",
+        "reading": "最新数据",
+        "reading_from": "来源 {source}，第 {revision} 版",
+        "target": "目标",
+        "freshness": "数据时效",
+        "overdue": "应于 {due} 前更新，已逾期 {days} 天",
+        "status_now": "当前状态",
+        "error": "错误",
+        "location": "位置",
+        "when": "时间",
+        "run": "刷新任务 {source}（运行 {run}）",
+        "none": "无",
+    },
+    "en": {
+        "product": "Xining goal monitor",
+        "status_changed": "Goal status changed",
+        "became_stale": "Data overdue",
+        "source_failed": "Source refresh failed",
+        "why": "Why",
+        "reading": "Latest reading",
+        "reading_from": "source {source}, revision {revision}",
+        "target": "Target",
+        "freshness": "Freshness",
+        "overdue": "due by {due}, {days} days overdue",
+        "status_now": "Status now",
+        "error": "Error",
+        "location": "Location",
+        "when": "When",
+        "run": "refresh of {source} (run {run})",
+        "none": "none",
+    },
+}
+
+
+def _payload(event: dict[str, Any]) -> dict[str, Any]:
+    payload = event["payload"]
+    return json.loads(payload) if isinstance(payload, str) else dict(payload)
+
+
+def _occurred(event: dict[str, Any]) -> datetime:
+    when = event["occurred_at"]
+    if isinstance(when, str):
+        when = datetime.fromisoformat(when.rstrip("Z"))
+    return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when
+
+
+def _status(status: str | None, lang: str) -> str:
+    from monitor.i18n import status_text
+
+    return status_text(status, lang) if status else TEXT[lang]["none"]
+
+
+def render(event: dict[str, Any], lang: str, config: RefreshConfig | None = None) -> tuple[str, str, str]:
+    """(title, markdown, plain text) of an event in ``lang``."""
+    tx = TEXT[lang]
+    p = _payload(event)
+    kind = event["kind"]
+    tz = config.tz if config else timezone.utc
+    when = _occurred(event).astimezone(tz)
+    zone = config.timezone if config else "UTC"
+    when_text = f"{when:%Y-%m-%d %H:%M}（{zone}）" if lang == "zh" else f"{when:%Y-%m-%d %H:%M} ({zone})"
+    lines: list[str] = []
+    if kind == "source_failed":
+        title = f"{tx['source_failed']}：{p['source']}" if lang == "zh" else f"{tx['source_failed']}: {p['source']}"
+        lines += [f"- {tx['error']}: {p['error']}", f"- {tx['location']}: {p['location']}"]
+    else:
+        name = p["name"][lang]
+        title = f"{tx[kind]}：{name}" if lang == "zh" else f"{tx[kind]}: {name}"
+        if kind == "status_changed":
+            lines.append(f"**{_status(p['old_status'], lang)} → {_status(p['new_status'], lang)}**")
+        else:
+            lines.append(f"- {tx['status_now']}: {_status(p['new_status'], lang)}")
+            due, days = p.get("next_due"), p.get("days_overdue")
+            if due and days is not None:
+                lines.append(f"- {tx['freshness']}: {tx['overdue'].format(due=due, days=days)}")
+        lines.append(f"- {tx['why']}: {p['explanation'][lang]}")
+        reading = p.get("reading")
+        latest = p["latest"][lang]
+        if reading:
+            latest += "，" if lang == "zh" else ", "
+            latest += tx["reading_from"].format(source=reading.get("source") or "—", revision=reading.get("revision"))
+        lines.append(f"- {tx['reading']}: {latest}")
+        lines.append(f"- {tx['target']}: {p['target'][lang]}")
+    comma = "，" if lang == "zh" else ", "
+    lines.append(f"- {tx['when']}: {when_text}{comma}" + tx["run"].format(source=event.get("source") or p.get("run_source"), run=event.get("run_id")))
+    if lang == "zh":
+        lines = [line.replace(": ", "：", 1) for line in lines]
+    markdown = f"### {title}\n" + "\n".join(lines)
+    plain = title + "\n" + "\n".join(line.replace("**", "") for line in lines)
+    return title, markdown, plain
+
+
+def webhook_payload(event: dict[str, Any], lang: str, config: RefreshConfig | None = None) -> dict[str, Any]:
+    """The generic webhook's JSON body (documented in docs/alerts.md)."""
+    p = _payload(event)
+    title, markdown, plain = render(event, lang, config)
+    goal = None
+    if event["kind"] != "source_failed":
+        goal = {"indicator_id": p["indicator_id"], "target_id": p["target_id"], "name": p["name"][lang],
+                "name_zh": p["name"]["zh"], "name_en": p["name"]["en"], "unit": p["unit"]}
+    return {
+        "schema": SCHEMA,
+        "event_id": event["id"],
+        "kind": event["kind"],
+        "occurred_at": _occurred(event).isoformat().replace("+00:00", "Z"),
+        "run_id": event.get("run_id"),
+        "source": event.get("source"),
+        "lang": lang,
+        "title": title,
+        "text": plain,
+        "markdown": markdown,
+        "goal": goal,
+        "old_status": p.get("old_status"),
+        "new_status": p.get("new_status"),
+        "old_status_text": _status(p.get("old_status"), lang) if goal else None,
+        "new_status_text": _status(p.get("new_status"), lang) if goal else None,
+        "stale": p.get("stale"),
+        "explanation": p["explanation"][lang] if goal else None,
+        "target": p["target"][lang] if goal else None,
+        "ratio": p.get("ratio"),
+        "margin": p.get("margin"),
+        "evidence": p.get("evidence"),
+        "reading": p.get("reading"),
+        "error": p.get("error"),
+    }
+
+
+def _clip(text: str, max_bytes: int) -> str:
+    data = text.encode("utf-8")
+    if len(data) <= max_bytes:
+        return text
+    return data[: max_bytes - 3].decode("utf-8", errors="ignore") + "…"
+
+
+def wecom_payload(event: dict[str, Any], lang: str, config: RefreshConfig | None = None) -> dict[str, Any]:
+    _, markdown, _ = render(event, lang, config)
+    return {"msgtype": "markdown", "markdown": {"content": _clip(markdown, WECOM_MAX_BYTES)}}
+
+
+def dingtalk_payload(event: dict[str, Any], lang: str, config: RefreshConfig | None = None) -> dict[str, Any]:
+    title, markdown, _ = render(event, lang, config)
+    return {"msgtype": "markdown", "markdown": {"title": title, "text": _clip(markdown, DINGTALK_MAX_BYTES)}}
+
+
+def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
+    """base64(HMAC-SHA256(key=secret, msg=f"{timestamp}\\n{secret}")), URL-encoded (DingTalk's rule)."""
+    digest = hmac.new(secret.encode("utf-8"), f"{timestamp_ms}\n{secret}".encode("utf-8"), hashlib.sha256).digest()
+    return quote_plus(base64.b64encode(digest).decode("ascii"))
+
+
+def dingtalk_signed_url(url: str, secret: str, timestamp_ms: int) -> str:
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}timestamp={timestamp_ms}&sign={dingtalk_sign(secret, timestamp_ms)}"
+
+
+# ---------------------------------------------------------------- sending
+
+
+class SendError(Exception):
+    def __init__(self, message: str, retry: bool) -> None:
+        super().__init__(message)
+        self.retry = retry
+
+
+def _post(client: Any, url: str, body: dict[str, Any], headers: dict[str, str], shown: str, robot: bool) -> None:
+    import httpx
+
+    try:
+        response = client.post(url, json=body, headers=headers)
+    except httpx.TimeoutException:
+        raise SendError(f"no response from {shown}", retry=True) from None
+    except httpx.HTTPError as e:
+        raise SendError(f"{type(e).__name__} from {shown}", retry=True) from None
+    if response.status_code >= 300:
+        raise SendError(f"HTTP {response.status_code} from {shown}", retry=response.status_code in RETRY_STATUS)
+    if robot:
+        # WeCom and DingTalk answer 200 with {"errcode": 0, "errmsg": "ok"}; anything else failed.
+        try:
+            answer = response.json()
+        except ValueError:
+            raise SendError(f"{shown} did not answer with JSON", retry=True) from None
+        if not isinstance(answer, dict) or answer.get("errcode", 0) != 0:
+            errmsg = answer.get("errmsg") if isinstance(answer, dict) else answer
+            raise SendError(f"{shown} refused the message: errcode {answer.get('errcode') if isinstance(answer, dict) else '?'} {errmsg}", retry=True)
+
+
+def _send_once(channel: Channel, event: dict[str, Any], lang: str, config: RefreshConfig, client: Any) -> None:
+    if channel.type == "log":
+        assert channel.path is not None
+        _, _, plain = render(event, lang, config)
+        line = f"{_occurred(event).isoformat().replace('+00:00', 'Z')} {event['kind']} {event['id']} " + " | ".join(plain.splitlines())
+        try:
+            channel.path.parent.mkdir(parents=True, exist_ok=True)
+            with channel.path.open("a", encoding="utf-8") as f:
+                f.write(line + "\n")
+        except OSError as e:
+            raise SendError(f"cannot write {channel.path}: {e.strerror}", retry=False) from e
+        return
+    url = channel.resolved_url()
+    shown = safe_url(url)
+    headers: dict[str, str] = {}
+    if channel.type == "webhook":
+        headers, _ = request_headers(channel.headers, f"channel '{channel.name}'")
+        body = webhook_payload(event, lang, config)
+    elif channel.type == "wecom":
+        body = wecom_payload(event, lang, config)
+    else:
+        body = dingtalk_payload(event, lang, config)
+        secret = channel.secret()
+        if secret:
+            url = dingtalk_signed_url(url, secret, int(time.time() * 1000))
+    _post(client, url, body, headers, shown, robot=channel.type in ("wecom", "dingtalk"))
+
+
+def send(
+    channel: Channel,
+    event: dict[str, Any],
+    config: RefreshConfig,
+    client: Any = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[bool, int, str | None]:
+    """Send one event with the channel's retries; (sent, attempts made, last error)."""
+    lang = channel.lang or config.lang
+    attempts = 0
+    error: str | None = None
+    while attempts <= channel.retries:
+        attempts += 1
+        try:
+            _send_once(channel, event, lang, config, client)
+            return True, attempts, None
+        except SendError as e:
+            error = str(e)
+            if not e.retry:
+                break
+        except MonitorError as e:  # a missing environment variable: retrying will not help
+            error = str(e)
+            break
+        if attempts <= channel.retries:
+            sleep(backoff_delay(channel.backoff, attempts))
+    return False, attempts, error
+
+
+def deliver_pending(
+    store: Any,
+    config: RefreshConfig,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    transport: Any = None,
+) -> list[dict[str, Any]]:
+    """Send every event not yet delivered to each channel; one result dict per attempt made."""
+    import httpx
+
+    from monitor.refresh.run import utc_now
+    from monitor.store import refresh_queries
+
+    results = []
+    for channel in config.channels:
+        claim = uuid.uuid4().hex
+        now = utc_now()
+        with store.write() as con:
+            events = refresh_queries.claim_deliveries(
+                con, channel=channel.name, channel_type=channel.type, kinds=channel.events,
+                since=now - channel.max_age, max_attempts=channel.max_attempts, claim=claim, now=now,
+            )
+        if not events:
+            continue
+        with httpx.Client(timeout=channel.timeout, transport=transport) as client:
+            for event in events:
+                sent, attempts, error = send(channel, event, config, client, sleep)
+                with store.write() as con:
+                    refresh_queries.finish_delivery(
+                        con, event_id=event["id"], channel=channel.name, claim=claim, sent=sent,
+                        attempts=attempts, error=error, now=utc_now(),
+                    )
+                if sent:
+                    log.info("alert %s sent to %s", event["id"], channel.name)
+                else:
+                    log.warning("alert %s to %s failed after %d attempts: %s", event["id"], channel.name, attempts, error)
+                results.append({"event_id": event["id"], "kind": event["kind"], "channel": channel.name,
+                                "sent": sent, "attempts": attempts, "error": error})
+    return results

@@ -1,0 +1,446 @@
+"""One refresh run of one source: fetch, parse, import, record the run, detect events, send alerts.
+
+1. fetch the whole content to local disk (URL with retries, inbox files that stopped changing);
+   a fetch error fails the run and nothing is imported;
+2. import each file through the same pipeline as `monitor import`, with skip_invalid: valid rows are
+   upserted in one transaction (same reading twice = one reading; a changed value = a revision),
+   invalid rows are quarantined and make the run "partial"; a file that cannot be read at all (or
+   lacks a required column) fails the run with the store unchanged;
+3. in one write transaction: record the run, recompute every goal's status for today (in the
+   configured time zone), compare with the last known statuses and record events (status changed,
+   became stale, source failed);
+4. deliver undelivered events to the configured alert channels (see alerts.py).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from monitor.errors import MonitorError, StoreError, ValidationError
+from monitor.refresh import FetchError
+from monitor.refresh.fetch import Fetched, fetch_file, fetch_inbox, fetch_url, move_done
+from monitor.refresh.sources import RefreshConfig, Source
+from monitor.store.connection import Store
+
+log = logging.getLogger("monitor.refresh")
+
+OUTCOMES = ("ok", "partial", "failed")
+
+
+def utc_now() -> datetime:
+    """Naive UTC, as every timestamp in the store."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+@dataclass
+class RunResult:
+    id: str
+    source: str
+    kind: str
+    location: str
+    trigger: str
+    started_at: datetime
+    finished_at: datetime | None = None
+    outcome: str = "ok"
+    files: int = 0
+    rows_seen: int = 0
+    rows_new: int = 0
+    rows_revised: int = 0
+    rows_unchanged: int = 0
+    rows_rejected: int = 0
+    attempts: int = 0
+    error: str | None = None
+    reports: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    deliveries: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome == "failed"
+
+    def row(self) -> dict[str, Any]:
+        """The refresh_run row."""
+        data = {k: v for k, v in asdict(self).items() if k not in ("reports", "events", "deliveries")}
+        data["detail"] = json.dumps(self.reports, ensure_ascii=False, default=str)
+        return data
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["started_at"], data["finished_at"] = _utc(self.started_at), _utc(self.finished_at)
+        data["events"] = [{k: e[k] for k in ("id", "kind", "indicator_id", "target_id", "old_status", "new_status")} for e in self.events]
+        return data
+
+    def summary(self) -> str:
+        text = (f"{self.source}: {self.outcome} — {self.files} file(s), {self.rows_seen} rows: "
+                f"{self.rows_new} new, {self.rows_revised} revised, {self.rows_unchanged} unchanged, "
+                f"{self.rows_rejected} rejected")
+        if self.error:
+            text += f"; error: {self.error}"
+        return text
+
+
+# ---------------------------------------------------------------- importing
+
+
+def _import(store: Store, source: Source, fetched: Fetched, recorded_by: str) -> Any:
+    from monitor.ingest import import_file, import_rows
+
+    if source.uses_rows:
+        from monitor.refresh.parse import canonical_rows
+
+        rows = canonical_rows(source, fetched.path, fetched.kind, fetched.name)
+        return import_rows(store, rows, source_name=fetched.name, skip_invalid=True, recorded_by=recorded_by)
+    return import_file(store, fetched.path, skip_invalid=True, recorded_by=recorded_by, kind=fetched.kind)
+
+
+def _file_report(source: Source, fetched: Fetched, run_id: str, report: Any = None, error: str | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = {"source": source.name, "run_id": run_id, "file": fetched.name, "origin": fetched.origin}
+    if report is not None:
+        data.update({k: getattr(report, k) for k in ("batch_id", "rows", "valid", "rejected", "new", "revised", "unchanged")})
+        data["problems"] = [str(p) for p in report.problems[:100]]
+        if len(report.problems) > 100:
+            data["problems"].append(f"... and {len(report.problems) - 100} more (see `monitor rejected`)")
+    data["error"] = error
+    data["imported_at"] = utc_now().isoformat() + "Z"
+    return data
+
+
+def _fetch(source: Source, folder: Path, sleep: Callable[[float], None]) -> list[Fetched]:
+    if source.url:
+        return [fetch_url(source, folder, sleep=sleep)]
+    if source.is_inbox:
+        return fetch_inbox(source, sleep=sleep)
+    return fetch_file(source, sleep=sleep)
+
+
+def _import_all(store: Store, source: Source, result: RunResult, fetched: list[Fetched]) -> None:
+    recorded_by = f"refresh:{source.name}"
+    failures: list[str] = []
+    succeeded = 0
+    for item in fetched:
+        try:
+            report = _import(store, source, item, recorded_by)
+        except ValidationError as e:
+            # The content cannot be read as readings: nothing of it was written.
+            failures.append(str(e) if str(e).startswith(item.name) else f"{item.name}: {e}")
+            file_report = _file_report(source, item, result.id, error=str(e))
+            if item.inbox_file is not None:
+                file_report["moved_to"] = str(move_done(item.inbox_file, False, file_report))
+            result.reports.append(file_report)
+            continue
+        except StoreError as e:
+            # The database, not the file, is the problem: leave an inbox file where it is for next time.
+            failures.append(f"{item.name}: {e}")
+            result.reports.append(_file_report(source, item, result.id, error=str(e)))
+            continue
+        succeeded += 1
+        result.rows_seen += report.rows
+        result.rows_new += report.new
+        result.rows_revised += report.revised
+        result.rows_unchanged += report.unchanged
+        result.rows_rejected += report.rejected
+        file_report = _file_report(source, item, result.id, report)
+        if item.inbox_file is not None:
+            file_report["moved_to"] = str(move_done(item.inbox_file, True, file_report))
+        result.reports.append(file_report)
+    result.files = len(fetched)
+    if failures:
+        result.error = "; ".join(failures)
+    if failures and not succeeded:
+        result.outcome = "failed"
+    elif failures or result.rows_rejected:
+        result.outcome = "partial"
+    else:
+        result.outcome = "ok"
+
+
+# ---------------------------------------------------------------- statuses and events
+
+
+def goal_key(record: dict[str, Any]) -> str:
+    return record["target_id"] or f"indicator:{record['indicator_id']}"
+
+
+def _reading_of(con: Any, record: dict[str, Any]) -> dict[str, Any] | None:
+    """The stored reading a status rests on (its newest), with revision and source."""
+    from monitor.store import queries
+
+    if not record["latest_period_end"]:
+        return None
+    end = date.fromisoformat(record["latest_period_end"])
+    start = date.fromisoformat(record["latest_period_start"])
+    for r in reversed(queries.list_readings(con, record["indicator_id"])):
+        if r.period_end == end and r.period_start == start:
+            return {
+                "indicator_id": r.indicator_id, "period_start": r.period_start.isoformat(),
+                "period_end": r.period_end.isoformat(), "value": r.value, "qualifier": r.qualifier.value,
+                "unit": record["unit"], "revision": r.revision, "source": r.source,
+                "recorded_by": r.recorded_by, "recorded_at": r.recorded_at.isoformat() + "Z" if r.recorded_at else None,
+            }
+    return None
+
+
+def _both(fn: Callable[[str], str]) -> dict[str, str]:
+    return {lang: fn(lang) for lang in ("zh", "en")}
+
+
+def _goal_payload(con: Any, record: dict[str, Any], as_of: date, old_status: str | None, old_stale: bool | None) -> dict[str, Any]:
+    from monitor import report
+
+    return {
+        "indicator_id": record["indicator_id"], "target_id": record["target_id"],
+        "name": {"zh": record["name_zh"], "en": record["name_en"]},
+        "unit": record["unit"], "as_of": as_of.isoformat(),
+        "old_status": old_status, "new_status": record["status"],
+        "old_stale": old_stale, "stale": record["stale"],
+        "explanation": _both(lambda lang: report.explanation(record, lang)),
+        "target": _both(lambda lang: report.target_text(record, lang)),
+        "latest": _both(lambda lang: report.latest_text(record, lang)),
+        "freshness": _both(lambda lang: report.freshness_text(record, as_of, lang)),
+        "ratio": record["ratio"], "margin": record["margin"], "evidence": record["evidence"],
+        "last_period_end": record["last_period_end"], "next_due": record["next_due"],
+        "days_overdue": record["days_overdue"],
+        "reading": _reading_of(con, record),
+    }
+
+
+def _event(kind: str, run: RunResult, now: datetime, payload: dict[str, Any], **columns: Any) -> dict[str, Any]:
+    payload = {**payload, "run_id": run.id, "run_source": run.source, "occurred_at": now.isoformat() + "Z"}
+    return {
+        "id": uuid.uuid4().hex, "run_id": run.id, "kind": kind, "occurred_at": now, "source": run.source,
+        "indicator_id": columns.get("indicator_id"), "target_id": columns.get("target_id"),
+        "old_status": columns.get("old_status"), "new_status": columns.get("new_status"),
+        "payload": json.dumps(payload, ensure_ascii=False, default=str),
+    }
+
+
+def current_statuses(store: Store, as_of: date) -> dict[str, dict[str, Any]]:
+    """Status records of the goals (targets), by goal key."""
+    from monitor.status import status_records
+
+    return {goal_key(r): r for r in status_records(store, as_of) if r["target_id"]}
+
+
+def record_run(
+    store: Store,
+    result: RunResult,
+    as_of: date,
+    baseline: dict[str, dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """Record the run and the events it causes, in one write transaction; return the events.
+
+    A goal's previous status is its last known one (goal_status); a goal seen for the first time is
+    compared with its status before this run's import (``baseline``), so the first run of a fresh
+    installation reports what it changed, not every goal's state.
+    """
+    from monitor.store import refresh_queries
+
+    now = utc_now()
+    events: list[dict[str, Any]] = []
+    with store.write() as con:
+        refresh_queries.insert_run(con, result.row())
+        records = current_statuses(store, as_of)
+        known = refresh_queries.goal_statuses(con)
+        updates = []
+        for key, record in sorted(records.items()):
+            previous = known.get(key) or baseline.get(key)
+            old_status = previous["status"] if previous else None
+            old_stale = bool(previous["stale"]) if previous else None
+            columns = {"indicator_id": record["indicator_id"], "target_id": record["target_id"],
+                       "old_status": old_status, "new_status": record["status"]}
+            if previous is not None and old_status != record["status"]:
+                events.append(_event("status_changed", result, now, _goal_payload(con, record, as_of, old_status, old_stale), **columns))
+            if previous is not None and not old_stale and record["stale"]:
+                events.append(_event("became_stale", result, now, _goal_payload(con, record, as_of, old_status, old_stale), **columns))
+            stored = known.get(key)
+            if stored is None or stored["status"] != record["status"] or bool(stored["stale"]) != record["stale"]:
+                updates.append((key, record["indicator_id"], record["target_id"], record["status"], bool(record["stale"])))
+        if result.error:
+            events.append(_event("source_failed", result, now, {
+                "source": result.source, "location": result.location, "outcome": result.outcome,
+                "error": result.error, "attempts": result.attempts,
+            }))
+        refresh_queries.insert_events(con, events)
+        refresh_queries.set_goal_statuses(con, updates, as_of, result.id, now)
+    return events
+
+
+# ---------------------------------------------------------------- the run
+
+
+def ensure_schema(store: Store) -> None:
+    """The database must exist (created by `monitor init`); migrations are applied if missing."""
+    if not store.exists:
+        raise StoreError(f"database {store.path} does not exist; run `monitor init` first")
+    store.init()
+
+
+def run_source(
+    store: Store,
+    config: RefreshConfig,
+    source: Source,
+    *,
+    trigger: str = "cli",
+    deliver: bool = True,
+    sleep: Callable[[float], None] = time.sleep,
+    as_of: date | None = None,
+) -> RunResult:
+    """Refresh one source now. Never raises for a source's failure: that is the run's outcome.
+
+    Statuses are judged as of ``as_of`` (default: today in the configured time zone).
+    """
+    as_of = as_of or datetime.now(config.tz).date()
+    result = RunResult(
+        id=uuid.uuid4().hex[:12], source=source.name, kind=source.kind, location=source.location,
+        trigger=trigger, started_at=utc_now(),
+    )
+    baseline = current_statuses(store, as_of)
+    folder = Path(tempfile.mkdtemp(prefix=f"monitor-refresh-{source.name}-"))
+    try:
+        try:
+            fetched = _fetch(source, folder, sleep)
+            result.attempts = max((f.attempts for f in fetched), default=1)
+        except FetchError as e:
+            result.outcome, result.error, result.attempts = "failed", str(e), e.attempts
+        else:
+            _import_all(store, source, result, fetched)
+            if not fetched:
+                result.reports.append({"note": "no new file" if source.is_inbox else "the file is still being written"})
+    except MonitorError as e:  # a broken config value surfaced late, say
+        result.outcome, result.error = "failed", str(e)
+    except Exception as e:  # an unexpected bug must still leave a failed run in the log
+        log.exception("refresh of %s failed unexpectedly", source.name)
+        result.outcome, result.error = "failed", f"unexpected {type(e).__name__}: {e}"
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    result.finished_at = utc_now()
+    result.events = record_run(store, result, as_of, baseline)
+    log.info("run %s %s", result.id, result.summary())
+    for event in result.events:
+        log.info("event %s %s %s", event["kind"], event["indicator_id"] or event["source"],
+                 f"{event['old_status']} -> {event['new_status']}" if event["kind"] == "status_changed" else "")
+    if deliver and config.channels:
+        from monitor.refresh.alerts import deliver_pending
+
+        result.deliveries = deliver_pending(store, config, sleep=sleep)
+    return result
+
+
+def run_sources(
+    store: Store,
+    config: RefreshConfig,
+    names: Sequence[str] | None = None,
+    *,
+    trigger: str = "cli",
+    sleep: Callable[[float], None] = time.sleep,
+    as_of: date | None = None,
+) -> list[RunResult]:
+    """Refresh the named sources (all enabled ones when ``names`` is empty), one after the other."""
+    ensure_schema(store)
+    sources = [config.source(n) for n in names] if names else [s for s in config.sources if s.enabled]
+    return [run_source(store, config, s, trigger=trigger, sleep=sleep, as_of=as_of) for s in sources]
+
+
+def stage_example_samples(config: RefreshConfig) -> list[Path]:
+    """On the example sources file only: copy data/inbox-sample/* into its inbox (not already processed).
+
+    What `monitor up` calls on a fresh clone so that the first scheduled run shows a working refresh.
+    The sample restates briefing figures, so on a seeded database its rows are "unchanged".
+    """
+    from monitor.refresh import REPO
+    from monitor.refresh.fetch import stage_samples
+    from monitor.refresh.sources import EXAMPLE_SOURCES
+
+    if config.path.resolve() != (REPO / EXAMPLE_SOURCES).resolve():
+        return []
+    samples = REPO / "data" / "inbox-sample"
+    inbox = next((s.path for s in config.sources if s.enabled and s.is_inbox), None)
+    if inbox is None or not samples.is_dir():
+        return []
+    done = {p.name for p in (inbox / "processed").glob("*")} if (inbox / "processed").is_dir() else set()
+    return [p for p in stage_samples(samples, inbox, skip=done)]
+
+
+# ---------------------------------------------------------------- views for the CLI and the dashboard
+
+
+def _local(ts: datetime | None, config: RefreshConfig) -> str | None:
+    if ts is None:
+        return None
+    return ts.replace(tzinfo=timezone.utc).astimezone(config.tz).isoformat(timespec="seconds")
+
+
+def _utc(ts: datetime | None) -> str | None:
+    return ts.isoformat(timespec="seconds") + "Z" if ts else None
+
+
+def run_rows(store: Store, config: RefreshConfig, source: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    """Run history, newest first; times in UTC ('Z') and in the configured time zone ('_local')."""
+    from monitor.store import refresh_queries
+
+    if not store.exists:
+        return []
+    with store.read() as con:
+        rows = refresh_queries.list_runs(con, source, limit)
+    out = []
+    for r in rows:
+        r = dict(r)
+        r["detail"] = json.loads(r["detail"]) if r["detail"] else []
+        r["started_local"] = _local(r["started_at"], config)
+        r["finished_local"] = _local(r["finished_at"], config)
+        r["started_at"], r["finished_at"] = _utc(r["started_at"]), _utc(r["finished_at"])
+        out.append(r)
+    return out
+
+
+def event_rows(store: Store, config: RefreshConfig, limit: int = 50, lang: str | None = None) -> list[dict[str, Any]]:
+    """Events, newest first, each with its message in ``lang`` (default: the configured language)."""
+    from monitor.refresh.alerts import render
+    from monitor.store import refresh_queries
+
+    if not store.exists:
+        return []
+    with store.read() as con:
+        rows = refresh_queries.list_events(con, limit)
+    out = []
+    for r in rows:
+        r = dict(r)
+        title, _, plain = render(r, lang or config.lang, config)
+        r["payload"] = json.loads(r["payload"])
+        r["title"], r["message"] = title, plain
+        r["occurred_local"] = _local(r["occurred_at"], config)
+        r["occurred_at"] = _utc(r["occurred_at"])
+        out.append(r)
+    return out
+
+
+def source_rows(store: Store, config: RefreshConfig) -> list[dict[str, Any]]:
+    """Every configured source with its schedule and its last run (next run times: scheduler.py)."""
+    from monitor.store import refresh_queries
+
+    last: dict[str, dict[str, Any]] = {}
+    if store.exists:
+        with store.read() as con:
+            last = refresh_queries.last_run_per_source(con)
+    rows = []
+    for s in config.sources:
+        run = last.get(s.name)
+        rows.append({
+            "name": s.name, "kind": s.kind, "location": s.location, "schedule": s.schedule,
+            "enabled": s.enabled, "inbox": s.is_inbox,
+            "last_outcome": run["outcome"] if run else None,
+            "last_started_at": _utc(run["started_at"]) if run else None,
+            "last_started_local": _local(run["started_at"], config) if run else None,
+            "last_error": run["error"] if run else None,
+        })
+    return rows

@@ -1,0 +1,575 @@
+"""The sources file: where figures come from, when to fetch them, and where alerts go.
+
+A TOML file (``--sources PATH``, else ``$MONITOR_SOURCES``, else ``data/sources.toml``; when none
+exists, ``data/sources.example.toml`` with a note) validated strictly: an unknown key, a wrong type
+or an unusable value is an error naming the key and the source. Secrets never live in the file:
+header values and robot URLs that carry keys come from named environment variables, read only when
+a request is made, and are never written to the database or a log.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from monitor.errors import ConfigError, NotFound
+
+DEFAULT_SOURCES = Path("data") / "sources.toml"
+EXAMPLE_SOURCES = Path("data") / "sources.example.toml"
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+KINDS = ("csv", "json", "xlsx")
+CHANNEL_TYPES = ("webhook", "wecom", "dingtalk", "log")
+EVENT_KINDS = ("status_changed", "became_stale", "source_failed")
+CANONICAL = ("indicator_id", "period_start", "period_end", "value", "qualifier", "unit", "source", "note")
+NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+ENV_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Header names whose values are credentials: they must come from the environment.
+SECRET_HEADER_RE = re.compile(r"authorization|cookie|token|secret|key|signature|password", re.IGNORECASE)
+# Query parameters that carry a credential (WeCom's key, DingTalk's access_token, ...).
+SECRET_PARAM_RE = re.compile(r"key|token|secret|sign|password|passwd|auth", re.IGNORECASE)
+CRON_FIELD_RE = re.compile(r"[0-9A-Za-z*/,-]+")
+WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+
+TOP_KEYS = {"timezone", "lang", "sources", "channels"}
+SOURCE_KEYS = {
+    "name", "kind", "url", "path", "cron", "every", "columns", "defaults", "records", "headers",
+    "timeout", "retries", "backoff", "settle", "run_on_start", "enabled", "max_bytes",
+}
+CHANNEL_KEYS = {
+    "name", "type", "url", "url_env", "secret_env", "headers", "path", "lang", "events", "timeout",
+    "retries", "backoff", "max_age", "max_attempts",
+}
+
+
+@dataclass(frozen=True)
+class EnvHeader:
+    """A header whose value is read from an environment variable when a request is made."""
+
+    env: str
+    prefix: str = ""
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    kind: str
+    url: str | None = None
+    path: Path | None = None
+    cron: str | None = None
+    every: timedelta | None = None
+    columns: dict[str, str] = field(default_factory=dict)  # column in the source -> canonical column
+    defaults: dict[str, str] = field(default_factory=dict)  # canonical column -> value for every row
+    records: str | None = None  # dotted path to the list of records in a JSON document
+    headers: dict[str, str | EnvHeader] = field(default_factory=dict)
+    timeout: float = 30.0
+    retries: int = 3
+    backoff: float = 1.0
+    settle: float = 2.0
+    run_on_start: bool = False
+    enabled: bool = True
+    max_bytes: int = 50_000_000
+
+    @property
+    def is_inbox(self) -> bool:
+        """A folder of files dropped by people or other systems (as opposed to one file or a URL)."""
+        return self.path is not None and (self.path.is_dir() or not self.path.suffix)
+
+    @property
+    def location(self) -> str:
+        """Where the source is, safe to show and store: a URL without its query string."""
+        if self.url:
+            return safe_url(self.url)
+        return str(self.path)
+
+    @property
+    def schedule(self) -> str:
+        if self.cron:
+            return f"cron {self.cron}"
+        if self.every:
+            return f"every {format_duration(self.every)}"
+        return "manual"
+
+    @property
+    def uses_rows(self) -> bool:
+        """Read into records and mapped (vs. handed to the import pipeline as the file it is)."""
+        return bool(self.columns or self.defaults or self.records)
+
+
+@dataclass(frozen=True)
+class Channel:
+    name: str
+    type: str
+    url: str | None = None
+    url_env: str | None = None
+    secret_env: str | None = None
+    headers: dict[str, str | EnvHeader] = field(default_factory=dict)
+    path: Path | None = None
+    lang: str | None = None
+    events: tuple[str, ...] = EVENT_KINDS
+    timeout: float = 10.0
+    retries: int = 3
+    backoff: float = 1.0
+    max_age: timedelta = timedelta(days=1)
+    max_attempts: int = 10
+
+    def resolved_url(self) -> str:
+        if self.url_env:
+            value = os.environ.get(self.url_env, "").strip()
+            if not value:
+                raise ConfigError(f"channel '{self.name}': environment variable {self.url_env} (its URL) is not set")
+            problem = url_problem(value, allow_secret_query=True)
+            if problem:
+                raise ConfigError(f"channel '{self.name}': the URL in {self.url_env} {problem}")
+            return value
+        assert self.url is not None
+        return self.url
+
+    def secret(self) -> str | None:
+        if not self.secret_env:
+            return None
+        value = os.environ.get(self.secret_env, "").strip()
+        if not value:
+            raise ConfigError(f"channel '{self.name}': environment variable {self.secret_env} (its signing secret) is not set")
+        return value
+
+
+@dataclass(frozen=True)
+class RefreshConfig:
+    path: Path
+    timezone: str = DEFAULT_TIMEZONE
+    lang: str = "zh"
+    sources: tuple[Source, ...] = ()
+    channels: tuple[Channel, ...] = ()
+    note: str | None = None  # e.g. "using the example file"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def source(self, name: str) -> Source:
+        for s in self.sources:
+            if s.name == name:
+                return s
+        known = ", ".join(s.name for s in self.sources) or "none"
+        raise NotFound(f"no source named '{name}' in {self.path} (sources: {known})")
+
+
+# ---------------------------------------------------------------- helpers shared with fetch/alerts
+
+
+def safe_url(url: str) -> str:
+    """scheme://host/path: the query string (which may hold a robot key) is never shown or stored."""
+    parts = urlsplit(url)
+    shown = f"{parts.scheme}://{parts.hostname or ''}"
+    if parts.port:
+        shown += f":{parts.port}"
+    return shown + (parts.path or "") + ("?…" if parts.query else "")
+
+
+def url_problem(url: str, allow_secret_query: bool = False) -> str | None:
+    """Why ``url`` is unusable, or None."""
+    if not isinstance(url, str) or not url.strip() or any(c.isspace() for c in url):
+        return "is not a URL"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError as e:
+        return f"is not a valid URL ({e})"
+    if parts.scheme not in ("http", "https"):
+        return f"must start with http:// or https:// (got '{parts.scheme or url}')"
+    if not parts.hostname:
+        return "has no host"
+    if parts.username is not None or parts.password is not None:
+        return "must not contain a user name or password; give credentials through an environment variable"
+    if not allow_secret_query:
+        secret = [k for k, _ in parse_qsl(parts.query, keep_blank_values=True) if SECRET_PARAM_RE.search(k)]
+        if secret:
+            return (f"carries a credential in its query ({', '.join(secret)}); put the whole URL in an "
+                    "environment variable and name it with url_env")
+    return None
+
+
+_DURATION_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)")
+_UNIT_S = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(value: Any) -> timedelta:
+    """'90s', '5m', '6h', '1d', '1h30m' (or a number of seconds) -> timedelta; ValueError otherwise."""
+    if isinstance(value, bool):
+        raise ValueError("is not a duration")
+    if isinstance(value, (int, float)):
+        seconds = float(value)
+    elif isinstance(value, str):
+        text = value.strip().lower().replace(" ", "")
+        if not text or _DURATION_RE.sub("", text):
+            raise ValueError(f"'{value}' is not a duration like 30s, 5m, 6h, 1d or 1h30m")
+        seconds = sum(float(n) * _UNIT_S[u] for n, u in _DURATION_RE.findall(text))
+    else:
+        raise ValueError("is not a duration like 30s, 5m, 6h, 1d or 1h30m")
+    if seconds <= 0:
+        raise ValueError("must be longer than zero")
+    return timedelta(seconds=seconds)
+
+
+def format_duration(d: timedelta) -> str:
+    seconds = d.total_seconds()
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"
+
+
+def crontab_weekdays(field: str) -> str:
+    """The day-of-week field of a crontab line in APScheduler 3's terms.
+
+    crontab counts 0 (or 7) = Sunday, 1 = Monday; APScheduler 3 counts 0 = Monday. Numbers (and
+    steps, which depend on the numbering) are therefore spelled out as names: "1-5" -> "mon,tue,wed,
+    thu,fri", "0" -> "sun". Names and "*" pass through unchanged.
+    """
+    if field == "*" or not any(c.isdigit() for c in field):
+        return field
+    days: list[int] = []
+    for part in field.split(","):
+        base, _, step_text = part.partition("/")
+        step = int(step_text) if step_text else 1
+        if step < 1:
+            raise ValueError(f"bad step in '{part}'")
+        if base == "*":
+            low, high = 0, 6
+        elif "-" in base:
+            a, b = base.split("-", 1)
+            low, high = _weekday(a), _weekday(b, allow_seven=True)
+        else:
+            low = _weekday(base, allow_seven=True)
+            high = 6 if step_text else low
+        if high < low:
+            raise ValueError(f"backwards range '{part}'")
+        days.extend(range(low, high + 1, step))
+    return ",".join(WEEKDAYS[d % 7] for d in sorted(set(d % 7 for d in days)))
+
+
+def _weekday(text: str, allow_seven: bool = False) -> int:
+    if text.isdigit():
+        n = int(text)
+        if n > (7 if allow_seven else 6):
+            raise ValueError(f"day of week {n} is out of range 0-7")
+        return n
+    lowered = text.lower()[:3]
+    if lowered in WEEKDAYS:
+        return WEEKDAYS.index(lowered)
+    raise ValueError(f"'{text}' is not a day of week")
+
+
+# ---------------------------------------------------------------- loading
+
+
+def resolve_sources_path(path: str | os.PathLike[str] | None = None) -> tuple[Path, str | None]:
+    """--sources PATH, else MONITOR_SOURCES, else data/sources.toml, else the example (with a note)."""
+    chosen = path if path not in (None, "") else os.environ.get("MONITOR_SOURCES") or None
+    if chosen is not None:
+        resolved = Path(chosen).expanduser()
+        if not resolved.is_file():
+            raise ConfigError(f"sources file {resolved} does not exist")
+        return resolved, None
+    if DEFAULT_SOURCES.is_file():
+        return DEFAULT_SOURCES, None
+    from monitor.refresh import REPO
+
+    for example in (EXAMPLE_SOURCES, REPO / EXAMPLE_SOURCES):
+        if example.is_file():
+            note = (f"no {DEFAULT_SOURCES} (nor --sources or MONITOR_SOURCES): using {example}; "
+                    f"copy it to {DEFAULT_SOURCES} and edit it to declare your own sources")
+            return example, note
+    raise ConfigError(f"no sources file: give --sources PATH, set MONITOR_SOURCES or create {DEFAULT_SOURCES}")
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> RefreshConfig:
+    file, note = resolve_sources_path(path)
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as e:
+        raise ConfigError(f"cannot read sources file {file}: {e}") from e
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{file} is not valid TOML: {e}") from e
+    config = parse_config(data, file)
+    return RefreshConfig(config.path, config.timezone, config.lang, config.sources, config.channels, note)
+
+
+def parse_config(data: dict[str, Any], file: Path) -> RefreshConfig:
+    """Validate a parsed TOML document; every problem is collected and reported at once."""
+    errors: list[str] = []
+    base = file.resolve().parent
+    for key in sorted(set(data) - TOP_KEYS):
+        errors.append(f"unknown top-level key '{key}' (allowed: {', '.join(sorted(TOP_KEYS))})")
+    timezone = data.get("timezone", DEFAULT_TIMEZONE)
+    try:
+        if not isinstance(timezone, str):
+            raise ValueError
+        ZoneInfo(timezone)
+    except (ValueError, ZoneInfoNotFoundError):
+        errors.append(f"timezone: '{timezone}' is not an IANA time zone such as Asia/Shanghai")
+        timezone = DEFAULT_TIMEZONE
+    lang = data.get("lang", "zh")
+    if lang not in ("zh", "en"):
+        errors.append(f"lang: must be 'zh' or 'en' (got {lang!r})")
+        lang = "zh"
+
+    sources: list[Source] = []
+    raw_sources = data.get("sources", [])
+    if not isinstance(raw_sources, list):
+        errors.append("sources: must be a list of [[sources]] tables")
+        raw_sources = []
+    for n, raw in enumerate(raw_sources, start=1):
+        source = _parse_source(raw, n, base, errors)
+        if source is not None:
+            sources.append(source)
+    channels: list[Channel] = []
+    raw_channels = data.get("channels", [])
+    if not isinstance(raw_channels, list):
+        errors.append("channels: must be a list of [[channels]] tables")
+        raw_channels = []
+    for n, raw in enumerate(raw_channels, start=1):
+        channel = _parse_channel(raw, n, base, errors)
+        if channel is not None:
+            channels.append(channel)
+    for what, items in (("source", sources), ("channel", channels)):
+        seen: set[str] = set()
+        for item in items:
+            if item.name in seen:
+                errors.append(f"{what} '{item.name}': the name is used twice")
+            seen.add(item.name)
+    if errors:
+        more = "".join(f"\n  {e}" for e in errors[1:])
+        raise ConfigError(f"{file}: {errors[0]}" + (f" (and {len(errors) - 1} more){more}" if more else ""))
+    return RefreshConfig(file, timezone, lang, tuple(sources), tuple(channels))
+
+
+def _label(what: str, raw: Any, n: int) -> str:
+    name = raw.get("name") if isinstance(raw, dict) else None
+    return f"{what} '{name}'" if isinstance(name, str) and name else f"{what} #{n}"
+
+
+def _check_keys(raw: dict[str, Any], allowed: set[str], label: str, errors: list[str]) -> None:
+    for key in sorted(set(raw) - allowed):
+        errors.append(f"{label}: unknown key '{key}' (allowed: {', '.join(sorted(allowed))})")
+
+
+def _name(raw: dict[str, Any], label: str, errors: list[str]) -> str | None:
+    name = raw.get("name")
+    if not isinstance(name, str) or not NAME_RE.fullmatch(name):
+        errors.append(f"{label}: 'name' is required: letters, digits, '-', '_' or '.', at most 64 characters")
+        return None
+    return name
+
+
+def _number(raw: dict[str, Any], key: str, label: str, errors: list[str], default: float, *, duration: bool) -> float:
+    if key not in raw:
+        return default
+    try:
+        if duration:
+            return parse_duration(raw[key]).total_seconds()
+        value = raw[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError("must be a whole number, zero or more")
+        return value
+    except ValueError as e:
+        errors.append(f"{label}: '{key}' {e}")
+        return default
+
+
+def _bool(raw: dict[str, Any], key: str, label: str, errors: list[str], default: bool) -> bool:
+    value = raw.get(key, default)
+    if not isinstance(value, bool):
+        errors.append(f"{label}: '{key}' must be true or false")
+        return default
+    return value
+
+
+def _path(value: Any, base: Path) -> Path:
+    p = Path(str(value)).expanduser()
+    return p if p.is_absolute() else base / p
+
+
+def _headers(raw: Any, label: str, errors: list[str]) -> dict[str, str | EnvHeader]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        errors.append(f"{label}: 'headers' must be a table: Header-Name = {{ env = \"VARIABLE\" }}")
+        return {}
+    headers: dict[str, str | EnvHeader] = {}
+    for name, value in raw.items():
+        if not re.fullmatch(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+", name):
+            errors.append(f"{label}: header '{name}' is not a valid header name")
+            continue
+        if isinstance(value, dict):
+            unknown = set(value) - {"env", "prefix"}
+            env, prefix = value.get("env"), value.get("prefix", "")
+            if unknown:
+                errors.append(f"{label}: header '{name}': unknown key '{sorted(unknown)[0]}' (allowed: env, prefix)")
+            elif not isinstance(env, str) or not ENV_RE.fullmatch(env):
+                errors.append(f"{label}: header '{name}': 'env' must name an environment variable")
+            elif not isinstance(prefix, str):
+                errors.append(f"{label}: header '{name}': 'prefix' must be text such as \"Bearer \"")
+            else:
+                headers[name] = EnvHeader(env, prefix)
+        elif isinstance(value, str):
+            if SECRET_HEADER_RE.search(name):
+                errors.append(
+                    f"{label}: header '{name}' carries a credential and must not be written in the file; "
+                    f"use {name} = {{ env = \"VARIABLE\" }} and set VARIABLE in the environment"
+                )
+            else:
+                headers[name] = value
+        else:
+            errors.append(f"{label}: header '{name}' must be text or {{ env = \"VARIABLE\" }}")
+    return headers
+
+
+def _string_table(raw: Any, key: str, label: str, errors: list[str]) -> dict[str, str]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in raw.values()):
+        errors.append(f"{label}: '{key}' must be a table of text values")
+        return {}
+    return {str(k): str(v) for k, v in raw.items()}
+
+
+def _parse_source(raw: Any, n: int, base: Path, errors: list[str]) -> Source | None:
+    label = _label("source", raw, n)
+    if not isinstance(raw, dict):
+        errors.append(f"{label}: must be a table")
+        return None
+    before = len(errors)
+    _check_keys(raw, SOURCE_KEYS, label, errors)
+    name = _name(raw, label, errors)
+    kind = raw.get("kind")
+    if kind not in KINDS:
+        errors.append(f"{label}: 'kind' must be one of {', '.join(KINDS)} (got {kind!r})")
+    url, path = raw.get("url"), raw.get("path")
+    if (url is None) == (path is None):
+        errors.append(f"{label}: give exactly one location: 'url' (http/https) or 'path' (a file or an inbox folder)")
+    elif url is not None:
+        problem = url_problem(url)
+        if problem:
+            errors.append(f"{label}: 'url' {problem}")
+    elif not isinstance(path, str) or not path.strip():
+        errors.append(f"{label}: 'path' must be a file or folder path")
+    cron, every = raw.get("cron"), raw.get("every")
+    every_td: timedelta | None = None
+    if cron is not None and every is not None:
+        errors.append(f"{label}: give 'cron' or 'every', not both")
+    if cron is not None:
+        fields = cron.split() if isinstance(cron, str) else []
+        if len(fields) != 5 or not all(CRON_FIELD_RE.fullmatch(f) for f in fields):
+            errors.append(f"{label}: 'cron' must have five fields: minute hour day month weekday (got {cron!r})")
+        else:
+            try:
+                crontab_weekdays(fields[4])
+            except ValueError as e:
+                errors.append(f"{label}: 'cron' weekday field: {e}")
+    if every is not None:
+        try:
+            if not isinstance(every, str):
+                raise ValueError("must be text like \"6h\"")
+            every_td = parse_duration(every)
+            if every_td < timedelta(seconds=1):
+                raise ValueError("must be at least 1s")
+        except ValueError as e:
+            errors.append(f"{label}: 'every' {e}")
+    columns = _string_table(raw.get("columns"), "columns", label, errors)
+    for column, canonical in columns.items():
+        if canonical not in CANONICAL:
+            errors.append(f"{label}: columns: '{column}' maps to '{canonical}', which is not one of {', '.join(CANONICAL)}")
+    if len(set(columns.values())) < len(columns):
+        errors.append(f"{label}: columns: two source columns map to the same canonical column")
+    defaults = _string_table(raw.get("defaults"), "defaults", label, errors)
+    for canonical in defaults:
+        if canonical not in CANONICAL:
+            errors.append(f"{label}: defaults: '{canonical}' is not one of {', '.join(CANONICAL)}")
+    records = raw.get("records")
+    if records is not None and (not isinstance(records, str) or kind != "json"):
+        errors.append(f"{label}: 'records' (a dotted path such as \"data.items\") applies to json sources only")
+    headers = _headers(raw.get("headers"), label, errors)
+    if headers and url is None:
+        errors.append(f"{label}: 'headers' apply to url sources only")
+    timeout = _number(raw, "timeout", label, errors, 30.0, duration=True)
+    retries = int(_number(raw, "retries", label, errors, 3, duration=False))
+    if retries > 10:
+        errors.append(f"{label}: 'retries' must be at most 10")
+    backoff = _number(raw, "backoff", label, errors, 1.0, duration=True)
+    settle = _number(raw, "settle", label, errors, 2.0, duration=True)
+    max_bytes = int(_number(raw, "max_bytes", label, errors, 50_000_000, duration=False))
+    run_on_start = _bool(raw, "run_on_start", label, errors, False)
+    enabled = _bool(raw, "enabled", label, errors, True)
+    if len(errors) > before or name is None:
+        return None
+    return Source(
+        name=name, kind=kind, url=url, path=_path(path, base) if path is not None else None, cron=cron,
+        every=every_td, columns=columns, defaults=defaults, records=records, headers=headers,
+        timeout=timeout, retries=retries, backoff=backoff, settle=settle, run_on_start=run_on_start,
+        enabled=enabled, max_bytes=max_bytes or 50_000_000,
+    )
+
+
+def _parse_channel(raw: Any, n: int, base: Path, errors: list[str]) -> Channel | None:
+    label = _label("channel", raw, n)
+    if not isinstance(raw, dict):
+        errors.append(f"{label}: must be a table")
+        return None
+    before = len(errors)
+    _check_keys(raw, CHANNEL_KEYS, label, errors)
+    name = _name(raw, label, errors)
+    ctype = raw.get("type")
+    if ctype not in CHANNEL_TYPES:
+        errors.append(f"{label}: 'type' must be one of {', '.join(CHANNEL_TYPES)} (got {ctype!r})")
+    url, url_env, path = raw.get("url"), raw.get("url_env"), raw.get("path")
+    if ctype == "log":
+        if path is None or not isinstance(path, str):
+            errors.append(f"{label}: a log channel needs 'path' (the file to append to)")
+        for key in ("url", "url_env", "secret_env", "headers"):
+            if key in raw:
+                errors.append(f"{label}: '{key}' does not apply to a log channel")
+    elif ctype in CHANNEL_TYPES:
+        if (url is None) == (url_env is None):
+            errors.append(f"{label}: give 'url' or 'url_env' (the environment variable holding the URL), one of them")
+        elif url is not None:
+            problem = url_problem(url)
+            if problem:
+                errors.append(f"{label}: 'url' {problem}")
+        elif not isinstance(url_env, str) or not ENV_RE.fullmatch(url_env):
+            errors.append(f"{label}: 'url_env' must name an environment variable")
+        if path is not None:
+            errors.append(f"{label}: 'path' applies to log channels only")
+    secret_env = raw.get("secret_env")
+    if secret_env is not None and (ctype != "dingtalk" or not isinstance(secret_env, str) or not ENV_RE.fullmatch(secret_env)):
+        errors.append(f"{label}: 'secret_env' names the environment variable with DingTalk's signing secret (dingtalk only)")
+    headers = _headers(raw.get("headers"), label, errors)
+    if headers and ctype != "webhook":
+        errors.append(f"{label}: 'headers' apply to webhook channels only")
+    lang = raw.get("lang")
+    if lang is not None and lang not in ("zh", "en"):
+        errors.append(f"{label}: 'lang' must be 'zh' or 'en'")
+    events = raw.get("events", list(EVENT_KINDS))
+    if not isinstance(events, list) or not events or not all(e in EVENT_KINDS for e in events):
+        errors.append(f"{label}: 'events' must be a non-empty list of {', '.join(EVENT_KINDS)}")
+        events = list(EVENT_KINDS)
+    timeout = _number(raw, "timeout", label, errors, 10.0, duration=True)
+    retries = int(_number(raw, "retries", label, errors, 3, duration=False))
+    backoff = _number(raw, "backoff", label, errors, 1.0, duration=True)
+    max_age = _number(raw, "max_age", label, errors, 86400.0, duration=True)
+    max_attempts = int(_number(raw, "max_attempts", label, errors, 10, duration=False))
+    if len(errors) > before or name is None:
+        return None
+    return Channel(
+        name=name, type=ctype, url=url, url_env=url_env, secret_env=secret_env, headers=headers,
+        path=_path(path, base) if path is not None else None, lang=lang, events=tuple(events),
+        timeout=timeout, retries=retries, backoff=backoff, max_age=timedelta(seconds=max_age),
+        max_attempts=max(1, max_attempts),
+    )

@@ -1,0 +1,214 @@
+"""scheduler.py in real subprocesses: runs on schedule, stops cleanly on SIGTERM, one per database."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from monitor.refresh import load_scheduler_module
+from monitor.refresh.sources import Source, load_config
+from monitor.store import refresh_queries
+from monitor.store.connection import Store
+from refresh_helpers import LoopbackServer, Reply, csv_bytes, make_old, write_sources
+
+REPO = Path(__file__).resolve().parent.parent
+SCHEDULER = REPO / "scheduler.py"
+UTC = timezone.utc
+
+
+def start(db: Path, sources: Path, *args: str, cli: bool = False) -> subprocess.Popen[str]:
+    command = ([sys.executable, "-m", "monitor.cli", "--db", str(db), "scheduler", "--sources", str(sources)] if cli
+               else [sys.executable, str(SCHEDULER), "--db", str(db), "--sources", str(sources), *args])
+    env = {k: v for k, v in os.environ.items() if k not in ("MONITOR_DB", "MONITOR_SOURCES")}
+    return subprocess.Popen(command, cwd=db.parent, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def runs(db: Path) -> list[dict[str, Any]]:
+    store = Store(db)
+    try:
+        with store.read() as con:
+            return refresh_queries.list_runs(con, limit=1000)
+    finally:
+        store.close()
+
+
+def wait_for(condition: Any, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def stop(process: subprocess.Popen[str]) -> tuple[int, str]:
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=20)
+    return process.returncode, stderr
+
+
+INBOX = '[[sources]]\nname = "drop"\nkind = "csv"\npath = "inbox"\nevery = "1s"\nsettle = "0.1s"\n'
+
+
+def test_the_scheduler_runs_every_second_and_stops_cleanly_on_sigterm(fresh_db: Store, db_path: Path, tmp_path: Path) -> None:
+    sources = write_sources(tmp_path, INBOX)
+    (tmp_path / "inbox").mkdir()
+    dropped = tmp_path / "inbox" / "racks.csv"
+    dropped.write_bytes(csv_bytes("compute-racks,,2025-12-31,24000,,"))
+    make_old(dropped)
+    fresh_db.close()
+    process = start(db_path, sources)
+    try:
+        wait_for(lambda: len(runs(db_path)) >= 3, 20, "three scheduled runs")
+    finally:
+        code, stderr = stop(process)
+    assert code == 0, stderr
+    assert "SIGTERM received: stopping after the running job" in stderr and "scheduler stopped" in stderr
+    history = runs(db_path)
+    assert all(r["source"] == "drop" and r["trigger"] == "scheduler" and r["outcome"] == "ok" for r in history)
+    # The dropped file was imported by exactly one run; the later runs found nothing new.
+    assert sorted(r["files"] for r in history)[-1] == 1 and sum(r["files"] for r in history) == 1
+    assert (tmp_path / "inbox" / "processed" / "racks.csv").exists()
+    starts = sorted(r["started_at"] for r in history)
+    assert all(b - a < timedelta(seconds=3) for a, b in zip(starts, starts[1:]))
+    # The lock is released with the process: a new scheduler can start.
+    again = start(db_path, sources)
+    wait_for(lambda: len(runs(db_path)) > len(history), 20, "a run of the restarted scheduler")
+    assert stop(again)[0] == 0
+
+
+def test_sigterm_waits_for_the_running_job(fresh_db: Store, db_path: Path, tmp_path: Path) -> None:
+    fresh_db.close()
+    with LoopbackServer() as server:
+        server.route("/slow.csv", Reply(body=csv_bytes("compute-racks,,2025-12-31,24000,,"), delay=1.5))
+        sources = write_sources(tmp_path, f'[[sources]]\nname = "slow"\nkind = "csv"\nurl = "{server.url("/slow.csv")}"\n'
+                                          'every = "1h"\nrun_on_start = true\ntimeout = "10s"\n')
+        process = start(db_path, sources)
+        try:
+            assert server.received.wait(20), "the job never fetched"
+        finally:
+            code, stderr = stop(process)  # while the server is still holding its answer back
+    assert code == 0, stderr
+    [run] = runs(db_path)
+    assert run["outcome"] == "ok" and run["rows_new"] == 1 and run["finished_at"] is not None
+    # In that order: the signal, the job's end, the scheduler's end.
+    order = [stderr.index(s) for s in ("SIGTERM received", f"run {run['id']} slow: ok", "scheduler stopped")]
+    assert order == sorted(order), stderr
+
+
+def test_a_second_scheduler_for_the_same_database_is_refused(fresh_db: Store, db_path: Path, tmp_path: Path) -> None:
+    sources = write_sources(tmp_path, INBOX.replace('every = "1s"', 'every = "1h"'))
+    fresh_db.close()
+    first = start(db_path, sources)
+    try:
+        lock = db_path.with_name(db_path.name + ".scheduler.lock")
+        wait_for(lambda: lock.exists() and lock.read_text().strip() == str(first.pid), 20, "the first scheduler's lock")
+        assert load_scheduler_module().is_running(db_path)
+        second = start(db_path, sources, cli=True)  # through `monitor scheduler` this time
+        _, stderr = second.communicate(timeout=30)
+        assert second.returncode == 73
+        assert f"Error: another scheduler (pid {first.pid}) is already running for database {db_path}" in stderr
+        assert first.poll() is None  # the first one is unharmed
+    finally:
+        code, stderr = stop(first)
+    assert code == 0, stderr
+    assert not load_scheduler_module().is_running(db_path)
+
+
+def test_the_scheduler_needs_an_initialised_database(db_path: Path, tmp_path: Path) -> None:
+    process = start(db_path, write_sources(tmp_path, INBOX))
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 4 and "run `monitor init` first" in stderr
+
+
+def test_an_invalid_sources_file_stops_the_scheduler_with_the_reason(fresh_db: Store, db_path: Path, tmp_path: Path) -> None:
+    process = start(db_path, write_sources(tmp_path, INBOX + 'colour = "red"\n'))
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 2 and "source 'drop': unknown key 'colour'" in stderr
+
+
+# ---------------------------------------------------------------- triggers and time zones
+
+
+def test_cron_is_read_in_the_configured_time_zone() -> None:
+    scheduler = load_scheduler_module()
+    daily = Source(name="s", kind="csv", url="https://x.org/a.csv", cron="0 9 * * *")
+    now = datetime(2025, 7, 10, 23, 30, tzinfo=UTC)  # 07:30 on 11 July in Xining
+    assert scheduler.next_run_time(daily, ZoneInfo("Asia/Shanghai"), now) == datetime(2025, 7, 11, 1, 0, tzinfo=UTC)
+    assert scheduler.next_run_time(daily, ZoneInfo("UTC"), now) == datetime(2025, 7, 11, 9, 0, tzinfo=UTC)
+    # After 09:00 Xining time the next run is the next day's.
+    late = datetime(2025, 7, 11, 1, 0, 1, tzinfo=UTC)
+    assert scheduler.next_run_time(daily, ZoneInfo("Asia/Shanghai"), late) == datetime(2025, 7, 12, 1, 0, tzinfo=UTC)
+    # crontab weekdays: 1 = Monday (APScheduler 3 on its own would read it as Tuesday).
+    monday = Source(name="m", kind="csv", url="https://x.org/a.csv", cron="30 8 * * 1")
+    fire = scheduler.next_run_time(monday, ZoneInfo("Asia/Shanghai"), now)
+    assert fire == datetime(2025, 7, 14, 0, 30, tzinfo=UTC)
+    assert fire.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%A %H:%M") == "Monday 08:30"
+
+
+def test_next_run_times_of_a_config_without_a_running_scheduler(tmp_path: Path) -> None:
+    text = """
+timezone = "Asia/Shanghai"
+[[sources]]
+name = "daily"
+kind = "csv"
+url = "https://x.org/a.csv"
+cron = "0 9 * * *"
+[[sources]]
+name = "often"
+kind = "csv"
+path = "inbox"
+every = "6h"
+[[sources]]
+name = "manual"
+kind = "csv"
+path = "file.csv"
+[[sources]]
+name = "off"
+kind = "csv"
+path = "inbox2"
+every = "1m"
+enabled = false
+"""
+    config = load_config(write_sources(tmp_path, text))
+    now = datetime(2025, 7, 10, 23, 30, tzinfo=UTC)
+    times = load_scheduler_module().next_run_times(config, now, {"often": datetime(2025, 7, 10, 22, 0)})
+    assert times == {
+        "daily": datetime(2025, 7, 11, 1, 0, tzinfo=UTC),
+        "often": datetime(2025, 7, 11, 4, 0, tzinfo=UTC),  # six hours after its last run
+        "manual": None,
+        "off": None,
+    }
+
+
+def test_jobs_have_ids_coalesce_one_instance_and_run_late(fresh_db: Store, tmp_path: Path) -> None:
+    scheduler_module = load_scheduler_module()
+    text = INBOX + '[[sources]]\nname = "daily"\nkind = "csv"\nurl = "https://x.org/a.csv"\ncron = "0 9 * * *"\n'
+    config = load_config(write_sources(tmp_path, text))
+    scheduler = scheduler_module.build_scheduler(config, fresh_db.path)
+    jobs = {j.id: j for j in scheduler.get_jobs()}
+    assert set(jobs) == {"refresh:drop", "refresh:daily"}
+    for job in jobs.values():
+        assert job.coalesce is True and job.max_instances == 1 and job.misfire_grace_time is None
+    assert str(scheduler.timezone) == "Asia/Shanghai"
+
+
+def test_only_scheduler_py_imports_apscheduler() -> None:
+    code = (
+        "import json, sys\n"
+        "import monitor.cli, monitor.cli_refresh, monitor.refresh.run, monitor.refresh.alerts, monitor.refresh.fetch\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('apscheduler', 'httpx', 'streamlit'))))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == []  # httpx too is loaded only when a request is made
