@@ -301,8 +301,9 @@ def _dashboard_command(db: str, address: str, port: int) -> list[str]:
     return [
         sys.executable, "-m", "streamlit", "run", str(app),
         "--server.address", address, "--server.port", str(port),
-        # No e-mail prompt on first run, no browser to open on a server, no usage statistics sent.
-        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        # No e-mail prompt on first run, no browser to open on a server, no usage statistics sent,
+        # no developer menu for viewers (also when started outside the repo, away from .streamlit/).
+        "--server.headless", "true", "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer",
     ]
 
 
@@ -343,7 +344,8 @@ def up(ctx: click.Context, address: str, port: int, sources: str | None, no_sche
             [sys.executable, str(script), "--db", str(store.path), *(["--sources", sources] if sources else [])], env=env
         )
         children.append(scheduler)
-    dashboard = subprocess.Popen(_dashboard_command(str(store.path), address, port), env=env)
+    repo = Path(__file__).resolve().parent.parent
+    dashboard = subprocess.Popen(_dashboard_command(str(store.path), address, port), env=env, cwd=repo)
     children.append(dashboard)
     click.echo(f"Dashboard: http://{address}:{port}  (database {store.path}; Ctrl-C stops everything)")
     try:

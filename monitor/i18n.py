@@ -24,12 +24,16 @@ __all__ = [
     "STATUS_ICONS",
     "format_date",
     "format_number",
+    "format_quantity",
     "freshness",
+    "month_name",
     "months_ago",
     "normalize_lang",
+    "problem_text",
     "qualified",
     "status_text",
     "t",
+    "unit_label",
 ]
 
 LANGS: tuple[str, ...] = ("zh", "en")
@@ -121,6 +125,320 @@ MESSAGES: dict[str, dict[str, str]] = {
     "freshness.overdue": {"zh": "逾期", "en": "overdue"},
     "freshness.up_to_date": {"zh": "按时", "en": "up to date"},
     "freshness.never": {"zh": "尚无数据", "en": "no data yet"},
+    # ---- Dashboard: frame and navigation.
+    "app.title": {"zh": "西宁市高质量发展目标监测", "en": "Xining development goals monitor"},
+    "app.subtitle": {
+        "zh": "依据 2025年7月11日 省政府新闻办“全面深化改革 推进高质量发展”西宁专场新闻发布会",
+        "en": "Based on the Qinghai government press briefing on Xining of 11 July 2025 "
+        "(“deepening reform, promoting high-quality development”)",
+    },
+    "app.as_of": {"zh": "数据截至 {date}", "en": "Status as of {date}"},
+    "app.language": {"zh": "语言", "en": "Language"},
+    "app.database": {"zh": "数据库：{path}", "en": "Database: {path}"},
+    "app.created": {
+        "zh": "首次运行：已创建数据库并载入发布会数据（{n} 个指标）",
+        "en": "First run: created the database and loaded the briefing ({n} indicators)",
+    },
+    "app.error": {"zh": "出错了：{reason}", "en": "Something went wrong: {reason}"},
+    "app.busy": {
+        "zh": "数据库正忙（另一进程正在写入），请稍后刷新",
+        "en": "The database is busy (another process is writing); refresh in a moment",
+    },
+    "page.overview": {"zh": "总览", "en": "Overview"},
+    "page.goal": {"zh": "指标详情", "en": "Goal detail"},
+    "page.add": {"zh": "录入数据", "en": "Add reading"},
+    "page.import": {"zh": "批量导入", "en": "Import"},
+    "page.refresh": {"zh": "数据刷新", "en": "Refresh"},
+    "page.methodology": {"zh": "方法说明", "en": "Methodology"},
+    "common.yes": {"zh": "是", "en": "yes"},
+    "common.no": {"zh": "否", "en": "no"},
+    "common.all": {"zh": "全部", "en": "All"},
+    # ---- Overview.
+    "overview.total": {"zh": "全部目标", "en": "All goals"},
+    "overview.filter_domain": {"zh": "领域", "en": "Domain"},
+    "overview.filter_status": {"zh": "状态", "en": "Status"},
+    "overview.filter_text": {"zh": "搜索", "en": "Search"},
+    "overview.filter_text_placeholder": {"zh": "指标名称或编号", "en": "Goal name or id"},
+    "overview.stale_only": {"zh": "只看逾期未更新", "en": "Stale only"},
+    "overview.targets_only": {"zh": "只看有目标的", "en": "With a target only"},
+    "overview.showing": {"zh": "显示 {shown} / {total} 项", "en": "Showing {shown} of {total}"},
+    "overview.empty": {"zh": "没有符合筛选条件的目标", "en": "No goal matches the filters"},
+    "overview.hint": {
+        "zh": "点击指标名称查看详情：数据走势、目标路径与判断依据。状态以图标和文字表示。",
+        "en": "Click a goal's name for its detail: readings, path to the target and the evidence. "
+        "Status is shown by icon and word.",
+    },
+    "overview.stale_count": {"zh": "逾期未更新", "en": "Stale"},
+    "col.domain": {"zh": "领域", "en": "Domain"},
+    "col.name": {"zh": "指标", "en": "Goal"},
+    "col.status": {"zh": "状态", "en": "Status"},
+    "col.latest": {"zh": "最新值（期间）", "en": "Latest (period)"},
+    "col.target": {"zh": "目标（期限）", "en": "Target (deadline)"},
+    "col.progress": {"zh": "进度", "en": "Progress"},
+    "col.progress_help": {
+        "zh": "从基期值到目标值已走完的比例；每期达标类目标：达标为 100%",
+        "en": "Share of the way from the baseline to the target; threshold goals: 100% when met",
+    },
+    "col.trend": {"zh": "走势", "en": "Trend"},
+    "col.trend_help": {"zh": "可比期间的历次数据", "en": "Comparable readings over time"},
+    "col.freshness": {"zh": "更新情况", "en": "Freshness"},
+    # ---- Goal detail.
+    "goal.pick": {"zh": "选择指标", "en": "Choose a goal"},
+    "goal.pick_help": {"zh": "可输入名称搜索", "en": "Type to search by name"},
+    "goal.none": {"zh": "请选择一个指标查看详情", "en": "Choose a goal to see its detail"},
+    "goal.unknown": {"zh": "未找到编号为 “{id}” 的指标", "en": "No goal with the id “{id}”"},
+    "goal.back": {"zh": "返回总览", "en": "Back to the overview"},
+    "goal.add_link": {"zh": "为此指标录入新数据", "en": "Add a reading for this goal"},
+    "goal.chart": {"zh": "数据与目标路径", "en": "Readings and the path to the target"},
+    "goal.chart_caption": {
+        "zh": "圆点为时点数据，横线段为期间数据（如 1—6 月的数据覆盖 1 月至 6 月，不代表全年）；"
+        "阴影带为目标期限窗口（冲刺日期至最终期限）。",
+        "en": "Dots are levels at a date; horizontal segments are figures for a period (a Jan–Jun figure "
+        "spans January to June, not the year); the shaded band is the deadline window (stretch date to deadline).",
+    },
+    "goal.evidence": {"zh": "判断依据", "en": "Why this status"},
+    "goal.evidence_numbers": {"zh": "依据数据", "en": "The evidence in numbers"},
+    "goal.readings": {"zh": "数据记录", "en": "Readings"},
+    "goal.history": {"zh": "修订历史（全部版本）", "en": "Revision history (every version)"},
+    "goal.history_none": {"zh": "尚无修订：每期数据只有一个版本", "en": "No revision yet: every period has one version"},
+    "goal.target_quote": {"zh": "目标出处", "en": "Source of the target (original Chinese)"},
+    "goal.no_readings": {"zh": "尚无数据", "en": "No reading yet"},
+    "goal.raw_evidence": {"zh": "原始依据数据（JSON，供核对）", "en": "Raw evidence (JSON, for checking)"},
+    "goal.target_heading": {"zh": "目标：{target}", "en": "Target: {target}"},
+    "goal.no_target_heading": {"zh": "此指标没有量化目标", "en": "This indicator has no quantified target"},
+    "goal.latest": {"zh": "最新值", "en": "Latest"},
+    "goal.target": {"zh": "目标", "en": "Target"},
+    "goal.progress": {"zh": "进度", "en": "Progress"},
+    "goal.freshness": {"zh": "更新情况", "en": "Freshness"},
+    "meta.unit": {"zh": "单位", "en": "Unit"},
+    "meta.measure": {"zh": "统计口径", "en": "Measure"},
+    "meta.frequency": {"zh": "更新频率", "en": "Frequency"},
+    "meta.direction": {"zh": "方向", "en": "Direction"},
+    "meta.responsible": {"zh": "责任单位", "en": "Responsible office"},
+    "meta.id": {"zh": "编号", "en": "Id"},
+    # Chart series, axes and tooltips.
+    "series.reading_point": {"zh": "时点数据", "en": "Level at a date"},
+    "series.reading_period": {"zh": "期间数据", "en": "Figure for a period"},
+    "series.baseline": {"zh": "基期值", "en": "Baseline"},
+    "series.target": {"zh": "目标值", "en": "Target"},
+    "series.threshold": {"zh": "达标线", "en": "Threshold"},
+    "series.required": {"zh": "需要的路径", "en": "Required path"},
+    "series.projection": {"zh": "预测（含区间）", "en": "Projection (with range)"},
+    "series.window": {"zh": "目标期限窗口", "en": "Deadline window"},
+    "axis.date": {"zh": "日期", "en": "Date"},
+    "axis.value": {"zh": "数值（{unit}）", "en": "Value ({unit})"},
+    "axis.value_plain": {"zh": "数值", "en": "Value"},
+    "tip.series": {"zh": "类别", "en": "Series"},
+    "tip.period": {"zh": "期间", "en": "Period"},
+    "tip.value": {"zh": "数值", "en": "Value"},
+    # Evidence table.
+    "ev.item": {"zh": "项目", "en": "Item"},
+    "ev.value": {"zh": "数值", "en": "Value"},
+    "ev.method": {"zh": "计算方法", "en": "Method"},
+    "ev.baseline": {"zh": "基期值", "en": "Baseline"},
+    "ev.latest": {"zh": "最新可比数据", "en": "Latest comparable reading"},
+    "ev.target": {"zh": "目标", "en": "Target"},
+    "ev.deadline": {"zh": "最终期限", "en": "Deadline"},
+    "ev.stretch": {"zh": "冲刺日期", "en": "Stretch date"},
+    "ev.years_elapsed": {"zh": "基期至最新数据", "en": "Baseline to latest reading"},
+    "ev.years_total": {"zh": "基期至最终期限", "en": "Baseline to deadline"},
+    "ev.years": {"zh": "{n} 年", "en": "{n} years"},
+    "ev.days": {"zh": "{n} 天", "en": "{n} days"},
+    "ev.cagr_required": {"zh": "需要的年均增长", "en": "Growth needed a year"},
+    "ev.cagr_observed": {"zh": "实际年均增长", "en": "Growth achieved a year"},
+    "ev.change_required": {"zh": "需要的年均变化", "en": "Change needed a year"},
+    "ev.change_observed": {"zh": "实际年均变化", "en": "Change achieved a year"},
+    "ev.ratio": {"zh": "比值 R（实际 ÷ 需要）", "en": "Ratio R (achieved ÷ needed)"},
+    "ev.bands": {
+        "zh": "R ≥ 0.95 按期推进；0.60—0.95 需加速；0—0.60 进展有限；< 0 倒退",
+        "en": "R ≥ 0.95 on track; 0.60–0.95 needs acceleration; 0–0.60 limited progress; < 0 deterioration",
+    },
+    "ev.bands_label": {"zh": "判断区间", "en": "Bands"},
+    "ev.margin": {"zh": "与达标线的差距", "en": "Margin to the threshold"},
+    "ev.share_met": {"zh": "历期达标率", "en": "Share of periods met"},
+    "ev.provisional": {"zh": "暂定（非完整期间）", "en": "Provisional (part of a period)"},
+    "ev.projected_value": {"zh": "按当前速度，期限时预计达到", "en": "At the current pace, by the deadline"},
+    "ev.projected_range": {"zh": "预测区间", "en": "Projection range"},
+    "ev.projected_date": {"zh": "预计达标日期", "en": "Projected date the target is reached"},
+    "ev.projection_basis": {"zh": "预测依据", "en": "Projection basis"},
+    "ev.trend": {"zh": "近期年均增长", "en": "Recent growth a year"},
+    "ev.last_period_end": {"zh": "最近数据期末", "en": "Latest period ends"},
+    "ev.next_due": {"zh": "下期数据应于", "en": "Next reading due"},
+    "ev.days_overdue": {"zh": "逾期", "en": "Overdue by"},
+    "basis.two_points": {"zh": "两点（基期值与最新值）", "en": "two points (baseline and latest)"},
+    "basis.weighted_log_linear_fit": {"zh": "加权对数线性拟合", "en": "weighted log-linear fit"},
+    "basis.weighted_linear_fit": {"zh": "加权线性拟合", "en": "weighted linear fit"},
+    # Reading tables.
+    "rcol.period": {"zh": "期间", "en": "Period"},
+    "rcol.value": {"zh": "数值", "en": "Value"},
+    "rcol.qualifier": {"zh": "限定", "en": "Qualifier"},
+    "rcol.source": {"zh": "来源", "en": "Source"},
+    "rcol.quote": {"zh": "原文", "en": "Original quote (Chinese)"},
+    "rcol.note": {"zh": "备注", "en": "Note"},
+    "rcol.revision": {"zh": "版本", "en": "Revision"},
+    "rcol.recorded_by": {"zh": "录入方式", "en": "Recorded by"},
+    "rcol.recorded_at": {"zh": "录入时间（UTC）", "en": "Recorded at (UTC)"},
+    "recorded_by.seed": {"zh": "发布会初始数据", "en": "briefing seed"},
+    "recorded_by.dashboard": {"zh": "仪表盘录入", "en": "dashboard"},
+    "recorded_by.import": {"zh": "文件导入", "en": "file import"},
+    "recorded_by.cli": {"zh": "命令行", "en": "command line"},
+    "recorded_by.catalog": {"zh": "目录导入", "en": "catalogue import"},
+    # ---- Add reading.
+    "add.intro": {
+        "zh": "录入一期数据。同一期间再次录入不同数值时，会保存为新的修订版本，历史版本保留。",
+        "en": "Record one figure. A different value for a period already recorded is kept as a new revision; "
+        "earlier versions stay in the history.",
+    },
+    "add.indicator": {"zh": "指标", "en": "Goal (indicator)"},
+    "add.period_kind": {"zh": "期间类型", "en": "Period type"},
+    "add.date": {"zh": "日期", "en": "Date"},
+    "add.year": {"zh": "年份", "en": "Year"},
+    "add.month": {"zh": "月份", "en": "Month"},
+    "add.quarter": {"zh": "季度", "en": "Quarter"},
+    "add.half": {"zh": "半年", "en": "Half-year"},
+    "add.start": {"zh": "起始日期", "en": "Start date"},
+    "add.end": {"zh": "截止日期", "en": "End date"},
+    "add.value": {"zh": "数值（{unit}）", "en": "Value ({unit})"},
+    "add.value_help": {
+        "zh": "按所选单位填写，如 2.3；也可写 23,000、约2.3、13余",
+        "en": "In the unit chosen, e.g. 2.3 or 23,000",
+    },
+    "add.unit": {"zh": "单位", "en": "Unit"},
+    "add.qualifier": {"zh": "限定（原文的说法）", "en": "Qualifier (as the source states it)"},
+    "add.source": {"zh": "来源", "en": "Source"},
+    "add.source_placeholder": {"zh": "如：市统计局月报", "en": "e.g. city statistics bureau, monthly report"},
+    "add.note": {"zh": "备注", "en": "Note"},
+    "add.submit": {"zh": "保存", "en": "Save reading"},
+    "add.current": {"zh": "当前最新值：{value}", "en": "Latest stored: {value}"},
+    "add.bounds": {"zh": "合理范围：{low} — {high}", "en": "Plausible range: {low} – {high}"},
+    "add.open": {"zh": "不设上限", "en": "no limit"},
+    "add.saved_new": {"zh": "已保存：{value}（{period}）", "en": "Saved: {value} ({period})"},
+    "add.saved_revised": {
+        "zh": "已保存为新的修订版本：{value}（{period}）",
+        "en": "Saved as a new revision: {value} ({period})",
+    },
+    "add.unchanged": {
+        "zh": "与已有数据相同，未作修改：{value}（{period}）",
+        "en": "Same as the stored figure; nothing changed: {value} ({period})",
+    },
+    "add.new_status": {"zh": "该目标的最新状态", "en": "New status of this goal"},
+    "add.errors": {"zh": "未保存，请修改以下内容：", "en": "Not saved. Please fix:"},
+    "add.busy": {
+        "zh": "数据库正忙（另一进程正在写入），未保存，请稍后重试",
+        "en": "The database is busy (another process is writing); nothing was saved, please retry",
+    },
+    "period_kind.point": {"zh": "截至某日（时点值或累计值）", "en": "As of a date (level or running total)"},
+    "period_kind.month": {"zh": "月度", "en": "Month"},
+    "period_kind.quarter": {"zh": "季度", "en": "Quarter"},
+    "period_kind.half": {"zh": "半年", "en": "Half-year"},
+    "period_kind.year": {"zh": "年度", "en": "Year"},
+    "period_kind.custom": {"zh": "自定义起止日期", "en": "Custom start and end"},
+    "half.1": {"zh": "上半年（1—6月）", "en": "H1 (Jan–Jun)"},
+    "half.2": {"zh": "下半年（7—12月）", "en": "H2 (Jul–Dec)"},
+    "quarter.n": {"zh": "第{n}季度", "en": "Q{n}"},
+    # ---- Import.
+    "imp.intro": {
+        "zh": "上传数据文件，先校验（不写入），再选择全部导入或只导入有效行。",
+        "en": "Upload a reading file: it is validated first (nothing written), then you import all of it or "
+        "only the valid rows.",
+    },
+    "imp.upload": {
+        "zh": "数据文件（CSV：UTF-8 或 GB18030；XLSX；不超过 20 MB）",
+        "en": "Reading file (CSV in UTF-8 or GB18030, or XLSX; up to 20 MB)",
+    },
+    "imp.columns": {
+        "zh": "列：indicator_id（指标编号）、period_start（起始日期，可空）、period_end（截止日期）、value（数值）、"
+        "qualifier（限定，可空）、unit（单位，可空）、source（来源）、note（备注）",
+        "en": "Columns: indicator_id, period_start (may be empty), period_end, value, qualifier (optional), "
+        "unit (optional), source, note",
+    },
+    "imp.template": {"zh": "下载模板（CSV）", "en": "Download a template (CSV)"},
+    "imp.preview": {"zh": "预览（前 {n} 行）", "en": "Preview (first {n} rows)"},
+    "imp.report": {"zh": "校验结果（试运行，未写入）", "en": "Validation (dry run, nothing written)"},
+    "imp.rows": {"zh": "行数", "en": "Rows"},
+    "imp.valid": {"zh": "有效", "en": "Valid"},
+    "imp.rejected": {"zh": "有误", "en": "Invalid"},
+    "imp.new": {"zh": "新增", "en": "New"},
+    "imp.revised": {"zh": "修订", "en": "Revised"},
+    "imp.unchanged": {"zh": "不变", "en": "Unchanged"},
+    "imp.all_valid": {"zh": "所有行均有效", "en": "Every row is valid"},
+    "imp.problems": {"zh": "有误的行", "en": "Problems by row"},
+    "imp.import_all": {"zh": "全部导入（任一行有误则全部不导入）", "en": "Import all or nothing"},
+    "imp.import_valid": {"zh": "只导入有效行（有误的行隔离）", "en": "Import valid rows only (quarantine the rest)"},
+    "imp.download_rejected": {"zh": "下载有误的行（CSV）", "en": "Download the invalid rows (CSV)"},
+    "imp.done": {
+        "zh": "已导入 {file}：新增 {new} 条，修订 {revised} 条，未变 {unchanged} 条",
+        "en": "Imported {file}: {new} new, {revised} revised, {unchanged} unchanged",
+    },
+    "imp.done_rejected": {
+        "zh": "{n} 行有误，未导入，已记入隔离区",
+        "en": "{n} invalid rows were not imported and were quarantined",
+    },
+    "imp.failed": {
+        "zh": "未导入：{n} 行有误，整个文件未写入",
+        "en": "Nothing imported: {n} rows are invalid, so no row of the file was written",
+    },
+    "imp.file_error": {"zh": "文件无法读取：", "en": "The file cannot be read:"},
+    "imp.too_large": {"zh": "文件超过 {mb} MB", "en": "The file is larger than {mb} MB"},
+    "pcol.row": {"zh": "行", "en": "Row"},
+    "pcol.column": {"zh": "列", "en": "Column"},
+    "pcol.reason": {"zh": "原因", "en": "Reason"},
+    "pcol.value": {"zh": "原值", "en": "Value given"},
+    "pcol.problems": {"zh": "问题", "en": "Problems"},
+    # ---- Methodology.
+    "meth.missing": {"zh": "找不到方法说明文件 {path}", "en": "The methodology file {path} is missing"},
+    # ---- Input fields, as named in error messages.
+    "field.indicator_id": {"zh": "指标", "en": "Indicator"},
+    "field.period_start": {"zh": "起始日期", "en": "Period start"},
+    "field.period_end": {"zh": "截止日期", "en": "Period end"},
+    "field.value": {"zh": "数值", "en": "Value"},
+    "field.qualifier": {"zh": "限定", "en": "Qualifier"},
+    "field.unit": {"zh": "单位", "en": "Unit"},
+    "field.source": {"zh": "来源", "en": "Source"},
+    "field.note": {"zh": "备注", "en": "Note"},
+    "field.file": {"zh": "文件", "en": "File"},
+    # ---- Reasons an input is rejected (monitor.ingest's English reasons, recognised by problem_text).
+    "problem.unknown_indicator": {"zh": "未知的指标编号", "en": "unknown indicator"},
+    "problem.required": {"zh": "必须填写", "en": "is required"},
+    "problem.start_required": {
+        "zh": "此指标须填写起始日期（截止日期不是月末时无法推断期间）",
+        "en": "is required for this indicator unless the period ends at a month end",
+    },
+    "problem.not_a_number": {"zh": "不是可识别的数字", "en": "is not a number"},
+    "problem.not_a_date": {"zh": "不是有效日期（请用 YYYY-MM-DD）", "en": "is not a date (use YYYY-MM-DD)"},
+    "problem.before_start": {"zh": "早于起始日期 {date}", "en": "is before the period start {date}"},
+    "problem.future": {"zh": "是将来的日期（晚于 {date}）", "en": "is in the future (after {date})"},
+    "problem.unit": {"zh": "单位“{unit}”无法换算为此指标的单位", "en": "unit “{unit}” cannot be converted to this indicator's unit"},
+    "problem.qualifier": {
+        "zh": "未知的限定词；可用：确数、约、以上、余、以下",
+        "en": "unknown qualifier; use exact, approx, at_least, more_than or at_most",
+    },
+    "problem.below_min": {"zh": "低于合理下限 {bound}", "en": "is below the plausible minimum {bound}"},
+    "problem.above_max": {"zh": "高于合理上限 {bound}", "en": "is above the plausible maximum {bound}"},
+    "problem.conflict": {
+        "zh": "与第 {row} 行冲突（同一指标同一期间，数值不同）",
+        "en": "conflicts with row {row} (same indicator and period, other value)",
+    },
+    "problem.duplicate": {"zh": "与第 {row} 行重复", "en": "duplicates row {row}"},
+    "problem.unknown_column": {
+        "zh": "未知的列；应为 indicator_id, period_start, period_end, value, qualifier, unit, source, note",
+        "en": "unknown column; expected indicator_id, period_start, period_end, value, qualifier, unit, source, note",
+    },
+    "problem.column_twice": {"zh": "列重复出现", "en": "column appears twice"},
+    "problem.column_missing": {"zh": "缺少必需的列", "en": "required column is missing"},
+    "problem.file_empty": {"zh": "文件为空", "en": "is empty"},
+    "problem.encoding": {"zh": "不是 UTF-8 或 GB18030/GBK 编码的文本", "en": "is neither UTF-8 nor GB18030/GBK text"},
+    "problem.unreadable": {"zh": "无法读取为 {kind} 文件", "en": "cannot be read as {kind}"},
+    "problem.no_rows": {"zh": "只有表头，没有数据行", "en": "has a header but no data rows"},
+    "problem.file_type": {"zh": "不支持的文件类型；请用 CSV 或 XLSX", "en": "unsupported file type; use CSV or XLSX"},
+    "problem.qualifiers": {"zh": "含有多个限定词", "en": "has more than one qualifier"},
+    "problem.space_in_number": {"zh": "数字中有空格；请写 23000 或 23,000", "en": "has a space inside a number; write 23000 or 23,000"},
+    "problem.malformed": {"zh": "数字格式有误", "en": "is a malformed number"},
+    "problem.trailing_text": {"zh": "数字后有无法识别的文字", "en": "has unexpected text after the number"},
+    "problem.not_finite": {"zh": "不是有限的数值", "en": "is not a finite number"},
+    "problem.other": {"zh": "无效（{reason}）", "en": "{reason}"},
+    "problem.got": {"zh": "（输入：{value}）", "en": " (got {value})"},
+    "problem.row": {"zh": "第 {row} 行", "en": "row {row}"},
 }
 
 
@@ -237,3 +555,176 @@ def freshness(then: date | None, now: date, lang: str = DEFAULT_LANG) -> str:
     if n == 1:
         return t("freshness.updated_one_month_ago", lang)
     return t("freshness.updated_months_ago", lang, n=n)
+
+
+# English names of the base units the catalogue uses. Chinese measure words have no plural and
+# often no English unit at all, so these are the nouns an English reader expects after a number.
+UNIT_LABELS_EN: dict[str, str] = {
+    "架": "racks",
+    "台": "units",
+    "人次": "visits",
+    "名": "people",
+    "人": "people",
+    "位": "people",
+    "户": "households",
+    "件": "cases",
+    "项": "items",
+    "个": "units",
+    "条": "items",
+    "家": "firms",
+    "所": "institutions",
+    "座": "facilities",
+    "次": "times",
+    "天": "days",
+    "年": "years",
+    "吨": "t",
+    "吨/年": "t/yr",
+    "千瓦": "kW",
+    "千瓦时": "kWh",
+    "公里": "km",
+    "平方米": "m²",
+    "亩": "mu",
+    "元": "yuan",
+    "%": "%",
+    "百分点": "percentage points",
+    "PFlops": "PFlops",
+}
+
+_SINGULAR_EN: dict[str, str] = {
+    "racks": "rack", "units": "unit", "visits": "visit", "people": "person", "households": "household",
+    "cases": "case", "items": "item", "firms": "firm", "institutions": "institution",
+    "facilities": "facility", "times": "time", "days": "day", "years": "year",
+    "percentage points": "percentage point",
+}
+
+# Magnitude words written in front of a unit, in English ("万架" -> "10,000 racks").
+_MAGNITUDE_LABELS_EN: dict[str, str] = {
+    "万亿": "trillion",
+    "千万": "10 million",
+    "百万": "million",
+    "亿": "100 million",
+    "万": "10,000",
+    "千": "thousand",
+}
+
+
+def unit_label(unit: str | None, lang: str = DEFAULT_LANG, name_en: str | None = None) -> str:
+    """A unit as readers of ``lang`` write it: zh keeps "万架"; en gives "racks", "10,000 racks", "t/yr".
+
+    ``name_en`` (the indicator's English name) settles the one ambiguous measure word: 名 counts people
+    ("4.7万名") but is also a place in a ranking ("第100名"), which has no unit in English.
+    """
+    if not unit:
+        return ""
+    if normalize_lang(lang) == "zh":
+        return unit
+    shown = normalize_unit(unit)
+    if shown == "名" and name_en and "rank" in name_en.lower():
+        return ""
+    if shown == "人次" and not (name_en and "visit" in name_en.lower()):
+        # 人次 counts tourist visits, but also meals served or grants paid: "person-times" then.
+        return "person-times"
+    if shown in UNIT_LABELS_EN:
+        return UNIT_LABELS_EN[shown]
+    for word in sorted(_MAGNITUDE_LABELS_EN, key=len, reverse=True):
+        rest = shown[len(word):]
+        if shown.startswith(word) and rest in UNIT_LABELS_EN:
+            return f"{_MAGNITUDE_LABELS_EN[word]} {UNIT_LABELS_EN[rest]}"
+    return unit
+
+
+def format_quantity(value: float, unit: str | None, lang: str = DEFAULT_LANG, name_en: str | None = None) -> str:
+    """A figure with its unit for ``lang``: zh "2.3万架", en "23,000 racks", "CN¥530M", "91.7%".
+
+    ``unit`` is the indicator's base unit as stored (Chinese). Percentages and yuan keep Babel's own
+    forms; other units are put into words with ``unit_label`` in English.
+    """
+    code = normalize_lang(lang)
+    shown = normalize_unit(unit) if unit else ""
+    if code == "zh" or shown in ("", "%", "元"):
+        return format_number(value, code, shown or None)
+    label = unit_label(shown, code, name_en)
+    if value == 1:
+        label = _SINGULAR_EN.get(label, label)
+    return f"{format_number(value, code)} {label}" if label else format_number(value, code)
+
+
+def month_name(month: int, lang: str = DEFAULT_LANG) -> str:
+    """"6月" / "June"."""
+    from babel.dates import get_month_names
+
+    if normalize_lang(lang) == "zh":
+        return f"{month}月"
+    return str(get_month_names("wide", locale=LOCALES["en"])[month])
+
+
+# monitor.ingest and monitor.periods give their reasons in English; these patterns recognise them so
+# that a user of the Chinese screen reads the reason in Chinese (and an English reader sees units in
+# English). An unrecognised reason is shown as given.
+_PROBLEM_PATTERNS: tuple[tuple[str, str], ...] = (
+    (r"unknown indicator", "problem.unknown_indicator"),
+    (r"is required for this indicator", "problem.start_required"),
+    (r"is required$", "problem.required"),
+    (r"is before period_start (?P<date>\S+)", "problem.before_start"),
+    (r"is in the future \(after (?P<date>[^)]+)\)", "problem.future"),
+    (r"unit '(?P<unit>[^']*)' cannot be converted", "problem.unit"),
+    (r"unknown qualifier", "problem.qualifier"),
+    (r"is below the plausible minimum (?P<number>\S+) ?(?P<unit>.*)$", "problem.below_min"),
+    (r"is above the plausible maximum (?P<number>\S+) ?(?P<unit>.*)$", "problem.above_max"),
+    (r"conflicts with row (?P<row>\d+)", "problem.conflict"),
+    (r"duplicates row (?P<row>\d+)", "problem.duplicate"),
+    (r"unknown column", "problem.unknown_column"),
+    (r"column appears twice", "problem.column_twice"),
+    (r"required column is missing", "problem.column_missing"),
+    (r"is empty", "problem.file_empty"),
+    (r"is neither UTF-8 nor GB18030", "problem.encoding"),
+    (r"cannot be read as (?:an? )?(?P<kind>CSV|XLSX|Parquet)", "problem.unreadable"),
+    (r"is not valid JSON", "problem.unreadable"),
+    (r"has a header but no data rows", "problem.no_rows"),
+    (r"unsupported file type", "problem.file_type"),
+    (r"more than one qualifier", "problem.qualifiers"),
+    (r"space inside a number", "problem.space_in_number"),
+    (r"malformed number|magnitude word before a percent", "problem.malformed"),
+    (r"unexpected text", "problem.trailing_text"),
+    (r"not a finite number|number too large", "problem.not_finite"),
+    (r"is not a number|no number found|empty value|not a number", "problem.not_a_number"),
+    (r"is not a date|as a date|invalid date|invalid period|as a period", "problem.not_a_date"),
+)
+
+
+def problem_reason(reason: str, lang: str = DEFAULT_LANG) -> str:
+    """One rejection reason from the import pipeline in ``lang``."""
+    import re
+
+    for pattern, key in _PROBLEM_PATTERNS:
+        match = re.search(pattern, reason)
+        if match is None:
+            continue
+        fields = match.groupdict()
+        if "number" in fields:
+            number = float(fields.pop("number"))
+            bound_unit = fields.pop("unit", "").strip()
+            fields["bound"] = format_quantity(number, bound_unit or None, lang)
+        if key == "problem.unreadable":
+            fields.setdefault("kind", "JSON")
+            fields["kind"] = fields["kind"] or "JSON"
+        return t(key, lang, **fields)
+    return t("problem.other", lang, reason=reason)
+
+
+def problem_text(problem: Any, lang: str = DEFAULT_LANG, with_row: bool = False) -> str:
+    """A monitor.errors.Problem for people: "数值：高于合理上限 100%（输入：150）"."""
+    parts = []
+    if with_row and problem.row is not None:
+        parts.append(t("problem.row", lang, row=problem.row))
+    column = problem.column
+    if column:
+        key = f"field.{column}"
+        parts.append(t(key, lang) if key in MESSAGES else column)
+    where = " · ".join(parts)
+    text = problem_reason(problem.reason, lang)
+    if where:
+        text = f"{where}：{text}" if normalize_lang(lang) == "zh" else f"{where}: {text}"
+    if problem.value not in (None, ""):
+        text += t("problem.got", lang, value=str(problem.value)[:80])
+    return text

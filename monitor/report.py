@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from monitor.i18n import format_number, freshness, qualified, status_text, t
+from monitor.i18n import format_number, format_quantity, freshness, qualified, status_text, t
 from monitor.periods import Period, label
 
 
@@ -13,39 +13,58 @@ def _pct(x: float) -> str:
     return f"{x * 100:.1f}%"
 
 
-def value_text(value: float | None, unit: str, lang: str, qualifier: str | None = None) -> str:
+def value_text(
+    value: float | None, unit: str, lang: str, qualifier: str | None = None, name_en: str | None = None
+) -> str:
     if value is None:
         return "—"
     if lang == "zh" and qualifier == "more_than" and unit not in ("%", "元"):
         # Chinese puts 余 between the number and the unit: "13万余条", "4500余人次".
         return f"{format_number(value, lang)}余{unit}"
-    return qualified(format_number(value, lang, unit), qualifier, lang)
+    # In English the Chinese measure word becomes a noun ("23,000 racks"): see i18n.unit_label.
+    return qualified(format_quantity(value, unit, lang, name_en), qualifier, lang)
+
+
+def latest_parts(record: dict[str, Any], lang: str) -> tuple[str, str]:
+    """The newest reading as (figure, period): ("2.3万架", "2025年6月30日")."""
+    if record["latest_value"] is None:
+        return "—", ""
+    period = Period(date.fromisoformat(record["latest_period_start"]), date.fromisoformat(record["latest_period_end"]))
+    figure = value_text(record["latest_value"], record["unit"], lang, record["latest_qualifier"], record["name_en"])
+    return figure, label(period, lang)
 
 
 def latest_text(record: dict[str, Any], lang: str) -> str:
-    if record["latest_value"] is None:
-        return "—"
-    period = Period(date.fromisoformat(record["latest_period_start"]), date.fromisoformat(record["latest_period_end"]))
-    figure = value_text(record["latest_value"], record["unit"], lang, record["latest_qualifier"])
-    return f"{figure} ({label(period, lang)})"
+    figure, period = latest_parts(record, lang)
+    if not period:
+        return figure
+    return f"{figure}（{period}）" if lang == "zh" else f"{figure} ({period})"
+
+
+def target_parts(record: dict[str, Any], lang: str) -> tuple[str, str]:
+    """The target as (figure, when): ("≥ 5万架", "2028–2030年") / ("≥ 50,000 racks", "by 2028–2030")."""
+    if record["target_value"] is None:
+        return "—", ""
+    figure = format_quantity(record["target_value"], record["unit"], lang, record["name_en"])
+    comparator = {">=": "≥", ">": ">", "<=": "≤", "<": "<"}[record["target_comparator"]]
+    when = ""
+    if record["target_deadline"]:
+        deadline = date.fromisoformat(record["target_deadline"]).year
+        years = str(deadline)
+        if record["target_stretch_date"]:
+            years = f"{date.fromisoformat(record['target_stretch_date']).year}–{deadline}"
+        when = f"{years}年" if lang == "zh" else f"by {years}"
+    elif record["target_kind"] == "threshold":
+        when = "每期" if lang == "zh" else "every period"
+    return f"{comparator} {figure}", when
 
 
 def target_text(record: dict[str, Any], lang: str) -> str:
-    if record["target_value"] is None:
-        return "—"
-    figure = format_number(record["target_value"], lang, record["unit"])
-    comparator = {">=": "≥", ">": ">", "<=": "≤", "<": "<"}[record["target_comparator"]]
-    text = f"{comparator} {figure}"
-    if record["target_deadline"]:
-        deadline = date.fromisoformat(record["target_deadline"]).year
-        if record["target_stretch_date"]:
-            stretch = date.fromisoformat(record["target_stretch_date"]).year
-            text += f" ({stretch}–{deadline}年)" if lang == "zh" else f" by {stretch}–{deadline}"
-        else:
-            text += f" ({deadline}年)" if lang == "zh" else f" by {deadline}"
-    elif record["target_kind"] == "threshold":
-        text += " （每期）" if lang == "zh" else " every period"
-    return text
+    """"≥ 5万架（2028–2030年）" / "≥ 50,000 racks by 2028–2030" / "≥ 93%（每期）"."""
+    figure, when = target_parts(record, lang)
+    if not when:
+        return figure
+    return f"{figure}（{when}）" if lang == "zh" else f"{figure} {when}"
 
 
 def explanation(record: dict[str, Any], lang: str) -> str:
@@ -62,8 +81,8 @@ def explanation(record: dict[str, Any], lang: str) -> str:
         return f"needs {_pct(req)} a year, achieved {_pct(obs)}, ratio {record['ratio']:.2f} → {verdict}"
     if "change_per_year_required" in ev and record["ratio"] is not None:
         unit = record["unit"]
-        req = format_number(ev["change_per_year_required"], lang, unit)
-        obs = format_number(ev["change_per_year_observed"], lang, unit)
+        req = format_quantity(ev["change_per_year_required"], unit, lang)
+        obs = format_quantity(ev["change_per_year_observed"], unit, lang)
         if zh:
             return f"需要每年变化 {req}，实际 {obs}，比值 {record['ratio']:.2f} → {verdict}"
         return f"needs {req} a year, achieved {obs}, ratio {record['ratio']:.2f} → {verdict}"
@@ -71,7 +90,7 @@ def explanation(record: dict[str, Any], lang: str) -> str:
         margin = record["margin"]
         unit = "个百分点" if zh and record["unit"] == "%" else (" pp" if record["unit"] == "%" else "")
         sign = "+" if margin >= 0 else "−"
-        figure = f"{sign}{abs(margin):.1f}{unit}" if record["unit"] == "%" else sign + format_number(abs(margin), lang, record["unit"])
+        figure = f"{sign}{abs(margin):.1f}{unit}" if record["unit"] == "%" else sign + format_quantity(abs(margin), record["unit"], lang)
         provisional = ("（非全年数据，暂定）" if zh else " (part-period figure, provisional)") if record["provisional"] else ""
         share = ""
         if record["share_met"] is not None:
@@ -94,13 +113,16 @@ def explanation(record: dict[str, Any], lang: str) -> str:
     return verdict
 
 
-def freshness_text(record: dict[str, Any], as_of: date, lang: str) -> str:
+def freshness_text(record: dict[str, Any], as_of: date, lang: str, days: bool = True) -> str:
+    """"最近更新 17 个月前 · 逾期 302 天" ("· 逾期" alone with ``days=False``, for narrow tables)."""
     last = record["last_period_end"]
     text = freshness(date.fromisoformat(last) if last else None, as_of, lang)
     if record["stale"]:
         overdue = t("freshness.overdue", lang)
-        days = record["days_overdue"]
-        return f"{text} · {overdue} {days} 天" if lang == "zh" else f"{text} · {overdue} {days} days"
+        if not days:
+            return f"{text} · {overdue}"
+        n = record["days_overdue"]
+        return f"{text} · {overdue} {n} 天" if lang == "zh" else f"{text} · {overdue} {n} days"
     return text
 
 

@@ -1,0 +1,158 @@
+"""录入数据 / Add reading: one figure through the same validation as a file import."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import state
+import widgets
+from monitor.entry import PERIOD_KINDS, default_period, default_period_kind, period_bounds, unit_choices
+from monitor.errors import Problem, StoreBusy, ValidationError
+from monitor.i18n import format_quantity, month_name, t, unit_label
+from monitor.ingest import add_reading
+from monitor.model import Qualifier
+from monitor.periods import Period, label
+from monitor.report import explanation, latest_text, value_text
+
+lang = state.lang()
+path = state.db_path()
+as_of = state.as_of()
+
+indicators = {i["id"]: i for i in state.indicators(path)}
+ids = list(indicators)
+
+
+def _name(indicator_id: str) -> str:
+    i = indicators[indicator_id]
+    domain = t(f"domain.{i['domain']}", lang)
+    return f"{i['name_zh'] if lang == 'zh' else i['name_en']} · {domain}"
+
+
+def _remember_indicator() -> None:
+    chosen = st.session_state.get("add_indicator")
+    if chosen:
+        st.query_params["indicator"] = chosen
+
+
+st.caption(t("add.intro", lang))
+wanted = st.query_params.get("indicator")
+top1, top2, top3 = st.columns([3, 2, 1.3])
+indicator_id = top1.selectbox(
+    t("add.indicator", lang), ids, index=ids.index(wanted) if wanted in ids else None,
+    format_func=_name, placeholder=t("goal.pick_help", lang), key="add_indicator", on_change=_remember_indicator,
+)
+if indicator_id is None:
+    st.info(t("goal.none", lang))
+    st.stop()
+
+indicator = indicators[indicator_id]
+name_en = indicator["name_en"]
+kind = top2.selectbox(
+    t("add.period_kind", lang), PERIOD_KINDS,
+    index=PERIOD_KINDS.index(default_period_kind(indicator["measure"], indicator["frequency"])),
+    format_func=lambda k: t(f"period_kind.{k}", lang), key=f"add_kind_{indicator_id}",
+)
+units = unit_choices(indicator["unit"], indicator["display_unit"], lang)
+unit = top3.selectbox(
+    t("add.unit", lang), units, format_func=lambda u: unit_label(u, lang, name_en) or u, key=f"add_unit_{indicator_id}",
+)
+
+goal_records = [r for r in state.records(path, as_of) if r["indicator_id"] == indicator_id]
+facts = []
+if goal_records and goal_records[0]["latest_value"] is not None:
+    current = latest_text(goal_records[0], lang)
+    facts.append(t("add.current", lang, value=current))
+low, high = indicator["lower_bound"], indicator["upper_bound"]
+if low is not None or high is not None:
+    shown_low = format_quantity(low, indicator["unit"], lang, name_en) if low is not None else "—"
+    shown_high = format_quantity(high, indicator["unit"], lang, name_en) if high is not None else t("add.open", lang)
+    facts.append(t("add.bounds", lang, low=shown_low, high=shown_high))
+if facts:
+    st.caption(" · ".join(facts))
+
+initial = default_period(kind, as_of)
+with st.form("add_form", border=True):
+    choice: dict[str, object] = {}
+    p1, p2 = st.columns(2)
+    if kind == "point":
+        choice["day"] = p1.date_input(t("add.date", lang), value=initial["day"], max_value=as_of, key="add_day")
+    elif kind == "custom":
+        choice["start"] = p1.date_input(t("add.start", lang), value=initial["start"], max_value=as_of, key="add_start")
+        choice["end"] = p2.date_input(t("add.end", lang), value=initial["end"], max_value=as_of, key="add_end")
+    else:
+        year_default = {"quarter": initial["quarter_year"], "half": initial["half_year"]}.get(kind, initial["year"])
+        choice["year"] = int(p1.number_input(
+            t("add.year", lang), min_value=1990, max_value=as_of.year, value=year_default, step=1, format="%d",
+            key="add_year",
+        ))
+        if kind == "month":
+            choice["month"] = p2.selectbox(
+                t("add.month", lang), range(1, 13), index=initial["month"] - 1,
+                format_func=lambda m: month_name(m, lang), key="add_month",
+            )
+        elif kind == "quarter":
+            choice["quarter"] = p2.selectbox(
+                t("add.quarter", lang), (1, 2, 3, 4), index=initial["quarter"] - 1,
+                format_func=lambda q: t("quarter.n", lang, n=q), key="add_quarter",
+            )
+        elif kind == "half":
+            choice["half"] = p2.selectbox(
+                t("add.half", lang), (1, 2), index=initial["half"] - 1,
+                format_func=lambda h: t(f"half.{h}", lang), key="add_half",
+            )
+    v1, v2 = st.columns(2)
+    value = v1.text_input(
+        t("add.value", lang, unit=unit_label(unit, lang, name_en) or unit), help=t("add.value_help", lang),
+        key="add_value",
+    )
+    qualifier = v2.selectbox(
+        t("add.qualifier", lang), [q.value for q in Qualifier], format_func=lambda q: t(f"qualifier.{q}", lang),
+        key="add_qualifier",
+    )
+    s1, s2 = st.columns(2)
+    source = s1.text_input(t("add.source", lang), placeholder=t("add.source_placeholder", lang), key="add_source")
+    note = s2.text_input(t("add.note", lang), key="add_note")
+    submitted = st.form_submit_button(t("add.submit", lang), type="primary", key="add_submit")
+
+if submitted:
+    try:
+        try:
+            start, end = period_bounds(kind, **choice)  # type: ignore[arg-type]
+        except ValueError as e:
+            raise ValidationError([Problem("reading", None, "period_end", str(e))]) from e
+        report = add_reading(
+            state.store(path), indicator_id, value, end,
+            period_start=start, unit=unit,
+            # "exact" is the default: leave it unset so that a word typed with the value ("约2.3") counts.
+            qualifier=None if qualifier == Qualifier.EXACT.value else qualifier,
+            source=source.strip() or None, note=note.strip() or None,
+            recorded_by="dashboard", today=as_of,
+        )
+    except ValidationError as e:
+        widgets.problems(e.problems, lang, heading=t("add.errors", lang))
+    except StoreBusy:
+        st.error(t("add.busy", lang))
+    else:
+        state.invalidate()
+        detail = state.detail(path, indicator_id, as_of)
+        stored = [
+            r for r in (detail["readings"] if detail else [])
+            if r.period_end == end and (start is None or r.period_start == start)
+        ]
+        if stored:
+            reading = stored[-1]
+            figure = value_text(reading.value, indicator["unit"], lang, reading.qualifier.value, name_en)
+            period = label(Period(reading.period_start, reading.period_end), lang)
+        else:
+            figure, period = value, label(Period(start or end, end), lang)
+        key = "add.saved_new" if report.new else "add.saved_revised" if report.revised else "add.unchanged"
+        st.success(t(key, lang, value=figure, period=period), icon=":material/check_circle:")
+        for record in [r for r in state.records(path, as_of) if r["indicator_id"] == indicator_id]:
+            with st.container(border=True):
+                st.markdown(f"**{t('add.new_status', lang)}**")
+                widgets.badge(record["status"], lang)
+                st.markdown(explanation(record, lang))
+        st.page_link(
+            "goal.py", label=t("page.goal", lang), icon=":material/monitoring:",
+            query_params={"goal": indicator_id, "lang": lang},
+        )

@@ -1,0 +1,55 @@
+"""The dashboard's single entry: `streamlit run dashboards/app.py` (or `monitor up`).
+
+It holds what every page shares (page config, language, database, header) and calls st.navigation
+once; the pages are the thin files next to it. The database is $MONITOR_DB, else
+data/monitor.duckdb; a missing file is created and seeded from the briefing.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:
+    # The pages import their shared helpers (state, widgets, charts) from this folder.
+    sys.path.insert(0, str(HERE))
+
+import streamlit as st  # noqa: E402
+
+import state  # noqa: E402
+import widgets  # noqa: E402
+from monitor.errors import MonitorError, StoreBusy  # noqa: E402
+from monitor.i18n import t  # noqa: E402
+
+lang = state.lang()
+st.set_page_config(page_title=t("app.title", lang), page_icon="📊", layout="wide")
+
+path = state.db_path()
+try:
+    created = state.ensure_db(path)
+except StoreBusy:
+    st.error(t("app.busy", lang))
+    st.stop()
+except MonitorError as e:
+    st.error(t("app.error", lang, reason=str(e)))
+    st.stop()
+
+pages = [
+    st.Page("overview.py", title=t("page.overview", lang), icon=":material/dashboard:", url_path="overview", default=True),
+    st.Page("goal.py", title=t("page.goal", lang), icon=":material/monitoring:", url_path="goal"),
+    st.Page("add_reading.py", title=t("page.add", lang), icon=":material/edit_note:", url_path="add"),
+    st.Page("import_page.py", title=t("page.import", lang), icon=":material/upload_file:", url_path="import"),
+    st.Page("refresh_page.py", title=t("page.refresh", lang), icon=":material/sync:", url_path="refresh"),
+    st.Page("methodology.py", title=t("page.methodology", lang), icon=":material/menu_book:", url_path="methodology"),
+]
+page = st.navigation(pages, position="top")
+
+widgets.header(lang)
+if created:
+    st.toast(t("app.created", lang, n=created))
+try:
+    page.run()
+except StoreBusy:
+    st.error(t("app.busy", lang))
+widgets.footer(lang, path)

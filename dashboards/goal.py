@@ -1,0 +1,167 @@
+"""指标详情 / Goal detail (?goal=<indicator id>): chart, evidence, readings and revision history."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+import charts
+import state
+import widgets
+from monitor.chart_data import chart_data, evidence_rows, reading_table
+from monitor.i18n import format_date, t
+from monitor.overview import progress_fraction
+from monitor.report import explanation, latest_parts, target_parts, target_text
+
+lang = state.lang()
+path = state.db_path()
+as_of = state.as_of()
+
+indicators = state.indicators(path)
+names = {i["id"]: (i["name_zh"] if lang == "zh" else i["name_en"]) for i in indicators}
+goal = st.query_params.get("goal")
+
+
+def _pick() -> None:
+    chosen = st.session_state.get(f"goal_pick_{goal}")
+    if chosen:
+        st.query_params["goal"] = chosen
+
+
+nav, picker = st.columns([1, 2], vertical_alignment="bottom")
+nav.page_link("overview.py", label=t("goal.back", lang), icon=":material/arrow_back:", query_params={"lang": lang})
+picker.selectbox(
+    t("goal.pick", lang),
+    list(names),
+    index=list(names).index(goal) if goal in names else None,
+    format_func=names.__getitem__,
+    placeholder=t("goal.pick_help", lang),
+    key=f"goal_pick_{goal}",
+    on_change=_pick,
+)
+
+if not goal:
+    st.info(t("goal.none", lang))
+    st.stop()
+detail = state.detail(path, goal, as_of)
+if detail is None:
+    st.warning(t("goal.unknown", lang, id=goal))
+    st.stop()
+
+indicator = detail["indicator"]
+records = detail["records"]
+st.header(names.get(goal, goal), anchor=False)
+colon = "：" if lang == "zh" else ": "
+meta = [
+    f"{t('meta.id', lang)}{colon}`{indicator.id}`",
+    t(f"domain.{indicator.domain}", lang),
+    t(f"measure.{indicator.measure.value}", lang),
+    t(f"frequency.{indicator.frequency.value}", lang),
+    t(f"direction.{indicator.direction.value}", lang),
+]
+if indicator.responsible and lang == "zh":
+    meta.append(f"{t('meta.responsible', lang)}{colon}{indicator.responsible}")
+st.caption(" · ".join(meta))
+
+for record in records:
+    with st.container(border=True):
+        if record["target_id"]:
+            st.subheader(t("goal.target_heading", lang, target=target_text(record, lang)), anchor=False)
+        else:
+            st.subheader(t("goal.no_target_heading", lang), anchor=False)
+        widgets.badge(record["status"], lang)
+        st.markdown(f"**{t('goal.evidence', lang)}**{colon}{explanation(record, lang)}")
+
+        m1, m2, m3, m4 = st.columns(4)
+        latest_figure, latest_period = latest_parts(record, lang)
+        m1.metric(t("goal.latest", lang), latest_figure, delta=latest_period or None, delta_color="off", delta_arrow="off")
+        target_figure, target_when = target_parts(record, lang)
+        m2.metric(t("goal.target", lang), target_figure, delta=target_when or None, delta_color="off", delta_arrow="off")
+        fraction = progress_fraction(record)
+        m3.metric(t("goal.progress", lang), "—" if fraction is None else f"{fraction * 100:.0f}%")
+        last_end = record["last_period_end"]
+        m4.metric(
+            t("ev.last_period_end", lang),
+            format_date(date.fromisoformat(last_end), lang) if last_end else t("freshness.never", lang),
+            delta=(t("freshness.overdue", lang) + " " + t("ev.days", lang, n=record["days_overdue"]))
+            if record["stale"] else t("freshness.up_to_date", lang) if last_end else None,
+            delta_color="red" if record["stale"] else "off",
+            delta_arrow="off",
+        )
+
+        left, right = st.columns([3, 2])
+        with left:
+            st.markdown(f"**{t('goal.chart', lang)}**")
+            chart = charts.goal_chart(chart_data(record, detail["readings"], lang), lang)
+            if chart is None:
+                st.info(t("goal.no_readings", lang))
+            else:
+                st.altair_chart(chart, width="stretch")
+                st.caption(t("goal.chart_caption", lang))
+        with right:
+            st.markdown(f"**{t('goal.evidence_numbers', lang)}**")
+            evidence = evidence_rows(record, lang)
+            st.dataframe(
+                pd.DataFrame(evidence),
+                column_config={
+                    "item": st.column_config.TextColumn(t("ev.item", lang), width=190),
+                    "value": st.column_config.TextColumn(t("ev.value", lang)),
+                },
+                hide_index=True,
+                width="stretch",
+                height=len(evidence) * 35 + 38,  # every number visible, no inner scrolling
+            )
+            if record["ratio"] is not None:
+                st.caption(f"{t('ev.bands_label', lang)}{colon}{t('ev.bands', lang)}")
+            quote = detail["target_quotes"].get(record["target_id"] or "")
+            if quote is not None:
+                who = "，".join(x for x in (quote.speaker, quote.office) if x)
+                st.caption(f"{t('goal.target_quote', lang)}{colon}“{quote.quote}”" + (f"（{who}）" if who else ""))
+        with st.expander(t("goal.raw_evidence", lang)):
+            st.code(json.dumps(record["evidence"], ensure_ascii=False, indent=2, default=str), language="json")
+
+st.page_link(
+    "add_reading.py", label=t("goal.add_link", lang), icon=":material/edit_note:",
+    query_params={"lang": lang, "indicator": goal},
+)
+
+reading_columns = {
+    "period": st.column_config.TextColumn(t("rcol.period", lang)),
+    "value": st.column_config.TextColumn(t("rcol.value", lang)),
+    "qualifier": st.column_config.TextColumn(t("rcol.qualifier", lang)),
+    "source": st.column_config.TextColumn(t("rcol.source", lang)),
+    "quote": st.column_config.TextColumn(t("rcol.quote", lang), width="large"),
+    "note": st.column_config.TextColumn(t("rcol.note", lang)),
+    "revision": st.column_config.NumberColumn(t("rcol.revision", lang), format="%d"),
+    "recorded_by": st.column_config.TextColumn(t("rcol.recorded_by", lang)),
+    "recorded_at": st.column_config.TextColumn(t("rcol.recorded_at", lang)),
+}
+name_en = indicator.name_en
+st.subheader(t("goal.readings", lang), anchor=False)
+latest_rows = reading_table(detail["readings"], indicator.unit, lang, name_en)
+if latest_rows:
+    st.dataframe(
+        pd.DataFrame(latest_rows),
+        column_order=["period", "value", "qualifier", "source", "quote", "note"],
+        column_config=reading_columns,
+        hide_index=True,
+        width="stretch",
+    )
+else:
+    st.info(t("goal.no_readings", lang))
+
+with st.expander(t("goal.history", lang), expanded=detail["revised"]):
+    if not detail["revised"]:
+        st.caption(t("goal.history_none", lang))
+    history_rows = reading_table(detail["history"], indicator.unit, lang, name_en)
+    if history_rows:
+        st.dataframe(
+            pd.DataFrame(history_rows),
+            column_order=["period", "revision", "value", "qualifier", "source", "recorded_by", "recorded_at", "note"],
+            column_config=reading_columns,
+            hide_index=True,
+            width="stretch",
+        )

@@ -1,0 +1,20 @@
+"""方法说明 / Methodology: docs/methodology.md (English) or its Chinese version, with the worked example."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+import state
+from monitor.i18n import t
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+FILES = {"en": DOCS / "methodology.md", "zh": DOCS / "methodology.zh.md"}
+
+lang = state.lang()
+doc = FILES[lang]
+if not doc.exists():
+    st.warning(t("meth.missing", lang, path=str(doc)))
+    st.stop()
+st.markdown(doc.read_text(encoding="utf-8"))

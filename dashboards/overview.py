@@ -1,0 +1,92 @@
+"""总览 / Overview: every goal in one table, with counts by status and filters."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+import state
+from monitor.catalog import DOMAINS
+from monitor.i18n import status_text, t
+from monitor.overview import SEVERITY, filter_rows, status_counts
+
+lang = state.lang()
+path = state.db_path()
+records, rows = state.overview(path, state.as_of(), lang)
+
+# ---- Counts by status: icon and word, so they survive colour blindness and greyscale printing.
+counts = [(t("overview.total", lang), len(rows))]
+counts += [(status_text(s, lang), n) for s, n in status_counts(rows)]
+counts.append((f"⏰ {t('overview.stale_count', lang)}", sum(1 for r in rows if r["stale"])))
+with st.container(horizontal=True, gap="small"):
+    for label, n in counts:
+        st.metric(label, n, border=True, width="stretch")
+
+# ---- Filters.
+domains_present = [d for d in DOMAINS if any(r["domain_code"] == d for r in rows)]
+statuses_present = [s for s in SEVERITY if any(r["status_code"] == s for r in rows)]
+c1, c2, c3, c4 = st.columns([2, 2, 2, 1.4], vertical_alignment="bottom")
+domains = c1.multiselect(
+    t("overview.filter_domain", lang), domains_present, format_func=lambda d: t(f"domain.{d}", lang),
+    placeholder=t("common.all", lang), key="ov_domain",
+)
+statuses = c2.multiselect(
+    t("overview.filter_status", lang), statuses_present, format_func=lambda s: status_text(s, lang),
+    placeholder=t("common.all", lang), key="ov_status",
+)
+text = c3.text_input(
+    t("overview.filter_text", lang), placeholder=t("overview.filter_text_placeholder", lang), key="ov_text",
+)
+with c4:
+    stale_only = st.toggle(t("overview.stale_only", lang), key="ov_stale")
+    targets_only = st.toggle(t("overview.targets_only", lang), key="ov_targets")
+
+shown = filter_rows(
+    rows, domains=domains, statuses=statuses, text=text, stale_only=stale_only, targets_only=targets_only
+)
+st.caption(f"{t('overview.showing', lang, shown=len(shown), total=len(rows))} · {t('overview.hint', lang)}")
+
+if not shown:
+    st.info(t("overview.empty", lang))
+    st.stop()
+
+# ---- The table: one dataframe whatever the number of goals, with progress and sparkline columns.
+columns = ["name", "domain", "status", "latest", "target", "progress", "trend", "freshness"]
+# Widths that fit a 1,400-pixel screen in either language; long names end in an ellipsis.
+widths = {
+    "zh": {"name": 300, "domain": 130, "status": 100, "latest": 250, "target": 190, "progress": 90, "trend": 70, "freshness": 180},
+    "en": {"name": 250, "domain": 150, "status": 135, "latest": 225, "target": 190, "progress": 90, "trend": 60, "freshness": 205},
+}[lang]
+frame = pd.DataFrame(shown, columns=[*columns, "indicator_id"])
+row_px = 35
+st.dataframe(
+    frame,
+    column_order=columns,
+    column_config={
+        "name": st.column_config.ButtonColumn(
+            t("col.name", lang), type="tertiary", alignment="left", key="ov_open", width=widths["name"], pinned=True,
+        ),
+        "domain": st.column_config.TextColumn(t("col.domain", lang), width=widths["domain"]),
+        "status": st.column_config.TextColumn(t("col.status", lang), width=widths["status"]),
+        "latest": st.column_config.TextColumn(t("col.latest", lang), width=widths["latest"]),
+        "target": st.column_config.TextColumn(t("col.target", lang), width=widths["target"]),
+        "progress": st.column_config.ProgressColumn(
+            t("col.progress", lang), help=t("col.progress_help", lang), min_value=0, max_value=100,
+            format="%.0f%%", width=widths["progress"],
+        ),
+        "trend": st.column_config.LineChartColumn(
+            t("col.trend", lang), help=t("col.trend_help", lang), width=widths["trend"],
+        ),
+        "freshness": st.column_config.TextColumn(t("col.freshness", lang), width=widths["freshness"]),
+    },
+    hide_index=True,
+    height=min(len(frame), 50) * row_px + 38,
+    row_height=row_px,
+    key="ov_table",
+)
+
+clicked = st.session_state.get("ov_open")
+if clicked is not None:
+    row = clicked["row"]
+    if 0 <= row < len(shown):
+        st.switch_page("goal.py", query_params={"goal": shown[row]["indicator_id"], "lang": lang})

@@ -1,0 +1,94 @@
+"""What every page shares: the language, the database location and the cached reads.
+
+No DuckDB connection is held between reruns: a Store opens the file only for the span of each
+operation, and every read below is cached for TTL_S seconds keyed by (database, as-of date,
+language). A page that writes calls ``invalidate()`` so the next rerun reads the new data; other
+processes (the CLI, the scheduler) are seen at the latest after TTL_S.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import streamlit as st
+
+from monitor.catalog import init_store
+from monitor.chart_data import goal_detail
+from monitor.i18n import DEFAULT_LANG, LANGS
+from monitor.overview import load_overview
+from monitor.status import status_records
+from monitor.store.connection import Store, resolve_db_path
+from monitor.views import indicator_rows
+
+TTL_S = 30
+LANG_KEY = "lang"
+
+
+def db_path() -> str:
+    """MONITOR_DB, else data/monitor.duckdb (relative to the working directory), as an absolute path."""
+    return str(resolve_db_path(None).resolve())
+
+
+@st.cache_resource(show_spinner=False)
+def store(path: str) -> Store:
+    # A Store holds no open database file between operations, so one per path can be shared.
+    return Store(path)
+
+
+def ensure_db(path: str) -> int | None:
+    """Create and seed the database when the file is missing; the number of indicators loaded, else None."""
+    db = store(path)
+    if db.exists:
+        return None
+    result = init_store(db)
+    invalidate()
+    return int(result.get("indicators_new", 0))
+
+
+def lang() -> str:
+    """The language: ?lang= in the URL, else the session's last choice, else Chinese; kept in the URL."""
+    wanted = st.query_params.get(LANG_KEY)
+    if wanted not in LANGS:
+        wanted = st.session_state.get(LANG_KEY, DEFAULT_LANG)
+    st.session_state[LANG_KEY] = wanted
+    if st.query_params.get(LANG_KEY) != wanted:
+        # Page changes clear the query string; put the language back so links share it.
+        st.query_params[LANG_KEY] = wanted
+    return str(wanted)
+
+
+def set_lang(new: str) -> None:
+    if new in LANGS:
+        st.session_state[LANG_KEY] = new
+        st.query_params[LANG_KEY] = new
+
+
+def as_of() -> date:
+    return date.today()
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def overview(path: str, day: date, language: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    return load_overview(store(path), day, language)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def records(path: str, day: date) -> list[dict[str, Any]]:
+    return status_records(store(path), day)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def detail(path: str, indicator_id: str, day: date) -> dict[str, Any] | None:
+    return goal_detail(store(path), indicator_id, day)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def indicators(path: str) -> list[dict[str, Any]]:
+    return indicator_rows(store(path))
+
+
+def invalidate() -> None:
+    """Forget every cached read: call after each write."""
+    for cached in (overview, records, detail, indicators):
+        cached.clear()

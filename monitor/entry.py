@@ -1,0 +1,223 @@
+"""Helpers for entering data by hand or by file in the dashboard: periods from form choices, unit
+choices, upload previews, problem tables and the rejected rows of a file. No Streamlit here.
+
+Validation itself is monitor.ingest's: these helpers only prepare its input and present its output.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from monitor.errors import Problem
+from monitor.i18n import MESSAGES, problem_reason, t, unit_label
+from monitor.ingest import CANONICAL_COLUMNS
+from monitor.periods import Period
+from monitor.units import normalize_unit
+
+__all__ = [
+    "PERIOD_KINDS",
+    "UPLOAD_LIMIT_MB",
+    "default_period",
+    "default_period_kind",
+    "period_bounds",
+    "problem_rows",
+    "read_table",
+    "rejected_csv",
+    "template_csv",
+    "unit_choices",
+]
+
+PERIOD_KINDS: tuple[str, ...] = ("point", "month", "quarter", "half", "year", "custom")
+UPLOAD_LIMIT_MB = 20
+_KIND_OF_FREQUENCY = {"monthly": "month", "quarterly": "quarter", "half_yearly": "half", "yearly": "year"}
+
+
+def default_period_kind(measure: str, frequency: str) -> str:
+    """Levels and running totals are read at a date; flows and rates over their usual period."""
+    if measure in ("stock", "cumulative"):
+        return "point"
+    return _KIND_OF_FREQUENCY.get(frequency, "custom")
+
+
+def default_period(kind: str, today: date) -> dict[str, Any]:
+    """The last complete period of ``kind`` before ``today``, as the form's initial values."""
+    last_month_end = today.replace(day=1) - timedelta(days=1)
+    this_quarter = (today.month - 1) // 3 + 1
+    quarter, quarter_year = (this_quarter - 1, today.year) if this_quarter > 1 else (4, today.year - 1)
+    half = 1 if today.month > 6 else 2
+    return {
+        "day": last_month_end,
+        "year": today.year - 1 if kind == "year" else last_month_end.year,
+        "month": last_month_end.month,
+        "quarter": quarter,
+        "quarter_year": quarter_year,
+        "half": half,
+        "half_year": today.year if half == 1 else today.year - 1,
+        "start": date(last_month_end.year, 1, 1),
+        "end": last_month_end,
+    }
+
+
+def period_bounds(
+    kind: str,
+    *,
+    day: date | None = None,
+    year: int | None = None,
+    month: int | None = None,
+    quarter: int | None = None,
+    half: int | None = None,
+    start: date | None = None,
+    end: date | None = None,
+) -> tuple[date | None, date]:
+    """(period_start, period_end) for monitor.ingest.add_reading from the form's choices.
+
+    "point" leaves the start empty: the library makes it the same day for a stock and the start of
+    the running total for a cumulative indicator.
+    """
+    if kind == "point":
+        if day is None:
+            raise ValueError("a date is needed")
+        return None, day
+    if kind == "custom":
+        if start is None or end is None:
+            raise ValueError("a start and an end date are needed")
+        return start, end
+    if year is None:
+        raise ValueError("a year is needed")
+    if kind == "month":
+        period = Period.of_month(year, month or 1)
+    elif kind == "quarter":
+        period = Period.of_quarter(year, quarter or 1)
+    elif kind == "half":
+        period = Period.of_months(year, 1, 6) if (half or 1) == 1 else Period.of_months(year, 7, 12)
+    elif kind == "year":
+        period = Period.of_year(year)
+    else:
+        raise ValueError(f"unknown period kind {kind!r}; expected one of {', '.join(PERIOD_KINDS)}")
+    return period.start, period.end
+
+
+def unit_choices(unit: str, display_unit: str, lang: str) -> list[str]:
+    """The units a value may be typed in, the one people use first: zh the display unit ("万架"),
+    en the base unit ("racks"), since "10,000 racks" is not how English speakers count."""
+    options = [display_unit, unit] if lang == "zh" else [unit, display_unit]
+    seen: list[str] = []
+    for option in options:
+        if option and normalize_unit(option) not in [normalize_unit(s) for s in seen]:
+            seen.append(option)
+    return seen
+
+
+def unit_choice_label(unit: str, lang: str, name_en: str | None = None) -> str:
+    return unit_label(unit, lang, name_en) or unit
+
+
+def template_csv() -> bytes:
+    """A CSV template with the canonical columns and two example rows (UTF-8 with BOM for Excel)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CANONICAL_COLUMNS)
+    writer.writerow(["compute-racks", "", "2026-06-30", "3", "exact", "万架", "市数据局", "示例：时点数据，请替换"])
+    writer.writerow(["good-air-days-ratio", "2026-01-01", "2026-06-30", "92.5", "exact", "%", "市生态环境局", "示例：期间数据，请替换"])
+    return codecs.BOM_UTF8 + out.getvalue().encode("utf-8")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
+
+
+def read_table(path: str | Path, limit: int | None = None) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The header and (spreadsheet row number, cells) of a CSV (UTF-8 or GB18030) or XLSX file, as text.
+
+    Rows are numbered as a spreadsheet does (header = row 1) and blank rows are skipped without
+    renumbering, as monitor.ingest numbers them in its problems. Raises ValueError when unreadable.
+    """
+    path = Path(path)
+    rows: list[tuple[int, list[str]]] = []
+    if path.suffix.lower() == ".xlsx":
+        import openpyxl
+
+        try:
+            workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception as e:  # openpyxl raises many types for a broken file
+            raise ValueError(f"cannot be read as an XLSX workbook: {e}") from e
+        try:
+            sheet_rows = workbook.worksheets[0].iter_rows(values_only=True)
+            header = [_cell(c) for c in next(sheet_rows, ())]
+            while header and header[-1] == "":
+                header.pop()
+            for number, cells in enumerate(sheet_rows, start=2):
+                texts = [_cell(c) for c in cells][: len(header)]
+                if any(x.strip() for x in texts):
+                    rows.append((number, texts + [""] * (len(header) - len(texts))))
+                    if limit is not None and len(rows) >= limit:
+                        break
+        finally:
+            workbook.close()
+        return header, rows
+    data = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ValueError("is neither UTF-8 nor GB18030/GBK text")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, [])
+    for number, cells in enumerate(reader, start=2):
+        if any(c.strip() for c in cells):
+            rows.append((number, cells))
+            if limit is not None and len(rows) >= limit:
+                break
+    return header, rows
+
+
+def problem_rows(problems: Sequence[Problem], lang: str) -> list[dict[str, Any]]:
+    """One table row per problem: row number, column (named in ``lang``), reason in ``lang``, value."""
+    out = []
+    for p in problems:
+        column = p.column or ""
+        key = f"field.{column}"
+        out.append({
+            "row": p.row,
+            "column": t(key, lang) if key in MESSAGES else column,
+            "reason": problem_reason(p.reason, lang),
+            "value": p.value or "",
+        })
+    return out
+
+
+def rejected_csv(path: str | Path, problems: Sequence[Problem], lang: str) -> bytes:
+    """The file's invalid rows as they were, with their row number and the problems (UTF-8 with BOM)."""
+    header, rows = read_table(path)
+    reasons: dict[int, list[str]] = defaultdict(list)
+    for p in problems:
+        if p.row is not None:
+            column = p.column or ""
+            key = f"field.{column}"
+            named = t(key, lang) if key in MESSAGES else column
+            reasons[p.row].append(f"{named}: {problem_reason(p.reason, lang)}")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([t("pcol.row", lang), *header, t("pcol.problems", lang)])
+    for number, cells in rows:
+        if number in reasons:
+            writer.writerow([number, *cells, "; ".join(reasons[number])])
+    return codecs.BOM_UTF8 + out.getvalue().encode("utf-8")

@@ -1,0 +1,170 @@
+"""The overview table's rows: status records shaped for people, with filters. No Streamlit here.
+
+The dashboard shows every goal in one table, so everything a row needs (words in the reader's
+language, the progress fraction, the sparkline series) is computed once per (database, as-of date,
+language) and cached by the page; filtering is a cheap pass over these rows on every rerun.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+from monitor.catalog import DOMAINS
+from monitor.i18n import status_text, t
+from monitor.model import Reading
+from monitor.periods import Period, comparable
+from monitor.report import freshness_text, latest_text, name, target_text
+from monitor.status import status_records
+from monitor.store import queries
+from monitor.store.connection import Store
+
+__all__ = [
+    "SEVERITY",
+    "SPARKLINE_POINTS",
+    "filter_rows",
+    "load_overview",
+    "overview_rows",
+    "progress_fraction",
+    "sparkline",
+    "status_counts",
+]
+
+# Worst first: what a leader must look at comes to the top of each domain.
+SEVERITY: tuple[str, ...] = (
+    "not_met",
+    "deterioration",
+    "limited_progress",
+    "needs_acceleration",
+    "insufficient_data",
+    "on_track",
+    "met",
+    "achieved",
+    "no_target",
+)
+SPARKLINE_POINTS = 24
+
+
+def progress_fraction(record: dict[str, Any]) -> float | None:
+    """How far along the goal is, 0..1, for a progress bar; None when there is nothing to measure.
+
+    Reach targets: the share of the way from the baseline to the target covered by the newest reading
+    (1 once achieved). Threshold targets: 1 when met, else how close the latest value is to the line.
+    """
+    status = record["status"]
+    if status in ("achieved", "met"):
+        return 1.0
+    target, latest = record["target_value"], record["latest_value"]
+    if target is None or latest is None:
+        return None
+    if record["target_kind"] == "threshold":
+        if record["target_comparator"] in (">=", ">"):
+            fraction = latest / target if target > 0 else None
+        else:
+            fraction = target / latest if latest > 0 else None
+    else:
+        baseline = record["baseline_value"]
+        if baseline is None or target == baseline:
+            return None
+        fraction = (latest - baseline) / (target - baseline)
+    if fraction is None:
+        return None
+    return min(max(fraction, 0.0), 1.0)
+
+
+def sparkline(readings: Sequence[Reading]) -> list[float]:
+    """Values of the readings comparable with the newest one (same kind of period), oldest first;
+    empty when fewer than two."""
+    if not readings:
+        return []
+    ordered = sorted(readings, key=lambda r: (r.period_end, r.period_start))
+    newest = Period(ordered[-1].period_start, ordered[-1].period_end)
+    same = [r.value for r in ordered if comparable(Period(r.period_start, r.period_end), newest)]
+    # One value is no trend: an empty cell reads better than a flat line.
+    return same[-SPARKLINE_POINTS:] if len(same) >= 2 else []
+
+
+def _percent(fraction: float | None) -> float | None:
+    return None if fraction is None else round(fraction * 100, 1)
+
+
+def _sort_key(record: dict[str, Any]) -> tuple[bool, int, int, str]:
+    # Goals with a target first (what the briefing committed to), then the other indicators; each
+    # block grouped by domain with the worst status first.
+    domain = DOMAINS.index(record["domain"]) if record["domain"] in DOMAINS else len(DOMAINS)
+    severity = SEVERITY.index(record["status"]) if record["status"] in SEVERITY else len(SEVERITY)
+    return (record["target_id"] is None, domain, severity, record["indicator_id"])
+
+
+def overview_rows(
+    records: Iterable[dict[str, Any]],
+    readings: Iterable[Reading],
+    as_of: date,
+    lang: str,
+) -> list[dict[str, Any]]:
+    """One row per status record: goals with a target first, then by domain, worst status first."""
+    series: dict[str, list[Reading]] = defaultdict(list)
+    for r in readings:
+        if r.period_end <= as_of:
+            series[r.indicator_id].append(r)
+    rows = []
+    for record in sorted(records, key=_sort_key):
+        rows.append({
+            "indicator_id": record["indicator_id"],
+            "target_id": record["target_id"],
+            "domain_code": record["domain"],
+            "status_code": record["status"],
+            "stale": bool(record["stale"]),
+            "has_target": record["target_id"] is not None,
+            "search": " ".join((record["indicator_id"], record["name_zh"], record["name_en"])).lower(),
+            "domain": t(f"domain.{record['domain']}", lang),
+            "name": name(record, lang),
+            "status": status_text(record["status"], lang),
+            "latest": latest_text(record, lang),
+            "target": target_text(record, lang),
+            "progress": _percent(progress_fraction(record)),
+            "trend": sparkline(series.get(record["indicator_id"], [])),
+            "freshness": freshness_text(record, as_of, lang, days=False),
+        })
+    return rows
+
+
+def status_counts(rows: Iterable[dict[str, Any]]) -> list[tuple[str, int]]:
+    """(status, count) for the statuses present, in SEVERITY order."""
+    counts: dict[str, int] = defaultdict(int)
+    for row in rows:
+        counts[row["status_code"] if "status_code" in row else row["status"]] += 1
+    return [(s, counts[s]) for s in SEVERITY if counts.get(s)]
+
+
+def filter_rows(
+    rows: Iterable[dict[str, Any]],
+    *,
+    domains: Sequence[str] | None = None,
+    statuses: Sequence[str] | None = None,
+    text: str | None = None,
+    stale_only: bool = False,
+    targets_only: bool = False,
+) -> list[dict[str, Any]]:
+    """The rows matching every filter given: domain codes, status codes, words in either language."""
+    words = (text or "").strip().lower().split()
+    domain_set = set(domains or ())
+    status_set = set(statuses or ())
+    return [
+        row for row in rows
+        if (not domain_set or row["domain_code"] in domain_set)
+        and (not status_set or row["status_code"] in status_set)
+        and (not stale_only or row["stale"])
+        and (not targets_only or row["has_target"])
+        and all(w in row["search"] for w in words)
+    ]
+
+
+def load_overview(store: Store, as_of: date, lang: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The status records and the overview rows, in two reads of the store."""
+    records = status_records(store, as_of)
+    with store.read() as con:
+        readings = queries.list_readings(con, as_of=as_of)
+    return records, overview_rows(records, readings, as_of, lang)

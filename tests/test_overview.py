@@ -1,0 +1,192 @@
+"""The dashboard's data shaping, without Streamlit: overview rows, detail chart series, form helpers."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from monitor.chart_data import chart_data, evidence_rows, goal_detail, required_path
+from monitor.entry import (
+    default_period_kind,
+    period_bounds,
+    problem_rows,
+    read_table,
+    rejected_csv,
+    template_csv,
+    unit_choices,
+)
+from monitor.errors import Problem
+from monitor.i18n import format_quantity, problem_text, unit_label
+from monitor.ingest import add_reading
+from monitor.overview import filter_rows, load_overview, progress_fraction, sparkline, status_counts
+from monitor.store.connection import Store
+
+AS_OF = date(2026, 12, 1)
+
+
+def record(**fields: Any) -> dict[str, Any]:
+    base = {
+        "status": "on_track", "target_kind": "reach", "target_comparator": ">=", "target_value": 50000.0,
+        "baseline_value": 23000.0, "latest_value": 30000.0,
+    }
+    return base | fields
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({}, 7000 / 27000),
+        ({"latest_value": 23000.0}, 0.0),
+        ({"latest_value": 20000.0}, 0.0),  # moved the wrong way: clipped, the status says the rest
+        ({"status": "achieved", "latest_value": 51000.0}, 1.0),
+        ({"baseline_value": None}, None),
+        ({"target_value": None, "status": "no_target"}, None),
+        ({"target_kind": "threshold", "target_value": 93.0, "latest_value": 91.7, "status": "not_met"}, 91.7 / 93),
+        ({"target_kind": "threshold", "target_value": 93.0, "latest_value": 95.0, "status": "met"}, 1.0),
+        ({"target_kind": "threshold", "target_comparator": "<=", "target_value": 5.0, "latest_value": 10.0,
+          "status": "not_met"}, 0.5),
+        ({"target_comparator": "<=", "target_value": 10.0, "baseline_value": 20.0, "latest_value": 15.0}, 0.5),
+    ],
+)
+def test_progress_fraction(fields: dict[str, Any], expected: float | None) -> None:
+    result = progress_fraction(record(**fields))
+    if expected is None:
+        assert result is None
+    else:
+        assert result == pytest.approx(expected)
+
+
+def test_overview_rows_and_filters(fresh_db: Store) -> None:
+    records, rows = load_overview(fresh_db, AS_OF, "zh")
+    assert len(rows) == len(records) == 43
+    assert [r["has_target"] for r in rows] == sorted((r["has_target"] for r in rows), reverse=True)
+    assert sum(n for _, n in status_counts(rows)) == 43
+    assert {r["indicator_id"] for r in filter_rows(rows, domains=["digital"], statuses=["insufficient_data"])} == {
+        "compute-racks", "compute-capacity", "digital-talent-trained",
+    }
+    assert [r["indicator_id"] for r in filter_rows(rows, text="Standard racks")] == ["compute-racks"]
+    assert [r["indicator_id"] for r in filter_rows(rows, text="标准机架")] == ["compute-racks"]
+    assert all(r["stale"] for r in filter_rows(rows, stale_only=True))
+    assert len(filter_rows(rows, targets_only=True)) == 9
+    air = next(r for r in rows if r["indicator_id"] == "good-air-days-ratio")
+    assert air["trend"] == [87.9, 91.7]  # the Jan–Jun figures only: the full year 2024 is not comparable
+    assert air["latest"] == "91.7%（2025年1—6月）"
+    _, rows_en = load_overview(fresh_db, AS_OF, "en")
+    air_en = next(r for r in rows_en if r["indicator_id"] == "good-air-days-ratio")
+    assert (air_en["status"], air_en["target"]) == ("✖ Not met", "≥ 93% every period")
+
+
+def test_a_single_reading_has_no_sparkline() -> None:
+    assert sparkline([]) == []
+
+
+def test_worked_example_on_the_detail_page(fresh_db: Store) -> None:
+    add_reading(fresh_db, "compute-racks", "30000", "2026-06-30", recorded_by="dashboard", today=AS_OF)
+    detail = goal_detail(fresh_db, "compute-racks", AS_OF)
+    assert detail is not None
+    (racks,) = detail["records"]
+    evidence = {row["item"]: row["value"] for row in evidence_rows(racks, "zh")}
+    assert evidence["需要的年均增长"] == "16.8%"
+    assert evidence["实际年均增长"] == "30.5%"
+    assert evidence["比值 R（实际 ÷ 需要）"] == "1.81"
+    assert evidence["按当前速度，期限时预计达到"] == "8.69万架"
+    assert evidence["预计达标日期"] == "2028年6月1日"
+    english = {row["item"]: row["value"] for row in evidence_rows(racks, "en")}
+    assert english["At the current pace, by the deadline"] == "86,898 racks"
+
+    data = chart_data(racks, detail["readings"], "zh")
+    assert data["y_title"] == "数值（万架）" and data["factor"] == 10000
+    assert [p["value"] for p in data["points"]] == [2.3, 3.0]
+    assert data["baseline"][0]["value"] == 2.3
+    assert data["window"][0]["start"] == "2028-06-30" and data["window"][0]["end"] == "2030-06-30"
+    assert data["required"][0]["value"] == pytest.approx(2.3) and data["required"][-1]["value"] == pytest.approx(5.0)
+    assert data["projection"][0]["value"] == pytest.approx(3.0)
+    assert data["projection"][-1]["value"] == pytest.approx(8.6898, abs=1e-3)
+    assert set(data["series"]) >= {"series.reading_point", "series.baseline", "series.target", "series.required",
+                                   "series.projection", "series.window"}
+
+
+def test_period_figures_are_segments_over_their_span(fresh_db: Store) -> None:
+    detail = goal_detail(fresh_db, "good-air-days-ratio", AS_OF)
+    assert detail is not None
+    data = chart_data(detail["records"][0], detail["readings"], "en")
+    spans = {(s["start"], s["end"]) for s in data["segments"]}
+    assert ("2025-01-01", "2025-07-01") in spans  # Jan–Jun 2025 ends where 1 July begins
+    assert ("2024-01-01", "2025-01-01") in spans
+    assert not data["points"] and not data["required"]
+    assert data["target"][0]["key"] == "series.threshold"
+
+
+def test_required_path_follows_the_method() -> None:
+    cagr = required_path(100.0, date(2020, 1, 1), 400.0, date(2022, 1, 1), "cagr")
+    linear = required_path(100.0, date(2020, 1, 1), 400.0, date(2022, 1, 1), "linear")
+    middle = len(cagr) // 2
+    assert cagr[middle][1] == pytest.approx(200.0, rel=0.01)  # halfway in time: doubled once
+    assert linear[middle][1] == pytest.approx(250.0, rel=0.01)
+    assert required_path(0.0, date(2020, 1, 1), 10.0, date(2021, 1, 1), "cagr")[-1][1] == pytest.approx(10.0)
+
+
+@pytest.mark.parametrize(
+    ("unit", "name_en", "label"),
+    [("架", None, "racks"), ("万架", None, "10,000 racks"), ("吨/年", None, "t/yr"), ("人次", "Tourist visits", "visits"),
+     ("人次", "Meals served", "person-times"), ("名", "Rank in the top 100", ""), ("名", "People helped", "people"),
+     ("百分点", None, "percentage points")],
+)
+def test_unit_labels_in_english(unit: str, name_en: str | None, label: str) -> None:
+    assert unit_label(unit, "en", name_en) == label
+    assert unit_label(unit, "zh", name_en) == unit
+
+
+def test_every_seed_unit_has_an_english_label(fresh_db: Store) -> None:
+    from monitor.views import indicator_rows
+
+    for row in indicator_rows(fresh_db):
+        assert unit_label(row["unit"], "en", row["name_en"]) != row["unit"] or row["unit"] in ("%", "PFlops")
+
+
+def test_quantities() -> None:
+    assert format_quantity(23000, "架", "zh") == "2.3万架"
+    assert format_quantity(23000, "架", "en") == "23,000 racks"
+    assert format_quantity(1, "条", "en") == "1 item"
+    assert format_quantity(93.1, "%", "en") == "93.1%"
+    assert format_quantity(1.1853e10, "元", "en").startswith("CN¥11.85")
+
+
+def test_problems_in_both_languages() -> None:
+    p = Problem("reading", None, "value", "is above the plausible maximum 100.0 %", "150")
+    assert problem_text(p, "zh") == "数值：高于合理上限 100%（输入：150）"
+    assert problem_text(p, "en") == "Value: is above the plausible maximum 100% (got 150)"
+    rows = problem_rows([Problem("f.csv", 3, "indicator_id", "unknown indicator (see `monitor indicators`)", "x")], "zh")
+    assert rows == [{"row": 3, "column": "指标", "reason": "未知的指标编号", "value": "x"}]
+    odd = Problem("f.csv", 2, "value", "something new", None)
+    assert problem_text(odd, "en", with_row=True) == "row 2 · Value: something new"
+
+
+def test_form_periods() -> None:
+    assert default_period_kind("stock", "half_yearly") == "point"
+    assert default_period_kind("ratio", "monthly") == "month"
+    assert default_period_kind("flow", "irregular") == "custom"
+    assert period_bounds("point", day=date(2026, 6, 30)) == (None, date(2026, 6, 30))
+    assert period_bounds("half", year=2025, half=1) == (date(2025, 1, 1), date(2025, 6, 30))
+    assert period_bounds("quarter", year=2025, quarter=4) == (date(2025, 10, 1), date(2025, 12, 31))
+    assert period_bounds("month", year=2024, month=2) == (date(2024, 2, 1), date(2024, 2, 29))
+    assert unit_choices("架", "万架", "zh") == ["万架", "架"]
+    assert unit_choices("架", "万架", "en") == ["架", "万架"]
+    assert unit_choices("%", "%", "en") == ["%"]
+
+
+def test_upload_helpers(tmp_path: Any) -> None:
+    template = tmp_path / "template.csv"
+    template.write_bytes(template_csv())
+    header, rows = read_table(template)
+    assert header[:4] == ["indicator_id", "period_start", "period_end", "value"]
+    assert [n for n, _ in rows] == [2, 3]
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_bytes("indicator_id,period_end,value,note\ncompute-racks,2025-12-31,2.6万,备注\n".encode("gb18030"))
+    header, rows = read_table(gbk)
+    assert rows == [(2, ["compute-racks", "2025-12-31", "2.6万", "备注"])]
+    rejected = rejected_csv(gbk, [Problem("gbk.csv", 2, "value", "is below the plausible minimum 0.0 架", "2.6万")], "en")
+    text = rejected.decode("utf-8-sig")
+    assert "Value: is below the plausible minimum 0 racks" in text and text.startswith("Row,indicator_id")
