@@ -121,8 +121,12 @@ def parse_catalog(document: Any, source_name: str) -> Catalog:
     if not isinstance(document, dict) or not isinstance(document.get("indicators"), list):
         raise ValidationError([Problem(source_name, None, "indicators", "must be a list of indicator entries")])
     meta = document.get("source") or {}
+    if not isinstance(meta, dict):
+        # Checked before use: a plain string here used to crash the loader with AttributeError.
+        r.problem("source", "must be a mapping {id: ..., title: ..., date: ...}", meta)
+        meta = {}
     source_id = str(meta.get("id")) if meta.get("id") else None
-    source_date = r.day(meta, "date", "source") if isinstance(meta, dict) else None
+    source_date = r.day(meta, "date", "source")
 
     indicators: list[Indicator] = []
     targets: list[Target] = []
@@ -213,6 +217,19 @@ def _check_units(r: _Reader, where: str, display_unit: str, unit: str) -> None:
         r.problem(f"{where}.display_unit", f"cannot be converted to unit '{unit}': {e}", display_unit)
 
 
+def _item_source(r: _Reader, entry: dict[str, Any], where: str, source: str | None, source_date: date | None) -> tuple[str | None, date | None]:
+    """The document an item comes from: its own `source`/`source_date` if given (even null), else the file's.
+
+    `catalog export` writes them per item when they differ from the file's, so a catalogue mixing
+    documents (or figures recorded by hand) exports and re-imports without changing any target.
+    """
+    if "source" in entry:
+        source = r.text(entry, "source", where, required=False)
+    if "source_date" in entry:
+        source_date = r.day(entry, "source_date", where)
+    return source, source_date
+
+
 def _provenance(r: _Reader, entry: dict[str, Any], where: str, source: str | None, source_date: date | None) -> Provenance | None:
     quote = r.text(entry, "quote", where, required=False)
     if quote is None:
@@ -242,7 +259,8 @@ def _parse_target(r: _Reader, t: Any, indicator: Indicator, k: int, source: str 
         baseline = {}
     baseline_value = r.number(baseline, "value", f"{where}.baseline", required=False)
     baseline_date = r.day(baseline, "date", f"{where}.baseline")
-    if (baseline_value is None) != (baseline_date is None):
+    # On the raw keys: a baseline date that fails to parse is already reported, not also "missing".
+    if (baseline.get("value") is None) != (baseline.get("date") is None):
         r.problem(f"{where}.baseline", "needs both value and date")
     deadline_raw = t.get("deadline")
     deadline = earliest = None
@@ -253,6 +271,13 @@ def _parse_target(r: _Reader, t: Any, indicator: Indicator, k: int, source: str 
             r.problem(f"{where}.deadline", "earliest is after latest", deadline_raw)
     elif deadline_raw is not None:
         deadline = r.day(t, "deadline", where)
+    # A target outside the indicator's plausible range is a typo in the catalogue (a percent of 900,
+    # a negative count), like a reading there; the docs promise values lie in the bounds.
+    for key, number in (("value", value), ("baseline.value", baseline_value)):
+        if number is not None and indicator.lower_bound is not None and number < indicator.lower_bound:
+            r.problem(f"{where}.{key}", f"is below the indicator's plausible minimum {indicator.lower_bound:g}", number)
+        if number is not None and indicator.upper_bound is not None and number > indicator.upper_bound:
+            r.problem(f"{where}.{key}", f"is above the indicator's plausible maximum {indicator.upper_bound:g}", number)
     if kind is TargetKind.REACH and deadline is None:
         r.problem(f"{where}.deadline", "a reach target needs a deadline")
     if kind is TargetKind.THRESHOLD and earliest is not None:
@@ -279,7 +304,7 @@ def _parse_target(r: _Reader, t: Any, indicator: Indicator, k: int, source: str 
         deadline_earliest=earliest,
         method=r.choice(t, "method", where, Method, Method.CAGR) or Method.CAGR,
         period=period,
-        provenance=_provenance(r, t, where, source, source_date),
+        provenance=_provenance(r, t, where, *_item_source(r, t, where, source, source_date)),
         note=r.text(t, "note", where, required=False),
     )
 
@@ -293,6 +318,7 @@ def _parse_reading(r: _Reader, raw: Any, indicator: Indicator, k: int, source: s
     start = r.day(raw, "period_start", where) or end
     value = r.number(raw, "value", where)
     qualifier = r.choice(raw, "qualifier", where, Qualifier, Qualifier.EXACT) or Qualifier.EXACT
+    source, source_date = _item_source(r, raw, where, source, source_date)
     if end is None or start is None or value is None:
         return None
     if end < start:
@@ -315,6 +341,17 @@ def _parse_reading(r: _Reader, raw: Any, indicator: Indicator, k: int, source: s
 
 def dump_catalog(indicators: list[Indicator], targets: list[Target], readings: list[Reading] | None = None) -> str:
     """The catalogue as YAML in the same format load_catalog reads (round-trips)."""
+    # Without the source, re-importing an export changed every target with a quote (a new version
+    # each time): the most common source becomes the file's, the others are written per item.
+    origins: dict[tuple[str | None, date | None], int] = {}
+    for t in targets:
+        if t.provenance is not None:
+            key = (t.provenance.source, t.provenance.source_date)
+            origins[key] = origins.get(key, 0) + 1
+    for rd in readings or []:
+        key = (rd.source, rd.provenance.source_date if rd.provenance else None)
+        origins[key] = origins.get(key, 0) + 1
+    common: tuple[str | None, date | None] = max(origins, key=origins.__getitem__) if origins else (None, None)
     by_indicator: dict[str, dict[str, Any]] = {}
     entries: list[dict[str, Any]] = []
     for i in indicators:
@@ -345,6 +382,8 @@ def dump_catalog(indicators: list[Indicator], targets: list[Target], readings: l
         if t.note:
             item["note"] = t.note
         _dump_provenance(item, t.provenance)
+        if t.provenance is not None:
+            _dump_source(item, common, t.provenance.source, t.provenance.source_date)
         by_indicator[t.indicator_id].setdefault("targets", []).append(item)
     for rd in readings or []:
         item = {
@@ -354,9 +393,20 @@ def dump_catalog(indicators: list[Indicator], targets: list[Target], readings: l
         if rd.note:
             item["note"] = rd.note
         _dump_provenance(item, rd.provenance)
+        _dump_source(item, common, rd.source, rd.provenance.source_date if rd.provenance else common[1])
         by_indicator[rd.indicator_id].setdefault("readings", []).append(item)
-    document = {"format": FORMAT, "indicators": entries}
+    document: dict[str, Any] = {"format": FORMAT}
+    if common != (None, None):
+        document["source"] = {k: v for k, v in (("id", common[0]), ("date", common[1])) if v is not None}
+    document["indicators"] = entries
     return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=120)
+
+
+def _dump_source(item: dict[str, Any], common: tuple[str | None, date | None], source: str | None, source_date: date | None) -> None:
+    if source != common[0]:
+        item["source"] = source
+    if source_date != common[1]:
+        item["source_date"] = source_date
 
 
 def _dump_provenance(item: dict[str, Any], p: Provenance | None) -> None:
@@ -398,10 +448,13 @@ def import_catalog(store: "Store", catalog: Catalog, recorded_by: str = "catalog
 
 def init_store(store: "Store", seed: str | Path | None = None, with_seed: bool = True) -> dict[str, Any]:
     """Create or migrate the database and load the seed catalogue (idempotent)."""
+    # The seed is read before the database is touched: a broken seed file must not leave behind a
+    # new database that has the schema but none of the catalogue.
+    catalog = load_catalog(seed) if with_seed else None
     applied = store.init()
     result: dict[str, Any] = {"database": str(store.path), "migrations_applied": applied}
-    if with_seed:
-        result.update(import_catalog(store, load_catalog(seed), recorded_by="seed"))
+    if catalog is not None:
+        result.update(import_catalog(store, catalog, recorded_by="seed"))
     return result
 
 

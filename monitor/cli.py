@@ -216,6 +216,8 @@ def import_(ctx: click.Context, file: str, dry_run: bool, skip_invalid: bool, as
             where = " (all listed by `monitor rejected`)" if report.written else ""
             click.echo(f"  ... and {len(report.problems) - 20} more{where}", err=True)
     if dry_run and report.problems and not skip_invalid:
+        click.echo(f"Error: {report.file}: {report.rejected} of {report.rows} rows invalid; "
+                   "an import would write nothing (use --skip-invalid to import the valid rows)", err=True)
         sys.exit(ValidationError.exit_code)
 
 
@@ -430,9 +432,10 @@ def catalog_import(ctx: click.Context, file: str) -> None:
     """Load indicators and targets from FILE; a changed target becomes a new version."""
     from monitor.catalog import import_catalog, load_catalog
 
+    catalog_file = load_catalog(file)  # read first: an invalid file must not leave an empty database behind
     store = _store(ctx)
     store.init()
-    result = import_catalog(store, load_catalog(file), recorded_by=f"catalog:{Path(file).name}")
+    result = import_catalog(store, catalog_file, recorded_by=f"catalog:{Path(file).name}")
     click.echo(
         "{file}: indicators {indicators_new} new, {indicators_changed} changed, {indicators_unchanged} unchanged; "
         "targets {targets_new} new, {targets_revised} revised (new version), {targets_unchanged} unchanged; "

@@ -62,7 +62,9 @@ class Problem:
         where = self.source
         if self.row is not None:
             where += f", row {self.row}"
-        if self.column:
+        if self.column and self.row is None and ("." in self.column or "[" in self.column):
+            where += f", {self.column}"  # a catalogue entry path: indicator 'x'.targets[0].comparator
+        elif self.column:
             where += f", column '{self.column}'"
         shown = "" if self.value is None else f" (got {self.value[:80]!r})"
         return f"{where}: {self.reason}{shown}"

@@ -15,23 +15,26 @@ scheduled refreshes apply the same rules:
 from __future__ import annotations
 
 import codecs
+import csv
 import json
 import math
 import os
+import re
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from monitor.errors import Problem, ValidationError
+from monitor.errors import Problem, StoreError, ValidationError
 from monitor.model import Qualifier
-from monitor.store import queries
+from monitor.store import queries, schema
 from monitor.store.connection import Store
 
 REQUIRED_COLUMNS = ("indicator_id", "period_end", "value")
@@ -104,13 +107,17 @@ def _create_raw(
     )
     con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW}_src AS {select_sql}", params or [])
     # rowid follows insertion order, which DuckDB preserves for a plain scan.
+    # A row with every field empty (",,," from a spreadsheet's blank row) is skipped, as a blank
+    # sheet row is, after numbering so the rows after it keep their spreadsheet numbers.
+    blank = " AND ".join(f"nullif(trim(CAST(\"{name}\" AS VARCHAR)), '') IS NULL" for name in columns) or "false"
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {RAW} AS
-        SELECT {row_expr} AS row_no, {picks}
-        FROM {RAW}_src
+        SELECT * FROM (SELECT {row_expr} AS row_no, {picks}, {blank} AS _blank FROM {RAW}_src)
+        WHERE NOT _blank
         """
     )
+    con.execute(f"ALTER TABLE {RAW} DROP COLUMN _blank")
     con.execute(f"DROP TABLE {RAW}_src")
 
 
@@ -148,31 +155,57 @@ def _utf8_copy(path: Path) -> Iterator[Path]:
         os.unlink(name)
 
 
+CSV_DELIMITERS = (",", ";", "\t", "|")
+
+
+def _csv_header(path: Path) -> tuple[str, list[str]]:
+    """The delimiter and the header cells, from the first line of a UTF-8 file."""
+    with path.open("r", encoding="utf-8", newline="") as f:
+        first = f.readline()
+    counts = {d: first.count(d) for d in CSV_DELIMITERS}
+    delimiter = max(counts, key=counts.__getitem__)
+    delimiter = delimiter if counts[delimiter] else ","
+    return delimiter, next(csv.reader([first], delimiter=delimiter), [])
+
+
 def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     if path.stat().st_size == 0:
         raise ValidationError([Problem(path.name, None, None, "is empty")])
     with _utf8_copy(path) as readable:
-        try:
-            header = con.execute(
-                "SELECT * FROM read_csv(?, all_varchar = true, header = true, sample_size = 20480) LIMIT 0",
-                [str(readable)],
-            )
-            columns = _normalise_header([d[0] for d in header.description])
-        except duckdb.Error as e:
-            raise ValidationError([Problem(path.name, None, None, f"cannot be read as CSV: {_first_line(e)}")]) from e
+        # The dialect comes from the header line, not from DuckDB's sniffer: given one row with a
+        # field too many or too few, the sniffer picked another dialect or took a data row for the
+        # header, and every problem was then blamed on the header. Read this way, a short row is
+        # padded (its empty fields are reported on its row) and a long one is a located error.
+        # (DuckDB would also rename a repeated header name, "Value" -> "Value_1", hiding it.)
+        delimiter, header = _csv_header(readable)
+        columns = _normalise_header(header)
         problems = _check_header(path.name, columns)
         if problems:
             raise ValidationError(problems)
-        names = ", ".join(f"'{c}'" for c in columns)  # normalised header names, checked above
+        # Normalised header names, all checked against the known columns above.
+        types = ", ".join(f"'{c}': 'VARCHAR'" for c in columns)
         try:
             _create_raw(
                 con,
-                f"SELECT * FROM read_csv(?, all_varchar = true, header = true, sample_size = 20480, names = [{names}])",
+                f"""
+                SELECT * FROM read_csv(?, header = false, skip = 1, auto_detect = false, delim = ?,
+                                       quote = '"', escape = '"', null_padding = true, columns = {{{types}}})
+                """,
                 columns,
-                [str(readable)],
+                [str(readable), delimiter],
             )
         except duckdb.Error as e:
-            raise ValidationError([Problem(path.name, None, None, f"cannot be read as CSV: {_first_line(e)}")]) from e
+            raise ValidationError([_csv_problem(path.name, e)]) from e
+
+
+def _csv_problem(file: str, error: duckdb.Error) -> Problem:
+    """DuckDB's CSV error, located where it says, without its advice on reader options."""
+    text = str(error)
+    line = re.search(r"CSV Error on Line: (\d+)", text)
+    fields = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
+    if line and fields:
+        return Problem(file, int(line[1]), None, f"has {fields[2]} fields; the header has {fields[1]}")
+    return Problem(file, int(line[1]) if line else None, None, f"cannot be read as CSV: {_first_line(error)}")
 
 
 def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> None:
@@ -241,7 +274,7 @@ def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         raise ValidationError([Problem(path.name, None, None, f"cannot be read as an XLSX workbook: {e}")]) from e
     try:
         sheet = workbook.worksheets[0]
-        rows_iter = sheet.iter_rows(values_only=True)
+        rows_iter = ([_xlsx_value(c) for c in cells] for cells in sheet.iter_rows())
         header_row = next(rows_iter, None)
         if header_row is None or all(c is None for c in header_row):
             raise ValidationError([Problem(path.name, None, None, "is empty: the first sheet has no header row")])
@@ -256,6 +289,18 @@ def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     finally:
         workbook.close()
     _stage_records(con, path.name, header, rows)
+
+
+def _xlsx_value(cell: Any) -> Any:
+    """A cell's value as the sheet shows it where that differs from what it stores.
+
+    A percent-formatted cell stores the fraction: "93.1%" is 0.931, which imported as is would be
+    off by a factor of 100 without any error. It is staged as the text shown ("93.1%").
+    """
+    value = cell.value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and "%" in (getattr(cell, "number_format", None) or ""):
+        return f"{(Decimal(repr(value)) * 100).normalize():f}%"
+    return value
 
 
 def _stage_json(con: duckdb.DuckDBPyConnection, path: Path) -> None:
@@ -455,8 +500,15 @@ def _validate(con: duckdb.DuckDBPyConnection, file: str, today: date) -> list[Pr
                u.factor, u.err AS unit_error,
                CASE WHEN nullif(trim(p.qualifier), '') IS NOT NULL THEN qw.qualifier
                     ELSE coalesce(p.v_qualifier, 'exact') END AS q,
-               p.v * coalesce(u.factor, 1) AS base_value,
-               CASE
+               -- v * factor in binary floating point is off in the last digit (0.07 * 1e4 =
+               -- 700.0000000000001), which would make a re-import of the same figure a revision:
+               -- a converted value is rounded to 15 significant digits, all a double holds.
+               CASE WHEN coalesce(u.factor, 1) = 1 OR p.v = 0 OR NOT isfinite(p.v * u.factor) THEN p.v
+                    ELSE round(p.v * u.factor,
+                               greatest(0, 14 - CAST(floor(log10(abs(p.v * u.factor))) AS INTEGER)))
+               END AS base_value,
+               -- date_trunc and date - INTERVAL give TIMESTAMPs; the period start is a day.
+               CAST(CASE
                    WHEN p.ps IS NOT NULL THEN p.ps
                    WHEN p.pe_span_start IS NOT NULL THEN p.pe_span_start
                    WHEN i.measure = 'stock' THEN p.pe
@@ -466,7 +518,7 @@ def _validate(con: duckdb.DuckDBPyConnection, file: str, today: date) -> list[Pr
                    WHEN i.frequency = 'quarterly' THEN CAST(date_trunc('month', p.pe) - INTERVAL 2 MONTH AS DATE)
                    WHEN i.frequency = 'half_yearly' THEN CAST(date_trunc('month', p.pe) - INTERVAL 5 MONTH AS DATE)
                    WHEN i.frequency = 'yearly' THEN CAST(date_trunc('month', p.pe) - INTERVAL 11 MONTH AS DATE)
-               END AS start_date
+               END AS DATE) AS start_date
         FROM parsed AS p
         LEFT JOIN indicator AS i ON i.id = trim(p.indicator_id)
         LEFT JOIN unit_factor AS u ON u.indicator_id = p.indicator_id AND u.unit = trim(p.unit)
@@ -476,14 +528,25 @@ def _validate(con: duckdb.DuckDBPyConnection, file: str, today: date) -> list[Pr
     con.execute(
         """
         CREATE OR REPLACE TEMP TABLE problem AS
-        WITH dup AS (
-            SELECT row_no,
-                   min(row_no) OVER w AS first_row,
-                   count(*) OVER w AS n,
-                   count(DISTINCT base_value) OVER w AS values_n
+        WITH keyed AS (
+            SELECT row_no, trim(indicator_id) AS key_id, start_date, pe, base_value
             FROM checked
             WHERE known AND pe IS NOT NULL AND start_date IS NOT NULL
-            WINDOW w AS (PARTITION BY trim(indicator_id), start_date, pe)
+        ),
+        -- Only the (usually few) repeated periods go through the ordered window below.
+        repeated AS (
+            SELECT key_id, start_date, pe FROM keyed GROUP BY ALL HAVING count(*) > 1
+        ),
+        dup AS (
+            SELECT row_no,
+                   min(row_no) OVER w AS first_row,
+                   -- The first row of a conflicting group names the next one, not itself.
+                   nth_value(row_no, 2) OVER w AS second_row,
+                   count(*) OVER w AS n,
+                   count(DISTINCT base_value) OVER w AS values_n
+            FROM keyed SEMI JOIN repeated USING (key_id, start_date, pe)
+            WINDOW w AS (PARTITION BY key_id, start_date, pe ORDER BY row_no
+                         ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
         )
         SELECT row_no, 'indicator_id' AS col, 'unknown indicator (see `monitor indicators`)' AS reason, indicator_id AS val
         FROM checked WHERE NOT known AND nullif(trim(indicator_id), '') IS NOT NULL
@@ -513,7 +576,9 @@ def _validate(con: duckdb.DuckDBPyConnection, file: str, today: date) -> list[Pr
                'is above the plausible maximum ' || CAST(upper_bound AS VARCHAR) || ' ' || base_unit, value
         FROM checked WHERE base_value > upper_bound
         UNION ALL SELECT row_no, 'period_end',
-               CASE WHEN values_n > 1 THEN 'conflicts with row ' || first_row || ' (same indicator and period, other value)'
+               CASE WHEN values_n > 1
+                    THEN 'conflicts with row ' || CASE WHEN row_no = first_row THEN second_row ELSE first_row END
+                         || ' (same indicator and period, other value)'
                     ELSE 'duplicates row ' || first_row END, NULL
         FROM dup WHERE n > 1 AND (row_no <> first_row OR values_n > 1)
         """,
@@ -568,8 +633,14 @@ def _write_staged(
     today: date,
     progress: ProgressCallback | None,
 ) -> ImportReport:
+    # Checked first: a write session creates a missing file, and without the schema validation
+    # failed with DuckDB's "Table with name indicator does not exist" (a traceback in the CLI).
+    if not store.exists:
+        raise StoreError(f"database {store.path} does not exist; run `monitor init` first")
     session = store.read if dry_run else store.write
     with session() as db:
+        if not schema.applied_versions(db):
+            raise StoreError(f"database {store.path} has no monitor schema; run `monitor init` first")
         _parse(db)
         if progress:
             progress("validate", 2, 4)

@@ -1,0 +1,121 @@
+"""Layering rules checked mechanically: what each entry point imports, and where SQL may live."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "monitor"
+HEAVY = ("streamlit", "apscheduler", "pandas")
+# The store owns the database; the ingest pipeline is set-based SQL on its staging tables.
+SQL_ALLOWED = {"monitor/store", "monitor/ingest.py"}
+
+
+def loaded_heavy(*modules: str) -> list[str]:
+    """The heavy top-level packages a fresh interpreter has loaded after importing ``modules``."""
+    code = (
+        "import json, sys\n"
+        + "".join(f"import {m}\n" for m in modules)
+        + f"print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules if m.split('.')[0] in {set(HEAVY)!r}}})))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_the_check_itself_sees_a_heavy_import() -> None:
+    assert loaded_heavy("pandas") == ["pandas"]
+
+
+def test_core_modules_load_neither_streamlit_nor_apscheduler() -> None:
+    loaded = loaded_heavy("monitor", "monitor.store", "monitor.ingest", "monitor.catalog", "monitor.progress", "monitor.cli")
+    assert "streamlit" not in loaded and "apscheduler" not in loaded, loaded
+
+
+def test_add_path_loads_no_pandas() -> None:
+    assert loaded_heavy("monitor.cli", "monitor.ingest") == []
+
+
+def _run_add(tmp_path: Path) -> list[str]:
+    """Run `monitor add` end to end in a fresh interpreter (staging, validation, write); return heavy modules loaded."""
+    catalog = Path(__file__).parent / "fixtures" / "catalog.yaml"
+    db = tmp_path / "m.duckdb"
+    code = f"""
+import json, sys
+from monitor.cli import main
+from monitor.catalog import init_store
+from monitor.store.connection import Store
+init_store(Store({str(db)!r}), seed={str(catalog)!r})
+try:
+    main(["--db", {str(db)!r}, "add", "racks", "2.4万", "--period-end", "2024-12-31"])
+except SystemExit as e:
+    assert not e.code, e.code
+print(json.dumps(sorted({{m.split('.')[0] for m in sys.modules if m.split('.')[0] in {set(HEAVY)!r}}})))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    *_, last = done.stdout.strip().splitlines()
+    assert "racks: new reading" in done.stdout
+    return json.loads(last)
+
+
+def test_add_command_run_loads_neither_streamlit_nor_apscheduler(tmp_path: Path) -> None:
+    loaded = _run_add(tmp_path)
+    assert "streamlit" not in loaded and "apscheduler" not in loaded, loaded
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="duckdb 1.5.5 imports pandas (when installed) on the first execute() with bound parameters, "
+    "to check for pandas NA/NaT values: about 0.3 s on every `monitor add`. Strict: passes once DuckDB stops.",
+)
+def test_add_command_run_loads_no_pandas(tmp_path: Path) -> None:
+    assert "pandas" not in _run_add(tmp_path)
+
+
+def _sql_calls(path: Path) -> list[int]:
+    """Lines calling .execute / .executemany / .sql (DuckDB's ways to run SQL)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in {"execute", "executemany", "sql", "query"}
+    ]
+
+
+def _allowed(path: Path) -> bool:
+    relative = path.relative_to(PACKAGE.parent).as_posix()
+    return any(relative == a or relative.startswith(a + "/") for a in SQL_ALLOWED)
+
+
+def test_the_sql_scan_finds_calls() -> None:
+    assert _sql_calls(PACKAGE / "store" / "queries.py")  # so an empty result below means something
+    assert _allowed(PACKAGE / "store" / "queries.py") and _allowed(PACKAGE / "ingest.py")
+    assert not _allowed(PACKAGE / "views.py") and not _allowed(PACKAGE / "ingest_extra.py")
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(p for p in PACKAGE.rglob("*.py") if not _allowed(p)),
+    ids=lambda p: p.relative_to(PACKAGE.parent).as_posix(),
+)
+def test_no_sql_outside_the_store_and_ingest(path: Path) -> None:
+    assert _sql_calls(path) == [], f"{path.relative_to(PACKAGE.parent)} runs SQL; put the query in monitor/store/queries.py"
+
+
+def test_no_sql_text_in_other_modules() -> None:
+    # A grep for the call, in case SQL is run through a helper with another name.
+    offenders = [
+        f"{p.relative_to(PACKAGE.parent)}:{n}"
+        for p in PACKAGE.rglob("*.py") if not _allowed(p)
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1)
+        if ".execute(" in line or ".executemany(" in line
+    ]
+    assert offenders == []

@@ -1,0 +1,316 @@
+"""The store: migrations, the open-per-operation pattern, the sidecar lock, transactions, revisions."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from monitor.catalog import init_store
+from monitor.errors import ConfigError, StoreBusy, StoreError
+from monitor.model import Qualifier, Reading
+from monitor.store import queries, schema
+from monitor.store.connection import Store, resolve_db_path
+
+CATALOG = Path(__file__).parent / "fixtures" / "catalog.yaml"
+
+
+@pytest.fixture(scope="module")
+def _seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The test catalogue seeded once per module; each test gets a copy of the file (much faster
+    than migrating and seeding again, and still a real DuckDB file of its own)."""
+    path = tmp_path_factory.mktemp("template") / "seeded.duckdb"
+    store = Store(path)
+    init_store(store, seed=CATALOG)
+    store.close()
+    return path
+
+
+@pytest.fixture
+def cat_db(_seeded_template: Path, db_path: Path) -> Iterator[Store]:
+    """A database seeded from the small test catalogue (4 indicators, 2 targets, 2 readings)."""
+    shutil.copyfile(_seeded_template, db_path)
+    store = Store(db_path)
+    yield store
+    store.close()
+
+
+def _counts(store: Store) -> dict[str, int]:
+    with store.read() as con:
+        return queries.count_rows(con)
+
+
+def _add(store: Store, value: float, qualifier: Qualifier = Qualifier.EXACT, end: date = date(2024, 5, 31)) -> dict[str, int]:
+    reading = Reading("visits", date(2024, 5, 1), end, value, qualifier=qualifier, source="test")
+    with store.write() as con:
+        stage = queries.stage_readings(con, [reading])
+        return queries.add_staged_readings(con, stage, "test", "batch-1")
+
+
+# ---------------------------------------------------------------- migrations
+
+
+def test_migrations_from_empty_create_every_table_and_record_it(db_path: Path) -> None:
+    store = Store(db_path)
+    assert not db_path.exists()
+    assert store.init() == [m.version for m in schema.MIGRATIONS]
+    assert db_path.exists()
+    with store.read() as con:
+        assert schema.applied_versions(con) == [m.version for m in schema.MIGRATIONS]
+        names = con.execute("SELECT name FROM schema_migration ORDER BY version").fetchall()
+        tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()").fetchall()}
+        assert set(queries.count_rows(con).values()) == {0}
+    assert names == [(m.name,) for m in schema.MIGRATIONS]
+    assert {"schema_migration", "indicator", "target", "reading", "rejected_row"} <= tables
+    store.close()
+
+
+def test_migrations_rerun_apply_nothing_and_record_nothing(empty_db: Store) -> None:
+    assert empty_db.init() == []
+    assert Store(empty_db.path).init() == []  # a new Store object (a new process, say) too
+    with empty_db.read() as con:
+        recorded = con.execute("SELECT version, count(*) FROM schema_migration GROUP BY version").fetchall()
+    assert sorted(recorded) == [(m.version, 1) for m in schema.MIGRATIONS]
+
+
+def test_applied_versions_of_an_unmigrated_database_is_empty(db_path: Path) -> None:
+    duckdb.connect(str(db_path)).close()  # a DuckDB file without our schema
+    store = Store(db_path)
+    with store.read() as con:
+        assert schema.applied_versions(con) == []
+    store.close()
+
+
+def test_init_store_twice_changes_nothing(cat_db: Store) -> None:
+    before = _counts(cat_db)
+    second = init_store(cat_db, seed=CATALOG)
+    assert _counts(cat_db) == before
+    assert before["indicator"] == 4 and before["target"] == 2 and before["reading"] == 2
+    assert second["migrations_applied"] == []
+    assert (second["indicators_new"], second["indicators_changed"]) == (0, 0)
+    assert (second["targets_new"], second["targets_revised"]) == (0, 0)
+    assert (second["readings_new"], second["readings_revised"], second["readings_unchanged"]) == (0, 0, 2)
+
+
+# ---------------------------------------------------------------- locations
+
+
+def test_resolve_db_path_prefers_argument_then_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MONITOR_DB", str(tmp_path / "env.duckdb"))
+    assert resolve_db_path(tmp_path / "arg.duckdb") == tmp_path / "arg.duckdb"
+    assert resolve_db_path(None) == tmp_path / "env.duckdb"
+    monkeypatch.delenv("MONITOR_DB")
+    assert resolve_db_path(None) == Path("data") / "monitor.duckdb"
+
+
+def test_a_folder_is_not_a_database(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="is a folder"):
+        Store(tmp_path)
+
+
+def test_reading_a_missing_database_says_to_run_init(db_path: Path) -> None:
+    store = Store(db_path)
+    with pytest.raises(StoreError, match="monitor init"):
+        with store.read():
+            pass
+    assert not db_path.exists()  # a read never creates the file
+
+
+# ---------------------------------------------------------------- the file is not held
+
+
+def _run(code: str, *args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code), *args], capture_output=True, text=True, timeout=timeout
+    )
+
+
+def test_database_file_is_not_held_between_operations(cat_db: Store) -> None:
+    # The Store object stays alive (with its in-memory connection) while another process writes the file.
+    assert _counts(cat_db)["indicator"] == 4
+    done = _run(
+        """
+        import sys, duckdb
+        con = duckdb.connect(sys.argv[1])
+        con.execute("CREATE TABLE outsider (x INTEGER)")
+        con.execute("INSERT INTO outsider VALUES (42)")
+        con.close()
+        print("written")
+        """,
+        str(cat_db.path),
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "written"
+    # ... and the Store still works afterwards and sees what the other process wrote.
+    with cat_db.read() as con:
+        assert con.execute("SELECT x FROM outsider").fetchall() == [(42,)]
+
+
+class _Holder:
+    """Another process holding the sidecar lock or the database file until told to let go."""
+
+    def __init__(self, code: str, path: Path) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", textwrap.dedent(code), str(path)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline().strip()
+        if line != "held":
+            self.proc.kill()
+            raise AssertionError(f"holder did not start: {line!r} {self.proc.stderr.read() if self.proc.stderr else ''}")
+
+    def release(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write("go\n")
+        self.proc.stdin.flush()
+        assert self.proc.wait(timeout=30) == 0
+
+
+HOLD_SIDECAR = """
+    import fcntl, os, sys
+    fd = os.open(sys.argv[1] + ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    print("held", flush=True)
+    sys.stdin.readline()
+"""
+
+HOLD_FILE = """
+    import sys, duckdb
+    con = duckdb.connect(sys.argv[1])
+    con.execute("SELECT 1").fetchall()
+    print("held", flush=True)
+    sys.stdin.readline()
+    con.close()
+"""
+
+
+def test_store_busy_when_another_process_holds_the_sidecar_lock(cat_db: Store) -> None:
+    before = _counts(cat_db)
+    busy = Store(cat_db.path, timeout_s=0.3)
+    holder = _Holder(HOLD_SIDECAR, cat_db.path)
+    try:
+        started = time.monotonic()
+        with pytest.raises(StoreBusy) as caught:
+            _add(busy, 1.0)
+        waited = time.monotonic() - started
+        with pytest.raises(StoreBusy):
+            with busy.read():
+                pass  # a reader waits for a writer too
+    finally:
+        holder.release()
+    assert "nothing was written, retry" in str(caught.value)
+    assert str(cat_db.path) in str(caught.value)
+    assert caught.value.exit_code == 75
+    assert 0.3 <= waited < 5
+    assert _counts(busy) == before  # released: the store works again, and nothing was written
+    busy.close()
+
+
+def test_store_busy_when_a_process_without_the_sidecar_holds_the_file(cat_db: Store) -> None:
+    busy = Store(cat_db.path, timeout_s=0.3)
+    holder = _Holder(HOLD_FILE, cat_db.path)
+    try:
+        with pytest.raises(StoreBusy, match="nothing was written, retry"):
+            _add(busy, 1.0)
+    finally:
+        holder.release()
+    assert _add(busy, 1.0)["new"] == 1
+    busy.close()
+
+
+def test_waiting_writer_succeeds_when_the_lock_is_released_in_time(cat_db: Store) -> None:
+    holder = _Holder(HOLD_SIDECAR, cat_db.path)
+    patient = Store(cat_db.path, timeout_s=20)
+    release_at = time.monotonic() + 0.3
+    import threading
+
+    timer = threading.Timer(0.3, holder.release)
+    timer.start()
+    try:
+        assert _add(patient, 7.0)["new"] == 1
+    finally:
+        timer.join()
+    assert time.monotonic() >= release_at
+    patient.close()
+
+
+# ---------------------------------------------------------------- transactions
+
+
+def test_failing_write_block_is_rolled_back(cat_db: Store) -> None:
+    before = _counts(cat_db)
+    with pytest.raises(RuntimeError, match="boom"):
+        with cat_db.write() as con:
+            stage = queries.stage_readings(con, [Reading("visits", date(2024, 1, 1), date(2024, 1, 31), 5.0)])
+            queries.add_staged_readings(con, stage, "test", "b")
+            queries.add_rejected(con, [["b", "f.csv", 2, "value", "bad", "x", "{}"]])
+            with cat_db.read() as inner:  # re-entrant use sees the uncommitted rows
+                assert queries.count_rows(inner)["reading"] == before["reading"] + 1
+            raise RuntimeError("boom")
+    assert _counts(cat_db) == before
+    # The store is usable after a rollback.
+    assert _add(cat_db, 3.0)["new"] == 1
+
+
+def test_nested_write_joins_the_enclosing_transaction(cat_db: Store) -> None:
+    before = _counts(cat_db)
+    with pytest.raises(RuntimeError):
+        with cat_db.write():
+            _add(cat_db, 1.0)  # opens its own write() inside
+            raise RuntimeError("outer fails")
+    assert _counts(cat_db) == before
+
+
+# ---------------------------------------------------------------- revisions
+
+
+def test_same_reading_twice_is_one_reading(cat_db: Store) -> None:
+    before = _counts(cat_db)["reading"]
+    assert _add(cat_db, 100.0) == {"seen": 1, "new": 1, "revised": 0, "unchanged": 0}
+    assert _add(cat_db, 100.0) == {"seen": 1, "new": 0, "revised": 0, "unchanged": 1}
+    assert _counts(cat_db)["reading"] == before + 1
+
+
+def test_changed_value_is_revision_two_latest_counts_history_keeps_both(cat_db: Store) -> None:
+    _add(cat_db, 100.0)
+    assert _add(cat_db, 120.0)["revised"] == 1
+    with cat_db.read() as con:
+        latest = [r for r in queries.list_readings(con, "visits") if r.period_end == date(2024, 5, 31)]
+        history = [r for r in queries.list_readings(con, "visits", history=True) if r.period_end == date(2024, 5, 31)]
+    assert [(r.revision, r.value) for r in latest] == [(2, 120.0)]
+    assert [(r.revision, r.value) for r in history] == [(1, 100.0), (2, 120.0)]
+    # Going back to the first value is a third revision, not "unchanged".
+    assert _add(cat_db, 100.0)["revised"] == 1
+    with cat_db.read() as con:
+        assert [r.revision for r in queries.list_readings(con, "visits", history=True) if r.period_end == date(2024, 5, 31)] == [1, 2, 3]
+
+
+def test_changed_qualifier_is_a_revision(cat_db: Store) -> None:
+    _add(cat_db, 100.0)
+    assert _add(cat_db, 100.0, qualifier=Qualifier.APPROX)["revised"] == 1
+
+
+def test_list_readings_as_of_excludes_later_periods(cat_db: Store) -> None:
+    _add(cat_db, 1.0, end=date(2024, 5, 31))
+    with cat_db.read() as con:
+        ids = {(r.indicator_id, r.period_end) for r in queries.list_readings(con, as_of=date(2024, 12, 31))}
+    assert ids == {("visits", date(2024, 5, 31))}  # the 2025 seed readings are after the as-of date
+
+
+def test_quarantine_rows_round_trip(cat_db: Store) -> None:
+    with cat_db.write() as con:
+        queries.add_rejected(con, [["b1", "in.csv", 3, "value", "is not a number", "abc", '{"value": "abc"}']])
+    with cat_db.read() as con:
+        rows = queries.list_rejected(con)
+    assert [(r["file"], r["row_number"], r["column_name"], r["reason"], r["raw_value"]) for r in rows] == [
+        ("in.csv", 3, "value", "is not a number", "abc")
+    ]
