@@ -342,7 +342,8 @@ def stage_rows(con: duckdb.DuckDBPyConnection, source: str, rows: Sequence[dict[
     """Stage readings given as dictionaries (the CLI's `add`, the dashboard's form, refresh sources)."""
     header = list(CANONICAL_COLUMNS)
     _stage_records(con, source, header, [(n, [r.get(c) for c in header]) for n, r in enumerate(rows, start=1)])
-    return len(rows)
+    # Blank rows are not staged: count what was.
+    return int(con.execute(f"SELECT count(*) FROM {RAW}").fetchone()[0])  # type: ignore[index]
 
 
 def _first_line(error: BaseException) -> str:
@@ -463,7 +464,7 @@ def _unit_factors(con: duckdb.DuckDBPyConnection) -> None:
     pairs = con.execute(
         """
         SELECT DISTINCT p.indicator_id, trim(p.unit), i.unit, i.display_unit
-        FROM parsed AS p JOIN indicator AS i ON i.id = trim(p.indicator_id)
+        FROM parsed AS p JOIN indicator_snapshot AS i ON i.id = trim(p.indicator_id)
         WHERE nullif(trim(p.unit), '') IS NOT NULL
         """
     ).fetchall()
@@ -520,7 +521,7 @@ def _validate(con: duckdb.DuckDBPyConnection, file: str, today: date) -> list[Pr
                    WHEN i.frequency = 'yearly' THEN CAST(date_trunc('month', p.pe) - INTERVAL 11 MONTH AS DATE)
                END AS DATE) AS start_date
         FROM parsed AS p
-        LEFT JOIN indicator AS i ON i.id = trim(p.indicator_id)
+        LEFT JOIN indicator_snapshot AS i ON i.id = trim(p.indicator_id)
         LEFT JOIN unit_factor AS u ON u.indicator_id = p.indicator_id AND u.unit = trim(p.unit)
         LEFT JOIN qualifier_word AS qw ON qw.word = lower(trim(p.qualifier))
         """
@@ -621,6 +622,17 @@ def _default_source(con: duckdb.DuckDBPyConnection, source: str) -> None:
     con.execute("UPDATE valid_readings SET source = ? WHERE source IS NULL", [source])
 
 
+def _snapshot_indicators(con: duckdb.DuckDBPyConnection) -> None:
+    """Copy the indicators the staged rows name into the scratch connection (inside a read session)."""
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE indicator_snapshot AS
+        SELECT * FROM indicator
+        WHERE id IN (SELECT DISTINCT trim(indicator_id) FROM parsed)
+        """
+    )
+
+
 def _write_staged(
     store: Store,
     con: duckdb.DuckDBPyConnection,
@@ -637,30 +649,37 @@ def _write_staged(
     # failed with DuckDB's "Table with name indicator does not exist" (a traceback in the CLI).
     if not store.exists:
         raise StoreError(f"database {store.path} does not exist; run `monitor init` first")
-    session = store.read if dry_run else store.write
-    with session() as db:
+    # Parsing and validation run on the scratch connection, outside the write lock, so other
+    # writers wait only for the insert itself; the indicators are read under a shared lock.
+    _parse(con)
+    with store.read() as db:
         if not schema.applied_versions(db):
             raise StoreError(f"database {store.path} has no monitor schema; run `monitor init` first")
-        _parse(db)
-        if progress:
-            progress("validate", 2, 4)
-        report.problems = _validate(db, report.file, today)
-        report.rejected = len({p.row for p in report.problems})
-        report.valid = report.rows - report.rejected
-        if report.problems and not skip_invalid:
-            if dry_run:
-                return report
-            raise ValidationError(report.problems, _summary(report))
-        _default_source(db, source)
-        if progress:
-            progress("write", 3, 4)
+        _snapshot_indicators(db)
+    if progress:
+        progress("validate", 2, 4)
+    report.problems = _validate(con, report.file, today)
+    report.rejected = len({p.row for p in report.problems})
+    report.valid = report.rows - report.rejected
+    if report.problems and not skip_invalid:
         if dry_run:
+            return report
+        raise ValidationError(report.problems, _summary(report))
+    _default_source(con, source)
+    if progress:
+        progress("write", 3, 4)
+    if dry_run:
+        with store.read() as db:
             counts = _classify_only(db)
-        else:
-            queries.add_rejected(db, _rejected_rows(db, report.batch_id, report.file))
+    else:
+        rejected = _rejected_rows(con, report.batch_id, report.file)
+        # Indicators are never deleted (a catalogue import replaces one within its own transaction),
+        # so the snapshot's verdicts still hold inside the write transaction.
+        with store.write() as db:
+            queries.add_rejected(db, rejected)
             counts = queries.add_staged_readings(db, "valid_readings", recorded_by, report.batch_id)
-            report.written = True
-        report.new, report.revised, report.unchanged = counts["new"], counts["revised"], counts["unchanged"]
+        report.written = True
+    report.new, report.revised, report.unchanged = counts["new"], counts["revised"], counts["unchanged"]
     if progress:
         progress("done", 4, 4)
     return report
@@ -718,6 +737,64 @@ def import_file(
         )
 
 
+# Up to this many rows, validation runs in Python inside the write transaction (monitor.validate):
+# a few statements instead of the bulk pipeline's few dozen, so single writes hold the lock briefly.
+SMALL_BATCH = 200
+
+
+def _write_small(
+    store: Store,
+    report: ImportReport,
+    rows: Sequence[dict[str, Any]],
+    *,
+    dry_run: bool,
+    skip_invalid: bool,
+    recorded_by: str,
+    source: str,
+    today: date,
+) -> ImportReport:
+    from monitor.validate import check_rows
+
+    if not store.exists:
+        raise StoreError(f"database {store.path} does not exist; run `monitor init` first")
+    numbered = [
+        (n, cells) for n, r in enumerate(rows, start=1)
+        if any((cells := {c: _cell_text(r.get(c)) for c in CANONICAL_COLUMNS}).values())
+        and any(str(v).strip() for v in cells.values() if v is not None)
+    ]  # blank rows are skipped, as in a file, keeping later row numbers
+    ids = {str(r["indicator_id"]).strip() for _, r in numbered if r.get("indicator_id")}
+    report.rows = len(numbered)
+    session = store.read if dry_run else store.write
+    with session() as db:
+        try:
+            indicators = queries.indicators_by_id(db, sorted(ids))
+        except duckdb.CatalogException as e:
+            raise StoreError(f"database {store.path} has no monitor schema; run `monitor init` first") from e
+        valid, report.problems = check_rows(numbered, indicators, today, report.file)
+        report.rejected = len({p.row for p in report.problems})
+        report.valid = report.rows - report.rejected
+        if report.problems and not skip_invalid:
+            if dry_run:
+                return report
+            raise ValidationError(report.problems, _summary(report))
+        for reading in valid:
+            reading["source"] = reading["source"] or source
+        stage = queries.stage_reading_dicts(db, valid)
+        if dry_run:
+            counts = queries.classify_staged(db, stage)
+        else:
+            raw_of = dict(numbered)
+            queries.add_rejected(db, [
+                [report.batch_id, report.file, p.row, p.column, p.reason, p.value,
+                 json.dumps(raw_of.get(p.row or 0), ensure_ascii=False)]
+                for p in report.problems
+            ])
+            counts = queries.add_staged_readings(db, stage, recorded_by, report.batch_id)
+            report.written = True
+    report.new, report.revised, report.unchanged = counts["new"], counts["revised"], counts["unchanged"]
+    return report
+
+
 def import_rows(
     store: Store,
     rows: Sequence[dict[str, Any]],
@@ -730,6 +807,11 @@ def import_rows(
 ) -> ImportReport:
     """Import readings given as dictionaries with the canonical columns (values as text or numbers)."""
     report = ImportReport(file=source_name, batch_id=uuid.uuid4().hex[:12], dry_run=dry_run)
+    if len(rows) <= SMALL_BATCH:
+        return _write_small(
+            store, report, rows, dry_run=dry_run, skip_invalid=skip_invalid, recorded_by=recorded_by,
+            source=source_name, today=today or date.today(),
+        )
     with store.scratch() as con:
         report.rows = stage_rows(con, source_name, rows)
         return _write_staged(

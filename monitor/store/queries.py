@@ -86,6 +86,15 @@ def get_indicator(con: duckdb.DuckDBPyConnection, indicator_id: str) -> Indicato
     return _indicator(row) if row else None
 
 
+def indicators_by_id(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> dict[str, Indicator]:
+    if not ids:
+        return {}
+    rows = con.execute(
+        f"SELECT {INDICATOR_COLUMNS} FROM indicator WHERE list_contains(?, id)", [list(ids)]
+    ).fetchall()
+    return {row[0]: _indicator(row) for row in rows}
+
+
 def indicator_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {row[0] for row in con.execute("SELECT id FROM indicator").fetchall()}
 
@@ -214,6 +223,42 @@ def stage_readings(con: duckdb.DuckDBPyConnection, readings: Iterable[Reading], 
     if rows:
         con.executemany(f"INSERT INTO {name} VALUES ({', '.join('?' * 11)})", rows)
     return name
+
+
+def stage_reading_dicts(
+    con: duckdb.DuckDBPyConnection, readings: Sequence[dict[str, Any]], name: str = "reading_stage"
+) -> str:
+    """Stage readings given as dicts (indicator_id, period_start, period_end, value, qualifier, source, note)."""
+    create_reading_stage(con, name)
+    if readings:
+        con.executemany(
+            f"""
+            INSERT INTO {name} (indicator_id, period_start, period_end, value, qualifier, source, note)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """,
+            [[r["indicator_id"], r["period_start"], r["period_end"], r["value"], r["qualifier"], r["source"], r["note"]]
+             for r in readings],
+        )
+    return name
+
+
+def classify_staged(con: duckdb.DuckDBPyConnection, stage: str) -> dict[str, int]:
+    """What add_staged_readings would do with the staged readings, without writing."""
+    row = con.execute(
+        f"""
+        WITH current AS (
+            SELECT indicator_id, period_start, period_end, value, qualifier FROM reading
+            WHERE indicator_id IN (SELECT DISTINCT indicator_id FROM {stage})
+            QUALIFY revision = max(revision) OVER (PARTITION BY indicator_id, period_start, period_end)
+        )
+        SELECT count(*) FILTER (WHERE c.value IS NULL),
+               count(*) FILTER (WHERE c.value IS NOT NULL AND (c.value <> s.value OR c.qualifier <> s.qualifier)),
+               count(*) FILTER (WHERE c.value = s.value AND c.qualifier = s.qualifier)
+        FROM {stage} AS s LEFT JOIN current AS c USING (indicator_id, period_start, period_end)
+        """
+    ).fetchone()
+    assert row is not None
+    return {"new": row[0], "revised": row[1], "unchanged": row[2]}
 
 
 def add_staged_readings(
