@@ -130,26 +130,45 @@ def _reader(db: str, stop_at: float, out: str) -> None:
 
 
 def _refresher(db: str, stop_at: float, inbox: str, out: str) -> None:
-    runs = busy = errors = 0
-    try:
-        from monitor.refresh import run_once  # type: ignore[attr-defined]
-    except ImportError:
-        Path(out).write_text(json.dumps({"runs": 0, "busy": 0, "errors": 0, "skipped": "no refresh package"}))
-        return
+    """Every second: drop a small CSV into an inbox and run the inbox source, as the scheduler would."""
     from monitor.errors import StoreBusy
+    from monitor.refresh.run import run_sources
+    from monitor.refresh.sources import load_config
+    from monitor.store.connection import Store
 
+    folder = Path(inbox)
+    folder.mkdir(parents=True, exist_ok=True)
+    config_path = folder.parent / "sources.toml"
+    config_path.write_text(
+        f'[[sources]]\nname = "inbox"\nkind = "csv"\npath = "{folder}"\nevery = "1s"\nsettle = \"50ms\"\n',
+        encoding="utf-8",
+    )
+    config = load_config(config_path)
+    store = Store(db)
+    runs = busy = errors = failed = 0
+    acked: list[int] = []
+    k = 0
     try:
         while time.time() < stop_at:
+            day = (BASE_DAY + timedelta(days=k)).isoformat()
+            (folder / f"feed-{k}.csv").write_text(
+                f"indicator_id,period_start,period_end,value\nload-r,{day},{day},{k}\n", encoding="utf-8"
+            )
             try:
-                run_once(db, inbox)
+                result = run_sources(store, config, trigger="loadtest")[0]
                 runs += 1
+                if result.outcome == "ok" and result.rows_new + result.rows_unchanged >= 1:
+                    acked.append(k)
+                elif result.outcome != "ok":
+                    failed += 1
+                k += 1
             except StoreBusy:
                 busy += 1
             time.sleep(1.0)
     except Exception:
         errors += 1
         traceback.print_exc()
-    Path(out).write_text(json.dumps({"runs": runs, "busy": busy, "errors": errors}))
+    Path(out).write_text(json.dumps({"runs": runs, "busy": busy, "errors": errors, "failed": failed, "acked": acked}))
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -159,7 +178,14 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def run(seconds: float = 60.0, writers: int = 4, workdir: str | None = None) -> dict[str, Any]:
+def run(
+    seconds: float = 60.0,
+    writers: int = 4,
+    workdir: str | None = None,
+    importer: bool = True,
+    reader: bool = True,
+    refresher: bool = True,
+) -> dict[str, Any]:
     from monitor.catalog import import_catalog, init_store, parse_catalog
     from monitor.store.connection import Store
 
@@ -170,7 +196,7 @@ def run(seconds: float = 60.0, writers: int = 4, workdir: str | None = None) -> 
     db = str(work / "load.duckdb")
     store = Store(db)
     init_store(store)
-    ids = [f"load-w{n}" for n in range(writers)] + [f"load-i{k}" for k in range(50)]
+    ids = [f"load-w{n}" for n in range(writers)] + [f"load-i{k}" for k in range(50)] + ["load-r"]
     document = yaml.safe_load(LOAD_CATALOG.format(entries="".join(ENTRY.format(id=i) for i in ids)))
     import_catalog(store, parse_catalog(document, "load-catalog"))
     store.close()
@@ -181,9 +207,17 @@ def run(seconds: float = 60.0, writers: int = 4, workdir: str | None = None) -> 
     for n in range(writers):
         procs.append(ctx.Process(target=_writer, args=(db, n, stop_at, str(work / f"w{n}.json"))))
     (work / "imports").mkdir(exist_ok=True)
-    procs.append(ctx.Process(target=_importer, args=(db, stop_at, str(work / "imports"), str(work / "imp.json"))))
-    procs.append(ctx.Process(target=_reader, args=(db, stop_at, str(work / "reader.json"))))
-    procs.append(ctx.Process(target=_refresher, args=(db, stop_at, str(work / "inbox"), str(work / "refresh.json"))))
+    # A part switched off still writes an empty result, so the summary has one shape.
+    empty = {"batches": [], "busy": 0, "errors": 0, "polls": 0, "latencies": [], "runs": 0, "acked": []}
+    for name, wanted, target, args in (
+        ("imp", importer, _importer, (db, stop_at, str(work / "imports"), str(work / "imp.json"))),
+        ("reader", reader, _reader, (db, stop_at, str(work / "reader.json"))),
+        ("refresh", refresher, _refresher, (db, stop_at, str(work / "inbox"), str(work / "refresh.json"))),
+    ):
+        if wanted:
+            procs.append(ctx.Process(target=target, args=args))
+        else:
+            (work / f"{name}.json").write_text(json.dumps(empty))
     for p in procs:
         p.start()
     for p in procs:
@@ -210,6 +244,9 @@ def run(seconds: float = 60.0, writers: int = 4, workdir: str | None = None) -> 
             stored = {int(v): c for v, c in rows}
             lost += sum(1 for i in r["acked"] if i not in stored)
             doubled += sum(1 for c in stored.values() if c > 1)
+        refreshed = {int(v) for (v,) in con.execute(
+            "SELECT value FROM reading WHERE indicator_id = 'load-r'").fetchall()}
+        lost += sum(1 for k in refresh.get("acked", []) if k not in refreshed)
         batch_rows = con.execute(
             "SELECT count(*) FROM reading WHERE indicator_id LIKE 'load-i%' AND recorded_by = 'importer'"
         ).fetchone()[0]
@@ -238,6 +275,7 @@ def run(seconds: float = 60.0, writers: int = 4, workdir: str | None = None) -> 
         "status_polls": reader["polls"],
         "status_poll_p50_ms": _pct(reader["latencies"], 0.5) * 1e3,
         "refresh_runs": refresh["runs"],
+        "refresh_runs_failed": refresh.get("failed", 0),
     }
     return summary
 
@@ -247,8 +285,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--writers", type=int, default=4)
     parser.add_argument("--workdir", default=None)
+    parser.add_argument("--no-import", action="store_true", help="without the 10k-row importer")
+    parser.add_argument("--no-reader", action="store_true", help="without the status poller")
+    parser.add_argument("--no-refresh", action="store_true", help="without the inbox refresher")
     args = parser.parse_args()
-    summary = run(args.seconds, args.writers, args.workdir)
+    summary = run(args.seconds, args.writers, args.workdir, not args.no_import, not args.no_reader, not args.no_refresh)
     width = max(len(k) for k in summary)
     for key, value in summary.items():
         shown = f"{value:.1f}" if isinstance(value, float) else str(value)

@@ -779,9 +779,8 @@ def _write_small(
             raise ValidationError(report.problems, _summary(report))
         for reading in valid:
             reading["source"] = reading["source"] or source
-        stage = queries.stage_reading_dicts(db, valid)
         if dry_run:
-            counts = queries.classify_staged(db, stage)
+            counts = queries.classify_staged(db, queries.stage_reading_dicts(db, valid))
         else:
             raw_of = dict(numbered)
             queries.add_rejected(db, [
@@ -789,7 +788,7 @@ def _write_small(
                  json.dumps(raw_of.get(p.row or 0), ensure_ascii=False)]
                 for p in report.problems
             ])
-            counts = queries.add_staged_readings(db, stage, recorded_by, report.batch_id)
+            counts = queries.add_readings_direct(db, valid, recorded_by, report.batch_id)
             report.written = True
     report.new, report.revised, report.unchanged = counts["new"], counts["revised"], counts["unchanged"]
     return report

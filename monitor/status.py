@@ -26,7 +26,9 @@ def compute_statuses(store: Store, as_of: date, domain: str | None = None) -> li
     with store.read() as con:
         indicators = queries.list_indicators(con, domain)
         targets = queries.list_targets(con, history=True)
-        readings = queries.list_readings(con, as_of=as_of)
+        reading_rows = queries.reading_rows(con, as_of=as_of)
+    # Built outside the session: other processes may write while Python shapes the rows.
+    readings = queries.readings_from_rows(reading_rows)
     targets_of: dict[str, list[Target]] = defaultdict(list)
     for t in targets:
         targets_of[t.indicator_id].append(t)
