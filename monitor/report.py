@@ -9,6 +9,17 @@ from monitor.i18n import format_number, format_quantity, freshness, qualified, s
 from monitor.periods import Period, label
 
 
+# How often a threshold is judged, for the target column ("≥ 93%（每年）").
+_EVERY = {
+    "": {"zh": "每期", "en": "every period"},
+    "monthly": {"zh": "每月", "en": "every month"},
+    "quarterly": {"zh": "每季度", "en": "every quarter"},
+    "half_yearly": {"zh": "每半年", "en": "every half-year"},
+    "yearly": {"zh": "每年", "en": "every year"},
+    "irregular": {"zh": "每期", "en": "every period"},
+}
+
+
 def _pct(x: float) -> str:
     return f"{x * 100:.1f}%"
 
@@ -55,7 +66,7 @@ def target_parts(record: dict[str, Any], lang: str) -> tuple[str, str]:
             years = f"{date.fromisoformat(record['target_stretch_date']).year}–{deadline}"
         when = f"{years}年" if lang == "zh" else f"by {years}"
     elif record["target_kind"] == "threshold":
-        when = "每期" if lang == "zh" else "every period"
+        when = _EVERY.get(record.get("target_period") or "", _EVERY[""])["zh" if lang == "zh" else "en"]
     return f"{comparator} {figure}", when
 
 

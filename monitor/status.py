@@ -78,6 +78,7 @@ def status_record(goal: GoalStatus) -> dict[str, Any]:
         "direction": i.direction.value,
         "target_kind": target.kind.value if target else None,
         "target_comparator": target.comparator if target else None,
+        "target_period": target.period.value if target and target.period else None,
         "target_value": a.target_value,
         "target_deadline": _iso(a.deadline),
         "target_stretch_date": _iso(a.stretch_date),

@@ -256,7 +256,7 @@ def test_messages_in_both_languages_name_goal_statuses_evidence_and_reading(fres
     assert title == "Goal status changed: Share of days with good air quality"
     assert "✖ Not met → ✔ Met" in plain and "**" in markdown and "**" not in plain
     assert "Why: margin +0.5 pp" in plain and "Latest reading: 93.5% (Jan–Jun 2025), source air.csv, revision 2" in plain
-    assert "Target: ≥ 93% every period" in plain and "(Asia/Shanghai)" in plain
+    assert "Target: ≥ 93% every year" in plain and "(Asia/Shanghai)" in plain
     title_zh, _, plain_zh = render(event, "zh", config)
     assert title_zh == "目标状态变化：空气质量优良天数比例"
     assert "最新数据：93.5%（2025年1—6月），来源 air.csv，第 2 版" in plain_zh

@@ -75,7 +75,7 @@ def test_overview_rows_and_filters(fresh_db: Store) -> None:
     assert air["latest"] == "91.7%（2025年1—6月）"
     _, rows_en = load_overview(fresh_db, AS_OF, "en")
     air_en = next(r for r in rows_en if r["indicator_id"] == "good-air-days-ratio")
-    assert (air_en["status"], air_en["target"]) == ("✖ Not met", "≥ 93% every period")
+    assert (air_en["status"], air_en["target"]) == ("✖ Not met", "≥ 93% every year")
 
 
 def test_a_single_reading_has_no_sparkline() -> None:
