@@ -53,6 +53,20 @@ def _json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
+def _bounds_text(lower: float | None, upper: float | None) -> str:
+    def show(x: float | None) -> str:
+        return "" if x is None else f"{x:g}"
+
+    return f"{show(lower)}..{show(upper)}"
+
+
+def _check_domain(domain: str | None) -> None:
+    from monitor.catalog import DOMAINS
+
+    if domain is not None and domain not in DOMAINS:
+        raise click.BadParameter(f"'{domain}' is not a domain; use one of {', '.join(DOMAINS)}", param_hint="--domain")
+
+
 def _parse_day(value: str | None, name: str) -> date | None:
     if value is None:
         return None
@@ -109,6 +123,7 @@ def indicators(ctx: click.Context, domain: str | None, as_json: bool) -> None:
     """List the indicators with their units, measure kinds and targets."""
     from monitor import views
 
+    _check_domain(domain)
     rows = views.indicator_rows(_store(ctx), domain)
     if as_json:
         _json(rows)
@@ -116,10 +131,12 @@ def indicators(ctx: click.Context, domain: str | None, as_json: bool) -> None:
     from rich.table import Table
 
     table = Table(title=f"{len(rows)} indicators", show_lines=False)
-    for name in ("id", "name", "domain", "unit", "measure", "frequency", "targets"):
+    for name in ("id", "name", "domain", "unit (values)", "shown as", "measure", "frequency", "bounds", "targets"):
         table.add_column(name)
     for r in rows:
-        table.add_row(r["id"], r["name_zh"], r["domain"], r["display_unit"], r["measure"], r["frequency"], str(r["targets"]))
+        bounds = _bounds_text(r["lower_bound"], r["upper_bound"])
+        table.add_row(r["id"], r["name_zh"], r["domain"], r["unit"], r["display_unit"], r["measure"], r["frequency"],
+                      bounds, str(r["targets"]))
     _console().print(table)
 
 
@@ -127,13 +144,14 @@ def indicators(ctx: click.Context, domain: str | None, as_json: bool) -> None:
 @click.argument("indicator", required=False)
 @click.option("--history", is_flag=True, help="Every revision, not only the latest.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), envvar="MONITOR_LANG", default="zh", show_default=True)
 @click.pass_context
 @handles_errors
-def readings(ctx: click.Context, indicator: str | None, history: bool, as_json: bool) -> None:
+def readings(ctx: click.Context, indicator: str | None, history: bool, as_json: bool, lang: str) -> None:
     """List readings (latest revision of each period), optionally of one INDICATOR."""
     from monitor import views
 
-    rows = views.reading_rows(_store(ctx), indicator, history)
+    rows = views.reading_rows(_store(ctx), indicator, history, lang=lang)
     if as_json:
         _json(rows)
         return
@@ -281,6 +299,7 @@ def status(ctx: click.Context, as_of: str | None, domain: str | None, as_json: b
     """Status of every goal: achieved, on track, needs acceleration, ... with its numbers."""
     from monitor.status import status_records
 
+    _check_domain(domain)
     day = _parse_day(as_of, "--as-of") or date.today()
     records = status_records(_store(ctx), day, domain)
     if as_json:
@@ -463,6 +482,26 @@ def catalog_export(ctx: click.Context, out: str | None, with_readings: bool) -> 
 from monitor.cli_refresh import register as _register_refresh  # noqa: E402
 
 _register_refresh(main)
+
+
+def _remember_db(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value:
+        ctx.find_root().ensure_object(dict)["db"] = value
+
+
+def _accept_db_everywhere(group: click.Group) -> None:
+    """`monitor init --db X` works as well as `monitor --db X init` (people put options last)."""
+    for command in group.commands.values():
+        if isinstance(command, click.Group):
+            _accept_db_everywhere(command)
+        elif not any(p.name == "db_here" for p in command.params):
+            command.params.append(click.Option(
+                ["--db", "db_here"], metavar="PATH", expose_value=False, is_eager=True,
+                callback=_remember_db, help="Database file (same as `monitor --db PATH ...`).",
+            ))
+
+
+_accept_db_everywhere(main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -89,7 +89,8 @@ def export_store(store: Store, fmt: str, out: str | Path | None = None, history:
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(READING_EXPORT_COLUMNS)
         writer.writerows(_reading_table(data["readings"], safe=True))
-        return _emit(buffer.getvalue(), out)
+        # A file gets a UTF-8 BOM: without it Excel on Chinese Windows reads the text as GBK.
+        return _emit(buffer.getvalue(), out, encoding="utf-8-sig")
     assert out is not None
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -123,10 +124,10 @@ def export_store(store: Store, fmt: str, out: str | Path | None = None, history:
     return None
 
 
-def _emit(text: str, out: str | Path | None) -> str | None:
+def _emit(text: str, out: str | Path | None, encoding: str = "utf-8") -> str | None:
     if out is None:
         return text
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    path.write_text(text, encoding=encoding)
     return None

@@ -139,15 +139,21 @@ def comparable(a: Period, b: Period) -> bool:
     return abs(a.length_days - b.length_days) <= _SAME_LENGTH_TOLERANCE_DAYS
 
 
+def _shown(text: str, limit: int = 60) -> str:
+    """``text`` quoted for an error message, cut to ``limit`` characters: a 100,000-character cell
+    must not make a 100,000-character message (it is printed, stored with rejected rows and shown)."""
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
 def _checked_date(year: int, month: int, day: int, text: str) -> date:
     # date() says "month must be in 1..12" without the input; people need to see what they typed.
     if not 1 <= year <= 9999:
-        raise ValueError(f"invalid date {text!r}: year {year} is not in 1..9999")
+        raise ValueError(f"invalid date {_shown(text)}: year {year} is not in 1..9999")
     if not 1 <= month <= 12:
-        raise ValueError(f"invalid date {text!r}: month {month} is not in 1..12")
+        raise ValueError(f"invalid date {_shown(text)}: month {month} is not in 1..12")
     last_day = calendar.monthrange(year, month)[1]
     if not 1 <= day <= last_day:
-        raise ValueError(f"invalid date {text!r}: day {day} is not in 1..{last_day} for {year}-{month:02d}")
+        raise ValueError(f"invalid date {_shown(text)}: day {day} is not in 1..{last_day} for {year}-{month:02d}")
     return date(year, month, day)
 
 
@@ -173,7 +179,7 @@ _DATE_PATTERNS: tuple[tuple[re.Pattern[str], tuple[str, str, str]], ...] = (
 def _month_number(name: str, text: str) -> int:
     number = _EN_MONTH_NUMBERS.get(name.lower())
     if number is None:
-        raise ValueError(f"cannot read {text!r}: {name!r} is not a month name")
+        raise ValueError(f"cannot read {_shown(text)}: {_shown(name)} is not a month name")
     return number
 
 
@@ -196,7 +202,7 @@ def parse_date(text: str) -> date:
     normalized = _normalize(text)
     parsed = _try_parse_date(normalized)
     if parsed is None:
-        raise ValueError(f"cannot read {text!r} as a date: expected e.g. 2025-06-30, 2025/6/30 or 2025年6月30日")
+        raise ValueError(f"cannot read {_shown(text)} as a date: expected e.g. 2025-06-30, 2025/6/30 or 2025年6月30日")
     return parsed
 
 
@@ -208,15 +214,15 @@ def _months_range(year: str, first: str, last: str, text: str) -> Period:
     first_month, last_month = int(first), int(last)
     for month in (first_month, last_month):
         if not 1 <= month <= 12:
-            raise ValueError(f"invalid period {text!r}: month {month} is not in 1..12")
+            raise ValueError(f"invalid period {_shown(text)}: month {month} is not in 1..12")
     if last_month < first_month:
-        raise ValueError(f"invalid period {text!r}: month {last_month} comes before month {first_month}")
+        raise ValueError(f"invalid period {_shown(text)}: month {last_month} comes before month {first_month}")
     return Period.of_months(int(year), first_month, last_month)
 
 
 def _years_range(first: str, last: str, text: str) -> Period:
     if int(last) < int(first):
-        raise ValueError(f"invalid period {text!r}: year {last} comes before year {first}")
+        raise ValueError(f"invalid period {_shown(text)}: year {last} comes before year {first}")
     return Period(Period.of_year(int(first)).start, Period.of_year(int(last)).end)
 
 
@@ -310,10 +316,10 @@ def parse_period(text: str) -> Period:
         right = _try_parse_single(normalized[separator.end() :].strip())
         if left is not None and right is not None:
             if right.end < left.start:
-                raise ValueError(f"invalid period {text!r}: it ends before it starts")
+                raise ValueError(f"invalid period {_shown(text)}: it ends before it starts")
             return Period(left.start, right.end)
     raise ValueError(
-        f"cannot read {text!r} as a period: expected e.g. 2025年6月, 2025年1—6月, 2025年一季度, 2025Q1, "
+        f"cannot read {_shown(text)} as a period: expected e.g. 2025年6月, 2025年1—6月, 2025年一季度, 2025Q1, "
         "2025-06, 2025 or 2025-06-30"
     )
 
@@ -334,8 +340,11 @@ def label(period: Period, lang: str) -> str:
         return f"{start.day} {_EN_MONTHS[start.month - 1]} {start.year}"
     months = period.months
     if months is None:
-        # No calendar name fits an arbitrary span; ISO dates are unambiguous in both languages.
-        return f"{start.isoformat()} — {end.isoformat()}"
+        # No calendar name fits an arbitrary span: both days, written as a reader of the language would.
+        if zh:
+            return f"{start.year}年{start.month}月{start.day}日{_ZH_DASH}{end.year}年{end.month}月{end.day}日"
+        return (f"{start.day} {_EN_MONTHS[start.month - 1]} {start.year} {_EN_DASH} "
+                f"{end.day} {_EN_MONTHS[end.month - 1]} {end.year}")
     first, last = _EN_MONTHS[start.month - 1], _EN_MONTHS[end.month - 1]
     if start.month == 1 and end.month == 12:
         if start.year == end.year:

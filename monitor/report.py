@@ -29,9 +29,18 @@ def value_text(
 ) -> str:
     if value is None:
         return "—"
-    if lang == "zh" and qualifier == "more_than" and unit not in ("%", "元"):
-        # Chinese puts 余 between the number and the unit: "13万余条", "4500余人次".
-        return f"{format_number(value, lang)}余{unit}"
+    if unit == "名" and qualifier == "at_most" and name_en and "rank" in name_en.lower():
+        # A place in a ranking "at most 100" is what the briefing calls 百强: in the top 100.
+        return f"前{value:g}名" if lang == "zh" else f"top {value:g}"
+    if lang == "zh":
+        number = format_number(value, lang)
+        if abs(value) < 10_000:
+            number = number.replace(",", "")  # Chinese writes 4500, not 4,500
+        shown = "个百分点" if unit == "百分点" else unit
+        if qualifier == "more_than" and unit != "%":
+            # Chinese puts 余 between the number and the unit: "13万余条", "4500余人次", "6400万余元".
+            return f"{number}余{shown}"
+        return qualified(f"{number}{shown}", qualifier, lang)
     # In English the Chinese measure word becomes a noun ("23,000 racks"): see i18n.unit_label.
     return qualified(format_quantity(value, unit, lang, name_en), qualifier, lang)
 

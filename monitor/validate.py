@@ -19,6 +19,7 @@ from monitor.model import Indicator, MeasureKind, Qualifier
 
 _THOUSANDS = re.compile(r"[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?")
 _PLAIN_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+_MAGNITUDE = re.compile(r"[万亿千]")
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _MONTHS_BACK = {"monthly": 0, "quarterly": 2, "half_yearly": 5, "yearly": 11}
 QUALIFIER_HINT = "unknown qualifier; use exact, approx, at_least, more_than or at_most"
@@ -159,6 +160,12 @@ def check_rows(
                     f"unit '{cell['unit']}' cannot be converted to {indicator.display_unit} ({indicator.unit}): {e}",
                     cell["unit"],
                 ))
+        if factor not in (None, 1.0) and cell["value"] is not None and _MAGNITUDE.search(cell["value"]):
+            found.append((
+                "value",
+                f"has a magnitude word (万, 亿, 千) and the unit {cell['unit']} has one too; give it once",
+                cell["value"],
+            ))
         if cell["qualifier"] is not None:
             q = words.get(cell["qualifier"].lower())
             if q is None:

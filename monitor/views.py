@@ -28,7 +28,12 @@ def indicator_rows(store: Store, domain: str | None = None) -> list[dict[str, An
 
 def reading_rows(store: Store, indicator_id: str | None = None, history: bool = False, lang: str = "en") -> list[dict[str, Any]]:
     from monitor.errors import NotFound
-    from monitor.i18n import format_number
+    from monitor.i18n import format_quantity, unit_label
+    from monitor.report import value_text
+
+    def format_quantity_exact(value: float, unit: str, name_en: str) -> str:
+        return format_quantity(value, unit, "en", name_en) if abs(value) < 1e6 else (
+            f"{value:,.10g} {unit_label(unit, 'en', name_en)}".strip())
     from monitor.periods import Period, label
 
     with store.read() as con:
@@ -46,7 +51,9 @@ def reading_rows(store: Store, indicator_id: str | None = None, history: bool = 
             "period_label": label(Period(r.period_start, r.period_end), lang),
             "value": r.value,
             "unit": unit,
-            "value_display": format_number(r.value, lang, unit),
+            # English spells the whole number out: "12.45 million" would hide the figure's precision.
+            "value_display": value_text(r.value, unit, lang, r.qualifier.value, indicators[r.indicator_id].name_en)
+            if lang == "zh" else format_quantity_exact(r.value, unit, indicators[r.indicator_id].name_en),
             "qualifier": r.qualifier.value,
             "revision": r.revision,
             "source": r.source,

@@ -129,7 +129,9 @@ def test_export_of_a_database_without_readings(empty_db: Store, tmp_path: Path) 
     for fmt in FORMATS:
         export_store(empty_db, fmt, tmp_path / f"e.{fmt}")
     assert json.loads((tmp_path / "e.json").read_text(encoding="utf-8")) == {"indicators": [], "targets": [], "readings": []}
-    assert (tmp_path / "e.csv").read_text(encoding="utf-8").strip() == ",".join(READING_EXPORT_COLUMNS)
+    # A CSV file starts with a UTF-8 BOM so that Excel on Chinese Windows reads it as UTF-8.
+    assert (tmp_path / "e.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    assert (tmp_path / "e.csv").read_text(encoding="utf-8-sig").strip() == ",".join(READING_EXPORT_COLUMNS)
     import pyarrow.parquet as pq
 
     assert pq.read_table(tmp_path / "e.parquet").num_rows == 0

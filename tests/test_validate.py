@@ -33,6 +33,7 @@ TRICKY_ROWS = [
     ("tourist-visits", "", "2025-01-31", "-5", "", "", "", ""),  # below the bound
     ("tourist-visits", "", "2024-12-31", "5", "", "万元", "", ""),  # unit of another kind
     ("tourist-visits", "", "2024-11-30", "5", "maybe", "", "", ""),  # unknown qualifier
+    ("tourist-visits", "", "2024-10-31", "1500万", "", "万人次", "", ""),  # magnitude given twice
     ("good-air-days-ratio", "2025-01-01", "2025-06-30", "91.7%", "", "", "", ""),
     ("good-air-days-ratio", "2024-01-01", "2024-12-31", "193.1", "", "", "", ""),  # above 100
     ("nope", "", "2025-06-30", "1", "", "", "", ""),
