@@ -15,8 +15,11 @@ path = state.db_path()
 records, rows = state.overview(path, state.as_of(), lang)
 
 # ---- Counts by status: icon and word, so they survive colour blindness and greyscale printing.
-counts = [(t("overview.total", lang), len(rows))]
-counts += [(status_text(s, lang), n) for s, n in status_counts(rows)]
+# Goals with a target first; figures tracked without one are context, counted apart.
+with_target = [r for r in rows if r["status_code"] != "no_target"]
+counts = [(t("overview.total", lang), len(with_target))]
+counts += [(status_text(s, lang), n) for s, n in status_counts(with_target)]
+counts.append((f"➖ {t('overview.tracked', lang)}", len(rows) - len(with_target)))
 counts.append((f"⏰ {t('overview.stale_count', lang)}", sum(1 for r in rows if r["stale"])))
 with st.container(horizontal=True, gap="small"):
     for label, n in counts:
@@ -55,7 +58,7 @@ columns = ["name", "domain", "status", "latest", "target", "progress", "trend", 
 # Widths that fit a 1,400-pixel screen in either language; long names end in an ellipsis.
 widths = {
     "zh": {"name": 300, "domain": 130, "status": 100, "latest": 250, "target": 190, "progress": 90, "trend": 70, "freshness": 180},
-    "en": {"name": 250, "domain": 150, "status": 135, "latest": 225, "target": 190, "progress": 90, "trend": 60, "freshness": 205},
+    "en": {"name": 330, "domain": 150, "status": 135, "latest": 215, "target": 190, "progress": 80, "trend": 60, "freshness": 205},
 }[lang]
 frame = pd.DataFrame(shown, columns=[*columns, "indicator_id"])
 row_px = 35

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+import auth
 import state
 from monitor.errors import MonitorError
 from monitor.refresh import load_scheduler_module
@@ -55,6 +56,21 @@ LABELS: dict[str, dict[str, str]] = {
     "alerts": {"zh": "告警", "en": "Alerts"},
 }
 OUTCOME_ICON = {"ok": "✅", "partial": "🔶", "failed": "✖"}
+OUTCOME_WORD = {"ok": {"zh": "成功", "en": "ok"}, "partial": {"zh": "部分成功", "en": "partial"},
+                "failed": {"zh": "失败", "en": "failed"}}
+TRIGGER_WORD = {"scheduler": {"zh": "定时", "en": "scheduler"}, "cli": {"zh": "命令行", "en": "command line"},
+                "dashboard": {"zh": "看板", "en": "dashboard"}}
+
+
+def outcome_text(outcome: str, lang: str) -> str:
+    return f"{OUTCOME_ICON.get(outcome, '')} {OUTCOME_WORD.get(outcome, {}).get(lang, outcome)}"
+
+
+def schedule_text(schedule: str, lang: str) -> str:
+    # "every 1m" / "cron 0 9 * * *" from the sources file; only the word around it is translated.
+    if lang == "zh" and schedule.startswith("every "):
+        return "每 " + schedule.removeprefix("every ")
+    return schedule
 
 
 def L(key: str, lang: str, **fmt: Any) -> str:
@@ -98,10 +114,11 @@ table = pd.DataFrame([
         L("name", lang): s["name"],
         L("kind", lang): s["kind"],
         L("location", lang): s["location"],
-        L("schedule", lang): s["schedule"] if s["enabled"] else f"{s['schedule']} ({L('disabled', lang)})",
+        L("schedule", lang): schedule_text(s["schedule"], lang) if s["enabled"]
+        else f"{schedule_text(s['schedule'], lang)} ({L('disabled', lang)})",
         L("next", lang): next_runs[s["name"]].astimezone(config.tz).strftime("%Y-%m-%d %H:%M:%S")
         if next_runs.get(s["name"]) else "—",
-        L("last", lang): f"{OUTCOME_ICON.get(s['last_outcome'], '')} {s['last_outcome']}" if s["last_outcome"] else "—",
+        L("last", lang): outcome_text(s["last_outcome"], lang) if s["last_outcome"] else "—",
         L("last_at", lang): (s["last_started_local"] or "—")[:19].replace("T", " "),
         L("error", lang): s["last_error"] or "",
     }
@@ -109,7 +126,7 @@ table = pd.DataFrame([
 ])
 st.dataframe(table, hide_index=True, width="stretch")
 
-if sources:
+if sources and auth.may_edit(lang):
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
     chosen = c1.selectbox(L("pick", lang), [s["name"] for s in sources], key="refresh_source")
     if c2.button(L("run_now", lang), type="primary", key="refresh_run_now"):
@@ -131,14 +148,14 @@ if runs:
             L("started", lang): (r["started_local"] or "")[:19].replace("T", " "),
             L("finished", lang): (r["finished_local"] or "")[11:19],
             L("name", lang): r["source"],
-            L("outcome", lang): f"{OUTCOME_ICON.get(r['outcome'], '')} {r['outcome']}",
+            L("outcome", lang): outcome_text(r["outcome"], lang),
             L("files", lang): r["files"],
             L("seen", lang): r["rows_seen"],
             L("new", lang): r["rows_new"],
             L("revised", lang): r["rows_revised"],
             L("unchanged", lang): r["rows_unchanged"],
             L("rejected", lang): r["rows_rejected"],
-            L("trigger", lang): r["trigger"],
+            L("trigger", lang): TRIGGER_WORD.get(r["trigger"], {}).get(lang, r["trigger"]),
             L("error", lang): r["error"] or "",
         }
         for r in runs

@@ -114,7 +114,7 @@ def explanation(record: dict[str, Any], lang: str) -> str:
         provisional = ("（非全年数据，暂定）" if zh else " (part-period figure, provisional)") if record["provisional"] else ""
         share = ""
         if record["share_met"] is not None:
-            share = f"，历期达标率 {_pct(record['share_met'])}" if zh else f", met in {_pct(record['share_met'])} of periods"
+            share = f"，完整周期达标率 {_pct(record['share_met'])}" if zh else f", met in {_pct(record['share_met'])} of full periods"
         return (f"与目标相差 {figure}{share}{provisional} → {verdict}" if zh
                 else f"margin {figure}{share}{provisional} → {verdict}")
     if record["status"] == "no_target":

@@ -103,8 +103,12 @@ def test_overview_shows_every_goal(db: Store) -> None:
     air = frame[frame["indicator_id"] == "good-air-days-ratio"].iloc[0]
     assert len(air["trend"]) >= 2
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["全部目标"] == "43"
-    assert sum(int(v) for k, v in metrics.items() if k not in ("全部目标", "⏰ 逾期未更新")) == 43
+    with_target = sum(1 for r in records if r["status"] != "no_target")
+    assert metrics["有目标的指标"] == str(with_target) == "9"
+    assert metrics["➖ 仅跟踪（无目标）"] == str(len(records) - with_target)
+    # The status counts split the goals with a target exactly.
+    assert sum(int(v) for k, v in metrics.items()
+               if k not in ("有目标的指标", "➖ 仅跟踪（无目标）", "⏰ 逾期未更新")) == with_target
 
 
 def test_overview_filters(db: Store) -> None:
