@@ -132,7 +132,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Based on the Qinghai government press briefing on Xining of 11 July 2025 "
         "(“deepening reform, promoting high-quality development”)",
     },
-    "app.as_of": {"zh": "数据截至 {date}", "en": "Status as of {date}"},
+    "app.as_of": {"zh": "状态截至 {date}", "en": "Status as of {date}"},
     "app.language": {"zh": "语言", "en": "Language"},
     "app.database": {"zh": "数据库：{path}", "en": "Database: {path}"},
     "app.created": {
@@ -154,7 +154,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "common.no": {"zh": "否", "en": "no"},
     "common.all": {"zh": "全部", "en": "All"},
     # ---- Overview.
-    "overview.total": {"zh": "全部目标", "en": "All goals"},
+    "overview.total": {"zh": "有目标的指标", "en": "Goals with a target"},
+    "overview.tracked": {"zh": "仅跟踪（无目标）", "en": "Tracked, no target"},
     "overview.filter_domain": {"zh": "领域", "en": "Domain"},
     "overview.filter_status": {"zh": "状态", "en": "Status"},
     "overview.filter_text": {"zh": "搜索", "en": "Search"},
@@ -379,7 +380,39 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Nothing imported: {n} rows are invalid, so no row of the file was written",
     },
     "imp.file_error": {"zh": "文件无法读取：", "en": "The file cannot be read:"},
-    "imp.too_large": {"zh": "文件超过 {mb} MB", "en": "The file is larger than {mb} MB"},
+    "imp.too_large": {
+        "zh": "文件超过 {mb} MB 的上传上限；请拆分文件，或用命令行 monitor import 导入",
+        "en": "The file is larger than the {mb} MB upload limit; split it, or import it with monitor import",
+    },
+    # ---- Editor sign-in (dashboards/auth.py).
+    "auth.sign_in": {"zh": "编辑登录", "en": "Editor sign-in"},
+    "auth.password": {"zh": "编辑密码", "en": "Editor password"},
+    "auth.submit": {"zh": "登录", "en": "Sign in"},
+    "auth.sign_out": {"zh": "退出登录", "en": "Sign out"},
+    "auth.signed_in": {"zh": "已作为编辑登录", "en": "Signed in as editor"},
+    "auth.wrong": {"zh": "密码不正确", "en": "Wrong password"},
+    "auth.throttled": {"zh": "尝试次数过多，请 {seconds} 秒后再试", "en": "Too many attempts; try again in {seconds} s"},
+    "auth.why": {
+        "zh": "录入数据、批量导入和立即刷新需要编辑登录；浏览无需登录。",
+        "en": "Adding readings, importing files and running a refresh need an editor sign-in; reading does not.",
+    },
+    "auth.required": {
+        "zh": "需要编辑登录：请在侧边栏输入编辑密码。",
+        "en": "Editor sign-in required: enter the editor password in the sidebar.",
+    },
+    "auth.open": {
+        "zh": "未设置编辑密码：能打开本页面的人都可以写入数据，请只在可信网络中使用（见 README 的“Security”一节）。",
+        "en": "No editor password is set: anyone who can open this page can write data. "
+              "Use the dashboard on a trusted network only (see Security in the README).",
+    },
+    "auth.bad_hash": {
+        "zh": "编辑密码的配置有误，已禁止写入（见 README 的“Security”一节）",
+        "en": "The editor password is misconfigured, so writing is disabled (see Security in the README)",
+    },
+    "auth.bad_hash_detail": {
+        "zh": "编辑密码的配置有误，已禁止写入：{reason}",
+        "en": "The editor password is misconfigured, so writing is disabled: {reason}",
+    },
     "pcol.row": {"zh": "行", "en": "Row"},
     "pcol.column": {"zh": "列", "en": "Column"},
     "pcol.reason": {"zh": "原因", "en": "Reason"},
@@ -436,6 +469,18 @@ MESSAGES: dict[str, dict[str, str]] = {
     "problem.malformed": {"zh": "数字格式有误", "en": "is a malformed number"},
     "problem.trailing_text": {"zh": "数字后有无法识别的文字", "en": "has unexpected text after the number"},
     "problem.not_finite": {"zh": "不是有限的数值", "en": "is not a finite number"},
+    "problem.nul_byte": {
+        "zh": "含有 NUL 字节：这是二进制文件或 UTF-16 文件，不是 CSV 文本",
+        "en": "contains a NUL byte: a binary or UTF-16 file, not CSV text",
+    },
+    "problem.line_too_long": {
+        "zh": "行过长：超过 1 MB 没有换行（一行数据通常只有几百字节）",
+        "en": "line too long: more than 1 MB without a line break",
+    },
+    "problem.mixed_encoding": {
+        "zh": "混用了多种编码：第 {row} 行是 UTF-8，第 {other} 行不是；请将整个文件存为同一种编码（UTF-8）",
+        "en": "mixes encodings: row {row} is UTF-8 but row {other} is not; save the whole file in one encoding (UTF-8)",
+    },
     "problem.other": {"zh": "无效（{reason}）", "en": "{reason}"},
     "problem.got": {"zh": "（输入：{value}）", "en": " (got {value})"},
     "problem.row": {"zh": "第 {row} 行", "en": "row {row}"},
@@ -662,6 +707,9 @@ def month_name(month: int, lang: str = DEFAULT_LANG) -> str:
 # that a user of the Chinese screen reads the reason in Chinese (and an English reader sees units in
 # English). An unrecognised reason is shown as given.
 _PROBLEM_PATTERNS: tuple[tuple[str, str], ...] = (
+    (r"contains a NUL byte", "problem.nul_byte"),
+    (r"line too long", "problem.line_too_long"),
+    (r"mixes encodings: row (?P<row>\d+) is UTF-8 but row (?P<other>\d+)", "problem.mixed_encoding"),
     (r"unknown indicator", "problem.unknown_indicator"),
     (r"is required for this indicator", "problem.start_required"),
     (r"is required$", "problem.required"),
