@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+import auth
 import state
 import widgets
 from monitor.entry import PERIOD_KINDS, default_period, default_period_kind, period_bounds, unit_choices
@@ -35,6 +36,8 @@ def _remember_indicator() -> None:
 
 
 st.caption(t("add.intro", lang))
+if not auth.may_edit(lang):
+    st.stop()
 wanted = st.query_params.get("indicator")
 top1, top2, top3 = st.columns([3, 2, 1.3])
 indicator_id = top1.selectbox(

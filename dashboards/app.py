@@ -17,6 +17,7 @@ if str(HERE) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
+import auth  # noqa: E402
 import state  # noqa: E402
 import widgets  # noqa: E402
 from monitor.errors import MonitorError, StoreBusy  # noqa: E402
@@ -46,6 +47,7 @@ pages = [
 page = st.navigation(pages, position="top")
 
 widgets.header(lang)
+auth.sidebar(lang)
 if created:
     st.toast(t("app.created", lang, n=created))
 try:

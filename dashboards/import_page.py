@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+import auth
 import state
 import widgets
 from monitor.entry import UPLOAD_LIMIT_MB, problem_rows, read_table, rejected_csv, template_csv
@@ -28,6 +29,8 @@ st.download_button(
     t("imp.template", lang), data=template_csv(), file_name="readings-template.csv", mime="text/csv",
     icon=":material/download:", on_click="ignore", key="imp_template",
 )
+if not auth.may_edit(lang):
+    st.stop()
 uploaded = st.file_uploader(
     t("imp.upload", lang), type=["csv", "xlsx"], max_upload_size=UPLOAD_LIMIT_MB, key="imp_file",
 )

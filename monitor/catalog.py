@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import reprlib
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -33,6 +34,54 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 E = TypeVar("E")
 
+# YAML aliases let a few lines stand for billions of nodes ("billion laughs"): a document whose
+# aliases expand to more nodes than this is refused before anything walks it.
+MAX_ALIASED_NODES = 100_000
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """yaml.SafeLoader counting the nodes its aliases repeat."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._aliased = 0
+        self._sizes: dict[int, int] = {}
+
+    def _size(self, node: yaml.Node) -> int:
+        known = self._sizes.get(id(node))
+        if known is not None:
+            return known
+        size = 1
+        if isinstance(node, yaml.SequenceNode):
+            size += sum(self._size(n) for n in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            size += sum(self._size(k) + self._size(v) for k, v in node.value)
+        self._sizes[id(node)] = size
+        return size
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            target = self.anchors.get(event.anchor)
+            if target is not None:
+                self._aliased += self._size(target)
+                if self._aliased > MAX_ALIASED_NODES:
+                    raise yaml.composer.ComposerError(
+                        None, None, f"its aliases (*name) repeat more than {MAX_ALIASED_NODES:,} nodes", event.start_mark
+                    )
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+
+
+def _shown(value: Any) -> str:
+    """A value as a problem quotes it, bounded whatever it is (a huge string, a deep list)."""
+    if isinstance(value, str):
+        return value if len(value) <= 200 else value[:199] + "…"
+    return reprlib.repr(value)
+
+
+# What a text, date or choice field may hold: YAML scalars, never a list or a mapping.
+_SCALARS = (str, int, float, date)
+
 
 class _Reader:
     """Walks the parsed YAML, collecting every problem instead of stopping at the first."""
@@ -42,7 +91,7 @@ class _Reader:
         self.problems: list[Problem] = []
 
     def problem(self, where: str, reason: str, value: Any = None) -> None:
-        shown = None if value is None else str(value)
+        shown = None if value is None else _shown(value)
         self.problems.append(Problem(self.source, None, where, reason, shown))
 
     def text(self, entry: dict[str, Any], key: str, where: str, required: bool = True) -> str | None:
@@ -50,6 +99,9 @@ class _Reader:
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
                 self.problem(f"{where}.{key}", "is required")
+            return None
+        if not isinstance(value, _SCALARS):
+            self.problem(f"{where}.{key}", "must be text", value)
             return None
         return str(value).strip()
 
@@ -77,6 +129,9 @@ class _Reader:
             return value.date()
         if isinstance(value, date):
             return value
+        if not isinstance(value, _SCALARS):
+            self.problem(f"{where}.{key}", "must be a date YYYY-MM-DD", value)
+            return None
         try:
             return date.fromisoformat(str(value))
         except ValueError:
@@ -90,6 +145,8 @@ class _Reader:
                 self.problem(f"{where}.{key}", "is required")
             return default
         try:
+            if not isinstance(value, _SCALARS):
+                raise ValueError(value)
             return enum(str(value))
         except ValueError:
             allowed = " | ".join(m.value for m in enum)  # type: ignore[attr-defined]
@@ -108,7 +165,7 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
     except UnicodeDecodeError as e:
         raise ValidationError([Problem(name, None, None, "is not UTF-8 text")]) from e
     try:
-        document = yaml.safe_load(text)
+        document = yaml.load(text, Loader=_BoundedLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -125,7 +182,7 @@ def parse_catalog(document: Any, source_name: str) -> Catalog:
         # Checked before use: a plain string here used to crash the loader with AttributeError.
         r.problem("source", "must be a mapping {id: ..., title: ..., date: ...}", meta)
         meta = {}
-    source_id = str(meta.get("id")) if meta.get("id") else None
+    source_id = r.text(meta, "id", "source", required=False)
     source_date = r.day(meta, "date", "source")
 
     indicators: list[Indicator] = []
@@ -140,7 +197,8 @@ def parse_catalog(document: Any, source_name: str) -> Catalog:
             continue
         ident = r.text(entry, "id", where)
         if ident:
-            where = f"indicator '{ident}'"
+            if ident.isprintable() and len(ident) <= 100:  # else named by its position
+                where = f"indicator '{ident}'"
             if not SLUG.match(ident):
                 r.problem(f"{where}.id", "must be a slug of lower-case letters, digits and '-'", ident)
             if ident in seen_ids:
@@ -208,6 +266,12 @@ def parse_catalog(document: Any, source_name: str) -> Catalog:
     return Catalog(indicators, targets, readings, source=source_id, source_date=source_date)
 
 
+def _entry(indicator: Indicator) -> str:
+    """How problems name an indicator entry: by its id while that is short printable text."""
+    ident = indicator.id
+    return f"indicator '{ident}'" if ident.isprintable() and len(ident) <= 100 else f"indicator {_shown(ident[:40])!r}"
+
+
 def _check_units(r: _Reader, where: str, display_unit: str, unit: str) -> None:
     from monitor.units import conversion_factor
 
@@ -244,7 +308,7 @@ def _provenance(r: _Reader, entry: dict[str, Any], where: str, source: str | Non
 
 
 def _parse_target(r: _Reader, t: Any, indicator: Indicator, k: int, source: str | None, source_date: date | None) -> Target | None:
-    where = f"indicator '{indicator.id}'.targets[{k}]"
+    where = f"{_entry(indicator)}.targets[{k}]"
     if not isinstance(t, dict):
         r.problem(where, "must be a mapping")
         return None
@@ -289,7 +353,7 @@ def _parse_target(r: _Reader, t: Any, indicator: Indicator, k: int, source: str 
         period = r.choice(t, "period", where, Frequency)
     if kind is None or comparator not in COMPARATORS or value is None:
         return None
-    ident = str(t.get("id") or f"{indicator.id}-{k + 1}")
+    ident = str(t.get("id") or f"{indicator.id}-{k + 1}") if isinstance(t.get("id") or "", _SCALARS) else ""
     if not SLUG.match(ident):
         r.problem(f"{where}.id", "must be a slug of lower-case letters, digits and '-'", ident)
     return Target(
@@ -310,7 +374,7 @@ def _parse_target(r: _Reader, t: Any, indicator: Indicator, k: int, source: str 
 
 
 def _parse_reading(r: _Reader, raw: Any, indicator: Indicator, k: int, source: str | None, source_date: date | None) -> Reading | None:
-    where = f"indicator '{indicator.id}'.readings[{k}]"
+    where = f"{_entry(indicator)}.readings[{k}]"
     if not isinstance(raw, dict):
         r.problem(where, "must be a mapping")
         return None

@@ -53,6 +53,13 @@ def _json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
+def _cells(*values: str) -> list[Any]:
+    """Table cells as plain text: stored text such as "[/]" must never be read as rich markup."""
+    from rich.text import Text
+
+    return [Text(v) for v in values]
+
+
 def _bounds_text(lower: float | None, upper: float | None) -> str:
     def show(x: float | None) -> str:
         return "" if x is None else f"{x:g}"
@@ -135,8 +142,8 @@ def indicators(ctx: click.Context, domain: str | None, as_json: bool) -> None:
         table.add_column(name)
     for r in rows:
         bounds = _bounds_text(r["lower_bound"], r["upper_bound"])
-        table.add_row(r["id"], r["name_zh"], r["domain"], r["unit"], r["display_unit"], r["measure"], r["frequency"],
-                      bounds, str(r["targets"]))
+        table.add_row(*_cells(r["id"], r["name_zh"], r["domain"], r["unit"], r["display_unit"], r["measure"],
+                              r["frequency"], bounds, str(r["targets"])))
     _console().print(table)
 
 
@@ -161,14 +168,14 @@ def readings(ctx: click.Context, indicator: str | None, history: bool, as_json: 
     for name in ("indicator", "period", "value", "qualifier", "rev", "source", "recorded"):
         table.add_column(name, overflow="fold")
     for r in rows:
-        table.add_row(
+        table.add_row(*_cells(
             r["indicator_id"], r["period_label"], r["value_display"], r["qualifier"], str(r["revision"]),
             r["source"] or "", (r["recorded_at"] or "")[:16],
-        )
+        ))
     _console().print(table)
 
 
-@main.command()
+@main.command(context_settings={"ignore_unknown_options": True})
 @click.argument("indicator")
 @click.argument("value")
 @click.option("--period-end", required=True, metavar="DATE", help="Last day of the period (YYYY-MM-DD).")
@@ -253,15 +260,11 @@ def rejected(ctx: click.Context, as_json: bool, as_csv: bool) -> None:
         _json(rows)
         return
     if as_csv:
-        import csv
+        from monitor.export import neutralise, write_csv_rows
 
-        from monitor.export import neutralise
-
-        writer = csv.writer(sys.stdout, lineterminator="\n")
         header = ["file", "row_number", "column_name", "reason", "raw_value", "raw_row", "batch_id", "rejected_at"]
-        writer.writerow(header)
-        for r in rows:
-            writer.writerow([neutralise(str(r[h]) if r[h] is not None else "") for h in header])
+        write_csv_rows(sys.stdout, [header, *[[neutralise(str(r[h]) if r[h] is not None else "") for h in header]
+                                              for r in rows]])
         return
     if not rows:
         click.echo("No rejected rows.")
@@ -482,6 +485,10 @@ def catalog_export(ctx: click.Context, out: str | None, with_readings: bool) -> 
 from monitor.cli_refresh import register as _register_refresh  # noqa: E402
 
 _register_refresh(main)
+
+from monitor.cli_admin import register as _register_admin  # noqa: E402
+
+_register_admin(main)
 
 
 def _remember_db(ctx: click.Context, param: click.Parameter, value: str | None) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.errors import Problem
+from monitor.export import neutralise
 from monitor.i18n import MESSAGES, problem_reason, t, unit_label
 from monitor.ingest import CANONICAL_COLUMNS
 from monitor.periods import Period
@@ -219,5 +220,6 @@ def rejected_csv(path: str | Path, problems: Sequence[Problem], lang: str) -> by
     writer.writerow([t("pcol.row", lang), *header, t("pcol.problems", lang)])
     for number, cells in rows:
         if number in reasons:
-            writer.writerow([number, *cells, "; ".join(reasons[number])])
+            # The file's own cells go back out: a "=..." cell must open as text, not run as a formula.
+            writer.writerow([number, *(neutralise(c) for c in cells), "; ".join(reasons[number])])
     return codecs.BOM_UTF8 + out.getvalue().encode("utf-8")

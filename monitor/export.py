@@ -31,6 +31,35 @@ def neutralise(value: Any) -> Any:
     return value
 
 
+def _xlsx_cell(value: Any) -> Any:
+    """A cell value openpyxl accepts: neutralised, and control characters a worksheet cannot hold
+    (openpyxl raised IllegalCharacterError for a note with an escape code, failing the whole export)
+    replaced by U+FFFD. The CSV, JSON and Parquet exports keep such text exactly."""
+    value = neutralise(value)
+    if isinstance(value, str):
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    return value
+
+
+def write_csv_rows(out: Any, rows: Sequence[Sequence[Any]]) -> None:
+    """CSV rows ending in "\n", with every field holding a line break quoted.
+
+    Python 3.11's csv writer quotes a field with "\n" (the line terminator) but not one with a bare
+    "\r", which every reader takes for a line break: a note with a CR split its row in two. Such
+    rows are written by a CRLF writer (which quotes them) and given the "\n" ending back.
+    """
+    writer = csv.writer(out, lineterminator="\n")
+    for row in rows:
+        if any(isinstance(v, str) and "\r" in v for v in row):
+            one = io.StringIO()
+            csv.writer(one, lineterminator="\r\n").writerow(row)
+            out.write(one.getvalue()[:-2] + "\n")
+        else:
+            writer.writerow(row)
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, (date, datetime)):
         return value.isoformat()
@@ -86,9 +115,7 @@ def export_store(store: Store, fmt: str, out: str | Path | None = None, history:
         return _emit(text, out)
     if fmt == "csv":
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(READING_EXPORT_COLUMNS)
-        writer.writerows(_reading_table(data["readings"], safe=True))
+        write_csv_rows(buffer, [list(READING_EXPORT_COLUMNS), *_reading_table(data["readings"], safe=True)])
         # A file gets a UTF-8 BOM: without it Excel on Chinese Windows reads the text as GBK.
         return _emit(buffer.getvalue(), out, encoding="utf-8-sig")
     assert out is not None
@@ -111,7 +138,7 @@ def export_store(store: Store, fmt: str, out: str | Path | None = None, history:
     sheet.title = "readings"
     sheet.append(list(READING_EXPORT_COLUMNS))
     for row in _reading_table(data["readings"], safe=True):
-        sheet.append(row)
+        sheet.append([_xlsx_cell(v) for v in row])
     for name in ("indicators", "targets"):
         ws = workbook.create_sheet(name)
         rows = data[name]
@@ -119,7 +146,7 @@ def export_store(store: Store, fmt: str, out: str | Path | None = None, history:
             header = list(rows[0].keys())
             ws.append(header)
             for item in rows:
-                ws.append([neutralise(item.get(h)) for h in header])
+                ws.append([_xlsx_cell(item.get(h)) for h in header])
     workbook.save(path)
     return None
 

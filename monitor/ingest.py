@@ -75,12 +75,22 @@ def _normalise_header(names: Sequence[str]) -> list[str]:
     return [str(n or "").strip().lstrip("\ufeff").strip().lower() for n in names]
 
 
+def _shown_column(name: str) -> str:
+    """A header cell as a problem names it: control characters escaped, at most 64 characters."""
+    if not name:
+        return "(empty)"
+    if name.isprintable() and len(name) <= 64:
+        return name
+    shown = repr(name[:60])[1:-1]
+    return shown + ("…" if len(name) > 60 else "")
+
+
 def _check_header(file: str, columns: list[str]) -> list[Problem]:
     problems = []
     known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS) | set(IGNORED_COLUMNS)
     for name in columns:
         if name not in known:
-            problems.append(Problem(file, 1, name or "(empty)", "unknown column; expected " + ", ".join(CANONICAL_COLUMNS)))
+            problems.append(Problem(file, 1, _shown_column(name), "unknown column; expected " + ", ".join(CANONICAL_COLUMNS)))
     seen: set[str] = set()
     for name in columns:
         if name in seen and name in known:
@@ -121,19 +131,90 @@ def _create_raw(
     con.execute(f"DROP TABLE {RAW}_src")
 
 
+# A reading row is a few hundred bytes. DuckDB's CSV reader fails on lines longer than its
+# max_line_size but silently drops a final line longer than its read buffer (a 200 MB line vanished
+# with no error): longer lines are refused here, before DuckDB sees the file.
+MAX_LINE_BYTES = 1 << 20
+_SCAN_CHUNK = 1 << 20  # at most MAX_LINE_BYTES, so a line longer than that always spans a chunk boundary
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _line_problem(file: str, line: int, reason: str) -> ValidationError:
+    return ValidationError([Problem(file, line, None, reason)])
+
+
 def _sniff_encoding(path: Path) -> str:
-    """'utf-8' or 'gb18030', reading the file in chunks so huge files are not held in memory."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        decoder = codecs.getincrementaldecoder(encoding)()
+    """'utf-8-sig' or 'gb18030', in one streaming pass that also refuses what no CSV reader should get.
+
+    Refused with the line (= spreadsheet row) where it is: a NUL byte (a binary or UTF-16 file),
+    a line longer than MAX_LINE_BYTES, and a file mixing UTF-8 and GB18030 lines (decoded as one
+    encoding, the other's Chinese text would be stored as mojibake without any error).
+    """
+    utf8: Any = codecs.getincrementaldecoder("utf-8-sig")()
+    line, since_break = 1, 0
+    with path.open("rb") as f:
+        while chunk := f.read(_SCAN_CHUNK):
+            nul = chunk.find(b"\0")
+            if nul >= 0:
+                raise _line_problem(path.name, line + chunk.count(b"\n", 0, nul),
+                                    "contains a NUL byte: this is a binary or UTF-16 file, not CSV text")
+            breaks = [i for i in (chunk.find(b"\n"), chunk.find(b"\r")) if i >= 0]
+            if not breaks:
+                since_break += len(chunk)
+            elif since_break + min(breaks) > MAX_LINE_BYTES:
+                since_break += min(breaks)
+            else:
+                since_break = len(chunk) - max(chunk.rfind(b"\n"), chunk.rfind(b"\r")) - 1
+            if since_break > MAX_LINE_BYTES:
+                raise _line_problem(path.name, line, f"line too long: more than {MAX_LINE_BYTES // (1 << 20)} MB "
+                                    "without a line break (a reading row is a few hundred bytes)")
+            line += chunk.count(b"\n")
+            if utf8 is not None:
+                try:
+                    utf8.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = None
+    if utf8 is not None:
         try:
-            with path.open("rb") as f:
-                while chunk := f.read(1 << 20):
-                    decoder.decode(chunk)
-                decoder.decode(b"", final=True)
-            return encoding
+            utf8.decode(b"", final=True)
+            return "utf-8-sig"
         except UnicodeDecodeError:
-            continue
-    raise ValidationError([Problem(path.name, None, None, "is neither UTF-8 nor GB18030/GBK text")])
+            pass
+    # Not UTF-8: a second pass for GB18030 (only for such files, as before).
+    decoder = codecs.getincrementaldecoder("gb18030")()
+    try:
+        with path.open("rb") as f:
+            while chunk := f.read(_SCAN_CHUNK):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise ValidationError([Problem(path.name, None, None, "is neither UTF-8 nor GB18030/GBK text")]) from None
+    _check_single_encoding(path)
+    return "gb18030"
+
+
+def _check_single_encoding(path: Path) -> None:
+    """A file that is not UTF-8 as a whole must not have UTF-8 Chinese lines either (mixed encodings).
+
+    A line of GBK text is valid UTF-8 containing Chinese characters about never (one window in
+    ~70,000 of the briefing's text re-encoded), so such a line means two encodings in one file.
+    """
+    utf8_line = other_line = None
+    with path.open("rb") as f:
+        for number, raw in enumerate(f, start=1):
+            if raw.isascii():
+                continue
+            try:
+                if _CJK.search(raw.decode("utf-8")):
+                    utf8_line = utf8_line or number
+            except UnicodeDecodeError:
+                other_line = other_line or number
+            if utf8_line and other_line:
+                raise _line_problem(
+                    path.name, utf8_line,
+                    f"mixes encodings: row {utf8_line} is UTF-8 but row {other_line} is not (GBK/GB18030?); "
+                    "save the whole file in one encoding (UTF-8)",
+                )
 
 
 @contextmanager
@@ -184,16 +265,28 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path) -> None:
             raise ValidationError(problems)
         # Normalised header names, all checked against the known columns above.
         types = ", ".join(f"'{c}': 'VARCHAR'" for c in columns)
-        try:
+
+        def read(parallel: bool) -> None:
             _create_raw(
                 con,
                 f"""
                 SELECT * FROM read_csv(?, header = false, skip = 1, auto_detect = false, delim = ?,
-                                       quote = '"', escape = '"', null_padding = true, columns = {{{types}}})
+                                       quote = '"', escape = '"', null_padding = true, columns = {{{types}}},
+                                       max_line_size = {4 * MAX_LINE_BYTES}, parallel = {str(parallel).lower()})
                 """,
                 columns,
                 [str(readable), delimiter],
             )
+
+        try:
+            try:
+                read(parallel=True)
+            except duckdb.Error as e:
+                if "parallel scanner does not support null_padding" not in str(e):
+                    raise
+                # DuckDB's parallel reader refuses a quoted line break (a multi-line note) together
+                # with null_padding once a file spans several of its chunks: read it again on one thread.
+                read(parallel=False)
         except duckdb.Error as e:
             raise ValidationError([_csv_problem(path.name, e)]) from e
 
@@ -308,6 +401,8 @@ def _stage_json(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         document = json.loads(path.read_text(encoding="utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise ValidationError([Problem(path.name, None, None, f"is not valid JSON: {e}")]) from e
+    except RecursionError as e:  # "[[[[...]]]]" nested deeper than the parser's stack
+        raise ValidationError([Problem(path.name, None, None, "is not valid JSON: nested too deeply")]) from e
     records = document.get("readings") if isinstance(document, dict) else document
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise ValidationError([Problem(path.name, None, None, "must be a list of reading objects or an object with a 'readings' list")])
@@ -473,7 +568,8 @@ def _unit_factors(con: duckdb.DuckDBPyConnection) -> None:
         try:
             rows.append((indicator_id, unit, conversion_factor(unit, base), None))
         except ValueError as e:
-            rows.append((indicator_id, unit, None, f"unit '{unit}' cannot be converted to {display} ({base}): {e}"))
+            shown = unit if len(unit) <= 60 else unit[:59] + "…"  # the message stays one short line
+            rows.append((indicator_id, unit, None, f"unit '{shown}' cannot be converted to {display} ({base}): {e}"))
     con.execute("CREATE OR REPLACE TEMP TABLE unit_factor (indicator_id VARCHAR, unit VARCHAR, factor DOUBLE, err VARCHAR)")
     if rows:
         con.executemany("INSERT INTO unit_factor VALUES (?, ?, ?, ?)", rows)
@@ -568,6 +664,9 @@ def _validate(con: duckdb.DuckDBPyConnection, file: str, today: date) -> list[Pr
         UNION ALL SELECT row_no, 'period_end', 'is in the future (after ' || CAST(CAST(? AS DATE) AS VARCHAR) || ')', period_end
         FROM checked WHERE pe > CAST(? AS DATE)
         UNION ALL SELECT row_no, 'unit', unit_error, unit FROM checked WHERE unit_error IS NOT NULL
+        UNION ALL SELECT row_no, 'value',
+               'has a magnitude word (万, 亿, 千) and the unit ' || trim(unit) || ' has one too; give it once', value
+        FROM checked WHERE coalesce(factor, 1) <> 1 AND regexp_matches(value, '[万亿千]')
         UNION ALL SELECT row_no, 'qualifier', 'unknown qualifier; use exact, approx, at_least, more_than or at_most', qualifier
         FROM checked WHERE q IS NULL
         UNION ALL SELECT row_no, 'value',

@@ -153,6 +153,7 @@ def name(record: dict[str, Any], lang: str) -> str:
 def status_table(records: list[dict[str, Any]], as_of: date, lang: str) -> Any:
     """A rich Table of every goal, grouped by domain."""
     from rich.table import Table
+    from rich.text import Text
 
     zh = lang == "zh"
     counts: dict[str, int] = {}
@@ -172,8 +173,9 @@ def status_table(records: list[dict[str, Any]], as_of: date, lang: str) -> Any:
         if r["domain"] != domain:
             domain = r["domain"]
             table.add_row(f"[bold]{t(f'domain.{domain}', lang)}[/bold]", "", "", "", "", "")
-        table.add_row(
+        # Text objects: stored names and figures are shown as written, never read as rich markup.
+        table.add_row(*(Text(cell) for cell in (
             name(r, lang), latest_text(r, lang), target_text(r, lang), status_text(r["status"], lang),
             explanation(r, lang), freshness_text(r, as_of, lang),
-        )
+        )))
     return table

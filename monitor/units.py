@@ -108,6 +108,12 @@ _NON_FINITE_WORDS = frozenset({"nan", "inf", "infinity"})
 _BAD_UNIT_START = re.compile(r"[\d.,+\-eE²³¹⁰-⁹]")
 
 
+def _shown(text: str, limit: int = 60) -> str:
+    """``text`` quoted for an error message, cut to ``limit`` characters: a 100,000-character cell
+    must not make a 100,000-character message (it is printed, stored with rejected rows and shown)."""
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
 @dataclass(frozen=True)
 class Quantity:
     """A written figure: its value (magnitude word applied), its qualifier and whatever unit followed."""
@@ -167,8 +173,8 @@ def conversion_factor(from_unit: str, to_base_unit: str) -> float:
         from_root = to_root
     if from_root != to_root:
         raise ValueError(
-            f"cannot convert {from_unit!r} to {to_base_unit!r}: "
-            f"different base units ({from_root or 'no unit'!r} vs {to_root or 'no unit'!r})"
+            f"cannot convert {_shown(from_unit)} to {_shown(to_base_unit)}: "
+            f"different base units ({_shown(from_root or 'no unit')} vs {_shown(to_root or 'no unit')})"
         )
     return float(from_factor / to_factor)
 
@@ -225,10 +231,10 @@ def parse_quantity(text: str) -> Quantity:
     if not rest:
         raise ValueError("empty value")
     if _SPACE_IN_NUMBER.search(rest):
-        raise ValueError(f"space inside a number in {original!r}: write 23000 or 23,000")
+        raise ValueError(f"space inside a number in {_shown(original)}: write 23000 or 23,000")
     rest = _WHITESPACE.sub("", rest)
     if rest.lower().lstrip("+-") in _NON_FINITE_WORDS:
-        raise ValueError(f"not a finite number: {original!r}")
+        raise ValueError(f"not a finite number: {_shown(original)}")
 
     words: list[str] = []
     word, rest = _take_prefix(rest, _PREFIX_WORDS)
@@ -237,12 +243,12 @@ def parse_quantity(text: str) -> Quantity:
 
     match = _NUMBER.match(rest)
     if match is None:
-        raise ValueError(f"no number found in {original!r}")
+        raise ValueError(f"no number found in {_shown(original)}")
     digits = match.group("grouped") or match.group("plain")
     try:
         number = Decimal(digits.replace(",", ""))
     except InvalidOperation as e:  # pragma: no cover - the pattern only admits valid literals
-        raise ValueError(f"not a number: {original!r}") from e
+        raise ValueError(f"not a number: {_shown(original)}") from e
     if match.group("sign") == "-":
         number = -number
     rest = rest[match.end() :]
@@ -252,7 +258,10 @@ def parse_quantity(text: str) -> Quantity:
         words.append(word)
     magnitude, rest = _take_prefix(rest, _MAGNITUDES_LONGEST_FIRST)
     if magnitude is not None:
-        number *= _EXACT_MAGNITUDES[magnitude]
+        try:
+            number *= _EXACT_MAGNITUDES[magnitude]
+        except ArithmeticError as e:  # decimal.Overflow: "1E1000000万" is past Decimal's exponent range
+            raise ValueError(f"number too large: {_shown(original)}") from e
         word, rest = _take_prefix(rest, _INNER_WORDS)
         if word is not None:
             words.append(word)
@@ -261,15 +270,15 @@ def parse_quantity(text: str) -> Quantity:
         words.append(word)
 
     if len(words) > 1:
-        raise ValueError(f"more than one qualifier ({', '.join(words)}) in {original!r}")
+        raise ValueError(f"more than one qualifier ({', '.join(words)}) in {_shown(original)}")
     if rest and _BAD_UNIT_START.match(rest):
-        raise ValueError(f"malformed number {original!r}: unexpected {rest!r} after {digits!r}")
+        raise ValueError(f"malformed number {_shown(original)}: unexpected {_shown(rest)} after {_shown(digits)}")
     if magnitude is not None and rest.startswith("%"):
-        raise ValueError(f"a magnitude word before a percent sign makes no sense: {original!r}")
+        raise ValueError(f"a magnitude word before a percent sign makes no sense: {_shown(original)}")
 
     value = float(number)
     if not math.isfinite(value):
-        raise ValueError(f"number too large: {original!r}")
+        raise ValueError(f"number too large: {_shown(original)}")
     qualifier = QUALIFIER_WORDS[words[0]] if words else None
     return Quantity(value=value, qualifier=qualifier, unit=normalize_unit(rest) if rest else "")
 
@@ -283,5 +292,5 @@ def parse_number(text: str) -> tuple[float, Qualifier | None]:
     """
     quantity = parse_quantity(text)
     if quantity.unit not in ("", "%"):
-        raise ValueError(f"unexpected text {quantity.unit!r} after the number in {text!r}")
+        raise ValueError(f"unexpected text {_shown(quantity.unit)} after the number in {_shown(text)}")
     return quantity.value, quantity.qualifier

@@ -73,6 +73,10 @@ def parse_day(text: str | None, span: bool) -> tuple[date | None, date | None, s
         return (period.end, period.start, None) if span else (period.start, None, None)
 
 
+def _shown_unit(unit: str) -> str:
+    return unit if len(unit) <= 60 else unit[:59] + "…"  # as ingest._unit_factors: one short line
+
+
 def _month_end(d: date) -> bool:
     from monitor.periods import month_end
 
@@ -157,7 +161,7 @@ def check_rows(
                 factor = None
                 found.append((
                     "unit",
-                    f"unit '{cell['unit']}' cannot be converted to {indicator.display_unit} ({indicator.unit}): {e}",
+                    f"unit '{_shown_unit(cell['unit'])}' cannot be converted to {indicator.display_unit} ({indicator.unit}): {e}",
                     cell["unit"],
                 ))
         if factor not in (None, 1.0) and cell["value"] is not None and _MAGNITUDE.search(cell["value"]):

@@ -20,6 +20,7 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
     # A developer's MONITOR_DB must never leak into (or be written by) a test.
     monkeypatch.delenv("MONITOR_DB", raising=False)
     monkeypatch.delenv("MONITOR_SOURCES", raising=False)
+    monkeypatch.delenv("MONITOR_EDITOR_PASSWORD_HASH", raising=False)
 
 
 @pytest.fixture

@@ -210,7 +210,7 @@ def test_language_switch(server: dict[str, Any], page: Any) -> None:
     page.get_by_text("Xining development goals monitor").wait_for()
     page.wait_for_url(re.compile(r"lang=en"))
     _grid_cell(page, "Standard data-centre racks")
-    assert page.get_by_text("All goals").count() == 1
+    assert page.get_by_text("Goals with a target").count() == 1
     assert page.get_by_text("全部目标").count() == 0
     _screenshot(page, "overview-en")
 

@@ -60,6 +60,8 @@ def request_headers(headers: dict[str, str | EnvHeader], what: str) -> tuple[dic
             secret = os.environ.get(value.env)
             if not secret:
                 raise FetchError(f"{what}: environment variable {value.env} (header {name}) is not set")
+            if "\r" in secret or "\n" in secret:
+                raise FetchError(f"{what}: environment variable {value.env} (header {name}) contains a line break")
             resolved[name] = value.prefix + secret
             secrets.append(secret)
         else:

@@ -35,6 +35,8 @@ SECRET_HEADER_RE = re.compile(r"authorization|cookie|token|secret|key|signature|
 # Query parameters that carry a credential (WeCom's key, DingTalk's access_token, ...).
 SECRET_PARAM_RE = re.compile(r"key|token|secret|sign|password|passwd|auth", re.IGNORECASE)
 CRON_FIELD_RE = re.compile(r"[0-9A-Za-z*/,-]+")
+# A header value with a line break would smuggle extra headers (or a body) into the request.
+CONTROL_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 
 TOP_KEYS = {"timezone", "lang", "sources", "channels"}
@@ -313,8 +315,9 @@ def parse_config(data: dict[str, Any], file: Path) -> RefreshConfig:
         if not isinstance(timezone, str):
             raise ValueError
         ZoneInfo(timezone)
-    except (ValueError, ZoneInfoNotFoundError):
-        errors.append(f"timezone: '{timezone}' is not an IANA time zone such as Asia/Shanghai")
+    except (ValueError, OSError, ZoneInfoNotFoundError):  # OSError: a name too long for a file
+        shown = timezone if isinstance(timezone, str) and len(timezone) <= 60 else f"{str(timezone)[:59]}…"
+        errors.append(f"timezone: {shown!r} is not an IANA time zone such as Asia/Shanghai")
         timezone = DEFAULT_TIMEZONE
     lang = data.get("lang", "zh")
     if lang not in ("zh", "en"):
@@ -353,7 +356,8 @@ def parse_config(data: dict[str, Any], file: Path) -> RefreshConfig:
 
 def _label(what: str, raw: Any, n: int) -> str:
     name = raw.get("name") if isinstance(raw, dict) else None
-    return f"{what} '{name}'" if isinstance(name, str) and name else f"{what} #{n}"
+    # Named only by a valid name: an invalid one (a control character, 100k characters) is itself the error.
+    return f"{what} '{name}'" if isinstance(name, str) and NAME_RE.fullmatch(name) else f"{what} #{n}"
 
 
 def _check_keys(raw: dict[str, Any], allowed: set[str], label: str, errors: list[str]) -> None:
@@ -405,8 +409,8 @@ def _headers(raw: Any, label: str, errors: list[str]) -> dict[str, str | EnvHead
         return {}
     headers: dict[str, str | EnvHeader] = {}
     for name, value in raw.items():
-        if not re.fullmatch(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+", name):
-            errors.append(f"{label}: header '{name}' is not a valid header name")
+        if not re.fullmatch(r"[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}", name):
+            errors.append(f"{label}: header {name[:100]!r} is not a valid header name")
             continue
         if isinstance(value, dict):
             unknown = set(value) - {"env", "prefix"}
@@ -415,8 +419,8 @@ def _headers(raw: Any, label: str, errors: list[str]) -> dict[str, str | EnvHead
                 errors.append(f"{label}: header '{name}': unknown key '{sorted(unknown)[0]}' (allowed: env, prefix)")
             elif not isinstance(env, str) or not ENV_RE.fullmatch(env):
                 errors.append(f"{label}: header '{name}': 'env' must name an environment variable")
-            elif not isinstance(prefix, str):
-                errors.append(f"{label}: header '{name}': 'prefix' must be text such as \"Bearer \"")
+            elif not isinstance(prefix, str) or CONTROL_RE.search(prefix):
+                errors.append(f"{label}: header '{name}': 'prefix' must be text such as \"Bearer \" (no line breaks)")
             else:
                 headers[name] = EnvHeader(env, prefix)
         elif isinstance(value, str):
@@ -425,6 +429,8 @@ def _headers(raw: Any, label: str, errors: list[str]) -> dict[str, str | EnvHead
                     f"{label}: header '{name}' carries a credential and must not be written in the file; "
                     f"use {name} = {{ env = \"VARIABLE\" }} and set VARIABLE in the environment"
                 )
+            elif CONTROL_RE.search(value):
+                errors.append(f"{label}: header '{name}': the value contains a line break or control character")
             else:
                 headers[name] = value
         else:

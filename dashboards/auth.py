@@ -1,0 +1,101 @@
+"""Editor sign-in: a password form in the sidebar, and the check the writing pages make.
+
+When an editor password hash is configured (monitor/auth.py: MONITOR_EDITOR_PASSWORD_HASH, else the
+Streamlit secret editor_password_hash), adding a reading, importing a file and running a refresh
+now require the editor to be signed in; reading stays open to everyone. Without a hash, the writing
+pages say that the dashboard is meant for a trusted network. The signed-in flag lives in the
+server-side session state only; the browser never holds a token.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from monitor.auth import Throttle, configured_hash, verify_password
+from monitor.errors import ConfigError
+from monitor.i18n import t
+
+SIGNED_IN = "editor_signed_in"
+
+
+@st.cache_resource(show_spinner=False)
+def _throttle() -> Throttle:
+    # One per server process: failed guesses from every session count together.
+    return Throttle()
+
+
+def _secrets() -> object | None:
+    try:
+        return st.secrets
+    except Exception:  # no secrets file  # noqa: BLE001
+        return None
+
+
+def editor_hash() -> str | None:
+    """The configured hash, None when editing is open; ConfigError when it is set but malformed."""
+    return configured_hash(_secrets())  # type: ignore[arg-type]
+
+
+def signed_in() -> bool:
+    return bool(st.session_state.get(SIGNED_IN))
+
+
+def _sign_in(encoded: str, lang: str) -> None:
+    password = st.session_state.get("editor_password", "")
+    st.session_state["editor_password"] = ""  # never kept in the session
+    throttle = _throttle()
+    if throttle.wait_s() > 0:
+        st.session_state["editor_message"] = t("auth.throttled", lang, seconds=int(throttle.wait_s()) + 1)
+        return
+    if verify_password(password, encoded):
+        st.session_state[SIGNED_IN] = True
+        st.session_state.pop("editor_message", None)
+    else:
+        throttle.failed()
+        st.session_state["editor_message"] = t("auth.wrong", lang)
+
+
+def _sign_out() -> None:
+    st.session_state[SIGNED_IN] = False
+
+
+def sidebar(lang: str) -> None:
+    """The sign-in form (or who is signed in) in the sidebar; nothing when editing is open."""
+    try:
+        encoded = editor_hash()
+    except ConfigError:
+        with st.sidebar:
+            st.error(t("auth.bad_hash", lang), icon=":material/lock:")
+        return
+    if encoded is None:
+        return
+    with st.sidebar:
+        if signed_in():
+            st.success(t("auth.signed_in", lang), icon=":material/lock_open:")
+            st.button(t("auth.sign_out", lang), key="editor_sign_out", on_click=_sign_out)
+            return
+        st.markdown(f"**{t('auth.sign_in', lang)}**")
+        with st.form("editor_sign_in", border=False):
+            st.text_input(t("auth.password", lang), type="password", key="editor_password", max_chars=1024)
+            st.form_submit_button(t("auth.submit", lang), on_click=_sign_in, args=(encoded, lang))
+        message = st.session_state.get("editor_message")
+        if message:
+            st.error(message)
+        st.caption(t("auth.why", lang))
+
+
+def may_edit(lang: str, *, note: bool = True) -> bool:
+    """Whether this session may write. Shows why not (or, with editing open, the trusted-network note)."""
+    try:
+        encoded = editor_hash()
+    except ConfigError as e:
+        st.error(t("auth.bad_hash_detail", lang, reason=str(e)), icon=":material/lock:")
+        return False
+    if encoded is None:
+        if note:
+            st.caption(t("auth.open", lang))
+        return True
+    if signed_in():
+        return True
+    st.warning(t("auth.required", lang), icon=":material/lock:")
+    return False
