@@ -58,7 +58,7 @@ columns = ["name", "domain", "status", "latest", "target", "progress", "trend", 
 # Widths that fit a 1,400-pixel screen in either language; long names end in an ellipsis.
 widths = {
     "zh": {"name": 300, "domain": 130, "status": 100, "latest": 250, "target": 190, "progress": 90, "trend": 70, "freshness": 180},
-    "en": {"name": 330, "domain": 150, "status": 135, "latest": 215, "target": 190, "progress": 80, "trend": 60, "freshness": 205},
+    "en": {"name": 290, "domain": 140, "status": 135, "latest": 215, "target": 185, "progress": 80, "trend": 60, "freshness": 240},
 }[lang]
 frame = pd.DataFrame(shown, columns=[*columns, "indicator_id"])
 row_px = 35
