@@ -329,6 +329,8 @@ def _random_catalog(seed: int, n: int) -> tuple[Catalog, list[Reading]]:
                     if m in (6, 12):
                         ends.append((date(y, 1, 1), end))
                 elif shape == "cum":
+                    # From `since` even before it: such readings end before they start, which the
+                    # engine skips with a reason and the set-based path leaves to the engine.
                     ends.append((since or date(start_year, 1, 1), end))
         for i, (start, end) in enumerate(ends):
             t = (end - date(2017, 1, 1)).days / 365.25

@@ -1,0 +1,601 @@
+"""The status of every goal, computed set-wise: DuckDB shapes the data per goal, numpy applies the formulas.
+
+Same results as monitor.status.compute_statuses (which runs monitor.progress.assess per indicator
+over every reading as Python objects), at a fraction of the cost: the readings never leave DuckDB.
+One pass over the reading table (monitor/store/status_queries.py) keeps per goal the latest counted
+reading, the earliest comparable one and the newest one; a second pass, only with ``extras``,
+gives the share of periods met, the trend of goals without a target and the projection points.
+The formulas of docs/methodology.md are then applied to whole columns at once.
+
+Goals whose readings the packed keys cannot represent exactly (a period ending before it starts,
+a value that is not finite, an unknown comparator), and the few whose comparable period can only
+be told after seeing the readings (two readings of different lengths ending on the newest date;
+running totals from several start dates), are computed by monitor.progress itself: their evidence
+says ``"engine": "monitor.progress"``, the others ``"engine": "sql"``.
+
+``status_table`` returns columns (what the benchmark times); ``status_rows`` the records of
+``monitor status --json`` without the full evidence (the overview, `monitor status`): the evidence
+holds the figures that explain the status, ``compute_statuses`` keeps the full evidence for one
+goal's detail.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+
+from monitor import progress
+from monitor.model import Indicator, Method, Reading, Target
+from monitor.store import status_queries as sq
+from monitor.store.connection import Store
+
+EPOCH = date(1970, 1, 1)
+_EPOCH_ORDINAL = EPOCH.toordinal()
+_MAX_DAY = (date(9999, 12, 31) - EPOCH).days
+NAN = float("nan")
+
+ENGINE_SQL = "sql"
+ENGINE_PYTHON = "monitor.progress"
+
+
+def _day(days: int | None) -> date | None:
+    return None if days is None else date.fromordinal(days + _EPOCH_ORDINAL)
+
+
+def _days(column: Any) -> tuple[np.ndarray, np.ndarray]:
+    """A DATE column from fetchnumpy as (days since 1970 as int64, null mask)."""
+    mask = np.ma.getmaskarray(column)
+    data = np.ma.getdata(column)
+    if data.dtype.kind == "M":
+        days = data.astype("datetime64[D]").astype(np.int64)
+    else:  # all NULL: an object column
+        days = np.zeros(len(data), dtype=np.int64)
+    return np.where(mask, 0, days), mask
+
+
+def _floats(column: Any) -> tuple[np.ndarray, np.ndarray]:
+    mask = np.ma.getmaskarray(column)
+    data = np.ma.getdata(column)
+    if data.dtype.kind not in "fiu":
+        data = np.array([NAN if m else float(v) for v, m in zip(data, mask)], dtype=np.float64)
+    return np.where(mask, NAN, data.astype(np.float64)), mask
+
+
+def _objects(column: Any) -> np.ndarray:
+    mask = np.ma.getmaskarray(column)
+    data = np.ma.getdata(column).astype(object)
+    data[mask] = None
+    return data
+
+
+def _ints(column: Any, fill: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    mask = np.ma.getmaskarray(column)
+    data = np.ma.getdata(column)
+    if data.dtype.kind not in "iu":
+        data = np.array([fill if m else int(v) for v, m in zip(data, mask)], dtype=np.int64)
+    return np.where(mask, fill, data.astype(np.int64)), mask
+
+
+@dataclass
+class _Packed:
+    """Readings decoded from packed keys (see status_queries): one slot per goal."""
+
+    present: np.ndarray  # bool
+    end: np.ndarray  # days
+    span: np.ndarray  # days, inclusive
+    revision: np.ndarray
+    qualifier: np.ndarray  # codes of status_queries.QUALIFIER_BY_CODE
+    value: np.ndarray
+
+    @property
+    def start(self) -> np.ndarray:
+        return self.end - self.span + 1
+
+    def take(self, where: np.ndarray, other: _Packed) -> _Packed:
+        """This reading where `where`, else `other`'s."""
+        return _Packed(
+            present=np.where(where, self.present, other.present),
+            end=np.where(where, self.end, other.end),
+            span=np.where(where, self.span, other.span),
+            revision=np.where(where, self.revision, other.revision),
+            qualifier=np.where(where, self.qualifier, other.qualifier),
+            value=np.where(where, self.value, other.value),
+        )
+
+    def only(self, where: np.ndarray) -> _Packed:
+        return _Packed(where & self.present, self.end, self.span, self.revision, self.qualifier, self.value)
+
+
+def _reading_columns(cols: dict[str, Any], prefix: str, with_qualifier: bool = True) -> _Packed:
+    end, missing = _ints(cols[f"{prefix}_end"])
+    span, _ = _ints(cols[f"{prefix}_span"])
+    q = _ints(cols[f"{prefix}_q"])[0] if with_qualifier else np.zeros(len(end), dtype=np.int64)
+    value, _ = _floats(cols[f"{prefix}_v"])
+    return _Packed(present=~missing, end=end, span=span, revision=np.ones(len(end), dtype=np.int64), qualifier=q, value=value)
+
+
+def _meets(value: np.ndarray, q: np.ndarray, comparator: np.ndarray, threshold: np.ndarray) -> np.ndarray:
+    """progress.reading_meets for whole columns (qualifier codes of status_queries.QUALIFIER_BY_CODE,
+    comparator codes of status_queries.COMPARATORS)."""
+    exact_or_approx = (q == 0) | (q == 1)
+    at_least, more_than, at_most = q == 3, q == 4, q == 2
+    with np.errstate(invalid="ignore"):
+        ge = (exact_or_approx | at_least | more_than) & (value >= threshold)
+        gt = (more_than & (value >= threshold)) | ((exact_or_approx | at_least) & (value > threshold))
+        le = (exact_or_approx | at_most) & (value <= threshold)
+        lt = (exact_or_approx | at_most) & (value < threshold)
+    return np.select([comparator == 0, comparator == 1, comparator == 2], [ge, gt, le], lt)
+
+
+def _add_months(days: np.ndarray, months: np.ndarray) -> np.ndarray:
+    """progress.add_months (month ends stay month ends) for whole columns of days."""
+    d = days.astype("datetime64[D]")
+    month = d.astype("datetime64[M]")
+    day_of_month = (d - month.astype("datetime64[D]")).astype(np.int64) + 1
+    month_length = ((month + 1).astype("datetime64[D]") - month.astype("datetime64[D]")).astype(np.int64)
+    target = month + months.astype("timedelta64[M]")
+    target_length = ((target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")).astype(np.int64)
+    day = np.where(day_of_month == month_length, target_length, np.minimum(day_of_month, target_length))
+    return (target.astype("datetime64[D]") + (day - 1)).astype(np.int64)
+
+
+_FREQUENCY_MONTHS = {f.value: m for f, m in progress.FREQUENCY_MONTHS.items()}
+
+
+@dataclass
+class StatusTable:
+    """Every goal's status as columns (one entry per goal, in compute_statuses' order)."""
+
+    as_of: date
+    n: int
+    columns: dict[str, Any]
+    engine: dict[int, Any] = field(default_factory=dict)  # goal index -> GoalStatus from monitor.progress
+
+    def __len__(self) -> int:
+        return self.n
+
+    def column(self, name: str) -> list[Any]:
+        return list(self.columns[name])
+
+
+_KIND = {name: code for code, name in enumerate(sq.KINDS)}
+_MODE = {name: code for code, name in enumerate(sq.MODES)}
+_FREQUENCY_MONTHS_BY_CODE = np.array([_FREQUENCY_MONTHS.get(f, 0) for f in sq.FREQUENCY_CODES] + [0], dtype=np.int64)
+
+
+def status_table(
+    store: Store,
+    as_of: date,
+    domain: str | None = None,
+    extras: bool = True,
+    projections: bool = True,
+    labels: bool = False,
+) -> StatusTable:
+    """Every goal's status at `as_of`, in one read session (see the module docstring).
+
+    extras: also the share of full periods met and the trends (a second pass); projections: also
+    the projections of reach targets; labels: also the indicators' names and units (for records).
+    """
+    to_engine: list[str] = []
+    with store.read() as con:
+        sane, last_end = sq.sanity(con)
+        routed = [] if sane else sq.suspect_indicators(con, as_of)
+        cols = sq.goal_columns(con, as_of, domain, routed, sq.baseline_dates(con, as_of), keep=extras, last_end=last_end)
+        order = np.argsort(np.asarray(cols["goal_no"]), kind="stable")
+        cols = {k: v[order] for k, v in cols.items()}
+        table = _evaluate(as_of, cols)
+        if table.n:
+            to_engine = sorted({table.columns["indicator_id"][i] for i in np.flatnonzero(table.columns["_engine"])})
+        if to_engine:
+            indicators = {i.id: i for i in sq.indicators_of(con, to_engine)}
+            targets = sq.targets_of(con, to_engine)
+            readings = sq.readings_of(con, to_engine, as_of)
+        if extras and table.n:
+            _extras(con, table, as_of, projections)
+        if labels:
+            table.columns["_labels"] = sq.indicator_labels(con)
+        sq.drop_temporary(con)
+    if to_engine:
+        _run_engine(table, as_of, indicators, targets, readings)
+    return table
+
+
+def _evaluate(as_of: date, cols: dict[str, Any]) -> StatusTable:
+    n = len(cols["goal_no"])
+    as_of_day = (as_of - EPOCH).days
+    kind = _ints(cols["kind"])[0]
+    mode = _ints(cols["mode"])[0]
+    comparator = _ints(cols["comparator"])[0]
+    method = _ints(cols["method"])[0]
+    target_value, _ = _floats(cols["target_value"])
+    baseline_value, no_bv = _floats(cols["baseline_value"])
+    baseline_date, no_bd = _ints(cols["baseline_date"])
+    deadline, no_deadline = _ints(cols["deadline"])
+    b_value, _ = _floats(cols["b_value"])
+    has_b = np.asarray(np.ma.filled(cols["has_b"], False), dtype=bool)
+    lo, no_lo = _ints(cols["lo"])
+    counted = _reading_columns(cols, "counted")
+    first = _reading_columns(cols, "first", with_qualifier=False)
+    newest = _reading_columns(cols, "newest")
+
+    reach, threshold, none = kind == _KIND["reach"], kind == _KIND["threshold"], kind == _KIND["none"]
+    engine = mode == _MODE["engine"]
+    status = np.full(n, "insufficient_data", dtype=object)
+    latest_present = np.zeros(n, dtype=bool)
+
+    # ---- reach targets (progress.assess_reach)
+    from_target = reach & ~no_bd & ~no_bv
+    from_reading = reach & ~no_bd & no_bv & has_b
+    from_first = reach & ~from_target & ~from_reading & first.present
+    y0 = np.where(from_target, baseline_value, np.where(from_reading, b_value, np.where(from_first, first.value, NAN)))
+    t0 = np.where(from_target | from_reading, baseline_date, np.where(from_first, first.end, 0))
+    established = from_target | from_reading | from_first
+    after = established & counted.present & (counted.end > t0)
+    latest_present |= reach & after
+    d = np.where(comparator <= 1, 1.0, -1.0)
+    achieved = reach & after & _meets(counted.value, counted.qualifier, comparator, target_value)
+    timed = after & ~no_deadline & (deadline > t0)
+    status[reach & after & ~timed & achieved] = "achieved"
+    elapsed = (counted.end - t0) / progress.DAYS_PER_YEAR
+    horizon = (deadline - t0) / progress.DAYS_PER_YEAR
+    yT = target_value
+    with np.errstate(all="ignore"):
+        linear = timed & ((method == 1) | (np.fmin(np.fmin(y0, counted.value), yT) <= 0))
+        cagr_rows = timed & ~linear
+        observed = np.where(cagr_rows, np.expm1(np.log(counted.value / y0) / elapsed),
+                            np.where(timed, (counted.value - y0) / elapsed, NAN))
+        required = np.where(cagr_rows, np.expm1(np.log(yT / y0) / horizon),
+                            np.where(timed, (yT - y0) / horizon, NAN))
+        raw = d * observed / np.abs(required)
+        zero_pace = timed & (required == 0)
+        banded = np.select(
+            [raw >= progress.ON_TRACK_MIN_RATIO, raw >= progress.NEEDS_ACCELERATION_MIN_RATIO, raw >= 0],
+            ["on_track", "needs_acceleration", "limited_progress"],
+            "deterioration",
+        )
+        sign_status = np.where(d * observed >= 0, "limited_progress", "deterioration")
+    fallback = timed & (method == 0) & linear
+    judged = np.where(zero_pace, sign_status, banded)
+    judged = np.where(achieved, "achieved", np.where(counted.end >= deadline, "not_met", judged))
+    status = np.where(timed, judged, status)
+    ratio = np.where(timed & ~zero_pace & np.isfinite(raw), raw, NAN)
+    shown_value = np.where(established, y0, np.where(no_bv, NAN, baseline_value))
+    shown_date = np.where(established, t0, baseline_date)
+    shown_date_null = np.where(established, False, no_bd)
+    baseline_source = np.select([from_target, from_reading, from_first], [1, 2, 3], 0)
+
+    # ---- threshold targets (progress.assess_threshold)
+    counted_thr = threshold & counted.present
+    latest_present |= counted_thr
+    provisional = counted_thr & ~no_lo & (counted.span < lo)
+    met = counted_thr & _meets(counted.value, counted.qualifier, comparator, target_value)
+    status = np.where(counted_thr, np.where(met, "met", "not_met"), status)
+    margin: list[float | None] = [None] * n
+    values, targets = counted.value.tolist(), target_value.tolist()
+    above = (comparator <= 1).tolist()
+    for i in np.flatnonzero(counted_thr).tolist():
+        a, b = values[i], targets[i]
+        margin[i] = progress._decimal_diff(a, b) if above[i] else progress._decimal_diff(b, a)
+
+    # ---- indicators without a target (progress.assess_no_target)
+    latest_present |= none & counted.present
+    status = np.where(none, "no_target", status)
+
+    # ---- staleness (progress.staleness): from the newest reading, whatever its shape
+    months = _FREQUENCY_MONTHS_BY_CODE[_ints(cols["frequency"])[0]]
+    lag, _ = _ints(cols["lag"])
+    regular = (months > 0) & newest.present
+    safe_end = np.where(regular, np.minimum(newest.end, _MAX_DAY - 400), 0)
+    due = _add_months(safe_end, months) + lag
+    representable = regular & (newest.end <= _MAX_DAY - 366) & (due <= _MAX_DAY)
+    overdue = np.where(representable, as_of_day - due, 0)
+    stale = representable & (overdue > 0)
+
+    columns: dict[str, Any] = {
+        "indicator_id": _objects(cols["indicator_id"]),
+        "target_id": _objects(cols["target_id"]),
+        "version": _objects(cols["version"]),
+        "kind": kind,
+        "comparator": comparator,
+        "period": _ints(cols["period"])[0],
+        "method": method,
+        "frequency": _ints(cols["frequency"])[0],
+        "lag": lag,
+        "target_value": np.where(none, NAN, target_value),
+        "deadline": (deadline, no_deadline),
+        "stretch": _ints(cols["deadline_earliest"]),
+        "baseline_value": shown_value,
+        "baseline_date": shown_date,
+        "baseline_date_null": shown_date_null,
+        "baseline_source": baseline_source,
+        "status": status,
+        "ratio": ratio,
+        "provisional": provisional,
+        "margin": margin,
+        "latest": counted.only(latest_present),
+        "newest": newest,
+        "stale": stale,
+        "next_due": np.where(representable, due, -1),
+        "next_due_null": ~representable,
+        "days_overdue": np.where(stale, overdue, 0),
+        "observed": observed,
+        "required": required,
+        "linear": linear,
+        "fallback": fallback,
+        "achieved": achieved,
+        "timed": timed,
+        "share_met": [None] * n,
+        "trend_cagr": [None] * n,
+        "trend_linear": [None] * n,
+        "projection": [None] * n,
+        "_engine": engine,
+        "_y0": y0,
+        "_t0": t0,
+    }
+    return StatusTable(as_of=as_of, n=n, columns=columns)
+
+
+def _extras(con: Any, table: StatusTable, as_of: date, projections: bool) -> None:
+    """Share of full periods met, trend of goals without a target, projections: a second pass."""
+    c = table.columns
+    kind = c["kind"]
+    share, trend, trend_linear = c["share_met"], c["trend_cagr"], c["trend_linear"]
+    for goal, periods, met, ends, values in sq.goal_extras(con, as_of):
+        if kind[goal] == _KIND["threshold"]:
+            share[goal] = met / periods if periods else None
+            continue
+        if len(ends) < 2:
+            continue
+        first_end, last_end, first_value, last_value = ends[-1], ends[0], values[-1], values[0]
+        years = (last_end - first_end) / progress.DAYS_PER_YEAR
+        if first_value > 0 and last_value > 0:
+            trend[goal] = progress._finite(progress.cagr(first_value, last_value, years))
+        else:
+            trend_linear[goal] = progress.linear_rate(first_value, last_value, years)
+    if not projections:
+        return
+    projected = np.flatnonzero(~c["_engine"] & c["timed"] & ~c["achieved"]).tolist()
+    t0, y0 = c["_t0"], c["_y0"]
+    deadline = c["deadline"][0]
+    linear, target_value = c["linear"], c["target_value"]
+    projection = c["projection"]
+    for goal, ends, values in sq.goal_points(con, as_of, projected):
+        points = [(_day(int(t0[goal])), float(y0[goal]))] + [(_day(e), v) for e, v in zip(ends, values)]
+        method = Method.LINEAR if linear[goal] else Method.CAGR
+        if method is Method.CAGR and any(v <= 0 for _, v in points):
+            method = Method.LINEAR
+        p = progress.project(points, float(target_value[goal]), _day(int(deadline[goal])), method)
+        projection[goal] = {
+            "value_at_deadline": p.value_at_deadline,
+            "low": p.low,
+            "high": p.high,
+            "achievement_date": None if p.achievement_date is None else p.achievement_date.isoformat(),
+        }
+
+
+def _run_engine(
+    table: StatusTable,
+    as_of: date,
+    indicators: dict[str, Indicator],
+    targets: list[Target],
+    readings: list[Reading],
+) -> None:
+    """The goals left to monitor.progress: assessed exactly as compute_statuses does."""
+    from monitor.status import GoalStatus, _version_used
+
+    targets_of: dict[str, list[Target]] = defaultdict(list)
+    for t in targets:
+        targets_of[t.indicator_id].append(t)
+    readings_of: dict[str, list[Reading]] = defaultdict(list)
+    for r in readings:
+        readings_of[r.indicator_id].append(r)
+    slots: dict[tuple[str, str | None], int] = {}
+    ids = table.columns["indicator_id"]
+    target_ids = table.columns["target_id"]
+    for i in range(table.n):
+        if ids[i] in indicators:
+            slots[(ids[i], target_ids[i])] = i
+    for indicator_id, indicator in indicators.items():
+        by_id = {t.id: t for t in targets_of[indicator_id]}
+        own = readings_of[indicator_id]
+        newest = max(own, key=lambda r: (r.period_end, r.period_start), default=None)
+        for assessment in progress.assess(indicator, targets_of[indicator_id], own, as_of):
+            slot = slots.get((indicator_id, assessment.target_id))
+            if slot is None:
+                continue
+            target = _version_used(by_id, targets_of[indicator_id], assessment)
+            assessment.evidence["engine"] = ENGINE_PYTHON
+            table.engine[slot] = GoalStatus(indicator, target, assessment, newest)
+
+
+def _reading_ev(start: int, end: int, value: float, qualifier: str, revision: int) -> dict[str, object]:
+    out: dict[str, object] = {
+        "period_start": _day(start).isoformat(),  # type: ignore[union-attr]
+        "period_end": _day(end).isoformat(),  # type: ignore[union-attr]
+        "value": value,
+        "qualifier": qualifier,
+    }
+    if revision != 1:
+        out["revision"] = revision
+    return out
+
+
+def status_rows(
+    store: Store, as_of: date, domain: str | None = None, extras: bool = True, projections: bool = True
+) -> list[dict[str, Any]]:
+    """The records of monitor.status.status_records, computed by status_table.
+
+    Every field but ``evidence`` is the same; the evidence holds the figures behind the status
+    (baseline, latest reading, rates, ratio or margin, staleness) rather than every skipped reading
+    and the projection's working, and ``"engine"`` says which path computed it. Without ``extras``
+    share_met and trend_cagr are None, without ``projections`` the projected_* fields.
+    """
+    return table_rows(status_table(store, as_of, domain, extras=extras, projections=projections, labels=True))
+
+
+_BASELINE_SOURCES = (None, "target", "reading at the target's baseline date", "earliest comparable reading")
+
+
+def table_rows(table: StatusTable) -> list[dict[str, Any]]:
+    """status_table's columns as status records (status_table(..., labels=True))."""
+    from monitor.i18n import t as translate
+    from monitor.status import status_record
+
+    c = table.columns
+    labels: dict[str, tuple[Any, ...]] = c["_labels"]
+    as_of_iso = table.as_of.isoformat()
+    words = {s: (translate(f"status.{s}", "zh"), translate(f"status.{s}", "en")) for s in progress.STATUSES}
+    qualifiers = sq.QUALIFIER_BY_CODE
+    kinds = [*sq.KINDS, None]
+    comparators = [*sq.COMPARATORS, None]
+    periods = [*sq.PERIODS, None]
+    frequencies = [*sq.FREQUENCY_CODES, None]
+    methods = [*sq.METHODS, None]
+    ids, target_ids = c["indicator_id"].tolist(), c["target_id"].tolist()
+    versions = c["version"].tolist()
+    kind_codes, comparator_codes = c["kind"].tolist(), c["comparator"].tolist()
+    period_codes, method_codes = c["period"].tolist(), c["method"].tolist()
+    frequency_codes, lags = c["frequency"].tolist(), c["lag"].tolist()
+    target_values = c["target_value"].tolist()
+    deadlines, deadline_null = (a.tolist() for a in c["deadline"])
+    stretch, stretch_null = (a.tolist() for a in c["stretch"])
+    b_values, b_dates = c["baseline_value"].tolist(), c["baseline_date"].tolist()
+    b_null = np.asarray(c["baseline_date_null"]).tolist()
+    baseline_sources = c["baseline_source"].tolist()
+    statuses, ratios = c["status"].tolist(), c["ratio"].tolist()
+    provisional, margins = c["provisional"].tolist(), c["margin"]
+    latest: _Packed = c["latest"]
+    newest: _Packed = c["newest"]
+    l_present, l_end, l_start = latest.present.tolist(), latest.end.tolist(), latest.start.tolist()
+    l_value, l_q = latest.value.tolist(), latest.qualifier.tolist()
+    n_present, n_end, n_start = newest.present.tolist(), newest.end.tolist(), newest.start.tolist()
+    n_value, n_q = newest.value.tolist(), newest.qualifier.tolist()
+    stale = c["stale"].tolist()
+    next_due, next_due_null = c["next_due"].tolist(), c["next_due_null"].tolist()
+    overdue = c["days_overdue"].tolist()
+    observed, required = c["observed"].tolist(), c["required"].tolist()
+    linear, fallback = c["linear"].tolist(), c["fallback"].tolist()
+    achieved, timed = c["achieved"].tolist(), c["timed"].tolist()
+    share, trend, trend_linear, projection = c["share_met"], c["trend_cagr"], c["trend_linear"], c["projection"]
+    iso: dict[int, str] = {}
+
+    def day(x: int) -> str:
+        s = iso.get(x)
+        if s is None:
+            s = iso[x] = _day(x).isoformat()  # type: ignore[union-attr]
+        return s
+
+    rows: list[dict[str, Any]] = []
+    for i in range(table.n):
+        goal = table.engine.get(i)
+        if goal is not None:
+            rows.append(status_record(goal))
+            continue
+        kind = kinds[kind_codes[i]]
+        has_target = kind != "none"
+        status = statuses[i]
+        used = l_present[i]
+        if used:
+            shown = (l_value[i], qualifiers[l_q[i]], l_start[i], l_end[i])
+        elif n_present[i]:
+            shown = (n_value[i], qualifiers[n_q[i]], n_start[i], n_end[i])
+        else:
+            shown = None
+        ratio = ratios[i]
+        ratio = None if ratio != ratio else ratio
+        target_value = target_values[i] if has_target else None
+        comparator = comparators[comparator_codes[i]] if has_target else None
+        name_zh, name_en, domain, unit, display_unit, direction = labels[ids[i]]
+        proj = projection[i] or {}
+        evidence: dict[str, Any] = {
+            "engine": ENGINE_SQL,
+            "as_of": as_of_iso,
+            "indicator_id": ids[i],
+            "staleness": {
+                "stale": stale[i],
+                "last_period_end": day(n_end[i]) if n_present[i] else None,
+                "next_due": None if next_due_null[i] else day(next_due[i]),
+                "days_overdue": overdue[i],
+                "frequency": frequencies[frequency_codes[i]],
+                "publication_lag_days": lags[i],
+            },
+        }
+        if has_target:
+            evidence["target"] = {"id": target_ids[i], "version": versions[i], "kind": kind,
+                                  "comparator": comparator, "value": target_value}
+        if used:
+            evidence["latest"] = _reading_ev(l_start[i], l_end[i], l_value[i], qualifiers[l_q[i]], 1)
+        if kind == "reach":
+            if baseline_sources[i]:
+                evidence["baseline"] = {"value": b_values[i], "date": day(b_dates[i])}
+                evidence["baseline_source"] = _BASELINE_SOURCES[baseline_sources[i]]
+            if used:
+                evidence["latest_meets_target"] = achieved[i]
+            if timed[i]:
+                evidence["method"] = methods[method_codes[i]]
+                evidence["method_used"] = "linear" if linear[i] else "cagr"
+                if fallback[i]:
+                    evidence["fallback_reason"] = "CAGR is undefined for zero or negative values; linear rates used instead"
+                obs, req = observed[i], required[i]
+                if linear[i]:
+                    evidence["change_per_year_observed"], evidence["change_per_year_required"] = obs, req
+                else:
+                    evidence["cagr_observed"] = obs if math.isfinite(obs) else None
+                    evidence["cagr_required"] = req if math.isfinite(req) else None
+                evidence["ratio"] = ratio
+        elif kind == "threshold" and used:
+            evidence["met"] = status == "met"
+            evidence["margin"] = margins[i]
+            evidence["provisional"] = provisional[i]
+            evidence["share_met"] = share[i]
+        elif kind == "none":
+            evidence["trend_cagr"] = trend[i]
+            if trend_linear[i] is not None:
+                evidence["trend_linear_per_year"] = trend_linear[i]
+        rows.append({
+            "indicator_id": ids[i],
+            "target_id": target_ids[i],
+            "name_zh": name_zh,
+            "name_en": name_en,
+            "domain": domain,
+            "unit": unit,
+            "display_unit": display_unit,
+            "direction": direction,
+            "target_kind": kind if has_target else None,
+            "target_comparator": comparator,
+            "target_period": periods[period_codes[i]] if has_target else None,
+            "target_value": target_value,
+            "target_deadline": None if deadline_null[i] else day(deadlines[i]),
+            "target_stretch_date": None if stretch_null[i] else day(stretch[i]),
+            "baseline_value": None if b_values[i] != b_values[i] else b_values[i],
+            "baseline_date": None if b_null[i] else day(b_dates[i]),
+            "latest_value": shown[0] if shown else None,
+            "latest_used": used,
+            "latest_qualifier": shown[1] if shown else None,
+            "latest_period_start": day(shown[2]) if shown else None,
+            "latest_period_end": day(shown[3]) if shown else None,
+            "ratio": ratio,
+            "margin": margins[i],
+            "share_met": share[i],
+            "provisional": provisional[i],
+            "status": status,
+            "status_zh": words[status][0],
+            "status_en": words[status][1],
+            "stale": stale[i],
+            "last_period_end": day(n_end[i]) if n_present[i] else None,
+            "next_due": None if next_due_null[i] else day(next_due[i]),
+            "days_overdue": overdue[i],
+            "projected_value_at_deadline": proj.get("value_at_deadline"),
+            "projected_low": proj.get("low"),
+            "projected_high": proj.get("high"),
+            "projected_achievement_date": proj.get("achievement_date"),
+            "trend_cagr": trend[i],
+            "evidence": evidence,
+        })
+    return rows

@@ -1,0 +1,473 @@
+"""Named queries of the set-based status path (monitor.status_sql): DuckDB shapes the data per goal.
+
+One statement (``goal_columns``) computes, per goal (target version in force, or indicator without
+one) and in compute_statuses' order, the three readings the engine's verdict rests on:
+
+- ``counted``: the latest reading the goal's comparability rule counts (reach targets: comparable
+  and after the baseline date when that is known; thresholds: comparable or shorter; goals without
+  a target: comparable with the newest reading), the longest one on its end date;
+- ``first``: the earliest comparable reading, longest on its end date (the baseline of reach
+  targets that state none);
+- ``newest``: the newest reading as the engine sorts them, by end then start (staleness, the
+  record's newest figure, and the period shape of goals judged against it);
+
+each with its latest revision's value and qualifier. It reads the reading table once, grouped by
+(indicator, period length) — running totals and periods over 400 days by (indicator, start) —
+keeping per group the first and last reading; every comparability rule is then a rule on groups.
+A goal whose rule cuts through a group (possible only with running totals from several start
+dates, or a period of over 400 days as the reference) is flagged for the engine.
+
+The other statements serve the goals left to monitor.progress and the optional second pass
+(``extras``: share of periods met, trend of goals without a target, projection points).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+import duckdb
+
+from monitor.model import Indicator, Reading, Target
+from monitor.store.queries import (
+    INDICATOR_COLUMNS,
+    READING_COLUMNS,
+    TARGET_COLUMNS,
+    _indicator,
+    _reading,
+    _target,
+)
+
+QUALIFIERS = ("exact", "approx", "at_least", "more_than", "at_most")
+# Columns of goal_columns that come back as small integer codes, index in these tuples (the last
+# code, len(...), for anything else: an unknown comparator sends its goal to the engine anyway).
+KINDS = ("none", "reach", "threshold")
+COMPARATORS = (">=", ">", "<=", "<")
+METHODS = ("cagr", "linear")
+PERIODS = ("monthly", "quarterly", "half_yearly", "yearly", "irregular")
+FREQUENCY_CODES = ("monthly", "quarterly", "half_yearly", "yearly", "irregular")
+MODES = ("engine", "point", "span", "cum", "first", "last_cum", "last_span")
+# The five qualifiers have five different lengths, so strlen() codes them cheaply.
+QUALIFIER_BY_CODE = {0: "exact", 1: "approx", 2: "at_most", 3: "at_least", 4: "more_than"}
+DAY_OFFSET = 1 << 20  # days from 1970-01-01 back to year 1 stay positive with this offset
+SPAN_BITS = 22  # any period between years 1 and 9999 is shorter than 2^22 days
+BIG_SPAN = (1 << SPAN_BITS) - 1
+LONG_SPAN = 400  # periods longer than this are grouped by their start date (running totals)
+START_KEY = 4_000_000  # group key of such periods: START_KEY + start day (above any span)
+
+_NOMINAL = (
+    "CASE t.period WHEN 'monthly' THEN 365.25 / 12 WHEN 'quarterly' THEN 365.25 / 4 "
+    "WHEN 'half_yearly' THEN 365.25 / 2 WHEN 'yearly' THEN 365.25 END"
+)
+
+
+# No statement here binds Python parameters: DuckDB 1.5.5 imports pandas (and numpy) on the first
+# execute() with bound parameters, 0.3 s and 130 MB for nothing. Dates are written as DATE literals,
+# names as quoted string literals.
+
+
+def _date(d: date) -> str:
+    return f"DATE '{d.isoformat()}'"
+
+
+def _text(value: str | None) -> str:
+    return "NULL" if value is None else "'" + str(value).replace("'", "''") + "'"
+
+
+def _texts(values: Sequence[str]) -> str:
+    return "[" + ", ".join(_text(v) for v in values) + "]::VARCHAR[]"
+
+
+def sanity(con: duckdb.DuckDBPyConnection) -> tuple[bool, date | None]:
+    """Whether every reading has a known qualifier, a revision >= 1 and a finite value: what the packed
+    keys below assume (the write path ensures it); and the latest period end. min/max come from the
+    table's statistics, and NaN sorts above every number, so this reads almost nothing. A period
+    ending before it starts is caught in the pass itself (its group key is not positive)."""
+    low, high, first_revision, last_end = con.execute(  # type: ignore[misc]
+        "SELECT min(value), max(value), min(revision), max(period_end) FROM reading"
+    ).fetchone()
+    qualifiers = {r[0] for r in con.execute("SELECT DISTINCT qualifier FROM reading").fetchall()}
+    finite = low is None or (math.isfinite(low) and math.isfinite(high))
+    return finite and (first_revision is None or first_revision >= 1) and qualifiers <= set(QUALIFIERS), last_end
+
+
+def suspect_indicators(con: duckdb.DuckDBPyConnection, as_of: date) -> list[str]:
+    """The indicators with a reading that breaks sanity(): left to the engine."""
+    rows = con.execute(
+        f"""
+        SELECT DISTINCT indicator_id FROM reading
+        WHERE period_end <= {_date(as_of)}
+          AND (period_end < period_start OR NOT isfinite(value) OR revision < 1
+               OR qualifier NOT IN ({', '.join(_text(q) for q in QUALIFIERS)}))
+        """
+    ).fetchall()
+    return sorted(r[0] for r in rows)
+
+
+def baseline_dates(con: duckdb.DuckDBPyConnection, as_of: date) -> list[date]:
+    rows = con.execute(
+        f"SELECT DISTINCT baseline_date FROM target WHERE baseline_date <= {_date(as_of)} ORDER BY 1"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _code(column: str, names: Sequence[str]) -> str:
+    whens = " ".join(f"WHEN {_text(n)} THEN {k}" for k, n in enumerate(names))
+    return f"CAST(CASE {column} {whens} ELSE {len(names)} END AS TINYINT)"
+
+
+def indicator_labels(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[Any, ...]]:
+    """Per indicator: name_zh, name_en, domain, unit, display_unit, direction (for the records)."""
+    rows = con.execute("SELECT id, name_zh, name_en, domain, unit, display_unit, direction FROM indicator").fetchall()
+    return {r[0]: r[1:] for r in rows}
+
+
+def _day_bits(column: str) -> str:
+    return f"(({column} + {DAY_OFFSET}) << 25)"
+
+
+def goal_columns(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date,
+    domain: str | None,
+    routed: Sequence[str],
+    dates: Sequence[date],
+    keep: bool = False,
+    last_end: date | None = None,
+) -> dict[str, Any]:
+    """Per goal, its target and comparability rule and the counted, first and newest readings.
+
+    Dates come back as days since 1970-01-01; spans in days, inclusive; qualifiers as codes of
+    QUALIFIER_BY_CODE. ``mode`` is 'engine' for the goals to leave to monitor.progress.
+    """
+    # The baseline dates are few; as literals they let the scan skip everything else.
+    date_list = ", ".join(f"DATE '{d.isoformat()}'" for d in dates) or "NULL"
+    # With no reading after the as-of date (the usual case: as of today) the pass needs no filter.
+    conditions = [] if last_end is not None and last_end <= as_of else [f"period_end <= {_date(as_of)}"]
+    if domain is not None:
+        conditions.append("indicator_id IN (SELECT id FROM ind)")
+    pass_filter = ("WHERE " + " AND ".join(conditions)) if conditions else ""
+    newest_key = f"{_day_bits('end_max')} | (({BIG_SPAN} - span_hi) << 3) | q_max"
+    oldest_key = f"{_day_bits('end_min')} | (({BIG_SPAN} - span_lo) << 3) | q_min"
+    counted_key = f"{_day_bits('end_max')} | (span_hi << 3) | q_max"
+    statement = f"""
+        WITH ind AS (
+            SELECT id, domain, measure, frequency, publication_lag_days, cumulative_since,
+                   name_zh, name_en, unit, display_unit, direction
+            FROM indicator WHERE {_text(domain)} IS NULL OR domain = {_text(domain)}
+        ),
+        in_force AS (
+            SELECT t.* FROM target AS t
+            WHERE (t.valid_from IS NULL OR CAST(t.valid_from AS DATE) <= {_date(as_of)})
+              AND t.indicator_id IN (SELECT id FROM ind)
+            QUALIFY row_number() OVER (PARTITION BY t.indicator_id, t.id ORDER BY t.version DESC) = 1
+        ),
+        goal AS (
+            SELECT CAST(row_number() OVER (ORDER BY i.domain, i.id, t.id) - 1 AS INTEGER) AS goal_no,
+                   i.id AS indicator_id, i.measure, i.frequency, i.publication_lag_days AS lag,
+                   i.cumulative_since, i.name_zh, i.name_en, i.domain, i.unit, i.display_unit, i.direction,
+                   t.id AS target_id, t.version, coalesce(t.kind, 'none') AS kind, t.comparator,
+                   t.value AS target_value, t.baseline_value, t.baseline_date, t.deadline,
+                   t.deadline_earliest, t.method, t.period, {_NOMINAL} AS nominal
+            FROM ind AS i LEFT JOIN in_force AS t ON t.indicator_id = i.id
+        ),
+        -- readings at the targets' baseline dates: latest revision of each period
+        at_base AS (
+            SELECT * FROM (
+                SELECT g.goal_no, g.kind, g.baseline_value, r.period_start, r.value,
+                       r.period_end - r.period_start + 1 AS span
+                FROM reading AS r JOIN goal AS g ON r.indicator_id = g.indicator_id AND r.period_end = g.baseline_date
+                WHERE r.period_end IN ({date_list}) AND r.period_end <= {_date(as_of)}
+                QUALIFY r.revision = max(r.revision) OVER (PARTITION BY g.goal_no, r.period_start)
+            )
+        ),
+        -- reach: the one with the stated baseline value if any, else the longest; threshold: the longest
+        base AS (
+            SELECT goal_no,
+                   arg_max(period_start, (coalesce(kind = 'reach' AND value = baseline_value, false), span)) AS b_start,
+                   arg_max(value, (coalesce(kind = 'reach' AND value = baseline_value, false), span)) AS b_value,
+                   arg_max(span, (coalesce(kind = 'reach' AND value = baseline_value, false), span)) AS b_span
+            FROM at_base GROUP BY goal_no
+        ),
+        rule AS (
+            SELECT g.*, b.b_start, b.b_value, b.b_span,
+                   CASE
+                       WHEN list_contains({_texts(routed)}, g.indicator_id) THEN 'engine'
+                       WHEN g.kind <> 'none' AND g.comparator NOT IN ('>=', '>', '<=', '<') THEN 'engine'
+                       WHEN g.measure = 'stock' THEN 'point'
+                       WHEN g.measure = 'cumulative' AND g.cumulative_since IS NOT NULL THEN 'cum'
+                       WHEN g.measure = 'cumulative' AND g.kind <> 'none' AND b.b_start IS NOT NULL THEN 'cum'
+                       WHEN g.measure = 'cumulative' AND g.kind = 'reach' THEN 'first'
+                       WHEN g.measure = 'cumulative' THEN 'last_cum'
+                       WHEN g.kind = 'reach' THEN 'span'
+                       WHEN g.kind = 'threshold' AND (g.nominal IS NOT NULL OR b.b_span IS NOT NULL) THEN 'span'
+                       ELSE 'last_span'
+                   END AS mode,
+                   -- a baseline date known before looking at the readings: readings must end after it
+                   coalesce(CASE WHEN g.kind = 'reach' AND g.baseline_date IS NOT NULL
+                                      AND (g.baseline_value IS NOT NULL OR b.b_start IS NOT NULL)
+                                 THEN g.baseline_date END, DATE '0001-01-01') AS after_date,
+                   g.kind = 'reach' AND NOT coalesce(g.baseline_date IS NOT NULL
+                                                     AND (g.baseline_value IS NOT NULL OR b.b_start IS NOT NULL), false)
+                       AS needs_first
+            FROM goal AS g LEFT JOIN base AS b USING (goal_no)
+        ),
+        -- the one pass over the readings
+        grp AS (
+            SELECT indicator_id, gk, max(k) AS k_max, arg_max(value, k) AS v_max, min(k) AS k_min, arg_min(value, k) AS v_min
+            FROM (
+                SELECT indicator_id, value,
+                       CASE WHEN period_end - period_start >= {LONG_SPAN}
+                            THEN {START_KEY} + (period_start - DATE '1970-01-01')
+                            ELSE period_end - period_start + 1 END AS gk,
+                       ((period_end - DATE '1970-01-01' + {DAY_OFFSET}) << 3) | (strlen(qualifier) - 5) AS k
+                FROM reading
+                {pass_filter}
+            )
+            GROUP BY indicator_id, gk
+        ),
+        cand AS (
+            SELECT r.goal_no, r.kind, r.mode, r.after_date, r.needs_first, g.gk, g.v_max, g.v_min,
+                   (g.k_max >> 3) - {DAY_OFFSET} AS end_max, g.k_max & 7 AS q_max,
+                   (g.k_min >> 3) - {DAY_OFFSET} AS end_min, g.k_min & 7 AS q_min,
+                   g.gk > {START_KEY - 1} AS by_start,
+                   CASE WHEN g.gk > {START_KEY - 1} THEN g.gk - {START_KEY} END AS g_start
+            FROM rule AS r JOIN grp AS g ON g.indicator_id = r.indicator_id
+            WHERE r.mode <> 'engine'
+        ),
+        cand1 AS (
+            SELECT *,
+                   CASE WHEN by_start THEN end_min - g_start + 1 ELSE gk END AS span_lo,
+                   CASE WHEN by_start THEN end_max - g_start + 1 ELSE gk END AS span_hi
+            FROM cand
+        ),
+        ends AS (
+            SELECT goal_no,
+                   max({newest_key}) AS newest_k, arg_max(v_max, {newest_key}) AS newest_v,
+                   min({oldest_key}) AS oldest_k
+            FROM cand1 GROUP BY goal_no
+        ),
+        -- each goal's rule, now that the newest and oldest readings are known
+        rule2 AS (
+            SELECT r.goal_no, r.kind,
+                   (e.newest_k >> 25) - {DAY_OFFSET} AS newest_end,
+                   {BIG_SPAN} - ((e.newest_k >> 3) & {BIG_SPAN}) AS newest_span,
+                   e.newest_k & 7 AS newest_q, e.newest_v,
+                   (e.oldest_k >> 25) - {DAY_OFFSET} - ({BIG_SPAN} - ((e.oldest_k >> 3) & {BIG_SPAN})) + 1 AS oldest_start,
+                   CASE r.mode WHEN 'point' THEN 1
+                               WHEN 'span' THEN CAST(ceil(coalesce(CASE WHEN r.kind = 'reach' THEN CAST(r.b_span AS DOUBLE) END,
+                                                                   r.nominal, CAST(r.b_span AS DOUBLE), 365.25) - 4) AS BIGINT)
+                               WHEN 'last_span' THEN {BIG_SPAN} - ((e.newest_k >> 3) & {BIG_SPAN}) - 4 END AS lo,
+                   CASE r.mode WHEN 'point' THEN 1
+                               WHEN 'span' THEN CAST(floor(coalesce(CASE WHEN r.kind = 'reach' THEN CAST(r.b_span AS DOUBLE) END,
+                                                                    r.nominal, CAST(r.b_span AS DOUBLE), 365.25) + 4) AS BIGINT)
+                               WHEN 'last_span' THEN {BIG_SPAN} - ((e.newest_k >> 3) & {BIG_SPAN}) + 4 END AS hi,
+                   CASE WHEN r.mode = 'cum' THEN coalesce(r.cumulative_since, r.b_start) - DATE '1970-01-01' END AS cs_fixed
+            FROM rule AS r JOIN ends AS e USING (goal_no)
+            WHERE r.mode <> 'engine'
+        ),
+        rule3 AS (
+            SELECT r2.goal_no, r2.lo, r2.hi, CASE WHEN r2.kind = 'threshold' AND r2.lo IS NOT NULL THEN 1 ELSE r2.lo END AS c_lo,
+                   -- running totals: the start the goal's rule asks for
+                   CASE r.mode WHEN 'cum' THEN r2.cs_fixed
+                               WHEN 'first' THEN r2.oldest_start
+                               WHEN 'last_cum' THEN r2.newest_end - r2.newest_span + 1 END AS cs
+            FROM rule2 AS r2 JOIN rule AS r USING (goal_no)
+        ),
+        classed AS (
+            SELECT c.goal_no, c.after_date, c.needs_first, c.v_max, c.v_min, c.end_max, c.end_min, c.q_max, c.q_min,
+                   c.span_lo, c.span_hi, r.lo, r.hi, r.c_lo, r.cs, c.by_start, c.g_start, c.gk
+            FROM cand1 AS c JOIN rule3 AS r USING (goal_no)
+        ),
+        flags AS (
+            SELECT *,
+                   CASE WHEN cs IS NULL THEN span_lo >= lo AND span_hi <= hi
+                        WHEN by_start THEN g_start = cs
+                        ELSE end_min = end_max AND end_min - gk + 1 = cs END AS same_all,
+                   CASE WHEN cs IS NULL THEN span_hi < lo OR span_lo > hi
+                        WHEN by_start THEN g_start <> cs
+                        ELSE cs < end_min - gk + 1 OR cs > end_max - gk + 1 END AS same_none,
+                   CASE WHEN cs IS NULL THEN span_lo >= c_lo AND span_hi <= hi
+                        WHEN by_start THEN g_start = cs
+                        ELSE end_min = end_max AND end_min - gk + 1 = cs END AS counted_all,
+                   CASE WHEN cs IS NULL THEN span_hi < c_lo OR span_lo > hi
+                        WHEN by_start THEN g_start <> cs
+                        ELSE cs < end_min - gk + 1 OR cs > end_max - gk + 1 END AS counted_none
+            FROM classed
+        ),
+        picks AS (
+            SELECT goal_no,
+                   max(CASE WHEN counted_all AND gk > 0 AND end_max > after_date - DATE '1970-01-01' THEN {counted_key} END) AS counted_k,
+                   arg_max(v_max, CASE WHEN counted_all AND gk > 0 AND end_max > after_date - DATE '1970-01-01' THEN {counted_key} END) AS counted_v,
+                   min(CASE WHEN needs_first AND same_all AND gk > 0 THEN {oldest_key} END) AS first_k,
+                   arg_min(v_min, CASE WHEN needs_first AND same_all AND gk > 0 THEN {oldest_key} END) AS first_v,
+                   -- a period ending before it starts (group key not positive): the engine skips it
+                   -- with a reason, the keys cannot
+                   bool_or(NOT (same_all OR same_none) OR NOT (counted_all OR counted_none) OR gk <= 0) AS cut
+            FROM flags GROUP BY goal_no
+        ),
+        decoded AS (
+            SELECT p.goal_no, p.cut,
+                   (p.counted_k >> 25) - {DAY_OFFSET} AS counted_end, (p.counted_k >> 3) & {BIG_SPAN} AS counted_span,
+                   p.counted_k & 7 AS counted_q, p.counted_v,
+                   (p.first_k >> 25) - {DAY_OFFSET} AS first_end, {BIG_SPAN} - ((p.first_k >> 3) & {BIG_SPAN}) AS first_span,
+                   p.first_k & 7 AS first_q, p.first_v,
+                   r.newest_end, r.newest_span, r.newest_q, r.newest_v
+            FROM picks AS p JOIN rule2 AS r USING (goal_no)
+        ),
+        -- the picked periods' latest revisions (revised periods are few: only rows with revision > 1)
+        picked AS (
+            SELECT d.goal_no, 'c' AS which, g.indicator_id, d.counted_end AS e, d.counted_span AS s
+            FROM decoded AS d JOIN goal AS g USING (goal_no) WHERE d.counted_end IS NOT NULL
+            UNION ALL
+            SELECT d.goal_no, 'f', g.indicator_id, d.first_end, d.first_span
+            FROM decoded AS d JOIN goal AS g USING (goal_no) WHERE d.first_end IS NOT NULL
+            UNION ALL
+            SELECT d.goal_no, 'n', g.indicator_id, d.newest_end, d.newest_span
+            FROM decoded AS d JOIN goal AS g USING (goal_no) WHERE d.newest_end IS NOT NULL
+        ),
+        revised AS (
+            SELECT p.goal_no, p.which, arg_max(r.value, r.revision) AS value,
+                   arg_max(strlen(r.qualifier) - 5, r.revision) AS q
+            FROM reading AS r JOIN picked AS p
+              ON r.indicator_id = p.indicator_id
+             AND r.period_end = DATE '1970-01-01' + CAST(p.e AS INTEGER)
+             AND r.period_start = DATE '1970-01-01' + CAST(p.e - p.s + 1 AS INTEGER)
+            WHERE r.revision > 1 AND r.period_end <= {_date(as_of)}
+            GROUP BY p.goal_no, p.which
+        )
+        SELECT g.goal_no, g.indicator_id, g.target_id, g.version,
+               {_code('g.kind', KINDS)} AS kind, {_code('g.comparator', COMPARATORS)} AS comparator,
+               g.target_value, g.baseline_value, g.baseline_date - DATE '1970-01-01' AS baseline_date,
+               g.deadline - DATE '1970-01-01' AS deadline, g.deadline_earliest - DATE '1970-01-01' AS deadline_earliest,
+               {_code('g.method', METHODS)} AS method, {_code('g.period', PERIODS)} AS period,
+               {_code('g.frequency', FREQUENCY_CODES)} AS frequency, g.lag,
+               CASE WHEN d.cut THEN 0 ELSE {_code('r.mode', MODES)} END AS mode, r3.lo, r3.hi, r3.cs,
+               r.b_value, r.b_start IS NOT NULL AS has_b,
+               d.counted_end, d.counted_span, coalesce(rc.q, d.counted_q) AS counted_q, coalesce(rc.value, d.counted_v) AS counted_v,
+               d.first_end, d.first_span, coalesce(rf.value, d.first_v) AS first_v,
+               d.newest_end, d.newest_span, coalesce(rn.q, d.newest_q) AS newest_q, coalesce(rn.value, d.newest_v) AS newest_v,
+               -- the baseline date of a reach target (monitor.progress, section 3.6): the second pass
+               -- takes the readings after it as the points of the projection
+               CASE WHEN g.kind <> 'reach' THEN NULL
+                    WHEN g.baseline_date IS NOT NULL AND (g.baseline_value IS NOT NULL OR r.b_start IS NOT NULL)
+                    THEN g.baseline_date - DATE '1970-01-01'
+                    ELSE d.first_end END AS t0
+        FROM goal AS g
+        JOIN rule AS r USING (goal_no)
+        LEFT JOIN rule3 AS r3 USING (goal_no)
+        LEFT JOIN decoded AS d USING (goal_no)
+        LEFT JOIN revised AS rc ON rc.goal_no = g.goal_no AND rc.which = 'c'
+        LEFT JOIN revised AS rf ON rf.goal_no = g.goal_no AND rf.which = 'f'
+        LEFT JOIN revised AS rn ON rn.goal_no = g.goal_no AND rn.which = 'n'
+    """
+    # Unordered: the caller puts the rows in goal_no order.
+    if not keep:
+        return con.execute(statement).fetchnumpy()
+    # The second pass (goal_extras, goal_points) reads the rules from this table.
+    con.execute("CREATE OR REPLACE TEMP TABLE status_goal_rules AS " + statement)
+    return con.execute("SELECT * FROM status_goal_rules").fetchnumpy()
+
+
+def indicators_of(con: duckdb.DuckDBPyConnection, indicator_ids: Sequence[str]) -> list[Indicator]:
+    rows = con.execute(
+        f"SELECT {INDICATOR_COLUMNS} FROM indicator WHERE list_contains({_texts(indicator_ids)}, id)"
+    ).fetchall()
+    return [_indicator(row) for row in rows]
+
+
+def readings_of(con: duckdb.DuckDBPyConnection, indicator_ids: Sequence[str], as_of: date) -> list[Reading]:
+    """Latest revision of each period of these indicators, as queries.list_readings gives them."""
+    if not indicator_ids:
+        return []
+    rows = con.execute(
+        f"""
+        SELECT {READING_COLUMNS}
+        FROM reading
+        WHERE list_contains({_texts(indicator_ids)}, indicator_id) AND period_end <= {_date(as_of)}
+        QUALIFY revision = max(revision) OVER (PARTITION BY indicator_id, period_start, period_end)
+        ORDER BY indicator_id, period_end, period_start, revision
+        """
+    ).fetchall()
+    return [_reading(row) for row in rows]
+
+
+def targets_of(con: duckdb.DuckDBPyConnection, indicator_ids: Sequence[str]) -> list[Target]:
+    """Every version of the targets of these indicators (the engine picks the one in force)."""
+    if not indicator_ids:
+        return []
+    rows = con.execute(
+        f"""
+        SELECT {TARGET_COLUMNS} FROM target WHERE list_contains({_texts(indicator_ids)}, indicator_id)
+        ORDER BY indicator_id, id, version
+        """
+    ).fetchall()
+    return [_target(row) for row in rows]
+
+
+def _per_end(as_of: date, goals: str, after: str) -> str:
+    """The comparable readings of the goals selected by `goals` (a condition on status_goal_rules),
+    ending after `after` (days), one per end date: the longest period, its latest revision."""
+    return f"""
+        per_end AS (
+            SELECT e.goal_no, any_value(e.kind) AS kind, any_value(e.comparator) AS comparator,
+                   any_value(e.target_value) AS v, r.period_end - DATE '1970-01-01' AS end_day,
+                   arg_max(r.value, (r.period_end - r.period_start, r.revision)) AS value,
+                   arg_max(r.qualifier, (r.period_end - r.period_start, r.revision)) AS qualifier
+            FROM reading AS r
+            JOIN (SELECT *, {after} AS after FROM status_goal_rules WHERE mode <> 0 AND ({goals})) AS e
+              ON r.indicator_id = e.indicator_id
+            WHERE r.period_end <= {_date(as_of)} AND r.period_end - DATE '1970-01-01' > e.after
+              AND CASE WHEN e.cs IS NULL THEN r.period_end - r.period_start + 1 BETWEEN e.lo AND e.hi
+                       ELSE r.period_start - DATE '1970-01-01' = e.cs END
+            GROUP BY e.goal_no, r.period_end
+        )
+    """
+
+
+def goal_extras(con: duckdb.DuckDBPyConnection, as_of: date) -> list[tuple[Any, ...]]:
+    """Per threshold with a counted reading: its full comparable periods and those met; per goal
+    without a target with a comparable reading: its latest five comparable readings (newest first).
+    Works on the status_goal_rules table goal_columns left."""
+    goals = f"kind IN ({KINDS.index('threshold')}, {KINDS.index('none')}) AND counted_end IS NOT NULL"
+    return con.execute(
+        f"""
+        WITH {_per_end(as_of, goals, "-1099511627776")}
+        SELECT goal_no, count(*) AS periods,
+               count(*) FILTER (
+                   CASE comparator
+                       WHEN 0 THEN qualifier IN ('exact', 'approx', 'at_least', 'more_than') AND value >= v
+                       WHEN 1 THEN (qualifier = 'more_than' AND value >= v)
+                                   OR (qualifier IN ('exact', 'approx', 'at_least') AND value > v)
+                       WHEN 2 THEN qualifier IN ('exact', 'approx', 'at_most') AND value <= v
+                       WHEN 3 THEN qualifier IN ('exact', 'approx', 'at_most') AND value < v
+                   END) AS met,
+               max_by(end_day, end_day, 5) AS last_ends, max_by(value, end_day, 5) AS last_values
+        FROM per_end GROUP BY goal_no ORDER BY goal_no
+        """
+    ).fetchall()
+
+
+def goal_points(con: duckdb.DuckDBPyConnection, as_of: date, goal_numbers: Sequence[int]) -> list[tuple[Any, ...]]:
+    """Per reach target among `goal_numbers`: its comparable readings after the baseline date, one per
+    end date, oldest first (the points of its projection)."""
+    if not goal_numbers:
+        return []
+    selected = "goal_no IN (SELECT goal_no FROM status_projected)"
+    con.execute("CREATE OR REPLACE TEMP TABLE status_projected (goal_no INTEGER)")
+    for chunk in range(0, len(goal_numbers), 5000):
+        con.execute("INSERT INTO status_projected VALUES " + ", ".join(f"({int(g)})" for g in goal_numbers[chunk:chunk + 5000]))
+    return con.execute(
+        f"""
+        WITH {_per_end(as_of, selected, "t0")}
+        SELECT goal_no, list(end_day ORDER BY end_day), list(value ORDER BY end_day)
+        FROM per_end GROUP BY goal_no ORDER BY goal_no
+        """
+    ).fetchall()
+
+
+def drop_temporary(con: duckdb.DuckDBPyConnection) -> None:
+    for table in ("status_goal_rules", "status_projected"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
