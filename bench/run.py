@@ -438,8 +438,11 @@ def run_task(name: str, memory_limit_gib: float | None = None, **args: Any) -> d
                                              or "bad_alloc" in done.stderr or done.returncode < 0):
             return {"error": f"did not fit in {memory_limit_gib:g} GiB: {tail[0][:200]}"}
         raise RuntimeError(f"task {name} failed:\n{done.stderr[-3000:]}")
-    line = next(x for x in reversed(done.stdout.splitlines()) if x.startswith("@@RESULT@@"))
-    return json.loads(line[len("@@RESULT@@"):])
+    # DuckDB draws a progress bar on stdout for queries over two seconds, without a newline.
+    marker = done.stdout.rfind("@@RESULT@@")
+    if marker < 0:
+        raise RuntimeError(f"task {name} printed no result:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout[marker + len("@@RESULT@@"):].splitlines()[0])
 
 
 def summary(result: dict[str, Any]) -> dict[str, Any]:

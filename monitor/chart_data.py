@@ -335,7 +335,7 @@ def goal_detail(store: Store, indicator_id: str, as_of: date) -> dict[str, Any] 
         readings = queries.list_readings(con, indicator_id, as_of=as_of)
         history = queries.list_readings(con, indicator_id, history=True)
         targets = [x for x in queries.list_targets(con) if x.indicator_id == indicator_id]
-    records = [r for r in status_records(store, as_of, indicator.domain) if r["indicator_id"] == indicator_id]
+    records = status_records(store, as_of, indicator.domain, indicator_id=indicator_id)
     return {
         "indicator": indicator,
         "records": records,

@@ -8,7 +8,7 @@ language) and cached by the page; filtering is a cheap pass over these rows on e
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -17,8 +17,8 @@ from monitor.i18n import status_text, t
 from monitor.model import Reading
 from monitor.periods import Period, comparable
 from monitor.report import freshness_text, latest_text, name, target_text
-from monitor.status import status_records
-from monitor.store import queries
+from monitor.status_sql import status_rows
+from monitor.store import status_queries
 from monitor.store.connection import Store
 
 __all__ = [
@@ -103,12 +103,19 @@ def overview_rows(
     readings: Iterable[Reading],
     as_of: date,
     lang: str,
+    trends: Mapping[str, list[float]] | None = None,
 ) -> list[dict[str, Any]]:
-    """One row per status record: goals with a target first, then by domain, worst status first."""
-    series: dict[str, list[Reading]] = defaultdict(list)
-    for r in readings:
-        if r.period_end <= as_of:
-            series[r.indicator_id].append(r)
+    """One row per status record: goals with a target first, then by domain, worst status first.
+
+    The sparkline of each goal comes from ``trends`` (indicator id -> values, as sparkline() gives
+    them) when given, else from ``readings``.
+    """
+    if trends is None:
+        series: dict[str, list[Reading]] = defaultdict(list)
+        for r in readings:
+            if r.period_end <= as_of:
+                series[r.indicator_id].append(r)
+        trends = {ident: sparkline(rs) for ident, rs in series.items()}
     rows = []
     for record in sorted(records, key=_sort_key):
         rows.append({
@@ -125,7 +132,7 @@ def overview_rows(
             "latest": latest_text(record, lang),
             "target": target_text(record, lang),
             "progress": _percent(progress_fraction(record)),
-            "trend": sparkline(series.get(record["indicator_id"], [])),
+            "trend": list(trends.get(record["indicator_id"], [])),
             "freshness": freshness_text(record, as_of, lang, days=False),
         })
     return rows
@@ -163,8 +170,14 @@ def filter_rows(
 
 
 def load_overview(store: Store, as_of: date, lang: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The status records and the overview rows, in two reads of the store."""
-    records = status_records(store, as_of)
+    """The status records and the overview rows, in two reads of the store.
+
+    The records come from the set-based path (monitor.status_sql): the same fields as
+    status_records, without the share of periods met, the trends and the projections, which the
+    overview does not show; the sparklines are shaped in SQL too. Nothing here holds every reading
+    in Python, so the overview stays cheap however long the series are.
+    """
+    records = status_rows(store, as_of, extras=False, projections=False)
     with store.read() as con:
-        readings = queries.list_readings(con, as_of=as_of)
-    return records, overview_rows(records, readings, as_of, lang)
+        trends = status_queries.sparklines(con, as_of, SPARKLINE_POINTS)
+    return records, overview_rows(records, (), as_of, lang, trends)

@@ -21,12 +21,21 @@ class GoalStatus:
     newest: Reading | None = None  # the indicator's most recent reading, comparable or not
 
 
-def compute_statuses(store: Store, as_of: date, domain: str | None = None) -> list[GoalStatus]:
-    """One GoalStatus per target in force (or per indicator without one), in one read of the store."""
+def compute_statuses(
+    store: Store, as_of: date, domain: str | None = None, indicator_id: str | None = None
+) -> list[GoalStatus]:
+    """One GoalStatus per target in force (or per indicator without one), in one read of the store.
+
+    With ``indicator_id``, only that indicator's goals (reading only its readings): one goal's detail
+    costs one indicator, however large the catalogue. For every goal at scale, the set-based
+    monitor.status_sql gives the same records without the full evidence.
+    """
     with store.read() as con:
         indicators = queries.list_indicators(con, domain)
+        if indicator_id is not None:
+            indicators = [i for i in indicators if i.id == indicator_id]
         targets = queries.list_targets(con, history=True)
-        reading_rows = queries.reading_rows(con, as_of=as_of)
+        reading_rows = queries.reading_rows(con, indicator_id, as_of=as_of)
     # Built outside the session: other processes may write while Python shapes the rows.
     readings = queries.readings_from_rows(reading_rows)
     targets_of: dict[str, list[Target]] = defaultdict(list)
@@ -109,5 +118,7 @@ def status_record(goal: GoalStatus) -> dict[str, Any]:
     }
 
 
-def status_records(store: Store, as_of: date, domain: str | None = None) -> list[dict[str, Any]]:
-    return [status_record(g) for g in compute_statuses(store, as_of, domain)]
+def status_records(
+    store: Store, as_of: date, domain: str | None = None, indicator_id: str | None = None
+) -> list[dict[str, Any]]:
+    return [status_record(g) for g in compute_statuses(store, as_of, domain, indicator_id)]

@@ -2,21 +2,23 @@
 
 Same results as monitor.status.compute_statuses (which runs monitor.progress.assess per indicator
 over every reading as Python objects), at a fraction of the cost: the readings never leave DuckDB.
-One pass over the reading table (monitor/store/status_queries.py) keeps per goal the latest counted
+One pass over the reading table (monitor/store/status_queries.py) finds per goal the latest counted
 reading, the earliest comparable one and the newest one; a second pass, only with ``extras``,
-gives the share of periods met, the trend of goals without a target and the projection points.
-The formulas of docs/methodology.md are then applied to whole columns at once.
+gives the share of full periods met, the trend of goals without a target and the projection points
+(projections themselves are monitor.progress.project, run on those points). The formulas of
+docs/methodology.md are applied to whole columns at once. tests/test_status_sql.py checks every
+record field against the engine.
 
-Goals whose readings the packed keys cannot represent exactly (a period ending before it starts,
-a value that is not finite, an unknown comparator), and the few whose comparable period can only
-be told after seeing the readings (two readings of different lengths ending on the newest date;
-running totals from several start dates), are computed by monitor.progress itself: their evidence
-says ``"engine": "monitor.progress"``, the others ``"engine": "sql"``.
+Goals the set-based path cannot represent exactly (a period ending before it starts, a value that
+is not finite, an unknown qualifier or comparator, running totals from several start dates, a
+reference period over 400 days cutting through a group of readings) are computed by
+monitor.progress itself: their evidence says ``"engine": "monitor.progress"``, the others
+``"engine": "sql"``.
 
 ``status_table`` returns columns (what the benchmark times); ``status_rows`` the records of
-``monitor status --json`` without the full evidence (the overview, `monitor status`): the evidence
-holds the figures that explain the status, ``compute_statuses`` keeps the full evidence for one
-goal's detail.
+``status_records`` with a summary evidence (the figures behind the status: baseline, latest
+reading, rates and ratio, or margin and share met), for the overview and the status table;
+``compute_statuses`` keeps the full evidence for `monitor status --json` and a goal's detail.
 """
 
 from __future__ import annotations
@@ -24,8 +26,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -46,17 +47,6 @@ ENGINE_PYTHON = "monitor.progress"
 
 def _day(days: int | None) -> date | None:
     return None if days is None else date.fromordinal(days + _EPOCH_ORDINAL)
-
-
-def _days(column: Any) -> tuple[np.ndarray, np.ndarray]:
-    """A DATE column from fetchnumpy as (days since 1970 as int64, null mask)."""
-    mask = np.ma.getmaskarray(column)
-    data = np.ma.getdata(column)
-    if data.dtype.kind == "M":
-        days = data.astype("datetime64[D]").astype(np.int64)
-    else:  # all NULL: an object column
-        days = np.zeros(len(data), dtype=np.int64)
-    return np.where(mask, 0, days), mask
 
 
 def _floats(column: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -96,17 +86,6 @@ class _Packed:
     @property
     def start(self) -> np.ndarray:
         return self.end - self.span + 1
-
-    def take(self, where: np.ndarray, other: _Packed) -> _Packed:
-        """This reading where `where`, else `other`'s."""
-        return _Packed(
-            present=np.where(where, self.present, other.present),
-            end=np.where(where, self.end, other.end),
-            span=np.where(where, self.span, other.span),
-            revision=np.where(where, self.revision, other.revision),
-            qualifier=np.where(where, self.qualifier, other.qualifier),
-            value=np.where(where, self.value, other.value),
-        )
 
     def only(self, where: np.ndarray) -> _Packed:
         return _Packed(where & self.present, self.end, self.span, self.revision, self.qualifier, self.value)
@@ -160,8 +139,46 @@ class StatusTable:
     def __len__(self) -> int:
         return self.n
 
-    def column(self, name: str) -> list[Any]:
-        return list(self.columns[name])
+
+def _decimals(x: np.ndarray) -> np.ndarray:
+    """The fewest decimals (0..6) that write each value exactly, or 7 when none does (or |x| >= 4e9)."""
+    out = np.full(len(x), 7, dtype=np.int64)
+    small = np.abs(x) < 4e9
+    for k in range(6, -1, -1):
+        scale = 10.0**k
+        with np.errstate(invalid="ignore"):
+            exact = small & (np.round(x * scale) / scale == x)
+        out[exact] = k
+    return out
+
+
+def _margins(which: np.ndarray, latest: np.ndarray, threshold: np.ndarray, above: np.ndarray) -> list[float | None]:
+    """progress._decimal_diff(latest, threshold) (or the reverse below a threshold) for the goals in `which`.
+
+    The engine subtracts the shortest decimal forms, so that 91.7 - 93 is -1.3. Below 4e9 with at
+    most 6 decimals that decimal is unique, the difference of the two scaled integers is exact and
+    one IEEE division rounds it as float(Decimal) does; the rest go through Decimal."""
+    margin: list[float | None] = [None] * len(which)
+    idx = np.flatnonzero(which)
+    if not len(idx):
+        return margin
+    a, b = latest[idx], threshold[idx]
+    k = np.maximum(_decimals(a), _decimals(b))
+    fast = k < 7
+    scale = 10.0 ** np.where(fast, k, 0)
+    with np.errstate(invalid="ignore", over="ignore"):
+        diff = (np.round(a * scale) - np.round(b * scale)) / scale
+    diff = np.where(above[idx], diff, -diff)
+    diff = np.where(diff == 0, 0.0, diff)  # Decimal("0") is +0.0
+    values = diff.tolist()
+    a_list, b_list, above_list, fast_list = a.tolist(), b.tolist(), above[idx].tolist(), fast.tolist()
+    for j, i in enumerate(idx.tolist()):
+        if fast_list[j]:
+            margin[i] = values[j]
+        else:
+            x, y = a_list[j], b_list[j]
+            margin[i] = progress._decimal_diff(x, y) if above_list[j] else progress._decimal_diff(y, x)
+    return margin
 
 
 _KIND = {name: code for code, name in enumerate(sq.KINDS)}
@@ -276,12 +293,7 @@ def _evaluate(as_of: date, cols: dict[str, Any]) -> StatusTable:
     provisional = counted_thr & ~no_lo & (counted.span < lo)
     met = counted_thr & _meets(counted.value, counted.qualifier, comparator, target_value)
     status = np.where(counted_thr, np.where(met, "met", "not_met"), status)
-    margin: list[float | None] = [None] * n
-    values, targets = counted.value.tolist(), target_value.tolist()
-    above = (comparator <= 1).tolist()
-    for i in np.flatnonzero(counted_thr).tolist():
-        a, b = values[i], targets[i]
-        margin[i] = progress._decimal_diff(a, b) if above[i] else progress._decimal_diff(b, a)
+    margin = _margins(counted_thr, counted.value, target_value, comparator <= 1)
 
     # ---- indicators without a target (progress.assess_no_target)
     latest_present |= none & counted.present

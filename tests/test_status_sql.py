@@ -382,3 +382,71 @@ def random_db(tmp_path_factory: pytest.TempPathFactory) -> Store:
 def test_random_indicators_match_the_engine(random_db: Store, as_of: date) -> None:
     paths = assert_same_records(random_db, as_of)
     assert paths[ENGINE_SQL] > paths[ENGINE_PYTHON]
+
+
+# ---------------------------------------------------------------------------------------------
+# The overview's sparklines, shaped in SQL
+
+
+def _python_sparklines(store: Store, as_of: date) -> tuple[dict[str, list[float]], set[str]]:
+    """overview.sparkline over every indicator's readings; and the indicators it cannot take (a
+    period ending before it starts: monitor.periods.Period refuses it, the SQL shows the others)."""
+    from monitor.overview import sparkline
+    from monitor.store import queries
+
+    with store.read() as con:
+        readings = queries.list_readings(con, as_of=as_of)
+    series: dict[str, list[Reading]] = {}
+    for r in readings:
+        series.setdefault(r.indicator_id, []).append(r)
+    broken = {k for k, rs in series.items() if any(r.period_end < r.period_start for r in rs)}
+    return {k: v for k, v in ((k, sparkline(rs)) for k, rs in series.items() if k not in broken) if v}, broken
+
+
+@pytest.mark.parametrize("as_of", [date(2022, 12, 31), date(2025, 8, 1)])
+def test_sparklines_match_the_python_ones(fresh_db: Store, edge_db: Store, random_db: Store, as_of: date) -> None:
+    from monitor.overview import SPARKLINE_POINTS
+    from monitor.store import status_queries
+
+    for store in (fresh_db, edge_db, random_db):
+        with store.read() as con:
+            got = status_queries.sparklines(con, as_of, SPARKLINE_POINTS)
+        expected, broken = _python_sparklines(store, as_of)
+        assert {k: v for k, v in got.items() if k not in broken} == expected
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_status_table_reads_the_same_from_either_path(edge_db: Store, lang: str) -> None:
+    """`monitor status` (the table, not --json) can print the set-based records: same words, same figures."""
+    from rich.console import Console
+
+    from monitor.report import status_table as render
+
+    day = date(2025, 8, 1)
+
+    def text(records: list[dict[str, Any]]) -> str:
+        console = Console(width=240, record=True, file=open("/dev/null", "w"))
+        console.print(render(records, day, lang))
+        return console.export_text()
+
+    assert text(status_rows(edge_db, day, projections=False)) == text(status_records(edge_db, day))
+
+
+def test_vectorised_margins_are_the_engines_decimal_differences() -> None:
+    """91.7 - 93 is -1.3 in the engine (decimal subtraction); the vectorised margins agree bit for bit."""
+    import numpy as np
+
+    from monitor import progress
+    from monitor.status_sql import _margins
+
+    rng = random.Random(5)
+    values = [91.7, 93.0, 0.1, 0.2, 1e-7, 123456789.123, 5e9, -2.5, 0.0]
+    values += [round(rng.uniform(-1e4, 1e4), rng.randint(0, 7)) for _ in range(3000)]
+    values += [rng.uniform(-1e12, 1e12) for _ in range(500)]
+    a, b = np.array(values), np.array(values[::-1])
+    above = np.array([rng.random() < 0.5 for _ in values])
+    got = _margins(np.ones(len(values), dtype=bool), a, b, above)
+    expected = [progress._decimal_diff(x, y) if up else progress._decimal_diff(y, x)
+                for x, y, up in zip(a.tolist(), b.tolist(), above.tolist())]
+    assert [repr(x) for x in got] == [repr(x) for x in expected]
+    assert _margins(np.array([True]), np.array([91.7]), np.array([93.0]), np.array([True])) == [-1.3]

@@ -63,21 +63,9 @@ _NOMINAL = (
 )
 
 
-# No statement here binds Python parameters: DuckDB 1.5.5 imports pandas (and numpy) on the first
-# execute() with bound parameters, 0.3 s and 130 MB for nothing. Dates are written as DATE literals,
-# names as quoted string literals.
-
-
-def _date(d: date) -> str:
-    return f"DATE '{d.isoformat()}'"
-
-
-def _text(value: str | None) -> str:
-    return "NULL" if value is None else "'" + str(value).replace("'", "''") + "'"
-
-
-def _texts(values: Sequence[str]) -> str:
-    return "[" + ", ".join(_text(v) for v in values) + "]::VARCHAR[]"
+# Values go in as parameters (tests/test_security.py). Note that DuckDB 1.5.5 imports pandas and
+# numpy on a process's first execute() with bound parameters (0.3 s, 130 MB): sanity() binds none,
+# so a process that only asks for the status pays it at the main statement.
 
 
 def sanity(con: duckdb.DuckDBPyConnection) -> tuple[bool, date | None]:
@@ -96,25 +84,26 @@ def sanity(con: duckdb.DuckDBPyConnection) -> tuple[bool, date | None]:
 def suspect_indicators(con: duckdb.DuckDBPyConnection, as_of: date) -> list[str]:
     """The indicators with a reading that breaks sanity(): left to the engine."""
     rows = con.execute(
-        f"""
-        SELECT DISTINCT indicator_id FROM reading
-        WHERE period_end <= {_date(as_of)}
-          AND (period_end < period_start OR NOT isfinite(value) OR revision < 1
-               OR qualifier NOT IN ({', '.join(_text(q) for q in QUALIFIERS)}))
         """
+        SELECT DISTINCT indicator_id FROM reading
+        WHERE period_end <= ?
+          AND (period_end < period_start OR NOT isfinite(value) OR revision < 1
+               OR NOT list_contains(?, qualifier))
+        """,
+        [as_of, list(QUALIFIERS)],
     ).fetchall()
     return sorted(r[0] for r in rows)
 
 
 def baseline_dates(con: duckdb.DuckDBPyConnection, as_of: date) -> list[date]:
     rows = con.execute(
-        f"SELECT DISTINCT baseline_date FROM target WHERE baseline_date <= {_date(as_of)} ORDER BY 1"
+        "SELECT DISTINCT baseline_date FROM target WHERE baseline_date <= ? ORDER BY 1", [as_of]
     ).fetchall()
     return [r[0] for r in rows]
 
 
 def _code(column: str, names: Sequence[str]) -> str:
-    whens = " ".join(f"WHEN {_text(n)} THEN {k}" for k, n in enumerate(names))
+    whens = " ".join(f"WHEN '{n}' THEN {k}" for k, n in enumerate(names))  # code constants
     return f"CAST(CASE {column} {whens} ELSE {len(names)} END AS TINYINT)"
 
 
@@ -145,22 +134,33 @@ def goal_columns(
     # The baseline dates are few; as literals they let the scan skip everything else.
     date_list = ", ".join(f"DATE '{d.isoformat()}'" for d in dates) or "NULL"
     # With no reading after the as-of date (the usual case: as of today) the pass needs no filter.
-    conditions = [] if last_end is not None and last_end <= as_of else [f"period_end <= {_date(as_of)}"]
+    conditions = [] if last_end is not None and last_end <= as_of else ["period_end <= $as_of"]
     if domain is not None:
         conditions.append("indicator_id IN (SELECT id FROM ind)")
     pass_filter = ("WHERE " + " AND ".join(conditions)) if conditions else ""
+    params = {"as_of": as_of, "domain": domain, "routed": list(routed)}
+    # Unordered: the caller puts the rows in goal_no order.
+    if not keep:
+        return con.execute(_goal_sql(date_list, pass_filter), params).fetchnumpy()
+    # The second pass (goal_extras, goal_points) reads the rules from this table.
+    con.execute("CREATE OR REPLACE TEMP TABLE status_goal_rules AS " + _goal_sql(date_list, pass_filter), params)
+    return con.execute("SELECT * FROM status_goal_rules").fetchnumpy()
+
+
+def _goal_sql(date_list: str, pass_filter: str) -> str:
+    """goal_columns' statement, with parameters $as_of, $domain and $routed."""
     newest_key = f"{_day_bits('end_max')} | (({BIG_SPAN} - span_hi) << 3) | q_max"
     oldest_key = f"{_day_bits('end_min')} | (({BIG_SPAN} - span_lo) << 3) | q_min"
     counted_key = f"{_day_bits('end_max')} | (span_hi << 3) | q_max"
-    statement = f"""
+    return f"""
         WITH ind AS (
             SELECT id, domain, measure, frequency, publication_lag_days, cumulative_since,
                    name_zh, name_en, unit, display_unit, direction
-            FROM indicator WHERE {_text(domain)} IS NULL OR domain = {_text(domain)}
+            FROM indicator WHERE CAST($domain AS VARCHAR) IS NULL OR domain = $domain
         ),
         in_force AS (
             SELECT t.* FROM target AS t
-            WHERE (t.valid_from IS NULL OR CAST(t.valid_from AS DATE) <= {_date(as_of)})
+            WHERE (t.valid_from IS NULL OR CAST(t.valid_from AS DATE) <= $as_of)
               AND t.indicator_id IN (SELECT id FROM ind)
             QUALIFY row_number() OVER (PARTITION BY t.indicator_id, t.id ORDER BY t.version DESC) = 1
         ),
@@ -179,7 +179,7 @@ def goal_columns(
                 SELECT g.goal_no, g.kind, g.baseline_value, r.period_start, r.value,
                        r.period_end - r.period_start + 1 AS span
                 FROM reading AS r JOIN goal AS g ON r.indicator_id = g.indicator_id AND r.period_end = g.baseline_date
-                WHERE r.period_end IN ({date_list}) AND r.period_end <= {_date(as_of)}
+                WHERE r.period_end IN ({date_list}) AND r.period_end <= $as_of
                 QUALIFY r.revision = max(r.revision) OVER (PARTITION BY g.goal_no, r.period_start)
             )
         ),
@@ -194,7 +194,7 @@ def goal_columns(
         rule AS (
             SELECT g.*, b.b_start, b.b_value, b.b_span,
                    CASE
-                       WHEN list_contains({_texts(routed)}, g.indicator_id) THEN 'engine'
+                       WHEN list_contains(CAST($routed AS VARCHAR[]), g.indicator_id) THEN 'engine'
                        WHEN g.kind <> 'none' AND g.comparator NOT IN ('>=', '>', '<=', '<') THEN 'engine'
                        WHEN g.measure = 'stock' THEN 'point'
                        WHEN g.measure = 'cumulative' AND g.cumulative_since IS NOT NULL THEN 'cum'
@@ -251,7 +251,7 @@ def goal_columns(
         ),
         -- each goal's rule, now that the newest and oldest readings are known
         rule2 AS (
-            SELECT r.goal_no, r.kind,
+            SELECT r.goal_no, r.indicator_id, r.kind,
                    (e.newest_k >> 25) - {DAY_OFFSET} AS newest_end,
                    {BIG_SPAN} - ((e.newest_k >> 3) & {BIG_SPAN}) AS newest_span,
                    e.newest_k & 7 AS newest_q, e.newest_v,
@@ -314,29 +314,31 @@ def goal_columns(
                    p.counted_k & 7 AS counted_q, p.counted_v,
                    (p.first_k >> 25) - {DAY_OFFSET} AS first_end, {BIG_SPAN} - ((p.first_k >> 3) & {BIG_SPAN}) AS first_span,
                    p.first_k & 7 AS first_q, p.first_v,
-                   r.newest_end, r.newest_span, r.newest_q, r.newest_v
+                   r.newest_end, r.newest_span, r.newest_q, r.newest_v, r.indicator_id
             FROM picks AS p JOIN rule2 AS r USING (goal_no)
         ),
         -- the picked periods' latest revisions (revised periods are few: only rows with revision > 1)
         picked AS (
-            SELECT d.goal_no, 'c' AS which, g.indicator_id, d.counted_end AS e, d.counted_span AS s
-            FROM decoded AS d JOIN goal AS g USING (goal_no) WHERE d.counted_end IS NOT NULL
+            SELECT goal_no, 'c' AS which, indicator_id, counted_end AS e, counted_span AS s
+            FROM decoded WHERE counted_end IS NOT NULL
             UNION ALL
-            SELECT d.goal_no, 'f', g.indicator_id, d.first_end, d.first_span
-            FROM decoded AS d JOIN goal AS g USING (goal_no) WHERE d.first_end IS NOT NULL
+            SELECT goal_no, 'f', indicator_id, first_end, first_span FROM decoded WHERE first_end IS NOT NULL
             UNION ALL
-            SELECT d.goal_no, 'n', g.indicator_id, d.newest_end, d.newest_span
-            FROM decoded AS d JOIN goal AS g USING (goal_no) WHERE d.newest_end IS NOT NULL
+            SELECT goal_no, 'n', indicator_id, newest_end, newest_span FROM decoded WHERE newest_end IS NOT NULL
         ),
         revised AS (
-            SELECT p.goal_no, p.which, arg_max(r.value, r.revision) AS value,
-                   arg_max(strlen(r.qualifier) - 5, r.revision) AS q
+            SELECT p.goal_no,
+                   arg_max(r.value, r.revision) FILTER (p.which = 'c') AS c_value,
+                   arg_max(strlen(r.qualifier) - 5, r.revision) FILTER (p.which = 'c') AS c_q,
+                   arg_max(r.value, r.revision) FILTER (p.which = 'f') AS f_value,
+                   arg_max(r.value, r.revision) FILTER (p.which = 'n') AS n_value,
+                   arg_max(strlen(r.qualifier) - 5, r.revision) FILTER (p.which = 'n') AS n_q
             FROM reading AS r JOIN picked AS p
               ON r.indicator_id = p.indicator_id
              AND r.period_end = DATE '1970-01-01' + CAST(p.e AS INTEGER)
              AND r.period_start = DATE '1970-01-01' + CAST(p.e - p.s + 1 AS INTEGER)
-            WHERE r.revision > 1 AND r.period_end <= {_date(as_of)}
-            GROUP BY p.goal_no, p.which
+            WHERE r.revision > 1 AND r.period_end <= $as_of
+            GROUP BY p.goal_no
         )
         SELECT g.goal_no, g.indicator_id, g.target_id, g.version,
                {_code('g.kind', KINDS)} AS kind, {_code('g.comparator', COMPARATORS)} AS comparator,
@@ -346,9 +348,11 @@ def goal_columns(
                {_code('g.frequency', FREQUENCY_CODES)} AS frequency, g.lag,
                CASE WHEN d.cut THEN 0 ELSE {_code('r.mode', MODES)} END AS mode, r3.lo, r3.hi, r3.cs,
                r.b_value, r.b_start IS NOT NULL AS has_b,
-               d.counted_end, d.counted_span, coalesce(rc.q, d.counted_q) AS counted_q, coalesce(rc.value, d.counted_v) AS counted_v,
-               d.first_end, d.first_span, coalesce(rf.value, d.first_v) AS first_v,
-               d.newest_end, d.newest_span, coalesce(rn.q, d.newest_q) AS newest_q, coalesce(rn.value, d.newest_v) AS newest_v,
+               d.counted_end, d.counted_span, coalesce(rv.c_q, d.counted_q) AS counted_q,
+               coalesce(rv.c_value, d.counted_v) AS counted_v,
+               d.first_end, d.first_span, coalesce(rv.f_value, d.first_v) AS first_v,
+               d.newest_end, d.newest_span, coalesce(rv.n_q, d.newest_q) AS newest_q,
+               coalesce(rv.n_value, d.newest_v) AS newest_v,
                -- the baseline date of a reach target (monitor.progress, section 3.6): the second pass
                -- takes the readings after it as the points of the projection
                CASE WHEN g.kind <> 'reach' THEN NULL
@@ -359,21 +363,13 @@ def goal_columns(
         JOIN rule AS r USING (goal_no)
         LEFT JOIN rule3 AS r3 USING (goal_no)
         LEFT JOIN decoded AS d USING (goal_no)
-        LEFT JOIN revised AS rc ON rc.goal_no = g.goal_no AND rc.which = 'c'
-        LEFT JOIN revised AS rf ON rf.goal_no = g.goal_no AND rf.which = 'f'
-        LEFT JOIN revised AS rn ON rn.goal_no = g.goal_no AND rn.which = 'n'
+        LEFT JOIN revised AS rv USING (goal_no)
     """
-    # Unordered: the caller puts the rows in goal_no order.
-    if not keep:
-        return con.execute(statement).fetchnumpy()
-    # The second pass (goal_extras, goal_points) reads the rules from this table.
-    con.execute("CREATE OR REPLACE TEMP TABLE status_goal_rules AS " + statement)
-    return con.execute("SELECT * FROM status_goal_rules").fetchnumpy()
 
 
 def indicators_of(con: duckdb.DuckDBPyConnection, indicator_ids: Sequence[str]) -> list[Indicator]:
     rows = con.execute(
-        f"SELECT {INDICATOR_COLUMNS} FROM indicator WHERE list_contains({_texts(indicator_ids)}, id)"
+        f"SELECT {INDICATOR_COLUMNS} FROM indicator WHERE list_contains(CAST(? AS VARCHAR[]), id)", [list(indicator_ids)]
     ).fetchall()
     return [_indicator(row) for row in rows]
 
@@ -386,10 +382,11 @@ def readings_of(con: duckdb.DuckDBPyConnection, indicator_ids: Sequence[str], as
         f"""
         SELECT {READING_COLUMNS}
         FROM reading
-        WHERE list_contains({_texts(indicator_ids)}, indicator_id) AND period_end <= {_date(as_of)}
+        WHERE list_contains(CAST(? AS VARCHAR[]), indicator_id) AND period_end <= ?
         QUALIFY revision = max(revision) OVER (PARTITION BY indicator_id, period_start, period_end)
         ORDER BY indicator_id, period_end, period_start, revision
-        """
+        """,
+        [list(indicator_ids), as_of],
     ).fetchall()
     return [_reading(row) for row in rows]
 
@@ -400,16 +397,18 @@ def targets_of(con: duckdb.DuckDBPyConnection, indicator_ids: Sequence[str]) -> 
         return []
     rows = con.execute(
         f"""
-        SELECT {TARGET_COLUMNS} FROM target WHERE list_contains({_texts(indicator_ids)}, indicator_id)
+        SELECT {TARGET_COLUMNS} FROM target WHERE list_contains(CAST(? AS VARCHAR[]), indicator_id)
         ORDER BY indicator_id, id, version
-        """
+        """,
+        [list(indicator_ids)],
     ).fetchall()
     return [_target(row) for row in rows]
 
 
-def _per_end(as_of: date, goals: str, after: str) -> str:
+def _per_end(goals: str, after: str) -> str:
     """The comparable readings of the goals selected by `goals` (a condition on status_goal_rules),
-    ending after `after` (days), one per end date: the longest period, its latest revision."""
+    ending after `after` (days), one per end date: the longest period, its latest revision. Both
+    arguments are SQL written by this module; the as-of date is the parameter $as_of."""
     return f"""
         per_end AS (
             SELECT e.goal_no, any_value(e.kind) AS kind, any_value(e.comparator) AS comparator,
@@ -419,7 +418,7 @@ def _per_end(as_of: date, goals: str, after: str) -> str:
             FROM reading AS r
             JOIN (SELECT *, {after} AS after FROM status_goal_rules WHERE mode <> 0 AND ({goals})) AS e
               ON r.indicator_id = e.indicator_id
-            WHERE r.period_end <= {_date(as_of)} AND r.period_end - DATE '1970-01-01' > e.after
+            WHERE r.period_end <= $as_of AND r.period_end - DATE '1970-01-01' > e.after
               AND CASE WHEN e.cs IS NULL THEN r.period_end - r.period_start + 1 BETWEEN e.lo AND e.hi
                        ELSE r.period_start - DATE '1970-01-01' = e.cs END
             GROUP BY e.goal_no, r.period_end
@@ -434,7 +433,7 @@ def goal_extras(con: duckdb.DuckDBPyConnection, as_of: date) -> list[tuple[Any, 
     goals = f"kind IN ({KINDS.index('threshold')}, {KINDS.index('none')}) AND counted_end IS NOT NULL"
     return con.execute(
         f"""
-        WITH {_per_end(as_of, goals, "-1099511627776")}
+        WITH {_per_end(goals, "-1099511627776")}
         SELECT goal_no, count(*) AS periods,
                count(*) FILTER (
                    CASE comparator
@@ -446,7 +445,8 @@ def goal_extras(con: duckdb.DuckDBPyConnection, as_of: date) -> list[tuple[Any, 
                    END) AS met,
                max_by(end_day, end_day, 5) AS last_ends, max_by(value, end_day, 5) AS last_values
         FROM per_end GROUP BY goal_no ORDER BY goal_no
-        """
+        """,
+        {"as_of": as_of},
     ).fetchall()
 
 
@@ -456,18 +456,58 @@ def goal_points(con: duckdb.DuckDBPyConnection, as_of: date, goal_numbers: Seque
     if not goal_numbers:
         return []
     selected = "goal_no IN (SELECT goal_no FROM status_projected)"
-    con.execute("CREATE OR REPLACE TEMP TABLE status_projected (goal_no INTEGER)")
-    for chunk in range(0, len(goal_numbers), 5000):
-        con.execute("INSERT INTO status_projected VALUES " + ", ".join(f"({int(g)})" for g in goal_numbers[chunk:chunk + 5000]))
+    con.execute("CREATE OR REPLACE TEMP TABLE status_projected AS SELECT unnest(CAST(? AS INTEGER[])) AS goal_no",
+                [list(goal_numbers)])
     return con.execute(
         f"""
-        WITH {_per_end(as_of, selected, "t0")}
+        WITH {_per_end(selected, "t0")}
         SELECT goal_no, list(end_day ORDER BY end_day), list(value ORDER BY end_day)
         FROM per_end GROUP BY goal_no ORDER BY goal_no
-        """
+        """,
+        {"as_of": as_of},
     ).fetchall()
 
 
 def drop_temporary(con: duckdb.DuckDBPyConnection) -> None:
-    for table in ("status_goal_rules", "status_projected"):
-        con.execute(f"DROP TABLE IF EXISTS {table}")
+    con.execute("DROP TABLE IF EXISTS status_goal_rules")
+    con.execute("DROP TABLE IF EXISTS status_projected")
+
+
+def sparklines(con: duckdb.DuckDBPyConnection, as_of: date, points: int) -> dict[str, list[float]]:
+    """Per indicator, the values of its readings comparable with its newest one (monitor.periods.comparable:
+    both points; else both whole months of the same count; else lengths within 3 days), oldest first,
+    the last `points` of them; only indicators with two or more (monitor.overview.sparkline)."""
+    months = (
+        "CASE WHEN day({s}) = 1 AND {e} = last_day({e}) "
+        "THEN (year({e}) - year({s})) * 12 + month({e}) - month({s}) + 1 END"
+    )
+    rows = con.execute(
+        f"""
+        WITH cur AS (
+            SELECT indicator_id, period_start AS s, period_end AS e, arg_max(value, revision) AS value
+            FROM reading WHERE period_end <= $as_of
+            GROUP BY indicator_id, period_start, period_end
+        ),
+        newest AS (
+            SELECT indicator_id, arg_max(s, (e, s)) AS ns, max(e) AS ne FROM cur GROUP BY indicator_id
+        ),
+        shaped AS (
+            SELECT c.indicator_id, c.s, c.e, c.value,
+                   c.s = c.e AS point, n.ns = n.ne AS newest_point,
+                   {months.format(s='c.s', e='c.e')} AS m, {months.format(s='n.ns', e='n.ne')} AS newest_m,
+                   c.e - c.s AS length, n.ne - n.ns AS newest_length
+            FROM cur AS c JOIN newest AS n USING (indicator_id)
+        ),
+        comparable AS (
+            SELECT indicator_id, list(value ORDER BY e, s) AS values
+            FROM shaped
+            WHERE CASE WHEN point OR newest_point THEN point AND newest_point
+                       WHEN m IS NOT NULL AND newest_m IS NOT NULL THEN m = newest_m
+                       ELSE abs(length - newest_length) <= 3 END
+            GROUP BY indicator_id
+        )
+        SELECT indicator_id, list_slice(values, -CAST($points AS BIGINT), -1) FROM comparable WHERE len(values) >= 2
+        """,
+        {"as_of": as_of, "points": points},
+    ).fetchall()
+    return dict(rows)
