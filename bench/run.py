@@ -589,6 +589,34 @@ def ratios(results: dict[str, Any]) -> dict[str, float]:
     return out
 
 
+def goals(results: dict[str, Any]) -> list[tuple[str, str, bool]]:
+    """(goal, what was measured, met) for the goals the issue sets."""
+    out: list[tuple[str, str, bool]] = []
+    status, ratio = results.get("status", {}), results.get("ratios", {})
+    if "province" in status:
+        floor, pandas = ratio["province: status_sql / floor"], ratio.get("province: pandas / status_sql", 0.0)
+        out.append(("status at province within 3x DuckDB's floor", f"{floor:.1f}x", floor <= 3))
+        out.append(("status at province >= 10x faster than pandas", f"{pandas:.1f}x", pandas >= 10))
+    if "nation" in status:
+        r = status["nation"]["status_sql"]
+        out.append(("status at nation under 2 s", _fmt_s(r["median"]), r["median"] < 2))
+        out.append(("status at nation under 2 GiB peak", f"{r['peak_rss_mb']:.0f} MB", r["peak_rss_mb"] < 2048))
+    imp = results.get("import")
+    if imp:
+        for kind in ("csv", "parquet"):
+            x = ratio[f"import {kind} 1M: product / plain"]
+            out.append((f"import {kind.upper()} within 2x the plain load", f"{x:.1f}x", x <= 2))
+        grow = imp["product_csv_1000000"]["peak_rss_mb"] / imp["product_csv_250000"]["peak_rss_mb"]
+        out.append(("import streaming (peak memory flat in file size)", f"peak x{grow:.1f} from 250k to 1M rows", grow < 1.25))
+    if results.get("add"):
+        x = ratio["monitor add / python -c 'import duckdb'"]
+        out.append(("`monitor add` within 1.5x `python -c \"import duckdb\"`", f"{x:.1f}x", x <= 1.5))
+    ov = results.get("overview", {}).get("1000")
+    if ov:
+        out.append(("overview rerun under 1 s at 1,000 goals", _fmt_s(ov["median"]), ov["median"] < 1))
+    return out
+
+
 def write_report(results: dict[str, Any], out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "benchmarks.json").write_text(json.dumps(results, indent=1, default=str))
@@ -608,7 +636,9 @@ def write_report(results: dict[str, Any], out_dir: Path) -> None:
         f"{', '.join(f'{x:.2f}' for x in m['load_average'])} (the machine is shared; see min for the quiet case).",
         "",
     ]
-    lines += ["## Ratios", "", "| ratio | value |", "|---|---|"]
+    lines += ["## Goals (issue 7)", "", "| goal | measured | met |", "|---|---|---|"]
+    lines += [f"| {g} | {m} | {'yes' if ok else '**no**'} |" for g, m, ok in goals(results)]
+    lines += ["", "## Ratios", "", "| ratio | value |", "|---|---|"]
     lines += [f"| {k} | {v:.2f}x |" for k, v in results["ratios"].items()]
     lines += [""]
     for scale, r in results.get("status", {}).items():
@@ -691,8 +721,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--only", default="status,import,add,overview")
     parser.add_argument("--out", type=Path, default=REPO / "docs")
-    parser.add_argument("--notes", type=Path, default=None, help="a text file of notes to add to the report")
+    parser.add_argument("--notes", type=Path, default=REPO / "bench" / "notes.txt",
+                        help="notes for the report, one per line (default: bench/notes.txt, the analysis of the last run)")
+    parser.add_argument("--report-only", action="store_true", help="rewrite benchmarks.md from benchmarks.json")
     args = parser.parse_args()
+    if args.report_only:
+        results = json.loads((args.out / "benchmarks.json").read_text())
+        if args.notes and args.notes.exists():
+            results["notes"] = [line.strip() for line in args.notes.read_text().splitlines() if line.strip()]
+        write_report(results, args.out)
+        return
     from generate import SCALES
 
     DATA.mkdir(parents=True, exist_ok=True)

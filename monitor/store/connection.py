@@ -108,6 +108,8 @@ class Store:
         with self._mutex:
             if self._con is None:
                 self._con = duckdb.connect(":memory:")
+                # Long queries would otherwise draw DuckDB's progress bar over the CLI's output.
+                self._con.execute("SET enable_progress_bar = false")
             yield self._con
 
     @contextmanager

@@ -129,7 +129,8 @@ def goal_columns(
     """Per goal, its target and comparability rule and the counted, first and newest readings.
 
     Dates come back as days since 1970-01-01; spans in days, inclusive; qualifiers as codes of
-    QUALIFIER_BY_CODE. ``mode`` is 'engine' for the goals to leave to monitor.progress.
+    QUALIFIER_BY_CODE; kind, comparator, method, period, frequency and mode as codes (index in
+    KINDS, COMPARATORS, ...). ``mode`` 0 ('engine') marks the goals to leave to monitor.progress.
     """
     # The baseline dates are few; as literals they let the scan skip everything else.
     date_list = ", ".join(f"DATE '{d.isoformat()}'" for d in dates) or "NULL"
