@@ -11,7 +11,7 @@ import math
 from datetime import date
 from typing import Any
 
-from monitor.model import Qualifier
+from monitor.model import STATUSES, Qualifier
 from monitor.periods import add_months
 from monitor.units import normalize_unit
 
@@ -43,17 +43,6 @@ DEFAULT_LANG = "zh"
 # unambiguously to readers outside the US.
 LOCALES: dict[str, str] = {"zh": "zh_CN", "en": "en_GB"}
 
-STATUSES: tuple[str, ...] = (
-    "achieved",
-    "on_track",
-    "needs_acceleration",
-    "limited_progress",
-    "deterioration",
-    "met",
-    "not_met",
-    "no_target",
-    "insufficient_data",
-)
 
 # Every icon has its own shape (circle, square, diamond, triangle...), not just its own colour, so that
 # status survives colour blindness and monochrome printing.

@@ -48,6 +48,19 @@ class Method(StrEnum):
 
 COMPARATORS = (">=", ">", "<=", "<")
 
+# Every status a goal can have (progress.py computes them; i18n.py names them).
+STATUSES: tuple[str, ...] = (
+    "achieved",
+    "on_track",
+    "needs_acceleration",
+    "limited_progress",
+    "deterioration",
+    "met",
+    "not_met",
+    "no_target",
+    "insufficient_data",
+)
+
 
 @dataclass(frozen=True)
 class Provenance:

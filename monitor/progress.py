@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from monitor.model import (
+    STATUSES,
     Direction,
     Frequency,
     Indicator,
@@ -27,17 +28,6 @@ from monitor.model import (
     TargetKind,
 )
 
-STATUSES = (
-    "achieved",
-    "on_track",
-    "needs_acceleration",
-    "limited_progress",
-    "deterioration",
-    "met",
-    "not_met",
-    "no_target",
-    "insufficient_data",
-)
 
 # Worst to best, for reach targets: used by the UI to sort and by tests to check monotonicity.
 REACH_STATUS_ORDER = ("deterioration", "limited_progress", "needs_acceleration", "on_track", "achieved")
