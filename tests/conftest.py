@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -43,6 +44,29 @@ def fresh_db(db_path: Path) -> Iterator[Store]:
     """A database seeded from the briefing, as `monitor init` leaves it."""
     store = Store(db_path)
     init_store(store)
+    yield store
+    store.close()
+
+
+TEST_CATALOG = REPO / "tests" / "fixtures" / "catalog.yaml"
+
+
+@pytest.fixture(scope="session")
+def catalog_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small test catalogue seeded once; tests get a copy of the file (much faster than migrating
+    and seeding again, and still a real DuckDB file of their own)."""
+    path = tmp_path_factory.mktemp("template") / "seeded.duckdb"
+    store = Store(path)
+    init_store(store, seed=TEST_CATALOG)
+    store.close()
+    return path
+
+
+@pytest.fixture
+def cat_db(catalog_template: Path, db_path: Path) -> Iterator[Store]:
+    """A database seeded from the small test catalogue (4 indicators, 2 targets, 2 readings)."""
+    shutil.copyfile(catalog_template, db_path)
+    store = Store(db_path)
     yield store
     store.close()
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -21,25 +19,6 @@ from monitor.store import queries
 from monitor.store.connection import Store
 
 CATALOG = Path(__file__).parent / "fixtures" / "catalog.yaml"
-
-
-@pytest.fixture(scope="module")
-def _seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The test catalogue seeded once per module; each test gets a copy of the file (much faster
-    than migrating and seeding again, and still a real DuckDB file of its own)."""
-    path = tmp_path_factory.mktemp("template") / "seeded.duckdb"
-    store = Store(path)
-    init_store(store, seed=CATALOG)
-    store.close()
-    return path
-
-
-@pytest.fixture
-def cat_db(_seeded_template: Path, db_path: Path) -> Iterator[Store]:
-    shutil.copyfile(_seeded_template, db_path)
-    store = Store(db_path)
-    yield store
-    store.close()
 
 
 def document() -> dict[str, Any]:

@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from monitor.catalog import init_store
 from monitor.cli import main
 from monitor.store import queries, schema
 from monitor.store.connection import Store
@@ -53,20 +52,9 @@ def counts(db: Path) -> dict[str, int]:
     return result
 
 
-@pytest.fixture(scope="module")
-def _seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The test catalogue seeded once per module; each test gets a copy of the file (much faster
-    than migrating and seeding again, and still a real DuckDB file of its own)."""
-    path = tmp_path_factory.mktemp("template") / "seeded.duckdb"
-    store = Store(path)
-    init_store(store, seed=CATALOG)
-    store.close()
-    return path
-
-
 @pytest.fixture
-def cat_db(_seeded_template: Path, db_path: Path) -> Path:
-    shutil.copyfile(_seeded_template, db_path)
+def cat_db(catalog_template: Path, db_path: Path) -> Path:
+    shutil.copyfile(catalog_template, db_path)
     return db_path
 
 

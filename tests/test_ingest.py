@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from monitor.catalog import init_store
 from monitor.errors import Problem, ValidationError
 from monitor.ingest import add_reading, import_file, import_rows
 from monitor.store import queries
@@ -21,22 +20,11 @@ HEADER = "indicator_id,period_start,period_end,value,unit,note"
 TODAY = date(2025, 7, 11)
 
 
-@pytest.fixture(scope="module")
-def _seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The test catalogue seeded once per module; each test gets a copy of the file (much faster
-    than migrating and seeding again, and still a real DuckDB file of its own)."""
-    path = tmp_path_factory.mktemp("template") / "seeded.duckdb"
-    store = Store(path)
-    init_store(store, seed=CATALOG)
-    store.close()
-    return path
-
-
 @pytest.fixture
-def db(_seeded_template: Path, db_path: Path) -> Iterator[Store]:
+def db(catalog_template: Path, db_path: Path) -> Iterator[Store]:
     """A database seeded from the small test catalogue: visits (人次, flow, monthly), good-air-share (%,
     ratio, yearly, bounds 0..100), racks (架, stock), special-funds (元, cumulative since 2021-01-01)."""
-    shutil.copyfile(_seeded_template, db_path)
+    shutil.copyfile(catalog_template, db_path)
     store = Store(db_path)
     yield store
     store.close()

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import textwrap
 import time
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -21,26 +19,6 @@ from monitor.store import queries, schema
 from monitor.store.connection import Store, resolve_db_path
 
 CATALOG = Path(__file__).parent / "fixtures" / "catalog.yaml"
-
-
-@pytest.fixture(scope="module")
-def _seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The test catalogue seeded once per module; each test gets a copy of the file (much faster
-    than migrating and seeding again, and still a real DuckDB file of its own)."""
-    path = tmp_path_factory.mktemp("template") / "seeded.duckdb"
-    store = Store(path)
-    init_store(store, seed=CATALOG)
-    store.close()
-    return path
-
-
-@pytest.fixture
-def cat_db(_seeded_template: Path, db_path: Path) -> Iterator[Store]:
-    """A database seeded from the small test catalogue (4 indicators, 2 targets, 2 readings)."""
-    shutil.copyfile(_seeded_template, db_path)
-    store = Store(db_path)
-    yield store
-    store.close()
 
 
 def _counts(store: Store) -> dict[str, int]:
