@@ -589,16 +589,23 @@ def _base_evidence(indicator: Indicator, target: Target | None, as_of: date, sta
     return ev
 
 
-def assess_reach(indicator: Indicator, target: Target, readings: Sequence[Reading], as_of: date) -> Assessment:
+def _begin(
+    indicator: Indicator, target: Target | None, readings: Sequence[Reading], as_of: date, reasons: list[str]
+) -> tuple[Staleness, dict[str, object], list[Reading], list[dict[str, object]]]:
+    """What every assessment starts from: staleness, the base evidence and the usable readings."""
+    if target is not None and target.comparator not in (">=", ">", "<=", "<"):
+        raise ValueError(f"target {target.id}: unknown comparator {target.comparator!r}")
     stale = staleness(indicator, readings, as_of)
     ev = _base_evidence(indicator, target, as_of, stale)
-    reasons: list[str] = []
     ev["reasons"] = reasons
     prepared, skipped = _prepare(indicator, readings, as_of)
     ev["skipped"] = skipped
+    return stale, ev, prepared, skipped
 
-    if target.comparator not in (">=", ">", "<=", "<"):
-        raise ValueError(f"target {target.id}: unknown comparator {target.comparator!r}")
+
+def assess_reach(indicator: Indicator, target: Target, readings: Sequence[Reading], as_of: date) -> Assessment:
+    reasons: list[str] = []
+    stale, ev, prepared, skipped = _begin(indicator, target, readings, as_of, reasons)
     # The comparator says which way this target wants the value to go; the indicator's own
     # direction is only a default and a disagreement is most likely a data-entry slip.
     d = 1 if target.comparator in (">=", ">") else -1
@@ -788,14 +795,8 @@ def _qualified(r: Reading) -> str:
 
 
 def assess_threshold(indicator: Indicator, target: Target, readings: Sequence[Reading], as_of: date) -> Assessment:
-    stale = staleness(indicator, readings, as_of)
-    ev = _base_evidence(indicator, target, as_of, stale)
     reasons: list[str] = []
-    ev["reasons"] = reasons
-    prepared, skipped = _prepare(indicator, readings, as_of)
-    ev["skipped"] = skipped
-    if target.comparator not in (">=", ">", "<=", "<"):
-        raise ValueError(f"target {target.id}: unknown comparator {target.comparator!r}")
+    stale, ev, prepared, skipped = _begin(indicator, target, readings, as_of, reasons)
     V = target.value
 
     baseline_reading = None
@@ -871,12 +872,8 @@ def assess_threshold(indicator: Indicator, target: Target, readings: Sequence[Re
 
 
 def assess_no_target(indicator: Indicator, readings: Sequence[Reading], as_of: date) -> Assessment:
-    stale = staleness(indicator, readings, as_of)
-    ev = _base_evidence(indicator, None, as_of, stale)
     reasons: list[str] = ["the indicator has no target in force; only its trend is reported"]
-    ev["reasons"] = reasons
-    prepared, skipped = _prepare(indicator, readings, as_of)
-    ev["skipped"] = skipped
+    stale, ev, prepared, skipped = _begin(indicator, None, readings, as_of, reasons)
     if not prepared:
         reasons.append("no reading known at the as-of date")
         return _blank(indicator, None, "no_target", stale, ev)

@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import importlib.util
 import resource
-import shutil
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from monitor.catalog import init_store
 from monitor.cli import main
 from monitor.errors import ValidationError
 from monitor.ingest import import_file
@@ -48,22 +45,10 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return corpus_module.build(tmp_path_factory.mktemp("bad-inputs"))
 
 
-@pytest.fixture(scope="module")
-def _template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("bad-inputs-db") / "seeded.duckdb"
-    store = Store(path)
-    init_store(store, seed=CATALOG)
-    store.close()
-    return path
-
-
 @pytest.fixture
-def store(_template: Path, tmp_path: Path) -> Iterator[Store]:
-    path = tmp_path / "monitor.duckdb"
-    shutil.copyfile(_template, path)
-    db = Store(path)
-    yield db
-    db.close()
+def store(cat_db: Store) -> Store:
+    """A copy of the database seeded from the small test catalogue (conftest.cat_db)."""
+    return cat_db
 
 
 def readings_of_batch(db: Store, batch_id: str) -> list[tuple[str, str, str, float, str]]:

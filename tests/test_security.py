@@ -15,8 +15,6 @@ import csv
 import io
 import json
 import re
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +24,6 @@ from click.testing import CliRunner
 from streamlit.testing.v1 import AppTest
 
 from monitor.auth import ENV_VAR, Throttle, check_hash, configured_hash, hash_password, verify_password
-from monitor.catalog import init_store
 from monitor.cli import main
 from monitor.cli_admin import hash_password_command
 from monitor.errors import ConfigError, ValidationError
@@ -67,22 +64,10 @@ def day(n: int) -> str:
     return (date(2020, 1, 1) + timedelta(days=n)).isoformat()
 
 
-@pytest.fixture(scope="module")
-def _template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("security-db") / "seeded.duckdb"
-    store = Store(path)
-    init_store(store, seed=CATALOG)
-    store.close()
-    return path
-
-
 @pytest.fixture
-def store(_template: Path, tmp_path: Path) -> Iterator[Store]:
-    path = tmp_path / "monitor.duckdb"
-    shutil.copyfile(_template, path)
-    db = Store(path)
-    yield db
-    db.close()
+def store(cat_db: Store) -> Store:
+    """A copy of the database seeded from the small test catalogue (conftest.cat_db)."""
+    return cat_db
 
 
 def cli(db: Store, *args: str, input: str | None = None) -> Any:
