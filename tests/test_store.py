@@ -111,6 +111,30 @@ def _run(code: str, *args: str, timeout: float = 30) -> subprocess.CompletedProc
     )
 
 
+def _storage_version(path: Path) -> str:
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"ATTACH '{path}' AS probe (READ_ONLY)")
+        return con.execute("SELECT tags['storage_version'] FROM duckdb_databases() WHERE database_name = 'probe'").fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_new_and_old_files_are_written_in_the_current_storage_format(tmp_path: Path) -> None:
+    # The v0.10.2 default format rewrites all table metadata on every DETACH; the current one reuses it.
+    old = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(old))
+    con.execute("CREATE TABLE t (x INTEGER)")
+    con.close()
+    assert _storage_version(old).startswith("v1.0.0")
+    init_store(Store(old), CATALOG)
+    assert _storage_version(old).startswith("v1.5.0")
+
+    fresh = tmp_path / "fresh.duckdb"
+    init_store(Store(fresh), CATALOG)
+    assert _storage_version(fresh).startswith("v1.5.0")
+
+
 def test_database_file_is_not_held_between_operations(cat_db: Store) -> None:
     # The Store object stays alive (with its in-memory connection) while another process writes the file.
     assert _counts(cat_db)["indicator"] == 4
