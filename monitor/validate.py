@@ -54,8 +54,6 @@ def parse_value(text: str | None) -> tuple[float | None, str | None, str | None]
 
 def parse_day(text: str | None, span: bool) -> tuple[date | None, date | None, str | None]:
     """(day, start of the span when a whole period was written, error)."""
-    from monitor.periods import parse_date, parse_period
-
     if text is None:
         return None, None, None
     if _ISO_DAY.fullmatch(text):
@@ -63,6 +61,9 @@ def parse_day(text: str | None, span: bool) -> tuple[date | None, date | None, s
             return date.fromisoformat(text), None, None
         except ValueError:
             pass
+    # Imported here: its ~30 patterns cost a `monitor add` with an ISO date several milliseconds.
+    from monitor.periods import parse_date, parse_period
+
     try:
         return parse_date(text), None, None
     except ValueError as e:
