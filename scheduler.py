@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The refresh service: one BlockingScheduler in its own process, one job per source.
 
-    python scheduler.py [--db PATH] [--sources PATH]        (or: monitor scheduler)
+    python scheduler.py [--db LOCATION] [--sources PATH] [--lease SECONDS]      (or: monitor scheduler)
 
 - Jobs have explicit ids (``refresh:<source>``), ``coalesce=True`` (runs missed while the process
   was busy or asleep collapse into one), ``max_instances=1`` (a slow source never overlaps itself)
@@ -10,8 +10,12 @@
   Sources with ``run_on_start = true`` also run as soon as the scheduler starts.
 - SIGTERM and SIGINT stop the scheduler after the running job has finished
   (``scheduler.shutdown(wait=True)``); the exit code is then 0.
-- One scheduler per database: an exclusive lock on ``<db>.scheduler.lock`` is held for the life of
-  the process; a second scheduler refuses to start with a clear message (exit code 73).
+- Exactly one active scheduler per store, across processes and hosts: every scheduler runs a
+  leadership loop (monitor/leader.py) on a lease row in the store. The one holding the lease runs the
+  jobs; the others are standbys whose jobs stay paused until they take the lease over (when the
+  leader's lease expires: within --lease + lease/3 seconds of its death). A leader that cannot renew
+  its lease in time pauses its jobs before anyone else may start them; every job also checks the lease
+  before it runs. A clean stop releases the lease at once.
 
 This module and `monitor scheduler` are the only places that import apscheduler; the refresh logic
 itself lives in ``monitor.refresh``.
@@ -20,17 +24,16 @@ itself lives in ``monitor.refresh``.
 from __future__ import annotations
 
 import argparse
-import errno
-import fcntl
 import logging
 import os
 import signal
 import sys
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from apscheduler.events import EVENT_SCHEDULER_START
+from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
@@ -38,7 +41,6 @@ from apscheduler.triggers.interval import IntervalTrigger
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # `python scheduler.py` from a checkout
 
 from monitor.errors import MonitorError  # noqa: E402
-from monitor.refresh import SchedulerRunning  # noqa: E402
 from monitor.refresh.sources import RefreshConfig, Source, crontab_weekdays, load_config  # noqa: E402
 
 IS_MONITOR_SCHEDULER = True
@@ -46,7 +48,6 @@ log = logging.getLogger("monitor.scheduler")
 # coalesce: runs missed while busy or asleep collapse into one; max_instances: a slow source never
 # overlaps itself; misfire_grace_time None: a late run still happens, however late.
 JOB_OPTIONS: dict[str, Any] = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
-LOCK_WAIT_S = 2.0  # a dashboard probing the lock holds it for microseconds; do not mistake that for a scheduler
 
 
 # ---------------------------------------------------------------- triggers (also used without a scheduler)
@@ -85,52 +86,27 @@ def next_run_times(config: RefreshConfig, now: datetime | None = None,
     }
 
 
-# ---------------------------------------------------------------- one scheduler per database
+# ---------------------------------------------------------------- one active scheduler per store
 
 
-def scheduler_lock_path(db: Path) -> Path:
-    return db.with_name(db.name + ".scheduler.lock")
+def is_running(db: Any) -> bool:
+    """Whether a scheduler leads for the store (a live lease), as the dashboard shows it.
 
+    ``db``: a store, or a location (a file path or a ducklake: string)."""
+    from monitor.leader import lease_state, utc_now
+    from monitor.store.connection import open_store
 
-def acquire_lock(db: Path, wait_s: float = LOCK_WAIT_S) -> int:
-    """An exclusive flock on ``<db>.scheduler.lock`` for the life of the process; its descriptor."""
-    path = scheduler_lock_path(db)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    deadline = time.monotonic() + wait_s
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            break
-        except OSError as e:
-            if e.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
-                raise
-            if time.monotonic() >= deadline:
-                holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "unknown"
-                os.close(fd)
-                raise SchedulerRunning(
-                    f"another scheduler (pid {holder}) is already running for database {db}; "
-                    f"stop it first (lock: {path})"
-                ) from None
-            time.sleep(0.05)
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
-    return fd
-
-
-def is_running(db: Path) -> bool:
-    """Whether a scheduler holds the database's scheduler lock (probed without waiting)."""
-    path = scheduler_lock_path(db)
-    if not path.exists():
-        return False
-    fd = os.open(path, os.O_RDONLY)
+    own = not hasattr(db, "read")
+    store = open_store(db) if own else db
     try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        if not store.exists:
+            return False
+        return lease_state(store).live(utc_now())
+    except MonitorError:
         return False
-    except OSError:
-        return True
     finally:
-        os.close(fd)  # releases the probe's shared lock at once
+        if own:
+            store.close()
 
 
 # ---------------------------------------------------------------- the service
@@ -140,15 +116,19 @@ class _Stop(Exception):
     """Raised by the signal handler to leave BlockingScheduler.start()."""
 
 
-def build_scheduler(config: RefreshConfig, db: Path) -> BlockingScheduler:
+def build_scheduler(config: RefreshConfig, db: Any, is_leader: Any = None) -> BlockingScheduler:
+    """One job per scheduled source; with ``is_leader``, a job runs only while it says True."""
     from monitor.refresh.run import run_source
-    from monitor.store.connection import Store
+    from monitor.store.connection import open_store
 
     scheduler = BlockingScheduler(timezone=config.tz, job_defaults=JOB_OPTIONS)
 
     def job(name: str) -> None:
+        if is_leader is not None and not is_leader():
+            log.info("refresh of %s skipped: this scheduler does not hold the lease", name)
+            return
         source = config.source(name)
-        store = Store(db)
+        store = open_store(db)
         try:
             result = run_source(store, config, source, trigger="scheduler")
             if result.failed:
@@ -174,19 +154,37 @@ def build_scheduler(config: RefreshConfig, db: Path) -> BlockingScheduler:
     return scheduler
 
 
-def serve(db: str | None = None, sources: str | None = None) -> int:
-    """Run the scheduler until SIGTERM/SIGINT; 0 after a clean stop."""
+def serve(db: str | None = None, sources: str | None = None, lease: float | str | None = None) -> int:
+    """Run the scheduler until SIGTERM/SIGINT; 0 after a clean stop. Jobs run only while this process
+    holds the store's scheduler lease (see monitor/leader.py)."""
+    from monitor.leader import Leadership, lease_seconds
     from monitor.refresh.run import ensure_schema
-    from monitor.store.connection import Store
+    from monitor.store.connection import open_store
 
     config = load_config(sources)
     if config.note:
         log.warning("%s", config.note)
-    store = Store(db)
+    lease_s = lease_seconds(lease)
+    store = open_store(db)
     ensure_schema(store)
     store.close()
-    lock_fd = acquire_lock(store.path)
-    scheduler = build_scheduler(config, store.path)
+    location = store.location
+    # The lease's own store: its waits are bounded by the renewal interval, not by a long import's lock.
+    leadership = Leadership(open_store(location, timeout_s=max(0.5, lease_s / 3)), lease_s=lease_s)
+    scheduler = build_scheduler(config, location, is_leader=leadership.is_leader)
+
+    def elected() -> None:
+        if scheduler.state == STATE_PAUSED:
+            scheduler.resume()
+            log.info("jobs resumed: this scheduler leads")
+
+    def lost(reason: str) -> None:
+        if scheduler.state == STATE_RUNNING:
+            scheduler.pause()
+
+    leadership.on_elected, leadership.on_lost = elected, lost
+    # The leadership loop starts once the scheduler is started (paused), so that resume() can act.
+    scheduler.add_listener(lambda event: leadership.start(), EVENT_SCHEDULER_START)
 
     def stop(signum: int, frame: Any) -> None:
         # Later signals only log: the first one is already stopping the scheduler.
@@ -197,30 +195,35 @@ def serve(db: str | None = None, sources: str | None = None) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     jobs = scheduler.get_jobs()
-    log.info("scheduler started for %s with %d job(s) (sources: %s; time zone %s; pid %d)",
-             store.path, len(jobs), config.path, config.timezone, os.getpid())
+    log.info("scheduler started for %s with %d job(s) (sources: %s; time zone %s; pid %d; lease %g s as %s)",
+             store.path, len(jobs), config.path, config.timezone, os.getpid(), lease_s, leadership.holder)
     for j in jobs:
         log.info("  %s: %s", j.id, j.name)
     try:
-        scheduler.start()
+        scheduler.start(paused=True)
     except _Stop as e:
         log.info("%s received: stopping after the running job", e)
     finally:
         if scheduler.running:
             scheduler.shutdown(wait=True)
-        os.close(lock_fd)
+        leadership.stop(release=True)  # after the running job: a standby may start the next one
+        leadership.store.close()
     log.info("scheduler stopped")
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run the scheduled refreshes of indicator-monitor.")
-    parser.add_argument("--db", default=None, help="database file (else $MONITOR_DB, else data/monitor.duckdb)")
+    parser.add_argument("--db", default=None,
+                        help="database file or ducklake: location (else $MONITOR_DB, else data/monitor.duckdb)")
     parser.add_argument("--sources", default=None, help="sources file (else $MONITOR_SOURCES, else data/sources.toml)")
+    parser.add_argument("--lease", default=None, metavar="SECONDS",
+                        help="leadership lease (else $MONITOR_SCHEDULER_LEASE, else 15); a standby takes over "
+                             "within about 4/3 of it after the leader dies")
     args = parser.parse_args(argv)
     configure_logging()
     try:
-        return serve(args.db, args.sources)
+        return serve(args.db, args.sources, args.lease)
     except MonitorError as e:
         print(f"Error: {e}", file=sys.stderr)
         return e.exit_code

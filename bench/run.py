@@ -208,6 +208,29 @@ def make_import_files(a: dict[str, Any]) -> dict[str, Any]:
             "parquet_mb": parquet.stat().st_size / 1e6}
 
 
+def _import_warm_up(db: str, file: str, folder: str) -> float:
+    """Import the file's first 1,000 rows once: what a long-lived process (the dashboard, the scheduler)
+    pays once and not per import (the first statement with bound parameters imports pandas, the UDFs
+    are registered) is kept out of the measured runs, as the plain load's process has no such cost."""
+    import duckdb
+
+    from monitor.ingest import import_file
+    from monitor.store.connection import Store
+
+    parquet = file.endswith(".parquet")
+    small = Path(folder) / ("warm-up.parquet" if parquet else "warm-up.csv")
+    reader = "read_parquet" if parquet else "read_csv"
+    duckdb.connect().execute(
+        f"COPY (SELECT * FROM {reader}('{file}') LIMIT 1000) TO '{small}' {'(FORMAT parquet)' if parquet else '(HEADER)'}")
+    store = Store(_copy(db, folder), timeout_s=600)
+    started = time.perf_counter()
+    import_file(store, small, recorded_by="bench")
+    took = time.perf_counter() - started
+    store.close()
+    os.unlink(store.path)
+    return took
+
+
 @task
 def import_product(a: dict[str, Any]) -> dict[str, Any]:
     from monitor.ingest import import_file
@@ -216,6 +239,7 @@ def import_product(a: dict[str, Any]) -> dict[str, Any]:
     walls, cpus, reports = [], [], []
     base = rss_mb()
     with tempfile.TemporaryDirectory(dir=DATA) as folder:
+        first = _import_warm_up(a["db"], a["file"], folder)
         for _ in range(a["repeat"]):
             store = Store(_copy(a["db"], folder), timeout_s=600)
             started, cpu = time.perf_counter(), time.process_time()
@@ -225,7 +249,7 @@ def import_product(a: dict[str, Any]) -> dict[str, Any]:
             reports.append({"rows": report.rows, "new": report.new, "rejected": report.rejected})
             store.close()
             os.unlink(store.path)
-    return {"wall": walls, "cpu": cpus, "first": None, "base_rss_mb": base, "report": reports[-1]}
+    return {"wall": walls, "cpu": cpus, "first": first, "base_rss_mb": base, "report": reports[-1]}
 
 
 @task
@@ -286,6 +310,7 @@ def import_profile(a: dict[str, Any]) -> dict[str, Any]:
 
     log: list[tuple[float, str]] = []
     with tempfile.TemporaryDirectory(dir=DATA) as folder:
+        _import_warm_up(a["db"], a["file"], folder)
         store = Store(_copy(a["db"], folder), timeout_s=600)
         store._con = _TimedConnection(duckdb.connect(":memory:"), log)  # type: ignore[assignment]
         profile = cProfile.Profile()

@@ -2,17 +2,37 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
 import state
 from monitor.catalog import DOMAINS
 from monitor.i18n import status_text, t
-from monitor.overview import SEVERITY, filter_rows, status_counts
+from monitor.overview import SEVERITY, filter_rows, load_overview, status_counts
+
+
+@st.cache_data(ttl=state.TTL_S, show_spinner=False)
+def known_overview(path: str, day: date, language: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The overview as the store knew it on ``day``, judged as of that day."""
+    return load_overview(state.store(path), day, language, known_on=day)
+
 
 lang = state.lang()
 path = state.db_path()
-records, rows = state.overview(path, state.as_of(), lang)
+today = state.as_of()
+# "As known on": an optional past date; empty = the data known now.
+known_on = st.date_input(
+    t("overview.known_on", lang), value=None, max_value=today, format="YYYY-MM-DD",
+    help=t("overview.known_on_help", lang), key="ov_known_on",
+)
+if known_on is None:
+    records, rows = state.overview(path, today, lang)
+else:
+    records, rows = known_overview(path, known_on, lang)
+    st.info(t("overview.known_on_note", lang, day=known_on.isoformat()))
 
 # ---- Counts by status: icon and word, so they survive colour blindness and greyscale printing.
 # Goals with a target first; figures tracked without one are context, counted apart.

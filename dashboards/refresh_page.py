@@ -100,7 +100,7 @@ except MonitorError as e:
     st.stop()
 st.caption(L("config", lang, path=config.path) + (f" — {config.note}" if config.note else ""))
 try:
-    running = load_scheduler_module().is_running(store.path)
+    running = load_scheduler_module().is_running(store)
 except ImportError:
     running = False
 (st.success if running else st.info)(L("running" if running else "stopped", lang))

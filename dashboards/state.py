@@ -8,6 +8,7 @@ processes (the CLI, the scheduler) are seen at the latest after TTL_S.
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from typing import Any
 
@@ -18,7 +19,7 @@ from monitor.chart_data import goal_detail
 from monitor.i18n import DEFAULT_LANG, LANGS
 from monitor.overview import load_overview
 from monitor.status import status_records
-from monitor.store.connection import Store, resolve_db_path
+from monitor.store.connection import Store, is_lake, open_store, resolve_db_path
 from monitor.views import indicator_rows
 
 TTL_S = 30
@@ -26,14 +27,18 @@ LANG_KEY = "lang"
 
 
 def db_path() -> str:
-    """MONITOR_DB, else data/monitor.duckdb (relative to the working directory), as an absolute path."""
+    """MONITOR_DB, else data/monitor.duckdb (relative to the working directory), as an absolute path;
+    a ducklake: location as given."""
+    location = os.environ.get("MONITOR_DB", "")
+    if is_lake(location):
+        return location.strip()
     return str(resolve_db_path(None).resolve())
 
 
 @st.cache_resource(show_spinner=False)
 def store(path: str) -> Store:
-    # A Store holds no open database file between operations, so one per path can be shared.
-    return Store(path)
+    # A store holds no open database file between operations, so one per location can be shared.
+    return open_store(path)  # type: ignore[return-value]
 
 
 def ensure_db(path: str) -> int | None:

@@ -24,9 +24,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _store(ctx: click.Context) -> Any:
-    from monitor.store.connection import Store
+    from monitor.store.connection import open_store
 
-    return Store(ctx.obj["db"])
+    return open_store(ctx.obj["db"])
 
 
 @contextmanager
@@ -313,25 +313,49 @@ def export(ctx: click.Context, fmt: str, out: str | None, history: bool) -> None
         click.echo(f"Wrote {out}", err=True)
 
 
+def _parse_known_on(value: str | None) -> date | datetime | None:
+    """--known-on: a date (through the end of that day, UTC) or an ISO date-time (UTC unless it has an offset)."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        pass
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date YYYY-MM-DD or a UTC time YYYY-MM-DDTHH:MM",
+                                 param_hint="--known-on") from None
+
+
 @main.command()
-@click.option("--as-of", "as_of", default=None, metavar="DATE", help="Judge as of this date (default: today).")
+@click.option("--as-of", "as_of", default=None, metavar="DATE",
+              help="Judge as of this date (default: the --known-on date, else today).")
+@click.option("--known-on", "known_on", default=None, metavar="DATE",
+              help="As the store knew it on this date (UTC; or YYYY-MM-DDTHH:MM): later readings, revisions and targets are left out.")
 @click.option("--domain", default=None, help="Only this domain (tourism, ecology, digital, ...).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list with the evidence of every status.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), envvar="MONITOR_LANG", default="zh", show_default=True)
 @click.pass_context
 @handles_errors
-def status(ctx: click.Context, as_of: str | None, domain: str | None, as_json: bool, lang: str) -> None:
+def status(ctx: click.Context, as_of: str | None, known_on: str | None, domain: str | None, as_json: bool,
+           lang: str) -> None:
     """Status of every goal: achieved, on track, needs acceleration, ... with its numbers."""
     from monitor.status import status_records
 
     _check_domain(domain)
-    day = _parse_day(as_of, "--as-of") or date.today()
-    records = status_records(_store(ctx), day, domain)
+    known = _parse_known_on(known_on)
+    known_day = known.date() if isinstance(known, datetime) else known
+    day = _parse_day(as_of, "--as-of") or known_day or date.today()
+    records = status_records(_store(ctx), day, domain, known_on=known)
     if as_json:
         _json(records)
         return
     from monitor.report import status_table
 
+    if known is not None:
+        click.echo(f"截至 {known.isoformat()}（UTC）库中已知的数据；其后录入的数据、修订和目标不计入。" if lang == "zh"
+                   else f"As known on {known.isoformat()} (UTC): readings, revisions and targets recorded later are left out.")
     _console().print(status_table(records, day, lang))
 
 
@@ -373,7 +397,11 @@ def up(ctx: click.Context, address: str, port: int, sources: str | None, no_sche
     if created:
         result = init_store(store)
         click.echo(f"Created {result['database']} with {result['indicators_new']} indicators from the briefing.")
-    env = dict(os.environ, MONITOR_DB=str(store.path.resolve()))
+    from monitor.store.connection import is_lake
+
+    # What the children open: the file's absolute path, or the ducklake: location as given.
+    location = store.location if is_lake(store.location) else str(Path(store.location).resolve())
+    env = dict(os.environ, MONITOR_DB=location)
     children: list[subprocess.Popen[bytes]] = []
     scheduler: subprocess.Popen[bytes] | None = None
     if not no_scheduler:
@@ -387,7 +415,7 @@ def up(ctx: click.Context, address: str, port: int, sources: str | None, no_sche
             stage_example_samples(config)
         script = Path(__file__).resolve().parent.parent / "scheduler.py"
         scheduler = subprocess.Popen(
-            [sys.executable, str(script), "--db", str(store.path), *(["--sources", sources] if sources else [])], env=env
+            [sys.executable, str(script), "--db", location, *(["--sources", sources] if sources else [])], env=env
         )
         children.append(scheduler)
     repo = Path(__file__).resolve().parent.parent
@@ -397,10 +425,7 @@ def up(ctx: click.Context, address: str, port: int, sources: str | None, no_sche
     try:
         while dashboard.poll() is None:
             if scheduler is not None and scheduler.poll() is not None:
-                if scheduler.returncode == 73:
-                    click.echo("Another scheduler already refreshes this database; serving the dashboard only.", err=True)
-                else:
-                    click.echo(f"The scheduler stopped (exit code {scheduler.returncode}); see its messages above.", err=True)
+                click.echo(f"The scheduler stopped (exit code {scheduler.returncode}); see its messages above.", err=True)
                 scheduler = None
             _sleep(1.0)
     except KeyboardInterrupt:

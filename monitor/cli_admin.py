@@ -1,4 +1,5 @@
-"""`monitor hash-password`: make the editor password hash the dashboard's sign-in checks.
+"""`monitor hash-password` (the editor password hash the dashboard's sign-in checks) and
+`monitor migrate --to LOCATION` (copy the store to another location or backend, verified).
 
 Registered on the `monitor` group by ``register(main)``, as monitor/cli_refresh.py is. Only click is
 imported at module level.
@@ -39,6 +40,46 @@ def hash_password_command(from_stdin: bool, method: str) -> None:
     )
 
 
+@click.command()
+@click.option("--to", "to", required=True, metavar="LOCATION",
+              help="Where to copy the store: a DuckDB file path, or ducklake:<catalog> (data files in $MONITOR_DATA_PATH).")
+@click.option("--force", is_flag=True, help="Replace the content of a target that is not empty.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def migrate(ctx: click.Context, to: str, force: bool, as_json: bool) -> None:
+    """Copy every table of the store (--db) to LOCATION in one transaction and verify counts and digests.
+
+    Readings with every revision, every target version, indicators, quarantined rows, refresh runs,
+    events, alert deliveries and goal statuses are copied exactly. The target must be empty unless
+    --force; on any error nothing is written to it.
+    """
+    from monitor.errors import MonitorError
+    from monitor.migrate import migrate_store
+    from monitor.store.connection import open_store
+
+    try:
+        source = open_store((ctx.obj or {}).get("db"))
+        target = open_store(to)
+        try:
+            result = migrate_store(source, target, force=force)
+        finally:
+            source.close()
+            target.close()
+    except MonitorError as e:
+        click.echo(f"Error: {e}", err=True)
+        sys.exit(e.exit_code)
+    if as_json:
+        import json
+
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+        return
+    counts = ", ".join(f"{table} {rows}" for table, rows in result.tables.items())
+    click.echo(f"Migrated {result.source} -> {result.target}" + (" (replaced its content)" if result.replaced else ""))
+    click.echo(f"  rows: {counts}")
+    click.echo(f"  verified: row counts and digests of {len(result.tables)} tables match ({result.seconds:.1f} s)")
+
+
 def register(main: click.Group) -> None:
     """Add the administration commands to the `monitor` group."""
     main.add_command(hash_password_command)
+    main.add_command(migrate)

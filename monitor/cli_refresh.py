@@ -1,4 +1,4 @@
-"""`monitor refresh`, `monitor runs`, `monitor events` and `monitor scheduler`.
+"""`monitor refresh`, `monitor runs`, `monitor events`, `monitor scheduler` and `monitor leader`.
 
 Only click is imported at module level (the CLI must start fast); apscheduler is imported by
 `monitor scheduler` alone, through the repository's scheduler.py.
@@ -32,9 +32,9 @@ def _handles_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _store(ctx: click.Context) -> Any:
-    from monitor.store.connection import Store
+    from monitor.store.connection import open_store
 
-    return Store((ctx.obj or {}).get("db"))
+    return open_store((ctx.obj or {}).get("db"))
 
 
 def _config(path: str | None, quiet: bool = False) -> Any:
@@ -145,9 +145,14 @@ def events(ctx: click.Context, limit: int, lang: str | None, sources_path: str |
 
 @click.command()
 @click.option("--sources", "sources_path", default=None, metavar="PATH", help=SOURCES_HELP)
+@click.option("--lease", default=None, metavar="SECONDS", envvar="MONITOR_SCHEDULER_LEASE",
+              help="Leadership lease (default 15): a standby takes over within about 4/3 of it after the leader dies.")
 @click.pass_context
-def scheduler(ctx: click.Context, sources_path: str | None) -> None:
-    """Run the scheduled refreshes in the foreground until Ctrl-C or SIGTERM (see scheduler.py)."""
+def scheduler(ctx: click.Context, sources_path: str | None, lease: str | None) -> None:
+    """Run the scheduled refreshes in the foreground until Ctrl-C or SIGTERM (see scheduler.py).
+
+    Several schedulers may run against one store (on one host or several): the one holding the lease
+    runs the jobs, the others wait as standbys and take over when its lease expires."""
     from monitor.errors import MonitorError
     from monitor.refresh import load_scheduler_module
 
@@ -158,14 +163,38 @@ def scheduler(ctx: click.Context, sources_path: str | None) -> None:
         sys.exit(1)
     module.configure_logging()
     try:
-        code = module.serve((ctx.obj or {}).get("db"), sources_path)
+        code = module.serve((ctx.obj or {}).get("db"), sources_path, lease)
     except MonitorError as e:
         click.echo(f"Error: {e}", err=True)
         sys.exit(e.exit_code)
     sys.exit(code)
 
 
+@click.command()
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 10000), help="Leadership events shown.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@_handles_errors
+def leader(ctx: click.Context, limit: int, as_json: bool) -> None:
+    """Which scheduler holds the lease (runs the jobs) and the last leadership changes."""
+    from monitor.leader import leader_status
+
+    status = leader_status(_store(ctx), limit)
+    if as_json:
+        _json(status)
+        return
+    if status["holder"] is None:
+        click.echo("No scheduler holds the lease.")
+    elif status["live"]:
+        click.echo(f"Leader: {status['holder']} (since {status['acquired_at']}, lease until {status['expires_at']})")
+    else:
+        click.echo(f"No live leader: the lease of {status['holder']} expired at {status['expires_at']}")
+    for e in status["events"]:
+        extra = f" after {e['previous_holder']} ({e['reason']})" if e.get("previous_holder") else ""
+        click.echo(f"  {e['occurred_at']}  {e['kind']:<15} {e['holder']}{extra}")
+
+
 def register(main: click.Group) -> None:
     """Add the refresh commands to the `monitor` group."""
-    for command in (refresh, runs, events, scheduler):
+    for command in (refresh, runs, events, scheduler, leader):
         main.add_command(command)

@@ -3,27 +3,35 @@
 Every input goes through one pipeline so `monitor add`, `monitor import`, the dashboard and the
 scheduled refreshes apply the same rules:
 
-1. stage: the file's rows land as text in a temporary table of the in-memory connection, with the
-   row number a spreadsheet would show (header = row 1);
-2. parse: numbers and dates in set-based SQL; only the rows SQL cannot read (full-width digits,
-   "2.3万", "2025年6月") go through the Python parsers;
-3. validate against the indicators in the store, in SQL, collecting every problem with its row,
-   column and reason;
-4. write in one transaction: all valid rows as new readings or revisions, or nothing.
+1. stage: a view over DuckDB's own reader of the file (never a copy of it), with the row number a
+   spreadsheet would show (header = row 1);
+2. one streaming pass (no lock held for large files): numbers and dates in set-based SQL (only the
+   cells SQL cannot read, such as full-width digits, "2.3万" or "2025年6月", go through the Python
+   parsers, as UDFs), every rule checked against a snapshot of the indicators, and every row written
+   typed, with its problems, to a spill file on disk; duplicates within the file from a second pass
+   over the spill; only the problems are kept in memory (the first PROBLEMS_KEPT listed, all counted);
+3. classify the valid rows against the store's current revisions under the shared lock;
+4. write in one transaction under the exclusive lock: a cheap re-check of the readings written since
+   (3), then all valid rows as new readings or revisions in one INSERT, or nothing.
+
+Small batches (`monitor add`, the dashboard's form, short feeds) are validated in Python instead
+(``monitor.validate``, the same rules) and written with two statements.
 """
 
 from __future__ import annotations
 
+import atexit
 import codecs
 import csv
 import json
 import math
 import os
 import re
+import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -61,6 +69,8 @@ class ImportReport:
     dry_run: bool = False
     written: bool = False
     problems: list[Problem] = field(default_factory=list)
+    # Every problem found; `problems` lists the first PROBLEMS_KEPT of them (bulk imports).
+    problem_count: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         data = {k: v for k, v in self.__dict__.items() if k != "problems"}
@@ -106,29 +116,35 @@ def _create_raw(
     con: duckdb.DuckDBPyConnection,
     select_sql: str,
     columns: list[str],
-    params: list[Any] | None = None,
-    row_expr: str = "CAST(rowid AS INTEGER) + 2",
+    row_expr: str = "CAST(row_number() OVER () AS INTEGER) + 1",
 ) -> None:
-    """Materialise the staged rows with their spreadsheet row numbers and the canonical columns."""
+    """The staged rows as a view (never materialised): spreadsheet row number and canonical columns.
+
+    ``select_sql`` reads a view over DuckDB's own reader (a relation registered with the Python API,
+    so the file's path is never part of SQL text); the validation pass streams it.
+    """
     present = set(columns)
     picks = ", ".join(
         f'CAST("{name}" AS VARCHAR) AS {name}' if name in present else f"CAST(NULL AS VARCHAR) AS {name}"
         for name in CANONICAL_COLUMNS
     )
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {RAW}_src AS {select_sql}", params or [])
-    # rowid follows insertion order, which DuckDB preserves for a plain scan.
-    # A row with every field empty (",,," from a spreadsheet's blank row) is skipped, as a blank
-    # sheet row is, after numbering so the rows after it keep their spreadsheet numbers.
+    # row_number() over the scan follows the file's order (DuckDB preserves insertion order and runs
+    # it as a streaming window; joins would not keep the order, so it comes first). A row with every
+    # field empty (",,," from a spreadsheet's blank row) is skipped, as a blank sheet row is, after
+    # numbering so the rows after it keep their numbers. A first cell that starts with a printable
+    # character is not blank, which spares most rows the trimming.
     blank = " AND ".join(f"nullif(trim(CAST(\"{name}\" AS VARCHAR)), '') IS NULL" for name in columns) or "false"
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE {RAW} AS
-        SELECT * FROM (SELECT {row_expr} AS row_no, {picks}, {blank} AS _blank FROM {RAW}_src)
+        CREATE OR REPLACE TEMP VIEW {RAW} AS
+        SELECT * EXCLUDE (_blank) FROM (
+            SELECT {row_expr} AS row_no, {picks},
+                   CASE WHEN ascii(CAST("indicator_id" AS VARCHAR)) BETWEEN 33 AND 126 THEN false ELSE {blank} END AS _blank
+            FROM ({select_sql})
+        )
         WHERE NOT _blank
         """
     )
-    con.execute(f"ALTER TABLE {RAW} DROP COLUMN _blank")
-    con.execute(f"DROP TABLE {RAW}_src")
 
 
 # A reading row is a few hundred bytes. DuckDB's CSV reader fails on lines longer than its
@@ -249,46 +265,50 @@ def _csv_header(path: Path) -> tuple[str, list[str]]:
     return delimiter, next(csv.reader([first], delimiter=delimiter), [])
 
 
-def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+@dataclass
+class _Source:
+    """What a stage function leaves behind: the `raw_input` view over the file, and how to read it again."""
+
+    file: str
+    kind: str
+    columns: list[str]
+    size: int  # bytes of input (an estimate for rows given in Python)
+    # CSV: read the file again on one thread (see _stage_csv); None for other kinds.
+    serial: Callable[[], None] | None = None
+
+
+def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, stack: ExitStack) -> _Source:
     if path.stat().st_size == 0:
         raise ValidationError([Problem(path.name, None, None, "is empty")])
-    with _utf8_copy(path) as readable:
-        # The dialect comes from the header line, not from DuckDB's sniffer: given one row with a
-        # field too many or too few, the sniffer picked another dialect or took a data row for the
-        # header, and every problem was then blamed on the header. Read this way, a short row is
-        # padded (its empty fields are reported on its row) and a long one is a located error.
-        # (DuckDB would also rename a repeated header name, "Value" -> "Value_1", hiding it.)
-        delimiter, header = _csv_header(readable)
-        columns = _normalise_header(header)
-        problems = _check_header(path.name, columns)
-        if problems:
-            raise ValidationError(problems)
-        # Normalised header names, all checked against the known columns above.
-        types = ", ".join(f"'{c}': 'VARCHAR'" for c in columns)
+    # The UTF-8 copy (when one is needed) lives as long as the import: the view streams from it.
+    readable = stack.enter_context(_utf8_copy(path))
+    # The dialect comes from the header line, not from DuckDB's sniffer: given one row with a
+    # field too many or too few, the sniffer picked another dialect or took a data row for the
+    # header, and every problem was then blamed on the header. Read this way, a short row is
+    # padded (its empty fields are reported on its row) and a long one is a located error.
+    # (DuckDB would also rename a repeated header name, "Value" -> "Value_1", hiding it.)
+    delimiter, header = _csv_header(readable)
+    columns = _normalise_header(header)
+    problems = _check_header(path.name, columns)
+    if problems:
+        raise ValidationError(problems)
 
-        def read(parallel: bool) -> None:
-            _create_raw(
-                con,
-                f"""
-                SELECT * FROM read_csv(?, header = false, skip = 1, auto_detect = false, delim = ?,
-                                       quote = '"', escape = '"', null_padding = true, columns = {{{types}}},
-                                       max_line_size = {4 * MAX_LINE_BYTES}, parallel = {str(parallel).lower()})
-                """,
-                columns,
-                [str(readable), delimiter],
-            )
-
+    def read(parallel: bool) -> None:
         try:
-            try:
-                read(parallel=True)
-            except duckdb.Error as e:
-                if "parallel scanner does not support null_padding" not in str(e):
-                    raise
-                # DuckDB's parallel reader refuses a quoted line break (a multi-line note) together
-                # with null_padding once a file spans several of its chunks: read it again on one thread.
-                read(parallel=False)
+            relation = con.read_csv(
+                str(readable), header=False, skiprows=1, auto_detect=False, sep=delimiter, quotechar='"',
+                escapechar='"', null_padding=True, columns={c: "VARCHAR" for c in columns},
+                # A buffer of twice the longest line, not DuckDB's default of 16 times (64 MB a thread).
+                max_line_size=4 * MAX_LINE_BYTES, buffer_size=8 * MAX_LINE_BYTES, parallel=parallel,
+            )
         except duckdb.Error as e:
             raise ValidationError([_csv_problem(path.name, e)]) from e
+        con.register(f"{RAW}_src", relation)  # a view of this connection only
+        _create_raw(con, f"SELECT * FROM {RAW}_src", columns)
+
+    read(True)
+    return _Source(path.name, "csv", columns, readable.stat().st_size, lambda: read(False))
+
 
 
 def _csv_problem(file: str, error: duckdb.Error) -> Problem:
@@ -301,18 +321,24 @@ def _csv_problem(file: str, error: duckdb.Error) -> Problem:
     return Problem(file, int(line[1]) if line else None, None, f"cannot be read as CSV: {_first_line(error)}")
 
 
-def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, stack: ExitStack) -> _Source:
     try:
-        cursor = con.execute("SELECT * FROM read_parquet(?) LIMIT 0", [str(path)])
+        original = con.read_parquet(str(path)).columns
     except duckdb.Error as e:
         raise ValidationError([Problem(path.name, None, None, f"cannot be read as Parquet: {_first_line(e)}")]) from e
-    original = [d[0] for d in cursor.description]
     columns = _normalise_header(original)
     problems = _check_header(path.name, columns)
     if problems:
         raise ValidationError(problems)
+    # The header was checked: no column is called file_row_number, DuckDB's own row number in the file.
+    con.register(f"{RAW}_src", con.read_parquet(str(path), file_row_number=True))
     renames = ", ".join(f'"{o.replace(chr(34), "")}" AS {c}' for o, c in zip(original, columns))
-    _create_raw(con, f"SELECT {renames} FROM read_parquet(?)", columns, [str(path)])
+    _create_raw(con, f"SELECT {renames}, file_row_number FROM {RAW}_src", columns,
+                row_expr="CAST(file_row_number AS INTEGER) + 2")
+    # Parquet is compressed: count its rows at a few hundred bytes each, as CSV would be.
+    rows = int(con.execute("SELECT count(*) FROM raw_input_src").fetchone()[0])  # type: ignore[index]
+    return _Source(path.name, "parquet", columns, max(path.stat().st_size, 40 * rows))
+
 
 
 def _cell_text(value: Any) -> str | None:
@@ -327,7 +353,7 @@ def _cell_text(value: Any) -> str | None:
     return str(value)
 
 
-def _stage_records(con: duckdb.DuckDBPyConnection, file: str, header: list[str], rows: list[tuple[int, list[Any]]]) -> None:
+def _stage_records(con: duckdb.DuckDBPyConnection, file: str, header: list[str], rows: list[tuple[int, list[Any]]]) -> _Source:
     columns = _normalise_header(header)
     problems = _check_header(file, columns)
     if problems:
@@ -355,10 +381,10 @@ def _stage_records(con: duckdb.DuckDBPyConnection, file: str, header: list[str],
         con.unregister("records_arrow")
     # The real row numbers of the sheet or list: blank rows are skipped, not renumbered.
     _create_raw(con, "SELECT * FROM records_view", columns, row_expr="CAST(_row AS INTEGER)")
-    con.execute("DROP TABLE records_view")
+    return _Source(file, "records", columns, sum(len(str(c)) + 1 for _, cells in rows for c in cells if c is not None))
 
 
-def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path) -> _Source:
     import openpyxl
 
     try:
@@ -381,7 +407,7 @@ def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         ]
     finally:
         workbook.close()
-    _stage_records(con, path.name, header, rows)
+    return _stage_records(con, path.name, header, rows)
 
 
 def _xlsx_value(cell: Any) -> Any:
@@ -396,7 +422,7 @@ def _xlsx_value(cell: Any) -> Any:
     return value
 
 
-def _stage_json(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+def _stage_json(con: duckdb.DuckDBPyConnection, path: Path) -> _Source:
     try:
         document = json.loads(path.read_text(encoding="utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
@@ -414,11 +440,15 @@ def _stage_json(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     if not header:
         header = list(REQUIRED_COLUMNS)
     rows = [(n, [record.get(k) for k in header]) for n, record in enumerate(records, start=1)]
-    _stage_records(con, path.name, header, rows)
+    return _stage_records(con, path.name, header, rows)
 
 
-def stage_file(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None = None) -> int:
-    """Stage a reading file's rows as text; return the row count. File-level problems raise."""
+def stage_file(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None = None,
+               stack: ExitStack | None = None) -> _Source:
+    """Stage a reading file's rows as the view `raw_input`; file-level problems raise.
+
+    Files the stack keeps (a UTF-8 copy of a GB18030 CSV) live until it closes: the view reads them.
+    """
     if not path.exists():
         raise ValidationError([Problem(str(path), None, None, "file not found")])
     if path.is_dir():
@@ -426,140 +456,383 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None = No
     kind = kind or SUPPORTED.get(path.suffix.lower())
     if kind is None:
         raise ValidationError([Problem(path.name, None, None, f"unsupported file type '{path.suffix}'; use .csv, .xlsx, .parquet or .json")])
-    {"csv": _stage_csv, "xlsx": _stage_xlsx, "parquet": _stage_parquet, "json": _stage_json}[kind](con, path)
-    count = con.execute(f"SELECT count(*) FROM {RAW}").fetchone()[0]  # type: ignore[index]
-    if count == 0:
-        raise ValidationError([Problem(path.name, None, None, "has a header but no data rows")])
-    return int(count)
+    if stack is None:
+        stack = ExitStack()
+    if kind == "csv":
+        return _stage_csv(con, path, stack)
+    if kind == "parquet":
+        return _stage_parquet(con, path, stack)
+    return {"xlsx": _stage_xlsx, "json": _stage_json}[kind](con, path)
 
 
-def stage_rows(con: duckdb.DuckDBPyConnection, source: str, rows: Sequence[dict[str, Any]]) -> int:
+def stage_rows(con: duckdb.DuckDBPyConnection, source: str, rows: Sequence[dict[str, Any]]) -> _Source:
     """Stage readings given as dictionaries (the CLI's `add`, the dashboard's form, refresh sources)."""
     header = list(CANONICAL_COLUMNS)
-    _stage_records(con, source, header, [(n, [r.get(c) for c in header]) for n, r in enumerate(rows, start=1)])
-    # Blank rows are not staged: count what was.
-    return int(con.execute(f"SELECT count(*) FROM {RAW}").fetchone()[0])  # type: ignore[index]
+    return _stage_records(con, source, header, [(n, [r.get(c) for c in header]) for n, r in enumerate(rows, start=1)])
+
 
 
 def _first_line(error: BaseException) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
-# ---------------------------------------------------------------- parsing and validation
+# ---------------------------------------------------------------- the streaming pipeline
+#
+# 1. read session (shared lock): the indicators, into the scratch connection;
+# 2. no lock: one pass over the file (DuckDB's reader, streamed in vectors, parallel where it can):
+#    parse, validate and write every row, typed and with its problems, to a spill file on disk
+#    (Parquet); only problems are kept in memory, and only up to PROBLEMS_KEPT of them in Python;
+#    duplicates within the file come from a second pass over the spill (hashed keys);
+# 3. read session (shared lock): classify the valid rows against the current revisions in the store
+#    (new / unchanged / revision), remembering how many readings the store had then;
+# 4. write session (exclusive lock): if readings were added since (3), classify again only the rows
+#    whose (indicator, period) gained one; then one INSERT from the spill.
+
+SPILL = "import_spill"
+# Rows per row group of the spill file: what the Parquet writer buffers (per thread) before writing.
+SPILL_ROW_GROUP = 16_384
+# DuckDB's memory limit while an import runs on the store's own connection (file stores): the pass
+# streams; what has to see the whole file (the key hashes for duplicates, the join with the current
+# revisions, the insert's transaction-local rows until COMMIT) spills to a temporary folder beyond it.
+IMPORT_MEMORY_LIMIT = os.environ.get("MONITOR_IMPORT_MEMORY", "160MB")
+# Problems returned in the report (all are counted, and all are quarantined with --skip-invalid).
+PROBLEMS_KEPT = 10_000
+_THOUSANDS_RE = r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?"
+_ISO_DAY_RE = r"\d{4}-\d{2}-\d{2}"
+
+# (condition, column, reason, shown value): the rules and words of monitor.validate, per row. The
+# t_* columns are the cells trimmed, NULL when empty.
+_CHECKS = (
+    ("NOT known AND t_id IS NOT NULL", "indicator_id", "'unknown indicator (see `monitor indicators`)'", "indicator_id"),
+    ("t_id IS NULL", "indicator_id", "'is required'", "NULL"),
+    ("t_value IS NULL", "value", "'is required'", "NULL"),
+    ("v IS NULL AND t_value IS NOT NULL", "value", "coalesce(v_error, 'is not a number')", "value"),
+    ("t_pe IS NULL", "period_end", "'is required'", "NULL"),
+    ("pe IS NULL AND t_pe IS NOT NULL", "period_end", "coalesce(pe_error, 'is not a date (use YYYY-MM-DD)')", "period_end"),
+    ("ps IS NULL AND t_ps IS NOT NULL", "period_start", "coalesce(ps_error, 'is not a date (use YYYY-MM-DD)')",
+     "period_start"),
+    ("known AND pe IS NOT NULL AND start_date IS NULL AND t_ps IS NULL", "period_start",
+     "'is required for this indicator (' || measure || ', ' || frequency || ') unless period_end is a month end'", "NULL"),
+    ("pe < start_date", "period_end", "'is before period_start ' || CAST(start_date AS VARCHAR)", "period_end"),
+    ("pe > CAST($today AS DATE)", "period_end",
+     "'is in the future (after ' || CAST(CAST($today AS DATE) AS VARCHAR) || ')'", "period_end"),
+    ("unit_error IS NOT NULL", "unit", "unit_error", "unit"),
+    # A CASE, not AND: DuckDB evaluates both sides of an AND in a projection, and the regex is costly.
+    ("CASE WHEN coalesce(factor, 1) <> 1 THEN regexp_matches(value, '[万亿千]') END", "value",
+     "'has a magnitude word (万, 亿, 千) and the unit ' || trim(unit) || ' has one too; give it once'", "value"),
+    ("q IS NULL", "qualifier", "'unknown qualifier; use exact, approx, at_least, more_than or at_most'", "qualifier"),
+    ("base_value < lower_bound", "value",
+     "'is below the plausible minimum ' || CAST(lower_bound AS VARCHAR) || ' ' || base_unit", "value"),
+    ("base_value > upper_bound", "value",
+     "'is above the plausible maximum ' || CAST(upper_bound AS VARCHAR) || ' ' || base_unit", "value"),
+)
+_ANY_PROBLEM = " OR ".join(f"coalesce({c}, false)" for c, _, _, _ in _CHECKS)
+_PROBLEM_LIST = "list_filter([" + ", ".join(
+    f"CASE WHEN coalesce({c}, false) THEN struct_pack(col := '{col}', reason := CAST({reason} AS VARCHAR), "
+    f"val := CAST({val} AS VARCHAR)) END"
+    for c, col, reason, val in _CHECKS
+) + "], x -> x IS NOT NULL)"
+
+# One pass over the staged rows: typed columns (SQL for the common forms, Python UDFs only for the rows
+# SQL cannot read: full-width digits, "2.3万", "2025年6月"), the indicator's rules, and the row's problems.
+# The source column is written only when the row names one (the file name is the default, at insert).
+PASS_SELECT = f"""
+WITH trimmed AS (
+    SELECT r.*, trim(indicator_id) AS k_id, nullif(trim(value), '') AS t_value,
+           nullif(trim(period_start), '') AS t_ps, nullif(trim(period_end), '') AS t_pe
+    FROM {RAW} AS r
+),
+parsed0 AS (
+    SELECT *, nullif(k_id, '') AS t_id,
+           TRY_CAST(CASE WHEN contains(t_value, ',') AND regexp_full_match(t_value, '{_THOUSANDS_RE}')
+                         THEN replace(t_value, ',', '') ELSE t_value END AS DOUBLE) AS v_sql,
+           CASE WHEN regexp_full_match(t_ps, '{_ISO_DAY_RE}') THEN TRY_CAST(t_ps AS DATE) END AS ps_sql,
+           CASE WHEN regexp_full_match(t_pe, '{_ISO_DAY_RE}') THEN TRY_CAST(t_pe AS DATE) END AS pe_sql
+    FROM trimmed
+),
+parsed1 AS (
+    -- NaN and Infinity parse as doubles; they are not figures.
+    SELECT *, CASE WHEN isnan(v_sql) OR isinf(v_sql) THEN NULL ELSE v_sql END AS v_ok FROM parsed0
+),
+parsed2 AS (
+    SELECT *,
+           CASE WHEN v_ok IS NULL AND t_value IS NOT NULL THEN monitor_parse_value(value) END AS vf,
+           CASE WHEN (ps_sql IS NULL AND t_ps IS NOT NULL) OR (pe_sql IS NULL AND t_pe IS NOT NULL)
+                THEN monitor_parse_dates(period_start, period_end) END AS df
+    FROM parsed1
+),
+parsed AS (
+    SELECT * EXCLUDE (v_sql, v_ok, ps_sql, pe_sql, vf, df),
+           coalesce(v_ok, vf.v) AS v, vf.q AS v_qualifier, vf.err AS v_error,
+           coalesce(ps_sql, df.ps) AS ps, df.ps_error AS ps_error,
+           coalesce(pe_sql, df.pe) AS pe, df.pe_error AS pe_error, df.span_start AS pe_span_start
+    FROM parsed2
+),
+checked AS (
+    SELECT p.*,
+           i.id IS NOT NULL AS known,
+           i.measure, i.frequency, i.lower_bound, i.upper_bound, i.display_unit, i.unit AS base_unit,
+           i.cumulative_since,
+           u.factor, u.err AS unit_error,
+           CASE WHEN nullif(trim(p.qualifier), '') IS NOT NULL THEN qw.qualifier
+                ELSE coalesce(p.v_qualifier, 'exact') END AS q,
+           -- v * factor in binary floating point is off in the last digit (0.07 * 1e4 =
+           -- 700.0000000000001), which would make a re-import of the same figure a revision:
+           -- a converted value is rounded to 15 significant digits, all a double holds.
+           CASE WHEN coalesce(u.factor, 1) = 1 OR p.v = 0 OR NOT isfinite(p.v * u.factor) THEN p.v
+                ELSE round(p.v * u.factor,
+                           greatest(0, 14 - CAST(floor(log10(abs(p.v * u.factor))) AS INTEGER)))
+           END AS base_value,
+           -- date_trunc and date - INTERVAL give TIMESTAMPs; the period start is a day.
+           CAST(CASE
+               WHEN p.ps IS NOT NULL THEN p.ps
+               WHEN p.pe_span_start IS NOT NULL THEN p.pe_span_start
+               WHEN i.measure = 'stock' THEN p.pe
+               WHEN i.measure = 'cumulative' THEN i.cumulative_since
+               WHEN p.pe <> last_day(p.pe) THEN NULL
+               WHEN i.frequency = 'monthly' THEN date_trunc('month', p.pe)
+               WHEN i.frequency = 'quarterly' THEN CAST(date_trunc('month', p.pe) - INTERVAL 2 MONTH AS DATE)
+               WHEN i.frequency = 'half_yearly' THEN CAST(date_trunc('month', p.pe) - INTERVAL 5 MONTH AS DATE)
+               WHEN i.frequency = 'yearly' THEN CAST(date_trunc('month', p.pe) - INTERVAL 11 MONTH AS DATE)
+           END AS DATE) AS start_date
+    FROM parsed AS p
+    LEFT JOIN indicator_snapshot AS i ON i.id = p.k_id
+    LEFT JOIN unit_factor AS u ON u.indicator_id = p.indicator_id AND u.unit = trim(p.unit)
+    LEFT JOIN qualifier_word AS qw ON qw.word = lower(trim(p.qualifier))
+),
+judged AS (
+    SELECT *, {_ANY_PROBLEM} AS bad FROM checked
+)
+SELECT row_no, k_id AS indicator_id, start_date AS period_start, pe AS period_end,
+       base_value AS value, q AS qualifier, nullif(trim(source), '') AS source, nullif(trim(note), '') AS note,
+       known AND pe IS NOT NULL AND start_date IS NOT NULL AS key_ok,
+       CASE WHEN bad THEN {_PROBLEM_LIST} END AS problems
+FROM judged
+"""
+# Written a row group at a time (the order of the rows in the file does not matter: row_no is a column).
+# (A temporary table instead of the file for small inputs was measured: no faster for 10k rows.)
+PASS_SQL = f"COPY ({PASS_SELECT}) TO $spill (FORMAT parquet, ROW_GROUP_SIZE {SPILL_ROW_GROUP}, PRESERVE_ORDER false)"
+
+# Rows of the file with the same indicator and period: grouped by a hash of the key first (8 bytes a
+# row, however long the ids), then the (few) candidates exactly, through the ordered window.
+DUPLICATES_SQL = f"""
+CREATE OR REPLACE TEMP TABLE import_dup AS
+WITH keyed AS (
+    SELECT row_no, indicator_id, period_start, period_end, value, hash(indicator_id, period_start, period_end) AS h
+    FROM {SPILL} WHERE key_ok
+),
+repeated AS (SELECT h FROM keyed GROUP BY h HAVING count(*) > 1),
+dup AS (
+    SELECT row_no,
+           min(row_no) OVER w AS first_row,
+           -- The first row of a conflicting group names the next one, not itself.
+           nth_value(row_no, 2) OVER w AS second_row,
+           count(*) OVER w AS n,
+           count(DISTINCT value) OVER w AS values_n
+    FROM keyed SEMI JOIN repeated USING (h)
+    WINDOW w AS (PARTITION BY indicator_id, period_start, period_end ORDER BY row_no
+                 ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+)
+SELECT row_no, 'period_end' AS col,
+       CASE WHEN values_n > 1
+            THEN 'conflicts with row ' || CASE WHEN row_no = first_row THEN second_row ELSE first_row END
+                 || ' (same indicator and period, other value)'
+            ELSE 'duplicates row ' || first_row END AS reason,
+       CAST(NULL AS VARCHAR) AS val
+FROM dup WHERE n > 1 AND (row_no <> first_row OR values_n > 1)
+"""
+
+PROBLEMS_SQL = f"""
+CREATE OR REPLACE TEMP TABLE import_problem AS
+SELECT row_no, p.col AS col, p.reason AS reason, p.val AS val
+FROM (SELECT row_no, unnest(problems) AS p FROM {SPILL} WHERE problems IS NOT NULL)
+UNION ALL
+SELECT row_no, col, reason, val FROM import_dup
+"""
+
+VALID_SQL = f"""
+CREATE OR REPLACE TEMP VIEW {queries.IMPORT_VALID} AS
+SELECT row_no, indicator_id, period_start, period_end, value, qualifier, source, note
+FROM {SPILL}
+WHERE problems IS NULL AND row_no NOT IN (SELECT row_no FROM import_dup)
+"""
+
+REJECTED_SQL = f"""
+CREATE OR REPLACE TEMP TABLE {queries.IMPORT_REJECTED} AS
+SELECT p.row_no, p.col, p.reason, p.val,
+       to_json({{indicator_id: r.indicator_id, period_start: r.period_start, period_end: r.period_end,
+                 value: r.value, qualifier: r.qualifier, unit: r.unit, source: r.source, note: r.note}}) AS raw_row
+FROM import_problem AS p JOIN {RAW} AS r USING (row_no)
+"""
+
+# What an import leaves in the scratch connection, dropped when it ends (the registered views separately).
+_DROP_SCRATCH = f"""
+DROP VIEW IF EXISTS {queries.IMPORT_VALID}; DROP TABLE IF EXISTS {queries.IMPORT_REJECTED};
+DROP TABLE IF EXISTS import_problem; DROP TABLE IF EXISTS import_dup; DROP TABLE IF EXISTS {queries.IMPORT_EXISTING};
+DROP VIEW IF EXISTS {RAW}; DROP TABLE IF EXISTS records_view;
+DROP TABLE IF EXISTS unit_factor;
+"""
+_REGISTERED = (SPILL, f"{RAW}_src")
 
 
-def _parse(con: duckdb.DuckDBPyConnection) -> None:
-    """Typed columns next to the text ones: SQL for the common forms, Python for the rest."""
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE parsed AS
-        SELECT *,
-               TRY_CAST(
-                   CASE WHEN regexp_full_match(trim(value), '[+-]?\\d{{1,3}}(,\\d{{3}})+(\\.\\d+)?')
-                        THEN replace(trim(value), ',', '') ELSE trim(value) END
-                   AS DOUBLE) AS v,
-               CAST(NULL AS VARCHAR) AS v_qualifier,
-               CAST(NULL AS VARCHAR) AS v_error,
-               CASE WHEN regexp_full_match(trim(period_start), '\\d{{4}}-\\d{{2}}-\\d{{2}}')
-                    THEN TRY_CAST(trim(period_start) AS DATE) END AS ps,
-               CAST(NULL AS VARCHAR) AS ps_error,
-               CASE WHEN regexp_full_match(trim(period_end), '\\d{{4}}-\\d{{2}}-\\d{{2}}')
-                    THEN TRY_CAST(trim(period_end) AS DATE) END AS pe,
-               CAST(NULL AS VARCHAR) AS pe_error,
-               CAST(NULL AS DATE) AS pe_span_start
-        FROM {RAW}
-        """
-    )
-    # NaN and Infinity parse as doubles; they are not figures.
-    con.execute("UPDATE parsed SET v = NULL WHERE isnan(v) OR isinf(v)")
-    _python_fallback_values(con)
-    _python_fallback_dates(con)
-
-
-def _python_fallback_values(con: duckdb.DuckDBPyConnection) -> None:
+def _fallback_value(text: str) -> dict[str, Any]:
+    """A value cell SQL could not read, as the Python parser reads it (value, qualifier, error)."""
     from monitor.units import parse_number
 
-    rows = con.execute(
-        "SELECT row_no, value FROM parsed WHERE v IS NULL AND value IS NOT NULL AND trim(value) <> ''"
-    ).fetchall()
-    fixes = []
-    for row_no, text in rows:
-        try:
-            number, qualifier = parse_number(text)
-            if not math.isfinite(number):
-                raise ValueError("is not a finite number")
-            fixes.append((row_no, number, qualifier, None))
-        except ValueError as e:
-            fixes.append((row_no, None, None, str(e) or "is not a number"))
-    if fixes:
-        con.execute("CREATE OR REPLACE TEMP TABLE value_fix (row_no INTEGER, v DOUBLE, q VARCHAR, err VARCHAR)")
-        con.executemany("INSERT INTO value_fix VALUES (?, ?, ?, ?)", fixes)
-        con.execute(
-            """
-            UPDATE parsed SET v = f.v, v_qualifier = f.q, v_error = f.err
-            FROM value_fix AS f WHERE parsed.row_no = f.row_no
-            """
-        )
+    try:
+        number, qualifier = parse_number(text)
+        if not math.isfinite(number):
+            raise ValueError("is not a finite number")
+        return {"v": number, "q": qualifier.value if qualifier is not None else None, "err": None}
+    except ValueError as e:
+        return {"v": None, "q": None, "err": str(e) or "is not a number"}
 
 
-def _python_fallback_dates(con: duckdb.DuckDBPyConnection) -> None:
+def _fallback_dates(start_text: str | None, end_text: str | None) -> dict[str, Any]:
+    """The period cells SQL could not read: a date, or a span such as 2025年1—6月 (end and its start)."""
     from monitor.periods import parse_date, parse_period
 
-    rows = con.execute(
-        """
-        SELECT row_no, period_start, period_end FROM parsed
-        WHERE (ps IS NULL AND nullif(trim(period_start), '') IS NOT NULL)
-           OR (pe IS NULL AND nullif(trim(period_end), '') IS NOT NULL)
-        """
-    ).fetchall()
-    fixes = []
-    for row_no, start_text, end_text in rows:
-        ps = pe = span_start = None
-        ps_error = pe_error = None
-        if start_text and start_text.strip():
+    found: dict[str, Any] = {"ps": None, "ps_error": None, "pe": None, "pe_error": None, "span_start": None}
+    if start_text and start_text.strip():
+        try:
+            found["ps"] = parse_date(start_text.strip())
+        except ValueError as e:
             try:
-                ps = parse_date(start_text.strip())
-            except ValueError as e:
-                try:
-                    ps = parse_period(start_text.strip()).start
-                except ValueError:
-                    ps_error = str(e) or "is not a date"
-        if end_text and end_text.strip():
+                found["ps"] = parse_period(start_text.strip()).start
+            except ValueError:
+                found["ps_error"] = str(e) or "is not a date"
+    if end_text and end_text.strip():
+        try:
+            found["pe"] = parse_date(end_text.strip())
+        except ValueError as e:
             try:
-                pe = parse_date(end_text.strip())
-            except ValueError as e:
-                try:
-                    period = parse_period(end_text.strip())
-                    pe, span_start = period.end, period.start
-                except ValueError:
-                    pe_error = str(e) or "is not a date"
-        fixes.append((row_no, ps, ps_error, pe, pe_error, span_start))
-    if fixes:
-        con.execute(
-            """
-            CREATE OR REPLACE TEMP TABLE date_fix (
-                row_no INTEGER, ps DATE, ps_error VARCHAR, pe DATE, pe_error VARCHAR, span_start DATE)
-            """
-        )
-        con.executemany("INSERT INTO date_fix VALUES (?, ?, ?, ?, ?, ?)", fixes)
-        con.execute(
-            """
-            UPDATE parsed SET
-                ps = coalesce(parsed.ps, f.ps), ps_error = f.ps_error,
-                pe = coalesce(parsed.pe, f.pe), pe_error = f.pe_error, pe_span_start = f.span_start
-            FROM date_fix AS f WHERE parsed.row_no = f.row_no
-            """
-        )
+                period = parse_period(end_text.strip())
+                found["pe"], found["span_start"] = period.end, period.start
+            except ValueError:
+                found["pe_error"] = str(e) or "is not a date"
+    return found
 
 
-def _unit_factors(con: duckdb.DuckDBPyConnection) -> None:
+_SPILL_FOLDERS: list[str] = []
+_ORPHANS_CHECKED = False
+
+
+def _remove_orphaned_folders() -> None:
+    """Once per process: the spill folders of imports whose process was killed (SIGKILL skips cleanup)."""
+    global _ORPHANS_CHECKED
+    if _ORPHANS_CHECKED:
+        return
+    _ORPHANS_CHECKED = True
+    for folder in Path(tempfile.gettempdir()).glob("monitor-import-*-*"):
+        pid = folder.name.split("-")[2]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            pass  # another user's process: alive
+
+
+def _remove_spill_folders() -> None:
+    for folder in _SPILL_FOLDERS:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+# Connections (by id) that have the UDFs and the qualifier table; the value keeps the id from being reused.
+_PREPARED: dict[int, duckdb.DuckDBPyConnection] = {}
+
+
+def _prepare(con: duckdb.DuckDBPyConnection) -> None:
+    """Once per connection: the Python parsers as UDFs, and the table of qualifier words."""
+    from duckdb.sqltypes import DATE, DOUBLE, VARCHAR
+
+    from monitor.units import QUALIFIER_WORDS
+
+    if _PREPARED.get(id(con)) is con:
+        return
+    for name, function, arguments, returns in (
+        ("monitor_parse_value", _fallback_value, [VARCHAR], {"v": DOUBLE, "q": VARCHAR, "err": VARCHAR}),
+        ("monitor_parse_dates", _fallback_dates, [VARCHAR, VARCHAR],
+         {"ps": DATE, "ps_error": VARCHAR, "pe": DATE, "pe_error": VARCHAR, "span_start": DATE}),
+    ):
+        try:
+            con.create_function(name, function, arguments, duckdb.struct_type(returns),  # type: ignore[arg-type]
+                                null_handling="special", side_effects=False)
+        except duckdb.Error as e:
+            if "already" not in str(e):
+                raise
+    words = {q.value: q.value for q in Qualifier} | {k: str(v) for k, v in QUALIFIER_WORDS.items()}
+    con.execute("CREATE OR REPLACE TEMP TABLE qualifier_word (word VARCHAR, qualifier VARCHAR)")
+    con.execute("INSERT INTO qualifier_word SELECT unnest(?), unnest(?)", [list(words), list(words.values())])
+    _PREPARED[id(con)] = con
+
+
+# Inputs up to this size run without the memory limit (their whole working set is smaller).
+SMALL_INPUT_BYTES = 4 << 20
+# Up to this many valid rows, the classification runs in the write session (see _run_import).
+CLASSIFY_WHILE_WRITING = 20_000
+# Per scratch connection: the connection, the store's location, and the token of the indicators it
+# holds a snapshot of (kept between imports: a later import checks the token, under the shared lock it
+# takes anyway for the classification, instead of taking the lock once more before its pass).
+_INDICATORS: dict[int, tuple[duckdb.DuckDBPyConnection, str, tuple[Any, ...]]] = {}
+
+
+def _check_schema(store: Store, db: duckdb.DuckDBPyConnection) -> None:
+    if not schema.applied_versions(db):
+        raise StoreError(f"database {store.path} has no monitor schema; run `monitor init` first")
+
+
+def _limit_memory(con: duckdb.DuckDBPyConnection, stack: ExitStack) -> None:
+    """IMPORT_MEMORY_LIMIT on the connection until the stack closes, spilling to a folder of its own."""
+    folder = con.execute("SELECT current_setting('temp_directory')").fetchone()[0]  # type: ignore[index]
+    if folder not in _SPILL_FOLDERS:
+        # One folder per connection (DuckDB names its temporary files alike in every instance).
+        made = tempfile.mkdtemp(prefix="monitor-spill-")
+        try:
+            con.execute("SET temp_directory = ?", [made])
+            if not _SPILL_FOLDERS:
+                atexit.register(_remove_spill_folders)
+            _SPILL_FOLDERS.append(made)
+        except duckdb.Error:
+            os.rmdir(made)  # DuckDB already spilled to its default folder: keep that one
+    old = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]  # type: ignore[index]
+    con.execute("SET memory_limit = ?", [IMPORT_MEMORY_LIMIT])
+    stack.callback(lambda: con.execute("SET memory_limit = ?", [old]))
+
+
+@contextmanager
+def _import_scratch(store: Store) -> Iterator[tuple[duckdb.DuckDBPyConnection, Path, ExitStack]]:
+    """The scratch connection prepared for one import, a spill folder, and a stack for the staged files."""
+    with store.scratch() as con, ExitStack() as stack:
+        _prepare(con)
+        _remove_orphaned_folders()
+        folder = Path(tempfile.mkdtemp(prefix=f"monitor-import-{os.getpid()}-"))
+        try:
+            yield con, folder, stack
+        except BaseException:
+            # The snapshot of the indicators may have been taken in a transaction that rolled back.
+            _INDICATORS.pop(id(con), None)
+            raise
+        finally:
+            for name in _REGISTERED:
+                con.unregister(name)
+            con.execute(_DROP_SCRATCH)
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _unit_factors(con: duckdb.DuckDBPyConnection, source: _Source) -> None:
     """One conversion factor (or reason) per distinct (indicator, unit) pair in the input."""
     from monitor.units import conversion_factor
 
+    con.execute("CREATE OR REPLACE TEMP TABLE unit_factor (indicator_id VARCHAR, unit VARCHAR, factor DOUBLE, err VARCHAR)")
+    if "unit" not in source.columns:
+        return
     pairs = con.execute(
-        """
+        f"""
         SELECT DISTINCT p.indicator_id, trim(p.unit), i.unit, i.display_unit
-        FROM parsed AS p JOIN indicator_snapshot AS i ON i.id = trim(p.indicator_id)
+        FROM {RAW} AS p JOIN indicator_snapshot AS i ON i.id = trim(p.indicator_id)
         WHERE nullif(trim(p.unit), '') IS NOT NULL
         """
     ).fetchall()
@@ -570,171 +843,71 @@ def _unit_factors(con: duckdb.DuckDBPyConnection) -> None:
         except ValueError as e:
             shown = unit if len(unit) <= 60 else unit[:59] + "…"  # the message stays one short line
             rows.append((indicator_id, unit, None, f"unit '{shown}' cannot be converted to {display} ({base}): {e}"))
-    con.execute("CREATE OR REPLACE TEMP TABLE unit_factor (indicator_id VARCHAR, unit VARCHAR, factor DOUBLE, err VARCHAR)")
     if rows:
         con.executemany("INSERT INTO unit_factor VALUES (?, ?, ?, ?)", rows)
 
 
-def _qualifier_map(con: duckdb.DuckDBPyConnection) -> None:
-    from monitor.units import QUALIFIER_WORDS
-
-    con.execute("CREATE OR REPLACE TEMP TABLE qualifier_word (word VARCHAR, qualifier VARCHAR)")
-    words = {q.value: q.value for q in Qualifier} | {k: str(v) for k, v in QUALIFIER_WORDS.items()}
-    con.executemany("INSERT INTO qualifier_word VALUES (?, ?)", list(words.items()))
-
-
-def _validate(con: duckdb.DuckDBPyConnection, file: str, today: date) -> list[Problem]:
-    """Build `valid_readings` (typed, base units) and return every problem found."""
-    _unit_factors(con)
-    _qualifier_map(con)
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE checked AS
-        SELECT p.*,
-               i.id IS NOT NULL AS known,
-               i.measure, i.frequency, i.lower_bound, i.upper_bound, i.display_unit, i.unit AS base_unit,
-               i.cumulative_since,
-               u.factor, u.err AS unit_error,
-               CASE WHEN nullif(trim(p.qualifier), '') IS NOT NULL THEN qw.qualifier
-                    ELSE coalesce(p.v_qualifier, 'exact') END AS q,
-               -- v * factor in binary floating point is off in the last digit (0.07 * 1e4 =
-               -- 700.0000000000001), which would make a re-import of the same figure a revision:
-               -- a converted value is rounded to 15 significant digits, all a double holds.
-               CASE WHEN coalesce(u.factor, 1) = 1 OR p.v = 0 OR NOT isfinite(p.v * u.factor) THEN p.v
-                    ELSE round(p.v * u.factor,
-                               greatest(0, 14 - CAST(floor(log10(abs(p.v * u.factor))) AS INTEGER)))
-               END AS base_value,
-               -- date_trunc and date - INTERVAL give TIMESTAMPs; the period start is a day.
-               CAST(CASE
-                   WHEN p.ps IS NOT NULL THEN p.ps
-                   WHEN p.pe_span_start IS NOT NULL THEN p.pe_span_start
-                   WHEN i.measure = 'stock' THEN p.pe
-                   WHEN i.measure = 'cumulative' THEN i.cumulative_since
-                   WHEN p.pe <> last_day(p.pe) THEN NULL
-                   WHEN i.frequency = 'monthly' THEN date_trunc('month', p.pe)
-                   WHEN i.frequency = 'quarterly' THEN CAST(date_trunc('month', p.pe) - INTERVAL 2 MONTH AS DATE)
-                   WHEN i.frequency = 'half_yearly' THEN CAST(date_trunc('month', p.pe) - INTERVAL 5 MONTH AS DATE)
-                   WHEN i.frequency = 'yearly' THEN CAST(date_trunc('month', p.pe) - INTERVAL 11 MONTH AS DATE)
-               END AS DATE) AS start_date
-        FROM parsed AS p
-        LEFT JOIN indicator_snapshot AS i ON i.id = trim(p.indicator_id)
-        LEFT JOIN unit_factor AS u ON u.indicator_id = p.indicator_id AND u.unit = trim(p.unit)
-        LEFT JOIN qualifier_word AS qw ON qw.word = lower(trim(p.qualifier))
-        """
-    )
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE problem AS
-        WITH keyed AS (
-            SELECT row_no, trim(indicator_id) AS key_id, start_date, pe, base_value
-            FROM checked
-            WHERE known AND pe IS NOT NULL AND start_date IS NOT NULL
-        ),
-        -- Only the (usually few) repeated periods go through the ordered window below.
-        repeated AS (
-            SELECT key_id, start_date, pe FROM keyed GROUP BY ALL HAVING count(*) > 1
-        ),
-        dup AS (
-            SELECT row_no,
-                   min(row_no) OVER w AS first_row,
-                   -- The first row of a conflicting group names the next one, not itself.
-                   nth_value(row_no, 2) OVER w AS second_row,
-                   count(*) OVER w AS n,
-                   count(DISTINCT base_value) OVER w AS values_n
-            FROM keyed SEMI JOIN repeated USING (key_id, start_date, pe)
-            WINDOW w AS (PARTITION BY key_id, start_date, pe ORDER BY row_no
-                         ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
-        )
-        SELECT row_no, 'indicator_id' AS col, 'unknown indicator (see `monitor indicators`)' AS reason, indicator_id AS val
-        FROM checked WHERE NOT known AND nullif(trim(indicator_id), '') IS NOT NULL
-        UNION ALL SELECT row_no, 'indicator_id', 'is required', NULL FROM checked WHERE nullif(trim(indicator_id), '') IS NULL
-        UNION ALL SELECT row_no, 'value', 'is required', NULL FROM checked WHERE nullif(trim(value), '') IS NULL
-        UNION ALL SELECT row_no, 'value', coalesce(v_error, 'is not a number'), value
-        FROM checked WHERE v IS NULL AND nullif(trim(value), '') IS NOT NULL
-        UNION ALL SELECT row_no, 'period_end', 'is required', NULL FROM checked WHERE nullif(trim(period_end), '') IS NULL
-        UNION ALL SELECT row_no, 'period_end', coalesce(pe_error, 'is not a date (use YYYY-MM-DD)'), period_end
-        FROM checked WHERE pe IS NULL AND nullif(trim(period_end), '') IS NOT NULL
-        UNION ALL SELECT row_no, 'period_start', coalesce(ps_error, 'is not a date (use YYYY-MM-DD)'), period_start
-        FROM checked WHERE ps IS NULL AND nullif(trim(period_start), '') IS NOT NULL
-        UNION ALL SELECT row_no, 'period_start',
-               'is required for this indicator (' || measure || ', ' || frequency || ') unless period_end is a month end', NULL
-        FROM checked WHERE known AND pe IS NOT NULL AND start_date IS NULL AND nullif(trim(period_start), '') IS NULL
-        UNION ALL SELECT row_no, 'period_end', 'is before period_start ' || CAST(start_date AS VARCHAR), period_end
-        FROM checked WHERE pe < start_date
-        UNION ALL SELECT row_no, 'period_end', 'is in the future (after ' || CAST(CAST(? AS DATE) AS VARCHAR) || ')', period_end
-        FROM checked WHERE pe > CAST(? AS DATE)
-        UNION ALL SELECT row_no, 'unit', unit_error, unit FROM checked WHERE unit_error IS NOT NULL
-        UNION ALL SELECT row_no, 'value',
-               'has a magnitude word (万, 亿, 千) and the unit ' || trim(unit) || ' has one too; give it once', value
-        FROM checked WHERE coalesce(factor, 1) <> 1 AND regexp_matches(value, '[万亿千]')
-        UNION ALL SELECT row_no, 'qualifier', 'unknown qualifier; use exact, approx, at_least, more_than or at_most', qualifier
-        FROM checked WHERE q IS NULL
-        UNION ALL SELECT row_no, 'value',
-               'is below the plausible minimum ' || CAST(lower_bound AS VARCHAR) || ' ' || base_unit, value
-        FROM checked WHERE base_value < lower_bound
-        UNION ALL SELECT row_no, 'value',
-               'is above the plausible maximum ' || CAST(upper_bound AS VARCHAR) || ' ' || base_unit, value
-        FROM checked WHERE base_value > upper_bound
-        UNION ALL SELECT row_no, 'period_end',
-               CASE WHEN values_n > 1
-                    THEN 'conflicts with row ' || CASE WHEN row_no = first_row THEN second_row ELSE first_row END
-                         || ' (same indicator and period, other value)'
-                    ELSE 'duplicates row ' || first_row END, NULL
-        FROM dup WHERE n > 1 AND (row_no <> first_row OR values_n > 1)
-        """,
-        [today, today],
-    )
-    rows = con.execute(
-        "SELECT row_no, col, reason, val FROM problem ORDER BY row_no, col"
-    ).fetchall()
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE valid_readings AS
-        SELECT trim(indicator_id) AS indicator_id, start_date AS period_start, pe AS period_end,
-               base_value AS value, q AS qualifier, nullif(trim(source), '') AS source,
-               nullif(trim(note), '') AS note,
-               CAST(NULL AS VARCHAR) AS quote, CAST(NULL AS DATE) AS source_date,
-               CAST(NULL AS VARCHAR) AS speaker, CAST(NULL AS VARCHAR) AS office
-        FROM checked
-        WHERE row_no NOT IN (SELECT row_no FROM problem)
-        """
-    )
-    return [Problem(file, r[0], r[1], r[2], r[3]) for r in rows]
+def _read_error(source: _Source, error: duckdb.Error) -> ValidationError:
+    if source.kind == "csv":
+        return ValidationError([_csv_problem(source.file, error)])
+    if source.kind == "parquet":
+        return ValidationError([Problem(source.file, None, None, f"cannot be read as Parquet: {_first_line(error)}")])
+    raise error
 
 
-def _rejected_rows(con: duckdb.DuckDBPyConnection, batch_id: str, file: str) -> list[list[Any]]:
-    return [
-        [batch_id, file, *row]
-        for row in con.execute(
-            f"""
-            SELECT p.row_no, p.col, p.reason, p.val,
-                   to_json({{indicator_id: r.indicator_id, period_start: r.period_start, period_end: r.period_end,
-                             value: r.value, qualifier: r.qualifier, unit: r.unit, source: r.source, note: r.note}})
-            FROM problem AS p JOIN {RAW} AS r USING (row_no)
-            ORDER BY p.row_no, p.col
-            """
-        ).fetchall()
-    ]
+def _validate_pass(con: duckdb.DuckDBPyConnection, source: _Source, spill: Path, today: date) -> None:
+    """The one pass over the file: every row typed, checked and written to the spill file."""
+    params = {"today": today, "spill": str(spill)}
+
+    def run() -> None:
+        _unit_factors(con, source)  # a first pass over the unit column, only when there is one
+        # DuckDB estimates a few dozen rows for a file it has not read and would then build the
+        # indicator join's hash table on the file (all of it in memory) instead of the indicators.
+        disabled = con.execute("SELECT current_setting('disabled_optimizers')").fetchone()[0]  # type: ignore[index]
+        con.execute("SET disabled_optimizers = ?", [",".join(filter(None, [disabled, "build_side_probe_side"]))])
+        try:
+            con.execute(PASS_SQL, params)
+        finally:
+            con.execute("SET disabled_optimizers = ?", [disabled])
+
+    try:
+        try:
+            run()
+        except duckdb.Error as e:
+            if source.serial is None or "parallel scanner does not support null_padding" not in str(e):
+                raise
+            # DuckDB's parallel reader refuses a quoted line break (a multi-line note) together
+            # with null_padding once a file spans several of its chunks: read it again on one thread.
+            source.serial()
+            run()
+    except duckdb.Error as e:
+        raise _read_error(source, e) from e
+    con.register(SPILL, con.read_parquet(str(spill)))
 
 
-def _default_source(con: duckdb.DuckDBPyConnection, source: str) -> None:
-    con.execute("UPDATE valid_readings SET source = ? WHERE source IS NULL", [source])
+def _problems(con: duckdb.DuckDBPyConnection, report: ImportReport) -> None:
+    """Duplicates within the file, then every problem counted and the first PROBLEMS_KEPT listed."""
+    con.execute(DUPLICATES_SQL)
+    con.execute(PROBLEMS_SQL)
+    rejected, total = con.execute("SELECT count(DISTINCT row_no), count(*) FROM import_problem").fetchone()  # type: ignore[misc]
+    report.rejected, report.problem_count = int(rejected), int(total)
+    report.valid = report.rows - report.rejected
+    if total:
+        report.problems = [
+            Problem(report.file, r[0], r[1], r[2], r[3])
+            for r in con.execute(
+                "SELECT row_no, col, reason, val FROM import_problem ORDER BY row_no, col LIMIT ?", [PROBLEMS_KEPT]
+            ).fetchall()
+        ]
+    con.execute(VALID_SQL)
 
 
-def _snapshot_indicators(con: duckdb.DuckDBPyConnection) -> None:
-    """Copy the indicators the staged rows name into the scratch connection (inside a read session)."""
-    con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE indicator_snapshot AS
-        SELECT * FROM indicator
-        WHERE id IN (SELECT DISTINCT trim(indicator_id) FROM parsed)
-        """
-    )
-
-
-def _write_staged(
+def _run_import(
     store: Store,
     con: duckdb.DuckDBPyConnection,
+    folder: Path,
+    stack: ExitStack,
+    stage: Callable[[], _Source],
     report: ImportReport,
     *,
     dry_run: bool,
@@ -743,68 +916,117 @@ def _write_staged(
     source: str,
     today: date,
     progress: ProgressCallback | None,
+    rows_required: bool = True,
 ) -> ImportReport:
+    staged = stage()  # file-level problems (header, encoding, type) raise before the store is read
     # Checked first: a write session creates a missing file, and without the schema validation
     # failed with DuckDB's "Table with name indicator does not exist" (a traceback in the CLI).
     if not store.exists:
         raise StoreError(f"database {store.path} does not exist; run `monitor init` first")
-    # Parsing and validation run on the scratch connection, outside the write lock, so other
-    # writers wait only for the insert itself; the indicators are read under a shared lock.
-    _parse(con)
-    with store.read() as db:
-        if not schema.applied_versions(db):
-            raise StoreError(f"database {store.path} has no monitor schema; run `monitor init` first")
-        _snapshot_indicators(db)
+    if staged.size > SMALL_INPUT_BYTES and getattr(store, "backend", "file") == "file":
+        _limit_memory(con, stack)
+    location = str(getattr(store, "location", store.path))
+
+    def snapshot(db: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
+        """Inside a session: the indicators into the scratch connection; their token."""
+        token = queries.snapshot_indicators(db)
+        _INDICATORS[id(con)] = (con, location, token)
+        return token
+
+    def check() -> None:
+        """The pass over the file (no lock held) and the problems."""
+        _validate_pass(con, staged, folder / "rows.parquet", today)
+        report.rows = int(con.execute(f"SELECT count(*) FROM {SPILL}").fetchone()[0])  # type: ignore[index]
+        if report.rows == 0 and rows_required:
+            raise ValidationError([Problem(report.file, None, None, "has a header but no data rows")])
+        report.problems, report.problem_count = [], 0
+        _problems(con, report)
+        if report.problem_count and not dry_run:
+            con.execute(REJECTED_SQL)  # the rejected rows' cells, read before any lock is taken
+
+    def go_on() -> bool:
+        """Whether to classify and write: no problems, or --skip-invalid; a dry run stops; else raise."""
+        if report.problems and not skip_invalid:
+            if dry_run:
+                return False
+            raise ValidationError(report.problems, _summary(report))
+        return True
+
+    cached = _INDICATORS.get(id(con))
+    token = cached[2] if cached is not None and cached[0] is con and cached[1] == location else None
+    fresh = token is None
+    if fresh:
+        with store.read() as db:
+            _check_schema(store, db)
+            token = snapshot(db)
+    check()
+    if report.problems and not fresh:
+        # Checked against the snapshot an earlier import left: before blaming the rows, make sure it is
+        # still current (an indicator added or changed since would explain the problems).
+        with store.read() as db:
+            _check_schema(store, db)
+            if queries.indicators_token(db) != token:
+                token = snapshot(db)
+                fresh = False
+            else:
+                fresh = True
+        if not fresh:
+            check()
     if progress:
         progress("validate", 2, 4)
-    report.problems = _validate(con, report.file, today)
-    report.rejected = len({p.row for p in report.problems})
-    report.valid = report.rows - report.rejected
-    if report.problems and not skip_invalid:
-        if dry_run:
-            return report
-        raise ValidationError(report.problems, _summary(report))
-    _default_source(con, source)
+    if not go_on():
+        return report
     if progress:
         progress("write", 3, 4)
-    if dry_run:
-        with store.read() as db:
-            counts = _classify_only(db)
-    else:
-        rejected = _rejected_rows(con, report.batch_id, report.file)
-        # Indicators are never deleted (a catalogue import replaces one within its own transaction),
-        # so the snapshot's verdicts still hold inside the write transaction.
+
+    def current(db: duckdb.DuckDBPyConnection) -> bool:
+        """Inside the classifying session: whether the rows were checked against the current
+        indicators, or now are (rare: a catalogue import since the snapshot; checked again)."""
+        nonlocal token
+        _check_schema(store, db)
+        if queries.indicators_token(db) == token:
+            return True
+        token = snapshot(db)
+        check()
+        return go_on()
+
+    exact = getattr(store, "backend", "file") == "file"
+    if not dry_run and report.valid <= CLASSIFY_WHILE_WRITING:
+        # A small batch: one wait for the lock instead of two. Classifying a few thousand rows by
+        # their keys takes a few milliseconds, less than a second session (ATTACH, DETACH) holds it.
         with store.write() as db:
-            queries.add_rejected(db, rejected)
-            counts = queries.add_staged_readings(db, "valid_readings", recorded_by, report.batch_id)
+            current(db)
+            classified = queries.classify_import(db, report.valid)
+            if report.problem_count:
+                queries.add_rejected_import(db, report.batch_id, report.file)
+            counts = queries.add_imported_readings(db, classified, recorded_by, report.batch_id, source,
+                                                     appended_rowids=exact)
         report.written = True
+    else:
+        with store.read() as db:
+            if not current(db):
+                return report
+            classified = queries.classify_import(db, report.valid)
+        if dry_run:
+            counts = classified
+        else:
+            # Under the exclusive lock: a cheap re-check of what was written since the classification,
+            # then one INSERT from the spill file.
+            with store.write() as db:
+                if report.problem_count:
+                    queries.add_rejected_import(db, report.batch_id, report.file)
+                counts = queries.add_imported_readings(db, classified, recorded_by, report.batch_id, source,
+                                                         appended_rowids=exact)
+            report.written = True
     report.new, report.revised, report.unchanged = counts["new"], counts["revised"], counts["unchanged"]
     if progress:
         progress("done", 4, 4)
     return report
 
 
-def _classify_only(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """What a write would do, without writing (for --dry-run on a read-only session)."""
-    row = con.execute(
-        """
-        WITH current AS (
-            SELECT indicator_id, period_start, period_end, value, qualifier FROM reading
-            QUALIFY revision = max(revision) OVER (PARTITION BY indicator_id, period_start, period_end)
-        )
-        SELECT count(*) FILTER (WHERE c.value IS NULL),
-               count(*) FILTER (WHERE c.value IS NOT NULL AND (c.value <> s.value OR c.qualifier <> s.qualifier)),
-               count(*) FILTER (WHERE c.value = s.value AND c.qualifier = s.qualifier)
-        FROM valid_readings AS s LEFT JOIN current AS c USING (indicator_id, period_start, period_end)
-        """
-    ).fetchone()
-    assert row is not None
-    return {"new": row[0], "revised": row[1], "unchanged": row[2]}
-
-
 def _summary(report: ImportReport) -> str:
     first = report.problems[0]
-    more = len(report.problems) - 1
+    more = max(report.problem_count, len(report.problems)) - 1
     tail = f" (and {more} more problem{'s' if more != 1 else ''})" if more else ""
     return (
         f"{first}{tail}; {report.rejected} of {report.rows} rows invalid, nothing was imported "
@@ -826,14 +1048,15 @@ def import_file(
     """Import a reading file in one transaction: every valid row, or (by default) nothing if any is invalid."""
     file = Path(path)
     report = ImportReport(file=file.name, batch_id=uuid.uuid4().hex[:12], dry_run=dry_run)
-    with store.scratch() as con:
+    with _import_scratch(store) as (con, folder, stack):
         if progress:
             progress("read", 1, 4)
-        report.rows = stage_file(con, file, kind)
-        return _write_staged(
-            store, con, report, dry_run=dry_run, skip_invalid=skip_invalid, recorded_by=recorded_by,
-            source=file.name, today=today or date.today(), progress=progress,
+        return _run_import(
+            store, con, folder, stack, lambda: stage_file(con, file, kind, stack), report, dry_run=dry_run,
+            skip_invalid=skip_invalid, recorded_by=recorded_by, source=file.name, today=today or date.today(),
+            progress=progress,
         )
+
 
 
 # Up to this many rows, validation runs in Python inside the write transaction (monitor.validate):
@@ -910,11 +1133,11 @@ def import_rows(
             store, report, rows, dry_run=dry_run, skip_invalid=skip_invalid, recorded_by=recorded_by,
             source=source_name, today=today or date.today(),
         )
-    with store.scratch() as con:
-        report.rows = stage_rows(con, source_name, rows)
-        return _write_staged(
-            store, con, report, dry_run=dry_run, skip_invalid=skip_invalid, recorded_by=recorded_by,
-            source=source_name, today=today or date.today(), progress=None,
+    with _import_scratch(store) as (con, folder, stack):
+        return _run_import(
+            store, con, folder, stack, lambda: stage_rows(con, source_name, rows), report, dry_run=dry_run,
+            skip_invalid=skip_invalid, recorded_by=recorded_by, source=source_name, today=today or date.today(),
+            progress=None, rows_required=False,
         )
 
 

@@ -169,15 +169,18 @@ def filter_rows(
     ]
 
 
-def load_overview(store: Store, as_of: date, lang: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def load_overview(
+    store: Store, as_of: date, lang: str, known_on: date | None = None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The status records and the overview rows, in two reads of the store.
 
     The records come from the set-based path (monitor.status_sql): the same fields as
     status_records, without the share of periods met, the trends and the projections, which the
     overview does not show; the sparklines are shaped in SQL too. Nothing here holds every reading
-    in Python, so the overview stays cheap however long the series are.
+    in Python, so the overview stays cheap however long the series are. With ``known_on``, the store
+    as it was known on that date (monitor.store.status_queries).
     """
-    records = status_rows(store, as_of, extras=False, projections=False)
+    records = status_rows(store, as_of, extras=False, projections=False, known_on=known_on)
     with store.read() as con:
-        trends = status_queries.sparklines(con, as_of, SPARKLINE_POINTS)
+        trends = status_queries.sparklines(con, as_of, SPARKLINE_POINTS, known_on)
     return records, overview_rows(records, (), as_of, lang, trends)

@@ -9,8 +9,9 @@ from typing import Any
 
 from monitor.model import Indicator, Reading, Target
 from monitor.progress import Assessment, assess
-from monitor.store import queries
+from monitor.store import queries, status_queries
 from monitor.store.connection import Store
+from monitor.store.status_queries import Known
 
 
 @dataclass(frozen=True)
@@ -22,20 +23,32 @@ class GoalStatus:
 
 
 def compute_statuses(
-    store: Store, as_of: date, domain: str | None = None, indicator_id: str | None = None
+    store: Store,
+    as_of: date,
+    domain: str | None = None,
+    indicator_id: str | None = None,
+    known_on: Known = None,
 ) -> list[GoalStatus]:
     """One GoalStatus per target in force (or per indicator without one), in one read of the store.
 
     With ``indicator_id``, only that indicator's goals (reading only its readings): one goal's detail
     costs one indicator, however large the catalogue. For every goal at scale, the set-based
     monitor.status_sql gives the same records without the full evidence.
+
+    With ``known_on`` (a date, or a naive UTC datetime), the store as it was known then: readings and
+    target versions recorded later are left out (see monitor.store.status_queries).
     """
     with store.read() as con:
-        indicators = queries.list_indicators(con, domain)
+        if known_on is None:
+            indicators = queries.list_indicators(con, domain)
+            targets = queries.list_targets(con, history=True)
+            reading_rows = queries.reading_rows(con, indicator_id, as_of=as_of)
+        else:
+            indicators = status_queries.known_indicators(con, known_on, domain)
+            targets = status_queries.known_targets(con, known_on)
+            reading_rows = status_queries.known_reading_rows(con, indicator_id, as_of, known_on)
         if indicator_id is not None:
             indicators = [i for i in indicators if i.id == indicator_id]
-        targets = queries.list_targets(con, history=True)
-        reading_rows = queries.reading_rows(con, indicator_id, as_of=as_of)
     # Built outside the session: other processes may write while Python shapes the rows.
     readings = queries.readings_from_rows(reading_rows)
     targets_of: dict[str, list[Target]] = defaultdict(list)
@@ -119,6 +132,10 @@ def status_record(goal: GoalStatus) -> dict[str, Any]:
 
 
 def status_records(
-    store: Store, as_of: date, domain: str | None = None, indicator_id: str | None = None
+    store: Store,
+    as_of: date,
+    domain: str | None = None,
+    indicator_id: str | None = None,
+    known_on: Known = None,
 ) -> list[dict[str, Any]]:
-    return [status_record(g) for g in compute_statuses(store, as_of, domain, indicator_id)]
+    return [status_record(g) for g in compute_statuses(store, as_of, domain, indicator_id, known_on)]

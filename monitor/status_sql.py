@@ -193,30 +193,33 @@ def status_table(
     extras: bool = True,
     projections: bool = True,
     labels: bool = False,
+    known_on: sq.Known = None,
 ) -> StatusTable:
     """Every goal's status at `as_of`, in one read session (see the module docstring).
 
     extras: also the share of full periods met and the trends (a second pass); projections: also
-    the projections of reach targets; labels: also the indicators' names and units (for records).
+    the projections of reach targets; labels: also the indicators' names and units (for records);
+    known_on: the store as it was known on that date (see monitor.store.status_queries), else now.
     """
     to_engine: list[str] = []
     with store.read() as con:
-        sane, last_end = sq.sanity(con)
-        routed = [] if sane else sq.suspect_indicators(con, as_of)
-        cols = sq.goal_columns(con, as_of, domain, routed, sq.baseline_dates(con, as_of), keep=extras, last_end=last_end)
+        sane, last_end = sq.sanity(con, known_on)
+        routed = [] if sane else sq.suspect_indicators(con, as_of, known_on)
+        cols = sq.goal_columns(con, as_of, domain, routed, sq.baseline_dates(con, as_of, known_on), keep=extras,
+                               last_end=last_end, known_on=known_on)
         order = np.argsort(np.asarray(cols["goal_no"]), kind="stable")
         cols = {k: v[order] for k, v in cols.items()}
         table = _evaluate(as_of, cols)
         if table.n:
             to_engine = sorted({table.columns["indicator_id"][i] for i in np.flatnonzero(table.columns["_engine"])})
         if to_engine:
-            indicators = {i.id: i for i in sq.indicators_of(con, to_engine)}
-            targets = sq.targets_of(con, to_engine)
-            readings = sq.readings_of(con, to_engine, as_of)
+            indicators = {i.id: i for i in sq.indicators_of(con, to_engine, known_on)}
+            targets = sq.targets_of(con, to_engine, known_on)
+            readings = sq.readings_of(con, to_engine, as_of, known_on)
         if extras and table.n:
-            _extras(con, table, as_of, projections)
+            _extras(con, table, as_of, projections, known_on)
         if labels:
-            table.columns["_labels"] = sq.indicator_labels(con)
+            table.columns["_labels"] = sq.indicator_labels(con, known_on)
         sq.drop_temporary(con)
     if to_engine:
         _run_engine(table, as_of, indicators, targets, readings)
@@ -353,12 +356,12 @@ def _evaluate(as_of: date, cols: dict[str, Any]) -> StatusTable:
     return StatusTable(as_of=as_of, n=n, columns=columns)
 
 
-def _extras(con: Any, table: StatusTable, as_of: date, projections: bool) -> None:
+def _extras(con: Any, table: StatusTable, as_of: date, projections: bool, known_on: sq.Known = None) -> None:
     """Share of full periods met, trend of goals without a target, projections: a second pass."""
     c = table.columns
     kind = c["kind"]
     share, trend, trend_linear = c["share_met"], c["trend_cagr"], c["trend_linear"]
-    for goal, periods, met, ends, values in sq.goal_extras(con, as_of):
+    for goal, periods, met, ends, values in sq.goal_extras(con, as_of, known_on):
         if kind[goal] == _KIND["threshold"]:
             share[goal] = met / periods if periods else None
             continue
@@ -377,7 +380,7 @@ def _extras(con: Any, table: StatusTable, as_of: date, projections: bool) -> Non
     deadline = c["deadline"][0]
     linear, target_value = c["linear"], c["target_value"]
     projection = c["projection"]
-    for goal, ends, values in sq.goal_points(con, as_of, projected):
+    for goal, ends, values in sq.goal_points(con, as_of, projected, known_on):
         points = [(_day(int(t0[goal])), float(y0[goal]))] + [(_day(e), v) for e, v in zip(ends, values)]
         method = Method.LINEAR if linear[goal] else Method.CAGR
         if method is Method.CAGR and any(v <= 0 for _, v in points):
@@ -439,7 +442,12 @@ def _reading_ev(start: int, end: int, value: float, qualifier: str, revision: in
 
 
 def status_rows(
-    store: Store, as_of: date, domain: str | None = None, extras: bool = True, projections: bool = True
+    store: Store,
+    as_of: date,
+    domain: str | None = None,
+    extras: bool = True,
+    projections: bool = True,
+    known_on: sq.Known = None,
 ) -> list[dict[str, Any]]:
     """The records of monitor.status.status_records, computed by status_table.
 
@@ -448,7 +456,8 @@ def status_rows(
     and the projection's working, and ``"engine"`` says which path computed it. Without ``extras``
     share_met and trend_cagr are None, without ``projections`` the projected_* fields.
     """
-    return table_rows(status_table(store, as_of, domain, extras=extras, projections=projections, labels=True))
+    return table_rows(status_table(store, as_of, domain, extras=extras, projections=projections, labels=True,
+                                   known_on=known_on))
 
 
 _BASELINE_SOURCES = (None, "target", "reading at the target's baseline date", "earliest comparable reading")

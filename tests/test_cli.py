@@ -6,7 +6,6 @@ import csv
 import io
 import json
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -53,8 +52,9 @@ def counts(db: Path) -> dict[str, int]:
 
 
 @pytest.fixture
-def cat_db(catalog_template: Path, db_path: Path) -> Path:
-    shutil.copyfile(catalog_template, db_path)
+def cat_db(cat_db: Store, db_path: Path) -> Path:
+    # conftest's seeded copy (a file, or a lake on the [lake] runs), named by its location
+    cat_db.close()
     return db_path
 
 

@@ -1,4 +1,4 @@
-"""scheduler.py in real subprocesses: runs on schedule, stops cleanly on SIGTERM, one per database."""
+"""scheduler.py in real subprocesses: runs on schedule, stops cleanly on SIGTERM, one active per database."""
 
 from __future__ import annotations
 
@@ -106,22 +106,23 @@ def test_sigterm_waits_for_the_running_job(fresh_db: Store, db_path: Path, tmp_p
     assert order == sorted(order), stderr
 
 
-def test_a_second_scheduler_for_the_same_database_is_refused(fresh_db: Store, db_path: Path, tmp_path: Path) -> None:
+def test_a_second_scheduler_for_the_same_database_waits_as_a_standby(fresh_db: Store, db_path: Path, tmp_path: Path) -> None:
+    # One active scheduler per store through the lease (tests/test_leader.py has the takeovers).
     sources = write_sources(tmp_path, INBOX.replace('every = "1s"', 'every = "1h"'))
     fresh_db.close()
     first = start(db_path, sources)
     try:
-        lock = db_path.with_name(db_path.name + ".scheduler.lock")
-        wait_for(lambda: lock.exists() and lock.read_text().strip() == str(first.pid), 20, "the first scheduler's lock")
-        assert load_scheduler_module().is_running(db_path)
+        wait_for(lambda: load_scheduler_module().is_running(db_path), 20, "the first scheduler to lead")
         second = start(db_path, sources, cli=True)  # through `monitor scheduler` this time
-        _, stderr = second.communicate(timeout=30)
-        assert second.returncode == 73
-        assert f"Error: another scheduler (pid {first.pid}) is already running for database {db_path}" in stderr
-        assert first.poll() is None  # the first one is unharmed
+        time.sleep(3)
+        assert second.poll() is None and first.poll() is None  # both up: a leader and a standby
+        code, stderr = stop(second)
+        assert code == 0 and "standby:" in stderr and "the scheduler lease is held by" in stderr, stderr
+        assert f":{first.pid}:" in stderr and "holds the scheduler lease" not in stderr
     finally:
         code, stderr = stop(first)
     assert code == 0, stderr
+    assert "holds the scheduler lease" in stderr and "released the scheduler lease" in stderr
     assert not load_scheduler_module().is_running(db_path)
 
 

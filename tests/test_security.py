@@ -567,6 +567,19 @@ ALLOWED: dict[tuple[str, str], dict[str, str]] = {
     ("monitor/store/maintenance.py", "_table_checksum"): {"table": "table names from the catalogue"},
     ("monitor/store/maintenance.py", "backup"): {"table": "table names from the catalogue", "path": "the backup folder, quoted"},
     ("monitor/store/maintenance.py", "restore"): {"table": "table names from the catalogue"},
+    ("monitor/store/maintenance.py", "_load_backup"): {"table": "table names from the catalogue"},
+    # The DuckLake store: LOAD, ATTACH, USE, DETACH and postgres_execute take no prepared parameters. The
+    # values are configuration (the location, MONITOR_DATA_PATH, extension files inside installed
+    # packages), quoted by _sql_string; aliases are constants plus a hash of the location; the lock
+    # statement is a constant with an integer timeout.
+    ("monitor/store/lake.py", "_instance"): {"file": "an extension file inside an installed package, quoted"},
+    ("monitor/store/lake.py", "scratch"): {"self": "the configured conninfo, quoted, and the store's alias"},
+    ("monitor/store/lake.py", "exists"): {"self": "the store's alias (a constant and a hash)"},
+    ("monitor/store/lake.py", "_attach"): {"statement": "the configured location and data path, quoted"},
+    ("monitor/store/lake.py", "_write_lock"): {"self": "the store's alias", "sql": "a constant with an integer timeout"},
+    ("monitor/store/lake.py", "read"): {"self": "the store's alias"},
+    ("monitor/store/lake.py", "write"): {"self": "the store's alias"},
+    ("monitor/store/lake.py", "close"): {"alias": "the store's aliases (a constant and a hash)"},
     ("monitor/store/maintenance.py", "check"): {"sql": "the constant CHECKS"},
     # Temporary table names chosen by the code (default 'reading_stage', ingest's 'valid_readings').
     ("monitor/store/queries.py", "create_reading_stage"): {"name": "a temporary table name from the code"},
@@ -579,6 +592,13 @@ ALLOWED: dict[tuple[str, str], dict[str, str]] = {
     ("monitor/store/schema.py", "migrate"): {"statement": "the constant MIGRATIONS"},
     # Baseline dates from the database, written with date.isoformat() as DATE literals.
     ("monitor/store/status_queries.py", "goal_columns"): {"date_list": "DATE literals from date.isoformat()"},
+    # monitor migrate: table names from schema.MIGRATIONS (the source's tables are checked against them
+    # first), quoted by _quote; the Parquet folder is a tempfile.mkdtemp() of the code, quoted (COPY takes
+    # no parameter for its file name).
+    ("monitor/store/transfer.py", "export_tables"): {"table": "table names from schema.MIGRATIONS",
+                                                     "folder": "a temporary folder of the code, quoted"},
+    ("monitor/store/transfer.py", "row_counts"): {"table": "table names from schema.MIGRATIONS"},
+    ("monitor/store/transfer.py", "replace_table"): {"table": "table names from schema.MIGRATIONS"},
 }
 
 

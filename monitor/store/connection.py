@@ -22,11 +22,15 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from monitor.errors import ConfigError, StoreBusy, StoreError
 from monitor.store import schema
+
+if TYPE_CHECKING:
+    from monitor.store.lake import LakeStore
 
 DEFAULT_DB = Path("data") / "monitor.duckdb"
 ALIAS = "monitor_db"
@@ -35,6 +39,14 @@ ALIAS = "monitor_db"
 # -> 2.9 ms per single-row write with this schema). An older file is upgraded at its next checkpoint.
 STORAGE_VERSION = "v1.5.0"
 DEFAULT_TIMEOUT_S = float(os.environ.get("MONITOR_LOCK_TIMEOUT", "15"))
+
+
+def resolve_location(location: str | os.PathLike[str] | None = None) -> str:
+    """--db, else MONITOR_DB, else data/monitor.duckdb, as a string to pass on to another process:
+    a ``ducklake:`` location unchanged, a file as its absolute path."""
+    if is_lake(location):
+        return str(location if location not in (None, "") else os.environ["MONITOR_DB"]).strip()
+    return str(resolve_db_path(location).resolve())
 
 
 def resolve_db_path(path: str | os.PathLike[str] | None = None) -> Path:
@@ -88,8 +100,18 @@ def _wait_for_lock(fd: int, mode: int, deadline: float) -> int | None:
 class Store:
     """One database file, opened only for the span of each operation."""
 
+    backend = "file"
+
+    def __new__(cls, path: str | os.PathLike[str] | None = None, timeout_s: float = DEFAULT_TIMEOUT_S) -> Store:
+        # Store(location) keeps working for every caller when the location names a DuckLake:
+        # it builds the LakeStore (same interface) instead, as open_store() does.
+        if cls is Store and is_lake(path):
+            return open_store(path, timeout_s)  # type: ignore[return-value]
+        return super().__new__(cls)
+
     def __init__(self, path: str | os.PathLike[str] | None = None, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
         self.path = resolve_db_path(path)
+        self.location = str(self.path)
         self.lock_path = self.path.with_name(self.path.name + ".lock")
         self.timeout_s = timeout_s
         # DuckDB connections are not safe for concurrent use by threads (Streamlit runs one per
@@ -225,3 +247,36 @@ class Store:
             if self._con is not None:
                 self._con.close()
                 self._con = None
+
+
+LAKE_PREFIX = "ducklake:"
+
+
+def is_lake(location: str | os.PathLike[str] | None) -> bool:
+    """Whether a database location (--db, else MONITOR_DB) names a DuckLake rather than a file."""
+    chosen = location if location not in (None, "") else os.environ.get("MONITOR_DB") or ""
+    return isinstance(chosen, str) and chosen.strip().startswith(LAKE_PREFIX)
+
+
+def open_store(location: str | os.PathLike[str] | None = None, timeout_s: float = DEFAULT_TIMEOUT_S) -> "Store | LakeStore":
+    """The one entry point that builds a store from a database location.
+
+    ``location`` is --db, else ``$MONITOR_DB``, else ``data/monitor.duckdb``:
+
+    - ``ducklake:<catalog>`` (e.g. ``ducklake:postgres:dbname=monitor host=127.0.0.1 port=5432 user=monitor``)
+      gives a :class:`monitor.store.lake.LakeStore`; its Parquet files go to ``$MONITOR_DATA_PATH``
+      (required unless the catalogue already records a data path);
+    - anything else is a DuckDB file path and gives a :class:`Store`.
+
+    Both have the same interface: ``read()``, ``write()``, ``scratch()``, ``exclusive()``, ``init()``,
+    ``close()``, ``exists``, and the attributes ``location: str`` (what to show and to pass on to another
+    process: the file path, or the ``ducklake:`` string) and ``backend: str`` (``"file"`` or ``"lake"``).
+    ``timeout_s`` bounds the wait for the file lock (file) or the conflict retries (lake); beyond it the
+    operation raises StoreBusy and nothing was written.
+    """
+    if is_lake(location):
+        from monitor.store.lake import LakeStore
+
+        chosen = location if location not in (None, "") else os.environ["MONITOR_DB"]
+        return LakeStore(str(chosen).strip(), timeout_s=timeout_s)
+    return Store(location, timeout_s=timeout_s)

@@ -1,4 +1,9 @@
-"""Backup, restore and integrity checks of a store."""
+"""Backup, restore and integrity checks of a store (a DuckDB file or a DuckLake).
+
+On a DuckLake, a restore rebuilds the tables in place in one transaction (verified against the manifest
+before it commits); the state it replaced stays readable as the lake's previous snapshot (DuckLake time
+travel, ``AT (VERSION => n)``) until snapshots are expired, instead of a ``.before-restore`` file.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +15,16 @@ import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from monitor.errors import ConfigError, StoreError
 from monitor.store import schema
 from monitor.store.connection import Store
+
+if TYPE_CHECKING:
+    from monitor.store.lake import LakeStore
 
 MANIFEST = "manifest.json"
 
@@ -46,16 +54,19 @@ def _table_checksum(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, st
     return int(row[0]), hashlib.sha256(str(row[1]).encode()).hexdigest()[:16]
 
 
-def checksums(store: Store) -> dict[str, dict[str, Any]]:
+def checksums(store: Store | LakeStore) -> dict[str, dict[str, Any]]:
     with store.read() as con:
         return {t: dict(zip(("rows", "digest"), _table_checksum(con, t))) for t in _tables(con)}
 
 
-def backup(store: Store, out_dir: str | os.PathLike[str] | None = None) -> Path:
+def backup(store: Store | LakeStore, out_dir: str | os.PathLike[str] | None = None) -> Path:
     """Write every table as Parquet plus a manifest of row counts and digests; return the folder."""
     if out_dir is None:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        out_dir = store.path.parent / "backups" / f"{store.path.stem}-{stamp}"
+        if store.backend == "lake":
+            out_dir = Path("data") / "backups" / f"lake-{stamp}"
+        else:
+            out_dir = store.path.parent / "backups" / f"{store.path.stem}-{stamp}"
     target = Path(out_dir)
     if target.exists() and any(target.iterdir()):
         raise ConfigError(f"backup folder {target} is not empty; choose a new folder")
@@ -77,16 +88,62 @@ def _escape(path: str) -> str:
     return path.replace("'", "''")
 
 
-def restore(store: Store, in_dir: str | os.PathLike[str], force: bool = False) -> dict[str, Any]:
+def _load_backup(con: duckdb.DuckDBPyConnection, source: Path, manifest: dict[str, Any]) -> None:
+    """Replace every table's rows by the backup's, in the caller's transaction, verified against the manifest."""
+    schema.migrate(con)
+    con.execute("DELETE FROM schema_migration")
+    for table, expected in manifest["tables"].items():
+        if table not in _tables(con):
+            raise StoreError(f"backup table {table!r} is unknown to this version of the schema")
+        con.execute(f"DELETE FROM {_quote(table)}")
+        con.execute(
+            f"INSERT INTO {_quote(table)} BY NAME SELECT * FROM read_parquet(?)",
+            [str(source / f"{table}.parquet")],
+        )
+        rows, digest = _table_checksum(con, table)
+        if rows != expected["rows"] or digest != expected["digest"]:
+            raise StoreError(
+                f"restored table {table} does not match the backup manifest "
+                f"({rows} rows, digest {digest}; expected {expected['rows']}, {expected['digest']})"
+            )
+    schema.migrate(con)  # a backup from an older version gets the newer migrations
+
+
+def _restore_lake(store: LakeStore, source: Path, manifest: dict[str, Any]) -> dict[str, Any]:
+    """Rebuild a DuckLake's tables in place in one write transaction; nothing changes if it fails."""
+    previous: int | None = None
+    if store.exists:
+        with store.read() as con:
+            row = con.execute("SELECT max(snapshot_id) FROM ducklake_snapshots(current_database())").fetchone()
+            previous = None if row is None else row[0]
+    with store.write() as con:
+        _load_backup(con, source, manifest)
+    return {
+        "database": store.location,
+        "tables": {t: e["rows"] for t, e in manifest["tables"].items()},
+        "previous_snapshot": previous,
+    }
+
+
+def restore(store: Store | LakeStore, in_dir: str | os.PathLike[str], force: bool = False) -> dict[str, Any]:
     """Rebuild the database from a backup folder, verify it against the manifest, then swap it in.
 
-    The current file is kept next to it as ``<name>.before-restore`` so a restore can be undone.
+    The current file is kept next to it as ``<name>.before-restore`` so a restore can be undone (on a
+    DuckLake: its previous snapshot, returned as ``previous_snapshot``).
     """
     source = Path(in_dir)
     manifest_path = source / MANIFEST
     if not manifest_path.exists():
         raise ConfigError(f"{source} is not a backup folder (no {MANIFEST})")
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    if store.backend == "lake":
+        if store.exists and not force:
+            raise ConfigError(
+                f"{store.path} exists; pass --force to replace its tables "
+                "(the state before is kept as the lake's previous snapshot)"
+            )
+        return _restore_lake(store, source, manifest)  # type: ignore[arg-type]
+    assert isinstance(store, Store)
     if store.exists and not force:
         raise ConfigError(f"{store.path} exists; pass --force to replace it (it is kept as a .before-restore copy)")
     store.path.parent.mkdir(parents=True, exist_ok=True)
@@ -96,23 +153,7 @@ def restore(store: Store, in_dir: str | os.PathLike[str], force: bool = False) -
     staging = Store(tmp_name)
     try:
         with staging.write() as con:
-            schema.migrate(con)
-            con.execute("DELETE FROM schema_migration")
-            for table, expected in manifest["tables"].items():
-                if table not in _tables(con):
-                    raise StoreError(f"backup table {table!r} is unknown to this version of the schema")
-                con.execute(f"DELETE FROM {_quote(table)}")
-                con.execute(
-                    f"INSERT INTO {_quote(table)} BY NAME SELECT * FROM read_parquet(?)",
-                    [str(source / f"{table}.parquet")],
-                )
-                rows, digest = _table_checksum(con, table)
-                if rows != expected["rows"] or digest != expected["digest"]:
-                    raise StoreError(
-                        f"restored table {table} does not match the backup manifest "
-                        f"({rows} rows, digest {digest}; expected {expected['rows']}, {expected['digest']})"
-                    )
-            schema.migrate(con)  # a backup from an older version gets the newer migrations
+            _load_backup(con, source, manifest)
         staging.close()
         with store.exclusive():
             # No other process uses the file while it is swapped; a stale WAL would replay onto the new file.
@@ -165,7 +206,7 @@ CHECKS: tuple[tuple[str, str], ...] = (
 )
 
 
-def check(store: Store) -> list[Finding]:
+def check(store: Store | LakeStore) -> list[Finding]:
     """Verify the store: migrations applied, constraints the write logic keeps, no orphan rows."""
     findings: list[Finding] = []
     with store.read() as con:

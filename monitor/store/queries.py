@@ -360,6 +360,133 @@ def add_staged_readings(
     }
 
 
+# ---------------------------------------------------------------- file imports (monitor.ingest)
+#
+# The import pipeline leaves its valid rows in the scratch connection as the view IMPORT_VALID (row_no,
+# indicator_id, period_start, period_end, value, qualifier, source, note) over its spill file on disk.
+# classify_import runs under the shared lock; add_imported_readings under the exclusive lock re-checks
+# only what was written in between, then inserts with one statement.
+
+IMPORT_VALID = "import_valid"
+IMPORT_EXISTING = "import_existing"  # per valid row with a reading for its period: current revision, same value?
+IMPORT_REJECTED = "import_rejected"  # row_no, col, reason, val, raw_row (JSON of the cells as written)
+
+_EXISTING_SELECT = """
+SELECT s.row_no, max(r.revision) AS revision,
+       arg_max(r.value, r.revision) = any_value(s.value)
+       AND arg_max(r.qualifier, r.revision) = any_value(s.qualifier) AS same
+FROM import_valid AS s JOIN reading AS r USING (indicator_id, period_start, period_end)
+"""
+
+
+def snapshot_indicators(con: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
+    """Copy the indicators into the scratch connection (inside a read session), for validation;
+    return their token (indicators_token)."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE indicator_snapshot AS SELECT {INDICATOR_COLUMNS} FROM indicator")
+    return indicators_token(con)
+
+
+def indicators_token(con: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
+    """A digest of the indicators: equal tokens, same indicators (every column validation reads)."""
+    row = con.execute(
+        """
+        SELECT count(*), bit_xor(hash(id, unit, display_unit, measure, frequency, lower_bound, upper_bound,
+                                      cumulative_since, updated_at))
+        FROM indicator
+        """
+    ).fetchone()
+    assert row is not None
+    return tuple(row)
+
+
+def _reading_count(con: duckdb.DuckDBPyConnection) -> int:
+    # Readings are only ever appended (a restore replaces the whole store), so their number says
+    # whether anything was written since; DuckDB answers count(*) from the table's metadata.
+    return int(con.execute("SELECT count(*) FROM reading").fetchone()[0])  # type: ignore[index]
+
+
+def _import_counts(con: duckdb.DuckDBPyConnection, valid: int) -> dict[str, int]:
+    row = con.execute(f"SELECT count(*), count(*) FILTER (WHERE same) FROM {IMPORT_EXISTING}").fetchone()
+    assert row is not None
+    existing, same = int(row[0]), int(row[1])
+    return {"seen": valid, "new": valid - existing, "revised": existing - same, "unchanged": same}
+
+
+def classify_import(con: duckdb.DuckDBPyConnection, valid: int) -> dict[str, int]:
+    """Classify the import's ``valid`` rows (IMPORT_VALID) against the current revisions (inside a
+    read session).
+
+    Returns the counts (seen, new, revised, unchanged) and ``readings``, the store's reading count
+    the classification saw, for add_imported_readings to re-check.
+    """
+    readings = _reading_count(con)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {IMPORT_EXISTING} AS {_EXISTING_SELECT} GROUP BY s.row_no")
+    return {**_import_counts(con, valid), "readings": readings}
+
+
+def add_imported_readings(
+    con: duckdb.DuckDBPyConnection,
+    snapshot: dict[str, int],
+    recorded_by: str,
+    batch_id: str,
+    default_source: str,
+    appended_rowids: bool = True,
+) -> dict[str, int]:
+    """Insert the import's new and changed rows (inside the write transaction); return the counts.
+
+    When readings were written since ``snapshot`` (classify_import's result), only the rows whose
+    (indicator, period) gained a reading are classified again: the readings appended since are the
+    rows past the snapshot's count (``appended_rowids``, a DuckDB file: row ids follow appends). Without
+    that guarantee, or if the count went down, every row is classified again. Rows without a source
+    get ``default_source`` (the file's name).
+    """
+    now = _reading_count(con)
+    if now != snapshot["readings"]:
+        if appended_rowids and now > snapshot["readings"]:
+            con.execute(
+                f"""
+                CREATE OR REPLACE TEMP TABLE import_touched AS
+                SELECT DISTINCT s.row_no
+                FROM {IMPORT_VALID} AS s
+                JOIN (SELECT DISTINCT indicator_id, period_start, period_end FROM reading WHERE rowid >= ?) AS n
+                  USING (indicator_id, period_start, period_end)
+                """,
+                [snapshot["readings"]],
+            )
+            con.execute(f"DELETE FROM {IMPORT_EXISTING} WHERE row_no IN (SELECT row_no FROM import_touched)")
+            con.execute(
+                f"""
+                INSERT INTO {IMPORT_EXISTING}
+                {_EXISTING_SELECT} WHERE s.row_no IN (SELECT row_no FROM import_touched) GROUP BY s.row_no
+                """
+            )
+            con.execute("DROP TABLE import_touched")
+        else:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {IMPORT_EXISTING} AS {_EXISTING_SELECT} GROUP BY s.row_no")
+    con.execute(
+        f"""
+        INSERT INTO reading ({READING_COLUMNS}, batch_id)
+        SELECT s.indicator_id, s.period_start, s.period_end, coalesce(e.revision, 0) + 1, s.value, s.qualifier,
+               coalesce(s.source, ?), s.note, ?, ?, NULL, NULL, NULL, NULL, ?
+        FROM {IMPORT_VALID} AS s LEFT JOIN {IMPORT_EXISTING} AS e USING (row_no)
+        WHERE e.same IS NOT TRUE
+        """,
+        [default_source, recorded_by, datetime.utcnow(), batch_id],
+    )
+    return _import_counts(con, snapshot["seen"])
+
+
+def add_rejected_import(con: duckdb.DuckDBPyConnection, batch_id: str, file: str) -> None:
+    """Quarantine the import's problems (IMPORT_REJECTED of the scratch connection) in one statement."""
+    con.execute(
+        f"""
+        INSERT INTO rejected_row (batch_id, file, row_number, column_name, reason, raw_value, raw_row, rejected_at)
+        SELECT ?, ?, row_no, col, reason, val, raw_row, ? FROM {IMPORT_REJECTED} ORDER BY row_no, col
+        """,
+        [batch_id, file, datetime.utcnow()],
+    )
+
+
 def list_readings(
     con: duckdb.DuckDBPyConnection,
     indicator_id: str | None = None,

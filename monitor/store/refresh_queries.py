@@ -132,7 +132,8 @@ def insert_events(con: duckdb.DuckDBPyConnection, events: Sequence[dict[str, Any
 def list_events(
     con: duckdb.DuckDBPyConnection, limit: int = 50, run_id: str | None = None
 ) -> list[dict[str, Any]]:
-    """Newest first, each with the channels it was delivered to (``deliveries``: 'channel:status, ...')."""
+    """Newest first, each with the channels it was delivered to (``deliveries``: 'channel:status, ...').
+    Leadership events (LEADER_EVENT_KINDS) are not listed: see list_leader_events."""
     if not has_refresh_tables(con):
         return []
     return _dicts(
@@ -142,11 +143,11 @@ def list_events(
                    (SELECT string_agg(d.channel || ':' || d.status, ', ' ORDER BY d.channel)
                     FROM alert_delivery AS d WHERE d.event_id = e.id) AS deliveries
             FROM event AS e
-            WHERE ? IS NULL OR e.run_id = ?
+            WHERE (? IS NULL OR e.run_id = ?) AND e.kind NOT IN ({', '.join('?' * len(LEADER_EVENT_KINDS))})
             ORDER BY e.occurred_at DESC, e.id
             LIMIT ?
             """,
-            [run_id, run_id, limit],
+            [run_id, run_id, *LEADER_EVENT_KINDS, limit],
         )
     )
 
@@ -238,5 +239,74 @@ def list_deliveries(con: duckdb.DuckDBPyConnection, event_id: str | None = None)
             ORDER BY first_attempt_at, event_id, channel
             """,
             [event_id, event_id],
+        )
+    )
+
+
+# ---------------------------------------------------------------- the scheduler lease (monitor/leader.py)
+
+LEASE_COLUMNS = ("name", "holder", "acquired_at", "renewed_at", "expires_at")
+# Events about leadership, not about goals: kept out of list_events (what `monitor events` and the
+# alert channels show) unless asked for.
+LEADER_EVENT_KINDS = ("leader_elected", "leader_released", "leader_lost")
+
+
+def get_lease(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, Any] | None:
+    """The lease row of ``name`` (the latest, should two ever exist), or None (also before migration 3)."""
+    exists = con.execute(
+        """
+        SELECT count(*) FROM duckdb_tables()
+        WHERE database_name = current_database() AND table_name = 'scheduler_lease'
+        """
+    ).fetchone()
+    if not exists or not exists[0]:
+        return None
+    rows = _dicts(
+        con.execute(
+            f"""
+            SELECT {', '.join(LEASE_COLUMNS)} FROM scheduler_lease WHERE name = ?
+            ORDER BY expires_at DESC LIMIT 1
+            """,
+            [name],
+        )
+    )
+    return rows[0] if rows else None
+
+
+def put_lease(
+    con: duckdb.DuckDBPyConnection, name: str, holder: str, acquired_at: datetime, now: datetime, expires_at: datetime
+) -> None:
+    """Make ``holder`` the lease's holder until ``expires_at``: one row per name. Inside a write
+    transaction, after get_lease said the lease is free, expired or already the holder's."""
+    con.execute("DELETE FROM scheduler_lease WHERE name = ?", [name])
+    con.execute(
+        f"INSERT INTO scheduler_lease ({', '.join(LEASE_COLUMNS)}) VALUES (?, ?, ?, ?, ?)",
+        [name, holder, acquired_at, now, expires_at],
+    )
+
+
+def drop_lease(con: duckdb.DuckDBPyConnection, name: str, holder: str) -> int:
+    """Give the lease up if ``holder`` holds it; the number of rows removed (0 or 1)."""
+    row = con.execute(
+        "SELECT count(*) FROM scheduler_lease WHERE name = ? AND holder = ?", [name, holder]
+    ).fetchone()
+    if not row or not row[0]:
+        return 0
+    con.execute("DELETE FROM scheduler_lease WHERE name = ? AND holder = ?", [name, holder])
+    return int(row[0])
+
+
+def list_leader_events(con: duckdb.DuckDBPyConnection, limit: int = 20) -> list[dict[str, Any]]:
+    """Leadership changes, newest first."""
+    if not has_refresh_tables(con):
+        return []
+    marks = ", ".join("?" * len(LEADER_EVENT_KINDS))
+    return _dicts(
+        con.execute(
+            f"""
+            SELECT {', '.join(EVENT_COLUMNS)} FROM event WHERE kind IN ({marks})
+            ORDER BY occurred_at DESC, id LIMIT ?
+            """,
+            [*LEADER_EVENT_KINDS, limit],
         )
     )

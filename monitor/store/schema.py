@@ -177,6 +177,24 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        3,
+        "scheduler lease",
+        (
+            # Leadership of the refresh scheduler across hosts (monitor/leader.py): at most one row per
+            # name, kept so by the write logic (delete and insert in one write transaction). The holder
+            # (host:pid:random) runs the jobs until expires_at (UTC); a standby takes over after it.
+            """
+            CREATE TABLE IF NOT EXISTS scheduler_lease (
+                name        VARCHAR NOT NULL,
+                holder      VARCHAR NOT NULL,
+                acquired_at TIMESTAMP NOT NULL,
+                renewed_at  TIMESTAMP NOT NULL,
+                expires_at  TIMESTAMP NOT NULL
+            )
+            """,
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

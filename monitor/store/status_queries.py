@@ -19,14 +19,21 @@ dates, or a period of over 400 days as the reference) is flagged for the engine.
 
 The other statements serve the goals left to monitor.progress and the optional second pass
 (``extras``: share of periods met, trend of goals without a target, projection points).
+
+Every function takes an optional ``known_on`` (a date: the end of that day, UTC; or a naive UTC
+datetime): the store as it was known then. Readings and target versions recorded later are invisible
+(a period revised later shows its earlier revision), and so are indicators that had no reading,
+target or definition recorded by then. With ``known_on=None`` the statements are exactly those of
+today, reading the tables directly; with it, they read the KNOWN sources, whose cutoff is bound as the
+session variable ``monitor_known_on`` (a value, never SQL text).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import date
-from typing import Any
+from datetime import date, datetime, time, timezone
+from typing import Any, NamedTuple, Union
 
 import duckdb
 
@@ -39,6 +46,59 @@ from monitor.store.queries import (
     _reading,
     _target,
 )
+
+# The store "as known on": a date (through the end of that day, UTC) or a naive UTC datetime; None = now.
+Known = Union[date, datetime, None]
+
+
+def known_cutoff(known_on: Known) -> datetime | None:
+    """The last recorded_at instant visible "as known on" ``known_on`` (inclusive)."""
+    if known_on is None:
+        return None
+    if isinstance(known_on, datetime):
+        return known_on.replace(tzinfo=None) if known_on.tzinfo is None else known_on.astimezone(timezone.utc).replace(tzinfo=None)
+    if isinstance(known_on, date):
+        return datetime.combine(known_on, time.max)
+    raise TypeError(f"known_on must be a date or a datetime, not {type(known_on).__name__}")
+
+
+KNOWN_VARIABLE = "monitor_known_on"  # the session variable holding the cutoff (a bound parameter)
+_CUT = f"getvariable('{KNOWN_VARIABLE}')"
+
+
+class Sources(NamedTuple):
+    """What the statements read readings, target versions and indicators from."""
+
+    reading: str
+    target: str
+    indicator: str
+
+
+# Today: the tables themselves (the statements are exactly those without known_on).
+CURRENT = Sources("reading", "target", "indicator")
+# As known on the cutoff: rows recorded by then. An indicator is replaced in place when it changes
+# (no history of its definition), so one counts as known when its definition, a reading or a target
+# of it was recorded by then; its definition is today's.
+KNOWN = Sources(
+    f"(SELECT * FROM reading WHERE recorded_at <= {_CUT})",
+    f"(SELECT * FROM target WHERE recorded_at <= {_CUT})",
+    f"(SELECT * FROM indicator WHERE updated_at <= {_CUT}"
+    f" OR id IN (SELECT indicator_id FROM reading WHERE recorded_at <= {_CUT})"
+    f" OR id IN (SELECT indicator_id FROM target WHERE recorded_at <= {_CUT}))",
+)
+
+
+def bind_known(con: duckdb.DuckDBPyConnection, known_on: Known) -> bool:
+    """Set the cutoff the KNOWN statements read, as a bound parameter; whether there is one.
+
+    Used as ``src = KNOWN if bind_known(con, known_on) else CURRENT``: the statement text is one of two
+    constants, and the date goes in as a value."""
+    cutoff = known_cutoff(known_on)
+    if cutoff is None:
+        return False
+    con.execute(f"SET VARIABLE {KNOWN_VARIABLE} = ?", [cutoff])
+    return True
+
 
 QUALIFIERS = ("exact", "approx", "at_least", "more_than", "at_most")
 # Columns of goal_columns that come back as small integer codes, index in these tuples (the last
@@ -68,24 +128,26 @@ _NOMINAL = (
 # so a process that only asks for the status pays it at the main statement.
 
 
-def sanity(con: duckdb.DuckDBPyConnection) -> tuple[bool, date | None]:
+def sanity(con: duckdb.DuckDBPyConnection, known_on: Known = None) -> tuple[bool, date | None]:
     """Whether every reading has a known qualifier, a revision >= 1 and a finite value: what the packed
     keys below assume (the write path ensures it); and the latest period end. min/max come from the
     table's statistics, and NaN sorts above every number, so this reads almost nothing. A period
     ending before it starts is caught in the pass itself (its group key is not positive)."""
+    src = KNOWN if bind_known(con, known_on) else CURRENT
     low, high, first_revision, last_end = con.execute(  # type: ignore[misc]
-        "SELECT min(value), max(value), min(revision), max(period_end) FROM reading"
+        f"SELECT min(value), max(value), min(revision), max(period_end) FROM {src.reading}"
     ).fetchone()
-    qualifiers = {r[0] for r in con.execute("SELECT DISTINCT qualifier FROM reading").fetchall()}
+    qualifiers = {r[0] for r in con.execute(f"SELECT DISTINCT qualifier FROM {src.reading}").fetchall()}
     finite = low is None or (math.isfinite(low) and math.isfinite(high))
     return finite and (first_revision is None or first_revision >= 1) and qualifiers <= set(QUALIFIERS), last_end
 
 
-def suspect_indicators(con: duckdb.DuckDBPyConnection, as_of: date) -> list[str]:
+def suspect_indicators(con: duckdb.DuckDBPyConnection, as_of: date, known_on: Known = None) -> list[str]:
     """The indicators with a reading that breaks sanity(): left to the engine."""
+    src = KNOWN if bind_known(con, known_on) else CURRENT
     rows = con.execute(
-        """
-        SELECT DISTINCT indicator_id FROM reading
+        f"""
+        SELECT DISTINCT indicator_id FROM {src.reading}
         WHERE period_end <= ?
           AND (period_end < period_start OR NOT isfinite(value) OR revision < 1
                OR NOT list_contains(?, qualifier))
@@ -95,9 +157,10 @@ def suspect_indicators(con: duckdb.DuckDBPyConnection, as_of: date) -> list[str]
     return sorted(r[0] for r in rows)
 
 
-def baseline_dates(con: duckdb.DuckDBPyConnection, as_of: date) -> list[date]:
+def baseline_dates(con: duckdb.DuckDBPyConnection, as_of: date, known_on: Known = None) -> list[date]:
+    src = KNOWN if bind_known(con, known_on) else CURRENT
     rows = con.execute(
-        "SELECT DISTINCT baseline_date FROM target WHERE baseline_date <= ? ORDER BY 1", [as_of]
+        f"SELECT DISTINCT baseline_date FROM {src.target} WHERE baseline_date <= ? ORDER BY 1", [as_of]
     ).fetchall()
     return [r[0] for r in rows]
 
@@ -107,9 +170,12 @@ def _code(column: str, names: Sequence[str]) -> str:
     return f"CAST(CASE {column} {whens} ELSE {len(names)} END AS TINYINT)"
 
 
-def indicator_labels(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[Any, ...]]:
+def indicator_labels(con: duckdb.DuckDBPyConnection, known_on: Known = None) -> dict[str, tuple[Any, ...]]:
     """Per indicator: name_zh, name_en, domain, unit, display_unit, direction (for the records)."""
-    rows = con.execute("SELECT id, name_zh, name_en, domain, unit, display_unit, direction FROM indicator").fetchall()
+    src = KNOWN if bind_known(con, known_on) else CURRENT
+    rows = con.execute(
+        f"SELECT id, name_zh, name_en, domain, unit, display_unit, direction FROM {src.indicator}"
+    ).fetchall()
     return {r[0]: r[1:] for r in rows}
 
 
@@ -125,6 +191,7 @@ def goal_columns(
     dates: Sequence[date],
     keep: bool = False,
     last_end: date | None = None,
+    known_on: Known = None,
 ) -> dict[str, Any]:
     """Per goal, its target and comparability rule and the counted, first and newest readings.
 
@@ -133,6 +200,7 @@ def goal_columns(
     KINDS, COMPARATORS, ...). ``mode`` 0 ('engine') marks the goals to leave to monitor.progress.
     """
     # The baseline dates are few; as literals they let the scan skip everything else.
+    src = KNOWN if bind_known(con, known_on) else CURRENT
     date_list = ", ".join(f"DATE '{d.isoformat()}'" for d in dates) or "NULL"
     # With no reading after the as-of date (the usual case: as of today) the pass needs no filter.
     conditions = [] if last_end is not None and last_end <= as_of else ["period_end <= $as_of"]
@@ -142,25 +210,26 @@ def goal_columns(
     params = {"as_of": as_of, "domain": domain, "routed": list(routed)}
     # Unordered: the caller puts the rows in goal_no order.
     if not keep:
-        return con.execute(_goal_sql(date_list, pass_filter), params).fetchnumpy()
+        return con.execute(_goal_sql(date_list, pass_filter, src), params).fetchnumpy()
     # The second pass (goal_extras, goal_points) reads the rules from this table.
-    con.execute("CREATE OR REPLACE TEMP TABLE status_goal_rules AS " + _goal_sql(date_list, pass_filter), params)
+    con.execute("CREATE OR REPLACE TEMP TABLE status_goal_rules AS " + _goal_sql(date_list, pass_filter, src), params)
     return con.execute("SELECT * FROM status_goal_rules").fetchnumpy()
 
 
-def _goal_sql(date_list: str, pass_filter: str) -> str:
+def _goal_sql(date_list: str, pass_filter: str, src: Sources = CURRENT) -> str:
     """goal_columns' statement, with parameters $as_of, $domain and $routed."""
     newest_key = f"{_day_bits('end_max')} | (({BIG_SPAN} - span_hi) << 3) | q_max"
     oldest_key = f"{_day_bits('end_min')} | (({BIG_SPAN} - span_lo) << 3) | q_min"
     counted_key = f"{_day_bits('end_max')} | (span_hi << 3) | q_max"
+    reading, target, indicator = src.reading, src.target, src.indicator
     return f"""
         WITH ind AS (
             SELECT id, domain, measure, frequency, publication_lag_days, cumulative_since,
                    name_zh, name_en, unit, display_unit, direction
-            FROM indicator WHERE CAST($domain AS VARCHAR) IS NULL OR domain = $domain
+            FROM {indicator} WHERE CAST($domain AS VARCHAR) IS NULL OR domain = $domain
         ),
         in_force AS (
-            SELECT t.* FROM target AS t
+            SELECT t.* FROM {target} AS t
             WHERE (t.valid_from IS NULL OR CAST(t.valid_from AS DATE) <= $as_of)
               AND t.indicator_id IN (SELECT id FROM ind)
             QUALIFY row_number() OVER (PARTITION BY t.indicator_id, t.id ORDER BY t.version DESC) = 1
@@ -179,7 +248,7 @@ def _goal_sql(date_list: str, pass_filter: str) -> str:
             SELECT * FROM (
                 SELECT g.goal_no, g.kind, g.baseline_value, r.period_start, r.value,
                        r.period_end - r.period_start + 1 AS span
-                FROM reading AS r JOIN goal AS g ON r.indicator_id = g.indicator_id AND r.period_end = g.baseline_date
+                FROM {reading} AS r JOIN goal AS g ON r.indicator_id = g.indicator_id AND r.period_end = g.baseline_date
                 WHERE r.period_end IN ({date_list}) AND r.period_end <= $as_of
                 QUALIFY r.revision = max(r.revision) OVER (PARTITION BY g.goal_no, r.period_start)
             )
@@ -224,7 +293,7 @@ def _goal_sql(date_list: str, pass_filter: str) -> str:
                             THEN {START_KEY} + (period_start - DATE '1970-01-01')
                             ELSE period_end - period_start + 1 END AS gk,
                        ((period_end - DATE '1970-01-01' + {DAY_OFFSET}) << 3) | (strlen(qualifier) - 5) AS k
-                FROM reading
+                FROM {reading}
                 {pass_filter}
             )
             GROUP BY indicator_id, gk
@@ -334,7 +403,7 @@ def _goal_sql(date_list: str, pass_filter: str) -> str:
                    arg_max(r.value, r.revision) FILTER (p.which = 'f') AS f_value,
                    arg_max(r.value, r.revision) FILTER (p.which = 'n') AS n_value,
                    arg_max(strlen(r.qualifier) - 5, r.revision) FILTER (p.which = 'n') AS n_q
-            FROM reading AS r JOIN picked AS p
+            FROM {reading} AS r JOIN picked AS p
               ON r.indicator_id = p.indicator_id
              AND r.period_end = DATE '1970-01-01' + CAST(p.e AS INTEGER)
              AND r.period_start = DATE '1970-01-01' + CAST(p.e - p.s + 1 AS INTEGER)
@@ -368,21 +437,25 @@ def _goal_sql(date_list: str, pass_filter: str) -> str:
     """
 
 
-def indicators_of(con: duckdb.DuckDBPyConnection, indicator_ids: Sequence[str]) -> list[Indicator]:
+def indicators_of(con: duckdb.DuckDBPyConnection, indicator_ids: Sequence[str], known_on: Known = None) -> list[Indicator]:
+    src = KNOWN if bind_known(con, known_on) else CURRENT
     rows = con.execute(
-        f"SELECT {INDICATOR_COLUMNS} FROM indicator WHERE list_contains(CAST(? AS VARCHAR[]), id)", [list(indicator_ids)]
+        f"SELECT {INDICATOR_COLUMNS} FROM {src.indicator} WHERE list_contains(CAST(? AS VARCHAR[]), id)", [list(indicator_ids)]
     ).fetchall()
     return [_indicator(row) for row in rows]
 
 
-def readings_of(con: duckdb.DuckDBPyConnection, indicator_ids: Sequence[str], as_of: date) -> list[Reading]:
+def readings_of(
+    con: duckdb.DuckDBPyConnection, indicator_ids: Sequence[str], as_of: date, known_on: Known = None
+) -> list[Reading]:
     """Latest revision of each period of these indicators, as queries.list_readings gives them."""
     if not indicator_ids:
         return []
+    src = KNOWN if bind_known(con, known_on) else CURRENT
     rows = con.execute(
         f"""
         SELECT {READING_COLUMNS}
-        FROM reading
+        FROM {src.reading}
         WHERE list_contains(CAST(? AS VARCHAR[]), indicator_id) AND period_end <= ?
         QUALIFY revision = max(revision) OVER (PARTITION BY indicator_id, period_start, period_end)
         ORDER BY indicator_id, period_end, period_start, revision
@@ -392,13 +465,14 @@ def readings_of(con: duckdb.DuckDBPyConnection, indicator_ids: Sequence[str], as
     return [_reading(row) for row in rows]
 
 
-def targets_of(con: duckdb.DuckDBPyConnection, indicator_ids: Sequence[str]) -> list[Target]:
+def targets_of(con: duckdb.DuckDBPyConnection, indicator_ids: Sequence[str], known_on: Known = None) -> list[Target]:
     """Every version of the targets of these indicators (the engine picks the one in force)."""
     if not indicator_ids:
         return []
+    src = KNOWN if bind_known(con, known_on) else CURRENT
     rows = con.execute(
         f"""
-        SELECT {TARGET_COLUMNS} FROM target WHERE list_contains(CAST(? AS VARCHAR[]), indicator_id)
+        SELECT {TARGET_COLUMNS} FROM {src.target} WHERE list_contains(CAST(? AS VARCHAR[]), indicator_id)
         ORDER BY indicator_id, id, version
         """,
         [list(indicator_ids)],
@@ -406,7 +480,7 @@ def targets_of(con: duckdb.DuckDBPyConnection, indicator_ids: Sequence[str]) -> 
     return [_target(row) for row in rows]
 
 
-def _per_end(goals: str, after: str) -> str:
+def _per_end(goals: str, after: str, src: Sources = CURRENT) -> str:
     """The comparable readings of the goals selected by `goals` (a condition on status_goal_rules),
     ending after `after` (days), one per end date: the longest period, its latest revision. Both
     arguments are SQL written by this module; the as-of date is the parameter $as_of."""
@@ -416,7 +490,7 @@ def _per_end(goals: str, after: str) -> str:
                    any_value(e.target_value) AS v, r.period_end - DATE '1970-01-01' AS end_day,
                    arg_max(r.value, (r.period_end - r.period_start, r.revision)) AS value,
                    arg_max(r.qualifier, (r.period_end - r.period_start, r.revision)) AS qualifier
-            FROM reading AS r
+            FROM {src.reading} AS r
             JOIN (SELECT *, {after} AS after FROM status_goal_rules WHERE mode <> 0 AND ({goals})) AS e
               ON r.indicator_id = e.indicator_id
             WHERE r.period_end <= $as_of AND r.period_end - DATE '1970-01-01' > e.after
@@ -427,14 +501,15 @@ def _per_end(goals: str, after: str) -> str:
     """
 
 
-def goal_extras(con: duckdb.DuckDBPyConnection, as_of: date) -> list[tuple[Any, ...]]:
+def goal_extras(con: duckdb.DuckDBPyConnection, as_of: date, known_on: Known = None) -> list[tuple[Any, ...]]:
     """Per threshold with a counted reading: its full comparable periods and those met; per goal
     without a target with a comparable reading: its latest five comparable readings (newest first).
     Works on the status_goal_rules table goal_columns left."""
+    src = KNOWN if bind_known(con, known_on) else CURRENT
     goals = f"kind IN ({KINDS.index('threshold')}, {KINDS.index('none')}) AND counted_end IS NOT NULL"
     return con.execute(
         f"""
-        WITH {_per_end(goals, "-1099511627776")}
+        WITH {_per_end(goals, "-1099511627776", src)}
         SELECT goal_no, count(*) AS periods,
                count(*) FILTER (
                    CASE comparator
@@ -451,17 +526,20 @@ def goal_extras(con: duckdb.DuckDBPyConnection, as_of: date) -> list[tuple[Any, 
     ).fetchall()
 
 
-def goal_points(con: duckdb.DuckDBPyConnection, as_of: date, goal_numbers: Sequence[int]) -> list[tuple[Any, ...]]:
+def goal_points(
+    con: duckdb.DuckDBPyConnection, as_of: date, goal_numbers: Sequence[int], known_on: Known = None
+) -> list[tuple[Any, ...]]:
     """Per reach target among `goal_numbers`: its comparable readings after the baseline date, one per
     end date, oldest first (the points of its projection)."""
     if not goal_numbers:
         return []
+    src = KNOWN if bind_known(con, known_on) else CURRENT
     selected = "goal_no IN (SELECT goal_no FROM status_projected)"
     con.execute("CREATE OR REPLACE TEMP TABLE status_projected AS SELECT unnest(CAST(? AS INTEGER[])) AS goal_no",
                 [list(goal_numbers)])
     return con.execute(
         f"""
-        WITH {_per_end(selected, "t0")}
+        WITH {_per_end(selected, "t0", src)}
         SELECT goal_no, list(end_day ORDER BY end_day), list(value ORDER BY end_day)
         FROM per_end GROUP BY goal_no ORDER BY goal_no
         """,
@@ -474,10 +552,13 @@ def drop_temporary(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DROP TABLE IF EXISTS status_projected")
 
 
-def sparklines(con: duckdb.DuckDBPyConnection, as_of: date, points: int) -> dict[str, list[float]]:
+def sparklines(
+    con: duckdb.DuckDBPyConnection, as_of: date, points: int, known_on: Known = None
+) -> dict[str, list[float]]:
     """Per indicator, the values of its readings comparable with its newest one (monitor.periods.comparable:
     both points; else both whole months of the same count; else lengths within 3 days), oldest first,
     the last `points` of them; only indicators with two or more (monitor.overview.sparkline)."""
+    src = KNOWN if bind_known(con, known_on) else CURRENT
     months = (
         "CASE WHEN day({s}) = 1 AND {e} = last_day({e}) "
         "THEN (year({e}) - year({s})) * 12 + month({e}) - month({s}) + 1 END"
@@ -486,7 +567,7 @@ def sparklines(con: duckdb.DuckDBPyConnection, as_of: date, points: int) -> dict
         f"""
         WITH cur AS (
             SELECT indicator_id, period_start AS s, period_end AS e, arg_max(value, revision) AS value
-            FROM reading WHERE period_end <= $as_of
+            FROM {src.reading} WHERE period_end <= $as_of
             GROUP BY indicator_id, period_start, period_end
         ),
         newest AS (
@@ -512,3 +593,47 @@ def sparklines(con: duckdb.DuckDBPyConnection, as_of: date, points: int) -> dict
         {"as_of": as_of, "points": points},
     ).fetchall()
     return dict(rows)
+
+
+# ---------------------------------------------------------------- the engine path (monitor.status), as known on
+
+
+def known_indicators(con: duckdb.DuckDBPyConnection, known_on: Known, domain: str | None = None) -> list[Indicator]:
+    """queries.list_indicators as known on ``known_on``."""
+    src = KNOWN if bind_known(con, known_on) else CURRENT
+    rows = con.execute(
+        f"""
+        SELECT {INDICATOR_COLUMNS} FROM {src.indicator}
+        WHERE ? IS NULL OR domain = ?
+        ORDER BY domain, id
+        """,
+        [domain, domain],
+    ).fetchall()
+    return [_indicator(row) for row in rows]
+
+
+def known_targets(con: duckdb.DuckDBPyConnection, known_on: Known) -> list[Target]:
+    """queries.list_targets(history=True) as known on ``known_on``: every version recorded by then."""
+    src = KNOWN if bind_known(con, known_on) else CURRENT
+    rows = con.execute(
+        f"SELECT {TARGET_COLUMNS} FROM {src.target} ORDER BY indicator_id, id, version"
+    ).fetchall()
+    return [_target(row) for row in rows]
+
+
+def known_reading_rows(
+    con: duckdb.DuckDBPyConnection, indicator_id: str | None, as_of: date | None, known_on: Known
+) -> list[tuple[Any, ...]]:
+    """queries.reading_rows (latest revision of each period) as known on ``known_on``."""
+    src = KNOWN if bind_known(con, known_on) else CURRENT
+    return con.execute(
+        f"""
+        SELECT {READING_COLUMNS}
+        FROM {src.reading}
+        WHERE (? IS NULL OR indicator_id = ?)
+          AND (? IS NULL OR period_end <= ?)
+        QUALIFY revision = max(revision) OVER (PARTITION BY indicator_id, period_start, period_end)
+        ORDER BY indicator_id, period_end, period_start, revision
+        """,
+        [indicator_id, indicator_id, as_of, as_of],
+    ).fetchall()
