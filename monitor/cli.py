@@ -259,9 +259,11 @@ def import_(ctx: click.Context, file: str, dry_run: bool, skip_invalid: bool, as
         )
         for problem in report.problems[:20]:
             click.echo(f"  {problem}", err=True)
-        if len(report.problems) > 20:
+        # Only the first ingest.PROBLEMS_KEPT problems are kept in memory; problem_count has them all.
+        total = max(report.problem_count, len(report.problems))
+        if total > 20:
             where = " (all listed by `monitor rejected`)" if report.written else ""
-            click.echo(f"  ... and {len(report.problems) - 20} more{where}", err=True)
+            click.echo(f"  ... and {total - 20} more{where}", err=True)
     if dry_run and report.problems and not skip_invalid:
         click.echo(f"Error: {report.file}: {report.rejected} of {report.rows} rows invalid; "
                    "an import would write nothing (use --skip-invalid to import the valid rows)", err=True)
@@ -419,7 +421,7 @@ def up(ctx: click.Context, address: str, port: int, sources: str | None, no_sche
         )
         children.append(scheduler)
     repo = Path(__file__).resolve().parent.parent
-    dashboard = subprocess.Popen(_dashboard_command(str(store.path), address, port), env=env, cwd=repo)
+    dashboard = subprocess.Popen(_dashboard_command(location, address, port), env=env, cwd=repo)
     children.append(dashboard)
     click.echo(f"Dashboard: http://{address}:{port}  (database {store.path}; Ctrl-C stops everything)")
     try:

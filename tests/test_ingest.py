@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -21,13 +20,10 @@ TODAY = date(2025, 7, 11)
 
 
 @pytest.fixture
-def db(catalog_template: Path, db_path: Path) -> Iterator[Store]:
+def db(cat_db: Store) -> Iterator[Store]:
     """A database seeded from the small test catalogue: visits (人次, flow, monthly), good-air-share (%,
     ratio, yearly, bounds 0..100), racks (架, stock), special-funds (元, cumulative since 2021-01-01)."""
-    shutil.copyfile(catalog_template, db_path)
-    store = Store(db_path)
-    yield store
-    store.close()
+    yield cat_db
 
 
 def write(tmp_path: Path, name: str, lines: list[str], encoding: str = "utf-8") -> Path:
