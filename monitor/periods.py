@@ -8,6 +8,7 @@ Pure standard library so that importing it stays cheap for the CLI.
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -166,14 +167,18 @@ def _normalize(text: str) -> str:
 _MON = r"([A-Za-z]{3,9})\.?"
 _DASH = r"\s?(?:—{1,2}|–|-|~|至|到)\s?"
 
-_DATE_PATTERNS: tuple[tuple[re.Pattern[str], tuple[str, str, str]], ...] = (
-    (re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII), ("y", "m", "d")),
-    (re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})", re.ASCII), ("y", "m", "d")),
-    (re.compile(r"(\d{4})\.(\d{1,2})\.(\d{1,2})", re.ASCII), ("y", "m", "d")),
-    (re.compile(r"(\d{4}) ?年 ?(\d{1,2}) ?月 ?(\d{1,2}) ?[日号]", re.ASCII), ("y", "m", "d")),
-    (re.compile(rf"(\d{{1,2}}) {_MON},? (\d{{4}})", re.ASCII), ("d", "mon", "y")),
-    (re.compile(rf"{_MON} (\d{{1,2}}),? (\d{{4}})", re.ASCII), ("mon", "d", "y")),
-)
+
+@functools.cache
+def _date_patterns() -> tuple[tuple[re.Pattern[str], tuple[str, str, str]], ...]:
+    # Compiled on first use: a `monitor add` with ISO dates never needs them.
+    return (
+        (re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII), ("y", "m", "d")),
+        (re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})", re.ASCII), ("y", "m", "d")),
+        (re.compile(r"(\d{4})\.(\d{1,2})\.(\d{1,2})", re.ASCII), ("y", "m", "d")),
+        (re.compile(r"(\d{4}) ?年 ?(\d{1,2}) ?月 ?(\d{1,2}) ?[日号]", re.ASCII), ("y", "m", "d")),
+        (re.compile(rf"(\d{{1,2}}) {_MON},? (\d{{4}})", re.ASCII), ("d", "mon", "y")),
+        (re.compile(rf"{_MON} (\d{{1,2}}),? (\d{{4}})", re.ASCII), ("mon", "d", "y")),
+    )
 
 
 def _month_number(name: str, text: str) -> int:
@@ -184,7 +189,7 @@ def _month_number(name: str, text: str) -> int:
 
 
 def _try_parse_date(text: str) -> date | None:
-    for pattern, fields in _DATE_PATTERNS:
+    for pattern, fields in _date_patterns():
         match = pattern.fullmatch(text)
         if match is None:
             continue
@@ -229,68 +234,71 @@ def _years_range(first: str, last: str, text: str) -> Period:
 _Builder = Callable[[re.Match[str], str], Period]
 
 # Tried in order with fullmatch; each builder gets the match and the original text for error messages.
-_PERIOD_PATTERNS: tuple[tuple[re.Pattern[str], _Builder], ...] = (
-    (re.compile(r"(\d{4}) ?(?:年|年度|年全年)?", re.ASCII), lambda m, t: Period.of_year(int(m[1]))),
-    (
-        re.compile(rf"(\d{{4}}) ?年? ?{_DASH}(\d{{4}}) ?年?", re.ASCII),
-        lambda m, t: _years_range(m[1], m[2], t),
-    ),
-    (
-        re.compile(r"(\d{4}) ?年 ?(\d{1,2}) ?月份?", re.ASCII),
-        lambda m, t: _months_range(m[1], m[2], m[2], t),
-    ),
-    (
-        re.compile(r"(\d{4})[-/.](\d{1,2})", re.ASCII),
-        lambda m, t: _months_range(m[1], m[2], m[2], t),
-    ),
-    (
-        re.compile(rf"(\d{{4}}) ?年 ?(\d{{1,2}}) ?月?{_DASH}(\d{{1,2}}) ?月份?", re.ASCII),
-        lambda m, t: _months_range(m[1], m[2], m[3], t),
-    ),
-    (
-        re.compile(r"(\d{4}) ?年? ?(上|下)半年", re.ASCII),
-        lambda m, t: Period.of_months(int(m[1]), 1, 6) if m[2] == "上" else Period.of_months(int(m[1]), 7, 12),
-    ),
-    (
-        re.compile(r"(\d{4}) ?年? ?-? ?H([12])", re.IGNORECASE | re.ASCII),
-        lambda m, t: Period.of_months(int(m[1]), 6 * int(m[2]) - 5, 6 * int(m[2])),
-    ),
-    (
-        re.compile(r"H([12]) ?-? ?(\d{4})", re.IGNORECASE | re.ASCII),
-        lambda m, t: Period.of_months(int(m[2]), 6 * int(m[1]) - 5, 6 * int(m[1])),
-    ),
-    (
-        re.compile(r"(\d{4}) ?年? ?第?([一二三四1-4]) ?季度", re.ASCII),
-        lambda m, t: Period.of_quarter(int(m[1]), _quarter_number(m[2])),
-    ),
-    (
-        re.compile(r"(\d{4}) ?年? ?-? ?Q([1-4])", re.IGNORECASE | re.ASCII),
-        lambda m, t: Period.of_quarter(int(m[1]), int(m[2])),
-    ),
-    (
-        re.compile(r"Q([1-4]) ?-? ?(\d{4})", re.IGNORECASE | re.ASCII),
-        lambda m, t: Period.of_quarter(int(m[2]), int(m[1])),
-    ),
-    (
-        re.compile(rf"{_MON} (\d{{4}})", re.ASCII),
-        lambda m, t: Period.of_month(int(m[2]), _month_number(m[1], t)),
-    ),
-    (
-        re.compile(rf"{_MON}{_DASH}{_MON} (\d{{4}})", re.ASCII),
-        lambda m, t: _months_range(m[3], str(_month_number(m[1], t)), str(_month_number(m[2], t)), t),
-    ),
-)
+@functools.cache
+def _period_patterns() -> tuple[tuple[re.Pattern[str], _Builder], ...]:
+    # Compiled on first use: a `monitor add` with ISO dates never needs them.
+    return (
+        (re.compile(r"(\d{4}) ?(?:年|年度|年全年)?", re.ASCII), lambda m, t: Period.of_year(int(m[1]))),
+        (
+            re.compile(rf"(\d{{4}}) ?年? ?{_DASH}(\d{{4}}) ?年?", re.ASCII),
+            lambda m, t: _years_range(m[1], m[2], t),
+        ),
+        (
+            re.compile(r"(\d{4}) ?年 ?(\d{1,2}) ?月份?", re.ASCII),
+            lambda m, t: _months_range(m[1], m[2], m[2], t),
+        ),
+        (
+            re.compile(r"(\d{4})[-/.](\d{1,2})", re.ASCII),
+            lambda m, t: _months_range(m[1], m[2], m[2], t),
+        ),
+        (
+            re.compile(rf"(\d{{4}}) ?年 ?(\d{{1,2}}) ?月?{_DASH}(\d{{1,2}}) ?月份?", re.ASCII),
+            lambda m, t: _months_range(m[1], m[2], m[3], t),
+        ),
+        (
+            re.compile(r"(\d{4}) ?年? ?(上|下)半年", re.ASCII),
+            lambda m, t: Period.of_months(int(m[1]), 1, 6) if m[2] == "上" else Period.of_months(int(m[1]), 7, 12),
+        ),
+        (
+            re.compile(r"(\d{4}) ?年? ?-? ?H([12])", re.IGNORECASE | re.ASCII),
+            lambda m, t: Period.of_months(int(m[1]), 6 * int(m[2]) - 5, 6 * int(m[2])),
+        ),
+        (
+            re.compile(r"H([12]) ?-? ?(\d{4})", re.IGNORECASE | re.ASCII),
+            lambda m, t: Period.of_months(int(m[2]), 6 * int(m[1]) - 5, 6 * int(m[1])),
+        ),
+        (
+            re.compile(r"(\d{4}) ?年? ?第?([一二三四1-4]) ?季度", re.ASCII),
+            lambda m, t: Period.of_quarter(int(m[1]), _quarter_number(m[2])),
+        ),
+        (
+            re.compile(r"(\d{4}) ?年? ?-? ?Q([1-4])", re.IGNORECASE | re.ASCII),
+            lambda m, t: Period.of_quarter(int(m[1]), int(m[2])),
+        ),
+        (
+            re.compile(r"Q([1-4]) ?-? ?(\d{4})", re.IGNORECASE | re.ASCII),
+            lambda m, t: Period.of_quarter(int(m[2]), int(m[1])),
+        ),
+        (
+            re.compile(rf"{_MON} (\d{{4}})", re.ASCII),
+            lambda m, t: Period.of_month(int(m[2]), _month_number(m[1], t)),
+        ),
+        (
+            re.compile(rf"{_MON}{_DASH}{_MON} (\d{{4}})", re.ASCII),
+            lambda m, t: _months_range(m[3], str(_month_number(m[1], t)), str(_month_number(m[2], t)), t),
+        ),
+    )
 
 # Between two full periods ("2023年10月—2025年7月", "Oct 2023 – Jul 2025", "2025-01-05 — 2025-02-17").
 # A bare ASCII hyphen only counts with spaces around it, since ISO dates are full of hyphens.
-_RANGE_SEPARATOR = re.compile(r" (?:—{1,2}|–|-|~|至|到|to) |—{1,2}|–|~|至|到", re.ASCII)
+_RANGE_SEPARATOR = r" (?:—{1,2}|–|-|~|至|到|to) |—{1,2}|–|~|至|到"
 
 
 def _try_parse_single(text: str) -> Period | None:
     day = _try_parse_date(text)
     if day is not None:
         return Period.at(day)
-    for pattern, build in _PERIOD_PATTERNS:
+    for pattern, build in _period_patterns():
         match = pattern.fullmatch(text)
         if match is not None:
             return build(match, text)
@@ -311,7 +319,7 @@ def parse_period(text: str) -> Period:
     single = _try_parse_single(normalized)
     if single is not None:
         return single
-    for separator in _RANGE_SEPARATOR.finditer(normalized):
+    for separator in re.finditer(_RANGE_SEPARATOR, normalized, re.ASCII):
         left = _try_parse_single(normalized[: separator.start()].strip())
         right = _try_parse_single(normalized[separator.end() :].strip())
         if left is not None and right is not None:
