@@ -109,7 +109,7 @@ def _importer(db: str, stop_at: float, folder: str, out: str) -> None:
 
 def _reader(db: str, stop_at: float, out: str) -> None:
     from monitor.errors import StoreBusy
-    from monitor.status import status_records
+    from monitor.status_sql import status_rows
     from monitor.store.connection import Store
 
     store = Store(db)
@@ -119,7 +119,7 @@ def _reader(db: str, stop_at: float, out: str) -> None:
         while time.time() < stop_at:
             started = time.perf_counter()
             try:
-                status_records(store, date.today())
+                status_rows(store, date.today())  # what `monitor status` computes
                 polls += 1
                 latencies.append(time.perf_counter() - started)
             except StoreBusy:

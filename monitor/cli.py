@@ -343,17 +343,23 @@ def _parse_known_on(value: str | None) -> date | datetime | None:
 def status(ctx: click.Context, as_of: str | None, known_on: str | None, domain: str | None, as_json: bool,
            lang: str) -> None:
     """Status of every goal: achieved, on track, needs acceleration, ... with its numbers."""
-    from monitor.status import status_records
-
     _check_domain(domain)
     known = _parse_known_on(known_on)
     known_day = known.date() if isinstance(known, datetime) else known
     day = _parse_day(as_of, "--as-of") or known_day or date.today()
-    records = status_records(_store(ctx), day, domain, known_on=known)
     if as_json:
-        _json(records)
+        from monitor.status import status_records
+
+        # The per-goal engine: JSON carries the full evidence (every reading skipped and why).
+        _json(status_records(_store(ctx), day, domain, known_on=known))
         return
     from monitor.report import status_table
+    from monitor.status_sql import status_rows
+
+    # The set-based path gives the same records but for the evidence's working, which the table
+    # does not show, and is 12-24x faster on a large store (docs/benchmarks.md); a status poll
+    # holds the read lock, and with it every writer, for that long.
+    records = status_rows(_store(ctx), day, domain, known_on=known)
 
     if known is not None:
         click.echo(f"截至 {known.isoformat()}（UTC）库中已知的数据；其后录入的数据、修订和目标不计入。" if lang == "zh"
