@@ -225,10 +225,25 @@ def _event(kind: str, run: RunResult, now: datetime, payload: dict[str, Any], **
 
 
 def current_statuses(store: Store, as_of: date) -> dict[str, dict[str, Any]]:
-    """Status records of the goals (targets), by goal key."""
+    """Status records of the goals (targets), by goal key.
+
+    The set-based path (monitor.status_sql): the same status and staleness as the per-goal engine
+    (tests/test_status_sql.py), at a fraction of the time. It runs inside the refresh's write
+    transaction, so its time is time every other writer waits (seen: 3 s holds with 1M readings).
+    """
+    from monitor.status_sql import status_rows
+
+    return {goal_key(r): r for r in status_rows(store, as_of, projections=False) if r["target_id"]}
+
+
+def _full_record(store: Store, as_of: date, record: dict[str, Any]) -> dict[str, Any]:
+    """The engine's record of one goal, with its full evidence, for an event's payload."""
     from monitor.status import status_records
 
-    return {goal_key(r): r for r in status_records(store, as_of) if r["target_id"]}
+    for full in status_records(store, as_of, indicator_id=record["indicator_id"]):
+        if full["target_id"] == record["target_id"]:
+            return full
+    return record
 
 
 def record_run(
@@ -258,10 +273,14 @@ def record_run(
             old_stale = bool(previous["stale"]) if previous else None
             columns = {"indicator_id": record["indicator_id"], "target_id": record["target_id"],
                        "old_status": old_status, "new_status": record["status"]}
-            if previous is not None and old_status != record["status"]:
-                events.append(_event("status_changed", result, now, _goal_payload(con, record, as_of, old_status, old_stale), **columns))
-            if previous is not None and not old_stale and record["stale"]:
-                events.append(_event("became_stale", result, now, _goal_payload(con, record, as_of, old_status, old_stale), **columns))
+            changed = previous is not None and old_status != record["status"]
+            went_stale = previous is not None and not old_stale and record["stale"]
+            if changed or went_stale:
+                payload = _goal_payload(con, _full_record(store, as_of, record), as_of, old_status, old_stale)
+                if changed:
+                    events.append(_event("status_changed", result, now, payload, **columns))
+                if went_stale:
+                    events.append(_event("became_stale", result, now, payload, **columns))
             stored = known.get(key)
             if stored is None or stored["status"] != record["status"] or bool(stored["stale"]) != record["stale"]:
                 updates.append((key, record["indicator_id"], record["target_id"], record["status"], bool(record["stale"])))
