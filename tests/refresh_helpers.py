@@ -141,3 +141,25 @@ def make_old(path: Path, seconds: float = 3600) -> None:
 
     past = time.time() - seconds
     os.utime(path, (past, past))
+
+
+def runs(location: str | Path) -> list[dict[str, Any]]:
+    """Every refresh run recorded in the store at ``location`` (a file or a ducklake: location)."""
+    from monitor.store import refresh_queries
+    from monitor.store.connection import open_store
+
+    store = open_store(str(location))
+    try:
+        with store.read() as con:
+            return refresh_queries.list_runs(con, limit=10_000)
+    finally:
+        store.close()
+
+
+def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")

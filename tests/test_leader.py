@@ -25,7 +25,7 @@ from monitor.leader import Leadership, lease_seconds, lease_state, leader_events
 from monitor.refresh import load_scheduler_module
 from monitor.store import refresh_queries
 from monitor.store.connection import Store, open_store
-from refresh_helpers import write_sources
+from refresh_helpers import runs, wait_for, write_sources
 
 REPO = Path(__file__).resolve().parent.parent
 SCHEDULER = REPO / "scheduler.py"
@@ -180,24 +180,6 @@ def start(location: str, sources: Path, log: Path) -> subprocess.Popen[bytes]:
     command = [sys.executable, str(SCHEDULER), "--db", location, "--sources", str(sources), "--lease", str(LEASE_S)]
     with log.open("wb") as out:
         return subprocess.Popen(command, cwd=sources.parent, env=env, stdout=out, stderr=subprocess.STDOUT)
-
-
-def runs(location: str) -> list[dict[str, Any]]:
-    store = open_store(location)
-    try:
-        with store.read() as con:
-            return refresh_queries.list_runs(con, limit=10_000)
-    finally:
-        store.close()
-
-
-def wait_for(condition: Any, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def run_ids(log: Path) -> set[str]:

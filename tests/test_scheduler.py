@@ -10,16 +10,12 @@ import sys
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
-
-import pytest
 
 from monitor.refresh import load_scheduler_module
 from monitor.refresh.sources import Source, load_config
-from monitor.store import refresh_queries
 from monitor.store.connection import Store
-from refresh_helpers import LoopbackServer, Reply, csv_bytes, make_old, write_sources
+from refresh_helpers import LoopbackServer, Reply, csv_bytes, make_old, runs, wait_for, write_sources
 
 REPO = Path(__file__).resolve().parent.parent
 SCHEDULER = REPO / "scheduler.py"
@@ -31,24 +27,6 @@ def start(db: Path, sources: Path, *args: str, cli: bool = False) -> subprocess.
                else [sys.executable, str(SCHEDULER), "--db", str(db), "--sources", str(sources), *args])
     env = {k: v for k, v in os.environ.items() if k not in ("MONITOR_DB", "MONITOR_SOURCES")}
     return subprocess.Popen(command, cwd=db.parent, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-
-def runs(db: Path) -> list[dict[str, Any]]:
-    store = Store(db)
-    try:
-        with store.read() as con:
-            return refresh_queries.list_runs(con, limit=1000)
-    finally:
-        store.close()
-
-
-def wait_for(condition: Any, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def stop(process: subprocess.Popen[str]) -> tuple[int, str]:
