@@ -5,9 +5,10 @@ The database fixtures (``db_path``, ``empty_db``, ``fresh_db``, ``cat_db``) run 
 own (on one throwaway cluster per test session, tests/pg_cluster.py) and whose Parquet folder is the
 test's own. Which tests also run on the lake is set by ``MONITOR_TEST_LAKE``:
 
-- unset (the default run): test_store and test_lake entirely, and LAKE_SAMPLE from the CLI, engine,
-  refresh and maintenance modules (a lake operation costs ~3x a file one; the default run stays short);
-- ``modules``: every test of LAKE_MODULES (storage, engine, CLI, refresh, maintenance);
+- unset (the default run on a developer's machine): test_store and test_lake entirely, and LAKE_SAMPLE
+  from the CLI, engine, refresh and maintenance modules (a lake operation costs ~3x a file one);
+- ``modules`` (the default when ``CI=true``, so CI proves both backends): every test of LAKE_MODULES
+  (storage, ingestion, engine, CLI, refresh, maintenance);
 - ``all``: every test that uses a database fixture; ``0``: none.
 
 A test that is about the file itself is marked ``@pytest.mark.file_only`` or listed in FILE_ONLY.
@@ -34,7 +35,7 @@ TEST_CATALOG = REPO / "tests" / "fixtures" / "catalog.yaml"
 
 # Storage, engine, CLI, refresh and maintenance tests (MONITOR_TEST_LAKE=modules runs all of them on both).
 LAKE_MODULES = {
-    "test_store", "test_cli", "test_status_sql", "test_refresh_run", "test_maintenance", "test_lake",
+    "test_store", "test_ingest", "test_cli", "test_status_sql", "test_refresh_run", "test_maintenance", "test_lake",
 }
 # The default run: these modules entirely, and the sample below from the others.
 LAKE_FULL_BY_DEFAULT = {"test_store", "test_lake"}
@@ -72,7 +73,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _runs_on_lake(module: str, function: str) -> bool:
-    wanted = os.environ.get("MONITOR_TEST_LAKE", "").strip().lower()
+    default = "modules" if os.environ.get("CI", "").lower() == "true" else ""
+    wanted = os.environ.get("MONITOR_TEST_LAKE", default).strip().lower()
     if wanted in ("0", "no", "false", "off", "none"):
         return False
     if wanted == "all":
