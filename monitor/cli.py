@@ -423,7 +423,9 @@ def up(ctx: click.Context, address: str, port: int, sources: str | None, no_sche
             stage_example_samples(config)
         script = Path(__file__).resolve().parent.parent / "scheduler.py"
         scheduler = subprocess.Popen(
-            [sys.executable, str(script), "--db", location, *(["--sources", sources] if sources else [])], env=env
+            # The location goes by MONITOR_DB in the environment, not the command line: a lake's may
+            # hold a password, and any local user can read a process's arguments.
+            [sys.executable, str(script), *(["--sources", sources] if sources else [])], env=env
         )
         children.append(scheduler)
     repo = Path(__file__).resolve().parent.parent

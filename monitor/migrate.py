@@ -50,11 +50,14 @@ class MigrationResult:
 
 
 def _location(store: Any) -> str:
-    return str(getattr(store, "location", None) or getattr(store, "path", store))
+    """For messages and reports: a lake's location with any password hidden."""
+    from monitor.store.lake import shown
+
+    return shown(str(getattr(store, "location", None) or getattr(store, "path", store)))
 
 
 def _same_location(a: Any, b: Any) -> bool:
-    la, lb = _location(a), _location(b)
+    la, lb = (str(getattr(s, "location", None) or getattr(s, "path", s)) for s in (a, b))
     try:
         return Path(la).resolve() == Path(lb).resolve()
     except (OSError, ValueError):

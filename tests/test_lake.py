@@ -127,6 +127,20 @@ def test_only_a_postgresql_catalogue_is_accepted_and_passwords_are_hidden() -> N
     assert "s3cret" not in repr(store) and "s3cret" not in str(store.path)
 
 
+def test_passwords_are_hidden_in_every_form_and_in_the_server_s_own_errors() -> None:
+    assert lake_module.shown("password='s3 cret' host=h") == "password=*** host=h"
+    assert lake_module.shown("postgresql://monitor:s3cret@db/monitor") == "postgresql://monitor:***@db/monitor"
+    # Nothing listens on port 1: PostgreSQL's error repeats the connection string, password included.
+    store = open_store("ducklake:postgres:dbname=x host=127.0.0.1 port=1 user=monitor password=s3cret")
+    try:
+        with pytest.raises(StoreError) as caught:
+            with store.read():
+                pass
+    finally:
+        store.close()
+    assert "s3cret" not in str(caught.value) and "password=***" in str(caught.value)
+
+
 def test_missing_extension_packages_name_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(lake_module.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(ConfigError, match=r"duckdb-extension-postgres-scanner.*\[lake\]"):

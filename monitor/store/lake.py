@@ -63,9 +63,21 @@ def _sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def shown(location: str) -> str:
-    """The location with any password hidden, for messages."""
-    return re.sub(r"(password\s*=\s*)(\S+)", r"\1***", location)
+_PASSWORD = re.compile(r"(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
+_URI_PASSWORD = re.compile(r"(postgres(?:ql)?://[^:/@\s]+:)([^@\s]+)(@)", re.IGNORECASE)
+
+
+def _rollback_quietly(con: duckdb.DuckDBPyConnection) -> None:
+    # After a failed COMMIT there is no transaction left to roll back; that must not hide the error.
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error:
+        pass
+
+
+def shown(text: str) -> str:
+    """A location, or a message that repeats one (PostgreSQL's errors do), with any password hidden."""
+    return _URI_PASSWORD.sub(r"\1***\3", _PASSWORD.sub(r"\1***", text))
 
 
 def extension_file(package: str, name: str, pypi: str) -> Path:
@@ -129,7 +141,7 @@ def _instance() -> duckdb.DuckDBPyConnection:
                     con.execute(f"LOAD {_sql_string(str(file))}")
             except duckdb.Error as e:
                 con.close()
-                raise ConfigError(f"cannot load the DuckLake extensions ({e}); reinstall them: {EXTRA}") from e
+                raise ConfigError(f"cannot load the DuckLake extensions ({shown(str(e))}); reinstall them: {EXTRA}") from e
             _INSTANCE = con
         return _INSTANCE
 
@@ -189,7 +201,7 @@ class LakeStore:
                         try:
                             root.execute(f"ATTACH IF NOT EXISTS {_sql_string(self.conninfo)} AS {self._lock_alias} (TYPE postgres)")
                         except duckdb.Error as e:
-                            raise StoreError(f"cannot open DuckLake catalogue {self.path}: {e}") from e
+                            raise StoreError(f"cannot open DuckLake catalogue {self.path}: {shown(str(e))}") from e
                         _ATTACHED.add(self._lock_alias)
                     _USERS[self._key] = _USERS.get(self._key, 0) + 1
                 self._con = root.cursor()
@@ -213,7 +225,7 @@ class LakeStore:
                     f"SELECT * FROM postgres_query({_sql_string(self._lock_alias)}, {_sql_string(sql)})"
                 ).fetchone()
             except duckdb.Error as e:
-                raise StoreError(f"cannot read DuckLake catalogue {self.path}: {e}") from e
+                raise StoreError(f"cannot read DuckLake catalogue {self.path}: {shown(str(e))}") from e
             return bool(row and row[0])
 
     def _attach(self, con: duckdb.DuckDBPyConnection, create: bool) -> None:
@@ -236,7 +248,7 @@ class LakeStore:
             try:
                 con.execute(statement)
             except duckdb.Error as e:
-                text = str(e)
+                text = shown(str(e))
                 if "does not match existing data path" in text:
                     raise ConfigError(f"{DATA_PATH_ENV} does not match the lake {self.path}: {text}") from e
                 if "does not exist" in text and not create:
@@ -255,13 +267,17 @@ class LakeStore:
         lock = self._lock_con
         lock.execute("BEGIN TRANSACTION")
         try:
-            sql = f"SET LOCAL lock_timeout = '{wait_ms}ms'; SELECT pg_advisory_xact_lock({LOCK_KEY})"
+            # The lock's transaction sits idle while the write runs: a server-wide
+            # idle_in_transaction_session_timeout (common on managed PostgreSQL) would end it, and
+            # with it the lock, in the middle of the write.
+            sql = (f"SET LOCAL lock_timeout = '{wait_ms}ms'; SET LOCAL idle_in_transaction_session_timeout = 0; "
+                   f"SELECT pg_advisory_xact_lock({LOCK_KEY})")
             lock.execute(f"CALL postgres_execute({_sql_string(self._lock_alias)}, {_sql_string(sql)})")
         except duckdb.Error as e:
-            lock.execute("ROLLBACK")
+            _rollback_quietly(lock)
             if _is_lock_timeout(e):
                 raise LakeBusy(self.path, time.monotonic() - started, "another writer held the lake") from None
-            raise StoreError(f"cannot lock DuckLake {self.path}: {e}") from e
+            raise StoreError(f"cannot lock DuckLake {self.path}: {shown(str(e))}") from e
         try:
             yield
         finally:
@@ -269,7 +285,7 @@ class LakeStore:
             try:
                 lock.execute("COMMIT")
             except duckdb.Error:
-                lock.execute("ROLLBACK")
+                _rollback_quietly(lock)
 
     # -- the Store interface -----------------------------------------------------------------------
 
@@ -328,12 +344,12 @@ class LakeStore:
                         except duckdb.Error:
                             pass
                         if _is_conflict(e):
-                            lines = [line.strip() for line in str(e).splitlines() if line.strip()]
+                            lines = [line.strip() for line in shown(str(e)).splitlines() if line.strip()]
                             why = lines[-1] if lines else type(e).__name__
                             raise LakeBusy(
                                 self.path, time.monotonic() - started, f"a conflicting concurrent change ({why})"
                             ) from e
-                        raise StoreError(f"cannot commit to DuckLake {self.path}: {' '.join(str(e).split())}; nothing was written") from e
+                        raise StoreError(f"cannot commit to DuckLake {self.path}: {' '.join(shown(str(e)).split())}; nothing was written") from e
                 finally:
                     self._session = None
                     con.execute("USE memory")
