@@ -1013,6 +1013,12 @@ def _run_import(
             # Under the exclusive lock: a cheap re-check of what was written since the classification,
             # then one INSERT from the spill file.
             with store.write() as db:
+                checked_against = token
+                if not current(db):
+                    return report
+                if token != checked_against:
+                    # The catalogue changed since the classification: the rows were checked again.
+                    classified = queries.classify_import(db, report.valid)
                 if report.problem_count:
                     queries.add_rejected_import(db, report.batch_id, report.file)
                 counts = queries.add_imported_readings(db, classified, recorded_by, report.batch_id, source,

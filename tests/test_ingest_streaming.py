@@ -291,6 +291,38 @@ def test_writes_for_other_periods_in_between_change_nothing(db: Store, tmp_path:
     other.close()
 
 
+def test_a_store_replaced_in_between_with_as_many_readings_is_classified_again(
+    db: Store, catalog_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A restore (or `migrate --force`) between classification and write that leaves the same number of
+    # readings: the count alone would say nothing changed, and 2001 would be stored a second time.
+    monkeypatch.setattr(ingest, "CLASSIFY_WHILE_WRITING", 0)
+    add_reading(db, "racks", "5", "2003-12-31", today=TODAY)
+    replacement = tmp_path / "replacement.duckdb"
+    shutil.copyfile(catalog_template, replacement)
+    other = Store(replacement)
+    add_reading(other, "racks", "100", "2001-12-31", today=TODAY)
+    other.close()
+    path = _csv(tmp_path, [("2001-12-31", "100"), ("2002-12-31", "200")])
+    original = db.write
+
+    @contextmanager
+    def write() -> Iterator[duckdb.DuckDBPyConnection]:
+        with db.exclusive():
+            shutil.copyfile(replacement, db.path)  # what a restore does to the file
+        with original() as con:
+            yield con
+
+    db.write = write  # type: ignore[method-assign]
+    try:
+        report = import_file(db, path, today=TODAY)
+    finally:
+        del db.write
+    assert (report.new, report.revised, report.unchanged) == (1, 0, 1)
+    assert _history(db, "2001-12-31") == [(1, 100.0)]
+    assert _history(db, "2003-12-31") == []
+
+
 def test_the_write_lock_is_not_held_for_the_classification(
     db: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -400,9 +400,19 @@ def indicators_token(con: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
 
 
 def _reading_count(con: duckdb.DuckDBPyConnection) -> int:
-    # Readings are only ever appended (a restore replaces the whole store), so their number says
-    # whether anything was written since; DuckDB answers count(*) from the table's metadata.
+    # Readings are only ever appended, so their number says whether anything was written since;
+    # DuckDB answers count(*) from the table's metadata.
     return int(con.execute("SELECT count(*) FROM reading").fetchone()[0])  # type: ignore[index]
+
+
+def _latest_recorded(con: duckdb.DuckDBPyConnection, below_rowid: int | None = None) -> Any:
+    """The newest recorded_at (of the rows before ``below_rowid``): with the count, it tells a store
+    that was replaced (a restore, `migrate --force`) from one that was only appended to."""
+    if below_rowid is None:
+        return con.execute("SELECT max(recorded_at) FROM reading").fetchone()[0]  # type: ignore[index]
+    return con.execute(
+        "SELECT max(recorded_at) FROM reading WHERE rowid < ?", [below_rowid]
+    ).fetchone()[0]  # type: ignore[index]
 
 
 def _import_counts(con: duckdb.DuckDBPyConnection, valid: int) -> dict[str, int]:
@@ -419,9 +429,9 @@ def classify_import(con: duckdb.DuckDBPyConnection, valid: int) -> dict[str, int
     Returns the counts (seen, new, revised, unchanged) and ``readings``, the store's reading count
     the classification saw, for add_imported_readings to re-check.
     """
-    readings = _reading_count(con)
+    readings, latest = _reading_count(con), _latest_recorded(con)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {IMPORT_EXISTING} AS {_EXISTING_SELECT} GROUP BY s.row_no")
-    return {**_import_counts(con, valid), "readings": readings}
+    return {**_import_counts(con, valid), "readings": readings, "latest": latest}
 
 
 def add_imported_readings(
@@ -441,8 +451,11 @@ def add_imported_readings(
     get ``default_source`` (the file's name).
     """
     now = _reading_count(con)
-    if now != snapshot["readings"]:
-        if appended_rowids and now > snapshot["readings"]:
+    seen = snapshot["readings"]
+    # Unchanged up to the snapshot's rows (a file's row ids follow appends), or in whole (a lake).
+    prefix_kept = _latest_recorded(con, seen if appended_rowids else None) == snapshot.get("latest")
+    if now != seen or not prefix_kept:
+        if appended_rowids and now > seen and prefix_kept:
             con.execute(
                 f"""
                 CREATE OR REPLACE TEMP TABLE import_touched AS
