@@ -996,7 +996,7 @@ def _run_import(
         # their keys takes a few milliseconds, less than a second session (ATTACH, DETACH) holds it.
         with store.write() as db:
             current(db)
-            classified = queries.classify_import(db, report.valid)
+            classified = queries.classify_import(db, report.valid, for_later_write=False)
             if report.problem_count:
                 queries.add_rejected_import(db, report.batch_id, report.file)
             counts = queries.add_imported_readings(db, classified, recorded_by, report.batch_id, source,

@@ -422,34 +422,22 @@ def _import_counts(con: duckdb.DuckDBPyConnection, valid: int) -> dict[str, int]
     return {"seen": valid, "new": valid - existing, "revised": existing - same, "unchanged": same}
 
 
-def classify_import(con: duckdb.DuckDBPyConnection, valid: int) -> dict[str, int]:
+def classify_import(con: duckdb.DuckDBPyConnection, valid: int, for_later_write: bool = True) -> dict[str, int]:
     """Classify the import's ``valid`` rows (IMPORT_VALID) against the current revisions (inside a
     read session).
 
-    Returns the counts (seen, new, revised, unchanged) and ``readings``, the store's reading count
-    the classification saw, for add_imported_readings to re-check.
+    Returns the counts (seen, new, revised, unchanged) and, ``for_later_write`` (the write is another
+    session), what add_imported_readings re-checks: the reading count and newest recorded_at seen.
     """
-    readings, latest = _reading_count(con), _latest_recorded(con)
     con.execute(f"CREATE OR REPLACE TEMP TABLE {IMPORT_EXISTING} AS {_EXISTING_SELECT} GROUP BY s.row_no")
-    return {**_import_counts(con, valid), "readings": readings, "latest": latest}
+    counts = _import_counts(con, valid)
+    if not for_later_write:
+        return counts  # classified inside the write transaction itself: nothing to re-check
+    return {**counts, "readings": _reading_count(con), "latest": _latest_recorded(con)}
 
 
-def add_imported_readings(
-    con: duckdb.DuckDBPyConnection,
-    snapshot: dict[str, int],
-    recorded_by: str,
-    batch_id: str,
-    default_source: str,
-    appended_rowids: bool = True,
-) -> dict[str, int]:
-    """Insert the import's new and changed rows (inside the write transaction); return the counts.
-
-    When readings were written since ``snapshot`` (classify_import's result), only the rows whose
-    (indicator, period) gained a reading are classified again: the readings appended since are the
-    rows past the snapshot's count (``appended_rowids``, a DuckDB file: row ids follow appends). Without
-    that guarantee, or if the count went down, every row is classified again. Rows without a source
-    get ``default_source`` (the file's name).
-    """
+def _recheck_import(con: duckdb.DuckDBPyConnection, snapshot: dict[str, Any], appended_rowids: bool) -> None:
+    """Classify again the import's rows whose (indicator, period) may have gained a reading since ``snapshot``."""
     now = _reading_count(con)
     seen = snapshot["readings"]
     # Unchanged up to the snapshot's rows (a file's row ids follow appends), or in whole (a lake).
@@ -476,6 +464,26 @@ def add_imported_readings(
             con.execute("DROP TABLE import_touched")
         else:
             con.execute(f"CREATE OR REPLACE TEMP TABLE {IMPORT_EXISTING} AS {_EXISTING_SELECT} GROUP BY s.row_no")
+
+
+def add_imported_readings(
+    con: duckdb.DuckDBPyConnection,
+    snapshot: dict[str, int],
+    recorded_by: str,
+    batch_id: str,
+    default_source: str,
+    appended_rowids: bool = True,
+) -> dict[str, int]:
+    """Insert the import's new and changed rows (inside the write transaction); return the counts.
+
+    When readings were written since ``snapshot`` (classify_import's result), only the rows whose
+    (indicator, period) gained a reading are classified again: the readings appended since are the
+    rows past the snapshot's count (``appended_rowids``, a DuckDB file: row ids follow appends). Without
+    that guarantee, or if the count went down, every row is classified again. Rows without a source
+    get ``default_source`` (the file's name).
+    """
+    if "readings" in snapshot:  # classified in an earlier session: re-check what was written since
+        _recheck_import(con, snapshot, appended_rowids)
     con.execute(
         f"""
         INSERT INTO reading ({READING_COLUMNS}, batch_id)
