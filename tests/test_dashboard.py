@@ -14,9 +14,9 @@ from monitor.status import status_records
 from monitor.store import queries
 from monitor.store.connection import Store
 from monitor.views import rejected_rows
+from app_helpers import open_app
 
 REPO = Path(__file__).resolve().parent.parent
-APP = REPO / "dashboards" / "app.py"
 PAGES = ("overview.py", "goal.py", "add_reading.py", "import_page.py", "methodology.py")
 CJK = re.compile(r"[\u3400-\u9fff\uff08\uff09\u3001\u3002\uff1a\uff0c]")
 
@@ -30,18 +30,6 @@ LAST_YEAR = TODAY.year - 1
 def db(fresh_db: Store, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
     monkeypatch.setenv("MONITOR_DB", str(db_path))
     return fresh_db
-
-
-def open_app(page: str = "overview.py", **params: str) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    if page != "overview.py":
-        at.switch_page(page).run()
-        assert not at.exception, at.exception
-    return at
 
 
 def texts(at: AppTest) -> list[str]:

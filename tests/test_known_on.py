@@ -177,14 +177,10 @@ def test_cli_known_on_rejects_a_bad_date(history: Store, db_path: Path, runner: 
 
 
 def _overview(monkeypatch: pytest.MonkeyPatch, db_path: Path, lang: str) -> Any:
-    from streamlit.testing.v1 import AppTest  # noqa: PLC0415 - only these tests need streamlit
+    from app_helpers import open_app  # noqa: PLC0415 - only these tests need streamlit
 
     monkeypatch.setenv("MONITOR_DB", str(db_path))
-    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "dashboards" / "app.py"), default_timeout=60)
-    at.query_params["lang"] = lang
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_app(lang=lang)
 
 
 def _shown(at: Any) -> dict[str, tuple[str, str]]:

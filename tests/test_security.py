@@ -30,11 +30,11 @@ from monitor.errors import ConfigError, ValidationError
 from monitor.export import export_store
 from monitor.ingest import add_reading, import_file
 from monitor.store.connection import Store
-from monitor.store.maintenance import check, checksums
+from monitor.store.maintenance import checksums
+from app_helpers import open_app
 
 REPO = Path(__file__).resolve().parent.parent
 CATALOG = REPO / "tests" / "fixtures" / "catalog.yaml"
-APP = REPO / "dashboards" / "app.py"
 
 LONG = "长" * 50_000 + "x" * 50_000
 HOSTILE: list[str] = [
@@ -406,21 +406,9 @@ def app_db(store: Store, monkeypatch: pytest.MonkeyPatch) -> Store:
     return store
 
 
-def open_page(page: str, **params: str) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    if page != "overview.py":
-        at.switch_page(page).run()
-        assert not at.exception, at.exception
-    return at
-
-
 def test_hostile_text_in_the_add_form(app_db: Store) -> None:
     before_tables, before = tables(app_db), counts(app_db)
-    at = open_page("add_reading.py", lang="en", indicator="racks")
+    at = open_app("add_reading.py", lang="en", indicator="racks")
     at.selectbox(key="add_kind_racks").set_value("point").run()
     for text in HOSTILE:
         at.text_input(key="add_value").set_value(text)
@@ -448,7 +436,7 @@ def test_hostile_upload_name_and_cells_on_the_import_page(app_db: Store) -> None
     writer.writerow(["indicator_id", "period_end", "value", "note", "'; DROP TABLE reading; --"])
     writer.writerows([["racks", day(DAY0 + n), "5", t, t] for n, t in enumerate(texts)])
     name = "../../'; DROP TABLE reading; --.csv"
-    at = open_page("import_page.py", lang="en")
+    at = open_app("import_page.py", lang="en")
     at.file_uploader(key="imp_file").set_value((name, out.getvalue().encode(), "text/csv")).run()
     assert not at.exception
     assert "unknown column" in " ".join(e.value for e in at.error)
@@ -763,10 +751,10 @@ def editor_hash() -> str:
 
 def test_without_a_password_the_writing_pages_say_it_is_for_a_trusted_network(app_db: Store) -> None:
     for page in ("add_reading.py", "import_page.py", "refresh_page.py"):
-        at = open_page(page, lang="en", indicator="racks")
+        at = open_app(page, lang="en", indicator="racks")
         assert any("trusted network" in c.value for c in at.caption), page
         assert not at.sidebar.text_input, "no sign-in form when no password is set"
-    assert open_page("refresh_page.py", lang="en").button(key="refresh_run_now")
+    assert open_app("refresh_page.py", lang="en").button(key="refresh_run_now")
 
 
 def test_with_a_password_writing_needs_a_sign_in_and_reading_stays_open(
@@ -774,17 +762,17 @@ def test_with_a_password_writing_needs_a_sign_in_and_reading_stays_open(
 ) -> None:
     monkeypatch.setenv(ENV_VAR, editor_hash)
     before = counts(app_db)
-    overview = open_page("overview.py", lang="en")
+    overview = open_app("overview.py", lang="en")
     assert overview.dataframe, "reading stays open"
-    goal = open_page("goal.py", lang="en", goal="racks")
+    goal = open_app("goal.py", lang="en", goal="racks")
     assert not goal.error
 
-    add = open_page("add_reading.py", lang="en", indicator="racks")
+    add = open_app("add_reading.py", lang="en", indicator="racks")
     assert any("sign-in required" in w.value for w in add.warning)
     assert not main_inputs(add), "no form before signing in"
-    imp = open_page("import_page.py", lang="en")
+    imp = open_app("import_page.py", lang="en")
     assert not imp.get("file_uploader") and any("sign-in required" in w.value for w in imp.warning)
-    refresh = open_page("refresh_page.py", lang="en")
+    refresh = open_app("refresh_page.py", lang="en")
     assert not [b for b in refresh.button if b.key == "refresh_run_now"]
     assert refresh.dataframe, "the run history stays readable"
 
@@ -811,7 +799,7 @@ def test_with_a_password_writing_needs_a_sign_in_and_reading_stays_open(
 
 def test_a_malformed_hash_disables_writing(app_db: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ENV_VAR, "not-a-hash")
-    add = open_page("add_reading.py", lang="zh", indicator="racks")
+    add = open_app("add_reading.py", lang="zh", indicator="racks")
     assert any("已禁止写入" in e.value for e in add.error)
     assert not main_inputs(add)
     assert "not-a-hash" not in " ".join(e.value for e in add.error)
@@ -824,7 +812,7 @@ def test_upload_size_is_limited(app_db: Store) -> None:
 
     config = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert config["server"]["maxUploadSize"] == UPLOAD_LIMIT_MB
-    at = open_page("import_page.py", lang="en")
+    at = open_app("import_page.py", lang="en")
     big = b"indicator_id,period_end,value\n" + b"racks,2024-12-31,5\n" * ((UPLOAD_LIMIT_MB << 20) // 19 + 1)
     at.file_uploader(key="imp_file").set_value(("big.csv", big, "text/csv")).run()
     assert not at.exception
