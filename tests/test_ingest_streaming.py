@@ -106,9 +106,9 @@ def _peak_before_the_write(store: Store, path: Path) -> int:
     sampler = _Sampler(_scratch_connection(store))
 
     @contextmanager
-    def write() -> Iterator[duckdb.DuckDBPyConnection]:
+    def write(**options: Any) -> Iterator[duckdb.DuckDBPyConnection]:
         sampler.__exit__()  # everything before the write session was sampled
-        with original_write() as con:
+        with original_write(**options) as con:
             yield con
 
     store.write = write  # type: ignore[method-assign]
@@ -212,12 +212,12 @@ def _writer_before_the_insert(store: Store, other: Store, writes: list[tuple[str
     calls: list[int] = []
 
     @contextmanager
-    def write() -> Iterator[duckdb.DuckDBPyConnection]:
+    def write(**options: Any) -> Iterator[duckdb.DuckDBPyConnection]:
         if not calls:
             for day, value in writes:
                 add_reading(other, "racks", value, day, today=TODAY, recorded_by="other")
         calls.append(1)
-        with original() as con:
+        with original(**options) as con:
             yield con
 
     store.write = write  # type: ignore[method-assign]
@@ -307,10 +307,10 @@ def test_a_store_replaced_in_between_with_as_many_readings_is_classified_again(
     original = db.write
 
     @contextmanager
-    def write() -> Iterator[duckdb.DuckDBPyConnection]:
+    def write(**options: Any) -> Iterator[duckdb.DuckDBPyConnection]:
         with db.exclusive():
             shutil.copyfile(replacement, db.path)  # what a restore does to the file
-        with original() as con:
+        with original(**options) as con:
             yield con
 
     db.write = write  # type: ignore[method-assign]
@@ -334,8 +334,8 @@ def test_the_write_lock_is_not_held_for_the_classification(
     original_write = db.write
 
     @contextmanager
-    def write() -> Iterator[duckdb.DuckDBPyConnection]:
-        with original_write() as con:
+    def write(**options: Any) -> Iterator[duckdb.DuckDBPyConnection]:
+        with original_write(**options) as con:
             yield _Recorder(con, statements)  # type: ignore[misc]
 
     db.write = write  # type: ignore[method-assign]

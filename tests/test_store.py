@@ -245,6 +245,81 @@ def test_waiting_writer_succeeds_when_the_lock_is_released_in_time(cat_db: Store
     patient.close()
 
 
+HOLD_GATE = """
+    import fcntl, os, sys
+    fd = os.open(sys.argv[1] + ".gate", os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    print("held", flush=True)
+    sys.stdin.readline()
+"""
+
+# One write of a marker row (recorded_by = argv[2]); a batch (argv[3] == "1") asks with priority.
+QUEUED_WRITE = """
+    import sys
+    from monitor.store.connection import Store
+    store = Store(sys.argv[1], timeout_s=30)
+    print("ready", flush=True)
+    with store.write(priority=sys.argv[3] == "1") as con:
+        con.execute(
+            "INSERT INTO reading (indicator_id, period_start, period_end, revision, value, qualifier, recorded_by, recorded_at) "
+            "VALUES ('queue', DATE '2024-01-01', DATE '2024-01-01', 1, 1, 'exact', ?, now()::TIMESTAMP)",
+            [sys.argv[2]],
+        )
+"""
+
+
+def _queued_write(path: Path, name: str, priority: bool) -> subprocess.Popen[str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(QUEUED_WRITE), str(path), name, "1" if priority else "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    return proc
+
+
+def test_a_batch_goes_before_the_writers_that_queued_ahead_of_it(cat_db: Store) -> None:
+    """Four writers wait for the lock, then a batch asks for it: when the lock is let go, the batch
+    writes first (without the gate the kernel hands the lock to a waiter in no order: the batch
+    would be first one time in five)."""
+    holder = _Holder(HOLD_SIDECAR, cat_db.path)
+    writers: list[subprocess.Popen[str]] = []
+    try:
+        writers = [_queued_write(cat_db.path, f"writer-{n}", priority=False) for n in range(4)]
+        time.sleep(0.5)  # each has passed the open gate and waits for the lock
+        batch = _queued_write(cat_db.path, "batch", priority=True)
+        time.sleep(0.5)  # the batch holds the gate and waits for the lock behind them
+        writers.append(batch)
+    finally:
+        holder.release()
+        for proc in writers:
+            _, err = proc.communicate(timeout=60)
+            assert proc.returncode == 0, err
+    with cat_db.read() as con:
+        order = [r[0] for r in con.execute("SELECT recorded_by FROM reading WHERE indicator_id = 'queue' ORDER BY rowid").fetchall()]
+    assert sorted(order) == sorted(["batch", *(f"writer-{n}" for n in range(4))])  # every write, once
+    assert order[0] == "batch", order
+
+
+def test_a_writer_held_at_the_gate_past_its_bound_is_busy_and_writes_nothing(cat_db: Store) -> None:
+    before = _counts(cat_db)
+    waiting = Store(cat_db.path, timeout_s=0.3)
+    holder = _Holder(HOLD_GATE, cat_db.path)
+    try:
+        started = time.monotonic()
+        with pytest.raises(StoreBusy, match="nothing was written, retry"):
+            _add(waiting, 1.0)
+        waited = time.monotonic() - started
+        with pytest.raises(StoreBusy):
+            with waiting.write(priority=True):
+                pass  # a second batch waits for the first one's turn too
+    finally:
+        holder.release()
+    assert 0.3 <= waited < 5
+    assert _counts(waiting) == before
+    assert _add(waiting, 1.0)["new"] == 1  # the gate is open again
+    waiting.close()
+
+
 # ---------------------------------------------------------------- transactions
 
 

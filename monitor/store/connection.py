@@ -5,7 +5,9 @@ read-only) locks every writer out. The dashboard, the scheduler and CLI calls mu
 write at any moment, so each operation:
 
 1. takes an OS advisory lock on a sidecar file (``<db>.lock``): exclusive to write, shared to read,
-   waiting with backoff up to a bound, after which it raises StoreBusy (nothing was written);
+   waiting in the kernel's queue up to a bound, after which it raises StoreBusy (nothing was written);
+   a batch write (an import) first closes a second sidecar (``<db>.gate``) that every other operation
+   passes through, so it waits for the operation in progress only, not for every writer in the queue;
 2. ATTACHes the database file on a long-lived in-memory connection (cheaper than a new connection);
 3. runs one transaction, DETACHes (which checkpoints) and releases the lock.
 
@@ -97,6 +99,26 @@ def _wait_for_lock(fd: int, mode: int, deadline: float) -> int | None:
     return None
 
 
+def _take_fd(fd: int, mode: int, deadline: float) -> int | None:
+    """``fd`` once it holds the flock ``mode``; None (and ``fd`` is closed, now or when the lock
+    comes) if the deadline passed first."""
+    try:
+        fcntl.flock(fd, mode | fcntl.LOCK_NB)
+        return fd
+    except BlockingIOError:
+        return _wait_for_lock(fd, mode, deadline)
+
+
+def _is_open(gate: int) -> bool:
+    """Whether no batch is waiting at the gate (it can be taken shared at once)."""
+    try:
+        fcntl.flock(gate, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    fcntl.flock(gate, fcntl.LOCK_UN)
+    return True
+
+
 class Store:
     """One database file, opened only for the span of each operation."""
 
@@ -113,6 +135,7 @@ class Store:
         self.path = resolve_db_path(path)
         self.location = str(self.path)
         self.lock_path = self.path.with_name(self.path.name + ".lock")
+        self.gate_path = self.path.with_name(self.path.name + ".gate")
         self.timeout_s = timeout_s
         # DuckDB connections are not safe for concurrent use by threads (Streamlit runs one per
         # session), so every use of the shared in-memory connection is serialised.
@@ -150,9 +173,15 @@ class Store:
             yield con
 
     @contextmanager
-    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """One write transaction: all of it is committed, or none of it."""
-        with self._session(exclusive=True) as con:
+    def write(self, priority: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One write transaction: all of it is committed, or none of it.
+
+        ``priority`` (a batch of many rows): operations that ask for the store after this one wait
+        until it has the lock, so it waits only for the one in progress. Batches hold the lock
+        longer but write a row at a fraction of a single write's cost, so letting them through
+        raises what the store takes in; a single writer waits for at most one batch more.
+        """
+        with self._session(exclusive=True, priority=priority) as con:
             if self._in_transaction:
                 yield con  # nested use joins the enclosing transaction
                 return
@@ -175,7 +204,7 @@ class Store:
             yield
 
     @contextmanager
-    def _session(self, exclusive: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+    def _session(self, exclusive: bool, priority: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         with self.scratch() as con:
             if self._attached:
                 # Re-entrant use from the same thread: already inside a session.
@@ -184,7 +213,7 @@ class Store:
             if exclusive:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             deadline = time.monotonic() + self.timeout_s
-            with self._file_lock(exclusive, deadline):
+            with self._file_lock(exclusive, deadline, priority):
                 self._attach(con, read_only=not exclusive, deadline=deadline)
                 try:
                     yield con
@@ -192,10 +221,10 @@ class Store:
                     self._detach(con)
 
     @contextmanager
-    def _file_lock(self, exclusive: bool, deadline: float) -> Iterator[None]:
+    def _file_lock(self, exclusive: bool, deadline: float, priority: bool = False) -> Iterator[None]:
         try:
             self.lock_path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd: int | None = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as e:
             if exclusive:
                 raise StoreError(f"cannot create lock file {self.lock_path}: {e.strerror}") from e
@@ -205,16 +234,36 @@ class Store:
         mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
         started = time.monotonic()
         try:
-            try:
-                fcntl.flock(fd, mode | fcntl.LOCK_NB)
-            except BlockingIOError:
-                fd = _wait_for_lock(fd, mode, deadline)
+            gate: int | None = os.open(self.gate_path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError:
+            gate = None  # a reader on a read-only folder: it neither waits at the gate nor closes it
+        try:
+            while True:
+                if gate is not None:
+                    # A batch holds the gate (exclusive) while it waits for the lock; everyone else
+                    # passes through it (shared, let go at once), so nobody new queues ahead of it.
+                    gate = _take_fd(gate, fcntl.LOCK_EX if priority else fcntl.LOCK_SH, deadline)
+                    if gate is None:
+                        raise StoreBusy(str(self.path), time.monotonic() - started)
+                    if not priority:
+                        fcntl.flock(gate, fcntl.LOCK_UN)
+                assert fd is not None
+                fd = _take_fd(fd, mode, deadline)
                 if fd is None:
-                    raise StoreBusy(str(self.path), time.monotonic() - started) from None
+                    raise StoreBusy(str(self.path), time.monotonic() - started)
+                if priority or gate is None or _is_open(gate):
+                    break
+                # Those who queued before the gate closed would still go first, one after the other
+                # (the kernel wakes waiters in no order): step back and let the batch have the lock.
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            if priority and gate is not None:
+                fcntl.flock(gate, fcntl.LOCK_UN)  # the batch has the lock: the others may queue again
             yield
         finally:
             if fd is not None:
                 os.close(fd)  # closing the descriptor releases the flock
+            if gate is not None:
+                os.close(gate)
 
     def _attach(self, con: duckdb.DuckDBPyConnection, read_only: bool, deadline: float) -> None:
         options = f"READ_ONLY, STORAGE_VERSION '{STORAGE_VERSION}'" if read_only else f"STORAGE_VERSION '{STORAGE_VERSION}'"

@@ -314,8 +314,12 @@ class LakeStore:
                 con.execute("USE memory")
 
     @contextmanager
-    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """One write transaction: all of it is committed, or none of it."""
+    def write(self, priority: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One write transaction: all of it is committed, or none of it.
+
+        ``priority`` is accepted for the file store's interface; PostgreSQL already serves the
+        advisory lock's waiters in turn.
+        """
         with self.scratch() as con:
             if self._session == "write":
                 yield con  # nested use joins the enclosing transaction
