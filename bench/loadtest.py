@@ -7,6 +7,8 @@ write must be in the store exactly once. Prints writes/s, p50/p99 write latency,
 import rows/s, and returns them as a dict (``run()``), which the short CI version checks.
 
     python bench/loadtest.py --seconds 60
+    python bench/loadtest.py --seconds 15 --no-reader --no-refresh                 # batches vs writers
+    python bench/loadtest.py --seconds 15 --no-reader --no-refresh --raw-batches   # the write pattern alone
 """
 
 from __future__ import annotations
@@ -74,7 +76,39 @@ def _writer(db: str, n: int, stop_at: float, out: str) -> None:
     Path(out).write_text(json.dumps({"acked": acked, "latencies": latencies, "busy": busy, "errors": errors}))
 
 
-def _importer(db: str, stop_at: float, folder: str, out: str) -> None:
+# --raw-batches: the write pattern alone, as the issue's figure was measured: the lock (with a batch's
+# priority), ATTACH, one INSERT of 10k rows prepared in memory, COMMIT, DETACH; no file, no validation.
+RAW_BATCH = """
+INSERT INTO reading (indicator_id, period_start, period_end, revision, value, qualifier, source, recorded_by,
+                     recorded_at, batch_id)
+SELECT ?, day, day, 1, ? + j, 'exact', 'raw-batch', 'importer', now()::TIMESTAMP, ?
+FROM temp.raw_batch
+"""
+
+
+def _raw_importer(store: Any, stop_at: float) -> tuple[list[dict[str, Any]], int]:
+    from monitor.errors import StoreBusy
+
+    with store.scratch() as con:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE raw_batch AS "
+            "SELECT j, DATE '1990-01-01' + CAST(j AS INTEGER) AS day FROM range(10000) AS t(j)"
+        )
+    batches: list[dict[str, Any]] = []
+    busy = k = 0
+    while time.time() < stop_at:
+        started = time.perf_counter()
+        try:
+            with store.write(priority=True) as con:
+                con.execute(RAW_BATCH, [f"load-i{k % 50}", k * 10_000, f"raw-{k}"])
+            batches.append({"rows": 10_000, "seconds": time.perf_counter() - started, "k": k})
+            k += 1
+        except StoreBusy:
+            busy += 1
+    return batches, busy
+
+
+def _importer(db: str, stop_at: float, folder: str, out: str, raw: bool = False) -> None:
     from monitor.errors import StoreBusy
     from monitor.ingest import import_file
     from monitor.store.connection import Store
@@ -84,7 +118,9 @@ def _importer(db: str, stop_at: float, folder: str, out: str) -> None:
     busy = errors = 0
     k = 0
     try:
-        while time.time() < stop_at:
+        if raw:
+            batches, busy = _raw_importer(store, stop_at)
+        while not raw and time.time() < stop_at:
             path = Path(folder) / f"batch-{k}.csv"
             with path.open("w", newline="", encoding="utf-8") as f:
                 w = csv.writer(f)
@@ -188,6 +224,7 @@ def run(
     reader: bool = True,
     refresher: bool = True,
     db: str | None = None,
+    raw_batches: bool = False,
 ) -> dict[str, Any]:
     from monitor.catalog import import_catalog, init_store, parse_catalog
     from monitor.store.connection import Store
@@ -214,7 +251,7 @@ def run(
     # A part switched off still writes an empty result, so the summary has one shape.
     empty = {"batches": [], "busy": 0, "errors": 0, "polls": 0, "latencies": [], "runs": 0, "acked": []}
     for name, wanted, target, args in (
-        ("imp", importer, _importer, (db, stop_at, str(work / "imports"), str(work / "imp.json"))),
+        ("imp", importer, _importer, (db, stop_at, str(work / "imports"), str(work / "imp.json"), raw_batches)),
         ("reader", reader, _reader, (db, stop_at, str(work / "reader.json"))),
         ("refresh", refresher, _refresher, (db, stop_at, str(work / "inbox"), str(work / "refresh.json"))),
     ):
@@ -294,9 +331,11 @@ def main() -> None:
     parser.add_argument("--no-refresh", action="store_true", help="without the inbox refresher")
     parser.add_argument("--db", default=None,
                         help="an empty store to load instead of a new file, e.g. ducklake:postgres:... (see bench/lake_writes.py)")
+    parser.add_argument("--raw-batches", action="store_true",
+                        help="the importer writes 10k-row batches prepared in memory (the write pattern alone) instead of importing files")
     args = parser.parse_args()
     summary = run(args.seconds, args.writers, args.workdir, not args.no_import, not args.no_reader, not args.no_refresh,
-                  db=args.db)
+                  db=args.db, raw_batches=args.raw_batches)
     width = max(len(k) for k in summary)
     for key, value in summary.items():
         shown = f"{value:.1f}" if isinstance(value, float) else str(value)

@@ -237,6 +237,7 @@ class Store:
             gate: int | None = os.open(self.gate_path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError:
             gate = None  # a reader on a read-only folder: it neither waits at the gate nor closes it
+        stepped_back = False
         try:
             while True:
                 if gate is not None:
@@ -251,11 +252,13 @@ class Store:
                 fd = _take_fd(fd, mode, deadline)
                 if fd is None:
                     raise StoreBusy(str(self.path), time.monotonic() - started)
-                if priority or gate is None or _is_open(gate):
+                if priority or gate is None or stepped_back or _is_open(gate):
                     break
                 # Those who queued before the gate closed would still go first, one after the other
                 # (the kernel wakes waiters in no order): step back and let the batch have the lock.
+                # Once: batches coming back to back would otherwise keep a writer waiting.
                 fcntl.flock(fd, fcntl.LOCK_UN)
+                stepped_back = True
             if priority and gate is not None:
                 fcntl.flock(gate, fcntl.LOCK_UN)  # the batch has the lock: the others may queue again
             yield

@@ -237,13 +237,21 @@ def add_readings_direct(
     if not readings:
         return counts
     current: dict[tuple[Any, Any, Any], tuple[int, float, str]] = {}
+    ids = sorted({r["indicator_id"] for r in readings})
+    ends = sorted({r["period_end"] for r in readings})
+    # Filters DuckDB pushes into the scan (zone maps skip most row groups): list_contains() is not
+    # one, and read every row of the table (3.3 ms at 3M readings, against 0.3 ms for `=`).
+    if len(ids) == 1 and len(ends) == 1:
+        lookup, params = "indicator_id = ? AND period_end = ?", [ids[0], ends[0]]
+    else:
+        lookup, params = "indicator_id IN (SELECT unnest(?)) AND period_end IN (SELECT unnest(?))", [ids, ends]
     for ident, start, end, revision, value, qualifier in con.execute(
-        """
+        f"""
         SELECT indicator_id, period_start, period_end, revision, value, qualifier
         FROM reading
-        WHERE list_contains(?, indicator_id) AND list_contains(?, period_end)
+        WHERE {lookup}
         """,
-        [sorted({r["indicator_id"] for r in readings}), sorted({r["period_end"] for r in readings})],
+        params,
     ).fetchall():
         key = (ident, start, end)
         if key not in current or revision > current[key][0]:
