@@ -262,7 +262,7 @@ def _sql(scale: Scale) -> list[str]:
 
 def generate(scale: Scale, path: Path, seed: int = 7) -> dict[str, object]:
     """Create the store file at `path` (replacing one that exists) and return its manifest."""
-    for stale in (path, path.with_name(path.name + ".wal"), path.with_name(path.name + ".lock")):
+    for stale in (path, *(path.with_name(path.name + suffix) for suffix in (".wal", ".lock", ".gate"))):
         stale.unlink(missing_ok=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()

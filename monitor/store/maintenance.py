@@ -163,7 +163,7 @@ def restore(store: Store | LakeStore, in_dir: str | os.PathLike[str], force: boo
             os.replace(tmp_name, store.path)
     finally:
         staging.close()
-        for leftover in (Path(tmp_name), Path(tmp_name + ".wal"), Path(tmp_name + ".lock")):
+        for leftover in (Path(tmp_name), *(Path(tmp_name + suffix) for suffix in (".wal", ".lock", ".gate"))):
             leftover.unlink(missing_ok=True)
     return {"database": str(store.path), "tables": {t: e["rows"] for t, e in manifest["tables"].items()}}
 
