@@ -14,8 +14,11 @@
   leadership loop (monitor/leader.py) on a lease row in the store. The one holding the lease runs the
   jobs; the others are standbys whose jobs stay paused until they take the lease over (when the
   leader's lease expires: within --lease + lease/3 seconds of its death). A leader that cannot renew
-  its lease in time pauses its jobs before anyone else may start them; every job also checks the lease
-  before it runs. A clean stop releases the lease at once.
+  its lease in time pauses its jobs before anyone else may start them (a renewal waits for the store
+  up to that moment, so a long write of its own job does not cost it the lease); every job checks the
+  lease before it runs, and each of its writes checks it again inside its transaction: a job whose
+  scheduler lost the lease meanwhile writes nothing more and is logged as abandoned. A clean stop
+  releases the lease at once.
 
 This module and `monitor scheduler` are the only places that import apscheduler; the refresh logic
 itself lives in ``monitor.refresh``.
@@ -30,7 +33,7 @@ import signal
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.events import EVENT_SCHEDULER_START
 from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING
@@ -42,6 +45,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # `python scheduler.py
 
 from monitor.errors import MonitorError  # noqa: E402
 from monitor.refresh.sources import RefreshConfig, Source, crontab_weekdays, load_config  # noqa: E402
+
+if TYPE_CHECKING:
+    from monitor.leader import LeaseGuard
 
 IS_MONITOR_SCHEDULER = True
 log = logging.getLogger("monitor.scheduler")
@@ -116,8 +122,10 @@ class _Stop(Exception):
     """Raised by the signal handler to leave BlockingScheduler.start()."""
 
 
-def build_scheduler(config: RefreshConfig, db: Any, is_leader: Any = None) -> BlockingScheduler:
-    """One job per scheduled source; with ``is_leader``, a job runs only while it says True."""
+def build_scheduler(config: RefreshConfig, db: Any, is_leader: Any = None,
+                    lease: LeaseGuard | None = None) -> BlockingScheduler:
+    """One job per scheduled source; with ``is_leader``, a job runs only while it says True; with
+    ``lease``, each of its writes commits only while this process still holds the lease."""
     from monitor.refresh.run import run_source
     from monitor.store.connection import open_store
 
@@ -130,8 +138,8 @@ def build_scheduler(config: RefreshConfig, db: Any, is_leader: Any = None) -> Bl
         source = config.source(name)
         store = open_store(db)
         try:
-            result = run_source(store, config, source, trigger="scheduler")
-            if result.failed:
+            result = run_source(store, config, source, trigger="scheduler", lease=lease)
+            if result.failed:  # an abandoned run has been logged by run_source
                 log.warning("%s", result.summary())
         except MonitorError as e:
             log.error("refresh of %s could not be recorded: %s", name, e)
@@ -157,7 +165,7 @@ def build_scheduler(config: RefreshConfig, db: Any, is_leader: Any = None) -> Bl
 def serve(db: str | None = None, sources: str | None = None, lease: float | str | None = None) -> int:
     """Run the scheduler until SIGTERM/SIGINT; 0 after a clean stop. Jobs run only while this process
     holds the store's scheduler lease (see monitor/leader.py)."""
-    from monitor.leader import Leadership, lease_seconds
+    from monitor.leader import lease_seconds, open_leadership
     from monitor.refresh.run import ensure_schema
     from monitor.store.connection import open_store
 
@@ -169,9 +177,10 @@ def serve(db: str | None = None, sources: str | None = None, lease: float | str 
     ensure_schema(store)
     store.close()
     location = store.location
-    # The lease's own store: its waits are bounded by the renewal interval, not by a long import's lock.
-    leadership = Leadership(open_store(location, timeout_s=max(0.5, lease_s / 3)), lease_s=lease_s)
-    scheduler = build_scheduler(config, location, is_leader=leadership.is_leader)
+    # The lease on a store of its own (its own connection and mutex: the jobs open theirs), whose
+    # renewals wait for the store's lock up to the leader's local deadline.
+    leadership = open_leadership(location, lease_s)
+    scheduler = build_scheduler(config, location, is_leader=leadership.is_leader, lease=leadership.guard())
 
     def elected() -> None:
         if scheduler.state == STATE_PAUSED:

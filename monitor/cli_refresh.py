@@ -190,7 +190,12 @@ def leader(ctx: click.Context, limit: int, as_json: bool) -> None:
     else:
         click.echo(f"No live leader: the lease of {status['holder']} expired at {status['expires_at']}")
     for e in status["events"]:
-        extra = f" after {e['previous_holder']} ({e['reason']})" if e.get("previous_holder") else ""
+        if e.get("previous_holder"):
+            extra = f" after {e['previous_holder']} ({e['reason']})"
+        elif e["kind"] in ("leader_lost", "run_abandoned") and e.get("reason"):
+            extra = f": {e['reason']}"  # why it stopped leading, or why a run wrote nothing
+        else:
+            extra = ""
         click.echo(f"  {e['occurred_at']}  {e['kind']:<15} {e['holder']}{extra}")
 
 

@@ -6,15 +6,24 @@ Every scheduler process (on any host, against one store) runs a :class:`Leadersh
   The holder id is ``host:pid:random``;
 - a process takes the lease, in one write transaction, when there is none, when it has expired, or when
   it already holds it (a renewal); the write logic keeps one row per name, and the store's write
-  transaction (the file's exclusive lock, or DuckLake's conflict check on commit) makes the take atomic;
+  transaction (the file's exclusive lock, or the lake's PostgreSQL advisory lock) makes the take atomic;
 - the leader renews every ``renew_s`` (a third of the lease by default); a standby polls at the same
   pace and takes over once the lease has expired: within ``lease_s + renew_s`` of the leader's death;
-- the leader counts its lease from the moment it *started* the renewing transaction, on its own
-  monotonic clock, minus a safety margin: when a renewal fails (store busy or unreachable) it stops
-  being the leader before any standby may take over, whatever the wall clocks say (they must still
-  agree to within the margin: run NTP);
+- the leader counts its lease from the moment its renewing transaction started (once it holds the
+  store's write lock), on its own monotonic clock, minus a safety margin: when a renewal fails (store
+  busy or unreachable) it stops being the leader before any standby may take over, whatever the wall
+  clocks say (they must still agree to within the margin: run NTP);
+- a renewal waits for the store's write lock up to that local deadline (not a fixed share of the
+  lease): a long write of the leader's own job (a big import) delays the renewal without costing the
+  leadership, as long as it ends in time. The loop has a store of its own (open_leadership), so the
+  in-process mutex of the jobs' stores never holds it up, only the store's lock does;
+- a job's writes are checked too (:class:`LeaseGuard`): each write transaction of a scheduled refresh
+  verifies, just before it commits, that this process still holds an unexpired lease; if not, it is
+  rolled back and the run is abandoned (``run_abandoned`` event). No write of a job outlives its
+  leadership, however long the job ran;
 - every change is logged and recorded as an event (``leader_elected``, ``leader_released``,
-  ``leader_lost``) in the same transaction as the change where there is one;
+  ``leader_lost``; ``run_abandoned`` for a job's refused write) in the same transaction as the change
+  where there is one;
 - a clean stop releases the lease, so a standby takes over at its next poll.
 
 The backend-neutral row lease works on a DuckDB file (several processes of one host) and on DuckLake
@@ -31,7 +40,8 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -110,6 +120,76 @@ def _event(kind: str, now: datetime, payload: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+class LeaseLost(MonitorError):
+    """A write of a leader's job found that this process no longer holds the lease; it was rolled back."""
+
+    def __init__(self, reason: str, holder: str | None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.holder = holder  # who holds the lease now (None: nobody does)
+
+
+@dataclass(frozen=True)
+class LeaseGuard:
+    """What a leader passes to its jobs: ``check(con)`` inside each of their write transactions.
+
+    The lease changes hands only in a write transaction, and write transactions queue on the store's
+    lock (the file's flock, the lake's advisory lock), so what the check sees holds until the commit:
+    a job's write is committed only while this process holds the lease, never after a standby took it.
+    """
+
+    holder: str
+    name: str = LEASE_NAME
+    clock: Callable[[], datetime] = utc_now
+    # The leader's own view (Leadership.is_leader): false once its local deadline has passed, which
+    # comes a margin before the lease's expiry in the store.
+    leading: Callable[[], bool] | None = None
+
+    def check(self, con: Any) -> None:
+        """Raise LeaseLost unless this process holds an unexpired lease (call it last, before the commit)."""
+        from monitor.store import refresh_queries
+
+        row = refresh_queries.get_lease(con, self.name)
+        now = self.clock()
+        if row is None:
+            raise LeaseLost(f"lost the {self.name} lease (nobody holds it now)", None)
+        if row["holder"] != self.holder:
+            raise LeaseLost(f"lost the {self.name} lease to {row['holder']}", row["holder"])
+        if row["expires_at"] <= now:
+            raise LeaseLost(f"the {self.name} lease expired at {row['expires_at']:%H:%M:%S} UTC without being renewed", None)
+        if self.leading is not None and not self.leading():
+            raise LeaseLost(f"the {self.name} lease could not be renewed in time", self.holder)
+
+    def record_abandoned(self, store: Any, reason: str, payload: dict[str, Any]) -> None:
+        """Record a ``run_abandoned`` event (a job whose write the check refused), in a transaction of
+        its own: it changes nothing but the event log. A store that cannot be written is only logged."""
+        from monitor.store import refresh_queries
+
+        try:
+            with store.write() as con:
+                refresh_queries.insert_events(con, [_event("run_abandoned", self.clock(), {
+                    "holder": self.holder, "reason": reason, **payload,
+                })])
+        except MonitorError as e:
+            log.warning("could not record the run_abandoned event: %s", e)
+
+
+@contextmanager
+def _lock_wait(store: Any, seconds: float) -> Iterator[None]:
+    """The store's wait for its lock (``timeout_s``, read as each operation starts) set to ``seconds``
+    for the operations inside the block, restored after. Only for a store no other thread uses at the
+    same time: the Leadership's own (open_leadership)."""
+    before = getattr(store, "timeout_s", None)
+    if before is None:  # not a Store (a test double): nothing to bound
+        yield
+        return
+    store.timeout_s = seconds
+    try:
+        yield
+    finally:
+        store.timeout_s = before
+
+
 class Leadership:
     """Take, keep and give up the lease; ``on_elected``/``on_lost`` are called on each change.
 
@@ -153,6 +233,15 @@ class Leadership:
         with self._lock:
             return self._deadline is not None and self.monotonic() < self._deadline
 
+    def guard(self) -> LeaseGuard:
+        """The check this process's jobs run inside their write transactions (see LeaseGuard)."""
+        return LeaseGuard(self.holder, self.name, self.clock, self.is_leader)
+
+    def _time_left(self) -> float:
+        """Seconds until the local deadline (0 when not leading or past it)."""
+        with self._lock:
+            return 0.0 if self._deadline is None else max(0.0, self._deadline - self.monotonic())
+
     # ------------------------------------------------------------ one step
 
     def step(self) -> bool:
@@ -160,12 +249,19 @@ class Leadership:
         from monitor.store import refresh_queries
 
         was_leader = self._deadline is not None
-        started = self.monotonic()
-        now = self.clock()
         taken = False
         previous: dict[str, Any] | None = None
+        # A leader waits for the store's lock until its local deadline, not for a fixed share of the
+        # lease: its own job may hold the lock for a long write, and giving up early would only make it
+        # step down while that job goes on. Past the deadline it steps down as before. A standby
+        # waits as long as the store says (open_leadership: a third of the lease).
+        bounded = _lock_wait(self.store, max(0.01, self._time_left())) if was_leader else nullcontext()
         try:
-            with self.store.write() as con:
+            with bounded, self.store.write() as con:
+                # The lease counts from here, with the lock held: the time spent waiting for it is
+                # not taken off the new lease.
+                started = self.monotonic()
+                now = self.clock()
                 previous = refresh_queries.get_lease(con, self.name)
                 mine = previous is not None and previous["holder"] == self.holder
                 free = previous is None or previous["expires_at"] <= now
@@ -218,10 +314,12 @@ class Leadership:
                 return
             self._deadline = None
         log.warning("leader: %s is no longer the leader: %s; jobs paused", self.holder, reason)
-        if record:
-            self._record("leader_lost", {"holder": self.holder, "reason": reason})
+        # Pause the jobs first: recording the event may wait for the store (that is often why the
+        # lease was lost).
         if self.on_lost:
             self.on_lost(reason)
+        if record:
+            self._record("leader_lost", {"holder": self.holder, "reason": reason})
 
     def _record(self, kind: str, payload: dict[str, Any]) -> None:
         """Record an event in a transaction of its own; a store that cannot be written is only logged."""
@@ -272,9 +370,20 @@ class Leadership:
     def stop(self, release: bool = True) -> None:
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(timeout=self.renew_s + 30)
+            self._thread.join(timeout=self.lease_s + 30)  # a renewal may wait up to the lease
         if release:
             self.release()
+
+
+def open_leadership(location: str, lease_s: float, **kwargs: Any) -> Leadership:
+    """A scheduler's leadership loop on ``location``, on a store of its own: its own in-memory
+    connection and mutex, so that a job of this process (which opens its own store) never holds a
+    renewal up in the process; only the store's lock can, and a renewal waits for it up to the
+    leader's local deadline. Other operations (a standby's poll, events, the release) wait a third of
+    the lease at most. Close ``.store`` after ``stop()``."""
+    from monitor.store.connection import open_store
+
+    return Leadership(open_store(location, timeout_s=max(0.5, lease_s / 3)), lease_s=lease_s, **kwargs)
 
 
 def leader_status(store: Any, limit: int = 10) -> dict[str, Any]:

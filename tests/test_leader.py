@@ -12,7 +12,10 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,11 +24,13 @@ import pytest
 
 from monitor.catalog import init_store
 from monitor.errors import MonitorError, StoreBusy
-from monitor.leader import Leadership, lease_seconds, lease_state, leader_events
+from monitor.leader import Leadership, LeaseLost, lease_seconds, lease_state, leader_events, open_leadership, utc_now
 from monitor.refresh import load_scheduler_module
-from monitor.store import refresh_queries
+from monitor.refresh import run as refresh_run
+from monitor.refresh.sources import load_config
+from monitor.store import queries, refresh_queries
 from monitor.store.connection import Store, open_store
-from refresh_helpers import runs, wait_for, write_sources
+from refresh_helpers import csv_bytes, make_old, runs, wait_for, write_sources
 
 REPO = Path(__file__).resolve().parent.parent
 SCHEDULER = REPO / "scheduler.py"
@@ -153,6 +158,219 @@ def test_lease_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
         lease_seconds("0.1")
     with pytest.raises(MonitorError, match="not a number"):
         lease_seconds("soon")
+
+
+# ---------------------------------------------------------------- a leader's job writes only while it leads
+
+INBOX_SOURCE = '[[sources]]\nname = "drop"\nkind = "csv"\npath = "inbox"\nevery = "1h"\nsettle = "0.1s"\n'
+DROPPED = ("compute-racks,,2025-12-31,24000,,", "good-air-days-ratio,,2025-07-31,95.2,,")
+
+
+def drop_file(tmp_path: Path, name: str = "july.csv") -> Path:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir(exist_ok=True)
+    path = inbox / name
+    path.write_bytes(csv_bytes(*DROPPED))
+    make_old(path)
+    return path
+
+
+def reading_count(store: Any) -> int:
+    with store.read() as con:
+        return len(queries.list_readings(con, history=True))
+
+
+def take_over(store: Any, clocks: Clocks, a: Leadership) -> Leadership:
+    """b, on a store object of its own (another process would have its own), takes the lease once a's
+    has expired, as a standby does after a's renewals stopped (a stalled, say)."""
+    b = leadership(open_store(store.location), clocks, "host-b:2:bb")
+    clocks.advance(3.5)
+    assert b.step() and lease_state(store).holder == "host-b:2:bb"
+    return b
+
+
+def test_a_run_whose_lease_was_taken_over_writes_nothing_and_says_why(fresh_db: Store, tmp_path: Path) -> None:
+    config = load_config(write_sources(tmp_path, INBOX_SOURCE))
+    dropped = drop_file(tmp_path)
+    clocks = Clocks()
+    a = leadership(fresh_db, clocks, "host-a:1:aa")
+    assert a.step()
+    before = reading_count(fresh_db)
+    # The job checked is_leader() when it started; then its scheduler stalled past the lease and a
+    # standby took over before the job's first write.
+    b = take_over(fresh_db, clocks, a)
+    try:
+        result = refresh_run.run_source(fresh_db, config, config.source("drop"), trigger="scheduler", lease=a.guard())
+    finally:
+        b.store.close()
+    assert result.abandoned and not result.failed
+    assert result.error == "lost the scheduler lease to host-b:2:bb; nothing was written"
+    assert reading_count(fresh_db) == before and runs(fresh_db.location) == []
+    assert dropped.exists()  # left in the inbox for the new leader
+    with fresh_db.read() as con:
+        assert refresh_queries.list_events(con) == []  # no goal event, hence no alert
+    [abandoned] = [e for e in leader_events(fresh_db) if e["kind"] == "run_abandoned"]
+    assert abandoned["payload"]["holder"] == "host-a:1:aa" and abandoned["payload"]["lease_holder"] == "host-b:2:bb"
+    assert abandoned["payload"]["run_id"] == result.id and abandoned["payload"]["reason"] == result.error
+    from click.testing import CliRunner
+
+    from monitor.cli import main
+
+    shown = CliRunner().invoke(main, ["--db", str(fresh_db.location), "leader"]).output
+    assert "run_abandoned   host-a:1:aa: lost the scheduler lease to host-b:2:bb; nothing was written" in shown
+
+
+def test_the_scheduler_passes_its_lease_to_the_jobs(fresh_db: Store, tmp_path: Path) -> None:
+    config = load_config(write_sources(tmp_path, INBOX_SOURCE))
+    drop_file(tmp_path)
+    clocks = Clocks()
+    a = leadership(fresh_db, clocks, "host-a:1:aa")
+    assert a.step()
+    # The job's own check (is_leader) says yes; the lease in the store says otherwise.
+    scheduler = load_scheduler_module().build_scheduler(config, fresh_db.location, is_leader=lambda: True,
+                                                        lease=a.guard())
+    b = take_over(fresh_db, clocks, a)
+    try:
+        job = scheduler.get_job("refresh:drop")
+        job.func(*job.args)
+    finally:
+        b.store.close()
+    assert runs(fresh_db.location) == []
+    assert "run_abandoned" in [e["kind"] for e in leader_events(fresh_db)]  # (same fake time as b's election)
+
+
+def test_the_final_write_of_a_run_is_refused_after_a_takeover(fresh_db: Store, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    config = load_config(write_sources(tmp_path, INBOX_SOURCE))
+    drop_file(tmp_path)
+    clocks = Clocks()
+    a = leadership(fresh_db, clocks, "host-a:1:aa")
+    assert a.step()
+    before = reading_count(fresh_db)
+    import_all = refresh_run._import_all
+    taken: list[Leadership] = []
+
+    def import_then_lose_the_lease(*args: Any) -> None:
+        import_all(*args)  # committed while a still held the lease
+        taken.append(take_over(fresh_db, clocks, a))  # ... and then a long run outlived it
+
+    monkeypatch.setattr(refresh_run, "_import_all", import_then_lose_the_lease)
+    try:
+        result = refresh_run.run_source(fresh_db, config, config.source("drop"), trigger="scheduler", lease=a.guard())
+    finally:
+        for b in taken:
+            b.store.close()
+    assert result.abandoned and result.rows_new == 2
+    assert result.error == ("lost the scheduler lease to host-b:2:bb; nothing more was written "
+                            "(imported before: july.csv)")
+    assert reading_count(fresh_db) == before + 2  # the import, done while leading, stays
+    assert runs(fresh_db.location) == []  # the run row, its events and statuses were rolled back
+    with fresh_db.read() as con:
+        assert refresh_queries.list_events(con) == [] and refresh_queries.goal_statuses(con) == {}
+    assert "run_abandoned" in [e["kind"] for e in leader_events(fresh_db)]  # (same fake time as b's election)
+
+
+def test_a_run_that_keeps_its_lease_is_recorded_as_usual(fresh_db: Store, tmp_path: Path) -> None:
+    config = load_config(write_sources(tmp_path, INBOX_SOURCE))
+    drop_file(tmp_path)
+    clocks = Clocks()
+    a = leadership(fresh_db, clocks, "host-a:1:aa")
+    assert a.step()
+    clocks.advance(1)  # within the lease (3 s) and before the local deadline (2.25 s)
+    result = refresh_run.run_source(fresh_db, config, config.source("drop"), trigger="scheduler", lease=a.guard())
+    assert result.outcome == "ok" and result.rows_new == 2
+    assert [r["id"] for r in runs(fresh_db.location)] == [result.id]
+    assert "run_abandoned" not in [e["kind"] for e in leader_events(fresh_db)]
+
+
+def test_the_lease_check_refuses_an_expired_or_locally_lapsed_lease(empty_db: Store) -> None:
+    clocks = Clocks()
+    a = leadership(empty_db, clocks, "host-a:1:aa")
+    assert a.step()
+    guard = a.guard()
+
+    def check() -> str:
+        try:
+            with empty_db.read() as con:
+                guard.check(con)
+        except LeaseLost as e:
+            return e.reason
+        return "held"
+
+    assert check() == "held"
+    clocks.advance(2.5)  # past a's local deadline (lease minus margin), the lease not yet expired
+    assert check() == "the scheduler lease could not be renewed in time"
+    clocks.advance(1)  # expired, nobody took it
+    assert check() == "the scheduler lease expired at 12:00:03 UTC without being renewed"
+    a.release()
+    assert check() == "lost the scheduler lease (nobody holds it now)"
+
+
+# ---------------------------------------------------------------- renewing while the store is busy
+
+
+@contextmanager
+def store_held(location: str, seconds: float) -> Iterator[threading.Thread]:
+    """Another writer (its own store object, as a job of this process has) holding the store's write
+    lock for ``seconds``; the block starts once it holds it."""
+    holding = threading.Event()
+
+    def hold() -> None:
+        other = open_store(location)
+        try:
+            with other.write():
+                holding.set()
+                time.sleep(seconds)
+        finally:
+            other.close()
+
+    thread = threading.Thread(target=hold, daemon=True)
+    thread.start()
+    assert holding.wait(30), "the other writer never got the lock"
+    try:
+        yield thread
+    finally:
+        thread.join(60)
+
+
+def test_a_renewal_waits_for_a_long_write_of_its_own_process_and_keeps_the_lease(empty_db: Store) -> None:
+    # A 9 s lease: renewed every 3 s, local deadline 6.75 s after a renewal. The store stays locked for
+    # 4.5 s: longer than a third of the lease (what a renewal used to wait), well within the deadline.
+    a = open_leadership(empty_db.location, 9.0, holder="host-a:1:aa")
+    try:
+        assert a.step()
+        first = lease_state(empty_db)
+        with store_held(empty_db.location, 4.5):
+            waited = time.monotonic()
+            assert a.step() and a.is_leader()
+            waited = time.monotonic() - waited
+        renewed = lease_state(empty_db)
+        assert waited > 3.0  # it did wait for the lock, past lease/3
+        assert renewed.holder == "host-a:1:aa" and renewed.acquired_at == first.acquired_at
+        assert first.renewed_at is not None and renewed.renewed_at is not None and renewed.expires_at is not None
+        assert renewed.renewed_at >= first.renewed_at + timedelta(seconds=4)  # counted from when it got the lock
+        assert renewed.expires_at > utc_now() + timedelta(seconds=3)
+        assert [e["kind"] for e in leader_events(empty_db)] == ["leader_elected"]  # never lost
+    finally:
+        a.stop()
+        a.store.close()
+
+
+def test_a_renewal_that_cannot_get_the_store_by_the_deadline_steps_down_before_the_lease_ends(empty_db: Store) -> None:
+    # A 6 s lease: local deadline 4.5 s after a renewal, expiry 6 s after. The store stays locked for 7 s.
+    lost_at: list[datetime] = []
+    a = open_leadership(empty_db.location, 6.0, holder="host-a:1:aa", on_lost=lambda reason: lost_at.append(utc_now()))
+    try:
+        assert a.step()
+        expires = lease_state(empty_db).expires_at
+        assert expires is not None
+        with store_held(empty_db.location, 7.0):
+            assert not a.step() and not a.is_leader()
+            assert len(lost_at) == 1 and lost_at[0] < expires  # paused before any standby could take over
+            assert lost_at[0] > expires - timedelta(seconds=3)  # ... after waiting for the store, not at once
+    finally:
+        a.stop()
+        a.store.close()
 
 
 # ---------------------------------------------------------------- two scheduler processes

@@ -10,6 +10,14 @@
    configured time zone), compare with the last known statuses and record events (status changed,
    became stale, source failed);
 4. deliver undelivered events to the configured alert channels (see alerts.py).
+
+A run of the scheduler gets its leader's ``lease`` (monitor.leader.LeaseGuard): every write of steps
+2 and 3 then checks, inside its transaction and just before the commit, that this process still holds
+the scheduler lease. When it no longer does (a standby took over while the run was fetching, importing
+or waiting for the store), that transaction is rolled back, the run stops there (no run row, no
+events, no alerts: the new leader refreshes the source), and it is reported as ``abandoned`` with the
+reason, logged, and recorded as a ``run_abandoned`` leadership event. Without a lease (`monitor
+refresh`, library use) nothing is checked.
 """
 
 from __future__ import annotations
@@ -20,13 +28,15 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from monitor.errors import MonitorError, StoreError, ValidationError
+from monitor.leader import LeaseGuard, LeaseLost
 from monitor.refresh import FetchError
 from monitor.refresh.fetch import Fetched, fetch_file, fetch_inbox, fetch_url, move_done
 from monitor.refresh.sources import RefreshConfig, Source
@@ -35,6 +45,9 @@ from monitor.store.connection import Store
 log = logging.getLogger("monitor.refresh")
 
 OUTCOMES = ("ok", "partial", "failed")
+# A scheduled run whose scheduler lost the lease before it could record the run: never stored as a
+# run row (only as a run_abandoned leadership event), so not one of OUTCOMES.
+ABANDONED = "abandoned"
 
 
 def utc_now() -> datetime:
@@ -67,6 +80,10 @@ class RunResult:
     @property
     def failed(self) -> bool:
         return self.outcome == "failed"
+
+    @property
+    def abandoned(self) -> bool:
+        return self.outcome == ABANDONED
 
     def row(self) -> dict[str, Any]:
         """The refresh_run row."""
@@ -251,12 +268,16 @@ def record_run(
     result: RunResult,
     as_of: date,
     baseline: dict[str, dict[str, Any]],
+    lease: LeaseGuard | None = None,
 ) -> list[dict[str, Any]]:
     """Record the run and the events it causes, in one write transaction; return the events.
 
     A goal's previous status is its last known one (goal_status); a goal seen for the first time is
     compared with its status before this run's import (``baseline``), so the first run of a fresh
     installation reports what it changed, not every goal's state.
+
+    With ``lease`` (a scheduled run), the transaction commits only if this process still holds the
+    scheduler lease; else it raises LeaseLost and nothing was written.
     """
     from monitor.store import refresh_queries
 
@@ -291,10 +312,48 @@ def record_run(
             }))
         refresh_queries.insert_events(con, events)
         refresh_queries.set_goal_statuses(con, updates, as_of, result.id, now)
+        if lease is not None:
+            # Last, just before the commit: the lease cannot change hands while this transaction
+            # holds the store's write lock, and may have while the statuses were computed.
+            lease.check(con)
     return events
 
 
 # ---------------------------------------------------------------- the run
+
+
+class _LeaseChecked:
+    """A store whose write transactions each end with ``lease.check``: what a scheduled run imports
+    (through monitor.ingest, which takes a store) is committed only while its scheduler leads.
+    Everything else (reads, the scratch connection, attributes) is the wrapped store's."""
+
+    def __init__(self, store: Store, lease: LeaseGuard) -> None:
+        self._store = store
+        self._lease = lease
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    @contextmanager
+    def write(self, priority: bool = False) -> Iterator[Any]:
+        with self._store.write(priority=priority) as con:
+            yield con
+            # Raising here, inside the store's write(), rolls the whole transaction back.
+            self._lease.check(con)
+
+
+def _abandon(store: Store, result: RunResult, lease: LeaseGuard, lost: LeaseLost) -> RunResult:
+    """The run after a write was refused for the lease: reported, logged, recorded as an event."""
+    # Files imported by earlier transactions of this run (while the lease was still held) stay.
+    kept = [r["file"] for r in result.reports if r.get("batch_id") and r.get("error") is None]
+    written = f"nothing more was written (imported before: {', '.join(kept)})" if kept else "nothing was written"
+    result.outcome, result.error = ABANDONED, f"{lost.reason}; {written}"
+    result.finished_at = utc_now()
+    log.warning("run %s %s: abandoned: %s", result.id, result.source, result.error)
+    lease.record_abandoned(store, result.error, {
+        "run_id": result.id, "source": result.source, "lease_holder": lost.holder,
+    })
+    return result
 
 
 def ensure_schema(store: Store) -> None:
@@ -313,10 +372,13 @@ def run_source(
     deliver: bool = True,
     sleep: Callable[[float], None] = time.sleep,
     as_of: date | None = None,
+    lease: LeaseGuard | None = None,
 ) -> RunResult:
     """Refresh one source now. Never raises for a source's failure: that is the run's outcome.
 
-    Statuses are judged as of ``as_of`` (default: today in the configured time zone).
+    Statuses are judged as of ``as_of`` (default: today in the configured time zone). With ``lease``
+    (the scheduler's), every write checks that the lease is still held; a refused write abandons the
+    run (outcome ``abandoned``, the reason in ``error``): see the module's docstring.
     """
     as_of = as_of or datetime.now(config.tz).date()
     result = RunResult(
@@ -324,6 +386,7 @@ def run_source(
         trigger=trigger, started_at=utc_now(),
     )
     baseline = current_statuses(store, as_of)
+    importer: Any = store if lease is None else _LeaseChecked(store, lease)
     folder = Path(tempfile.mkdtemp(prefix=f"monitor-refresh-{source.name}-"))
     try:
         try:
@@ -332,9 +395,12 @@ def run_source(
         except FetchError as e:
             result.outcome, result.error, result.attempts = "failed", str(e), e.attempts
         else:
-            _import_all(store, source, result, fetched)
+            _import_all(importer, source, result, fetched)
             if not fetched:
                 result.reports.append({"note": "no new file" if source.is_inbox else "the file is still being written"})
+    except LeaseLost as e:
+        assert lease is not None  # only a lease check raises it
+        return _abandon(store, result, lease, e)
     except MonitorError as e:  # a broken config value surfaced late, say
         result.outcome, result.error = "failed", str(e)
     except Exception as e:  # an unexpected bug must still leave a failed run in the log
@@ -343,7 +409,11 @@ def run_source(
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     result.finished_at = utc_now()
-    result.events = record_run(store, result, as_of, baseline)
+    try:
+        result.events = record_run(store, result, as_of, baseline, lease)
+    except LeaseLost as e:
+        assert lease is not None
+        return _abandon(store, result, lease, e)
     log.info("run %s %s", result.id, result.summary())
     for event in result.events:
         log.info("event %s %s %s", event["kind"], event["indicator_id"] or event["source"],

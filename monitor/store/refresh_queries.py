@@ -247,8 +247,9 @@ def list_deliveries(con: duckdb.DuckDBPyConnection, event_id: str | None = None)
 
 LEASE_COLUMNS = ("name", "holder", "acquired_at", "renewed_at", "expires_at")
 # Events about leadership, not about goals: kept out of list_events (what `monitor events` and the
-# alert channels show) unless asked for.
-LEADER_EVENT_KINDS = ("leader_elected", "leader_released", "leader_lost")
+# alert channels show) unless asked for. run_abandoned: a scheduled run's write was refused because its
+# scheduler no longer held the lease (monitor.leader.LeaseGuard).
+LEADER_EVENT_KINDS = ("leader_elected", "leader_released", "leader_lost", "run_abandoned")
 
 
 def get_lease(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, Any] | None:
