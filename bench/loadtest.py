@@ -81,12 +81,14 @@ def _writer(db: str, n: int, stop_at: float, out: str) -> None:
 RAW_BATCH = """
 INSERT INTO reading (indicator_id, period_start, period_end, revision, value, qualifier, source, recorded_by,
                      recorded_at, batch_id)
-SELECT ?, day, day, 1, ? + j, 'exact', 'raw-batch', 'importer', now()::TIMESTAMP, ?
+SELECT ?, day, day, ?, ? + j, 'exact', 'raw-batch', 'importer', now()::TIMESTAMP, ?
 FROM temp.raw_batch
 """
 
 
-def _raw_importer(store: Any, stop_at: float) -> tuple[list[dict[str, Any]], int]:
+def _raw_importer(store: Any, stop_at: float, batches: list[dict[str, Any]]) -> int:
+    """Raw batches until ``stop_at``, appended to ``batches`` as they are acknowledged; the busy count.
+    Batch k revises the days of batch k - 50 (same indicator), as the file importer's do."""
     from monitor.errors import StoreBusy
 
     with store.scratch() as con:
@@ -94,18 +96,17 @@ def _raw_importer(store: Any, stop_at: float) -> tuple[list[dict[str, Any]], int
             "CREATE OR REPLACE TEMP TABLE raw_batch AS "
             "SELECT j, DATE '1990-01-01' + CAST(j AS INTEGER) AS day FROM range(10000) AS t(j)"
         )
-    batches: list[dict[str, Any]] = []
     busy = k = 0
     while time.time() < stop_at:
         started = time.perf_counter()
         try:
             with store.write(priority=True) as con:
-                con.execute(RAW_BATCH, [f"load-i{k % 50}", k * 10_000, f"raw-{k}"])
+                con.execute(RAW_BATCH, [f"load-i{k % 50}", k // 50 + 1, k * 10_000, f"raw-{k}"])
             batches.append({"rows": 10_000, "seconds": time.perf_counter() - started, "k": k})
             k += 1
         except StoreBusy:
             busy += 1
-    return batches, busy
+    return busy
 
 
 def _importer(db: str, stop_at: float, folder: str, out: str, raw: bool = False) -> None:
@@ -119,7 +120,7 @@ def _importer(db: str, stop_at: float, folder: str, out: str, raw: bool = False)
     k = 0
     try:
         if raw:
-            batches, busy = _raw_importer(store, stop_at)
+            busy = _raw_importer(store, stop_at, batches)
         while not raw and time.time() < stop_at:
             path = Path(folder) / f"batch-{k}.csv"
             with path.open("w", newline="", encoding="utf-8") as f:

@@ -994,7 +994,7 @@ def _run_import(
     if not dry_run and report.valid <= CLASSIFY_WHILE_WRITING:
         # A small batch: one wait for the lock instead of two. Classifying a few thousand rows by
         # their keys takes a few milliseconds, less than a second session (ATTACH, DETACH) holds it.
-        with store.write(priority=True) as db:
+        with store.write(priority=report.valid > SMALL_BATCH) as db:
             current(db)
             classified = queries.classify_import(db, report.valid, for_later_write=False)
             if report.problem_count:
@@ -1012,7 +1012,7 @@ def _run_import(
         else:
             # Under the exclusive lock: a cheap re-check of what was written since the classification,
             # then one INSERT from the spill file.
-            with store.write(priority=True) as db:
+            with store.write(priority=report.valid > SMALL_BATCH) as db:
                 checked_against = token
                 if not current(db):
                     return report

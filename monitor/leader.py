@@ -257,7 +257,8 @@ class Leadership:
         # waits as long as the store says (open_leadership: a third of the lease).
         bounded = _lock_wait(self.store, max(0.01, self._time_left())) if was_leader else nullcontext()
         try:
-            with bounded, self.store.write() as con:
+            # priority: a renewal takes milliseconds and must not queue behind its own jobs' imports.
+            with bounded, self.store.write(priority=True) as con:
                 # The lease counts from here, with the lock held: the time spent waiting for it is
                 # not taken off the new lease.
                 started = self.monotonic()
@@ -326,7 +327,7 @@ class Leadership:
         from monitor.store import refresh_queries
 
         try:
-            with self.store.write() as con:
+            with self.store.write(priority=True) as con:
                 refresh_queries.insert_events(con, [_event(kind, self.clock(), payload)])
         except MonitorError as e:
             log.warning("could not record the %s event: %s", kind, e)
@@ -341,7 +342,7 @@ class Leadership:
         if not leading:
             return
         try:
-            with self.store.write() as con:
+            with self.store.write(priority=True) as con:
                 if refresh_queries.drop_lease(con, self.name, self.holder):
                     refresh_queries.insert_events(con, [_event("leader_released", self.clock(), {"holder": self.holder})])
             log.info("leader: %s released the %s lease", self.holder, self.name)

@@ -109,7 +109,7 @@ def test_a_leader_that_cannot_renew_steps_down_before_its_lease_ends(empty_db: S
     assert expires is not None
 
     class Unwritable:
-        def write(self) -> Any:
+        def write(self, **options: Any) -> Any:
             raise StoreBusy(str(empty_db.path), 1.0)
 
         def read(self) -> Any:

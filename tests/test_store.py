@@ -277,6 +277,7 @@ def _queued_write(path: Path, name: str, priority: bool) -> subprocess.Popen[str
     return proc
 
 
+@pytest.mark.file_only
 def test_a_batch_goes_before_the_writers_that_queued_ahead_of_it(cat_db: Store) -> None:
     """Four writers wait for the lock, then a batch asks for it: when the lock is let go, the batch
     writes first (without the gate the kernel hands the lock to a waiter in no order: the batch
@@ -300,24 +301,75 @@ def test_a_batch_goes_before_the_writers_that_queued_ahead_of_it(cat_db: Store) 
     assert order[0] == "batch", order
 
 
+@pytest.mark.file_only
 def test_a_writer_held_at_the_gate_past_its_bound_is_busy_and_writes_nothing(cat_db: Store) -> None:
     before = _counts(cat_db)
     waiting = Store(cat_db.path, timeout_s=0.3)
-    holder = _Holder(HOLD_GATE, cat_db.path)
+    holder = _Holder(HOLD_GATE, cat_db.path)  # a batch that goes first and has not got the lock yet
     try:
         started = time.monotonic()
         with pytest.raises(StoreBusy, match="nothing was written, retry"):
             _add(waiting, 1.0)
         waited = time.monotonic() - started
-        with pytest.raises(StoreBusy):
-            with waiting.write(priority=True):
-                pass  # a second batch waits for the first one's turn too
+        assert _counts(waiting) == before  # readers are not held at the gate
+        second = time.monotonic()
+        with waiting.write(priority=True) as con:
+            # A second batch does not wait at the gate either: it queues like a writer, so writers
+            # never wait behind a chain of batches taking turns at the gate.
+            con.execute(
+                "INSERT INTO reading (indicator_id, period_start, period_end, revision, value, qualifier, recorded_at) "
+                "VALUES ('queue', DATE '2024-01-01', DATE '2024-01-01', 1, 1, 'exact', now()::TIMESTAMP)"
+            )
+        assert time.monotonic() - second < 0.3  # it did not wait out its bound at the gate
     finally:
         holder.release()
     assert 0.3 <= waited < 5
-    assert _counts(waiting) == before
+    assert _counts(waiting)["reading"] == before["reading"] + 1  # the second batch, not the writer
     assert _add(waiting, 1.0)["new"] == 1  # the gate is open again
     waiting.close()
+
+
+HOLD_SHARED = """
+    import fcntl, os, sys
+    fd = os.open(sys.argv[1] + ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.flock(fd, fcntl.LOCK_SH)
+    print("held", flush=True)
+    sys.stdin.readline()
+"""
+
+
+@pytest.mark.file_only
+def test_a_read_goes_on_while_a_batch_waits_behind_a_long_read(cat_db: Store) -> None:
+    """A long read (a backup) holds the lock shared and a batch waits for it with the gate closed:
+    another read still goes through at once instead of waiting for the batch."""
+    import threading
+
+    holder = _Holder(HOLD_SHARED, cat_db.path)
+    batch = Store(cat_db.path, timeout_s=0.6)
+    outcome: list[BaseException | None] = []
+
+    def write_batch() -> None:
+        try:
+            with batch.write(priority=True):
+                pass
+            outcome.append(None)
+        except BaseException as e:  # noqa: BLE001 - handed to the test's thread
+            outcome.append(e)
+
+    thread = threading.Thread(target=write_batch)
+    try:
+        thread.start()
+        time.sleep(0.2)  # the batch has closed the gate and waits behind the long read
+        reader = Store(cat_db.path, timeout_s=0.3)
+        started = time.monotonic()
+        assert _counts(reader)["indicator"] == 4
+        assert time.monotonic() - started < 0.3
+        reader.close()
+    finally:
+        thread.join(timeout=10)
+        holder.release()
+    assert len(outcome) == 1 and isinstance(outcome[0], StoreBusy)  # the long read outlasted its bound
+    batch.close()
 
 
 # ---------------------------------------------------------------- transactions

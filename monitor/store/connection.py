@@ -6,8 +6,9 @@ write at any moment, so each operation:
 
 1. takes an OS advisory lock on a sidecar file (``<db>.lock``): exclusive to write, shared to read,
    waiting in the kernel's queue up to a bound, after which it raises StoreBusy (nothing was written);
-   a batch write (an import) first closes a second sidecar (``<db>.gate``) that every other operation
-   passes through, so it waits for the operation in progress only, not for every writer in the queue;
+   a batch write (an import; the scheduler's lease) first closes a second sidecar (``<db>.gate``) that
+   every other write passes through, so it waits for the operation in progress, not for every writer
+   in the queue;
 2. ATTACHes the database file on a long-lived in-memory connection (cheaper than a new connection);
 3. runs one transaction, DETACHes (which checkpoints) and releases the lock.
 
@@ -109,13 +110,14 @@ def _take_fd(fd: int, mode: int, deadline: float) -> int | None:
         return _wait_for_lock(fd, mode, deadline)
 
 
-def _is_open(gate: int) -> bool:
-    """Whether no batch is waiting at the gate (it can be taken shared at once)."""
+def _try_flock(fd: int, mode: int) -> bool:
+    """Take the flock ``mode`` on ``fd`` if it is free now; a shared probe is let go at once."""
     try:
-        fcntl.flock(gate, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        fcntl.flock(fd, mode | fcntl.LOCK_NB)
     except BlockingIOError:
         return False
-    fcntl.flock(gate, fcntl.LOCK_UN)
+    if mode == fcntl.LOCK_SH:
+        fcntl.flock(fd, fcntl.LOCK_UN)
     return True
 
 
@@ -176,10 +178,14 @@ class Store:
     def write(self, priority: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """One write transaction: all of it is committed, or none of it.
 
-        ``priority`` (a batch of many rows): operations that ask for the store after this one wait
-        until it has the lock, so it waits only for the one in progress. Batches hold the lock
-        longer but write a row at a fraction of a single write's cost, so letting them through
-        raises what the store takes in; a single writer waits for at most one batch more.
+        ``priority`` (a batch of many rows, or the scheduler's lease, which must not wait behind
+        a queue): writes that ask for the store after this one wait until it has the lock, and
+        writes already waiting let it go first, so it waits for the operation in progress only.
+        One batch at a time goes first (another queues as usual), and a writer steps back for a
+        batch at most once, so a single write waits for at most one batch more than it would have.
+        Batches hold the lock longer but write a row at a fraction of a single write's lock time,
+        so letting them through raises what the store takes in. Readers are not held back: they
+        share the lock with each other, and the batch waits for the reads in progress.
         """
         with self._session(exclusive=True, priority=priority) as con:
             if self._in_transaction:
@@ -233,33 +239,34 @@ class Store:
             return
         mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
         started = time.monotonic()
+        # Readers take no part in the gate: they share the lock with each other, and a reader held at a
+        # gate closed by a batch that itself waits behind a long read (a backup) would fail for nothing.
+        gate = self._open_gate() if exclusive else None
+        leading = False  # this batch closed the gate
         try:
-            gate: int | None = os.open(self.gate_path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError:
-            gate = None  # a reader on a read-only folder: it neither waits at the gate nor closes it
-        stepped_back = False
-        try:
-            while True:
-                if gate is not None:
-                    # A batch holds the gate (exclusive) while it waits for the lock; everyone else
-                    # passes through it (shared, let go at once), so nobody new queues ahead of it.
-                    gate = _take_fd(gate, fcntl.LOCK_EX if priority else fcntl.LOCK_SH, deadline)
-                    if gate is None:
-                        raise StoreBusy(str(self.path), time.monotonic() - started)
-                    if not priority:
-                        fcntl.flock(gate, fcntl.LOCK_UN)
-                assert fd is not None
+            if gate is not None and priority:
+                # Only one batch at a time goes first: a second one (the gate already closed) queues
+                # like everyone else, so writers never wait behind a chain of batches at the gate.
+                leading = _try_flock(gate, fcntl.LOCK_EX)
+            elif gate is not None:
+                gate = self._pass_gate(gate, deadline, started)  # waits while a batch goes first
+                if gate is None:
+                    raise StoreBusy(str(self.path), time.monotonic() - started)
+            fd = _take_fd(fd, mode, deadline)
+            if fd is None:
+                raise StoreBusy(str(self.path), time.monotonic() - started)
+            if gate is not None and not priority and not _try_flock(gate, fcntl.LOCK_SH):
+                # A batch closed the gate while this writer waited: those who queued before it would
+                # still go first, one after the other (the kernel wakes waiters in no order). Step
+                # back, once: let it have the lock, then queue again without looking at the gate.
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                gate = self._pass_gate(gate, deadline, started)
+                if gate is None:
+                    raise StoreBusy(str(self.path), time.monotonic() - started)
                 fd = _take_fd(fd, mode, deadline)
                 if fd is None:
                     raise StoreBusy(str(self.path), time.monotonic() - started)
-                if priority or gate is None or stepped_back or _is_open(gate):
-                    break
-                # Those who queued before the gate closed would still go first, one after the other
-                # (the kernel wakes waiters in no order): step back and let the batch have the lock.
-                # Once: batches coming back to back would otherwise keep a writer waiting.
-                fcntl.flock(fd, fcntl.LOCK_UN)
-                stepped_back = True
-            if priority and gate is not None:
+            if leading and gate is not None:
                 fcntl.flock(gate, fcntl.LOCK_UN)  # the batch has the lock: the others may queue again
             yield
         finally:
@@ -267,6 +274,25 @@ class Store:
                 os.close(fd)  # closing the descriptor releases the flock
             if gate is not None:
                 os.close(gate)
+
+    def _open_gate(self) -> int | None:
+        """The gate's descriptor; None where it can be neither created nor opened (then this
+        operation neither waits at the gate nor closes it)."""
+        for flags in (os.O_RDWR | os.O_CREAT, os.O_RDONLY):  # flock works on a read-only descriptor
+            try:
+                return os.open(self.gate_path, flags, 0o644)
+            except OSError:
+                continue
+        return None
+
+    def _pass_gate(self, gate: int, deadline: float, started: float) -> int | None:
+        """Wait while a batch holds the gate (until it has the lock), then let go of it; the gate's
+        descriptor, or None when the bound passed (the descriptor then belongs to the waiting thread,
+        which closes it): the caller raises StoreBusy."""
+        taken = _take_fd(gate, fcntl.LOCK_SH, deadline)
+        if taken is not None:
+            fcntl.flock(taken, fcntl.LOCK_UN)
+        return taken
 
     def _attach(self, con: duckdb.DuckDBPyConnection, read_only: bool, deadline: float) -> None:
         options = f"READ_ONLY, STORAGE_VERSION '{STORAGE_VERSION}'" if read_only else f"STORAGE_VERSION '{STORAGE_VERSION}'"
