@@ -159,9 +159,9 @@ def test_database_file_is_not_held_between_operations(cat_db: Store) -> None:
 class _Holder:
     """Another process holding the sidecar lock or the database file until told to let go."""
 
-    def __init__(self, code: str, path: Path) -> None:
+    def __init__(self, code: str, path: Path, *args: str) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", textwrap.dedent(code), str(path)],
+            [sys.executable, "-c", textwrap.dedent(code), str(path), *args],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
         assert self.proc.stdout is not None
@@ -177,13 +177,19 @@ class _Holder:
         assert self.proc.wait(timeout=30) == 0
 
 
-HOLD_SIDECAR = """
+# A flock on a sidecar of the database (argv[2]: ".lock" or ".gate"), in a mode (argv[3]: LOCK_EX, LOCK_SH).
+HOLD_FLOCK = """
     import fcntl, os, sys
-    fd = os.open(sys.argv[1] + ".lock", os.O_RDWR | os.O_CREAT, 0o644)
-    fcntl.flock(fd, fcntl.LOCK_EX)
+    fd = os.open(sys.argv[1] + sys.argv[2], os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.flock(fd, getattr(fcntl, sys.argv[3]))
     print("held", flush=True)
     sys.stdin.readline()
 """
+
+
+def _hold(path: Path, sidecar: str = ".lock", mode: str = "LOCK_EX") -> _Holder:
+    return _Holder(HOLD_FLOCK, path, sidecar, mode)
+
 
 HOLD_FILE = """
     import sys, duckdb
@@ -198,7 +204,7 @@ HOLD_FILE = """
 def test_store_busy_when_another_process_holds_the_sidecar_lock(cat_db: Store) -> None:
     before = _counts(cat_db)
     busy = Store(cat_db.path, timeout_s=0.3)
-    holder = _Holder(HOLD_SIDECAR, cat_db.path)
+    holder = _hold(cat_db.path)
     try:
         started = time.monotonic()
         with pytest.raises(StoreBusy) as caught:
@@ -230,7 +236,7 @@ def test_store_busy_when_a_process_without_the_sidecar_holds_the_file(cat_db: St
 
 
 def test_waiting_writer_succeeds_when_the_lock_is_released_in_time(cat_db: Store) -> None:
-    holder = _Holder(HOLD_SIDECAR, cat_db.path)
+    holder = _hold(cat_db.path)
     patient = Store(cat_db.path, timeout_s=20)
     release_at = time.monotonic() + 0.3
     import threading
@@ -244,14 +250,6 @@ def test_waiting_writer_succeeds_when_the_lock_is_released_in_time(cat_db: Store
     assert time.monotonic() >= release_at
     patient.close()
 
-
-HOLD_GATE = """
-    import fcntl, os, sys
-    fd = os.open(sys.argv[1] + ".gate", os.O_RDWR | os.O_CREAT, 0o644)
-    fcntl.flock(fd, fcntl.LOCK_EX)
-    print("held", flush=True)
-    sys.stdin.readline()
-"""
 
 # One write of a marker row (recorded_by = argv[2]); a batch (argv[3] == "1") asks with priority.
 QUEUED_WRITE = """
@@ -282,7 +280,7 @@ def test_a_batch_goes_before_the_writers_that_queued_ahead_of_it(cat_db: Store) 
     """Four writers wait for the lock, then a batch asks for it: when the lock is let go, the batch
     writes first (without the gate the kernel hands the lock to a waiter in no order: the batch
     would be first one time in five)."""
-    holder = _Holder(HOLD_SIDECAR, cat_db.path)
+    holder = _hold(cat_db.path)
     writers: list[subprocess.Popen[str]] = []
     try:
         writers = [_queued_write(cat_db.path, f"writer-{n}", priority=False) for n in range(4)]
@@ -305,7 +303,7 @@ def test_a_batch_goes_before_the_writers_that_queued_ahead_of_it(cat_db: Store) 
 def test_a_writer_held_at_the_gate_past_its_bound_is_busy_and_writes_nothing(cat_db: Store) -> None:
     before = _counts(cat_db)
     waiting = Store(cat_db.path, timeout_s=0.3)
-    holder = _Holder(HOLD_GATE, cat_db.path)  # a batch that goes first and has not got the lock yet
+    holder = _hold(cat_db.path, ".gate")  # a batch that goes first and has not got the lock yet
     try:
         started = time.monotonic()
         with pytest.raises(StoreBusy, match="nothing was written, retry"):
@@ -329,22 +327,13 @@ def test_a_writer_held_at_the_gate_past_its_bound_is_busy_and_writes_nothing(cat
     waiting.close()
 
 
-HOLD_SHARED = """
-    import fcntl, os, sys
-    fd = os.open(sys.argv[1] + ".lock", os.O_RDWR | os.O_CREAT, 0o644)
-    fcntl.flock(fd, fcntl.LOCK_SH)
-    print("held", flush=True)
-    sys.stdin.readline()
-"""
-
-
 @pytest.mark.file_only
 def test_a_read_goes_on_while_a_batch_waits_behind_a_long_read(cat_db: Store) -> None:
     """A long read (a backup) holds the lock shared and a batch waits for it with the gate closed:
     another read still goes through at once instead of waiting for the batch."""
     import threading
 
-    holder = _Holder(HOLD_SHARED, cat_db.path)
+    holder = _hold(cat_db.path, mode="LOCK_SH")
     batch = Store(cat_db.path, timeout_s=0.6)
     outcome: list[BaseException | None] = []
 
