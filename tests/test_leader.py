@@ -180,6 +180,16 @@ def reading_count(store: Any) -> int:
         return len(queries.list_readings(con, history=True))
 
 
+def _leading_with_a_dropped_file(store: Store, tmp_path: Path) -> tuple[Any, Path, Clocks, Leadership]:
+    """An inbox source with a file dropped in it, and host-a leading (fake clocks, 3 s lease)."""
+    config = load_config(write_sources(tmp_path, INBOX_SOURCE))
+    dropped = drop_file(tmp_path)
+    clocks = Clocks()
+    a = leadership(store, clocks, "host-a:1:aa")
+    assert a.step()
+    return config, dropped, clocks, a
+
+
 def take_over(store: Any, clocks: Clocks, a: Leadership) -> Leadership:
     """b, on a store object of its own (another process would have its own), takes the lease once a's
     has expired, as a standby does after a's renewals stopped (a stalled, say)."""
@@ -190,11 +200,7 @@ def take_over(store: Any, clocks: Clocks, a: Leadership) -> Leadership:
 
 
 def test_a_run_whose_lease_was_taken_over_writes_nothing_and_says_why(fresh_db: Store, tmp_path: Path) -> None:
-    config = load_config(write_sources(tmp_path, INBOX_SOURCE))
-    dropped = drop_file(tmp_path)
-    clocks = Clocks()
-    a = leadership(fresh_db, clocks, "host-a:1:aa")
-    assert a.step()
+    config, dropped, clocks, a = _leading_with_a_dropped_file(fresh_db, tmp_path)
     before = reading_count(fresh_db)
     # The job checked is_leader() when it started; then its scheduler stalled past the lease and a
     # standby took over before the job's first write.
@@ -221,11 +227,7 @@ def test_a_run_whose_lease_was_taken_over_writes_nothing_and_says_why(fresh_db: 
 
 
 def test_the_scheduler_passes_its_lease_to_the_jobs(fresh_db: Store, tmp_path: Path) -> None:
-    config = load_config(write_sources(tmp_path, INBOX_SOURCE))
-    drop_file(tmp_path)
-    clocks = Clocks()
-    a = leadership(fresh_db, clocks, "host-a:1:aa")
-    assert a.step()
+    config, _, clocks, a = _leading_with_a_dropped_file(fresh_db, tmp_path)
     # The job's own check (is_leader) says yes; the lease in the store says otherwise.
     scheduler = load_scheduler_module().build_scheduler(config, fresh_db.location, is_leader=lambda: True,
                                                         lease=a.guard())
@@ -241,11 +243,7 @@ def test_the_scheduler_passes_its_lease_to_the_jobs(fresh_db: Store, tmp_path: P
 
 def test_the_final_write_of_a_run_is_refused_after_a_takeover(fresh_db: Store, tmp_path: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    config = load_config(write_sources(tmp_path, INBOX_SOURCE))
-    drop_file(tmp_path)
-    clocks = Clocks()
-    a = leadership(fresh_db, clocks, "host-a:1:aa")
-    assert a.step()
+    config, _, clocks, a = _leading_with_a_dropped_file(fresh_db, tmp_path)
     before = reading_count(fresh_db)
     import_all = refresh_run._import_all
     taken: list[Leadership] = []
@@ -271,11 +269,7 @@ def test_the_final_write_of_a_run_is_refused_after_a_takeover(fresh_db: Store, t
 
 
 def test_a_run_that_keeps_its_lease_is_recorded_as_usual(fresh_db: Store, tmp_path: Path) -> None:
-    config = load_config(write_sources(tmp_path, INBOX_SOURCE))
-    drop_file(tmp_path)
-    clocks = Clocks()
-    a = leadership(fresh_db, clocks, "host-a:1:aa")
-    assert a.step()
+    config, _, clocks, a = _leading_with_a_dropped_file(fresh_db, tmp_path)
     clocks.advance(1)  # within the lease (3 s) and before the local deadline (2.25 s)
     result = refresh_run.run_source(fresh_db, config, config.source("drop"), trigger="scheduler", lease=a.guard())
     assert result.outcome == "ok" and result.rows_new == 2
