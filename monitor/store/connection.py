@@ -249,7 +249,7 @@ class Store:
                 # like everyone else, so writers never wait behind a chain of batches at the gate.
                 leading = _try_flock(gate, fcntl.LOCK_EX)
             elif gate is not None:
-                gate = self._pass_gate(gate, deadline, started)  # waits while a batch goes first
+                gate = self._pass_gate(gate, deadline)  # waits while a batch goes first
                 if gate is None:
                     raise StoreBusy(str(self.path), time.monotonic() - started)
             fd = _take_fd(fd, mode, deadline)
@@ -260,7 +260,7 @@ class Store:
                 # still go first, one after the other (the kernel wakes waiters in no order). Step
                 # back, once: let it have the lock, then queue again without looking at the gate.
                 fcntl.flock(fd, fcntl.LOCK_UN)
-                gate = self._pass_gate(gate, deadline, started)
+                gate = self._pass_gate(gate, deadline)
                 if gate is None:
                     raise StoreBusy(str(self.path), time.monotonic() - started)
                 fd = _take_fd(fd, mode, deadline)
@@ -285,7 +285,8 @@ class Store:
                 continue
         return None
 
-    def _pass_gate(self, gate: int, deadline: float, started: float) -> int | None:
+    @staticmethod
+    def _pass_gate(gate: int, deadline: float) -> int | None:
         """Wait while a batch holds the gate (until it has the lock), then let go of it; the gate's
         descriptor, or None when the bound passed (the descriptor then belongs to the waiting thread,
         which closes it): the caller raises StoreBusy."""
