@@ -1,6 +1,8 @@
 """Crash safety: processes killed with SIGKILL at random points leave the store whole.
 
-Each kill lands somewhere in start-up, staging, validation, the write transaction or the checkpoint.
+`monitor import`, `monitor add` and `monitor refresh` (an inbox source) are killed, 24 + 12 times by
+default (MONITOR_CRASH_KILLS). Each kill lands somewhere in start-up, staging, validation, the write
+transaction, the checkpoint or (a refresh) the run's bookkeeping and the move of the file it imported.
 Afterwards the store must open, hold either the whole batch or none of it, and a re-run must complete
 without duplicates.
 """
@@ -18,6 +20,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+
+from refresh_helpers import make_old, write_sources
 
 from monitor.catalog import init_store
 from monitor.store import queries
@@ -53,6 +57,15 @@ def _run_and_kill(args: list[str], env: dict[str, str], delay: float) -> int | N
         process.wait()
         return None
     return process.returncode
+
+
+def _revisions_per_period(store: Store, indicator: str) -> dict[tuple[date, date], int]:
+    with store.read() as con:
+        rows = queries.list_readings(con, indicator, history=True)
+    counts: dict[tuple[date, date], int] = {}
+    for r in rows:
+        counts[(r.period_start, r.period_end)] = counts.get((r.period_start, r.period_end), 0) + 1
+    return counts
 
 
 def _timed(args: list[str], env: dict[str, str]) -> float:
@@ -102,3 +115,70 @@ def test_killed_imports_and_adds_leave_whole_batches(db_path: Path, tmp_path: Pa
     assert all(f.ok for f in check(store)), [f for f in check(store) if not f.ok]
     # The test only means something if most attempts were really killed mid-way.
     assert outcomes["killed"] >= KILLS // 3, outcomes
+
+
+REFRESH_ROWS = 10_000
+INBOX = '[[sources]]\nname = "drop"\nkind = "csv"\npath = "inbox"\nevery = "1h"\nsettle = "0.1s"\n'
+
+
+def _drop_batch(inbox: Path, k: int) -> None:
+    """Batch k: every period of the indicator again, with values of its own (a revision of each)."""
+    path = inbox / f"batch-{k:02d}.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["indicator_id", "period_start", "period_end", "value"])
+        for j in range(REFRESH_ROWS):
+            day = (date(1960, 1, 1) + timedelta(days=j)).isoformat()
+            w.writerow(["compute-capacity", day, day, k * 100_000 + j])
+    make_old(path)
+
+
+def _assert_whole_batches(store: Store, attempt: object) -> int:
+    """Every period has the same number of revisions (the seed reading's period aside): each batch is
+    all there or not at all. Returns that number."""
+    counts = _revisions_per_period(store, "compute-capacity")
+    batch_periods = {n for (start, _), n in counts.items() if start.year < 2000}
+    if not batch_periods:
+        return 0
+    assert len(batch_periods) == 1, f"a partial batch after kill {attempt}: revisions per period {batch_periods}"
+    assert sum(1 for (start, _) in counts if start.year < 2000) == REFRESH_ROWS, f"periods missing after kill {attempt}"
+    return batch_periods.pop()
+
+
+def test_killed_refreshes_leave_whole_batches_and_lose_no_file(db_path: Path, tmp_path: Path) -> None:
+    """`monitor refresh` of an inbox, killed at random points: each dropped file is imported whole or
+    not at all, stays in the inbox until it was imported, and a re-run completes without duplicates."""
+    store = Store(db_path)
+    init_store(store)
+    sources = write_sources(tmp_path, INBOX)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    env = dict(os.environ, MONITOR_DB=str(db_path))
+    refresh = [*MONITOR, "refresh", "--sources", str(sources)]
+    rng = random.Random(20250711)
+
+    _drop_batch(inbox, 0)
+    refresh_seconds = _timed(refresh, env)  # a whole run, which imports batch 0
+    assert _assert_whole_batches(store, "none") == 1
+
+    outcomes = {"killed": 0, "finished": 0}
+    attempts = max(KILLS // 2, 10)
+    for attempt in range(1, attempts + 1):
+        _drop_batch(inbox, attempt)
+        rc = _run_and_kill(refresh, env, rng.uniform(0.0, refresh_seconds))
+        outcomes["killed" if rc is None else "finished"] += 1
+        imported = _assert_whole_batches(store, attempt)
+        waiting = sorted(p.name for p in inbox.glob("batch-*.csv"))
+        processed = sorted(p.name for p in (inbox / "processed").glob("*batch-*.csv"))
+        # No file is lost: each is either still waiting or was processed (after its import).
+        assert {n[-12:] for n in waiting} | {n[-12:] for n in processed} == {f"batch-{k:02d}.csv" for k in range(attempt + 1)}
+        assert imported >= len({n[-12:] for n in processed})
+
+    # The re-run imports what is still waiting, once; a second re-run finds nothing to do.
+    subprocess.run(refresh, env=env, check=True, capture_output=True)
+    assert not list(inbox.glob("batch-*.csv"))
+    assert _assert_whole_batches(store, "re-run") == attempts + 1
+    subprocess.run(refresh, env=env, check=True, capture_output=True)
+    assert _assert_whole_batches(store, "second re-run") == attempts + 1
+    assert all(f.ok for f in check(store)), [f for f in check(store) if not f.ok]
+    assert outcomes["killed"] >= attempts // 3, outcomes
