@@ -6,7 +6,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -359,6 +359,37 @@ def test_a_read_goes_on_while_a_batch_waits_behind_a_long_read(cat_db: Store) ->
         holder.release()
     assert len(outcome) == 1 and isinstance(outcome[0], StoreBusy)  # the long read outlasted its bound
     batch.close()
+
+
+# ---------------------------------------------------------------- row groups merged every MERGE_EVERY writes
+
+
+def _reading_row_groups(store: Store) -> int:
+    with store.read() as con:
+        return con.execute("SELECT count(DISTINCT row_group_id) FROM pragma_storage_info('reading')").fetchone()[0]
+
+
+@pytest.mark.file_only
+def test_small_row_groups_are_merged_every_merge_every_writes_counted_across_store_objects(db_path: Path) -> None:
+    from monitor.store import connection
+
+    every = connection.MERGE_EVERY
+    init_store(Store(db_path), CATALOG)
+    # Two Store objects (two processes, say) share one count: it lives in the lock file.
+    stores = [Store(db_path), Store(db_path)]
+    writes = int.from_bytes(db_path.with_name(db_path.name + ".lock").read_bytes()[:8], "little")
+    before = _counts(stores[0])["reading"]
+    groups = []
+    for k in range(2 * every + 3):
+        _add(stores[k % 2], 1.0 + k, end=date(2020, 1, 1) + timedelta(days=k))
+        writes += 1
+        groups.append((writes, _reading_row_groups(stores[0])))
+    merged = [g for w, g in groups if w % every == 0]
+    between = [g for w, g in groups if w % every != 0]
+    assert merged and all(g == 1 for g in merged)  # every readings' row group merged into one
+    # Other writes only add their own row group: at most MERGE_EVERY - 1 since the last merge.
+    assert max(between) > 1 and all(g <= every for g in between)
+    assert _counts(stores[0])["reading"] == before + 2 * every + 3
 
 
 # ---------------------------------------------------------------- transactions
