@@ -306,13 +306,13 @@ def import_profile(a: dict[str, Any]) -> dict[str, Any]:
     import duckdb
 
     from monitor.ingest import import_file
-    from monitor.store.connection import Store
+    from monitor.store.connection import Store, configure
 
     log: list[tuple[float, str]] = []
     with tempfile.TemporaryDirectory(dir=DATA) as folder:
         _import_warm_up(a["db"], a["file"], folder)
         store = Store(_copy(a["db"], folder), timeout_s=600)
-        store._con = _TimedConnection(duckdb.connect(":memory:"), log)  # type: ignore[assignment]
+        store._con = _TimedConnection(configure(duckdb.connect(":memory:")), log)  # type: ignore[assignment]
         profile = cProfile.Profile()
         started = time.perf_counter()
         profile.enable()

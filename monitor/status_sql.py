@@ -202,7 +202,7 @@ def status_table(
     known_on: the store as it was known on that date (see monitor.store.status_queries), else now.
     """
     to_engine: list[str] = []
-    with store.read() as con:
+    with store.read_copy() as con:
         sane, last_end = sq.sanity(con, known_on)
         routed = [] if sane else sq.suspect_indicators(con, as_of, known_on)
         cols = sq.goal_columns(con, as_of, domain, routed, sq.baseline_dates(con, as_of, known_on), keep=extras,

@@ -450,3 +450,18 @@ def test_vectorised_margins_are_the_engines_decimal_differences() -> None:
                 for x, y, up in zip(a.tolist(), b.tolist(), above.tolist())]
     assert [repr(x) for x in got] == [repr(x) for x in expected]
     assert _margins(np.array([True]), np.array([91.7]), np.array([93.0]), np.array([True])) == [-1.3]
+
+
+@pytest.mark.parametrize("as_of", [date(2022, 1, 15), date(2025, 6, 30)])
+def test_status_from_a_copy_equals_status_read_in_place(random_db: Store, as_of: date,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Store.read_copy copies small stores into memory; a store over the bound is read in place.
+    from monitor.store import connection
+
+    copied = status_rows(random_db, as_of)
+    monkeypatch.setattr(connection, "COPY_MAX_READINGS", 0)
+    in_place = status_rows(random_db, as_of)
+    assert len(copied) == len(in_place) > 100
+    for a, b in zip(copied, in_place):
+        assert a.keys() == b.keys()
+        assert all(_same(a[k], b[k]) for k in a if k != "evidence"), a["indicator_id"]

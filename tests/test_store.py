@@ -369,6 +369,10 @@ def _reading_row_groups(store: Store) -> int:
         return con.execute("SELECT count(DISTINCT row_group_id) FROM pragma_storage_info('reading')").fetchone()[0]
 
 
+def _pending_writes(db_path: Path) -> int:
+    return int.from_bytes(db_path.with_name(db_path.name + ".lock").read_bytes()[:8], "little")
+
+
 @pytest.mark.file_only
 def test_small_row_groups_are_merged_every_merge_every_writes_counted_across_store_objects(db_path: Path) -> None:
     from monitor.store import connection
@@ -377,19 +381,87 @@ def test_small_row_groups_are_merged_every_merge_every_writes_counted_across_sto
     init_store(Store(db_path), CATALOG)
     # Two Store objects (two processes, say) share one count: it lives in the lock file.
     stores = [Store(db_path), Store(db_path)]
-    writes = int.from_bytes(db_path.with_name(db_path.name + ".lock").read_bytes()[:8], "little")
     before = _counts(stores[0])["reading"]
     groups = []
     for k in range(2 * every + 3):
+        due = _pending_writes(db_path) + 1 >= every
         _add(stores[k % 2], 1.0 + k, end=date(2020, 1, 1) + timedelta(days=k))
-        writes += 1
-        groups.append((writes, _reading_row_groups(stores[0])))
-    merged = [g for w, g in groups if w % every == 0]
-    between = [g for w, g in groups if w % every != 0]
-    assert merged and all(g == 1 for g in merged)  # every readings' row group merged into one
+        groups.append((due, _reading_row_groups(stores[0])))
+    merged = [g for due, g in groups if due]
+    between = [g for due, g in groups if not due]
+    assert len(merged) >= 2 and all(g == 1 for g in merged)  # every readings' row group merged into one
     # Other writes only add their own row group: at most MERGE_EVERY - 1 since the last merge.
     assert max(between) > 1 and all(g <= every for g in between)
     assert _counts(stores[0])["reading"] == before + 2 * every + 3
+
+
+@pytest.mark.file_only
+def test_a_merge_due_at_a_write_that_changes_nothing_waits_for_the_next_write(db_path: Path) -> None:
+    from monitor.store import connection
+
+    init_store(Store(db_path), CATALOG)
+    store = Store(db_path)
+    k = 0
+    while _pending_writes(db_path) + 1 < connection.MERGE_EVERY:  # up to the write before a merge
+        _add(store, 1.0 + k, end=date(2020, 1, 1) + timedelta(days=k))
+        k += 1
+    assert _reading_row_groups(store) > 1
+    with store.write():
+        pass  # due to merge, but it changes nothing: DuckDB does not checkpoint, so nothing merges
+    with pytest.raises(RuntimeError):
+        with store.write() as con:
+            queries.add_rejected(con, [["b", "f.csv", 2, "value", "bad", "x", "{}"]])
+            raise RuntimeError("rolled back")
+    groups = _reading_row_groups(store)
+    assert groups > 1 and _pending_writes(db_path) >= connection.MERGE_EVERY  # still due
+    _add(store, 99.0, end=date(2021, 1, 1))
+    assert _reading_row_groups(store) == 1 and _pending_writes(db_path) == 0
+
+
+# ---------------------------------------------------------------- reads copied before the work
+
+
+_TRY_WRITE_LOCK = """
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+try:
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    print("free")
+except BlockingIOError:
+    print("held")
+"""
+
+
+@pytest.mark.file_only
+def test_read_copy_lets_go_of_the_lock_before_the_callers_queries(cat_db: Store,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from monitor.store import connection
+
+    _add(cat_db, 7.0)
+    with cat_db.read() as con:
+        expected = con.execute("SELECT count(*), sum(value) FROM reading").fetchone()
+        # A plain read holds the shared lock while its queries run: a writer cannot have it.
+        assert _run(_TRY_WRITE_LOCK, str(cat_db.lock_path)).stdout.strip() == "held"
+    with cat_db.read_copy() as con:
+        assert _run(_TRY_WRITE_LOCK, str(cat_db.lock_path)).stdout.strip() == "free"
+        assert con.execute("SELECT count(*), sum(value) FROM reading").fetchone() == expected
+        assert con.execute("SELECT count(*) FROM target").fetchone()[0] > 0
+    # Over the bound, the store is read in place, under the lock.
+    monkeypatch.setattr(connection, "COPY_MAX_READINGS", 0)
+    with cat_db.read_copy() as con:
+        assert _run(_TRY_WRITE_LOCK, str(cat_db.lock_path)).stdout.strip() == "held"
+        assert con.execute("SELECT count(*), sum(value) FROM reading").fetchone() == expected
+    # Nothing is left attached: the next operations see the file as usual.
+    _add(cat_db, 8.0, end=date(2024, 6, 30))
+    assert _counts(cat_db)["reading"] == expected[0] + 1
+
+
+def test_read_copy_inside_a_write_sees_its_uncommitted_rows(cat_db: Store) -> None:
+    before = _counts(cat_db)["reading"]
+    with cat_db.write() as con:
+        _add(cat_db, 9.0)
+        with cat_db.read_copy() as inner:
+            assert inner.execute("SELECT count(*) FROM reading").fetchone()[0] == before + 1
 
 
 # ---------------------------------------------------------------- transactions

@@ -43,12 +43,18 @@ ALIAS = "monitor_db"
 STORAGE_VERSION = "v1.5.0"
 DEFAULT_TIMEOUT_S = float(os.environ.get("MONITOR_LOCK_TIMEOUT", "15"))
 # Each commit adds its rows to a table as row groups of their own, and DuckDB merges small row groups
-# when it checkpoints a changed table ("vacuum"). Merging at every commit rewrote the same rows again
-# and again (10k, 20k, 40k, 80k, 122,880: every few imports a commit rewrote up to two full row
-# groups, 65-190 ms with the lock held). So only every MERGE_EVERY-th write to the store merges (all
-# small row groups of the tables it changed, at once); the others only add theirs. Measured with 10k-
-# row batches alone: 257k -> ~470k rows/s; a table carries at most a few dozen extra small row groups.
+# when it checkpoints ("vacuum"). Merging at every commit rewrote the same rows again and again (10k,
+# 20k, 40k, 80k, 122,880: every few imports a commit rewrote up to two full row groups, 65-190 ms with
+# the lock held). So only a write that comes MERGE_EVERY writes after the last merge merges (every
+# table's small row groups, at once); the others only add theirs. Measured with 10k-row batches
+# alone: 257k -> 428-462k rows/s; a table carries at most MERGE_EVERY writes' worth of extra row groups.
 MERGE_EVERY = 32
+# Store.read_copy: up to this many readings (~30 MB in memory), the status tables are copied.
+COPY_MAX_READINGS = 250_000
+COPY_ALIAS = "monitor_copy"
+COPY_STATUS_TABLES = "; ".join(
+    f"CREATE TABLE {COPY_ALIAS}.{table} AS SELECT * FROM {ALIAS}.{table}" for table in ("indicator", "target", "reading")
+)
 MERGE_TASKS = 100  # DuckDB's default max_vacuum_tasks: as many merges as the checkpoint finds
 
 
@@ -118,13 +124,38 @@ def _take_fd(fd: int, mode: int, deadline: float) -> int | None:
         return _wait_for_lock(fd, mode, deadline)
 
 
+def configure(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """The settings of a Store's in-memory connection (also for tools that wrap one)."""
+    # Long queries would otherwise draw DuckDB's progress bar over the CLI's output.
+    con.execute("SET enable_progress_bar = false")
+    # Every commit checkpoints at once and skips the WAL: DETACH would checkpoint right after
+    # anyway, so the log's write and fsync were pure cost (a single-row write 3.8 -> 2.8 ms; an
+    # import's rows were written twice). A checkpoint is atomic (the file's header is written
+    # last), so a crash leaves the last committed state.
+    con.execute("SET checkpoint_threshold = '0KB'")
+    con.execute("SET auto_checkpoint_skip_wal_threshold = 0")
+    return con
+
+
 def _count_write(lock_fd: int) -> bool:
-    """Count one write in the lock file (held exclusively, so no other process counts at the same
-    time); True for every MERGE_EVERY-th. A count lost with the file only shifts when merges happen."""
+    """Count one write since the last merge in the lock file (held exclusively, so no other process
+    counts at the same time); True once there are MERGE_EVERY of them. A count lost with the file
+    only shifts when the next merge happens."""
     raw = os.pread(lock_fd, 8, 0)
-    count = int.from_bytes(raw, "little") + 1 if len(raw) == 8 else 1
-    os.pwrite(lock_fd, count.to_bytes(8, "little"), 0)
-    return count % MERGE_EVERY == 0
+    pending = int.from_bytes(raw, "little") + 1 if len(raw) == 8 else 1
+    os.pwrite(lock_fd, pending.to_bytes(8, "little"), 0)
+    return pending >= MERGE_EVERY
+
+
+def _merged(lock_fd: int) -> None:
+    os.pwrite(lock_fd, (0).to_bytes(8, "little"), 0)
+
+
+def _modified(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return None
 
 
 def _try_flock(fd: int, mode: int) -> bool:
@@ -175,15 +206,7 @@ class Store:
         """The in-memory connection, without the database file: for staging input before a write."""
         with self._mutex:
             if self._con is None:
-                self._con = duckdb.connect(":memory:")
-                # Long queries would otherwise draw DuckDB's progress bar over the CLI's output.
-                self._con.execute("SET enable_progress_bar = false")
-                # Every commit checkpoints at once and skips the WAL: DETACH would checkpoint right
-                # after anyway, so the log's write and fsync were pure cost (a single-row write
-                # 3.8 -> 2.8 ms; an import's rows were written twice). A checkpoint is atomic (the
-                # file's header is written last), so a crash leaves the last committed state.
-                self._con.execute("SET checkpoint_threshold = '0KB'")
-                self._con.execute("SET auto_checkpoint_skip_wal_threshold = 0")
+                self._con = configure(duckdb.connect(":memory:"))
             yield self._con
 
     @contextmanager
@@ -193,6 +216,45 @@ class Store:
             raise StoreError(f"database {self.path} does not exist; run `monitor init` first")
         with self._session(exclusive=False) as con:
             yield con
+
+    @contextmanager
+    def read_copy(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read of the tables status is computed from (indicators, targets, readings), for work that
+        takes much longer than reading them: in a store of up to COPY_MAX_READINGS readings they are
+        copied into memory under the shared lock, which is let go of before the caller's queries run,
+        so writers are not held up by the computation (a status poll held the lock ~42 ms, against
+        ~4 ms to copy 14k readings). A larger store is read in place, as read() does. Other tables are
+        not in the copy. Inside another session it joins that session.
+        """
+        if not self.path.exists():
+            raise StoreError(f"database {self.path} does not exist; run `monitor init` first")
+        with self.scratch() as con:
+            if self._attached:
+                yield con
+                return
+            copied = False
+            with self._session(exclusive=False) as con:
+                try:
+                    readings = con.execute("SELECT count(*) FROM reading").fetchone()
+                except duckdb.CatalogException:
+                    readings = None  # no schema: let the caller's own queries say so
+                if readings is None or readings[0] > COPY_MAX_READINGS:
+                    yield con
+                else:
+                    con.execute(f"ATTACH ':memory:' AS {COPY_ALIAS}")
+                    try:
+                        con.execute(COPY_STATUS_TABLES)
+                    except BaseException:
+                        con.execute(f"DETACH {COPY_ALIAS}")
+                        raise
+                    copied = True
+            if copied:
+                con.execute(f"USE {COPY_ALIAS}")
+                try:
+                    yield con
+                finally:
+                    con.execute("USE memory")
+                    con.execute(f"DETACH {COPY_ALIAS}")
 
     @contextmanager
     def write(self, priority: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -240,14 +302,19 @@ class Store:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             deadline = time.monotonic() + self.timeout_s
             with self._file_lock(exclusive, deadline, priority) as lock_fd:
+                merge = exclusive and lock_fd is not None and _count_write(lock_fd)
                 if exclusive:
-                    merge = lock_fd is not None and _count_write(lock_fd)
                     con.execute("SET max_vacuum_tasks = ?", [MERGE_TASKS if merge else 0])
+                before = _modified(self.path) if merge else None
                 self._attach(con, read_only=not exclusive, deadline=deadline)
                 try:
                     yield con
                 finally:
                     self._detach(con)
+                    # DuckDB merges only at a checkpoint, and a write that changed nothing (or was
+                    # rolled back) does not checkpoint: the count stays due until a write does.
+                    if merge and lock_fd is not None and _modified(self.path) != before:
+                        _merged(lock_fd)
 
     @contextmanager
     def _file_lock(self, exclusive: bool, deadline: float, priority: bool = False) -> Iterator[int | None]:

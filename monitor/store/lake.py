@@ -34,7 +34,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import duckdb
@@ -288,6 +288,10 @@ class LakeStore:
                 _rollback_quietly(lock)
 
     # -- the Store interface -----------------------------------------------------------------------
+
+    def read_copy(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+        """Store.read_copy: a lake read takes no lock, so there is nothing to let go of early: read()."""
+        return self.read()
 
     @contextmanager
     def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
