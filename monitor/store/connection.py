@@ -152,6 +152,8 @@ def _merged(lock_fd: int) -> None:
 
 
 def _modified(path: Path) -> int | None:
+    # The kernel stamps files in ticks (a few ms): a checkpoint in the same tick as the previous one
+    # looks like none, and the merge stays due for one more write (which finds little to merge).
     try:
         return path.stat().st_mtime_ns
     except FileNotFoundError:
