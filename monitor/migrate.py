@@ -49,15 +49,19 @@ class MigrationResult:
                 "replaced": self.replaced, "verified": True, "seconds": round(self.seconds, 3)}
 
 
+def _raw_location(store: Any) -> str:
+    return str(getattr(store, "location", None) or getattr(store, "path", store))
+
+
 def _location(store: Any) -> str:
     """For messages and reports: a lake's location with any password hidden."""
     from monitor.store.lake import shown
 
-    return shown(str(getattr(store, "location", None) or getattr(store, "path", store)))
+    return shown(_raw_location(store))
 
 
 def _same_location(a: Any, b: Any) -> bool:
-    la, lb = (str(getattr(s, "location", None) or getattr(s, "path", s)) for s in (a, b))
+    la, lb = _raw_location(a), _raw_location(b)  # unmasked: two lakes differing only in password differ
     try:
         return Path(la).resolve() == Path(lb).resolve()
     except (OSError, ValueError):

@@ -214,10 +214,14 @@ class Store:
     @contextmanager
     def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-only view of the database for one operation."""
-        if not self.path.exists():
-            raise StoreError(f"database {self.path} does not exist; run `monitor init` first")
+        self._require_file()
         with self._session(exclusive=False) as con:
             yield con
+
+    def _require_file(self) -> None:
+        # A read never creates the file.
+        if not self.path.exists():
+            raise StoreError(f"database {self.path} does not exist; run `monitor init` first")
 
     @contextmanager
     def read_copy(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -228,8 +232,7 @@ class Store:
         ~40 ms; with the copy ~12 ms, ATTACH included). A larger store is read in place, as read()
         does. Other tables are not in the copy. Inside another session it joins that session.
         """
-        if not self.path.exists():
-            raise StoreError(f"database {self.path} does not exist; run `monitor init` first")
+        self._require_file()
         with self.scratch() as con:
             if self._attached:
                 yield con
