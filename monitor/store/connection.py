@@ -80,6 +80,14 @@ def _is_duckdb_lock_error(error: Exception) -> bool:
     return "Could not set lock" in text or "Conflicting lock" in text
 
 
+def _one_line(error: BaseException) -> str:
+    """A DuckDB error as one line (its messages span several, with hints and caret lines); of a
+    failed checkpoint, the cause ("Could not write file ...: No space left on device")."""
+    text = str(error)
+    cause = text.rpartition("Original error:")[2] if "Original error:" in text else text
+    return " ".join(cause.split()) or type(error).__name__
+
+
 def _sql_string(text: str) -> str:
     # ATTACH takes no prepared parameters; the path is configuration, never row data.
     return "'" + text.replace("'", "''") + "'"
@@ -283,10 +291,19 @@ class Store:
             try:
                 yield con
             except BaseException:
-                con.execute("ROLLBACK")
+                try:
+                    con.execute("ROLLBACK")
+                except duckdb.Error:
+                    pass  # the statement that failed already ended the transaction; keep its error
                 raise
             else:
-                con.execute("COMMIT")
+                try:
+                    con.execute("COMMIT")
+                except duckdb.Error as e:
+                    # A full disk (or a file size limit) fails the checkpoint that every commit runs;
+                    # DuckDB then drops the transaction, and the file keeps its last committed state
+                    # (tests/test_cli_errors.py fills a file size limit during an import).
+                    raise StoreError(f"cannot write database {self.path}: {_one_line(e)}; nothing was written") from e
             finally:
                 self._in_transaction = False
 
@@ -304,7 +321,10 @@ class Store:
                 yield con
                 return
             if exclusive:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    self.path.parent.mkdir(parents=True, exist_ok=True)
+                except OSError as e:
+                    raise StoreError(f"cannot create the folder of database {self.path}: {e.strerror}") from e
             deadline = time.monotonic() + self.timeout_s
             with self._file_lock(exclusive, deadline, priority) as lock_fd:
                 merge = exclusive and lock_fd is not None and _count_write(lock_fd)
@@ -314,8 +334,12 @@ class Store:
                 self._attach(con, read_only=not exclusive, deadline=deadline)
                 try:
                     yield con
-                finally:
+                except BaseException:
+                    self._detach(con, quiet=True)  # the error in flight is the one to report
+                    raise
+                else:
                     self._detach(con)
+                finally:
                     # DuckDB merges only at a checkpoint, and a write that changed nothing (or was
                     # rolled back) does not checkpoint: the count stays due until a write does.
                     if merge and lock_fd is not None and _modified(self.path) != before:
@@ -411,10 +435,22 @@ class Store:
         con.execute(f"USE {ALIAS}")
         self._attached = True
 
-    def _detach(self, con: duckdb.DuckDBPyConnection) -> None:
+    def _detach(self, con: duckdb.DuckDBPyConnection, quiet: bool = False) -> None:
         self._attached = False
-        con.execute("USE memory")
-        con.execute(f"DETACH {ALIAS}")
+        try:
+            # "memory.main", not "memory": once a failed checkpoint has invalidated the attached
+            # database (a full disk), DuckDB refuses `USE memory` (it looks the name up in the
+            # invalid database first) and, with it, the DETACH; the qualified name still works.
+            con.execute("USE memory.main")
+            con.execute(f"DETACH {ALIAS}")
+        except duckdb.Error as e:
+            # The connection cannot let go of the file: never reuse it (the next operation of this
+            # process, a dashboard session say, would find the alias taken and fail for ever).
+            with self._mutex:
+                if self._con is con:
+                    self._con = None
+            if not quiet:
+                raise StoreError(f"cannot close database {self.path}: {_one_line(e)}") from e
 
     def init(self) -> list[int]:
         """Create or migrate the database; return the migration versions applied."""

@@ -315,7 +315,7 @@ class LakeStore:
                 con.execute("COMMIT")
             finally:
                 self._session = None
-                con.execute("USE memory")
+                con.execute("USE memory.main")
 
     @contextmanager
     def write(self, priority: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -360,7 +360,7 @@ class LakeStore:
                         raise StoreError(f"cannot commit to DuckLake {self.path}: {' '.join(shown(str(e)).split())}; nothing was written") from e
                 finally:
                     self._session = None
-                    con.execute("USE memory")
+                    con.execute("USE memory.main")
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:

@@ -200,8 +200,9 @@ MIGRATIONS: tuple[Migration, ...] = (
 LATEST_VERSION = MIGRATIONS[-1].version
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
-    """Apply the migrations not yet recorded; return the versions applied (empty when up to date)."""
+def migrate(con: duckdb.DuckDBPyConnection, up_to: int | None = None) -> list[int]:
+    """Apply the migrations not yet recorded (only those up to version ``up_to`` if given, as a
+    restore of an older backup needs); return the versions applied (empty when up to date)."""
     con.execute(
         """
         CREATE TABLE IF NOT EXISTS schema_migration (
@@ -214,7 +215,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     done = {row[0] for row in con.execute("SELECT version FROM schema_migration").fetchall()}
     applied: list[int] = []
     for migration in MIGRATIONS:
-        if migration.version in done:
+        if migration.version in done or (up_to is not None and migration.version > up_to):
             continue
         for statement in migration.statements:
             con.execute(statement)
