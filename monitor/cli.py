@@ -1,20 +1,28 @@
 """The `monitor` command: a thin layer over the library.
 
-Each command calls one library function and turns MonitorError into one line on stderr and a
-non-zero exit code. Heavy packages (pandas, streamlit, apscheduler, rich) are imported inside the
+Each command calls one library function. Every failure of every command ends in _fail: one line on
+stderr starting with ``Error:`` (plus, for invalid input, its located problems, one per line) and
+the exit code documented in the README (EXIT_CODES below): a MonitorError's own code, 74 for a file
+that cannot be read or written, 130 for Ctrl-C, 70 for anything unexpected (a bug: the line names
+the exception, and MONITOR_DEBUG=1 prints its traceback too). The group (MonitorGroup) catches what
+a command lets escape, so no traceback reaches a user. When the reader of the output goes away
+(`monitor readings | head -1`), the command ends quietly with 141, as a tool killed by SIGPIPE.
+Heavy packages (pandas, streamlit, apscheduler, rich) are imported inside the
 commands that need them, so `monitor add` starts about as fast as Python with duckdb.
 """
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -49,14 +57,96 @@ def _duckdb_without_pandas() -> Iterator[None]:
             del sys.modules["pandas"]
 
 
-def _fail(error: MonitorError) -> None:
-    click.echo(f"Error: {error}", err=True)
+DEBUG_ENV = "MONITOR_DEBUG"
+EXIT_INTERNAL = 70  # EX_SOFTWARE: an exception the product does not expect (a bug)
+EXIT_IO = 74  # EX_IOERR: a file other than the store could not be read or written
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports Ctrl-C
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a tool whose reader went away
+# The README's table of exit codes; tests/test_cli_errors.py checks both agree.
+EXIT_CODES: dict[int, str] = {
+    0: "success",
+    1: "`monitor check` found a problem, or `monitor refresh` had a failed source",
+    2: "unusable configuration or command-line usage (a missing option, a database path that is a folder, ...)",
+    3: "an indicator, target or other named object does not exist",
+    4: "the database could not be read or written (permission denied, disk full, not a database file, ...)",
+    5: "invalid input: a reading, a file, a catalogue or a backup was refused; nothing was written",
+    70: f"an unexpected error (a bug): the line names the exception; rerun with {DEBUG_ENV}=1 for its traceback",
+    74: "a file other than the database could not be read or written (e.g. `export --out` in a read-only folder)",
+    75: "the database was busy (locked by another process) beyond the wait; nothing was written, retry",
+    130: "interrupted (Ctrl-C); an unfinished write is rolled back",
+    141: "the reader of the output went away (`monitor readings | head -1`); nothing more is printed",
+}
+
+
+def _printable(text: str) -> str:
+    """One line without control characters: an error message may quote a file name or a value."""
+    def shown(c: str) -> str:
+        if c.isprintable():
+            return c
+        return f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}" if ord(c) < 0x10000 else f"\\U{ord(c):08x}"
+
+    return "".join(shown(c) for c in " ".join(text.splitlines()))
+
+
+def _quiet_exit_on_broken_pipe() -> NoReturn:
+    # Point standard output at /dev/null: the interpreter flushes it again on exit, which would
+    # print "Exception ignored ... BrokenPipeError" (docs.python.org, "Note on SIGPIPE").
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    sys.exit(EXIT_BROKEN_PIPE)
+
+
+def _flush_stdout() -> None:
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _quiet_exit_on_broken_pipe()
+
+
+def _describe(error: BaseException) -> tuple[str, int]:
+    """The message and exit code of any error a command may raise."""
+    if isinstance(error, MonitorError):
+        return str(error), error.exit_code
+    if isinstance(error, KeyboardInterrupt):
+        return "interrupted; a write in progress was rolled back", EXIT_INTERRUPTED
+    if isinstance(error, UnicodeEncodeError):
+        return (f"cannot print {error.object[error.start:error.end]!r} in this terminal's encoding "
+                f"({error.encoding}); use a UTF-8 locale (e.g. LANG=C.UTF-8)"), EXIT_IO
+    if isinstance(error, OSError):
+        where = f" {error.filename}" if error.filename else ""
+        return f"cannot use{where}: {error.strerror or error}", EXIT_IO
+    kind = type(error).__name__
+    if type(error).__module__.split(".")[0] in ("duckdb", "_duckdb") and kind in ("IOException", "OutOfMemoryException"):
+        # The database engine could not read or write a file (a full disk while spilling, say).
+        from monitor.store.connection import one_line
+
+        return f"database engine: {one_line(error)}", 4
+    text = " ".join(str(error).split())[:300]
+    return (f"unexpected {kind}" + (f": {text}" if text else "")
+            + f" (a bug; rerun with {DEBUG_ENV}=1 to see where it happened, and report it)"), EXIT_INTERNAL
+
+
+def _fail(error: BaseException) -> NoReturn:
+    """End the command on ``error``: one `Error:` line (and invalid input's located problems), its exit code."""
+    if isinstance(error, BrokenPipeError) or (isinstance(error, OSError) and error.errno == errno.EPIPE):
+        _quiet_exit_on_broken_pipe()
+    if os.environ.get(DEBUG_ENV, "").strip() not in ("", "0"):
+        import traceback
+
+        traceback.print_exception(error)
+    message, code = _describe(error)
+    if isinstance(error, KeyboardInterrupt):
+        click.echo(err=True)  # the terminal's ^C has no line break
+    click.echo(f"Error: {_printable(message)}", err=True)
     if isinstance(error, ValidationError) and len(error.problems) > 1:
         for problem in error.problems[1:20]:
-            click.echo(f"  {problem}", err=True)
+            click.echo(f"  {_printable(str(problem))}", err=True)
         if len(error.problems) > 20:
             click.echo(f"  ... and {len(error.problems) - 20} more", err=True)
-    sys.exit(error.exit_code)
+    sys.exit(code)
 
 
 def handles_errors(func: F) -> F:
@@ -68,6 +158,23 @@ def handles_errors(func: F) -> F:
             _fail(e)
 
     return wrapper  # type: ignore[return-value]
+
+
+class MonitorGroup(click.Group):
+    """The `monitor` group: whatever a command lets escape ends in _fail, never in a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            result = super().invoke(ctx)
+            _flush_stdout()  # a reader that went away is seen here, not by the interpreter's exit
+            return result
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise  # usage errors: click prints them (exit code 2)
+        except SystemExit:
+            _flush_stdout()
+            raise
+        except (Exception, KeyboardInterrupt) as e:
+            _fail(e)
 
 
 def _json(data: Any) -> None:
@@ -104,7 +211,7 @@ def _parse_day(value: str | None, name: str) -> date | None:
         raise click.BadParameter(f"'{value}' is not a date YYYY-MM-DD", param_hint=name) from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=MonitorGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db",
     "db",
@@ -472,16 +579,38 @@ def backup(ctx: click.Context, out: str | None) -> None:
 
 @main.command()
 @click.argument("folder", type=click.Path(file_okay=False, exists=True))
-@click.option("--force", is_flag=True, help="Replace an existing database (kept as <name>.before-restore).")
+@click.option("--force", is_flag=True, help="Replace an existing database (kept as <name>.before-restore-<UTC time>).")
 @click.pass_context
 @handles_errors
 def restore(ctx: click.Context, folder: str, force: bool) -> None:
-    """Rebuild the database from a backup FOLDER and verify it against the manifest."""
+    """Rebuild the database from a backup FOLDER and verify it against the manifest.
+
+    The backup must hold every table of its schema version, each matching the manifest's row count
+    and digest; otherwise nothing changes. The file replaced is kept as <name>.before-restore-<UTC
+    time> (never overwritten, never deleted: remove old ones when no longer needed)."""
     from monitor.store.maintenance import restore as run_restore
 
     result = run_restore(_store(ctx), folder, force=force)
     counts = ", ".join(f"{table} {rows}" for table, rows in result["tables"].items())
-    click.echo(f"Restored {result['database']}: {counts}")
+    from monitor.store.schema import LATEST_VERSION
+
+    version = result["schema_version"]
+    migrated = f", migrated to {LATEST_VERSION}" if version < LATEST_VERSION else ""
+    click.echo(f"Restored {result['database']} (a backup of schema version {version}{migrated}): {counts}")
+    if result.get("kept"):
+        kept = Path(result["kept"])
+        click.echo(f"The database it replaced is kept as {kept} ({_megabytes(kept.stat().st_size)}).")
+        click.echo(f"{result['kept_copies']} kept cop{'y' if result['kept_copies'] == 1 else 'ies'} of this database "
+                   f"take {_megabytes(result['kept_bytes'])} next to it; nothing deletes them: "
+                   "delete those you no longer need.")
+    elif result.get("previous_snapshot") is not None:
+        snapshot = result["previous_snapshot"]
+        click.echo(f"The state it replaced stays readable as the lake's snapshot {snapshot} "
+                   f"(AT (VERSION => {snapshot})) until snapshots are expired.")
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1e6:.1f} MB"
 
 
 @main.command()

@@ -66,8 +66,9 @@ def migrate(ctx: click.Context, to: str, force: bool, as_json: bool) -> None:
             source.close()
             target.close()
     except MonitorError as e:
-        click.echo(f"Error: {e}", err=True)
-        sys.exit(e.exit_code)
+        from monitor.cli import _fail  # the one error report of every command
+
+        _fail(e)
     if as_json:
         import json
 

@@ -25,8 +25,9 @@ def _handles_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return func(*args, **kwargs)
         except MonitorError as e:
-            click.echo(f"Error: {e}", err=True)
-            sys.exit(e.exit_code)
+            from monitor.cli import _fail  # the one error report of every command (with located problems)
+
+            _fail(e)
 
     return wrapper
 
@@ -165,8 +166,9 @@ def scheduler(ctx: click.Context, sources_path: str | None, lease: str | None) -
     try:
         code = module.serve((ctx.obj or {}).get("db"), sources_path, lease)
     except MonitorError as e:
-        click.echo(f"Error: {e}", err=True)
-        sys.exit(e.exit_code)
+        from monitor.cli import _fail
+
+        _fail(e)
     sys.exit(code)
 
 

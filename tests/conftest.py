@@ -64,7 +64,7 @@ FILE_ONLY: dict[str, str] = {
     # on the lake: test_lake::test_cli_reports_a_busy_lake_with_exit_75
     "test_cli::test_console_script_reports_a_busy_store_with_exit_75": "holds the sidecar lock file",
     # on the lake: test_lake::test_restore_in_place_keeps_the_previous_snapshot
-    "test_maintenance::test_restore_refuses_to_overwrite_without_force_and_keeps_a_copy": "the .before-restore file",
+    "test_maintenance::test_restore_refuses_to_overwrite_without_force_and_keeps_every_replaced_file": "the .before-restore file",
 }
 
 

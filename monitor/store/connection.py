@@ -80,7 +80,7 @@ def _is_duckdb_lock_error(error: Exception) -> bool:
     return "Could not set lock" in text or "Conflicting lock" in text
 
 
-def _one_line(error: BaseException) -> str:
+def one_line(error: BaseException | str) -> str:
     """A DuckDB error as one line (its messages span several, with hints and caret lines); of a
     failed checkpoint, the cause ("Could not write file ...: No space left on device")."""
     text = str(error)
@@ -303,7 +303,7 @@ class Store:
                     # A full disk (or a file size limit) fails the checkpoint that every commit runs;
                     # DuckDB then drops the transaction, and the file keeps its last committed state
                     # (tests/test_cli_errors.py fills a file size limit during an import).
-                    raise StoreError(f"cannot write database {self.path}: {_one_line(e)}; nothing was written") from e
+                    raise StoreError(f"cannot write database {self.path}: {one_line(e)}; nothing was written") from e
             finally:
                 self._in_transaction = False
 
@@ -450,7 +450,7 @@ class Store:
                 if self._con is con:
                     self._con = None
             if not quiet:
-                raise StoreError(f"cannot close database {self.path}: {_one_line(e)}") from e
+                raise StoreError(f"cannot close database {self.path}: {one_line(e)}") from e
 
     def init(self) -> list[int]:
         """Create or migrate the database; return the migration versions applied."""
