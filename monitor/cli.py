@@ -111,13 +111,12 @@ def _describe(error: BaseException) -> tuple[str, int]:
     if isinstance(error, MonitorError):
         return str(error), error.exit_code
     if isinstance(error, KeyboardInterrupt):
-        return "interrupted; a write in progress was rolled back", EXIT_INTERRUPTED
+        return "interrupted; an unfinished write is rolled back", EXIT_INTERRUPTED
     if isinstance(error, UnicodeEncodeError):
         return (f"cannot print {error.object[error.start:error.end]!r} in this terminal's encoding "
                 f"({error.encoding}); use a UTF-8 locale (e.g. LANG=C.UTF-8)"), EXIT_IO
     if isinstance(error, OSError):
-        where = f" {error.filename}" if error.filename else ""
-        return f"cannot use{where}: {error.strerror or error}", EXIT_IO
+        return f"{error.filename}: {error.strerror or error}" if error.filename else f"{error.strerror or error}", EXIT_IO
     kind = type(error).__name__
     if type(error).__module__.split(".")[0] in ("duckdb", "_duckdb") and kind in ("IOException", "OutOfMemoryException"):
         # The database engine could not read or write a file (a full disk while spilling, say).
@@ -477,8 +476,13 @@ def status(ctx: click.Context, as_of: str | None, known_on: str | None, domain: 
 def _console() -> Any:
     from rich.console import Console
 
+    class _Console(Console):
+        def on_broken_pipe(self) -> None:  # rich's own exits with 1; every command ends alike (141)
+            self.quiet = True
+            _quiet_exit_on_broken_pipe()
+
     # Piped output has no terminal width; a narrow default would fold every cell.
-    return Console(width=None if sys.stdout.isatty() else 160)
+    return _Console(width=None if sys.stdout.isatty() else 160)
 
 
 def _dashboard_command(db: str, address: str, port: int) -> list[str]:
@@ -662,7 +666,9 @@ def catalog_export(ctx: click.Context, out: str | None, with_readings: bool) -> 
 
     text = export_catalog(_store(ctx), with_readings=with_readings)
     if out:
-        Path(out).write_text(text, encoding="utf-8")
+        from monitor.export import write_whole
+
+        write_whole(Path(out), text.encode("utf-8"))  # whole or not at all (a full disk)
         click.echo(f"Wrote {out}", err=True)
     else:
         click.echo(text, nl=False)

@@ -1,10 +1,18 @@
-"""Export the store's indicators, targets and readings as CSV, JSON, Parquet or XLSX."""
+"""Export the store's indicators, targets and readings as CSV, JSON, Parquet or XLSX.
+
+A file is written whole or not at all (write_whole): built in memory, written under a temporary
+name beside it and renamed, so a full disk leaves no truncated export that looks complete.
+"""
 
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
+import os
+import secrets
+import sys
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date, datetime
@@ -129,7 +137,9 @@ def export_store(store: Store, fmt: str, out: str | Path | None = None, history:
         columns["period_start"] = [date.fromisoformat(v) for v in columns["period_start"]]
         columns["period_end"] = [date.fromisoformat(v) for v in columns["period_end"]]
         columns["recorded_at"] = [datetime.fromisoformat(v) if v else None for v in columns["recorded_at"]]
-        pq.write_table(pa.table(columns), path)
+        sink = pa.BufferOutputStream()
+        pq.write_table(pa.table(columns), sink)
+        write_whole(path, sink.getvalue().to_pybytes())
         return None
     import openpyxl
 
@@ -147,14 +157,60 @@ def export_store(store: Store, fmt: str, out: str | Path | None = None, history:
             ws.append(header)
             for item in rows:
                 ws.append([_xlsx_cell(item.get(h)) for h in header])
-    workbook.save(path)
+    write_whole(path, _xlsx_bytes(workbook, path))
     return None
+
+
+def _xlsx_bytes(workbook: Any, path: Path) -> bytes:
+    """The workbook as bytes. openpyxl still writes each sheet to a temporary file first; when that
+    fails (a full disk), it leaves the sheet's writer, a generator, suspended in the traceback, and
+    when that is collected it fails again and Python prints "Exception ignored ... Traceback" at exit.
+    So on failure the traceback is let go of here, with that second report silenced."""
+    buffer = io.BytesIO()
+    failure: OSError | None = None
+    try:
+        workbook.save(buffer)
+    except OSError as e:
+        failure = OSError(e.errno, e.strerror, str(path))
+        hook = sys.unraisablehook
+        sys.unraisablehook = lambda unraisable: None
+        try:
+            e.__traceback__ = None
+            del e
+            gc.collect()
+        finally:
+            sys.unraisablehook = hook
+    if failure is not None:
+        raise failure
+    return buffer.getvalue()
 
 
 def _emit(text: str, out: str | Path | None, encoding: str = "utf-8") -> str | None:
     if out is None:
         return text
-    path = Path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding=encoding)
+    write_whole(Path(out), text.encode(encoding))
     return None
+
+
+def write_whole(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` whole or not at all: into a temporary file in the same folder,
+    then renamed over ``path``. On failure (a full disk, a read-only folder) nothing is left
+    behind and the OSError names ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
+        try:
+            # Not tempfile.mkstemp: its 0600 would stay on the export; 0666 lets the umask decide.
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            break
+        except FileExistsError:
+            continue
+        except OSError as e:
+            raise OSError(e.errno, e.strerror, str(path)) from e
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+        os.replace(tmp, path)
+    except OSError as e:
+        os.unlink(tmp)
+        raise OSError(e.errno, e.strerror, str(path)) from e
