@@ -14,6 +14,7 @@ from typing import Any
 from monitor.model import STATUSES, Qualifier
 from monitor.periods import add_months
 from monitor.units import normalize_unit
+from monitor.validate import VALUE_MAX
 
 __all__ = [
     "DEFAULT_LANG",
@@ -534,19 +535,37 @@ def format_number(value: float, lang: str = DEFAULT_LANG, unit: str | None = Non
     word here. In en the unit should be an English word; it follows the number after a space. The compact
     form applies from 1万 in zh and from one million in en, below which thousands separators read well.
     """
+    code = normalize_lang(lang)
+    locale = LOCALES[code]
+    shown_unit = normalize_unit(unit) if unit else ""
+    try:
+        value = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return "—"
+    # Total: any float is shown (a store written before monitor.validate's rules may hold any), never
+    # raises. Not a number, infinities and sizes past the product's (Babel's rounding raised for ~1e38)
+    # are written plainly instead of by Babel.
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "∞" if value > 0 else "−∞"
+    if abs(value) > VALUE_MAX:
+        number = f"{value:.4g}".replace("e+", "e")
+        return f"{number}{shown_unit}" if code == "zh" or not shown_unit or shown_unit == "%" else f"{number} {shown_unit}"
+    value = _round_for_display(value)
+    try:
+        return _format_babel(value, code, locale, shown_unit, compact)
+    except (ArithmeticError, ValueError):  # not reached within VALUE_MAX (tested up to it); kept total
+        return f"{value:,.2f}{shown_unit}"
+
+
+def _format_babel(value: float, code: str, locale: str, shown_unit: str, compact: bool) -> str:
     from babel.numbers import (
         format_compact_currency,
         format_compact_decimal,
         format_currency,
         format_decimal,
     )
-
-    code = normalize_lang(lang)
-    locale = LOCALES[code]
-    if not math.isfinite(value):
-        raise ValueError(f"cannot format {value!r}: not a finite number")
-    shown_unit = normalize_unit(unit) if unit else ""
-    value = _round_for_display(value)
 
     if shown_unit == "%":
         return f"{format_decimal(value, '#,##0.##', locale=locale)}%"
