@@ -213,7 +213,8 @@ class Unusable:
     finite, at most VALUE_MAX in size), which a store written before those rules may hold."""
 
     table: str  # reading | target | indicator
-    where: str  # "compute-racks 2025-06-30 revision 2", "target racks-2030 version 1", ...
+    indicator_id: str
+    where: str  # "compute-racks 2025-06-30..2025-06-30 revision 2", "racks-2030 version 1", "compute-racks"
     column: str
     value: float
     current: bool  # the latest revision of its period / version of its target (else history only)
@@ -231,23 +232,23 @@ def _unusable(column: str) -> str:
 
 # Every value column of the data tables, with the current rows (latest revision, latest version) marked.
 _UNUSABLE_SQL = f"""
-SELECT 'reading' AS t, indicator_id || ' ' || CAST(period_start AS VARCHAR) || '..' || CAST(period_end AS VARCHAR)
+SELECT 'reading' AS t, indicator_id, indicator_id || ' ' || CAST(period_start AS VARCHAR) || '..' || CAST(period_end AS VARCHAR)
        || ' revision ' || CAST(revision AS VARCHAR) AS w, 'value' AS c, value AS v,
        revision = (SELECT max(x.revision) FROM reading AS x WHERE x.indicator_id = r.indicator_id
                    AND x.period_start = r.period_start AND x.period_end = r.period_end) AS cur
 FROM reading AS r WHERE {_unusable("value")}
 UNION ALL
-SELECT 'target', id || ' version ' || CAST(version AS VARCHAR), col, v,
+SELECT 'target', indicator_id, id || ' version ' || CAST(version AS VARCHAR), col, v,
        version = (SELECT max(x.version) FROM target AS x WHERE x.id = g.id)
-FROM (SELECT id, version, 'value' AS col, value AS v FROM target
-      UNION ALL SELECT id, version, 'baseline_value', baseline_value FROM target) AS g
+FROM (SELECT id, indicator_id, version, 'value' AS col, value AS v FROM target
+      UNION ALL SELECT id, indicator_id, version, 'baseline_value', baseline_value FROM target) AS g
 WHERE {_unusable("v")}
 UNION ALL
-SELECT 'indicator', id, col, v, true
+SELECT 'indicator', id, id, col, v, true
 FROM (SELECT id, 'lower_bound' AS col, lower_bound AS v FROM indicator
       UNION ALL SELECT id, 'upper_bound', upper_bound FROM indicator)
 WHERE {_unusable("v")}
-ORDER BY 1, 2, 3
+ORDER BY 1, 2, 3, 4
 """
 
 
