@@ -75,18 +75,6 @@ def handles_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _json_ready(data: Any) -> Any:
-    """``data`` with NaN and infinities as null: JSON has no such numbers (a store written before
-    monitor.validate's rules may hold them; the evidence says why such a reading was skipped)."""
-    if isinstance(data, float):
-        return data if data == data and data not in (float("inf"), float("-inf")) else None
-    if isinstance(data, dict):
-        return {k: _json_ready(v) for k, v in data.items()}
-    if isinstance(data, (list, tuple)):
-        return [_json_ready(v) for v in data]
-    return data
-
-
 def json_text(text: str) -> str:
     """JSON text with the control characters json.dumps leaves as they are (C1, line separators,
     bidirectional overrides: ensure_ascii=False keeps them) written as \\u escapes: the same JSON
@@ -99,7 +87,11 @@ def json_text(text: str) -> str:
 
 
 def _json(data: Any) -> None:
-    click.echo(json_text(json.dumps(_json_ready(data), ensure_ascii=False, indent=2, default=str)))
+    from monitor.export import json_ready
+
+    # NaN and infinities as null (a store written before monitor.validate's rules may hold them; the
+    # evidence says why such a reading was skipped).
+    click.echo(json_text(json.dumps(json_ready(data), ensure_ascii=False, indent=2, default=str)))
 
 
 def _data_out(text: str) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 from monitor.model import STATUSES, Qualifier
 from monitor.periods import add_months
 from monitor.units import normalize_unit
-from monitor.validate import VALUE_MAX
+from monitor.validate import VALUE_MAX, escape_controls
 
 __all__ = [
     "DEFAULT_LANG",
@@ -824,5 +824,6 @@ def problem_text(problem: Any, lang: str = DEFAULT_LANG, with_row: bool = False)
     if where:
         text = f"{where}：{text}" if normalize_lang(lang) == "zh" else f"{where}: {text}"
     if problem.value not in (None, ""):
-        text += t("problem.got", lang, value=str(problem.value)[:80])
+        # Escaped: the value is the input as given, control characters included (shown, never acted on).
+        text += t("problem.got", lang, value=escape_controls(str(problem.value)[:80]))
     return text

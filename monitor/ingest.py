@@ -1088,6 +1088,10 @@ def import_file(
 ) -> ImportReport:
     """Import a reading file in one transaction: every valid row, or (by default) nothing if any is invalid."""
     file = Path(path)
+    bad_name = _rules.control_problem(file.name)
+    if bad_name is not None:
+        # The name becomes each reading's source and is printed in every report: refused like such text.
+        raise ValidationError([Problem(_rules.escape_controls(file.name), None, None, f"the file name {bad_name}")])
     report = ImportReport(file=file.name, batch_id=uuid.uuid4().hex[:12], dry_run=dry_run)
     with _import_scratch(store) as (con, folder, stack):
         if progress:

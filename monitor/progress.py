@@ -128,7 +128,9 @@ def cagr(start_value: float, end_value: float, years: float) -> float:
     if years <= 0:
         raise ValueError(f"CAGR needs a positive time span, got {years} years")
     try:
-        return math.expm1(math.log(end_value / start_value) / years)
+        # A difference of logs, not the log of the ratio: the ratio of two storable figures can
+        # underflow to 0 (a subnormal target over a large baseline) or overflow, their logs cannot.
+        return math.expm1((math.log(end_value) - math.log(start_value)) / years)
     except OverflowError:
         # A large change over a few days compounds beyond float range; that is "very fast".
         return math.inf

@@ -22,6 +22,7 @@ import duckdb
 from monitor.errors import ConfigError, StoreError
 from monitor.store import schema
 from monitor.store.connection import Store
+from monitor.validate import UNUSABLE_SQL
 
 if TYPE_CHECKING:
     from monitor.store.lake import LakeStore
@@ -195,9 +196,11 @@ CHECKS: tuple[tuple[str, str], ...] = (
     ("periods ending before they start", "SELECT count(*) FROM reading WHERE period_end < period_start"),
     (
         "readings outside plausible bounds",
-        """
+        f"""
         SELECT count(*) FROM reading AS r JOIN indicator AS i ON i.id = r.indicator_id
-        WHERE r.value < i.lower_bound OR r.value > i.upper_bound
+        WHERE (r.value < i.lower_bound OR r.value > i.upper_bound)
+          -- NaN sorts above every number in DuckDB; unusable values have a check of their own below.
+          AND NOT {UNUSABLE_SQL.format("r.value")}
         """,
     ),
     (
@@ -293,8 +296,8 @@ def check(store: Store | LakeStore) -> list[Finding]:
     if not unusable:
         detail = "none"
     else:
-        listed = "; ".join(str(u) for u in (current or unusable)[:5])
-        more = len(current or unusable) - 5
+        listed = "; ".join(str(u) for u in (current or unusable)[:10])
+        more = len(current or unusable) - 10
         detail = (f"{len(current)} current" if current else "none current") + (
             f", {len(unusable) - len(current)} superseded" if len(unusable) > len(current) else "") + f": {listed}"
         if more > 0:
