@@ -538,7 +538,7 @@ def restore(ctx: click.Context, folder: str, force: bool) -> None:
 @click.pass_context
 @handles_errors
 def check(ctx: click.Context) -> None:
-    """Verify the store: migrations, orphan rows, duplicate revisions, bounds. Exit 1 if anything is wrong."""
+    """Verify the store: migrations, orphan rows, duplicate revisions, bounds, unusable values. Exit 1 if anything is wrong."""
     from monitor.store.maintenance import check as run_check
 
     findings = run_check(_store(ctx))

@@ -803,6 +803,8 @@ def problem_reason(reason: str, lang: str = DEFAULT_LANG) -> str:
             number = float(fields.pop("number"))
             bound_unit = fields.pop("unit", "").strip()
             fields["bound"] = format_quantity(number, bound_unit or None, lang)
+        if key == "problem.not_whole" and normalize_lang(lang) == "en":
+            fields["unit"] = unit_label(fields["unit"], lang) or fields["unit"]
         if key == "problem.unreadable":
             fields.setdefault("kind", "JSON")
             fields["kind"] = fields["kind"] or "JSON"
