@@ -531,7 +531,7 @@ _CHECKS = (
      "'is above the plausible maximum ' || CAST(upper_bound AS VARCHAR) || ' ' || base_unit", "value"),
     ("size_ok AND in_bounds AND whole_unit AND base_value <> floor(base_value)", "value",
      _rules.sql_reason(_rules.not_whole_reason, "base_unit"), "value"),
-    ("size_ok AND in_bounds AND share_unit AND base_value > 0 AND base_value <= 1 "
+    ("size_ok AND in_bounds AND share_unit AND base_value > 0 AND base_value <= 1 AND NOT coalesce(unit_percent, false) "
      "AND NOT (contains(t_value, '%') OR contains(t_value, '\uff05'))", "value",
      _rules.sql_reason(_rules.share_reason, "CASE WHEN length(t_value) <= 40 THEN t_value ELSE left(t_value, 39) || '…' END"),
      "value"),
@@ -593,7 +593,7 @@ checked AS (
            i.measure, i.frequency, i.lower_bound, i.upper_bound, i.display_unit, i.unit AS base_unit,
            i.cumulative_since,
            coalesce(ur.whole, false) AS whole_unit, coalesce(ur.share, false) AS share_unit,
-           u.factor, u.err AS unit_error,
+           u.factor, u.err AS unit_error, u.percent AS unit_percent,
            CASE WHEN nullif(trim(p.qualifier), '') IS NOT NULL THEN qw.qualifier
                 ELSE coalesce(p.v_qualifier, 'exact') END AS q,
            -- v * factor in binary floating point is off in the last digit (0.07 * 1e4 =
@@ -861,7 +861,8 @@ def _unit_factors(con: duckdb.DuckDBPyConnection, source: _Source) -> None:
     if kinds:
         con.executemany("INSERT INTO unit_rule VALUES (?, ?, ?, ?)",
                         [(u, m, is_whole_unit(u), _rules.is_share(u, m)) for u, m in kinds])
-    con.execute("CREATE OR REPLACE TEMP TABLE unit_factor (indicator_id VARCHAR, unit VARCHAR, factor DOUBLE, err VARCHAR)")
+    con.execute("CREATE OR REPLACE TEMP TABLE unit_factor "
+                "(indicator_id VARCHAR, unit VARCHAR, factor DOUBLE, err VARCHAR, percent BOOLEAN)")
     if "unit" not in source.columns:
         return
     pairs = con.execute(
@@ -874,12 +875,13 @@ def _unit_factors(con: duckdb.DuckDBPyConnection, source: _Source) -> None:
     rows = []
     for indicator_id, unit, base, display in pairs:
         try:
-            rows.append((indicator_id, unit, conversion_factor(unit, base), None))
+            rows.append((indicator_id, unit, conversion_factor(unit, base), None, _rules.states_percent(unit)))
         except ValueError as e:
             shown = unit if len(unit) <= 60 else unit[:59] + "…"  # the message stays one short line
-            rows.append((indicator_id, unit, None, f"unit '{shown}' cannot be converted to {display} ({base}): {e}"))
+            rows.append((indicator_id, unit, None, f"unit '{shown}' cannot be converted to {display} ({base}): {e}",
+                         False))
     if rows:
-        con.executemany("INSERT INTO unit_factor VALUES (?, ?, ?, ?)", rows)
+        con.executemany("INSERT INTO unit_factor VALUES (?, ?, ?, ?, ?)", rows)
 
 
 def _read_error(source: _Source, error: duckdb.Error) -> ValidationError:

@@ -72,6 +72,13 @@ def is_share(unit: str, measure: str) -> bool:
     return normalize_unit(unit) == "%" and str(measure) in (MeasureKind.RATIO.value, MeasureKind.STOCK.value)
 
 
+def states_percent(unit: str | None) -> bool:
+    """Whether a unit given with a value is "%" (or "percent", "％"...)."""
+    from monitor.units import normalize_unit
+
+    return unit is not None and normalize_unit(unit) == "%"
+
+
 def not_whole_reason(unit: str) -> str:
     return f"is not a whole number: {unit} counts whole units (counts and ranks take whole numbers only)"
 
@@ -89,10 +96,13 @@ def sql_reason(reason: Any, expression: str) -> str:
     return f" || {expression} || ".join("'" + part.replace("'", "''") + "'" for part in parts)
 
 
-def value_problem(value: float, indicator: Indicator, text: str | None = None) -> str | None:
+def value_problem(value: float, indicator: Indicator, text: str | None = None, unit: str | None = None) -> str | None:
     """The first rule ``value`` (base units, bounds already checked) breaks for ``indicator``, or None.
 
-    ``text`` is the value as written: a share of 1 or less is refused unless written with a percent sign.
+    ``text`` is the value as written and ``unit`` the unit given with it (a file's unit column, `--unit`):
+    a share of 1 or less is refused unless the percent is stated, by a percent sign in the value or by
+    "%" given as its unit (which every export writes, so an export of a share below 1 % imports again).
+    The dashboard's form gives no unit when its choice is the indicator's own: a preset is no statement.
     """
     from monitor.units import is_whole_unit
 
@@ -102,7 +112,7 @@ def value_problem(value: float, indicator: Indicator, text: str | None = None) -
     if is_whole_unit(indicator.unit) and value != math.floor(value):
         return not_whole_reason(indicator.unit)
     if (text is not None and 0 < value <= 1 and is_share(indicator.unit, indicator.measure)
-            and "%" not in text and "\uff05" not in text):
+            and "%" not in text and "\uff05" not in text and not states_percent(unit)):
         return share_reason(text)
     return None
 
@@ -349,7 +359,7 @@ def check_rows(
             if indicator.upper_bound is not None and base > indicator.upper_bound:
                 found.append(("value", f"is above the plausible maximum {indicator.upper_bound!r} {indicator.unit}",
                               cell["value"]))
-            rule = value_problem(base, indicator, cell["value"]) if len(found) == bounded else None
+            rule = value_problem(base, indicator, cell["value"], cell["unit"]) if len(found) == bounded else None
             if rule is not None:
                 found.append(("value", rule, cell["value"]))
         for column in ("source", "note"):

@@ -252,8 +252,6 @@ ADD_REJECTED: list[tuple[str, list[str], str, str]] = [
      "value", "is at most 1 for a share in %: if it is a fraction"),
     ("share of 1", ["good-air-share", "1", "--period-start", "2024-01-01", "--period-end", GOOD_DAY], "value",
      "write 1%"),
-    ("share as a fraction with unit %", ["good-air-share", "0.9", "--unit", "%", "--period-start", "2024-01-01",
-                                         "--period-end", GOOD_DAY], "value", "is at most 1 for a share in %"),
     # Issue 14 item 13: control characters in text.
     ("terminal escape in note", ["racks", "5", "--period-end", GOOD_DAY, "--note", "\x1b]0;PWNED\x07\x1b[2J"], "note",
      "control character U+001B"),
@@ -294,6 +292,8 @@ ADD_ACCEPTED: list[tuple[str, list[str], float, str]] = [
     ("the largest figure kept", ["racks", "1e18", "--period-end", GOOD_DAY], 1e18, "exact"),
     ("a share below 1 % with its sign", ["good-air-share", "0.5%", "--period-start", "2024-01-01",
                                          "--period-end", GOOD_DAY], 0.5, "exact"),
+    ("a share below 1 % with --unit %", ["good-air-share", "0.9", "--unit", "%", "--period-start", "2024-01-01",
+                                         "--period-end", GOOD_DAY], 0.9, "exact"),
     ("a share of 0", ["good-air-share", "0", "--period-start", "2024-01-01", "--period-end", GOOD_DAY], 0, "exact"),
     ("whole racks in 万", ["racks", "2.3456", "--period-end", GOOD_DAY, "--unit", "万架"], 23456, "exact"),
     ("-0", ["racks", "--period-end", GOOD_DAY, "--", "-0"], 0, "exact"),

@@ -55,7 +55,8 @@ TRICKY_ROWS = [
     ("good-air-days-ratio", "2021-01-01", "2021-12-31", "0.5%", "", "", "", ""),
     ("good-air-days-ratio", "2020-01-01", "2020-12-31", "０．５％", "", "", "", ""),
     ("good-air-days-ratio", "2019-01-01", "2019-12-31", "0", "", "", "", ""),
-    ("good-air-days-ratio", "2018-01-01", "2018-12-31", "约0.9", "", "%", "", ""),
+    ("good-air-days-ratio", "2018-01-01", "2018-12-31", "约0.9", "", "", "", ""),
+    ("good-air-days-ratio", "2017-01-01", "2017-12-31", "0.9", "", "percent", "", ""),  # the unit states it
     ("tourist-visits-yoy", "2025-01-01", "2025-05-31", "0.5", "", "", "", ""),  # a change, not a share
     ("compute-racks", "", "2024-09-30", "5", "", "", "\x1b[31m市数据局", ""),
     ("compute-racks", "", "2024-08-31", "5", "", "", "市\t数据局", "a\r\nb\tc\nd"),
@@ -105,7 +106,7 @@ def test_same_problems_and_counts_on_tricky_rows(fresh_db: Store, tmp_path: Path
     assert "whole number" in reasons[(row["1.5"], "value")]
     for share in ("0.931", "1", "约0.9"):
         assert "share in %" in reasons[(row[share], "value")]
-    for fine in ("0.5%", "０．５％", "0"):
+    for fine in ("0.5%", "０．５％", "0", "0.9"):
         assert (row[fine], "value") not in reasons
     assert not [p for p in small.problems if p.row == len(TRICKY_ROWS) - 5]  # type: ignore[attr-defined]  # yoy 0.5
     assert "U+001B" in reasons[(row["5\x1b[31m市数据局"], "source")]

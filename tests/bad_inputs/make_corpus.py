@@ -135,7 +135,8 @@ def _huge(path: Path, bad_last_row: bool = False) -> None:
             lines = []
             for d in range(HUGE_DAYS):
                 day = (start + timedelta(days=d)).isoformat()
-                lines.append(f"{indicator},{day},{day},{d % 97}\n")
+                # Not 1: for the share in % that is refused (a fraction for 100 %?) since issue 14.
+                lines.append(f"{indicator},{day},{day},{d % 97 if d % 97 != 1 else 97}\n")
             f.writelines(lines)
         if bad_last_row:
             f.write("racks,2023-06-30,2023-06-30,lots\n")
@@ -380,6 +381,9 @@ CASES: tuple[Case, ...] = (
     Case("share-below-one-percent.csv", "0.5% and 0．8％ written with the percent sign: a share below 1 %",
          _csv([[G, "2024-01-01", "2024-12-31", "0.5%", ""], [G, "2023-01-01", "2023-12-31", "０．８％", ""]]),
          rows=((G, "2023-01-01", "2023-12-31", 0.8, "exact"), (G, "2024-01-01", "2024-12-31", 0.5, "exact"))),
+    Case("share-with-unit-column.csv", "0.9 with % in its unit column (as every export writes it)",
+         _csv([[G, "2024-01-01", "2024-12-31", "0.9", "", "%"]], header=(*HEADER, "unit")),
+         rows=((G, "2024-01-01", "2024-12-31", 0.9, "exact"),)),
     Case("share-of-zero.csv", "0 for a share in % (the same as a fraction or in percent)", _csv([[G, "2024-01-01", "2024-12-31", "0", ""]]),
          rows=((G, "2024-01-01", "2024-12-31", 0, "exact"),)),
     Case("half-a-rack.csv", "0.5 racks (a count takes whole numbers)", _csv([[R, "", "2024-12-31", "0.5", ""]]),
