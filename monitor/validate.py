@@ -4,6 +4,13 @@ The bulk pipeline in ``ingest.py`` validates in set-based SQL, which costs a few
 whatever the row count: for one row that overhead dominates and holds other writers back. This module
 applies the same rules, with the same messages, to a handful of rows in plain Python;
 ``tests/test_validate.py`` checks that both paths give identical verdicts on the same inputs.
+
+It is also the one home of the rules on values and text that every entry path applies (the section
+below): a figure is finite and at most VALUE_MAX in size; counts and ranks are whole numbers; a share
+in % of 1 or less states its percent; stored text holds no control character. The SQL pass builds its
+conditions and messages from these constants and functions; the catalogue, restore and migrate, the
+engine, `monitor check` and every CLI output (``escape_controls``) use them too. Pure standard library
+at import time: the CLI imports it on every command.
 """
 
 from __future__ import annotations
