@@ -10,6 +10,7 @@ import widgets
 from monitor.entry import PERIOD_KINDS, default_period, default_period_kind, period_bounds, unit_choices
 from monitor.errors import Problem, StoreBusy, ValidationError
 from monitor.i18n import format_quantity, month_name, t, unit_label
+from monitor.units import normalize_unit
 from monitor.ingest import add_reading
 from monitor.model import Qualifier
 from monitor.periods import Period, label
@@ -125,7 +126,9 @@ if submitted:
             raise ValidationError([Problem("reading", None, "period_end", str(e))]) from e
         report = add_reading(
             state.store(path), indicator_id, value, end,
-            period_start=start, unit=unit,
+            # The indicator's own unit is a preset, not a statement: given as None, so that a share typed
+            # as 0.931 is asked about (monitor.validate.value_problem) rather than taken as 0.931 %.
+            period_start=start, unit=None if normalize_unit(unit) == normalize_unit(indicator["unit"]) else unit,
             # "exact" is the default: leave it unset so that a word typed with the value ("约2.3") counts.
             qualifier=None if qualifier == Qualifier.EXACT.value else qualifier,
             source=source.strip() or None, note=note.strip() or None,

@@ -54,6 +54,7 @@ if detail is None:
 indicator = detail["indicator"]
 records = detail["records"]
 st.header(names.get(goal, goal), anchor=False)
+state.warn_unusable(path, lang, goal)
 colon = "：" if lang == "zh" else ": "
 meta = [
     f"{t('meta.id', lang)}{colon}`{indicator.id}`",

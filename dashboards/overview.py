@@ -33,6 +33,7 @@ if known_on is None:
 else:
     records, rows = known_overview(path, known_on, lang)
     st.info(t("overview.known_on_note", lang, day=known_on.isoformat()))
+state.warn_unusable(path, lang)
 
 # ---- Counts by status: icon and word, so they survive colour blindness and greyscale printing.
 # Goals with a target first; figures tracked without one are context, counted apart.

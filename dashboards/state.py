@@ -93,7 +93,28 @@ def indicators(path: str) -> list[dict[str, Any]]:
     return indicator_rows(store(path))
 
 
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def unusable(path: str) -> list[tuple[str, str]]:
+    """The current stored values the engine skips (monitor.validate's rules; a store written before
+    them): (indicator id, one line naming its table, row and value)."""
+    from monitor.store.maintenance import unusable_values
+
+    with store(path).read() as con:
+        return [(u.indicator_id, str(u)) for u in unusable_values(con, current_only=True)]
+
+
+def warn_unusable(path: str, lang: str, indicator_id: str | None = None) -> None:
+    """A warning above a page when values were skipped (the rest of the page works), listed as plain
+    text (never markdown: the rows are stored text)."""
+    from monitor.i18n import t
+
+    found = [line for owner, line in unusable(path) if indicator_id in (None, owner)]
+    if found:
+        st.warning(t("app.unusable", lang, n=len(found)), icon=":material/warning:")
+        st.text("\n".join(found[:20]) + (f"\n… (+{len(found) - 20})" if len(found) > 20 else ""))
+
+
 def invalidate() -> None:
     """Forget every cached read: call after each write."""
-    for cached in (overview, records, detail, indicators):
+    for cached in (overview, records, detail, indicators, unusable):
         cached.clear()

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import yaml
 
 from monitor.errors import Problem, ValidationError
+from monitor.validate import TOO_LARGE, control_problem, magnitude_problem, value_problem
 from monitor.model import (
     COMPARATORS,
     Catalog,
@@ -81,6 +82,8 @@ def _shown(value: Any) -> str:
 
 # What a text, date or choice field may hold: YAML scalars, never a list or a mapping.
 _SCALARS = (str, int, float, date)
+# Text fields that may span lines (tab and line feed allowed; every other control character refused).
+_MULTILINE_KEYS = ("description", "quote", "note")
 
 
 class _Reader:
@@ -103,7 +106,12 @@ class _Reader:
         if not isinstance(value, _SCALARS):
             self.problem(f"{where}.{key}", "must be text", value)
             return None
-        return str(value).strip()
+        text = str(value).strip()
+        bad = control_problem(text, multiline=key in _MULTILINE_KEYS)
+        if bad is not None:
+            self.problem(f"{where}.{key}", bad, text)
+            return None
+        return text
 
     def number(self, entry: dict[str, Any], key: str, where: str, required: bool = True) -> float | None:
         value = entry.get(key)
@@ -117,7 +125,16 @@ class _Reader:
         if value != value or value in (float("inf"), float("-inf")):
             self.problem(f"{where}.{key}", "must be a finite number", value)
             return None
-        return float(value)
+        try:
+            number = float(value) + 0.0  # + 0.0: -0 is stored as 0
+        except OverflowError:  # a YAML integer of 400 digits
+            self.problem(f"{where}.{key}", TOO_LARGE, value)
+            return None
+        bad = magnitude_problem(number)
+        if bad is not None:
+            self.problem(f"{where}.{key}", bad, value)
+            return None
+        return number
 
     def day(self, entry: dict[str, Any], key: str, where: str, required: bool = False) -> date | None:
         value = entry.get(key)
@@ -307,6 +324,25 @@ def _provenance(r: _Reader, entry: dict[str, Any], where: str, source: str | Non
     )
 
 
+def _check_value(r: _Reader, where: str, number: float | None, indicator: Indicator) -> None:
+    """A target's, baseline's or reading's value against the indicator: its bounds, then the value rules
+    of monitor.validate (whole numbers for counts and ranks; the size was checked when it was read).
+
+    The share rule (a value of 1 or less for a share in %) is for figures typed or pasted: a catalogue's
+    numbers are in base units by definition, and a YAML number has no way to carry a percent sign."""
+    if number is None:
+        return
+    bounded = len(r.problems)
+    if indicator.lower_bound is not None and number < indicator.lower_bound:
+        r.problem(where, f"is below the indicator's plausible minimum {indicator.lower_bound:g}", number)
+    if indicator.upper_bound is not None and number > indicator.upper_bound:
+        r.problem(where, f"is above the indicator's plausible maximum {indicator.upper_bound:g}", number)
+    if len(r.problems) == bounded and indicator.unit:
+        bad = value_problem(number, indicator)
+        if bad is not None:
+            r.problem(where, bad, number)
+
+
 def _parse_target(r: _Reader, t: Any, indicator: Indicator, k: int, source: str | None, source_date: date | None) -> Target | None:
     where = f"{_entry(indicator)}.targets[{k}]"
     if not isinstance(t, dict):
@@ -338,10 +374,7 @@ def _parse_target(r: _Reader, t: Any, indicator: Indicator, k: int, source: str 
     # A target outside the indicator's plausible range is a typo in the catalogue (a percent of 900,
     # a negative count), like a reading there; the docs promise values lie in the bounds.
     for key, number in (("value", value), ("baseline.value", baseline_value)):
-        if number is not None and indicator.lower_bound is not None and number < indicator.lower_bound:
-            r.problem(f"{where}.{key}", f"is below the indicator's plausible minimum {indicator.lower_bound:g}", number)
-        if number is not None and indicator.upper_bound is not None and number > indicator.upper_bound:
-            r.problem(f"{where}.{key}", f"is above the indicator's plausible maximum {indicator.upper_bound:g}", number)
+        _check_value(r, f"{where}.{key}", number, indicator)
     if kind is TargetKind.REACH and deadline is None:
         r.problem(f"{where}.deadline", "a reach target needs a deadline")
     if kind is TargetKind.THRESHOLD and earliest is not None:
@@ -387,10 +420,7 @@ def _parse_reading(r: _Reader, raw: Any, indicator: Indicator, k: int, source: s
         return None
     if end < start:
         r.problem(f"{where}.period_end", f"is before period_start {start}", end)
-    if indicator.lower_bound is not None and value < indicator.lower_bound:
-        r.problem(f"{where}.value", f"is below the indicator's plausible minimum {indicator.lower_bound:g}", value)
-    if indicator.upper_bound is not None and value > indicator.upper_bound:
-        r.problem(f"{where}.value", f"is above the indicator's plausible maximum {indicator.upper_bound:g}", value)
+    _check_value(r, f"{where}.value", value, indicator)
     return Reading(
         indicator_id=indicator.id,
         period_start=start,

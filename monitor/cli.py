@@ -27,6 +27,11 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from monitor.errors import MonitorError, ValidationError
+from monitor.validate import escape_controls as _safe
+
+# Everything this command prints that comes from the store, a file or an argument goes through _safe
+# (control characters as visible escapes: a stored "\x1b]0;..." must not retitle or clear the terminal),
+# and rich is never asked to read markup in it (_cells, _console).
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -178,15 +183,51 @@ class MonitorGroup(click.Group):
             _fail(e)
 
 
+def json_text(text: str) -> str:
+    """JSON text with the control characters json.dumps leaves as they are (C1, line separators,
+    bidirectional overrides: ensure_ascii=False keeps them) written as \\u escapes: the same JSON
+    (such characters only occur inside strings, where the escape means the very character)."""
+    from monitor.validate import CONTROL
+
+    # C0 characters need nothing: json.dumps escapes them in strings, and the line breaks of its indent
+    # are JSON's own whitespace.
+    return CONTROL.sub(lambda m: m.group() if m.group() < "\x7f" else f"\\u{ord(m.group()):04x}", text)
+
+
 def _json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    from monitor.export import json_ready
+
+    # NaN and infinities as null (a store written before monitor.validate's rules may hold them; the
+    # evidence says why such a reading was skipped).
+    click.echo(json_text(json.dumps(json_ready(data), ensure_ascii=False, indent=2, default=str)))
+
+
+def _data_out(text: str) -> str:
+    """Data written to standard output (CSV, YAML) with its line feeds and tabs, and every other control
+    character escaped, piped or not: such text cannot be imported again anyway (every entry path refuses
+    it), and a terminal may be at the end of any pipe. `--out FILE` keeps the text exactly."""
+    return _safe(text, keep="\n\t")
 
 
 def _cells(*values: str) -> list[Any]:
-    """Table cells as plain text: stored text such as "[/]" must never be read as rich markup."""
+    """Table cells as plain text: stored text such as "[/]" must never be read as rich markup, nor a
+    control character reach the terminal."""
     from rich.text import Text
 
-    return [Text(v) for v in values]
+    return [Text(_safe(v)) for v in values]
+
+
+def _warn_unusable(ctx: click.Context, lang: str = "en", indicator: str | None = None) -> None:
+    """One line on stderr per stored value the engine skips (outside monitor.validate's rules: a store
+    written before them), so a listing or status that still works says what it left out."""
+    from monitor.i18n import t
+    from monitor.store.maintenance import unusable_values
+
+    with _store(ctx).read() as con:
+        found = unusable_values(con)
+    for u in found:
+        if indicator in (None, u.indicator_id):
+            click.echo(_safe(t("cli.unusable", lang, item=str(u))), err=True)
 
 
 def _bounds_text(lower: float | None, upper: float | None) -> str:
@@ -288,6 +329,7 @@ def readings(ctx: click.Context, indicator: str | None, history: bool, as_json: 
     from monitor import views
 
     rows = views.reading_rows(_store(ctx), indicator, history, lang=lang)
+    _warn_unusable(ctx, lang, indicator)
     if as_json:
         _json(rows)
         return
@@ -326,7 +368,7 @@ def add(ctx: click.Context, indicator: str, value: str, period_end: str, period_
             qualifier=qualifier, source=source, note=note, recorded_by="cli",
         )
     outcome = "new reading" if report.new else "new revision" if report.revised else "unchanged (same value already recorded)"
-    click.echo(f"{indicator}: {outcome}")
+    click.echo(_safe(f"{indicator}: {outcome}"))
 
 
 @main.command(name="import")
@@ -361,20 +403,20 @@ def import_(ctx: click.Context, file: str, dry_run: bool, skip_invalid: bool, as
         _json(report.as_dict())
     else:
         verb = "would import" if dry_run else "imported"
-        click.echo(
+        click.echo(_safe(
             f"{report.file}: {report.rows} rows, {report.valid} valid, {report.rejected} rejected; "
             f"{verb} {report.new} new, {report.revised} revised, {report.unchanged} unchanged"
-        )
+        ))
         for problem in report.problems[:20]:
-            click.echo(f"  {problem}", err=True)
+            click.echo(_safe(f"  {problem}"), err=True)
         # Only the first ingest.PROBLEMS_KEPT problems are kept in memory; problem_count has them all.
         total = max(report.problem_count, len(report.problems))
         if total > 20:
             where = " (all listed by `monitor rejected`)" if report.written else ""
             click.echo(f"  ... and {total - 20} more{where}", err=True)
     if dry_run and report.problems and not skip_invalid:
-        click.echo(f"Error: {report.file}: {report.rejected} of {report.rows} rows invalid; "
-                   "an import would write nothing (use --skip-invalid to import the valid rows)", err=True)
+        click.echo(_safe(f"Error: {report.file}: {report.rejected} of {report.rows} rows invalid; "
+                         "an import would write nothing (use --skip-invalid to import the valid rows)"), err=True)
         sys.exit(ValidationError.exit_code)
 
 
@@ -394,16 +436,20 @@ def rejected(ctx: click.Context, as_json: bool, as_csv: bool) -> None:
     if as_csv:
         from monitor.export import neutralise, write_csv_rows
 
+        import io
+
         header = ["file", "row_number", "column_name", "reason", "raw_value", "raw_row", "batch_id", "rejected_at"]
-        write_csv_rows(sys.stdout, [header, *[[neutralise(str(r[h]) if r[h] is not None else "") for h in header]
-                                              for r in rows]])
+        buffer = io.StringIO()
+        write_csv_rows(buffer, [header, *[[neutralise(str(r[h]) if r[h] is not None else "") for h in header]
+                                          for r in rows]])
+        click.echo(_data_out(buffer.getvalue()), nl=False)
         return
     if not rows:
         click.echo("No rejected rows.")
         return
     for r in rows:
-        click.echo(f"{r['file']}, row {r['row_number']}, column '{r['column_name']}': {r['reason']}"
-                   + (f" (got {r['raw_value']!r})" if r["raw_value"] is not None else ""))
+        click.echo(_safe(f"{r['file']}, row {r['row_number']}, column '{r['column_name']}': {r['reason']}"
+                         + (f" (got {r['raw_value']!r})" if r["raw_value"] is not None else "")))
 
 
 @main.command()
@@ -417,10 +463,11 @@ def export(ctx: click.Context, fmt: str, out: str | None, history: bool) -> None
     from monitor.export import export_store
 
     text = export_store(_store(ctx), fmt, out, history=history)
+    _warn_unusable(ctx)
     if text is not None:
-        click.echo(text, nl=False)
+        click.echo(json_text(text) if fmt == "json" else _data_out(text), nl=False)
     else:
-        click.echo(f"Wrote {out}", err=True)
+        click.echo(_safe(f"Wrote {out}"), err=True)
 
 
 def _parse_known_on(value: str | None) -> date | datetime | None:
@@ -460,6 +507,7 @@ def status(ctx: click.Context, as_of: str | None, known_on: str | None, domain: 
 
         # The per-goal engine: JSON carries the full evidence (every reading skipped and why).
         _json(status_records(_store(ctx), day, domain, known_on=known))
+        _warn_unusable(ctx, lang)
         return
     from monitor.report import status_table
     from monitor.status_sql import status_rows
@@ -473,6 +521,7 @@ def status(ctx: click.Context, as_of: str | None, known_on: str | None, domain: 
         click.echo(f"截至 {known.isoformat()}（UTC）库中已知的数据；其后录入的数据、修订和目标不计入。" if lang == "zh"
                    else f"As known on {known.isoformat()} (UTC): readings, revisions and targets recorded later are left out.")
     _console().print(status_table(records, day, lang))
+    _warn_unusable(ctx, lang)
 
 
 def _console() -> Any:
@@ -484,7 +533,8 @@ def _console() -> Any:
             _quiet_exit_on_broken_pipe()
 
     # Piped output has no terminal width; a narrow default would fold every cell.
-    return _Console(width=None if sys.stdout.isatty() else 160)
+    # No markup, emoji codes or highlighting in plain strings either: what is printed is shown as written.
+    return _Console(width=None if sys.stdout.isatty() else 160, markup=False, emoji=False, highlight=False)
 
 
 def _dashboard_command(db: str, address: str, port: int) -> list[str]:
@@ -623,12 +673,12 @@ def _megabytes(size: int) -> str:
 @click.pass_context
 @handles_errors
 def check(ctx: click.Context) -> None:
-    """Verify the store: migrations, orphan rows, duplicate revisions, bounds. Exit 1 if anything is wrong."""
+    """Verify the store: migrations, orphan rows, duplicate revisions, bounds, unusable values. Exit 1 if anything is wrong."""
     from monitor.store.maintenance import check as run_check
 
     findings = run_check(_store(ctx))
     for f in findings:
-        click.echo(f"{'ok  ' if f.ok else 'FAIL'}  {f.check}: {f.detail}")
+        click.echo(_safe(f"{'ok  ' if f.ok else 'FAIL'}  {f.check}: {f.detail}"))
     if not all(f.ok for f in findings):
         sys.exit(1)
 
@@ -650,11 +700,11 @@ def catalog_import(ctx: click.Context, file: str) -> None:
     store = _store(ctx)
     store.init()
     result = import_catalog(store, catalog_file, recorded_by=f"catalog:{Path(file).name}")
-    click.echo(
+    click.echo(_safe(
         "{file}: indicators {indicators_new} new, {indicators_changed} changed, {indicators_unchanged} unchanged; "
         "targets {targets_new} new, {targets_revised} revised (new version), {targets_unchanged} unchanged; "
         "readings {readings_new} new, {readings_revised} revised".format(file=Path(file).name, **result)
-    )
+    ))
 
 
 @catalog.command(name="export")
@@ -671,9 +721,9 @@ def catalog_export(ctx: click.Context, out: str | None, with_readings: bool) -> 
         from monitor.export import write_whole
 
         write_whole(Path(out), text.encode("utf-8"))  # whole or not at all (a full disk)
-        click.echo(f"Wrote {out}", err=True)
+        click.echo(_safe(f"Wrote {out}"), err=True)
     else:
-        click.echo(text, nl=False)
+        click.echo(_data_out(text), nl=False)
 
 
 from monitor.cli_refresh import register as _register_refresh  # noqa: E402

@@ -11,6 +11,8 @@ import sys
 
 import click
 
+from monitor.cli_refresh import _echo
+
 
 @click.command(name="hash-password")
 @click.option("--stdin", "from_stdin", is_flag=True, help="Read the password from the first line of standard input.")
@@ -30,10 +32,10 @@ def hash_password_command(from_stdin: bool, method: str) -> None:
     try:
         encoded = hash_password(password, method=method)
     except ValueError as e:
-        click.echo(f"Error: {e}", err=True)
+        _echo(f"Error: {e}", err=True)
         sys.exit(5)
-    click.echo(encoded)
-    click.echo(
+    _echo(encoded)
+    _echo(
         f"Set it in the environment of `monitor up` (export {ENV_VAR}='{encoded}') "
         f"or in .streamlit/secrets.toml ({SECRET_KEY} = \"{encoded}\").",
         err=True,
@@ -72,12 +74,14 @@ def migrate(ctx: click.Context, to: str, force: bool, as_json: bool) -> None:
     if as_json:
         import json
 
-        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
+        from monitor.cli import json_text
+
+        click.echo(json_text(json.dumps(result.as_dict(), ensure_ascii=False, indent=2)))
         return
     counts = ", ".join(f"{table} {rows}" for table, rows in result.tables.items())
-    click.echo(f"Migrated {result.source} -> {result.target}" + (" (replaced its content)" if result.replaced else ""))
-    click.echo(f"  rows: {counts}")
-    click.echo(f"  verified: row counts and digests of {len(result.tables)} tables match ({result.seconds:.1f} s)")
+    _echo(f"Migrated {result.source} -> {result.target}" + (" (replaced its content)" if result.replaced else ""))
+    _echo(f"  rows: {counts}")
+    _echo(f"  verified: row counts and digests of {len(result.tables)} tables match ({result.seconds:.1f} s)")
 
 
 def register(main: click.Group) -> None:

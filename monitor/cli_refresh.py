@@ -17,6 +17,14 @@ import click
 SOURCES_HELP = "Sources file (else $MONITOR_SOURCES, else data/sources.toml, else the example)."
 
 
+def _echo(message: str, err: bool = False) -> None:
+    """click.echo with control characters escaped: run logs, events and source names are stored text
+    (monitor.cli says why)."""
+    from monitor.validate import escape_controls
+
+    click.echo(escape_controls(message), err=err)
+
+
 def _handles_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -43,12 +51,14 @@ def _config(path: str | None, quiet: bool = False) -> Any:
 
     config = load_config(path)
     if config.note and not quiet:
-        click.echo(f"Note: {config.note}", err=True)
+        _echo(f"Note: {config.note}", err=True)
     return config
 
 
 def _json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    from monitor.cli import _json as json_out
+
+    json_out(data)
 
 
 def _counts(r: dict[str, Any]) -> str:
@@ -76,19 +86,19 @@ def refresh(ctx: click.Context, names: tuple[str, ...], sources_path: str | None
         _json([r.as_dict() for r in results])
     else:
         if not results:
-            click.echo(f"No enabled source in {config.path}.")
+            _echo(f"No enabled source in {config.path}.")
         for r in results:
-            click.echo(r.summary())
+            _echo(r.summary())
             for report in r.reports:
                 if report.get("moved_to"):
-                    click.echo(f"  {report['file']} -> {report['moved_to']}")
+                    _echo(f"  {report['file']} -> {report['moved_to']}")
                 for problem in (report.get("problems") or [])[:10]:
-                    click.echo(f"  {problem}", err=True)
+                    _echo(f"  {problem}", err=True)
             for e in r.events:
                 change = f" {e['old_status']} → {e['new_status']}" if e["kind"] == "status_changed" else ""
-                click.echo(f"  event {e['kind']}: {e['indicator_id'] or e['source']}{change}")
+                _echo(f"  event {e['kind']}: {e['indicator_id'] or e['source']}{change}")
             for d in r.deliveries:
-                click.echo(f"  alert {d['kind']} → {d['channel']}: " + ("sent" if d["sent"] else f"failed ({d['error']})"))
+                _echo(f"  alert {d['kind']} → {d['channel']}: " + ("sent" if d["sent"] else f"failed ({d['error']})"))
     if any(r.failed for r in results):
         sys.exit(1)
 
@@ -109,14 +119,14 @@ def runs(ctx: click.Context, source: str | None, limit: int, sources_path: str |
         _json(rows)
         return
     if not rows:
-        click.echo("No refresh runs yet (run `monitor refresh`).")
+        _echo("No refresh runs yet (run `monitor refresh`).")
         return
     for r in rows:
         started = (r["started_local"] or "")[:19].replace("T", " ")
         finished = (r["finished_local"] or "")[11:19]
-        click.echo(f"{started}–{finished}  {r['source']:<20} {r['outcome']:<8} {r['files']} file(s), {_counts(r)}  [{r['trigger']}, run {r['id']}]")
+        _echo(f"{started}–{finished}  {r['source']:<20} {r['outcome']:<8} {r['files']} file(s), {_counts(r)}  [{r['trigger']}, run {r['id']}]")
         if r["error"]:
-            click.echo(f"    error: {r['error']}")
+            _echo(f"    error: {r['error']}")
 
 
 @click.command()
@@ -135,13 +145,13 @@ def events(ctx: click.Context, limit: int, lang: str | None, sources_path: str |
         _json(rows)
         return
     if not rows:
-        click.echo("No events yet.")
+        _echo("No events yet.")
         return
     for r in rows:
         when = (r["occurred_local"] or "")[:19].replace("T", " ")
-        click.echo(f"{when}  {r['kind']:<15} {r['title']}" + (f"  [alerts: {r['deliveries']}]" if r["deliveries"] else ""))
+        _echo(f"{when}  {r['kind']:<15} {r['title']}" + (f"  [alerts: {r['deliveries']}]" if r["deliveries"] else ""))
         for line in r["message"].splitlines()[1:]:
-            click.echo(f"    {line}")
+            _echo(f"    {line}")
 
 
 @click.command()
@@ -160,7 +170,7 @@ def scheduler(ctx: click.Context, sources_path: str | None, lease: str | None) -
     try:
         module = load_scheduler_module()
     except ImportError as e:  # pragma: no cover - apscheduler is a dependency
-        click.echo(f"Error: cannot start the scheduler: {e}", err=True)
+        _echo(f"Error: cannot start the scheduler: {e}", err=True)
         sys.exit(1)
     module.configure_logging()
     try:
@@ -186,11 +196,11 @@ def leader(ctx: click.Context, limit: int, as_json: bool) -> None:
         _json(status)
         return
     if status["holder"] is None:
-        click.echo("No scheduler holds the lease.")
+        _echo("No scheduler holds the lease.")
     elif status["live"]:
-        click.echo(f"Leader: {status['holder']} (since {status['acquired_at']}, lease until {status['expires_at']})")
+        _echo(f"Leader: {status['holder']} (since {status['acquired_at']}, lease until {status['expires_at']})")
     else:
-        click.echo(f"No live leader: the lease of {status['holder']} expired at {status['expires_at']}")
+        _echo(f"No live leader: the lease of {status['holder']} expired at {status['expires_at']}")
     for e in status["events"]:
         if e.get("previous_holder"):
             extra = f" after {e['previous_holder']} ({e['reason']})"
@@ -198,7 +208,7 @@ def leader(ctx: click.Context, limit: int, as_json: bool) -> None:
             extra = f": {e['reason']}"  # why it stopped leading, or why a run wrote nothing
         else:
             extra = ""
-        click.echo(f"  {e['occurred_at']}  {e['kind']:<15} {e['holder']}{extra}")
+        _echo(f"  {e['occurred_at']}  {e['kind']:<15} {e['holder']}{extra}")
 
 
 def register(main: click.Group) -> None:

@@ -126,7 +126,8 @@ def template_csv() -> bytes:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CANONICAL_COLUMNS)
     writer.writerow(["compute-racks", "", "2026-06-30", "3", "exact", "万架", "市数据局", "示例：时点数据，请替换"])
-    writer.writerow(["good-air-days-ratio", "2026-01-01", "2026-06-30", "92.5", "exact", "%", "市生态环境局", "示例：期间数据，请替换"])
+    # No unit for the share: "%" there would state that a 0.931 typed over 92.5 is 0.931 %, not a fraction.
+    writer.writerow(["good-air-days-ratio", "2026-01-01", "2026-06-30", "92.5%", "exact", "", "市生态环境局", "示例：期间数据，请替换"])
     return codecs.BOM_UTF8 + out.getvalue().encode("utf-8")
 
 

@@ -13,6 +13,7 @@ import json
 import os
 import secrets
 import sys
+import math
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date, datetime
@@ -103,6 +104,18 @@ def collect(store: Store, history: bool = False) -> dict[str, list[dict[str, Any
     }
 
 
+def json_ready(data: Any) -> Any:
+    """NaN and infinities as null: JSON has no such numbers, and a store written before monitor.validate's
+    rules may hold them (`monitor check` names them)."""
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {k: json_ready(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [json_ready(v) for v in data]
+    return data
+
+
 def _reading_table(readings: Sequence[dict[str, Any]], safe: bool) -> list[list[Any]]:
     rows = []
     for r in readings:
@@ -119,7 +132,7 @@ def export_store(store: Store, fmt: str, out: str | Path | None = None, history:
         raise ConfigError(f"--format {fmt} is binary: give --out PATH")
     data = collect(store, history=history)
     if fmt == "json":
-        text = json.dumps(data, ensure_ascii=False, indent=2)
+        text = json.dumps(json_ready(data), ensure_ascii=False, indent=2)
         return _emit(text, out)
     if fmt == "csv":
         buffer = io.StringIO()

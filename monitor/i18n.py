@@ -14,6 +14,7 @@ from typing import Any
 from monitor.model import STATUSES, Qualifier
 from monitor.periods import add_months
 from monitor.units import normalize_unit
+from monitor.validate import VALUE_MAX, escape_controls
 
 __all__ = [
     "DEFAULT_LANG",
@@ -480,6 +481,34 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "混用了多种编码：第 {row} 行是 UTF-8，第 {other} 行不是；请将整个文件存为同一种编码（UTF-8）",
         "en": "mixes encodings: row {row} is UTF-8 but row {other} is not; save the whole file in one encoding (UTF-8)",
     },
+    # Issue 14 items 2, 12 and 13 (monitor.validate's rules).
+    "problem.too_large": {
+        "zh": "数值过大：本系统保存的数值绝对值不超过 10^18（请检查单位和“万”“亿”等量词）",
+        "en": "is too large: figures are kept up to 10^18 in size (check the unit and any magnitude word)",
+    },
+    "problem.not_whole": {
+        "zh": "不是整数：以“{unit}”计的数量和名次只能是整数",
+        "en": "is not a whole number: counts and ranks in {unit} take whole numbers only",
+    },
+    "problem.share_fraction": {
+        "zh": "百分比不大于 1：如果这是小数形式（如 0.931 表示 93.1%），请乘以 100 后填写；如果确为 {text}%，请带百分号填写“{text}%”",
+        "en": "is at most 1 for a share in %: if it is a fraction (0.931 for 93.1%), give it multiplied by 100; "
+              "if it really is {text} %, write “{text}%”",
+    },
+    "problem.control": {
+        "zh": "含有控制字符 {code}（终端转义或文字方向控制符），不允许填写；请删除",
+        "en": "contains the control character {code} (a terminal escape or a text-direction control); remove it",
+    },
+    "cli.unusable": {
+        "zh": "注意：库中一个数值无法使用，已跳过：{item}（运行 `monitor check` 查看；为该期录入更正后的数值即可替换）",
+        "en": "Warning: a stored value cannot be used and was skipped: {item} "
+              "(see `monitor check`; record a corrected value for the period to replace it)",
+    },
+    "app.unusable": {
+        "zh": "库中有 {n} 个数值无法使用（非有限数或过大），计算时已跳过，其余数据照常显示。请为相应期次录入更正后的数值（见下列清单与 `monitor check`）。",
+        "en": "{n} stored value(s) cannot be used (not finite or too large) and were skipped; everything else is "
+              "shown as usual. Record a corrected value for each (listed below; see also `monitor check`).",
+    },
     "problem.other": {"zh": "无效（{reason}）", "en": "{reason}"},
     "problem.got": {"zh": "（输入：{value}）", "en": " (got {value})"},
     "problem.row": {"zh": "第 {row} 行", "en": "row {row}"},
@@ -534,19 +563,37 @@ def format_number(value: float, lang: str = DEFAULT_LANG, unit: str | None = Non
     word here. In en the unit should be an English word; it follows the number after a space. The compact
     form applies from 1万 in zh and from one million in en, below which thousands separators read well.
     """
+    code = normalize_lang(lang)
+    locale = LOCALES[code]
+    shown_unit = normalize_unit(unit) if unit else ""
+    try:
+        value = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return "—"
+    # Total: any float is shown (a store written before monitor.validate's rules may hold any), never
+    # raises. Not a number, infinities and sizes past the product's (Babel's rounding raised for ~1e38)
+    # are written plainly instead of by Babel.
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "∞" if value > 0 else "−∞"
+    if abs(value) > VALUE_MAX:
+        number = f"{value:.4g}".replace("e+", "e")
+        return f"{number}{shown_unit}" if code == "zh" or not shown_unit or shown_unit == "%" else f"{number} {shown_unit}"
+    value = _round_for_display(value)
+    try:
+        return _format_babel(value, code, locale, shown_unit, compact)
+    except (ArithmeticError, ValueError):  # not reached within VALUE_MAX (tested up to it); kept total
+        return f"{value:,.2f}{shown_unit}"
+
+
+def _format_babel(value: float, code: str, locale: str, shown_unit: str, compact: bool) -> str:
     from babel.numbers import (
         format_compact_currency,
         format_compact_decimal,
         format_currency,
         format_decimal,
     )
-
-    code = normalize_lang(lang)
-    locale = LOCALES[code]
-    if not math.isfinite(value):
-        raise ValueError(f"cannot format {value!r}: not a finite number")
-    shown_unit = normalize_unit(unit) if unit else ""
-    value = _round_for_display(value)
 
     if shown_unit == "%":
         return f"{format_decimal(value, '#,##0.##', locale=locale)}%"
@@ -733,6 +780,10 @@ _PROBLEM_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"space inside a number", "problem.space_in_number"),
     (r"malformed number|magnitude word before a percent", "problem.malformed"),
     (r"unexpected text", "problem.trailing_text"),
+    (r"^is too large: figures are kept up to", "problem.too_large"),
+    (r"^is not a whole number: (?P<unit>.+) counts whole units", "problem.not_whole"),
+    (r"^is at most 1 for a share in %: .* write (?P<text>.*)%$", "problem.share_fraction"),
+    (r"^contains the control character (?P<code>U\+[0-9A-F]{4,6})", "problem.control"),
     (r"not a finite number|number too large", "problem.not_finite"),
     (r"is not a number|no number found|empty value|not a number", "problem.not_a_number"),
     (r"is not a date|as a date|invalid date|invalid period|as a period", "problem.not_a_date"),
@@ -752,6 +803,8 @@ def problem_reason(reason: str, lang: str = DEFAULT_LANG) -> str:
             number = float(fields.pop("number"))
             bound_unit = fields.pop("unit", "").strip()
             fields["bound"] = format_quantity(number, bound_unit or None, lang)
+        if key == "problem.not_whole" and normalize_lang(lang) == "en":
+            fields["unit"] = unit_label(fields["unit"], lang) or fields["unit"]
         if key == "problem.unreadable":
             fields.setdefault("kind", "JSON")
             fields["kind"] = fields["kind"] or "JSON"
@@ -773,5 +826,6 @@ def problem_text(problem: Any, lang: str = DEFAULT_LANG, with_row: bool = False)
     if where:
         text = f"{where}：{text}" if normalize_lang(lang) == "zh" else f"{where}: {text}"
     if problem.value not in (None, ""):
-        text += t("problem.got", lang, value=str(problem.value)[:80])
+        # Escaped: the value is the input as given, control characters included (shown, never acted on).
+        text += t("problem.got", lang, value=escape_controls(str(problem.value)[:80]))
     return text

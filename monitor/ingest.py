@@ -40,6 +40,7 @@ from typing import Any
 
 import duckdb
 
+from monitor import validate as _rules
 from monitor.errors import Problem, StoreError, ValidationError
 from monitor.model import Qualifier
 from monitor.store import queries, schema
@@ -521,10 +522,28 @@ _CHECKS = (
     ("CASE WHEN coalesce(factor, 1) <> 1 THEN regexp_matches(value, '[万亿千]') END", "value",
      "'has a magnitude word (万, 亿, 千) and the unit ' || trim(unit) || ' has one too; give it once'", "value"),
     ("q IS NULL", "qualifier", "'unknown qualifier; use exact, approx, at_least, more_than or at_most'", "qualifier"),
-    ("base_value < lower_bound", "value",
+    # The value rules of monitor.validate, in the same order, one problem per value: its size first,
+    # then the bounds, then whole numbers and shares (size_ok and in_bounds are computed in `checked`).
+    (f"abs(base_value) > {_rules.VALUE_MAX!r}", "value", _rules.sql_reason(lambda _: _rules.TOO_LARGE, "''"), "value"),
+    ("size_ok AND base_value < lower_bound", "value",
      "'is below the plausible minimum ' || CAST(lower_bound AS VARCHAR) || ' ' || base_unit", "value"),
-    ("base_value > upper_bound", "value",
+    ("size_ok AND base_value > upper_bound", "value",
      "'is above the plausible maximum ' || CAST(upper_bound AS VARCHAR) || ' ' || base_unit", "value"),
+    ("size_ok AND in_bounds AND whole_unit AND base_value <> floor(base_value)", "value",
+     _rules.sql_reason(_rules.not_whole_reason, "base_unit"), "value"),
+    ("size_ok AND in_bounds AND share_unit AND base_value > 0 AND base_value <= 1 AND NOT coalesce(unit_percent, false) "
+     "AND NOT (contains(t_value, '%') OR contains(t_value, '\uff05'))", "value",
+     _rules.sql_reason(_rules.share_reason, "CASE WHEN length(t_value) <= 40 THEN t_value ELSE left(t_value, 39) || '…' END"),
+     "value"),
+    (f"regexp_matches(source, '{_rules.CONTROL_PATTERN_SQL}')", "source",
+     _rules.sql_reason(_rules.control_reason,
+                       f"printf('U+%04X', unicode(regexp_extract(source, '{_rules.CONTROL_PATTERN_SQL}')))"),
+     "trim(source)"),
+    (f"regexp_matches(replace(note, chr(13) || chr(10), chr(10)), '{_rules.CONTROL_PATTERN_MULTILINE_SQL}')", "note",
+     _rules.sql_reason(_rules.control_reason,
+                       "printf('U+%04X', unicode(regexp_extract(replace(note, chr(13) || chr(10), chr(10)), "
+                       f"'{_rules.CONTROL_PATTERN_MULTILINE_SQL}')))"),
+     "trim(note)"),
 )
 _ANY_PROBLEM = " OR ".join(f"coalesce({c}, false)" for c, _, _, _ in _CHECKS)
 _PROBLEM_LIST = "list_filter([" + ", ".join(
@@ -573,7 +592,8 @@ checked AS (
            i.id IS NOT NULL AS known,
            i.measure, i.frequency, i.lower_bound, i.upper_bound, i.display_unit, i.unit AS base_unit,
            i.cumulative_since,
-           u.factor, u.err AS unit_error,
+           coalesce(ur.whole, false) AS whole_unit, coalesce(ur.share, false) AS share_unit,
+           u.factor, u.err AS unit_error, u.percent AS unit_percent,
            CASE WHEN nullif(trim(p.qualifier), '') IS NOT NULL THEN qw.qualifier
                 ELSE coalesce(p.v_qualifier, 'exact') END AS q,
            -- v * factor in binary floating point is off in the last digit (0.07 * 1e4 =
@@ -599,12 +619,20 @@ checked AS (
     LEFT JOIN indicator_snapshot AS i ON i.id = p.k_id
     LEFT JOIN unit_factor AS u ON u.indicator_id = p.indicator_id AND u.unit = trim(p.unit)
     LEFT JOIN qualifier_word AS qw ON qw.word = lower(trim(p.qualifier))
+    LEFT JOIN unit_rule AS ur ON ur.unit = i.unit AND ur.measure = i.measure
+),
+sized AS (
+    SELECT *,
+           abs(base_value) <= {_rules.VALUE_MAX!r} AS size_ok,
+           NOT coalesce(base_value < lower_bound OR base_value > upper_bound, false) AS in_bounds
+    FROM checked
 ),
 judged AS (
-    SELECT *, {_ANY_PROBLEM} AS bad FROM checked
+    SELECT *, {_ANY_PROBLEM} AS bad FROM sized
 )
 SELECT row_no, k_id AS indicator_id, start_date AS period_start, pe AS period_end,
-       base_value AS value, q AS qualifier, nullif(trim(source), '') AS source, nullif(trim(note), '') AS note,
+       -- + 0.0: "-0" is stored as 0, as in monitor.validate.
+       base_value + 0.0 AS value, q AS qualifier, nullif(trim(source), '') AS source, nullif(trim(note), '') AS note,
        known AND pe IS NOT NULL AND start_date IS NOT NULL AS key_ok,
        CASE WHEN bad THEN {_PROBLEM_LIST} END AS problems
 FROM judged
@@ -670,7 +698,7 @@ _DROP_SCRATCH = f"""
 DROP VIEW IF EXISTS {queries.IMPORT_VALID}; DROP TABLE IF EXISTS {queries.IMPORT_REJECTED};
 DROP TABLE IF EXISTS import_problem; DROP TABLE IF EXISTS import_dup; DROP TABLE IF EXISTS {queries.IMPORT_EXISTING};
 DROP VIEW IF EXISTS {RAW}; DROP TABLE IF EXISTS records_view;
-DROP TABLE IF EXISTS unit_factor;
+DROP TABLE IF EXISTS unit_factor; DROP TABLE IF EXISTS unit_rule;
 """
 _REGISTERED = (SPILL, f"{RAW}_src")
 
@@ -823,10 +851,18 @@ def _import_scratch(store: Store) -> Iterator[tuple[duckdb.DuckDBPyConnection, P
 
 
 def _unit_factors(con: duckdb.DuckDBPyConnection, source: _Source) -> None:
-    """One conversion factor (or reason) per distinct (indicator, unit) pair in the input."""
-    from monitor.units import conversion_factor
+    """One conversion factor (or reason) per distinct (indicator, unit) pair in the input; and the
+    value rules of each kind of indicator."""
+    from monitor.units import conversion_factor, is_whole_unit
 
-    con.execute("CREATE OR REPLACE TEMP TABLE unit_factor (indicator_id VARCHAR, unit VARCHAR, factor DOUBLE, err VARCHAR)")
+    # Per (unit, measure) of the indicators: whether values are whole numbers, whether a percentage share.
+    kinds = con.execute("SELECT DISTINCT unit, measure FROM indicator_snapshot").fetchall()
+    con.execute("CREATE OR REPLACE TEMP TABLE unit_rule (unit VARCHAR, measure VARCHAR, whole BOOLEAN, share BOOLEAN)")
+    if kinds:
+        con.executemany("INSERT INTO unit_rule VALUES (?, ?, ?, ?)",
+                        [(u, m, is_whole_unit(u), _rules.is_share(u, m)) for u, m in kinds])
+    con.execute("CREATE OR REPLACE TEMP TABLE unit_factor "
+                "(indicator_id VARCHAR, unit VARCHAR, factor DOUBLE, err VARCHAR, percent BOOLEAN)")
     if "unit" not in source.columns:
         return
     pairs = con.execute(
@@ -839,12 +875,13 @@ def _unit_factors(con: duckdb.DuckDBPyConnection, source: _Source) -> None:
     rows = []
     for indicator_id, unit, base, display in pairs:
         try:
-            rows.append((indicator_id, unit, conversion_factor(unit, base), None))
+            rows.append((indicator_id, unit, conversion_factor(unit, base), None, _rules.states_percent(unit)))
         except ValueError as e:
             shown = unit if len(unit) <= 60 else unit[:59] + "…"  # the message stays one short line
-            rows.append((indicator_id, unit, None, f"unit '{shown}' cannot be converted to {display} ({base}): {e}"))
+            rows.append((indicator_id, unit, None, f"unit '{shown}' cannot be converted to {display} ({base}): {e}",
+                         False))
     if rows:
-        con.executemany("INSERT INTO unit_factor VALUES (?, ?, ?, ?)", rows)
+        con.executemany("INSERT INTO unit_factor VALUES (?, ?, ?, ?, ?)", rows)
 
 
 def _read_error(source: _Source, error: duckdb.Error) -> ValidationError:
@@ -1053,6 +1090,10 @@ def import_file(
 ) -> ImportReport:
     """Import a reading file in one transaction: every valid row, or (by default) nothing if any is invalid."""
     file = Path(path)
+    bad_name = _rules.control_problem(file.name)
+    if bad_name is not None:
+        # The name becomes each reading's source and is printed in every report: refused like such text.
+        raise ValidationError([Problem(_rules.escape_controls(file.name), None, None, f"the file name {bad_name}")])
     report = ImportReport(file=file.name, batch_id=uuid.uuid4().hex[:12], dry_run=dry_run)
     with _import_scratch(store) as (con, folder, stack):
         if progress:

@@ -78,11 +78,14 @@ def _checked_source(source: Store) -> dict[str, dict[str, Any]]:
         raise StoreError(f"cannot read the source database {where}: {e}") from e
     with source.read() as con:
         applied = schema.applied_versions(con)
-    missing = [m.version for m in schema.MIGRATIONS if m.version not in applied]
-    if missing:
-        raise ConfigError(
-            f"source database {where} lacks migrations {missing}; run `monitor --db {where} init --no-seed` first"
-        )
+        missing = [m.version for m in schema.MIGRATIONS if m.version not in applied]
+        if missing:
+            raise ConfigError(
+                f"source database {where} lacks migrations {missing}; run `monitor --db {where} init --no-seed` first"
+            )
+        # A value no entry path accepts (a store written before monitor.validate's rules) is not copied
+        # on: record a corrected reading (or target version) in the source first.
+        maintenance.refuse_unusable(con, f"source database {where}")
     return sums
 
 

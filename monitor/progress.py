@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from monitor.validate import magnitude_problem, usable_value
 from monitor.model import (
     STATUSES,
     Direction,
@@ -127,7 +128,9 @@ def cagr(start_value: float, end_value: float, years: float) -> float:
     if years <= 0:
         raise ValueError(f"CAGR needs a positive time span, got {years} years")
     try:
-        return math.expm1(math.log(end_value / start_value) / years)
+        # A difference of logs, not the log of the ratio: the ratio of two storable figures can
+        # underflow to 0 (a subnormal target over a large baseline) or overflow, their logs cannot.
+        return math.expm1((math.log(end_value) - math.log(start_value)) / years)
     except OverflowError:
         # A large change over a few days compounds beyond float range; that is "very fast".
         return math.inf
@@ -236,7 +239,7 @@ def _reading_ev(r: Reading, reason: str | None = None) -> dict[str, object]:
     out: dict[str, object] = {
         "period_start": r.period_start.isoformat(),
         "period_end": r.period_end.isoformat(),
-        "value": r.value,
+        "value": _finite(r.value),  # NaN is not JSON: an unusable value is null, with the reason
         "qualifier": Qualifier(r.qualifier).value,
     }
     if r.revision != 1:
@@ -313,9 +316,6 @@ def _prepare(
         if r.period_end < r.period_start:
             skipped.append(_reading_ev(r, "period ends before it starts"))
             continue
-        if not math.isfinite(r.value):
-            skipped.append(_reading_ev(r, "value is not a finite number"))
-            continue
         key = (r.period_start, r.period_end)
         held = by_period.get(key)
         if held is None:
@@ -325,6 +325,14 @@ def _prepare(
             by_period[key] = r
         else:
             skipped.append(_reading_ev(r, f"superseded by revision {held.revision} of the same period"))
+    # A value the product cannot compute with (not finite, or outside monitor.validate's sizes: a store
+    # written before those rules may hold one) is skipped after the revisions are sorted out: its
+    # period then has no reading, rather than the revision it replaced passing for the current figure.
+    for key, r in list(by_period.items()):
+        if not usable_value(r.value):
+            skipped.append(_reading_ev(r, "value is not a finite number" if not math.isfinite(r.value)
+                                       else f"value cannot be used: it {magnitude_problem(r.value)}"))
+            del by_period[key]
     kept = sorted(by_period.values(), key=lambda r: (r.period_end, r.period_start))
     return kept, skipped
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from monitor.i18n import format_number, format_quantity, freshness, qualified, status_text, t
+from monitor.i18n import MESSAGES, format_number, format_quantity, freshness, qualified, status_text, t
 from monitor.periods import Period, label
+from monitor.validate import escape_controls
 
 
 # How often a threshold is judged, for the target column ("≥ 93%（每年）").
@@ -172,9 +173,12 @@ def status_table(records: list[dict[str, Any]], as_of: date, lang: str) -> Any:
     for r in sorted(records, key=lambda r: (r["domain"], r["target_id"] is None, r["indicator_id"])):
         if r["domain"] != domain:
             domain = r["domain"]
-            table.add_row(f"[bold]{t(f'domain.{domain}', lang)}[/bold]", "", "", "", "", "")
-        # Text objects: stored names and figures are shown as written, never read as rich markup.
-        table.add_row(*(Text(cell) for cell in (
+            # A domain the catalogue does not know (written into the store around it) is shown as stored.
+            heading = t(f"domain.{domain}", lang) if f"domain.{domain}" in MESSAGES else str(domain)
+            table.add_row(Text(escape_controls(heading), style="bold"), "", "", "", "", "")
+        # Text objects: stored names and figures are shown as written, never read as rich markup, and
+        # control characters in them are escaped (they would act on the terminal).
+        table.add_row(*(Text(escape_controls(cell)) for cell in (
             name(r, lang), latest_text(r, lang), target_text(r, lang), status_text(r["status"], lang),
             explanation(r, lang), freshness_text(r, as_of, lang),
         )))

@@ -23,7 +23,9 @@ __all__ = [
     "UNIT_ALIASES",
     "Quantity",
     "conversion_factor",
+    "WHOLE_UNITS",
     "fold_width",
+    "is_whole_unit",
     "normalize_unit",
     "parse_number",
     "parse_quantity",
@@ -45,6 +47,16 @@ _EXACT_MAGNITUDES: dict[str, Decimal] = {
     "千万": Decimal(10) ** 7,
     "万亿": Decimal(10) ** 12,
 }
+
+# Measure words of things counted one by one: a value in any of them (after any magnitude word: 万架
+# is 10,000 架) is a whole number. 名 is also a place in a ranking (第100名), a whole number too. Units
+# of time (天, 年), mass, money and rates (名/万人, 吨/年) are not here: 2.5天 or 3.2名/万人 are real figures.
+# An average of a count ("persons per household") is written as such a rate, not as the bare noun.
+WHOLE_UNITS: frozenset[str] = frozenset({
+    "架", "台", "人次", "名", "人", "位", "户", "件", "项", "个", "条", "家", "所", "座", "次", "辆", "套",
+    "张", "份", "篇", "部", "场", "例", "起", "批", "处", "宗", "笔", "栋", "间", "艘", "只", "头", "株",
+    "棵", "枚", "册", "首", "款", "支", "村",
+})
 
 # English spellings people type on the command line or find in English spreadsheets.
 UNIT_ALIASES: dict[str, str] = {
@@ -158,6 +170,11 @@ def _decompose(unit: str) -> tuple[Decimal, str]:
                 break
         else:
             return factor, rest
+
+
+def is_whole_unit(unit: str) -> bool:
+    """Whether values in ``unit`` are counts or ranks (whole numbers only): its root is in WHOLE_UNITS."""
+    return _decompose(unit)[1] in WHOLE_UNITS
 
 
 def conversion_factor(from_unit: str, to_base_unit: str) -> float:

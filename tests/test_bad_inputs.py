@@ -237,6 +237,29 @@ ADD_REJECTED: list[tuple[str, list[str], str, str]] = [
     ("hex", ["racks", "0x10", "--period-end", GOOD_DAY], "value", "unexpected text"),
     ("unit of another kind", ["visits", "5", "--period-end", GOOD_DAY, "--unit", "万元"], "unit", "cannot be converted"),
     ("unknown unit", ["racks", "5", "--period-end", GOOD_DAY, "--unit", "bananas"], "unit", "cannot be converted"),
+    # Issue 14 item 2: a value past what the product computes and shows (1e40 broke every status).
+    ("1e40", ["racks", "1e40", "--period-end", GOOD_DAY], "value", "is too large"),
+    ("1e19 by magnitude word", ["racks", "1e15万", "--period-end", GOOD_DAY], "value", "is too large"),
+    ("1e19 by unit", ["racks", "1e15", "--period-end", GOOD_DAY, "--unit", "万架"], "value", "is too large"),
+    ("-1e300", ["special-funds", "--period-end", GOOD_DAY, "--", "-1e300"], "value", "is too large"),
+    # Issue 14 item 12: whole numbers for counts; a share of 1 or less without its percent sign.
+    ("half a rack", ["racks", "0.5", "--period-end", GOOD_DAY], "value", "is not a whole number"),
+    ("fraction of a rack in 万", ["racks", "2.34567", "--period-end", GOOD_DAY, "--unit", "万架"], "value",
+     "is not a whole number"),
+    ("fraction of a visit", ["visits", "1.5", "--period-start", "2024-12-01", "--period-end", GOOD_DAY], "value",
+     "is not a whole number"),
+    ("share as a fraction", ["good-air-share", "0.931", "--period-start", "2024-01-01", "--period-end", GOOD_DAY],
+     "value", "is at most 1 for a share in %: if it is a fraction"),
+    ("share of 1", ["good-air-share", "1", "--period-start", "2024-01-01", "--period-end", GOOD_DAY], "value",
+     "write 1%"),
+    # Issue 14 item 13: control characters in text.
+    ("terminal escape in note", ["racks", "5", "--period-end", GOOD_DAY, "--note", "\x1b]0;PWNED\x07\x1b[2J"], "note",
+     "control character U+001B"),
+    ("bidi override in source", ["racks", "5", "--period-end", GOOD_DAY, "--source", "市数据局\u202e"], "source",
+     "control character U+202E"),
+    ("C1 control in note", ["racks", "5", "--period-end", GOOD_DAY, "--note", "\x9b2J"], "note", "control character U+009B"),
+    ("newline in source", ["racks", "5", "--period-end", GOOD_DAY, "--source", "a\nError: forged"], "source",
+     "control character U+000A"),
 ]
 
 
@@ -266,6 +289,15 @@ ADD_ACCEPTED: list[tuple[str, list[str], float, str]] = [
     ("Chinese date", ["racks", "5", "--period-end", "2024年12月31日"], 5, "exact"),
     ("huge but plausible", ["racks", "1e15", "--period-end", GOOD_DAY], 1e15, "exact"),
     ("leading plus", ["racks", "+5", "--period-end", GOOD_DAY], 5, "exact"),
+    ("the largest figure kept", ["racks", "1e18", "--period-end", GOOD_DAY], 1e18, "exact"),
+    ("a share below 1 % with its sign", ["good-air-share", "0.5%", "--period-start", "2024-01-01",
+                                         "--period-end", GOOD_DAY], 0.5, "exact"),
+    ("a share below 1 % with --unit %", ["good-air-share", "0.9", "--unit", "%", "--period-start", "2024-01-01",
+                                         "--period-end", GOOD_DAY], 0.9, "exact"),
+    ("a share of 0", ["good-air-share", "0", "--period-start", "2024-01-01", "--period-end", GOOD_DAY], 0, "exact"),
+    ("whole racks in 万", ["racks", "2.3456", "--period-end", GOOD_DAY, "--unit", "万架"], 23456, "exact"),
+    ("-0", ["racks", "--period-end", GOOD_DAY, "--", "-0"], 0, "exact"),
+    ("tab and line breaks in a note", ["racks", "5", "--period-end", GOOD_DAY, "--note", "a\tb\nc\r\nd"], 5, "exact"),
 ]
 
 
@@ -281,6 +313,7 @@ def test_unambiguous_add_arguments_are_stored_as_meant(
             [args[0]],
         ).fetchone()
     assert row[0] == pytest.approx(value) and row[1] == qualifier, (what, row)
+    assert str(row[0]) != "-0.0", "-0 is stored as 0"
 
 
 def test_bad_option_values_are_click_errors(store: Store) -> None:

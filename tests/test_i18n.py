@@ -19,6 +19,7 @@ from monitor.i18n import (
     STATUSES,
     format_date,
     format_number,
+    format_quantity,
     freshness,
     months_ago,
     normalize_lang,
@@ -233,10 +234,33 @@ def test_format_number_not_compact(value: float, unit: str | None, zh: str, en: 
     assert format_number(value, "en", unit, compact=False) == en
 
 
-@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf])
-def test_format_number_refuses_non_finite(value: float) -> None:
-    with pytest.raises(ValueError, match="not a finite number"):
-        format_number(value, "zh")
+@pytest.mark.parametrize(("value", "shown"), [
+    (math.nan, "NaN"), (math.inf, "∞"), (-math.inf, "−∞"), (1e40, "1e40"), (1e300, "1e300"), (-1e300, "-1e300"),
+    (-0.0, "0"), (5e-324, "0"), (-5e-324, "0"), (sys.float_info.max, "1.798e308"),
+])
+def test_format_number_shows_what_a_store_may_hold(value: float, shown: str) -> None:
+    """Issue 14 item 2: 1e40 in the store made every status fail in Babel (decimal.InvalidOperation);
+    formatting is total now, for values a store written before the rules may hold."""
+    for lang in LANGS:
+        for unit in (None, "%", "元", "架", "人次"):
+            assert shown in format_number(value, lang, unit)
+            assert format_quantity(value, unit, lang, "Rank in a list")
+
+
+@given(st.floats(allow_nan=True, allow_infinity=True), st.sampled_from([None, "%", "元", "架", "百分点", "名"]),
+       st.booleans())
+def test_format_number_is_total(value: float, unit: str | None, compact: bool) -> None:
+    for lang in LANGS:
+        assert format_number(value, lang, unit, compact=compact)
+        assert format_quantity(value, unit, lang, "Rank in a list")
+
+
+@given(st.floats(min_value=-1e18, max_value=1e18))
+def test_format_number_within_the_stored_sizes_goes_through_babel(value: float) -> None:
+    """Every storable value (monitor.validate.VALUE_MAX) gets the localised form, not the plain fallback."""
+    for lang in LANGS:
+        shown = format_number(value, lang, "架")
+        assert "e" not in shown.replace("racks", ""), shown
 
 
 @given(st.integers(min_value=-(10**12), max_value=10**12))

@@ -255,9 +255,12 @@ def valid_rows(draw: st.DrawFn) -> list[tuple[str, str, str, str, str]]:
         used.add((indicator, day))
         if indicator == "good-air-share":
             number = draw(st.decimals(min_value=0, max_value=100, places=2))
-            start, text = day.replace(day=1).isoformat(), draw(st.sampled_from([f"{number:f}", f"{number:f}%"]))
+            # A share of 1 or less needs its percent sign (else: a fraction? monitor.validate).
+            forms = [f"{number:f}%"] if 0 < number <= 1 else [f"{number:f}", f"{number:f}%"]
+            start, text = day.replace(day=1).isoformat(), draw(st.sampled_from(forms))
         else:
-            number = draw(st.decimals(min_value=0, max_value=10**12, places=draw(st.integers(0, 3))))
+            # Racks and visits are counts: whole numbers only (monitor.units.WHOLE_UNITS).
+            number = draw(st.decimals(min_value=0, max_value=10**12, places=0))
             forms = [f"{number:f}"]
             if number == number.to_integral_value():
                 forms.append(f"{int(number):,}")

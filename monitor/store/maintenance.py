@@ -36,6 +36,7 @@ import duckdb
 from monitor.errors import ConfigError, Problem, StoreError, ValidationError
 from monitor.store import schema
 from monitor.store.connection import Store, one_line
+from monitor.validate import UNUSABLE_SQL
 
 if TYPE_CHECKING:
     from monitor.store.lake import LakeStore
@@ -466,6 +467,8 @@ def _load_backup(con: duckdb.DuckDBPyConnection, backup: _OpenedBackup) -> None:
                                      f"says {list(manifest.schema_versions)}"))
     if problems:
         raise _refused(backup.folder, problems)
+    # Values no entry path accepts (monitor.validate) stay out, however the backup was made.
+    refuse_unusable(con, f"backup {backup.folder.name}")
     schema.migrate(con)  # a backup from an older version gets the newer migrations
 
 
@@ -620,12 +623,13 @@ CHECKS: tuple[tuple[str, str], ...] = (
     ("periods ending before they start", "SELECT count(*) FROM reading WHERE period_end < period_start"),
     (
         "readings outside plausible bounds",
-        """
+        f"""
         SELECT count(*) FROM reading AS r JOIN indicator AS i ON i.id = r.indicator_id
-        WHERE r.value < i.lower_bound OR r.value > i.upper_bound
+        WHERE (r.value < i.lower_bound OR r.value > i.upper_bound)
+          -- NaN sorts above every number in DuckDB; unusable values have a check of their own below.
+          AND NOT {UNUSABLE_SQL.format("r.value")}
         """,
     ),
-    ("non-finite values", "SELECT count(*) FROM reading WHERE isnan(value) OR isinf(value)"),
     (
         "unknown qualifiers",
         "SELECT count(*) FROM reading WHERE qualifier NOT IN ('exact', 'approx', 'at_least', 'more_than', 'at_most')",
@@ -633,8 +637,74 @@ CHECKS: tuple[tuple[str, str], ...] = (
 )
 
 
+@dataclass(frozen=True)
+class Unusable:
+    """A stored value the product cannot compute with or show as a figure (monitor.validate's rules:
+    finite, at most VALUE_MAX in size), which a store written before those rules may hold."""
+
+    table: str  # reading | target | indicator
+    indicator_id: str
+    where: str  # "compute-racks 2025-06-30..2025-06-30 revision 2", "racks-2030 version 1", "compute-racks"
+    column: str
+    value: float
+    current: bool  # the latest revision of its period / version of its target (else history only)
+
+    def __str__(self) -> str:
+        state = "" if self.current else " (superseded, kept as history)"
+        return f"{self.table} {self.where}, {self.column} = {self.value!r}{state}"
+
+
+def _unusable(column: str) -> str:
+    from monitor.validate import UNUSABLE_SQL
+
+    return UNUSABLE_SQL.format(column)
+
+
+# Every value column of the data tables, with the current rows (latest revision, latest version) marked.
+_UNUSABLE_SQL = f"""
+SELECT 'reading' AS t, indicator_id, indicator_id || ' ' || CAST(period_start AS VARCHAR) || '..' || CAST(period_end AS VARCHAR)
+       || ' revision ' || CAST(revision AS VARCHAR) AS w, 'value' AS c, value AS v,
+       revision = (SELECT max(x.revision) FROM reading AS x WHERE x.indicator_id = r.indicator_id
+                   AND x.period_start = r.period_start AND x.period_end = r.period_end) AS cur
+FROM reading AS r WHERE {_unusable("value")}
+UNION ALL
+SELECT 'target', indicator_id, id || ' version ' || CAST(version AS VARCHAR), col, v,
+       version = (SELECT max(x.version) FROM target AS x WHERE x.id = g.id)
+FROM (SELECT id, indicator_id, version, 'value' AS col, value AS v FROM target
+      UNION ALL SELECT id, indicator_id, version, 'baseline_value', baseline_value FROM target) AS g
+WHERE {_unusable("v")}
+UNION ALL
+SELECT 'indicator', id, id, col, v, true
+FROM (SELECT id, 'lower_bound' AS col, lower_bound AS v FROM indicator
+      UNION ALL SELECT id, 'upper_bound', upper_bound FROM indicator)
+WHERE {_unusable("v")}
+ORDER BY 1, 2, 3, 4
+"""
+
+
+def unusable_values(con: duckdb.DuckDBPyConnection, current_only: bool = False) -> list[Unusable]:
+    """Every stored value outside monitor.validate's rules (in a session). Cheap when there is none:
+    the min and max of each column come from the tables' statistics (NaN sorts above every number)."""
+    from monitor.validate import VALUE_MAX
+
+    bounds = con.execute(
+        "SELECT (SELECT min(value) FROM reading), (SELECT max(value) FROM reading), "
+        "(SELECT least(min(value), min(baseline_value)) FROM target), "
+        "(SELECT greatest(max(value), max(baseline_value)) FROM target), "
+        "(SELECT least(min(lower_bound), min(upper_bound)) FROM indicator), "
+        "(SELECT greatest(max(lower_bound), max(upper_bound)) FROM indicator)"
+    ).fetchone()
+    assert bounds is not None
+    if all(b is None or -VALUE_MAX <= b <= VALUE_MAX for b in bounds):
+        return []
+    found = [Unusable(*row) for row in con.execute(_UNUSABLE_SQL).fetchall()]
+    return [u for u in found if u.current] if current_only else found
+
+
 def check(store: Store | LakeStore) -> list[Finding]:
-    """Verify the store: migrations applied, constraints the write logic keeps, no orphan rows."""
+    """Verify the store: migrations applied, constraints the write logic keeps, no orphan rows, and no
+    value the product cannot use (a current one fails the check; one in a superseded revision or target
+    version, which the engine never uses, is named without failing it: history is never rewritten)."""
     findings: list[Finding] = []
     with store.read() as con:
         applied = schema.applied_versions(con)
@@ -648,4 +718,35 @@ def check(store: Store | LakeStore) -> list[Finding]:
         for name, sql in CHECKS:
             count = con.execute(sql).fetchone()[0]  # type: ignore[index]
             findings.append(Finding(name, count == 0, "none" if count == 0 else f"{count} found"))
+        unusable = unusable_values(con)
+    current = [u for u in unusable if u.current]
+    if not unusable:
+        detail = "none"
+    else:
+        listed = "; ".join(str(u) for u in (current or unusable)[:10])
+        more = len(current or unusable) - 10
+        detail = (f"{len(current)} current" if current else "none current") + (
+            f", {len(unusable) - len(current)} superseded" if len(unusable) > len(current) else "") + f": {listed}"
+        if more > 0:
+            detail += f"; and {more} more"
+        if current:
+            detail += " (record a corrected reading for the period, or a new target version, to replace each)"
+    # (It replaces a check of readings' non-finite values only: this one covers targets and bounds too.)
+    findings.append(Finding("values the product cannot use (not finite or too large)", not current, detail))
     return findings
+
+
+def refuse_unusable(con: duckdb.DuckDBPyConnection, what: str) -> None:
+    """Raise ValidationError naming every current value of the rules' kind (restore and migrate: a store
+    must not take in what no entry path would have). Values in superseded rows are history and pass."""
+    from monitor.errors import Problem, ValidationError
+
+    current = unusable_values(con, current_only=True)
+    if current:
+        from monitor.validate import magnitude_problem
+
+        raise ValidationError([
+            Problem(what, None, f"{u.table} {u.where}.{u.column}", magnitude_problem(u.value) or "cannot be used",
+                    repr(u.value))
+            for u in current
+        ])

@@ -38,6 +38,7 @@ from typing import Any, NamedTuple, Union
 import duckdb
 
 from monitor.model import Indicator, Reading, Target
+from monitor.validate import UNUSABLE_SQL, VALUE_MAX
 from monitor.store.queries import (
     INDICATOR_COLUMNS,
     READING_COLUMNS,
@@ -138,7 +139,8 @@ def sanity(con: duckdb.DuckDBPyConnection, known_on: Known = None) -> tuple[bool
         f"SELECT min(value), max(value), min(revision), max(period_end) FROM {src.reading}"
     ).fetchone()
     qualifiers = {r[0] for r in con.execute(f"SELECT DISTINCT qualifier FROM {src.reading}").fetchall()}
-    finite = low is None or (math.isfinite(low) and math.isfinite(high))
+    # Finite and within monitor.validate's size: what the engine can use (else skipped, in the engine).
+    finite = low is None or (math.isfinite(low) and math.isfinite(high) and -VALUE_MAX <= low and high <= VALUE_MAX)
     return finite and (first_revision is None or first_revision >= 1) and qualifiers <= set(QUALIFIERS), last_end
 
 
@@ -149,7 +151,7 @@ def suspect_indicators(con: duckdb.DuckDBPyConnection, as_of: date, known_on: Kn
         f"""
         SELECT DISTINCT indicator_id FROM {src.reading}
         WHERE period_end <= ?
-          AND (period_end < period_start OR NOT isfinite(value) OR revision < 1
+          AND (period_end < period_start OR {UNUSABLE_SQL.format("value")} OR revision < 1
                OR NOT list_contains(?, qualifier))
         """,
         [as_of, list(QUALIFIERS)],
