@@ -119,7 +119,7 @@ def test_each_input_imports_as_documented_or_is_rejected_with_its_location(
         if p.row is not None and p.row > 1:
             # A row's problem names its column, unless the whole line is unreadable.
             assert p.column is not None or "line" in p.reason or "fields" in p.reason or "CSV" in p.reason \
-                or "NUL" in p.reason or "encodings" in p.reason, p
+                or "NUL" in p.reason or "encodings" in p.reason or "quote" in p.reason or "sheet" in p.reason, p
     assert checksums(store) == before, "a rejected batch changed the store"
 
     # The CLI says the same in one line on stderr, with exit code 5 (invalid input), and writes nothing.
