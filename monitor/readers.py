@@ -303,6 +303,9 @@ def _not_a_zip(path: Path) -> ValidationError:
         if _ENCRYPTED in head:
             return fail(path.name, "is password-protected (encrypted): remove the password in Excel and save it again")
         return fail(path.name, "is an old Excel .xls file, not .xlsx: save it again as .xlsx (Excel Workbook)")
+    if head.startswith(b"PK\x03\x04"):
+        return fail(path.name, "cannot be read as an XLSX workbook: the zip archive is cut short or damaged "
+                    "(its table of contents is missing): send the whole file again")
     return fail(path.name, "cannot be read as an XLSX workbook: it is not a zip archive "
                 "(an .xlsx file is one; was another kind of file renamed to .xlsx?)")
 
@@ -360,7 +363,7 @@ def _check_archive(path: Path) -> None:
                            f"({first_line(e)[:200]})") from None
 
 
-def _damaged(name: str, row: int, what: str) -> ValidationError:
+def _damaged(name: str, row: int | None, what: str) -> ValidationError:
     return fail(name, f"cannot be read as an XLSX workbook: the sheet is damaged ({what}); "
                 "open it in Excel and save it again", row)
 
@@ -446,7 +449,7 @@ def _read_sheet(workbook: Any, sheet: Any, name: str, limit: int | None) -> tupl
                                  date_formats=workbook._date_formats, timedelta_formats=workbook._timedelta_formats)
         for row_no, cells in parser.parse():
             if not 1 <= row_no <= EXCEL_MAX_ROWS:
-                raise _damaged(name, last_row, f"row number {row_no} is outside 1..{EXCEL_MAX_ROWS:,}")
+                raise _damaged(name, None, f"row number {row_no} is outside 1..{EXCEL_MAX_ROWS:,}")
             if row_no <= last_row:
                 raise _damaged(name, row_no, f"row {row_no} comes after row {last_row}")
             last_row = row_no
