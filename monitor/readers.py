@@ -51,14 +51,17 @@ MAX_LINE_BYTES = 1 << 20
 MAX_RECORD_BYTES = 4 * MAX_LINE_BYTES
 _SCAN_CHUNK = 1 << 20  # at most MAX_LINE_BYTES, so a line longer than that always spans a chunk boundary
 
-# An XLSX file is a zip of XML parts. A workbook of 180,000 readings (900,000 cells) unpacks to about
-# 40 MB; the caps leave room for that and refuse a zip bomb (2 GiB of whitespace packs into 2 MB)
-# before it is parsed. Memory while reading stays within a small multiple of XLSX_MAX_UNPACKED.
+# An XLSX file is a zip of XML parts. The caps refuse a zip bomb (2 GiB of whitespace packs into
+# 2 MB) before it is parsed, and bound what a sheet costs: openpyxl parses about 70,000 cells a second
+# here, so 500,000 filled cells (100,000 readings of five columns, some 25 MB unpacked) take ~7 s.
+# Memory while reading stays within a small multiple of XLSX_MAX_UNPACKED. Larger files go as CSV.
 XLSX_MAX_UNPACKED = 128 << 20
 XLSX_MAX_PARTS = 10_000
-XLSX_MAX_CELLS = 1_000_000
+XLSX_MAX_CELLS = 500_000
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_COLUMNS = 16_384
+# Values under no header reported before the sheet is given up on.
+STRAY_KEPT = 100
 # JSON is parsed whole, into Python objects several times its size.
 JSON_MAX_BYTES = 64 << 20
 # A JSON integer longer than this is kept as a Decimal (int() refuses more than 4,300 digits, and no
@@ -388,8 +391,9 @@ def read_xlsx(path: Path, limit: int | None = None,
     stale record dropped rows silently) and silently skips rows written out of order: the rows are
     taken from its sheet parser directly instead, each with the row number the XML gives it. A
     percent-formatted number is the text the sheet shows ("93.1%", not 0.931). ``limit``: stop after
-    that many non-blank data rows (a preview). ``check_header``: the header's problems, which are
-    reported before the values under no header (a title row above the header makes both).
+    that many non-blank data rows (a preview). ``check_header``: the header's problems, raised as
+    soon as the header is read, before any value under no header (a title row above the header
+    makes both).
     """
     name = path.name
     regular_file(path)
@@ -407,20 +411,17 @@ def read_xlsx(path: Path, limit: int | None = None,
             raise fail(name, "has no worksheet (only chart sheets?)")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            sheet, stray = _read_sheet(workbook, workbook.worksheets[0], name, limit)
+            return _read_sheet(workbook, workbook.worksheets[0], name, limit, check_header)
     except ValidationError:
         raise
     except Exception as e:  # a broken part: XML, a shared string that does not exist, a bad row number
         raise fail(name, f"cannot be read as an XLSX workbook: the sheet is damaged ({first_line(e)[:200]})") from e
     finally:
         workbook.close()
-    problems = check_header(sheet.header) if check_header is not None else []
-    if problems or stray:
-        raise ValidationError(problems or stray)
-    return sheet
 
 
-def _read_sheet(workbook: Any, sheet: Any, name: str, limit: int | None) -> tuple[Sheet, list[Problem]]:
+def _read_sheet(workbook: Any, sheet: Any, name: str, limit: int | None,
+                check_header: Callable[[list[str]], list[Problem]] | None) -> Sheet:
     from openpyxl.cell.read_only import ReadOnlyCell
     from openpyxl.worksheet._reader import WorkSheetParser
 
@@ -474,6 +475,9 @@ def _read_sheet(workbook: Any, sheet: Any, name: str, limit: int | None) -> tupl
                                "(indicator_id, period_end, value, …)", 1)
                 width = max(c for c, v in values.items() if not _blank(v))
                 header = [str(values[c]) if values.get(c) is not None else "" for c in range(1, width + 1)]
+                problems = check_header(header) if check_header is not None else []
+                if problems:
+                    raise ValidationError(problems)
                 continue
             beyond = [(c, v) for c, v in values.items() if c > len(header) and not _blank(v)]
             for column, value in beyond:
@@ -481,6 +485,8 @@ def _read_sheet(workbook: Any, sheet: Any, name: str, limit: int | None) -> tupl
                                      f"is a value under no header (the header ends at column "
                                      f"{column_letter(len(header))}): name the column or delete the value",
                                      str(value)[:80]))
+            if len(stray) >= STRAY_KEPT:
+                break  # the file is refused: the first of them say why
             cells_in = [values.get(c) for c in range(1, len(header) + 1)]
             if any(not _blank(v) for v in cells_in):
                 sheet_rows.append((row_no, cells_in))
@@ -488,7 +494,9 @@ def _read_sheet(workbook: Any, sheet: Any, name: str, limit: int | None) -> tupl
                     break
     if header is None:
         raise fail(name, "is empty: the first sheet has no header row")
-    return Sheet(header, sheet_rows), stray
+    if stray:
+        raise ValidationError(stray)
+    return Sheet(header, sheet_rows)
 
 
 # ---------------------------------------------------------------- JSON
