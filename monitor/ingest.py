@@ -4,7 +4,8 @@ Every input goes through one pipeline so `monitor add`, `monitor import`, the da
 scheduled refreshes apply the same rules:
 
 1. stage: a view over DuckDB's own reader of the file (never a copy of it), with the row number a
-   spreadsheet would show (header = row 1);
+   spreadsheet would show (header = row 1); the file is opened and checked by ``monitor.readers``
+   (regular file, encoding, line lengths; XLSX and JSON read there, within its caps);
 2. one streaming pass (no lock held for large files): numbers and dates in set-based SQL (only the
    cells SQL cannot read, such as full-width digits, "2.3万" or "2025年6月", go through the Python
    parsers, as UDFs), every rule checked against a snapshot of the indicators, and every row written
