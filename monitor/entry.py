@@ -15,7 +15,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from monitor.errors import Problem
+from monitor import readers
+from monitor.errors import Problem, ValidationError
 from monitor.export import neutralise
 from monitor.i18n import MESSAGES, problem_reason, t, unit_label
 from monitor.ingest import CANONICAL_COLUMNS
@@ -146,48 +147,32 @@ def _cell(value: Any) -> str:
 def read_table(path: str | Path, limit: int | None = None) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """The header and (spreadsheet row number, cells) of a CSV (UTF-8 or GB18030) or XLSX file, as text.
 
-    Rows are numbered as a spreadsheet does (header = row 1) and blank rows are skipped without
-    renumbering, as monitor.ingest numbers them in its problems. Raises ValueError when unreadable.
+    Read by monitor.readers, as an import reads it (the same checks, caps and delimiter). Rows are
+    numbered as a spreadsheet does (header = row 1) and blank rows are skipped without renumbering,
+    as monitor.ingest numbers them in its problems. Raises ValueError when unreadable.
     """
     path = Path(path)
+    try:
+        if path.suffix.lower() == ".xlsx":
+            sheet = readers.read_xlsx(path, limit=limit)
+            return sheet.header, [(number, [_cell(c) for c in cells]) for number, cells in sheet.rows]
+        readers.regular_file(path)
+        encoding = readers.csv_encoding(path)
+        delimiter, _ = readers.csv_header(path, encoding)
+    except ValidationError as e:
+        raise ValueError(str(e)) from e
     rows: list[tuple[int, list[str]]] = []
-    if path.suffix.lower() == ".xlsx":
-        import openpyxl
-
-        try:
-            workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except Exception as e:  # openpyxl raises many types for a broken file
-            raise ValueError(f"cannot be read as an XLSX workbook: {e}") from e
-        try:
-            sheet_rows = workbook.worksheets[0].iter_rows(values_only=True)
-            header = [_cell(c) for c in next(sheet_rows, ())]
-            while header and header[-1] == "":
-                header.pop()
-            for number, cells in enumerate(sheet_rows, start=2):
-                texts = [_cell(c) for c in cells][: len(header)]
-                if any(x.strip() for x in texts):
-                    rows.append((number, texts + [""] * (len(header) - len(texts))))
+    try:
+        with path.open("r", encoding=encoding, newline="") as f:
+            reader = csv.reader(f, delimiter=delimiter)
+            header = next(reader, [])
+            for number, cells in enumerate(reader, start=2):
+                if any(c.strip() for c in cells):
+                    rows.append((number, cells))
                     if limit is not None and len(rows) >= limit:
                         break
-        finally:
-            workbook.close()
-        return header, rows
-    data = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ValueError("is neither UTF-8 nor GB18030/GBK text")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, [])
-    for number, cells in enumerate(reader, start=2):
-        if any(c.strip() for c in cells):
-            rows.append((number, cells))
-            if limit is not None and len(rows) >= limit:
-                break
+    except csv.Error as e:
+        raise ValueError(f"cannot be read as CSV: {e}") from e
     return header, rows
 
 

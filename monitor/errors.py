@@ -66,8 +66,14 @@ class Problem:
             where += f", {self.column}"  # a catalogue entry path: indicator 'x'.targets[0].comparator
         elif self.column:
             where += f", column '{self.column}'"
-        shown = "" if self.value is None else f" (got {self.value[:80]!r})"
+        shown = "" if self.value is None or quotes(self.reason, self.value) else f" (got {self.value[:80]!r})"
         return f"{where}: {self.reason}{shown}"
+
+
+def quotes(reason: str, value: str) -> bool:
+    """Whether ``reason`` already quotes ``value`` (the parsers do): "(got ...)" would say it twice."""
+    text = value.strip()
+    return bool(text) and repr(text[:40])[:-1] in reason
 
 
 class ValidationError(MonitorError):

@@ -509,6 +509,52 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{n} stored value(s) cannot be used (not finite or too large) and were skipped; everything else is "
               "shown as usual. Record a corrected value for each (listed below; see also `monitor check`).",
     },
+    # ---- Reasons from monitor.readers (issue 14, items 4, 5, 12, 14, 15): files that cannot be read as sent.
+    "problem.not_regular": {
+        "zh": "不是普通文件（是管道、设备或套接字）；请把数据保存为文件后再导入",
+        "en": "is not a regular file (a pipe, device or socket); save the readings to a file and import that",
+    },
+    "problem.no_header_above": {
+        "zh": "该值所在的列没有表头（表头到 {last} 列为止）：请为该列命名或删除该值",
+        "en": "is a value under no header (the header ends at column {last}): name the column or delete the value",
+    },
+    "problem.number_as_date": {
+        "zh": "是数字而不是日期：请把单元格设为日期格式，或写成文本如 2024-10-31 或 2024年10月（作为数字，2024.10 就是 2024.1，会读成1月）",
+        "en": "is a number, not a date: format the cell as a date or write it as text such as 2024-10-31 "
+              "(as a number, 2024.10 is 2024.1, January)",
+    },
+    "problem.not_single": {
+        "zh": "不是单个值（是对象、列表、真/假值或二进制数据）；单元格应为文本、数字或日期",
+        "en": "is not a single value (an object, list, true/false or binary data); a cell holds text, a number or a date",
+    },
+    "problem.key_twice": {"zh": "在同一条记录中出现了两次：应取哪一个？", "en": "appears twice in one reading: which one is meant?"},
+    "problem.not_object": {
+        "zh": "不是对象：每条读数应是含 indicator_id、period_end、value 等字段的对象",
+        "en": "is not an object: each reading is an object with indicator_id, period_end, value, …",
+    },
+    "problem.no_readings": {"zh": "没有任何读数（列表为空）", "en": "has no readings: the list is empty"},
+    "problem.header_unnamed": {
+        "zh": "表头第 {columns} 列没有名称：请为其命名或删除这些列",
+        "en": "the header has no name in column(s) {columns}: name them or delete those columns",
+    },
+    "problem.header_blank": {
+        "zh": "第一行为空：第一行必须是表头（indicator_id、period_end、value 等）",
+        "en": "is blank: the first row must be the header (indicator_id, period_end, value, …)",
+    },
+    "problem.quote_overlong": {
+        "zh": "引号内的单元格超过 4 MB：可能缺少右引号，或单元格过长（一行数据通常只有几百字节）",
+        "en": "a quoted cell runs on for more than 4 MB: a closing quote is missing, or the cell is far too long",
+    },
+    "problem.quote_unclosed": {"zh": "本行打开的引号没有闭合（缺少右引号 \"）", "en": "a quote opened in this row is never closed"},
+    "problem.too_large": {
+        "zh": "文件过大（解压后或读入时超过上限，可能是压缩炸弹）；请拆分文件或改用 CSV",
+        "en": "is too large to read (past the limit once unpacked or read: a zip bomb?); split it or send CSV",
+    },
+    "problem.encrypted": {
+        "zh": "设有密码（已加密）：请在 Excel 中取消密码后重新保存",
+        "en": "is password-protected (encrypted): remove the password in Excel and save it again",
+    },
+    "problem.old_xls": {"zh": "是旧版 Excel .xls 文件：请另存为 .xlsx", "en": "is an old Excel .xls file: save it again as .xlsx"},
     "problem.other": {"zh": "无效（{reason}）", "en": "{reason}"},
     "problem.got": {"zh": "（输入：{value}）", "en": " (got {value})"},
     "problem.row": {"zh": "第 {row} 行", "en": "row {row}"},
@@ -755,6 +801,20 @@ def month_name(month: int, lang: str = DEFAULT_LANG) -> str:
 _PROBLEM_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"contains a NUL byte", "problem.nul_byte"),
     (r"line too long", "problem.line_too_long"),
+    (r"is not a regular file", "problem.not_regular"),
+    (r"is a value under no header \(the header ends at column (?P<last>[A-Z]+)\)", "problem.no_header_above"),
+    (r"is a number, not a date|is a column of numbers", "problem.number_as_date"),
+    (r"^is an object|^is a list, not|^is true/false|^holds .*(?:lists or records|binary data)", "problem.not_single"),
+    (r"appears twice in (?:this reading|the document)", "problem.key_twice"),
+    (r"^is not an object", "problem.not_object"),
+    (r"has no readings", "problem.no_readings"),
+    (r"the header has no name in columns? (?P<columns>[0-9–, ]+):", "problem.header_unnamed"),
+    (r"^is blank: the first row", "problem.header_blank"),
+    (r"a quoted cell runs on", "problem.quote_overlong"),
+    (r"a quote opened in this row is never closed", "problem.quote_unclosed"),
+    (r"^unpacks to|filled cells|a JSON file may have", "problem.too_large"),
+    (r"is password-protected", "problem.encrypted"),
+    (r"is an old Excel \.xls", "problem.old_xls"),
     (r"mixes encodings: row (?P<row>\d+) is UTF-8 but row (?P<other>\d+)", "problem.mixed_encoding"),
     (r"unknown indicator", "problem.unknown_indicator"),
     (r"is required for this indicator", "problem.start_required"),

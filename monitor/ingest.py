@@ -4,7 +4,8 @@ Every input goes through one pipeline so `monitor add`, `monitor import`, the da
 scheduled refreshes apply the same rules:
 
 1. stage: a view over DuckDB's own reader of the file (never a copy of it), with the row number a
-   spreadsheet would show (header = row 1);
+   spreadsheet would show (header = row 1); the file is opened and checked by ``monitor.readers``
+   (regular file, encoding, line lengths; XLSX and JSON read there, within its caps);
 2. one streaming pass (no lock held for large files): numbers and dates in set-based SQL (only the
    cells SQL cannot read, such as full-width digits, "2.3万" or "2025年6月", go through the Python
    parsers, as UDFs), every rule checked against a snapshot of the indicators, and every row written
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import atexit
 import codecs
-import csv
 import json
 import math
 import os
@@ -34,13 +34,13 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from monitor import validate as _rules
+from monitor import readers
 from monitor.errors import Problem, StoreError, ValidationError
 from monitor.model import Qualifier
 from monitor.store import queries, schema
@@ -53,6 +53,8 @@ CANONICAL_COLUMNS = (*REQUIRED_COLUMNS[:1], "period_start", "period_end", "value
 IGNORED_COLUMNS = ("revision", "recorded_at", "recorded_by", "quote", "speaker", "office", "source_date", "batch_id")
 SUPPORTED = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".parquet": "parquet", ".json": "json"}
 RAW = "raw_input"
+# Problems a reader found in typed cells (readers.cell_problem, JSON keys given twice): row, column, reason, value.
+CELL_PROBLEMS = "import_cell_problem"
 
 ProgressCallback = Callable[[str, int, int], None]
 
@@ -96,11 +98,34 @@ def _shown_column(name: str) -> str:
     return shown + ("…" if len(name) > 60 else "")
 
 
+def _numbers(positions: list[int]) -> str:
+    """[4, 5, 6, 9] -> "4–6, 9"."""
+    runs: list[list[int]] = []
+    for n in positions:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    parts = [str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs]
+    return ", ".join(parts)
+
+
 def _check_header(file: str, columns: list[str]) -> list[Problem]:
+    if not any(columns):
+        # Nothing in the first line: "unknown column (empty)" would blame a column nobody wrote.
+        return [Problem(file, 1, None, "is blank: the first row must be the header (indicator_id, period_end, "
+                        "value, …)")]
     problems = []
+    unnamed = [k + 1 for k, name in enumerate(columns) if not name]
+    if unnamed:
+        # One problem for all of them: Excel saves a column once formatted as an empty header cell.
+        many = len(unnamed) > 1
+        problems.append(Problem(file, 1, None, f"the header has no name in column{'s' if many else ''} "
+                                f"{_numbers(unnamed)}: name {'them' if many else 'it'} or delete "
+                                f"{'those columns' if many else 'that column'}"))
     known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS) | set(IGNORED_COLUMNS)
     for name in columns:
-        if name not in known:
+        if name and name not in known:
             problems.append(Problem(file, 1, _shown_column(name), "unknown column; expected " + ", ".join(CANONICAL_COLUMNS)))
     seen: set[str] = set()
     for name in columns:
@@ -118,6 +143,7 @@ def _create_raw(
     select_sql: str,
     columns: list[str],
     row_expr: str = "CAST(row_number() OVER () AS INTEGER) + 1",
+    keep_flagged: bool = False,
 ) -> None:
     """The staged rows as a view (never materialised): spreadsheet row number and canonical columns.
 
@@ -133,8 +159,10 @@ def _create_raw(
     # it as a streaming window; joins would not keep the order, so it comes first). A row with every
     # field empty (",,," from a spreadsheet's blank row) is skipped, as a blank sheet row is, after
     # numbering so the rows after it keep their numbers. A first cell that starts with a printable
-    # character is not blank, which spares most rows the trimming.
+    # character is not blank, which spares most rows the trimming. ``keep_flagged``: a row with a
+    # cell problem (its cell staged empty) is kept even if it now looks blank, to be counted and reported.
     blank = " AND ".join(f"nullif(trim(CAST(\"{name}\" AS VARCHAR)), '') IS NULL" for name in columns) or "false"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {CELL_PROBLEMS} (row_no INTEGER, col VARCHAR, reason VARCHAR, val VARCHAR)")
     con.execute(
         f"""
         CREATE OR REPLACE TEMP VIEW {RAW} AS
@@ -143,101 +171,21 @@ def _create_raw(
                    CASE WHEN ascii(CAST("indicator_id" AS VARCHAR)) BETWEEN 33 AND 126 THEN false ELSE {blank} END AS _blank
             FROM ({select_sql})
         )
-        WHERE NOT _blank
+        WHERE NOT _blank{f" OR row_no IN (SELECT row_no FROM {CELL_PROBLEMS})" if keep_flagged else ""}
         """
     )
 
 
 # A reading row is a few hundred bytes. DuckDB's CSV reader fails on lines longer than its
 # max_line_size but silently drops a final line longer than its read buffer (a 200 MB line vanished
-# with no error): longer lines are refused here, before DuckDB sees the file.
-MAX_LINE_BYTES = 1 << 20
-_SCAN_CHUNK = 1 << 20  # at most MAX_LINE_BYTES, so a line longer than that always spans a chunk boundary
-_CJK = re.compile(r"[\u3400-\u9fff]")
-
-
-def _line_problem(file: str, line: int, reason: str) -> ValidationError:
-    return ValidationError([Problem(file, line, None, reason)])
-
-
-def _sniff_encoding(path: Path) -> str:
-    """'utf-8-sig' or 'gb18030', in one streaming pass that also refuses what no CSV reader should get.
-
-    Refused with the line (= spreadsheet row) where it is: a NUL byte (a binary or UTF-16 file),
-    a line longer than MAX_LINE_BYTES, and a file mixing UTF-8 and GB18030 lines (decoded as one
-    encoding, the other's Chinese text would be stored as mojibake without any error).
-    """
-    utf8: Any = codecs.getincrementaldecoder("utf-8-sig")()
-    line, since_break = 1, 0
-    with path.open("rb") as f:
-        while chunk := f.read(_SCAN_CHUNK):
-            nul = chunk.find(b"\0")
-            if nul >= 0:
-                raise _line_problem(path.name, line + chunk.count(b"\n", 0, nul),
-                                    "contains a NUL byte: this is a binary or UTF-16 file, not CSV text")
-            breaks = [i for i in (chunk.find(b"\n"), chunk.find(b"\r")) if i >= 0]
-            if not breaks:
-                since_break += len(chunk)
-            elif since_break + min(breaks) > MAX_LINE_BYTES:
-                since_break += min(breaks)
-            else:
-                since_break = len(chunk) - max(chunk.rfind(b"\n"), chunk.rfind(b"\r")) - 1
-            if since_break > MAX_LINE_BYTES:
-                raise _line_problem(path.name, line, f"line too long: more than {MAX_LINE_BYTES // (1 << 20)} MB "
-                                    "without a line break (a reading row is a few hundred bytes)")
-            line += chunk.count(b"\n")
-            if utf8 is not None:
-                try:
-                    utf8.decode(chunk)
-                except UnicodeDecodeError:
-                    utf8 = None
-    if utf8 is not None:
-        try:
-            utf8.decode(b"", final=True)
-            return "utf-8-sig"
-        except UnicodeDecodeError:
-            pass
-    # Not UTF-8: a second pass for GB18030 (only for such files, as before).
-    decoder = codecs.getincrementaldecoder("gb18030")()
-    try:
-        with path.open("rb") as f:
-            while chunk := f.read(_SCAN_CHUNK):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        raise ValidationError([Problem(path.name, None, None, "is neither UTF-8 nor GB18030/GBK text")]) from None
-    _check_single_encoding(path)
-    return "gb18030"
-
-
-def _check_single_encoding(path: Path) -> None:
-    """A file that is not UTF-8 as a whole must not have UTF-8 Chinese lines either (mixed encodings).
-
-    A line of GBK text is valid UTF-8 containing Chinese characters about never (one window in
-    ~70,000 of the briefing's text re-encoded), so such a line means two encodings in one file.
-    """
-    utf8_line = other_line = None
-    with path.open("rb") as f:
-        for number, raw in enumerate(f, start=1):
-            if raw.isascii():
-                continue
-            try:
-                if _CJK.search(raw.decode("utf-8")):
-                    utf8_line = utf8_line or number
-            except UnicodeDecodeError:
-                other_line = other_line or number
-            if utf8_line and other_line:
-                raise _line_problem(
-                    path.name, utf8_line,
-                    f"mixes encodings: row {utf8_line} is UTF-8 but row {other_line} is not (GBK/GB18030?); "
-                    "save the whole file in one encoding (UTF-8)",
-                )
+# with no error): longer lines are refused by readers.csv_encoding, before DuckDB sees the file.
+MAX_LINE_BYTES = readers.MAX_LINE_BYTES
 
 
 @contextmanager
 def _utf8_copy(path: Path) -> Iterator[Path]:
     """The CSV as UTF-8 without BOM (DuckDB's reader wants that), transcoding only when needed."""
-    encoding = _sniff_encoding(path)
+    encoding = readers.csv_encoding(path)
     with path.open("rb") as f:
         has_bom = f.read(3) == codecs.BOM_UTF8
     if encoding == "utf-8-sig" and not has_bom:
@@ -253,19 +201,6 @@ def _utf8_copy(path: Path) -> Iterator[Path]:
         os.unlink(name)
 
 
-CSV_DELIMITERS = (",", ";", "\t", "|")
-
-
-def _csv_header(path: Path) -> tuple[str, list[str]]:
-    """The delimiter and the header cells, from the first line of a UTF-8 file."""
-    with path.open("r", encoding="utf-8", newline="") as f:
-        first = f.readline()
-    counts = {d: first.count(d) for d in CSV_DELIMITERS}
-    delimiter = max(counts, key=counts.__getitem__)
-    delimiter = delimiter if counts[delimiter] else ","
-    return delimiter, next(csv.reader([first], delimiter=delimiter), [])
-
-
 @dataclass
 class _Source:
     """What a stage function leaves behind: the `raw_input` view over the file, and how to read it again."""
@@ -276,6 +211,8 @@ class _Source:
     size: int  # bytes of input (an estimate for rows given in Python)
     # CSV: read the file again on one thread (see _stage_csv); None for other kinds.
     serial: Callable[[], None] | None = None
+    # What a DuckDB error while reading the file means, as one problem (CSV, Parquet).
+    problem: Callable[[duckdb.Error], Problem] | None = None
 
 
 def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, stack: ExitStack) -> _Source:
@@ -288,11 +225,16 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, stack: ExitStack) -> 
     # header, and every problem was then blamed on the header. Read this way, a short row is
     # padded (its empty fields are reported on its row) and a long one is a located error.
     # (DuckDB would also rename a repeated header name, "Value" -> "Value_1", hiding it.)
-    delimiter, header = _csv_header(readable)
+    delimiter, header = readers.csv_header(readable)
     columns = _normalise_header(header)
     problems = _check_header(path.name, columns)
     if problems:
         raise ValidationError(problems)
+
+    def problem(error: duckdb.Error) -> Problem:
+        # DuckDB blames a quoted cell that never ends on a field count or a line size: the row where
+        # the quote opened says what is wrong (one more pass over the file, only when reading failed).
+        return readers.csv_quote_problem(readable, path.name) or _csv_problem(path.name, error)
 
     def read(parallel: bool) -> None:
         try:
@@ -303,12 +245,12 @@ def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, stack: ExitStack) -> 
                 max_line_size=4 * MAX_LINE_BYTES, buffer_size=8 * MAX_LINE_BYTES, parallel=parallel,
             )
         except duckdb.Error as e:
-            raise ValidationError([_csv_problem(path.name, e)]) from e
+            raise ValidationError([problem(e)]) from e
         con.register(f"{RAW}_src", relation)  # a view of this connection only
         _create_raw(con, f"SELECT * FROM {RAW}_src", columns)
 
     read(True)
-    return _Source(path.name, "csv", columns, readable.stat().st_size, lambda: read(False))
+    return _Source(path.name, "csv", columns, readable.stat().st_size, lambda: read(False), problem)
 
 
 
@@ -322,13 +264,52 @@ def _csv_problem(file: str, error: duckdb.Error) -> Problem:
     return Problem(file, int(line[1]) if line else None, None, f"cannot be read as CSV: {_first_line(error)}")
 
 
+# DuckDB's words for a file that is not Parquet, or was cut short, in the user's.
+_PARQUET_ERRORS = (
+    ("No magic bytes found at end of file", "it is not a Parquet file, or it was cut short (its end is missing)"),
+    ("too small to be a Parquet file", "it is not a Parquet file, or it was cut short (its end is missing)"),
+)
+# Column types whose cells are not one number, date or text: cast to text, a list became "[1, 2]"
+# (then "space inside a number") and a struct "{'a': 1}".
+_NESTED_TYPES = {"list", "struct", "map", "array", "union"}
+# A column of fractional numbers where dates belong: 2024.10 is 2024.1 (January). (Whole numbers
+# are read as their text: "2024" is the year, "20241231" not a date, at its row.)
+_FRACTION_TYPES = {"float", "double", "decimal"}
+
+
+def _parquet_problem(file: str, path: Path, error: BaseException) -> Problem:
+    text = _first_line(error)
+    for fragment, meaning in _PARQUET_ERRORS:
+        if fragment in text:
+            return Problem(file, None, None, f"cannot be read as Parquet: {meaning}")
+    # DuckDB names the file by the path it was given; the problem names it once, by its name.
+    text = re.sub(r"^[A-Za-z ]*Error: ", "", text).replace(str(path), file)
+    return Problem(file, None, None, f"cannot be read as Parquet: {text[:200]}")
+
+
+def _parquet_column_problems(file: str, columns: list[str], types: list[Any]) -> list[Problem]:
+    problems = []
+    for name, kind in zip(columns, types):
+        kind_id = str(getattr(kind, "id", kind)).lower()
+        if kind_id in _NESTED_TYPES:
+            problems.append(Problem(file, 1, name, f"holds {str(kind)[:60]} values (lists or records), not single "
+                                    "values: each cell must be one number, date or text"))
+        elif kind_id == "blob":
+            problems.append(Problem(file, 1, name, "holds binary data (BLOB), not text"))
+        elif name in readers.DATE_COLUMNS and kind_id in _FRACTION_TYPES:
+            problems.append(Problem(file, 1, name, f"is a column of numbers ({kind}), not dates: store it as a date "
+                                    "or as text such as 2024-10-31 (as a number, 2024.10 is 2024.1, January)"))
+    return problems
+
+
 def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, stack: ExitStack) -> _Source:
     try:
-        original = con.read_parquet(str(path)).columns
+        relation = con.read_parquet(str(path))
+        original, types = relation.columns, relation.types
     except duckdb.Error as e:
-        raise ValidationError([Problem(path.name, None, None, f"cannot be read as Parquet: {_first_line(e)}")]) from e
+        raise ValidationError([_parquet_problem(path.name, path, e)]) from e
     columns = _normalise_header(original)
-    problems = _check_header(path.name, columns)
+    problems = _check_header(path.name, columns) or _parquet_column_problems(path.name, columns, types)
     if problems:
         raise ValidationError(problems)
     # The header was checked: no column is called file_row_number, DuckDB's own row number in the file.
@@ -337,9 +318,12 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, stack: ExitStack)
     _create_raw(con, f"SELECT {renames}, file_row_number FROM {RAW}_src", columns,
                 row_expr="CAST(file_row_number AS INTEGER) + 2")
     # Parquet is compressed: count its rows at a few hundred bytes each, as CSV would be.
-    rows = int(con.execute("SELECT count(*) FROM raw_input_src").fetchone()[0])  # type: ignore[index]
-    return _Source(path.name, "parquet", columns, max(path.stat().st_size, 40 * rows))
-
+    try:
+        rows = int(con.execute("SELECT count(*) FROM raw_input_src").fetchone()[0])  # type: ignore[index]
+    except duckdb.Error as e:
+        raise ValidationError([_parquet_problem(path.name, path, e)]) from e
+    return _Source(path.name, "parquet", columns, max(path.stat().st_size, 40 * rows),
+                   problem=lambda e: _parquet_problem(path.name, path, e))
 
 
 def _cell_text(value: Any) -> str | None:
@@ -354,15 +338,32 @@ def _cell_text(value: Any) -> str | None:
     return str(value)
 
 
-def _stage_records(con: duckdb.DuckDBPyConnection, file: str, header: list[str], rows: list[tuple[int, list[Any]]]) -> _Source:
+def _stage_records(con: duckdb.DuckDBPyConnection, file: str, header: list[str], rows: list[tuple[int, list[Any]]],
+                   problems: Sequence[Problem] = ()) -> _Source:
+    """Typed cells (a sheet, a JSON list, a feed) staged as text, after readers.cell_problem.
+
+    A cell that cannot be what its column holds (a number in a date column, an object, a list) is a
+    problem of its row, given in ``problems`` or found here, and staged empty: the checks of the pass
+    do not see it, so it is reported once, as the reader found it.
+    """
     columns = _normalise_header(header)
-    problems = _check_header(file, columns)
-    if problems:
-        raise ValidationError(problems)
+    header_problems = _check_header(file, columns)
+    if header_problems:
+        raise ValidationError(header_problems)
     width = len(columns)
-    records = [
-        [str(row_no), *(_cell_text(v) for v in (list(cells) + [None] * width)[:width])] for row_no, cells in rows
-    ]
+    found = list(problems)
+    checked = [k for k, c in enumerate(columns) if c in CANONICAL_COLUMNS]
+    records = []
+    for row_no, cells in rows:
+        row = (list(cells) + [None] * width)[:width]
+        for k in checked:
+            value = row[k]
+            if value is not None and not isinstance(value, str):
+                reason = readers.cell_problem(columns[k], value)
+                if reason is not None:
+                    found.append(Problem(file, row_no, columns[k], reason, readers.shown_value(value)))
+                    row[k] = None
+        records.append([str(row_no), *(_cell_text(v) for v in row)])
     names = ["_row", *columns]
     if len(records) < 1000:
         # A few rows (the CLI's `add`, the dashboard's form): plain inserts, no pyarrow import.
@@ -381,58 +382,32 @@ def _stage_records(con: duckdb.DuckDBPyConnection, file: str, header: list[str],
         con.execute("CREATE OR REPLACE TEMP TABLE records_view AS SELECT * FROM records_arrow")
         con.unregister("records_arrow")
     # The real row numbers of the sheet or list: blank rows are skipped, not renumbered.
-    _create_raw(con, "SELECT * FROM records_view", columns, row_expr="CAST(_row AS INTEGER)")
+    _create_raw(con, "SELECT * FROM records_view", columns, row_expr="CAST(_row AS INTEGER)", keep_flagged=bool(found))
+    if found:
+        con.executemany(f"INSERT INTO {CELL_PROBLEMS} VALUES (?, ?, ?, ?)",
+                        [[p.row, p.column, p.reason, p.value] for p in found])
     return _Source(file, "records", columns, sum(len(str(c)) + 1 for _, cells in rows for c in cells if c is not None))
 
 
 def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path) -> _Source:
-    import openpyxl
-
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as e:  # openpyxl raises many unrelated types for a broken file
-        raise ValidationError([Problem(path.name, None, None, f"cannot be read as an XLSX workbook: {e}")]) from e
-    try:
-        sheet = workbook.worksheets[0]
-        rows_iter = ([_xlsx_value(c) for c in cells] for cells in sheet.iter_rows())
-        header_row = next(rows_iter, None)
-        if header_row is None or all(c is None for c in header_row):
-            raise ValidationError([Problem(path.name, None, None, "is empty: the first sheet has no header row")])
-        header = [str(c) if c is not None else "" for c in header_row]
-        while header and header[-1] == "":
-            header.pop()
-        rows = [
-            (n, list(cells[: len(header)]))
-            for n, cells in enumerate(rows_iter, start=2)
-            if any(c is not None and str(c).strip() != "" for c in cells)
-        ]
-    finally:
-        workbook.close()
-    return _stage_records(con, path.name, header, rows)
-
-
-def _xlsx_value(cell: Any) -> Any:
-    """A cell's value as the sheet shows it where that differs from what it stores.
-
-    A percent-formatted cell stores the fraction: "93.1%" is 0.931, which imported as is would be
-    off by a factor of 100 without any error. It is staged as the text shown ("93.1%").
-    """
-    value = cell.value
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and "%" in (getattr(cell, "number_format", None) or ""):
-        return f"{(Decimal(repr(value)) * 100).normalize():f}%"
-    return value
+    sheet = readers.read_xlsx(path, check_header=lambda h: _check_header(path.name, _normalise_header(h)))
+    return _stage_records(con, path.name, sheet.header, sheet.rows)
 
 
 def _stage_json(con: duckdb.DuckDBPyConnection, path: Path) -> _Source:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ValidationError([Problem(path.name, None, None, f"is not valid JSON: {e}")]) from e
-    except RecursionError as e:  # "[[[[...]]]]" nested deeper than the parser's stack
-        raise ValidationError([Problem(path.name, None, None, "is not valid JSON: nested too deeply")]) from e
+    document = readers.load_json(path)
+    if readers.duplicated_keys(document) and "readings" in readers.duplicated_keys(document):
+        raise ValidationError([Problem(path.name, None, "readings", "appears twice in the document: which list is meant?")])
     records = document.get("readings") if isinstance(document, dict) else document
-    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+    if not isinstance(records, list):
         raise ValidationError([Problem(path.name, None, None, "must be a list of reading objects or an object with a 'readings' list")])
+    if not records:
+        raise ValidationError([Problem(path.name, None, None, "has no readings: the list is empty")])
+    for n, record in enumerate(records, start=1):
+        if not isinstance(record, dict):
+            raise ValidationError([Problem(path.name, n, None, "is not an object: each reading is an object such as "
+                                           '{"indicator_id": …, "period_end": …, "value": …}',
+                                           readers.shown_value(record))])
     header: list[str] = []
     for record in records:
         for key in record:
@@ -440,8 +415,12 @@ def _stage_json(con: duckdb.DuckDBPyConnection, path: Path) -> _Source:
                 header.append(key)
     if not header:
         header = list(REQUIRED_COLUMNS)
+    # A key given twice in one reading: json keeps the last silently; which one was meant?
+    normalised = dict(zip(header, _normalise_header(header)))
+    twice = [Problem(path.name, n, normalised[key], "appears twice in this reading: which value is meant?")
+             for n, record in enumerate(records, start=1) for key in readers.duplicated_keys(record)]
     rows = [(n, [record.get(k) for k in header]) for n, record in enumerate(records, start=1)]
-    return _stage_records(con, path.name, header, rows)
+    return _stage_records(con, path.name, header, rows, twice)
 
 
 def stage_file(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None = None,
@@ -450,10 +429,7 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None = No
 
     Files the stack keeps (a UTF-8 copy of a GB18030 CSV) live until it closes: the view reads them.
     """
-    if not path.exists():
-        raise ValidationError([Problem(str(path), None, None, "file not found")])
-    if path.is_dir():
-        raise ValidationError([Problem(str(path), None, None, "is a folder, not a file")])
+    readers.regular_file(path)  # a FIFO or a device is refused before anything opens it
     kind = kind or SUPPORTED.get(path.suffix.lower())
     if kind is None:
         raise ValidationError([Problem(path.name, None, None, f"unsupported file type '{path.suffix}'; use .csv, .xlsx, .parquet or .json")])
@@ -670,12 +646,18 @@ SELECT row_no, 'period_end' AS col,
 FROM dup WHERE n > 1 AND (row_no <> first_row OR values_n > 1)
 """
 
+# A cell the reader found a problem in was staged empty: the pass's own problem for that cell
+# ("is required") gives way to the reader's.
 PROBLEMS_SQL = f"""
 CREATE OR REPLACE TEMP TABLE import_problem AS
-SELECT row_no, p.col AS col, p.reason AS reason, p.val AS val
-FROM (SELECT row_no, unnest(problems) AS p FROM {SPILL} WHERE problems IS NOT NULL)
+SELECT s.row_no, s.col, s.reason, s.val
+FROM (SELECT row_no, p.col AS col, p.reason AS reason, p.val AS val
+      FROM (SELECT row_no, unnest(problems) AS p FROM {SPILL} WHERE problems IS NOT NULL)) AS s
+ANTI JOIN {CELL_PROBLEMS} AS c ON c.row_no = s.row_no AND c.col = s.col
 UNION ALL
 SELECT row_no, col, reason, val FROM import_dup
+UNION ALL
+SELECT row_no, col, reason, val FROM {CELL_PROBLEMS}
 """
 
 VALID_SQL = f"""
@@ -683,6 +665,7 @@ CREATE OR REPLACE TEMP VIEW {queries.IMPORT_VALID} AS
 SELECT row_no, indicator_id, period_start, period_end, value, qualifier, source, note
 FROM {SPILL}
 WHERE problems IS NULL AND row_no NOT IN (SELECT row_no FROM import_dup)
+  AND row_no NOT IN (SELECT row_no FROM {CELL_PROBLEMS})
 """
 
 REJECTED_SQL = f"""
@@ -697,7 +680,7 @@ FROM import_problem AS p JOIN {RAW} AS r USING (row_no)
 _DROP_SCRATCH = f"""
 DROP VIEW IF EXISTS {queries.IMPORT_VALID}; DROP TABLE IF EXISTS {queries.IMPORT_REJECTED};
 DROP TABLE IF EXISTS import_problem; DROP TABLE IF EXISTS import_dup; DROP TABLE IF EXISTS {queries.IMPORT_EXISTING};
-DROP VIEW IF EXISTS {RAW}; DROP TABLE IF EXISTS records_view;
+DROP VIEW IF EXISTS {RAW}; DROP TABLE IF EXISTS records_view; DROP TABLE IF EXISTS {CELL_PROBLEMS};
 DROP TABLE IF EXISTS unit_factor; DROP TABLE IF EXISTS unit_rule;
 """
 _REGISTERED = (SPILL, f"{RAW}_src")
@@ -885,10 +868,8 @@ def _unit_factors(con: duckdb.DuckDBPyConnection, source: _Source) -> None:
 
 
 def _read_error(source: _Source, error: duckdb.Error) -> ValidationError:
-    if source.kind == "csv":
-        return ValidationError([_csv_problem(source.file, error)])
-    if source.kind == "parquet":
-        return ValidationError([Problem(source.file, None, None, f"cannot be read as Parquet: {_first_line(error)}")])
+    if source.problem is not None:
+        return ValidationError([source.problem(error)])
     raise error
 
 
@@ -1126,10 +1107,19 @@ def _write_small(
 
     if not store.exists:
         raise StoreError(f"database {store.path} does not exist; run `monitor init` first")
+    # A typed cell that cannot be what its column holds is the reader's problem, as in _stage_records.
+    flagged = [
+        Problem(report.file, n, c, reason, readers.shown_value(r.get(c)))
+        for n, r in enumerate(rows, start=1) for c in CANONICAL_COLUMNS
+        if r.get(c) is not None and not isinstance(r.get(c), str)
+        and (reason := readers.cell_problem(c, r.get(c))) is not None
+    ]
+    blanked = {(p.row, p.column) for p in flagged}
     numbered = [
         (n, cells) for n, r in enumerate(rows, start=1)
-        if any((cells := {c: _cell_text(r.get(c)) for c in CANONICAL_COLUMNS}).values())
+        if any((cells := {c: None if (n, c) in blanked else _cell_text(r.get(c)) for c in CANONICAL_COLUMNS}).values())
         and any(str(v).strip() for v in cells.values() if v is not None)
+        or any(row == n for row, _ in blanked)
     ]  # blank rows are skipped, as in a file, keeping later row numbers
     ids = {str(r["indicator_id"]).strip() for _, r in numbered if r.get("indicator_id")}
     report.rows = len(numbered)
@@ -1140,6 +1130,16 @@ def _write_small(
         except duckdb.CatalogException as e:
             raise StoreError(f"database {store.path} has no monitor schema; run `monitor init` first") from e
         valid, report.problems = check_rows(numbered, indicators, today, report.file)
+        if flagged:
+            # check_rows lists its valid rows in order, without their numbers: drop the flagged ones.
+            checked_bad = {p.row for p in report.problems}
+            flagged_rows = {p.row for p in flagged}
+            valid_rows = [n for n, _ in numbered if n not in checked_bad]
+            valid = [v for n, v in zip(valid_rows, valid) if n not in flagged_rows]
+            report.problems = sorted(
+                [p for p in report.problems if (p.row, p.column) not in blanked] + flagged,
+                key=lambda p: (p.row or 0, p.column or ""),
+            )
         report.rejected = len({p.row for p in report.problems})
         report.valid = report.rows - report.rejected
         if report.problems and not skip_invalid:

@@ -119,7 +119,7 @@ def test_each_input_imports_as_documented_or_is_rejected_with_its_location(
         if p.row is not None and p.row > 1:
             # A row's problem names its column, unless the whole line is unreadable.
             assert p.column is not None or "line" in p.reason or "fields" in p.reason or "CSV" in p.reason \
-                or "NUL" in p.reason or "encodings" in p.reason, p
+                or "NUL" in p.reason or "encodings" in p.reason or "quote" in p.reason or "sheet" in p.reason, p
     assert checksums(store) == before, "a rejected batch changed the store"
 
     # The CLI says the same in one line on stderr, with exit code 5 (invalid input), and writes nothing.
@@ -175,6 +175,27 @@ def test_an_overlong_line_is_refused_early_and_cheaply(name: str, corpus: dict[s
     assert checksums(store) == before
     code, _, err = cli(store, "import", str(corpus[name]))
     assert code == 5 and f"{name}, row {case.reject[0]}: line too long" in err
+
+
+# Issue 14, item 15 and its siblings: how much memory each may take (the 2 GiB zip bomb took 2.28 GB).
+BOMBS = {"xlsx-zip-bomb.xlsx": 100, "xlsx-too-many-cells.xlsx": 400, "json-65mb.json": 100, "quoted-note-200mb.csv": 400}
+
+
+@pytest.mark.parametrize("name", list(BOMBS))
+def test_a_bomb_is_refused_in_bounded_memory(name: str, corpus: dict[str, Path], store: Store) -> None:
+    case = CASES[name]
+    before = checksums(store)
+    peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(ValidationError) as caught:
+        import_file(store, corpus[name])
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before) / 1024
+    (problem,) = caught.value.problems
+    assert (problem.source, problem.row, problem.column) == (name, case.reject[0], case.reject[1])
+    assert case.reject[2] in problem.reason
+    assert grown_mb < BOMBS[name], grown_mb
+    assert checksums(store) == before
+    code, _, err = cli(store, "import", str(corpus[name]))
+    assert code == 5 and err.startswith(f"Error: {problem}")
 
 
 def test_skip_invalid_keeps_the_good_rows_and_quarantines_the_rest(corpus: dict[str, Path], store: Store) -> None:

@@ -266,6 +266,37 @@ def test_import_an_unreadable_file(db: Store) -> None:
     assert "unknown column" in errors and "Indicator: required column is missing" in errors
 
 
+def test_an_uploaded_zip_bomb_or_stray_cell_is_one_translated_problem(db: Store, tmp_path: Path) -> None:
+    """Issue 14 items 4 and 15 on the upload path: the preview and the dry run read the file through
+    monitor.readers, so a bomb is refused before it is unpacked and a value under no header is located."""
+    import importlib.util
+
+    import openpyxl
+
+    spec = importlib.util.spec_from_file_location("make_corpus", REPO / "tests" / "bad_inputs" / "make_corpus.py")
+    assert spec and spec.loader
+    corpus = sys.modules.get("make_corpus") or importlib.util.module_from_spec(spec)
+    if "make_corpus" not in sys.modules:
+        sys.modules["make_corpus"] = corpus
+        spec.loader.exec_module(corpus)
+    bomb = tmp_path / "bomb.xlsx"
+    corpus._bomb(bomb)
+    book = openpyxl.Workbook()
+    book.active.append(["indicator_id", "period_end", "value"])
+    book.active.append(["compute-racks", LAST_MONTH_END, 5, "stray"])
+    stray = tmp_path / "stray.xlsx"
+    book.save(stray)
+    before = len(db_readings(db))
+    for path, words in ((bomb, "文件过大"), (stray, "第 2 行 · D：该值所在的列没有表头（表头到 C 列为止）")):
+        at = open_app("import_page.py", lang="zh")
+        at.file_uploader(key="imp_file").set_value((path.name, path.read_bytes(), "application/octet-stream")).run()
+        assert not at.exception
+        errors = " ".join(e.value for e in at.error)
+        assert words in errors, errors
+        assert not at.dataframe, "no preview of a file that cannot be read"
+    assert len(db_readings(db)) == before
+
+
 # ---------------------------------------------------------------- language
 
 

@@ -384,7 +384,7 @@ def test_empty_xlsx_and_empty_json(db: Store, tmp_path: Path) -> None:
     assert "is empty" in problems_of(db, path)[0].reason
     path = tmp_path / "empty.json"
     path.write_text("[]", encoding="utf-8")
-    assert "no data rows" in problems_of(db, path)[0].reason
+    assert "has no readings: the list is empty" in problems_of(db, path)[0].reason
 
 
 # ---------------------------------------------------------------- atomicity, quarantine, idempotency, dry run

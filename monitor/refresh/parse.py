@@ -2,18 +2,18 @@
 
 Used when a source declares ``columns``, ``defaults`` or ``records`` (a published table seldom has our
 column names); otherwise the file goes to ``monitor.ingest.import_file`` exactly as `monitor import`
-would read it. Either way the rows are validated by the import pipeline. A file that cannot be read,
-or lacks a mapped or required column, raises ValidationError: the whole run fails, nothing is written.
+would read it. Either way the rows are validated by the import pipeline. The files are opened by
+``monitor.readers``, as `monitor import` opens them (the same checks and caps). A file that cannot be
+read, or lacks a mapped or required column, raises ValidationError: nothing of it is written.
 """
 
 from __future__ import annotations
 
 import csv
-import io
-import json
 from pathlib import Path
 from typing import Any
 
+from monitor import readers
 from monitor.errors import Problem, ValidationError
 from monitor.refresh.sources import CANONICAL, Source
 
@@ -28,57 +28,43 @@ def _norm(name: Any) -> str:
     return str(name if name is not None else "").strip().lstrip("\ufeff").strip().lower()
 
 
-def _decode(data: bytes, name: str) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise _fail(name, "is neither UTF-8 nor GB18030/GBK text")
-
-
 def read_csv(path: Path, name: str) -> list[dict[str, Any]]:
-    text = _decode(path.read_bytes(), name)
-    if not text.strip():
-        raise _fail(name, "is empty")
-    try:
-        dialect: Any = csv.Sniffer().sniff(text[:8192], delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), dialect))
-    except csv.Error as e:
-        raise _fail(name, f"cannot be read as CSV: {e}") from e
-    header, *body = rows
-    return [dict(zip(header, r)) for r in body if any(c.strip() for c in r)]
+    """The rows as {header cell: text}; the checks and the delimiter are `monitor import`'s (monitor.readers)."""
+    encoding = readers.csv_encoding(path)
+    delimiter, _ = readers.csv_header(path, encoding)
+    rows = []
+    with path.open("r", encoding=encoding, newline="") as f:
+        reader = csv.reader(f, delimiter=delimiter)
+        try:
+            header = next(reader, [])
+            if not any(h.strip() for h in header):
+                raise _fail(name, "is empty")
+            for row_no, cells in enumerate(reader, start=2):
+                if any(c.strip() for c in cells[len(header):]):
+                    # zip() would drop the cells past the header silently.
+                    raise ValidationError([Problem(name, row_no, None,
+                                                   f"has {len(cells)} fields; the header has {len(header)}")])
+                if any(c.strip() for c in cells):
+                    rows.append(dict(zip(header, cells)))
+        except csv.Error as e:
+            raise ValidationError([Problem(name, reader.line_num or None, None, f"cannot be read as CSV: {e}")]) from e
+    return rows
 
 
 def read_xlsx(path: Path, name: str) -> list[dict[str, Any]]:
-    import openpyxl
-
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as e:  # openpyxl raises many unrelated types for a broken file
-        raise _fail(name, f"cannot be read as an XLSX workbook: {e}") from e
-    try:
-        rows = list(workbook.worksheets[0].iter_rows(values_only=True))
-    finally:
-        workbook.close()
-    if not rows:
-        raise _fail(name, "is empty: the first sheet has no header row")
-    header = [str(c) if c is not None else "" for c in rows[0]]
-    return [dict(zip(header, r)) for r in rows[1:] if any(c is not None and str(c).strip() for c in r)]
+    """The first sheet's rows as {header cell: value}, read by monitor.readers (every row, caps, stray cells)."""
+    sheet = readers.read_xlsx(path)
+    return [dict(zip(sheet.header, cells)) for _, cells in sheet.rows]
 
 
 def read_json(path: Path, name: str, records: str | None) -> list[dict[str, Any]]:
-    try:
-        document: Any = json.loads(path.read_bytes().decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise _fail(name, f"is not valid JSON: {e}") from e
+    document: Any = readers.load_json(path)
     where = "the document"
     if records:
         for part in records.split("."):
             if isinstance(document, dict) and part in document:
+                if part in readers.duplicated_keys(document):
+                    raise _fail(name, f"has '{part}' twice on the way to '{records}': which one is meant?")
                 document = document[part]
             elif isinstance(document, list) and part.isdigit() and int(part) < len(document):
                 document = document[int(part)]
@@ -86,13 +72,22 @@ def read_json(path: Path, name: str, records: str | None) -> list[dict[str, Any]
                 raise _fail(name, f"has no '{records}' (stopped at '{part}')")
         where = f"'{records}'"
     elif isinstance(document, dict) and "readings" in document:
+        if "readings" in readers.duplicated_keys(document):
+            raise _fail(name, "has 'readings' twice: which list is meant?")
         document = document["readings"]
-    if not isinstance(document, list) or not all(isinstance(r, dict) for r in document):
+    if not isinstance(document, list):
         raise _fail(name, f"{where} must be a list of objects")
+    for n, record in enumerate(document, start=1):
+        if not isinstance(record, dict):
+            raise ValidationError([Problem(name, n, None, f"is not an object: {where} must be a list of objects")])
+        twice = readers.duplicated_keys(record)
+        if twice:
+            raise ValidationError([Problem(name, n, str(twice[0])[:64], "appears twice in this reading: which value is meant?")])
     return document
 
 
 def read_records(path: Path, kind: str, name: str, records: str | None = None) -> list[dict[str, Any]]:
+    readers.regular_file(path)  # a FIFO or a device is refused before anything opens it
     if kind == "csv":
         return read_csv(path, name)
     if kind == "xlsx":

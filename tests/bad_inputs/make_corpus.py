@@ -29,6 +29,7 @@ import re
 import shutil
 import sys
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -164,6 +165,211 @@ def _cached_formula(xml: str) -> str:
     return re.sub(r'(<c r="D2"[^>]*>)<f>(.*?)</f><v\s*/>', r"\1<f>\2</f><v>5</v>", xml)
 
 
+# ---------------------------------------------------------------- writers for issue 14 (readers)
+
+
+def _xlsx_parts(rows: list[list[object]], edit: Callable[[dict[str, bytes]], None], *,
+                header: list[object] | None = None) -> Callable[[Path], None]:
+    """A workbook openpyxl writes, then its parts edited (what other programs, or attackers, write)."""
+    def write(path: Path) -> None:
+        _xlsx(rows, header=header)(path)
+        with zipfile.ZipFile(path) as z:
+            parts = {n: z.read(n) for n in z.namelist()}
+        edit(parts)
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+            for n, data in parts.items():
+                z.writestr(n, data)
+
+    return write
+
+
+SHEET = "xl/worksheets/sheet1.xml"
+
+
+def _sheet_edit(change: Callable[[str], str]) -> Callable[[dict[str, bytes]], None]:
+    def edit(parts: dict[str, bytes]) -> None:
+        parts[SHEET] = change(parts[SHEET].decode("utf-8")).encode("utf-8")
+
+    return edit
+
+
+def _stale_dimension(xml: str) -> str:
+    return re.sub(r'<dimension ref="[^"]*"', '<dimension ref="A1:E3"', xml)
+
+
+def _one_cell_dimension(xml: str) -> str:
+    return re.sub(r'<dimension ref="[^"]*"', '<dimension ref="A1"', xml)
+
+
+def _rows_out_of_order(xml: str) -> str:
+    """Rows 2 and 3 swapped in the XML (openpyxl's reader dropped row 2 without a word)."""
+    rows = re.findall(r'<row r="\d+".*?</row>', xml)
+    return xml.replace(rows[1] + rows[2], rows[2] + rows[1])
+
+
+def _rows_down_one(xml: str) -> str:
+    """Every row one further down: row 1 left blank."""
+    xml = re.sub(r'<row r="(\d+)"', lambda m: f'<row r="{int(m[1]) + 1}"', xml)
+    return re.sub(r'<c r="([A-Z]+)(\d+)"', lambda m: f'<c r="{m[1]}{int(m[2]) + 1}"', xml)
+
+
+def _row_beyond_excel(xml: str) -> str:
+    return xml.replace('<row r="3"', '<row r="2000000"').replace('r="A3"', 'r="A2000000"').replace(
+        'r="C3"', 'r="C2000000"').replace('r="D3"', 'r="D2000000"')
+
+
+def _missing_shared_string(xml: str) -> str:
+    return re.sub(r'(<c r="A2"[^>]*t=")(?:inlineStr|s)("[^>]*>).*?</c>', r'\1s\2<v>999</v></c>', xml, count=1)
+
+
+def _entity_bomb(xml: str) -> str:
+    """A "billion laughs" DTD in the sheet: ten levels of ten copies each."""
+    entities = '<!ENTITY a0 "lol">' + "".join(
+        f'<!ENTITY a{k} "{("&a" + str(k - 1) + ";") * 10}">' for k in range(1, 10))
+    xml = xml.replace("<worksheet", f"<!DOCTYPE worksheet [{entities}]><worksheet", 1)
+    return xml.replace("<v>5</v>", "<v>&a9;</v>", 1)
+
+
+def _only_text_part(parts: dict[str, bytes]) -> None:
+    parts.clear()
+    parts["readme.txt"] = b"a zip archive, but no workbook inside"
+
+
+def _docx_parts(parts: dict[str, bytes]) -> None:
+    parts.clear()
+    parts["[Content_Types].xml"] = b'<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'
+    parts["word/document.xml"] = b"<document/>"
+
+
+def _cfb(encrypted: bool) -> Callable[[Path], None]:
+    """An OLE compound file's signature, as an .xls or a password-protected .xlsx starts (the
+    encrypted one names its EncryptedPackage stream, in UTF-16, in the directory)."""
+    body = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504
+    body += ("EncryptedPackage" if encrypted else "Workbook").encode("utf-16-le") + b"\0" * 1000
+    return _bytes(body)
+
+
+def _truncated_xlsx(path: Path) -> None:
+    _xlsx([[R, None, "2024-12-31", 5, None]])(path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def _local_header(name: bytes, crc: int, packed: int, size: int) -> bytes:
+    import struct
+
+    return struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0x21, crc, packed, size, len(name), 0) + name
+
+
+def _raw_zip(path: Path, members: list[tuple[str, bytes, int, int]]) -> None:
+    """A zip written by hand: (name, deflated bytes, CRC-32, size) each, the size as given (it may lie)."""
+    import struct
+
+    central, offset = b"", 0
+    with path.open("wb") as f:
+        for name, packed, crc, size in members:
+            raw = name.encode()
+            header = _local_header(raw, crc, len(packed), size)
+            f.write(header)
+            f.write(packed)
+            central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0x21, crc, len(packed), size,
+                                   len(raw), 0, 0, 0, 0, 0, offset) + raw
+            offset += len(header) + len(packed)
+        f.write(central)
+        f.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members), len(central), offset, 0))
+
+
+def _deflate(data: bytes) -> bytes:
+    c = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return c.compress(data) + c.flush()
+
+
+def _workbook_parts() -> dict[str, bytes]:
+    """The parts of a small valid workbook (one header, one reading)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "w.xlsx"
+        _xlsx([[R, None, "2024-12-31", 5, None]])(path)
+        with zipfile.ZipFile(path) as z:
+            return {n: z.read(n) for n in z.namelist()}
+
+
+def _bomb(path: Path, *, whitespace: int = 2 << 30, declared: int | None = None) -> None:
+    """A valid workbook whose sheet has ``whitespace`` bytes of blanks after its first row: 2 GiB pack
+    into 2 MB (the deflate stream of a 1 MiB block of spaces, flushed so it repeats byte for byte).
+    ``declared``: the size the zip states for the sheet, if it is to lie."""
+    parts = _workbook_parts()
+    xml = parts.pop(SHEET)
+    cut = xml.index(b"</row>") + len(b"</row>")
+    head, tail = xml[:cut], xml[cut:]
+    block = b" " * (1 << 20)
+    c = zlib.compressobj(6, zlib.DEFLATED, -15)
+    start = c.compress(head) + c.flush(zlib.Z_FULL_FLUSH)
+    repeated = c.compress(block) + c.flush(zlib.Z_FULL_FLUSH)
+    end = c.compress(tail) + c.flush()
+    crc = zlib.crc32(head)
+    for _ in range(whitespace >> 20):
+        crc = zlib.crc32(block, crc)
+    crc = zlib.crc32(tail, crc)
+    size = len(head) + whitespace + len(tail)
+    members = [(n, _deflate(d), zlib.crc32(d), len(d)) for n, d in parts.items()]
+    members.append((SHEET, start + repeated * (whitespace >> 20) + end, crc, size if declared is None else declared))
+    _raw_zip(path, members)
+
+
+def _many_cells(path: Path, cells: int = 500_001) -> None:
+    """More filled cells than a reading file has (five to a row, under the header), in a small file."""
+    parts = _workbook_parts()
+    row = "<c><v>1</v></c>" * len(HEADER)
+    body = "".join(f'<row r="{r}">{row}</row>' for r in range(2, cells // len(HEADER) + 3))
+    xml = parts[SHEET].decode("utf-8")
+    parts[SHEET] = re.sub(r"</row>.*</sheetData>", "</row>" + body + "</sheetData>", xml, count=1, flags=re.S).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+
+
+def _many_parts(path: Path, count: int = 10_001) -> None:
+    parts = _workbook_parts()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+        for k in range(count):
+            z.writestr(f"xl/media/p{k}.bin", b"")
+
+
+def _quoted_note(megabytes: int) -> Callable[[Path], None]:
+    """A quoted note of many short lines (each well under 1 MB) running on for ``megabytes``."""
+    def write(path: Path) -> None:
+        block = b"some text, more text\n" * 50_000  # about 1 MB
+        with path.open("wb") as f:
+            f.write(b"indicator_id,period_start,period_end,value,note\nracks,,2024-12-31,5,ok\nracks,,2024-06-30,6,\"")
+            for _ in range(megabytes):
+                f.write(block)
+            f.write(b"\"\nracks,,2023-12-31,7,after\n")
+
+    return write
+
+
+def _cr_only_long_line(path: Path) -> None:
+    path.write_bytes(b"indicator_id,period_start,period_end,value,note\rracks,,2024-12-31,5,ok\rracks,,2024-06-30,6,"
+                     + b"x" * (2 << 20) + b"\rracks,,2023-12-31,7,after\r")
+
+
+def _huge_json(path: Path) -> None:
+    """A valid JSON document past the 64 MB cap (padding in a note)."""
+    note = "x" * (65 << 20)
+    path.write_text(json.dumps([{"indicator_id": R, "period_end": "2024-12-31", "value": 5, "note": note}]),
+                    encoding="utf-8")
+
+
+def _parquet_cut(path: Path) -> None:
+    _parquet({"indicator_id": [R], "period_end": ["2024-12-31"], "value": [5.0]})(path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
 # ---------------------------------------------------------------- the cases
 
 R = "racks"
@@ -179,7 +385,7 @@ CASES: tuple[Case, ...] = (
          _bytes(b"indicator_id,period_start,period_end,value,note\n,,,,\n  ,, ,,\n\n"),
          reject=(None, None, "has a header but no data rows")),
     Case("whitespace-only.csv", "spaces and line breaks, no header", _bytes(b"   \n\n  \n"),
-         reject=(1, "(empty)", "unknown column")),
+         reject=(1, None, "is blank: the first row must be the header")),
     Case("unsupported.doc", "a file type that is not a reading file", _bytes(b"\xd0\xcf\x11\xe0 word"),
          reject=(None, None, "unsupported file type")),
     # ---- dialects and encodings
@@ -213,7 +419,7 @@ CASES: tuple[Case, ...] = (
          reject=(3, "indicator_id", "unknown indicator")),
     Case("unterminated-quote.csv", "a quote opened and never closed",
          _bytes(b'indicator_id,period_start,period_end,value,note\nracks,,2024-12-31,5,"open\nracks,,2024-06-30,6,x\n'),
-         reject=(2, None, "cannot be read as CSV")),
+         reject=(2, None, "a quote opened in this row is never closed")),
     Case("crlf.csv", "Windows line ends", _csv([[R, "", "2024-12-31", "5", ""]], newline="\r\n"),
          rows=((R, "2024-12-31", "2024-12-31", 5, "exact"),)),
     Case("cr-only.csv", "classic Mac line ends (CR only)", _csv([[R, "", "2024-12-31", "5", ""]], newline="\r"),
@@ -341,7 +547,7 @@ CASES: tuple[Case, ...] = (
     Case("json-nan.json", "a NaN literal", _bytes(b'[{"indicator_id": "racks", "period_end": "2024-12-31", "value": NaN}]'),
          reject=(1, "value", "not a finite number")),
     Case("json-object-value.json", "an object where the value should be", _json([{"indicator_id": R, "period_end": "2024-12-31", "value": {"n": 5}}]),
-         reject=(1, "value", "no number found")),
+         reject=(1, "value", "is an object")),
     Case("json-not-a-list.json", "an object without a readings list", _json({"readings": "none"}),
          reject=(None, None, "must be a list of reading objects")),
     Case("json-truncated.json", "a document cut off mid-way", _bytes(b'[{"indicator_id": "racks", "period_end": "2024-'),
@@ -424,12 +630,116 @@ CASES: tuple[Case, ...] = (
          reject=(1, "note", "control character U+001B")),
     Case("tab-and-line-breaks-in-note.csv", "tab, LF and CRLF inside a note: allowed in a multi-line field",
          _csv([[R, "", "2024-12-31", "5", "line 1\tcol\nline 2\r\nline 3"]]), rows=((R, "2024-12-31", "2024-12-31", 5, "exact"),)),
+    # ---- issue 14: files that must be read whole or refused with one located problem (items 4, 5,
+    # 12, 14, 15; docs/bad-inputs.md, "Reading files")
+    Case("xlsx-stale-dimension.xlsx", "5 rows under a <dimension ref> that says A1:E3 (3 rows)",
+         _xlsx_parts([[R, None, f"2024-0{m}-28", m, None] for m in range(1, 6)], _sheet_edit(_stale_dimension)),
+         rows=tuple((R, f"2024-0{m}-28", f"2024-0{m}-28", m, "exact") for m in range(1, 6))),
+    Case("xlsx-one-cell-dimension.xlsx", "a <dimension ref> of one cell (A1) over five columns",
+         _xlsx_parts([[R, None, "2024-12-31", 5, None]], _sheet_edit(_one_cell_dimension)),
+         rows=((R, "2024-12-31", "2024-12-31", 5, "exact"),)),
+    Case("xlsx-value-under-no-header.xlsx", "a value in column F, right of the header",
+         _xlsx([[R, None, "2024-12-31", 5, None, "extra"]]), reject=(2, "F", "is a value under no header")),
+    Case("xlsx-rows-out-of-order.xlsx", "rows 2 and 3 swapped in the sheet's XML",
+         _xlsx_parts([[R, None, "2024-12-31", 5, None], [R, None, "2024-06-30", 4, None]], _sheet_edit(_rows_out_of_order)),
+         reject=(2, None, "the sheet is damaged (row 2 comes after row 3)")),
+    Case("xlsx-row-beyond-excel.xlsx", "a row numbered 2,000,000 (Excel stops at 1,048,576)",
+         _xlsx_parts([[R, None, "2024-12-31", 5, None], [R, None, "2024-06-30", 4, None]], _sheet_edit(_row_beyond_excel)),
+         reject=(None, None, "row number 2000000 is outside 1..1,048,576")),
+    Case("xlsx-missing-shared-string.xlsx", "a cell pointing at shared string 999 of 10",
+         _xlsx_parts([[R, None, "2024-12-31", 5, None]], _sheet_edit(_missing_shared_string)),
+         reject=(None, None, "the sheet is damaged")),
+    Case("xlsx-number-as-period.xlsx", "2024.10 typed into period_end (Excel keeps the number 2024.1)",
+         _xlsx([[R, None, 2024.10, 5, None]]), reject=(2, "period_end", "is a number, not a date")),
+    Case("xlsx-serial-as-period.xlsx", "45657 in period_end (a date shown as a number)",
+         _xlsx([[R, None, 45657, 5, None]]), reject=(2, "period_end", "is a number, not a date")),
+    Case("xlsx-year-as-number.xlsx", "2024 (a whole number) in period_end: the year, as the text 2024 is",
+         _xlsx([[G, None, 2024, 90, None]]), rows=((G, "2024-01-01", "2024-12-31", 90, "exact"),)),
+    Case("xlsx-blank-first-row.xlsx", "the header in row 2 under a blank row",
+         _xlsx_parts([[R, None, "2024-12-31", 5, None]], _sheet_edit(_rows_down_one)),
+         reject=(1, None, "is blank: the first row of the first sheet must be the header")),
+    Case("xlsx-zip-without-workbook.xlsx", "a zip archive with only a text file in it", _xlsx_parts([], _only_text_part),
+         reject=(None, None, "not an Excel workbook")),
+    Case("xlsx-docx-renamed.xlsx", "a Word document (.docx) renamed to .xlsx", _xlsx_parts([], _docx_parts),
+         reject=(None, None, "not an Excel workbook")),
+    Case("xlsx-encrypted.xlsx", "a password-protected workbook (an encrypted OLE container)", _cfb(True),
+         reject=(None, None, "is password-protected")),
+    Case("xls-renamed.xlsx", "an old .xls workbook renamed to .xlsx", _cfb(False), reject=(None, None, "old Excel .xls")),
+    Case("xlsx-truncated.xlsx", "the first half of a workbook (a download cut short)", _truncated_xlsx,
+         reject=(None, None, "cut short")),
+    Case("xlsx-entity-bomb.xlsx", "a billion-laughs DTD in the sheet's XML", _xlsx_parts([[R, None, "2024-12-31", 5, None]],
+         _sheet_edit(_entity_bomb)), reject=(None, None, "document type declaration")),
+    Case("xlsx-lying-sizes.xlsx", "a sheet that declares 4 kB and unpacks to 300 MB", lambda p: _bomb(p, whitespace=300 << 20,
+         declared=4096), reject=(None, None, "damaged")),
+    Case("xlsx-many-parts.xlsx", "10,001 empty parts in the zip", _many_parts, reject=(None, None, "parts (a workbook has dozens)")),
+    Case("json-5000-digit-integer.json", "a value of 5,000 digits (int() refuses more than 4,300)",
+         _bytes(b'[{"indicator_id": "racks", "period_end": "2024-12-31", "value": ' + b"9" * 5000 + b"}]"),
+         reject=(1, "value", "number too large")),
+    Case("json-1e999.json", "1e999 (past a double)", _bytes(b'[{"indicator_id": "racks", "period_end": "2024-12-31", "value": 1e999}]'),
+         reject=(1, "value", "number too large")),
+    Case("json-infinity.json", "an Infinity literal", _bytes(b'[{"indicator_id": "racks", "period_end": "2024-12-31", "value": -Infinity}]'),
+         reject=(1, "value", "not a finite number")),
+    Case("json-bom.json", "UTF-8 with a byte-order mark", _bytes(b"\xef\xbb\xbf" + json.dumps(
+         [{"indicator_id": R, "period_end": "2024-12-31", "value": 5}]).encode()), rows=((R, "2024-12-31", "2024-12-31", 5, "exact"),)),
+    Case("json-utf16.json", "UTF-16 text", _bytes(json.dumps([{"indicator_id": R, "period_end": "2024-12-31", "value": 5}]).encode("utf-16")),
+         reject=(None, None, "UTF-16")),
+    Case("json-duplicate-keys.json", "the value key twice in one reading (json keeps the last)",
+         _bytes(b'[{"indicator_id": "racks", "period_end": "2024-12-31", "value": 5, "value": 6}]'),
+         reject=(1, "value", "appears twice in this reading")),
+    Case("json-duplicate-readings.json", "two 'readings' lists in one document",
+         _bytes(b'{"readings": [], "readings": [{"indicator_id": "racks", "period_end": "2024-12-31", "value": 5}]}'),
+         reject=(None, "readings", "appears twice in the document")),
+    Case("json-object-note.json", "an object as the note", _json([{"indicator_id": R, "period_end": "2024-12-31", "value": 5, "note": {"a": 1}}]),
+         reject=(1, "note", "is an object")),
+    Case("json-list-source.json", "a list as the source", _json([{"indicator_id": R, "period_end": "2024-12-31", "value": 5, "source": ["a", "b"]}]),
+         reject=(1, "source", "is a list")),
+    Case("json-boolean-value.json", "true as the value", _json([{"indicator_id": R, "period_end": "2024-12-31", "value": True}]),
+         reject=(1, "value", "is true/false")),
+    Case("json-number-as-period.json", "2024.10 as a JSON number in period_end",
+         _bytes(b'[{"indicator_id": "racks", "period_end": 2024.10, "value": 5}]'), reject=(1, "period_end", "is a number, not a date")),
+    Case("json-string-document.json", "a string as the whole document", _json("readings"),
+         reject=(None, None, "must be a list of reading objects")),
+    Case("json-list-of-numbers.json", "a list of numbers, not of objects", _json([1, 2]), reject=(1, None, "is not an object")),
+    Case("json-empty-list.json", "an empty list", _json([]), reject=(None, None, "has no readings: the list is empty")),
+    Case("parquet-list-value.parquet", "a list in the value column", _parquet({"indicator_id": [R], "period_end": ["2024-12-31"], "value": [[1, 2]]}),
+         reject=(1, "value", "(lists or records)")),
+    Case("parquet-struct-note.parquet", "a struct in the note column",
+         _parquet({"indicator_id": [R], "period_end": ["2024-12-31"], "value": [5.0], "note": [{"a": 1}]}),
+         reject=(1, "note", "(lists or records)")),
+    Case("parquet-binary-note.parquet", "binary data in the note column",
+         _parquet({"indicator_id": [R], "period_end": ["2024-12-31"], "value": [5.0], "note": [b"\x00\x01"]}),
+         reject=(1, "note", "binary data")),
+    Case("parquet-double-period.parquet", "2024.10 as a double in period_end",
+         _parquet({"indicator_id": [R], "period_end": [2024.10], "value": [5.0]}), reject=(1, "period_end", "is a column of numbers")),
+    Case("parquet-truncated.parquet", "the first half of a Parquet file", _parquet_cut, reject=(None, None, "cut short")),
+    Case("parquet-csv-renamed.parquet", "a CSV renamed to .parquet", _bytes(b"indicator_id,period_end,value\nracks,2024-12-31,5\n"),
+         reject=(None, None, "is not a Parquet file")),
+    Case("cr-only-long-line.csv", "classic Mac line ends and a 2 MB line in row 3", _cr_only_long_line,
+         reject=(3, None, "line too long")),
+    Case("cr-only-nul.csv", "classic Mac line ends and a NUL byte in row 3",
+         _bytes(b"indicator_id,period_end,value\rracks,2024-12-31,5\rracks,2024-06-30,\x006\r"), reject=(3, None, "contains a NUL byte")),
+    Case("quoted-note-5mb.csv", "a quoted note of short lines running on for 5 MB", _quoted_note(5),
+         reject=(3, None, "a quoted cell runs on for more than 4 MB")),
+    Case("trailing-unnamed-columns.csv", "three empty header cells after the last column (Excel's ',,,')",
+         _bytes(b"indicator_id,period_end,value,,,\nracks,2024-12-31,5,,,\n"),
+         reject=(1, None, "the header has no name in columns 4–6")),
+    Case("unnamed-middle-column.csv", "an empty header cell between two columns",
+         _bytes(b"indicator_id,,period_end,value\nracks,x,2024-12-31,5\n"), reject=(1, None, "the header has no name in column 2")),
+    Case("no-number.csv", "abc as the value: the reason quotes it once", _csv([[R, "", "2024-12-31", "abc", ""]]),
+         reject=(2, "value", "no number found in 'abc'")),
     # ---- size
     Case("huge.csv", f"{len(HUGE_INDICATORS) * HUGE_DAYS:,} valid rows", _huge, count=len(HUGE_INDICATORS) * HUGE_DAYS, huge=True),
     Case("huge-one-bad-row.csv", f"{len(HUGE_INDICATORS) * HUGE_DAYS:,} valid rows and one bad one at the end",
          lambda p: _huge(p, bad_last_row=True), reject=(len(HUGE_INDICATORS) * HUGE_DAYS + 2, "value", "no number found"), huge=True),
     Case("line-200mb.csv", f"a row {LINE_MB} MB long between valid rows", _long_line, reject=(3, None, "line too long"), huge=True),
     Case("header-3mb.csv", "a header line of 3 MB", _long_header, reject=(1, None, "line too long"), huge=True),
+    Case("quoted-note-200mb.csv", "a quoted note of short lines running on for 200 MB", _quoted_note(LINE_MB),
+         reject=(3, None, "a quoted cell runs on for more than 4 MB"), huge=True),
+    Case("xlsx-zip-bomb.xlsx", "2 GiB of whitespace in the sheet, packed into 2 MB", _bomb,
+         reject=(None, None, "unpacks to 2,048 MB, more than the 128 MB"), huge=True),
+    Case("xlsx-too-many-cells.xlsx", "500,001 filled cells in a file of 300 kB", _many_cells,
+         reject=(None, None, "more than 500,000 filled cells"), huge=True),
+    Case("json-65mb.json", "a valid JSON document of 65 MB", _huge_json, reject=(None, None, "more than the 64 MB"), huge=True),
 )
 
 
