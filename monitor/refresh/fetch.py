@@ -104,7 +104,7 @@ def fetch_url(
     """
     import httpx
 
-    from monitor.refresh.transport import AddressRefused, GuardedTransport
+    from monitor.refresh.transport import AddressRefused, GuardedTransport, environment_proxy
 
     assert source.url is not None
     shown = safe_url(source.url)
@@ -113,11 +113,13 @@ def fetch_url(
     secret_names = {name.lower() for name, value in source.headers.items() if isinstance(value, EnvHeader)}
     secrets.append(source.url)  # the full URL is only ever shown without its query
     target = folder / f"{source.name}{KIND_SUFFIX[source.kind]}"
-    guarded = GuardedTransport(source.timeout, resolve=resolve) if transport is None else None
+    guarded = None
+    if transport is None:
+        guarded = GuardedTransport(source.timeout, resolve=resolve, proxy=environment_proxy(source.url))
     attempts = 0
     last_error = ""
-    # trust_env=False: no proxy from the environment (it would bypass the address check and the
-    # deadline) and no .netrc credentials sent to whatever host answers.
+    # trust_env=False: the environment's proxy goes through the guarded transport (else httpx would
+    # mount one of its own, without the deadline), and no .netrc credentials go to whatever host answers.
     with httpx.Client(timeout=source.timeout, follow_redirects=False, headers=headers,
                       transport=transport or guarded, trust_env=False) as client:
         while attempts <= source.retries:

@@ -61,7 +61,7 @@ def _system_problem(path: Path) -> str | None:
     trees = [Path(t) for t in SYSTEM_TREES] + [Path(v) for k in _WINDOWS_TREES if (v := os.environ.get(k))]
     for tree in trees:
         if _within(path, tree):
-            return f"is a system folder ({tree}{'' if path == tree else ' and below'})"
+            return f"is a system folder ({tree})" if path == tree else f"is inside a system folder ({tree})"
     exact = [Path(f) for f in SYSTEM_FOLDERS]
     try:
         exact.append(Path.home())

@@ -183,8 +183,11 @@ def _where(error: BaseException) -> str:
     frames = traceback.extract_tb(error.__traceback__)
     if not frames:
         return ""
-    last = frames[-1]
-    return f" in {Path(last.filename).name}:{last.lineno}"
+    package = Path(__file__).resolve().parents[1]
+    ours = [f for f in frames if Path(f.filename).resolve().is_relative_to(package)]
+    frame = (ours or frames)[-1]  # the deepest frame of this product, else the deepest
+    shown = Path(frame.filename).resolve().relative_to(package.parent) if ours else Path(frame.filename).name
+    return f" in {shown}:{frame.lineno}"
 
 
 def _content_free(name: str, error: ValidationError) -> str:

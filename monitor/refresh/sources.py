@@ -56,7 +56,7 @@ CRON_FIELDS = ("minute", "hour", "day", "month", "day_of_week")
 MIN_EVERY = timedelta(seconds=1)
 MAX_EVERY = timedelta(days=366)  # longer than a year: use cron
 # A duration longer than this is a typo (and 99999999999999w overflows timedelta).
-MAX_DURATION_S = 366 * 86400.0
+MAX_DURATION_S = 3660 * 86400.0
 MAX_WAIT_S = 3600.0  # timeout, backoff, settle
 
 TOP_KEYS = {"timezone", "lang", "sources", "channels", "allowed_base"}

@@ -140,20 +140,46 @@ class GuardedBackend(httpcore.NetworkBackend):
         time.sleep(seconds)
 
 
+def environment_proxy(url: str) -> str | None:
+    """The http(s) proxy the environment (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, NO_PROXY) sets for ``url``."""
+    import urllib.request
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    proxies = urllib.request.getproxies_environment()
+    proxy = proxies.get(parts.scheme) or proxies.get("all")
+    if not proxy or urllib.request.proxy_bypass_environment(parts.hostname or "", proxies):
+        return None
+    return proxy if urlsplit(proxy).scheme in ("http", "https") else None
+
+
 class GuardedTransport(httpx.HTTPTransport):
-    """httpx's transport over a GuardedBackend.
+    """httpx's transport over a GuardedBackend (the client must have ``trust_env=False``: a proxy from
+    the environment is passed here as ``proxy``, so that it too goes through the backend).
 
     With ``per_request`` (alert deliveries), each request gets its own deadline of ``seconds``; else
     the caller starts it with ``backend.start(seconds)`` (a source's fetch: one deadline over an
-    attempt, its redirects included)."""
+    attempt, its redirects included). Through a proxy, the addresses checked are the proxy's (the
+    proxy resolves the target): redirects are still followed only to allowed hosts."""
 
-    def __init__(self, seconds: float, *, per_request: bool = False, resolve: Resolver | None = None) -> None:
+    def __init__(self, seconds: float, *, per_request: bool = False, resolve: Resolver | None = None,
+                 proxy: str | None = None) -> None:
         super().__init__()
         self.backend = GuardedBackend(resolve)
         self.seconds = seconds
         self.per_request = per_request
+        context = httpx.create_ssl_context()
         # httpx has no argument for httpcore's network_backend: the pool is built again with it.
-        self._pool = httpcore.ConnectionPool(ssl_context=httpx.create_ssl_context(), network_backend=self.backend)
+        if proxy is None:
+            self._pool = httpcore.ConnectionPool(ssl_context=context, network_backend=self.backend)
+        else:
+            url = httpx.Proxy(proxy)
+            self._pool = httpcore.HTTPProxy(
+                proxy_url=httpcore.URL(scheme=url.url.raw_scheme, host=url.url.raw_host, port=url.url.port,
+                                       target=url.url.raw_path),
+                proxy_auth=url.raw_auth, proxy_headers=url.headers.raw, ssl_context=context,
+                network_backend=self.backend,
+            )
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if self.per_request:
