@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,6 @@ from monitor.store.connection import Store
 from monitor.store.maintenance import checksums
 from refresh_helpers import DripServer, LoopbackServer, Reply, csv_bytes, make_old, wait_for, write_sources
 
-REPO = Path(__file__).resolve().parent.parent
 ROW = "compute-racks,,2025-12-31,24000,,"
 SECRET = "S3CRET-7f3a"  # stands for /etc/shadow's hashes: must never reach a run, an event or an alert
 
@@ -421,3 +420,41 @@ def test_a_proxy_from_the_environment_is_used_through_the_guarded_transport(
         [request] = proxy.hits("/figures.csv")
     assert result.outcome == "ok" and result.rows_new == 1
     assert request.headers.get("Host") == "stats.example.invalid"
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command to make a certificate")
+def test_https_goes_through_the_guarded_transport(fresh_db: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """TLS is set up on the guarded connection (the deadline applies to the handshake too)."""
+    import ssl
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            body = csv_bytes(ROW)
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    try:
+        result = refresh(fresh_db, url_config(tmp_path, f"https://127.0.0.1:{server.server_address[1]}/f.csv", timeout="10s"))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.outcome == "ok" and result.rows_new == 1
