@@ -171,7 +171,8 @@ def _not_the_files_fault(error: Exception) -> bool:
     """The database or the machine failed, not the file: the file stays in the inbox for the next run."""
     if isinstance(error, StoreError):
         return True
-    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT, errno.ENOMEM, errno.EMFILE, errno.ENFILE):
+    machine = {errno.ENOSPC, errno.ENOMEM, errno.EMFILE, errno.ENFILE, getattr(errno, "EDQUOT", errno.ENOSPC)}
+    if isinstance(error, OSError) and error.errno in machine:
         return True
     import duckdb
 
