@@ -169,7 +169,7 @@ def serve(db: str | None = None, sources: str | None = None, lease: float | str 
     from monitor.refresh.run import ensure_schema
     from monitor.store.connection import open_store
 
-    config = load_config(sources)
+    config = load_config(sources, store=db)
     if config.note:
         log.warning("%s", config.note)
     lease_s = lease_seconds(lease)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import signal
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -46,13 +47,22 @@ def _store(ctx: click.Context) -> Any:
     return open_store((ctx.obj or {}).get("db"))
 
 
-def _config(path: str | None, quiet: bool = False) -> Any:
+def _config(path: str | None, quiet: bool = False, db: str | None = None) -> Any:
     from monitor.refresh.sources import load_config
 
-    config = load_config(path)
+    config = load_config(path, store=db)
     if config.note and not quiet:
         _echo(f"Note: {config.note}", err=True)
     return config
+
+
+class _Terminated(BaseException):
+    """SIGTERM during `monitor refresh` (a BaseException: no `except Exception` of a run swallows it)."""
+
+
+def _terminated(signum: int, frame: Any) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # one is enough: the cleanup must not be interrupted
+    raise _Terminated()
 
 
 def _json(data: Any) -> None:
@@ -80,8 +90,19 @@ def refresh(ctx: click.Context, names: tuple[str, ...], sources_path: str | None
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    config = _config(sources_path, quiet=as_json)
-    results = run_sources(_store(ctx), config, list(names), trigger="cli")
+    config = _config(sources_path, quiet=as_json, db=(ctx.obj or {}).get("db"))
+    previous = signal.getsignal(signal.SIGTERM)
+    # SIGTERM as an exception: the run in progress rolls back and its temporary files are removed
+    # (the default action would end the process at once and leave them in the temp folder).
+    signal.signal(signal.SIGTERM, _terminated)
+    try:
+        results = run_sources(_store(ctx), config, list(names), trigger="cli")
+    except _Terminated:
+        click.echo("Error: stopped by SIGTERM; the run in progress was not recorded and its files stay "
+                   "where they were", err=True)
+        sys.exit(128 + signal.SIGTERM)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     if as_json:
         _json([r.as_dict() for r in results])
     else:
@@ -114,7 +135,7 @@ def runs(ctx: click.Context, source: str | None, limit: int, sources_path: str |
     """Run history, newest first: source, started, finished, outcome, counts, error."""
     from monitor.refresh.run import run_rows
 
-    rows = run_rows(_store(ctx), _config(sources_path, quiet=True), source, limit)
+    rows = run_rows(_store(ctx), _config(sources_path, quiet=True, db=(ctx.obj or {}).get("db")), source, limit)
     if as_json:
         _json(rows)
         return
@@ -140,7 +161,7 @@ def events(ctx: click.Context, limit: int, lang: str | None, sources_path: str |
     """Events, newest first: status changes, goals that became stale, failed sources."""
     from monitor.refresh.run import event_rows
 
-    rows = event_rows(_store(ctx), _config(sources_path, quiet=True), limit, lang)
+    rows = event_rows(_store(ctx), _config(sources_path, quiet=True, db=(ctx.obj or {}).get("db")), limit, lang)
     if as_json:
         _json(rows)
         return

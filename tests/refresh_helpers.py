@@ -163,3 +163,61 @@ def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> None:
             return
         time.sleep(0.1)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+class DripServer:
+    """A raw HTTP server on 127.0.0.1 that answers every request slowly, one byte every ``interval`` s.
+
+    ``phase="body"``: the status line and headers at once, then the body (a valid CSV of one reading
+    and ``size`` blank lines) dripped;
+    ``phase="headers"``: the status line and headers themselves dripped (then the body at once).
+    ``completed`` counts the answers sent to the end (a client that gave up stops its answer);
+    ``connected`` is set at the first connection, ``closed`` when a client went away mid-answer.
+    """
+
+    def __init__(self, phase: str = "body", interval: float = 0.05, size: int = 400) -> None:
+        import socketserver
+
+        self.phase, self.interval, self.size = phase, interval, size
+        self.completed = 0
+        self.connected = threading.Event()
+        self.closed = threading.Event()
+        outer = self
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self) -> None:
+                outer.connected.set()
+                self.request.recv(65536)  # the request (small, one read is enough here)
+                # A valid reading file (blank lines are skipped): only the deadline can fail the fetch.
+                body = ("indicator_id,period_start,period_end,value\ncompute-racks,,2025-12-31,24000\n"
+                        + "\n" * outer.size).encode()
+                head = (f"HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nContent-Length: {len(body)}\r\n"
+                        "Connection: close\r\n\r\n").encode()
+                slow, fast = (body, head) if outer.phase == "body" else (head, body)
+                try:
+                    if outer.phase == "body":
+                        self.request.sendall(fast)
+                    for i in range(len(slow)):
+                        self.request.sendall(slow[i : i + 1])
+                        time.sleep(outer.interval)
+                    if outer.phase == "headers":
+                        self.request.sendall(fast)
+                    outer.completed += 1
+                except OSError:
+                    outer.closed.set()
+
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> DripServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def url(self, path: str = "/slow.csv") -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}{path}"

@@ -220,3 +220,198 @@ def test_the_shipped_example_is_valid_and_has_an_enabled_inbox() -> None:
     assert (REPO / "data" / "inbox" / ".gitkeep").exists()
     assert list((REPO / "data" / "inbox-sample").glob("*.csv"))
     assert config.timezone == "Asia/Shanghai"
+
+
+# ---------------------------------------------------------------- issue 14: paths, patterns, hosts, schedules
+
+
+def inbox_at(path: str, extra: str = "") -> str:
+    return f'[[sources]]\nname = "drop"\nkind = "csv"\npath = {path!r}\nevery = "1m"\n{extra}'.replace("'", '"')
+
+
+def refusal(tmp_path: Path, text: str, store: Path | str | None = None) -> str:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write_sources(tmp_path, text), store=store)
+    return str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        # System folders, refused on the path as written: nothing there is looked at.
+        ("/", "is the root of the filesystem"),
+        ("/etc", "is a system folder (/etc)"),
+        ("../../../../../../../../etc", "is a system folder (/etc)"),
+        ("/etc/monitor-inbox", "is inside a system folder (/etc)"),
+        ("/usr/local/share/drops", "is inside a system folder (/usr)"),
+        ("/proc/self/cwd", "is inside a system folder (/proc)"),
+        ("/var/log", "is a system folder (/var/log)"),
+        ("/home", "is a system or home folder itself"),
+        ("/tmp", "is a system or home folder itself"),
+        ("~", "is a system or home folder itself"),
+    ],
+)
+def test_an_inbox_in_a_system_folder_is_refused_when_the_file_is_loaded(tmp_path: Path, path: str, message: str) -> None:
+    text = refusal(tmp_path, inbox_at(path))
+    assert text.startswith(f"{tmp_path / 'sources.toml'}: source 'drop': 'path' ") and message in text
+
+
+def test_an_inbox_that_holds_the_store_or_a_parent_of_it_is_refused(tmp_path: Path) -> None:
+    """The reproduction: path = "." next to the store moved the live store into failed/."""
+    db = tmp_path / "data" / "monitor.duckdb"
+    db.parent.mkdir()
+    (tmp_path / "data" / "drops").mkdir()
+    for path in (".", "./", "drops/..", str(db.parent)):
+        text = refusal(tmp_path / "data", inbox_at(path), store=db)
+        assert "holds the store" in text and "give the inbox a folder of its own" in text
+    # A parent of the store's folder, inside an explicitly widened base.
+    text = refusal(tmp_path / "data", f'allowed_base = "{tmp_path}"\n' + inbox_at(".."), store=db)
+    assert "is a parent of the store's folder" in text
+    # A symlink that leads to the store's folder is that folder.
+    (tmp_path / "data" / "link").symlink_to(db.parent, target_is_directory=True)
+    assert "holds the store" in refusal(tmp_path / "data", inbox_at("link"), store=db)
+    # A folder of its own below the store's folder is the usual inbox (data/inbox).
+    assert load_config(write_sources(tmp_path / "data", inbox_at("drops")), store=db).sources[0].is_inbox
+
+
+def test_an_inbox_of_the_store_named_by_the_environment_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MONITOR_DB", str(tmp_path / "monitor.duckdb"))
+    assert "holds the store" in refusal(tmp_path, inbox_at("."))
+
+
+def test_an_inbox_overlapping_a_ducklake_data_folder_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MONITOR_DATA_PATH", str(tmp_path / "lake"))
+    for path in ("lake", "lake/inbox", "."):
+        text = refusal(tmp_path, inbox_at(path), store="ducklake:postgres:dbname=x")
+        assert "overlaps the DuckLake's data folder" in text
+
+
+def test_paths_must_lie_inside_the_allowed_base(tmp_path: Path) -> None:
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    conf = tmp_path / "conf"
+    text = refusal(conf, inbox_at("../elsewhere/inbox"))
+    assert f"is outside the allowed base ({conf})" in text and "allowed_base" in text
+    # A symlink inside the base that leads out of it is outside.
+    (conf / "escape").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    assert "is outside the allowed base" in refusal(conf, inbox_at("escape"))
+    # A file source and a log channel too.
+    assert "is outside the allowed base" in refusal(conf, inbox_at("../elsewhere/figures.csv"))
+    log = '[[channels]]\nname = "log"\ntype = "log"\npath = "../elsewhere/alerts.log"\n'
+    assert "channel 'log': 'path' '../elsewhere/alerts.log' is outside the allowed base" in refusal(conf, log)
+    assert "is inside a system folder (/etc)" in refusal(conf, log.replace("../elsewhere/alerts.log", "/etc/passwd"))
+    # Widened by an explicit setting only (a folder or a list, relative to the sources file).
+    for setting in ('"../elsewhere"', f'["{tmp_path / "elsewhere"}", "."]'):
+        config = load_config(write_sources(conf, f"allowed_base = {setting}\n" + inbox_at("../elsewhere/inbox")))
+        assert config.sources[0].path.resolve() == (tmp_path / "elsewhere" / "inbox").resolve()
+    assert "allowed_base: must be a folder path" in refusal(conf, "allowed_base = 3\n")
+
+
+def test_a_file_source_is_a_reading_file_and_never_the_store(tmp_path: Path) -> None:
+    db = tmp_path / "monitor.duckdb"
+    db.write_bytes(b"")
+    assert "a file source must be a .csv, .tsv, .txt, .json, .xlsx file" in refusal(tmp_path, inbox_at("figures.dat"))
+    (tmp_path / "drops.v2").mkdir()  # an existing folder with a dot in its name is an inbox
+    assert "holds" not in str(load_config(write_sources(tmp_path, inbox_at("drops.v2"))).sources[0].path)
+    log = '[[channels]]\nname = "log"\ntype = "log"\npath = "monitor.duckdb.wal"\n'
+    assert "is the store or one of its files" in refusal(tmp_path, log, store=db)
+
+
+def test_inbox_patterns_default_to_the_kind_and_name_reading_files_only(tmp_path: Path) -> None:
+    text = "".join(
+        f'[[sources]]\nname = "{kind}"\nkind = "{kind}"\npath = "in-{kind}"\n' for kind in ("csv", "json", "xlsx")
+    )
+    config = load_config(write_sources(tmp_path, text))
+    assert [s.pattern for s in config.sources] == [("*.csv", "*.tsv"), ("*.json",), ("*.xlsx",)]
+    mixed = load_config(write_sources(tmp_path, inbox_at("in", 'pattern = ["*.CSV", "report-*.xlsx"]\n')))
+    assert mixed.sources[0].pattern == ("*.CSV", "report-*.xlsx")
+    for pattern, message in [
+        ('"*"', "must end with the extension of a reading file"),
+        ('"*.duckdb"', "must end with the extension of a reading file"),
+        ('"*.csv.wal"', "must end with the extension of a reading file"),
+        ('".*.csv"', "not a hidden name"),
+        ('"../*.csv"', "no folder"),
+        ('"sub/*.csv"', "no folder"),
+        ("[]", "must be a file-name pattern"),
+        ("3", "must be a file-name pattern"),
+    ]:
+        assert message in refusal(tmp_path, inbox_at("in", f"pattern = {pattern}\n")), pattern
+    url = '[[sources]]\nname = "u"\nkind = "csv"\nurl = "https://x.org/a.csv"\npattern = "*.csv"\n'
+    assert "'pattern' applies to inbox folders only" in refusal(tmp_path, url)
+
+
+@pytest.mark.parametrize(
+    ("host", "written"),
+    [("2130706433", "127.0.0.1"), ("0x7f000001", "127.0.0.1"), ("127.1", "127.0.0.1"), ("0177.0.0.1", "127.0.0.1"),
+     ("[::ffff:127.0.0.1]", "127.0.0.1"), ("2852039166", "169.254.169.254"), ("0xa9fea9fe", "169.254.169.254")],
+)
+def test_an_address_spelled_otherwise_than_plainly_is_refused(tmp_path: Path, host: str, written: str) -> None:
+    text = refusal(tmp_path, f'[[sources]]\nname = "u"\nkind = "csv"\nurl = "http://{host}/a.csv"\n')
+    assert f"source 'u': 'url' spells the address {written}" in text and f"write {written}" in text
+
+
+def test_allow_hosts_names_hosts_of_url_sources(tmp_path: Path) -> None:
+    base = '[[sources]]\nname = "u"\nkind = "csv"\nurl = "https://x.org/a.csv"\n'
+    config = load_config(write_sources(tmp_path, base + 'allow_hosts = ["Files.Example.org", "cdn.example.org:8443"]\n'))
+    assert config.sources[0].allow_hosts == ("files.example.org", "cdn.example.org:8443")
+    for value, message in [
+        ('["https://files.example.org/"]', "is not a host name"),
+        ('["*.example.org"]', "is not a host name"),
+        ('["x.org:99999"]', "has an invalid port"),
+        ('["2130706433"]', "spells the address 127.0.0.1"),
+        ('"files.example.org"', "must be a list of host names"),
+    ]:
+        assert message in refusal(tmp_path, base + f"allow_hosts = {value}\n"), value
+    assert "'allow_hosts' applies to url sources only" in refusal(tmp_path, inbox_at("in", 'allow_hosts = ["x.org"]\n'))
+
+
+@pytest.mark.parametrize(
+    ("schedule", "message"),
+    [
+        ('cron = "61 * * * *"', "'cron' minute field '61': the last value (61) is higher than the maximum value (59)"),
+        ('cron = "*/0 * * * *"', "'cron' minute field '*/0': Increment must be higher than 0"),
+        ('cron = "*/99 * * * *"', "'cron' minute field '*/99': the step value (99) is higher than the total range"),
+        ('cron = "0 24 * * *"', "'cron' hour field '24'"),
+        ('cron = "0 0 0 * *"', "'cron' day field '0'"),
+        ('cron = "0 0 * 13 *"', "'cron' month field '13'"),
+        ('cron = "0 0 * foo *"', "'cron' month field 'foo'"),
+        ('cron = "0 0 31 2 *"', "'cron' '0 0 31 2 *' never fires"),
+        ('cron = "0 0 30 2 *"', "never fires"),
+        ('cron = "0 0 31 4,6,9,11 *"', "never fires"),
+        ('cron = "0 9 13 * 5"', "restricts both the day of the month and the weekday"),
+        ('every = "99999999999999w"', "'every' is too long (at most 3660d)"),
+        ('every = "367d"', "'every' must be at most 366d"),
+        ('every = "0.5s"', "'every' must be at least 1s"),
+        ('every = "' + "9" * 5000 + 's"', "'every' is too long"),
+        ('timeout = "99999999999999w"', "'timeout' is too long"),
+        ("timeout = inf", "'timeout' is not a duration"),
+        ("timeout = nan", "'timeout' is not a duration"),
+        ('settle = "2h"', "'settle' is too long (at most 1h)"),
+        ("backoff = 1e300", "'backoff' is too long"),
+    ],
+)
+def test_a_schedule_the_scheduler_cannot_run_is_one_located_error(tmp_path: Path, schedule: str, message: str) -> None:
+    """The loader validates with APScheduler's own triggers: what passes here, `monitor scheduler` runs."""
+    text = refusal(tmp_path, f'[[sources]]\nname = "feed"\nkind = "csv"\nurl = "https://x.org/a.csv"\n{schedule}\n')
+    assert text.startswith(f"{tmp_path / 'sources.toml'}: source 'feed': ") and message in text
+    assert "(and" not in text  # one error for one mistake
+
+
+def test_every_accepted_schedule_builds_a_trigger_that_fires(tmp_path: Path) -> None:
+    from datetime import datetime, timezone
+
+    from monitor.refresh import load_scheduler_module
+
+    schedules = ['cron = "0 9 * * 1-5"', 'cron = "*/15 * * * *"', 'cron = "0 0 29 2 *"', 'cron = "0 0 last * *"',
+                 'cron = "0 9 1 1 *"', 'cron = "30 2 * * sun"', 'every = "1s"', 'every = "366d"', 'every = "1h30m"']
+    text = "".join(f'[[sources]]\nname = "s{n}"\nkind = "csv"\nurl = "https://x.org/a.csv"\n{s}\n'
+                   for n, s in enumerate(schedules))
+    config = load_config(write_sources(tmp_path, text))
+    times = load_scheduler_module().next_run_times(config, datetime(2026, 12, 4, tzinfo=timezone.utc))
+    assert all(times[s.name] is not None for s in config.sources), times
+
+
+def test_durations_are_bounded() -> None:
+    for bad in ("99999999999999w", "9" * 400 + "s", float("inf"), float("nan"), 1e300):
+        with pytest.raises(ValueError):
+            parse_duration(bad)

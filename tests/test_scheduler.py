@@ -12,6 +12,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from monitor.refresh import load_scheduler_module
 from monitor.refresh.sources import Source, load_config
 from monitor.store.connection import Store
@@ -114,6 +116,22 @@ def test_an_invalid_sources_file_stops_the_scheduler_with_the_reason(fresh_db: S
     process = start(db_path, write_sources(tmp_path, INBOX + 'colour = "red"\n'))
     _, stderr = process.communicate(timeout=30)
     assert process.returncode == 2 and "source 'drop': unknown key 'colour'" in stderr
+
+
+@pytest.mark.parametrize(
+    ("schedule", "message"),
+    [('cron = "61 * * * *"', "'cron' minute field '61'"), ('cron = "*/0 * * * *"', "'cron' minute field '*/0'"),
+     ('cron = "0 0 31 2 *"', "'cron' '0 0 31 2 *' never fires"), ('every = "99999999999999w"', "'every' is too long")],
+)
+def test_a_schedule_the_scheduler_cannot_run_stops_it_at_start_with_one_located_error(
+    fresh_db: Store, db_path: Path, tmp_path: Path, schedule: str, message: str
+) -> None:
+    """The reproduction: `monitor refresh` accepted these, then `monitor scheduler` died with ValueError."""
+    sources = write_sources(tmp_path, f'[[sources]]\nname = "feed"\nkind = "csv"\nurl = "https://x.org/a.csv"\n{schedule}\n')
+    process = start(db_path, sources, cli=True)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 2 and f"{sources}: source 'feed': {message}" in stderr.replace("Error: ", "")
+    assert "Traceback" not in stderr
 
 
 # ---------------------------------------------------------------- triggers and time zones

@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import time
 import uuid
 from collections.abc import Callable
@@ -210,8 +211,12 @@ class SendError(Exception):
 def _post(client: Any, url: str, body: dict[str, Any], headers: dict[str, str], shown: str, robot: bool) -> None:
     import httpx
 
+    from monitor.refresh.transport import AddressRefused
+
     try:
         response = client.post(url, json=body, headers=headers)
+    except AddressRefused as e:
+        raise SendError(f"refused to connect to {shown}: {e}", retry=False) from None
     except httpx.TimeoutException:
         raise SendError(f"no response from {shown}", retry=True) from None
     except httpx.HTTPError as e:
@@ -309,7 +314,12 @@ def deliver_pending(
             )
         if not events:
             continue
-        with httpx.Client(timeout=channel.timeout, transport=transport) as client:
+        if transport is None:  # the channel's timeout bounds each delivery as a whole (transport.py)
+            from monitor.refresh.transport import GuardedTransport, environment_proxy
+
+            url = channel.url or os.environ.get(channel.url_env or "", "")
+            guarded = GuardedTransport(channel.timeout, per_request=True, proxy=environment_proxy(url))
+        with httpx.Client(timeout=channel.timeout, transport=transport or guarded, trust_env=False) as client:
             for event in events:
                 sent, attempts, error = send(channel, event, config, client, sleep)
                 with store.write() as con:

@@ -5,7 +5,13 @@
 2. import each file through the same pipeline as `monitor import`, with skip_invalid: valid rows are
    upserted in one transaction (same reading twice = one reading; a changed value = a revision),
    invalid rows are quarantined and make the run "partial"; a file that cannot be read at all (or
-   lacks a required column) fails the run with the store unchanged;
+   lacks a required column) writes nothing. Each file is imported on its own: whatever one file
+   raises (a located ValidationError, or any unexpected exception of a reader), it goes to failed/
+   with its report and the others are imported; only the store's own failures (StoreError, a full
+   disk) leave a file in the inbox for the next run. For a local file that cannot be read, the run
+   log, the events and the alerts get its name, row and reason, never its content (quoted text is
+   elided; the full problems are in the report beside the file in failed/); for a URL, the readers'
+   short escaped excerpts. The run fails when no file could be imported;
 3. in one write transaction: record the run, recompute every goal's status for today (in the
    configured time zone), compare with the last known statuses and record events (status changed,
    became stale, source failed);
@@ -22,11 +28,15 @@ refresh`, library use) nothing is checked.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import os
+import re
 import shutil
 import tempfile
 import time
+import traceback
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -39,7 +49,8 @@ from monitor.errors import MonitorError, StoreError, ValidationError
 from monitor.leader import LeaseGuard, LeaseLost
 from monitor.refresh import FetchError
 from monitor.refresh.fetch import Fetched, fetch_file, fetch_inbox, fetch_url, move_done
-from monitor.refresh.sources import RefreshConfig, Source
+from monitor.refresh.policy import escaped
+from monitor.refresh.sources import CANONICAL, RefreshConfig, Source
 from monitor.store.connection import Store
 
 log = logging.getLogger("monitor.refresh")
@@ -132,33 +143,125 @@ def _file_report(source: Source, fetched: Fetched, run_id: str, report: Any = No
     return data
 
 
-def _fetch(source: Source, folder: Path, sleep: Callable[[float], None]) -> list[Fetched]:
+def _fetch(source: Source, folder: Path, sleep: Callable[[float], None], store: Store) -> list[Fetched]:
     if source.url:
         return [fetch_url(source, folder, sleep=sleep)]
     if source.is_inbox:
-        return fetch_inbox(source, sleep=sleep)
+        store_folders, lake_folders, db = store_protection(store)
+        return fetch_inbox(source, sleep=sleep, copies=folder / "inbox", store_folders=store_folders,
+                           lake_folders=lake_folders, db=db)
     return fetch_file(source, sleep=sleep)
 
 
+def store_protection(store: Any) -> tuple[list[Path], list[Path], Path | None]:
+    """(folders holding the store file, a DuckLake's data folders, the store file) of an open store."""
+    if getattr(store, "backend", "file") == "lake":
+        data = getattr(store, "data_path", None)
+        return [], ([Path(data).resolve()] if data else []), None
+    db = Path(store.path).resolve()
+    return [db.parent], [], db
+
+
+# Quoted text in a reader's reason may be the file's own text (a header cell, a line).
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|“[^”]*”|‘[^’]*’|«[^»]*»")
+MAX_FAILURES_SHOWN = 5
+
+
+def _not_the_files_fault(error: Exception) -> bool:
+    """The database or the machine failed, not the file: the file stays in the inbox for the next run."""
+    if isinstance(error, StoreError):
+        return True
+    machine = {errno.ENOSPC, errno.ENOMEM, errno.EMFILE, errno.ENFILE, getattr(errno, "EDQUOT", errno.ENOSPC)}
+    if isinstance(error, OSError) and error.errno in machine:
+        return True
+    import duckdb
+
+    return isinstance(error, (duckdb.IOException, duckdb.OutOfMemoryException))
+
+
+def _where(error: BaseException) -> str:
+    """Where in the code an unexpected exception was raised: file:line (no message: it may quote content)."""
+    frames = traceback.extract_tb(error.__traceback__)
+    if not frames:
+        return ""
+    package = Path(__file__).resolve().parents[1]
+    ours = [f for f in frames if Path(f.filename).resolve().is_relative_to(package)]
+    frame = (ours or frames)[-1]  # the deepest frame of this product, else the deepest
+    shown = Path(frame.filename).resolve().relative_to(package.parent) if ours else Path(frame.filename).name
+    return f" in {shown}:{frame.lineno}"
+
+
+def _content_free(name: str, error: ValidationError) -> str:
+    """A located reason for a local file that cannot be read as readings, without its content.
+
+    Rows and canonical column names are kept; a column named by the file (its header may be the first
+    line of anything) and the values are not, and quoted text in the reason is elided.
+    """
+    if not error.problems:
+        return f"{name}: cannot be read as readings"
+    first = error.problems[0]
+    where = name
+    if first.row is not None:
+        where += f", row {first.row}"
+    if first.column in CANONICAL:
+        where += f", column '{first.column}'"
+    reason = escaped(_QUOTED.sub("'…'", first.reason), 160)
+    more = len(error.problems) - 1
+    return f"{where}: {reason}" + (f" (and {more} more problems)" if more else "")
+
+
+def _failure(source: Source, item: Fetched, error: Exception) -> tuple[str, dict[str, Any]]:
+    """(what the run log, events and alerts say about a file that could not be imported, what its
+    report beside the file in failed/ adds)."""
+    if isinstance(error, ValidationError):
+        full = str(error) if str(error).startswith(item.name) else f"{item.name}: {error}"
+        extra: dict[str, Any] = {"problems": [str(p) for p in error.problems[:100]]}
+        if source.url is None:
+            return _content_free(item.name, error), {"error": full, **extra}
+        # A response body appears only as the readers quote it: short excerpts, escaped.
+        return escaped(full, 300), extra
+    shown = f"{item.name}: could not be read (unexpected {type(error).__name__}{_where(error)})"
+    log.warning("refresh of %s: %s", source.name, shown)
+    log.debug("refresh of %s: %s", source.name, item.name, exc_info=error)
+    return shown, {"detail": escaped(error, 300)} if item.inbox_file is not None else {}
+
+
+def _move(item: Fetched, ok: bool, report: dict[str, Any], failures: list[str]) -> str | None:
+    """Move an inbox file with its report; a failure to move is reported, never raised."""
+    assert item.inbox_file is not None
+    try:
+        return str(move_done(item.inbox_file, ok, report))
+    except OSError as e:
+        failures.append(f"{item.name}: could not be moved to {'processed' if ok else 'failed'}/: {escaped(e.strerror or e, 120)}")
+        return None
+
+
 def _import_all(store: Store, source: Source, result: RunResult, fetched: list[Fetched]) -> None:
+    """Import each file on its own: whatever one file raises (a reader's bug included), it is reported
+    and moved to failed/, and the others are imported."""
     recorded_by = f"refresh:{source.name}"
     failures: list[str] = []
     succeeded = 0
     for item in fetched:
         try:
             report = _import(store, source, item, recorded_by)
-        except ValidationError as e:
-            # The content cannot be read as readings: nothing of it was written.
-            failures.append(str(e) if str(e).startswith(item.name) else f"{item.name}: {e}")
-            file_report = _file_report(source, item, result.id, error=str(e))
+        except LeaseLost:
+            raise  # the run stops: see _abandon
+        except Exception as e:  # noqa: BLE001 - per-file boundary: one file never stops the others
+            if _not_the_files_fault(e):
+                # The database, not the file, is the problem: leave an inbox file where it is for next time.
+                message = f"{item.name}: {escaped(e, 300)}"
+                failures.append(message)
+                result.reports.append(_file_report(source, item, result.id, error=message))
+                continue
+            shown, extra = _failure(source, item, e)
+            failures.append(shown)
+            file_report = _file_report(source, item, result.id, error=shown)
             if item.inbox_file is not None:
-                file_report["moved_to"] = str(move_done(item.inbox_file, False, file_report))
+                moved = _move(item, False, {**file_report, **extra}, failures)
+                if moved:
+                    file_report["moved_to"] = moved
             result.reports.append(file_report)
-            continue
-        except StoreError as e:
-            # The database, not the file, is the problem: leave an inbox file where it is for next time.
-            failures.append(f"{item.name}: {e}")
-            result.reports.append(_file_report(source, item, result.id, error=str(e)))
             continue
         succeeded += 1
         result.rows_seen += report.rows
@@ -168,11 +271,16 @@ def _import_all(store: Store, source: Source, result: RunResult, fetched: list[F
         result.rows_rejected += report.rejected
         file_report = _file_report(source, item, result.id, report)
         if item.inbox_file is not None:
-            file_report["moved_to"] = str(move_done(item.inbox_file, True, file_report))
+            moved = _move(item, True, file_report, failures)
+            if moved:
+                file_report["moved_to"] = moved
         result.reports.append(file_report)
     result.files = len(fetched)
     if failures:
-        result.error = "; ".join(failures)
+        shown = failures[:MAX_FAILURES_SHOWN]
+        if len(failures) > MAX_FAILURES_SHOWN:
+            shown.append(f"and {len(failures) - MAX_FAILURES_SHOWN} more (see the run's reports)")
+        result.error = "; ".join(shown)
     if failures and not succeeded:
         result.outcome = "failed"
     elif failures or result.rows_rejected:
@@ -356,6 +464,28 @@ def _abandon(store: Store, result: RunResult, lease: LeaseGuard, lost: LeaseLost
     return result
 
 
+RUN_FOLDER_PREFIX = "monitor-refresh-"
+_ORPHANS_CHECKED = False
+
+
+def _remove_orphaned_folders() -> None:
+    """Once per process: the temporary folders of runs whose process is gone (SIGKILL skips cleanup)."""
+    global _ORPHANS_CHECKED
+    if _ORPHANS_CHECKED:
+        return
+    _ORPHANS_CHECKED = True
+    for folder in Path(tempfile.gettempdir()).glob(f"{RUN_FOLDER_PREFIX}*-*"):
+        pid = folder.name[len(RUN_FOLDER_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            pass  # another user's process: alive
+
+
 def ensure_schema(store: Store) -> None:
     """The database must exist (created by `monitor init`); migrations are applied if missing."""
     if not store.exists:
@@ -387,10 +517,14 @@ def run_source(
     )
     baseline = current_statuses(store, as_of)
     importer: Any = store if lease is None else _LeaseChecked(store, lease)
-    folder = Path(tempfile.mkdtemp(prefix=f"monitor-refresh-{source.name}-"))
+    _remove_orphaned_folders()
+    # Removed in the finally below on every exit that runs Python code: an error, Ctrl-C, and SIGTERM
+    # (`monitor refresh` and the scheduler turn it into an exception); a SIGKILLed process's folder is
+    # removed by the next run (the process id in its name is gone).
+    folder = Path(tempfile.mkdtemp(prefix=f"{RUN_FOLDER_PREFIX}{os.getpid()}-{source.name}-"))
     try:
         try:
-            fetched = _fetch(source, folder, sleep)
+            fetched = _fetch(source, folder, sleep, store)
             result.attempts = max((f.attempts for f in fetched), default=1)
         except FetchError as e:
             result.outcome, result.error, result.attempts = "failed", str(e), e.attempts
@@ -402,10 +536,11 @@ def run_source(
         assert lease is not None  # only a lease check raises it
         return _abandon(store, result, lease, e)
     except MonitorError as e:  # a broken config value surfaced late, say
-        result.outcome, result.error = "failed", str(e)
+        result.outcome, result.error = "failed", escaped(e, 500)
     except Exception as e:  # an unexpected bug must still leave a failed run in the log
+        # Its message may quote what was read: the log gets the traceback, the run only where it was.
         log.exception("refresh of %s failed unexpectedly", source.name)
-        result.outcome, result.error = "failed", f"unexpected {type(e).__name__}: {e}"
+        result.outcome, result.error = "failed", f"unexpected {type(e).__name__}{_where(e)}"
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     result.finished_at = utc_now()

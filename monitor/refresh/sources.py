@@ -2,24 +2,34 @@
 
 A TOML file (``--sources PATH``, else ``$MONITOR_SOURCES``, else ``data/sources.toml``; when none
 exists, ``data/sources.example.toml`` with a note) validated strictly: an unknown key, a wrong type
-or an unusable value is an error naming the key and the source. Secrets never live in the file:
+or an unusable value is an error naming the file, the source and the key, raised when the file is
+loaded (before any file is touched or any request made). Secrets never live in the file:
 header values and robot URLs that carry keys come from named environment variables, read only when
 a request is made, and are never written to the database or a log.
+
+Paths are checked by monitor.refresh.policy: an inbox, a file source or a log channel is never a
+system folder, always inside the allowed base (the sources file's folder unless ``allowed_base``
+names others), and an inbox never holds the store (nor is a parent of its folder). An inbox takes
+only the files its ``pattern`` names (by default those of its kind). Schedules are validated with
+the scheduler's own trigger classes (APScheduler, imported only while validating): a ``cron`` that
+APScheduler refuses or that never fires (31 February) and an ``every`` out of 1 s .. 366 d are errors.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from monitor.errors import ConfigError, NotFound
+from monitor.refresh import policy
 
 DEFAULT_SOURCES = Path("data") / "sources.toml"
 EXAMPLE_SOURCES = Path("data") / "sources.example.toml"
@@ -38,11 +48,22 @@ CRON_FIELD_RE = re.compile(r"[0-9A-Za-z*/,-]+")
 # A header value with a line break would smuggle extra headers (or a body) into the request.
 CONTROL_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+# What a file source or an inbox pattern may name: the reading files a refresh can read.
+READING_SUFFIXES = (".csv", ".tsv", ".txt", ".json", ".xlsx")
+# An inbox's files when it declares no pattern: those of its kind.
+DEFAULT_PATTERNS = {"csv": ("*.csv", "*.tsv"), "json": ("*.json",), "xlsx": ("*.xlsx",)}
+CRON_FIELDS = ("minute", "hour", "day", "month", "day_of_week")
+MIN_EVERY = timedelta(seconds=1)
+MAX_EVERY = timedelta(days=366)  # longer than a year: use cron
+# A duration longer than this is a typo (and 99999999999999w overflows timedelta).
+MAX_DURATION_S = 3660 * 86400.0
+MAX_WAIT_S = 3600.0  # timeout, backoff, settle
 
-TOP_KEYS = {"timezone", "lang", "sources", "channels"}
+TOP_KEYS = {"timezone", "lang", "sources", "channels", "allowed_base"}
 SOURCE_KEYS = {
     "name", "kind", "url", "path", "cron", "every", "columns", "defaults", "records", "headers",
-    "timeout", "retries", "backoff", "settle", "run_on_start", "enabled", "max_bytes",
+    "timeout", "retries", "backoff", "settle", "run_on_start", "enabled", "max_bytes", "pattern",
+    "allow_hosts",
 }
 CHANNEL_KEYS = {
     "name", "type", "url", "url_env", "secret_env", "headers", "path", "lang", "events", "timeout",
@@ -77,11 +98,15 @@ class Source:
     run_on_start: bool = False
     enabled: bool = True
     max_bytes: int = 50_000_000
+    inbox: bool = False  # path names a folder (decided when the file is loaded)
+    pattern: tuple[str, ...] = ()  # inbox: the file names it takes (case-insensitive globs)
+    allow_hosts: tuple[str, ...] = ()  # url: other hosts a redirect may lead to
+    bases: tuple[Path, ...] = ()  # the allowed bases the path was checked against (checked again at run time)
 
     @property
     def is_inbox(self) -> bool:
         """A folder of files dropped by people or other systems (as opposed to one file or a URL)."""
-        return self.path is not None and (self.path.is_dir() or not self.path.suffix)
+        return self.path is not None and self.inbox
 
     @property
     def location(self) -> str:
@@ -150,6 +175,7 @@ class RefreshConfig:
     sources: tuple[Source, ...] = ()
     channels: tuple[Channel, ...] = ()
     note: str | None = None  # e.g. "using the example file"
+    allowed_base: tuple[Path, ...] = ()
 
     @property
     def tz(self) -> ZoneInfo:
@@ -188,6 +214,9 @@ def url_problem(url: str, allow_secret_query: bool = False) -> str | None:
         return f"must start with http:// or https:// (got '{parts.scheme or url}')"
     if not parts.hostname:
         return "has no host"
+    spelled = policy.noncanonical_address(parts.hostname)
+    if spelled:
+        return spelled
     if parts.username is not None or parts.password is not None:
         return "must not contain a user name or password; give credentials through an environment variable"
     if not allow_secret_query:
@@ -207,16 +236,21 @@ def parse_duration(value: Any) -> timedelta:
     if isinstance(value, bool):
         raise ValueError("is not a duration")
     if isinstance(value, (int, float)):
+        if not math.isfinite(value):
+            raise ValueError("is not a duration like 30s, 5m, 6h, 1d or 1h30m")
         seconds = float(value)
     elif isinstance(value, str):
         text = value.strip().lower().replace(" ", "")
         if not text or _DURATION_RE.sub("", text):
-            raise ValueError(f"'{value}' is not a duration like 30s, 5m, 6h, 1d or 1h30m")
+            shown = value if len(value) <= 40 else value[:39] + "…"
+            raise ValueError(f"{shown!r} is not a duration like 30s, 5m, 6h, 1d or 1h30m")
         seconds = sum(float(n) * _UNIT_S[u] for n, u in _DURATION_RE.findall(text))
     else:
         raise ValueError("is not a duration like 30s, 5m, 6h, 1d or 1h30m")
     if seconds <= 0:
         raise ValueError("must be longer than zero")
+    if not seconds <= MAX_DURATION_S:  # also inf from a 400-digit number
+        raise ValueError(f"is too long (at most {format_duration(timedelta(seconds=MAX_DURATION_S))})")
     return timedelta(seconds=seconds)
 
 
@@ -292,7 +326,9 @@ def resolve_sources_path(path: str | os.PathLike[str] | None = None) -> tuple[Pa
     raise ConfigError(f"no sources file: give --sources PATH, set MONITOR_SOURCES or create {DEFAULT_SOURCES}")
 
 
-def load_config(path: str | os.PathLike[str] | None = None) -> RefreshConfig:
+def load_config(path: str | os.PathLike[str] | None = None, *, store: str | os.PathLike[str] | None = None) -> RefreshConfig:
+    """The sources file, validated. ``store``: the database location the sources will refresh (--db,
+    else $MONITOR_DB, else data/monitor.duckdb), whose folder no inbox may be."""
     file, note = resolve_sources_path(path)
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
@@ -300,11 +336,34 @@ def load_config(path: str | os.PathLike[str] | None = None) -> RefreshConfig:
         raise ConfigError(f"cannot read sources file {file}: {e}") from e
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{file} is not valid TOML: {e}") from e
-    config = parse_config(data, file)
-    return RefreshConfig(config.path, config.timezone, config.lang, config.sources, config.channels, note)
+    config = parse_config(data, file, store=store)
+    return RefreshConfig(config.path, config.timezone, config.lang, config.sources, config.channels, note,
+                         config.allowed_base)
 
 
-def parse_config(data: dict[str, Any], file: Path) -> RefreshConfig:
+@dataclass(frozen=True)
+class _Context:
+    """What every source of one file is checked against."""
+
+    base: Path  # relative paths start here (the sources file's folder)
+    bases: tuple[Path, ...]  # paths must lie inside one of these
+    store_folders: tuple[Path, ...]
+    lake_folders: tuple[Path, ...]
+    db: Path | None
+    timezone: str
+
+
+def _allowed_base(raw: Any, base: Path, errors: list[str]) -> tuple[Path, ...]:
+    if raw is None:
+        return (base,)
+    items = [raw] if isinstance(raw, str) else raw
+    if not isinstance(items, list) or not items or not all(isinstance(i, str) and i.strip() for i in items):
+        errors.append("allowed_base: must be a folder path or a list of folder paths")
+        return (base,)
+    return tuple(_path(i, base) for i in items)
+
+
+def parse_config(data: dict[str, Any], file: Path, *, store: str | os.PathLike[str] | None = None) -> RefreshConfig:
     """Validate a parsed TOML document; every problem is collected and reported at once."""
     errors: list[str] = []
     base = file.resolve().parent
@@ -323,6 +382,9 @@ def parse_config(data: dict[str, Any], file: Path) -> RefreshConfig:
     if lang not in ("zh", "en"):
         errors.append(f"lang: must be 'zh' or 'en' (got {lang!r})")
         lang = "zh"
+    bases = _allowed_base(data.get("allowed_base"), base, errors)
+    store_folders, lake_folders, db = policy.store_files(store)
+    ctx = _Context(base, bases, tuple(store_folders), tuple(lake_folders), db, timezone)
 
     sources: list[Source] = []
     raw_sources = data.get("sources", [])
@@ -330,7 +392,7 @@ def parse_config(data: dict[str, Any], file: Path) -> RefreshConfig:
         errors.append("sources: must be a list of [[sources]] tables")
         raw_sources = []
     for n, raw in enumerate(raw_sources, start=1):
-        source = _parse_source(raw, n, base, errors)
+        source = _parse_source(raw, n, ctx, errors)
         if source is not None:
             sources.append(source)
     channels: list[Channel] = []
@@ -339,7 +401,7 @@ def parse_config(data: dict[str, Any], file: Path) -> RefreshConfig:
         errors.append("channels: must be a list of [[channels]] tables")
         raw_channels = []
     for n, raw in enumerate(raw_channels, start=1):
-        channel = _parse_channel(raw, n, base, errors)
+        channel = _parse_channel(raw, n, ctx, errors)
         if channel is not None:
             channels.append(channel)
     for what, items in (("source", sources), ("channel", channels)):
@@ -351,7 +413,7 @@ def parse_config(data: dict[str, Any], file: Path) -> RefreshConfig:
     if errors:
         more = "".join(f"\n  {e}" for e in errors[1:])
         raise ConfigError(f"{file}: {errors[0]}" + (f" (and {len(errors) - 1} more){more}" if more else ""))
-    return RefreshConfig(file, timezone, lang, tuple(sources), tuple(channels))
+    return RefreshConfig(file, timezone, lang, tuple(sources), tuple(channels), allowed_base=bases)
 
 
 def _label(what: str, raw: Any, n: int) -> str:
@@ -373,12 +435,16 @@ def _name(raw: dict[str, Any], label: str, errors: list[str]) -> str | None:
     return name
 
 
-def _number(raw: dict[str, Any], key: str, label: str, errors: list[str], default: float, *, duration: bool) -> float:
+def _number(raw: dict[str, Any], key: str, label: str, errors: list[str], default: float, *, duration: bool,
+            at_most: float = MAX_WAIT_S) -> float:
     if key not in raw:
         return default
     try:
         if duration:
-            return parse_duration(raw[key]).total_seconds()
+            seconds = parse_duration(raw[key]).total_seconds()
+            if seconds > at_most:
+                raise ValueError(f"is too long (at most {format_duration(timedelta(seconds=at_most))})")
+            return seconds
         value = raw[key]
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ValueError("must be a whole number, zero or more")
@@ -447,7 +513,7 @@ def _string_table(raw: Any, key: str, label: str, errors: list[str]) -> dict[str
     return {str(k): str(v) for k, v in raw.items()}
 
 
-def _parse_source(raw: Any, n: int, base: Path, errors: list[str]) -> Source | None:
+def _parse_source(raw: Any, n: int, ctx: _Context, errors: list[str]) -> Source | None:
     label = _label("source", raw, n)
     if not isinstance(raw, dict):
         errors.append(f"{label}: must be a table")
@@ -459,6 +525,8 @@ def _parse_source(raw: Any, n: int, base: Path, errors: list[str]) -> Source | N
     if kind not in KINDS:
         errors.append(f"{label}: 'kind' must be one of {', '.join(KINDS)} (got {kind!r})")
     url, path = raw.get("url"), raw.get("path")
+    location: Path | None = None
+    inbox = False
     if (url is None) == (path is None):
         errors.append(f"{label}: give exactly one location: 'url' (http/https) or 'path' (a file or an inbox folder)")
     elif url is not None:
@@ -467,28 +535,18 @@ def _parse_source(raw: Any, n: int, base: Path, errors: list[str]) -> Source | N
             errors.append(f"{label}: 'url' {problem}")
     elif not isinstance(path, str) or not path.strip():
         errors.append(f"{label}: 'path' must be a file or folder path")
+    else:
+        location, inbox = _source_path(path, label, ctx, errors)
+    pattern = _patterns(raw.get("pattern"), kind, inbox and location is not None, label, errors)
+    allow_hosts = _allow_hosts(raw.get("allow_hosts"), url is not None, label, errors)
     cron, every = raw.get("cron"), raw.get("every")
     every_td: timedelta | None = None
     if cron is not None and every is not None:
         errors.append(f"{label}: give 'cron' or 'every', not both")
-    if cron is not None:
-        fields = cron.split() if isinstance(cron, str) else []
-        if len(fields) != 5 or not all(CRON_FIELD_RE.fullmatch(f) for f in fields):
-            errors.append(f"{label}: 'cron' must have five fields: minute hour day month weekday (got {cron!r})")
-        else:
-            try:
-                crontab_weekdays(fields[4])
-            except ValueError as e:
-                errors.append(f"{label}: 'cron' weekday field: {e}")
-    if every is not None:
-        try:
-            if not isinstance(every, str):
-                raise ValueError("must be text like \"6h\"")
-            every_td = parse_duration(every)
-            if every_td < timedelta(seconds=1):
-                raise ValueError("must be at least 1s")
-        except ValueError as e:
-            errors.append(f"{label}: 'every' {e}")
+    elif cron is not None:
+        _check_cron(cron, ctx.timezone, label, errors)
+    elif every is not None:
+        every_td = _check_every(every, ctx.timezone, label, errors)
     columns = _string_table(raw.get("columns"), "columns", label, errors)
     for column, canonical in columns.items():
         if canonical not in CANONICAL:
@@ -517,14 +575,146 @@ def _parse_source(raw: Any, n: int, base: Path, errors: list[str]) -> Source | N
     if len(errors) > before or name is None:
         return None
     return Source(
-        name=name, kind=kind, url=url, path=_path(path, base) if path is not None else None, cron=cron,
+        name=name, kind=kind, url=url, path=location, cron=cron,
         every=every_td, columns=columns, defaults=defaults, records=records, headers=headers,
         timeout=timeout, retries=retries, backoff=backoff, settle=settle, run_on_start=run_on_start,
-        enabled=enabled, max_bytes=max_bytes or 50_000_000,
+        enabled=enabled, max_bytes=max_bytes or 50_000_000, inbox=inbox, pattern=pattern,
+        allow_hosts=allow_hosts, bases=ctx.bases,
     )
 
 
-def _parse_channel(raw: Any, n: int, base: Path, errors: list[str]) -> Channel | None:
+def _source_path(value: str, label: str, ctx: _Context, errors: list[str]) -> tuple[Path | None, bool]:
+    """(the path, whether it is an inbox folder), or (None, False) after adding the problem.
+
+    A path with a reading file's extension is a file source; a path without an extension (or an
+    existing folder) is an inbox. The system-folder rule is applied to the path as written first, so
+    a path such as /etc is refused without being looked at.
+    """
+    location = _path(value, ctx.base)
+    suffix = location.suffix.lower()
+    inbox = suffix not in READING_SUFFIXES
+    problem = policy.path_problem(
+        location, bases=ctx.bases, store_folders=ctx.store_folders if inbox else (),
+        lake_folders=ctx.lake_folders if inbox else (), what="inbox" if inbox else "file",
+    )
+    if problem:
+        errors.append(f"{label}: 'path' {value[:200]!r} {problem}")
+        return None, False
+    if inbox and suffix and not location.is_dir():
+        errors.append(f"{label}: 'path' {value[:200]!r}: a file source must be a {', '.join(READING_SUFFIXES)} "
+                      "file, and an inbox a folder (a path without an extension)")
+        return None, False
+    if not inbox and policy.is_store_file(location, ctx.db):
+        errors.append(f"{label}: 'path' {value[:200]!r} is the store or one of its files")
+        return None, False
+    return location, inbox
+
+
+def _patterns(raw: Any, kind: Any, inbox: bool, label: str, errors: list[str]) -> tuple[str, ...]:
+    if raw is None:
+        return DEFAULT_PATTERNS.get(kind, ()) if inbox else ()
+    if not inbox:
+        errors.append(f"{label}: 'pattern' applies to inbox folders only")
+        return ()
+    items = [raw] if isinstance(raw, str) else raw
+    if not isinstance(items, list) or not items:
+        errors.append(f"{label}: 'pattern' must be a file-name pattern such as \"*.csv\", or a list of them")
+        return ()
+    patterns = []
+    for item in items:
+        if (not isinstance(item, str) or not item.strip() or item.startswith(".") or any(c in item for c in "/\\")
+                or CONTROL_RE.search(item) or len(item) > 200):
+            errors.append(f"{label}: 'pattern' {str(item)[:60]!r} must be a file name pattern such as \"*.csv\" "
+                          "(no folder, not a hidden name)")
+        elif not item.lower().endswith(READING_SUFFIXES):
+            errors.append(f"{label}: 'pattern' {item!r} must end with the extension of a reading file "
+                          f"({', '.join(READING_SUFFIXES)})")
+        else:
+            patterns.append(item)
+    return tuple(patterns)
+
+
+def _allow_hosts(raw: Any, is_url: bool, label: str, errors: list[str]) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if not is_url:
+        errors.append(f"{label}: 'allow_hosts' applies to url sources only")
+        return ()
+    if not isinstance(raw, list):
+        errors.append(f"{label}: 'allow_hosts' must be a list of host names, e.g. [\"files.example.org\"]")
+        return ()
+    hosts = []
+    for entry in raw:
+        problem = policy.host_entry_problem(entry)
+        if problem:
+            errors.append(f"{label}: 'allow_hosts': {problem}")
+        else:
+            hosts.append(entry.strip().lower())
+    return tuple(hosts)
+
+
+def _check_cron(cron: Any, timezone: str, label: str, errors: list[str]) -> None:
+    """A crontab line, validated by the scheduler's own CronTrigger (one field at a time to name it)."""
+    fields = cron.split() if isinstance(cron, str) else []
+    if len(fields) != 5 or not all(CRON_FIELD_RE.fullmatch(f) and len(f) <= 100 for f in fields):
+        shown = cron if isinstance(cron, str) and len(cron) <= 80 else f"{str(cron)[:79]}…"
+        errors.append(f"{label}: 'cron' must have five fields: minute hour day month weekday (got {shown!r})")
+        return
+    try:
+        weekdays = crontab_weekdays(fields[4])
+    except ValueError as e:
+        errors.append(f"{label}: 'cron' weekday field: {e}")
+        return
+    try:
+        from apscheduler.triggers.cron import CronTrigger
+    except ImportError:  # the scheduler is not installed: it cannot run the schedule either
+        return
+    values = dict(zip(CRON_FIELDS, [*fields[:4], weekdays], strict=True))
+    bad = False
+    for (field_name, value), shown_field, written in zip(values.items(), ("minute", "hour", "day", "month", "weekday"), fields, strict=True):
+        try:
+            CronTrigger(**{field_name: value}, timezone=timezone)
+        except ValueError as e:
+            reason = re.sub(r"^Error validating expression '[^']*': ", "", str(e))
+            errors.append(f"{label}: 'cron' {shown_field} field {written!r}: {reason}")
+            bad = True
+    if bad:
+        return
+    if fields[2] != "*" and fields[4] != "*":
+        # crontab runs when either matches, APScheduler only when both do: refuse rather than guess.
+        errors.append(f"{label}: 'cron' {cron!r} restricts both the day of the month and the weekday; crontab "
+                      "runs when either matches, the scheduler only when both do: restrict one of them")
+        return
+    trigger = CronTrigger(**values, timezone=timezone)
+    if trigger.get_next_fire_time(None, datetime.now(ZoneInfo(timezone))) is None:
+        errors.append(f"{label}: 'cron' {cron!r} never fires (no date matches it, as 31 February)")
+
+
+def _check_every(every: Any, timezone: str, label: str, errors: list[str]) -> timedelta | None:
+    try:
+        if not isinstance(every, str):
+            raise ValueError("must be text like \"6h\"")
+        every_td = parse_duration(every)
+        if every_td < MIN_EVERY:
+            raise ValueError(f"must be at least {format_duration(MIN_EVERY)}")
+        if every_td > MAX_EVERY:
+            raise ValueError(f"must be at most {format_duration(MAX_EVERY)} (use cron for a yearly run)")
+    except ValueError as e:
+        errors.append(f"{label}: 'every' {e}")
+        return None
+    try:
+        from apscheduler.triggers.interval import IntervalTrigger
+    except ImportError:
+        return every_td
+    try:
+        IntervalTrigger(seconds=every_td.total_seconds(), timezone=timezone)
+    except (ValueError, OverflowError) as e:
+        errors.append(f"{label}: 'every' {every!r}: {e}")
+        return None
+    return every_td
+
+
+def _parse_channel(raw: Any, n: int, ctx: _Context, errors: list[str]) -> Channel | None:
     label = _label("channel", raw, n)
     if not isinstance(raw, dict):
         errors.append(f"{label}: must be a table")
@@ -537,8 +727,15 @@ def _parse_channel(raw: Any, n: int, base: Path, errors: list[str]) -> Channel |
         errors.append(f"{label}: 'type' must be one of {', '.join(CHANNEL_TYPES)} (got {ctype!r})")
     url, url_env, path = raw.get("url"), raw.get("url_env"), raw.get("path")
     if ctype == "log":
-        if path is None or not isinstance(path, str):
+        if path is None or not isinstance(path, str) or not path.strip():
             errors.append(f"{label}: a log channel needs 'path' (the file to append to)")
+        else:
+            log_path = _path(path, ctx.base)
+            problem = policy.path_problem(log_path, bases=ctx.bases, what="log file")
+            if problem is None and policy.is_store_file(log_path, ctx.db):
+                problem = "is the store or one of its files"
+            if problem:
+                errors.append(f"{label}: 'path' {path[:200]!r} {problem}")
         for key in ("url", "url_env", "secret_env", "headers"):
             if key in raw:
                 errors.append(f"{label}: '{key}' does not apply to a log channel")
@@ -569,13 +766,13 @@ def _parse_channel(raw: Any, n: int, base: Path, errors: list[str]) -> Channel |
     timeout = _number(raw, "timeout", label, errors, 10.0, duration=True)
     retries = int(_number(raw, "retries", label, errors, 3, duration=False))
     backoff = _number(raw, "backoff", label, errors, 1.0, duration=True)
-    max_age = _number(raw, "max_age", label, errors, 86400.0, duration=True)
+    max_age = _number(raw, "max_age", label, errors, 86400.0, duration=True, at_most=MAX_DURATION_S)
     max_attempts = int(_number(raw, "max_attempts", label, errors, 10, duration=False))
     if len(errors) > before or name is None:
         return None
     return Channel(
         name=name, type=ctype, url=url, url_env=url_env, secret_env=secret_env, headers=headers,
-        path=_path(path, base) if path is not None else None, lang=lang, events=tuple(events),
+        path=_path(path, ctx.base) if path is not None else None, lang=lang, events=tuple(events),
         timeout=timeout, retries=retries, backoff=backoff, max_age=timedelta(seconds=max_age),
         max_attempts=max(1, max_attempts),
     )
