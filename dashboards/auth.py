@@ -13,7 +13,7 @@ import streamlit as st
 
 from monitor.auth import Throttle, configured_hash, verify_password
 from monitor.errors import ConfigError
-from monitor.i18n import t
+from monitor.i18n import escape_markdown, t
 
 SIGNED_IN = "editor_signed_in"
 
@@ -89,7 +89,7 @@ def may_edit(lang: str, *, note: bool = True) -> bool:
     try:
         encoded = editor_hash()
     except ConfigError as e:
-        st.error(t("auth.bad_hash_detail", lang, reason=str(e)), icon=":material/lock:")
+        st.error(escape_markdown(t("auth.bad_hash_detail", lang, reason=str(e))), icon=":material/lock:")
         return False
     if encoded is None:
         if note:
