@@ -297,8 +297,10 @@ def _visible_text(page: Any) -> str:
     return str(page.evaluate("() => document.body.innerText")).replace("\u2060", "")
 
 
-def _look(page: Any, app: str) -> None:
-    """Settle, open every expander and tooltip, and fail on any markup made from a hostile string."""
+def _look(page: Any, app: str, ready: str) -> None:
+    """Wait for ``ready`` (a selector of the page's own content), open every expander and tooltip,
+    and fail on any markup made from a hostile string."""
+    page.locator(ready).first.wait_for()
     _settle(page)
     for summary in page.locator('[data-testid="stExpander"] summary').all():
         summary.click()
@@ -328,36 +330,32 @@ def test_hostile_text_makes_no_request_and_no_link_on_any_page(hostile: dict[str
     try:
         for lang in ("zh", "en"):
             page.goto(f"{app}/overview?lang={lang}")
-            _look(page, app)
+            _look(page, app, '[data-testid="stDataFrame"]')
             for n in range(len(lines)):
                 page.goto(f"{app}/goal?goal=hostile-{n}&lang={lang}")
-                page.locator('[data-testid="stHeading"]').first.wait_for()
-                _look(page, app)
+                _look(page, app, '[data-testid="stMetric"]')
                 assert flat(lines[n]) in _visible_text(page), f"the name {lines[n]!r} is shown as written"
             page.goto(f"{app}/refresh?lang={lang}")
-            _look(page, app)
+            _look(page, app, '[data-testid="stExpander"]')
             assert "HEAD2-MARK" in _visible_text(page), "event messages are shown as text"
             page.goto(f"{app}/methodology?lang={lang}")
-            _look(page, app)
+            _look(page, app, '[data-testid="stMarkdownContainer"] h2')
         page.goto(f"{app}/goal?lang=en&goal={quote(lines[1])}")  # a crafted link: the id is quoted back
-        page.locator('[data-testid="stAlert"]').first.wait_for()
-        _look(page, app)
+        _look(page, app, '[data-testid="stAlert"]')
         assert flat(lines[1]) in _visible_text(page)
 
         # The forms: a refused value is quoted in the error, a saved source and note are stored.
         page.goto(f"{app}/add?lang=en&indicator=hostile-0")
-        _look(page, app)
+        _look(page, app, ".st-key-add_value input")
         page.locator(".st-key-add_value input").fill(lines[1])
         page.locator(".st-key-add_submit button").click()
-        page.locator('[data-testid="stAlertContentError"]').first.wait_for()
-        _look(page, app)
+        _look(page, app, '[data-testid="stAlertContentError"]')
         assert flat(lines[1]) in _visible_text(page)
         page.locator(".st-key-add_value input").fill("12")
         page.locator(".st-key-add_source input").fill(lines[3])
         page.locator(".st-key-add_note input").fill(lines[5])
         page.locator(".st-key-add_submit button").click()
-        page.locator('[data-testid="stAlertContentSuccess"]').first.wait_for()
-        _look(page, app)
+        _look(page, app, '[data-testid="stAlertContentSuccess"]')
 
         name = "![p](pixel.png) [门户登录](login) :smile: **BOLD-MARK** $MATH-MARK$.csv"
         rows = ["indicator_id,period_end,value,source,note"]
@@ -368,8 +366,7 @@ def test_hostile_text_makes_no_request_and_no_link_on_any_page(hostile: dict[str
             files=[{"name": name, "mimeType": "text/csv", "buffer": "\r\n".join(rows).encode()}]
         )
         page.locator(".st-key-imp_all button").click()
-        page.locator('[data-testid="stAlertContentSuccess"]').first.wait_for()
-        _look(page, app)
+        _look(page, app, '[data-testid="stAlertContentSuccess"]:has-text("BOLD-MARK")')
         assert name in _visible_text(page), "the file name is shown as written"
     finally:
         context.close()
