@@ -9,7 +9,7 @@ import state
 import widgets
 from monitor.entry import PERIOD_KINDS, default_period, default_period_kind, period_bounds, unit_choices
 from monitor.errors import Problem, StoreBusy, ValidationError
-from monitor.i18n import format_quantity, month_name, t, unit_label
+from monitor.i18n import escape_markdown, format_quantity, month_name, t, unit_label
 from monitor.units import normalize_unit
 from monitor.ingest import add_reading
 from monitor.model import Qualifier
@@ -72,7 +72,7 @@ if low is not None or high is not None:
     shown_high = format_quantity(high, indicator["unit"], lang, name_en) if high is not None else t("add.open", lang)
     facts.append(t("add.bounds", lang, low=shown_low, high=shown_high))
 if facts:
-    st.caption(" · ".join(facts))
+    st.caption(escape_markdown(" · ".join(facts)))
 
 initial = default_period(kind, as_of)
 with st.form("add_form", border=True):
@@ -106,7 +106,8 @@ with st.form("add_form", border=True):
             )
     v1, v2 = st.columns(2)
     value = v1.text_input(
-        t("add.value", lang, unit=unit_label(unit, lang, name_en) or unit), help=t("add.value_help", lang),
+        escape_markdown(t("add.value", lang, unit=unit_label(unit, lang, name_en) or unit)),
+        help=t("add.value_help", lang),
         key="add_value",
     )
     qualifier = v2.selectbox(
@@ -152,12 +153,12 @@ if submitted:
         else:
             figure, period = value, label(Period(start or end, end), lang)
         key = "add.saved_new" if report.new else "add.saved_revised" if report.revised else "add.unchanged"
-        st.success(t(key, lang, value=figure, period=period), icon=":material/check_circle:")
+        st.success(escape_markdown(t(key, lang, value=figure, period=period)), icon=":material/check_circle:")
         for record in [r for r in state.records(path, as_of) if r["indicator_id"] == indicator_id]:
             with st.container(border=True):
                 st.markdown(f"**{t('add.new_status', lang)}**")
                 widgets.badge(record["status"], lang)
-                st.markdown(explanation(record, lang))
+                st.markdown(escape_markdown(explanation(record, lang)))
         st.page_link(
             "goal.py", label=t("page.goal", lang), icon=":material/monitoring:",
             query_params={"goal": indicator_id, "lang": lang},

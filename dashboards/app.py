@@ -21,7 +21,7 @@ import auth  # noqa: E402
 import state  # noqa: E402
 import widgets  # noqa: E402
 from monitor.errors import MonitorError, StoreBusy  # noqa: E402
-from monitor.i18n import t  # noqa: E402
+from monitor.i18n import escape_markdown, t  # noqa: E402
 
 lang = state.lang()
 st.set_page_config(page_title=t("app.title", lang), page_icon="📊", layout="wide")
@@ -33,7 +33,7 @@ except StoreBusy:
     st.error(t("app.busy", lang))
     st.stop()
 except MonitorError as e:
-    st.error(t("app.error", lang, reason=str(e)))
+    st.error(escape_markdown(t("app.error", lang, reason=str(e))))
     st.stop()
 
 pages = [

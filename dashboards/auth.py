@@ -9,19 +9,37 @@ server-side session state only; the browser never holds a token.
 
 from __future__ import annotations
 
+import math
+import secrets
+import time
+
 import streamlit as st
 
 from monitor.auth import Throttle, configured_hash, verify_password
 from monitor.errors import ConfigError
-from monitor.i18n import t
+from monitor.i18n import escape_markdown, t
 
 SIGNED_IN = "editor_signed_in"
+CLIENT_KEY = "editor_client"
 
 
 @st.cache_resource(show_spinner=False)
 def _throttle() -> Throttle:
-    # One per server process: failed guesses from every session count together.
+    # One per server process: failures are counted per session and per address across sessions.
     return Throttle()
+
+
+def _client() -> tuple[str, str | None]:
+    """(session token, address): the address when Streamlit knows it, None for a local connection."""
+    token = st.session_state.get(CLIENT_KEY)
+    if not token:
+        # Not Streamlit's session id: a random token per browser session, kept server-side only.
+        token = st.session_state[CLIENT_KEY] = secrets.token_hex(16)
+    try:
+        address = st.context.ip_address
+    except Exception:  # no client context (a script run outside a browser session)  # noqa: BLE001
+        address = None
+    return str(token), address or None
 
 
 def _secrets() -> object | None:
@@ -44,14 +62,20 @@ def _sign_in(encoded: str, lang: str) -> None:
     password = st.session_state.get("editor_password", "")
     st.session_state["editor_password"] = ""  # never kept in the session
     throttle = _throttle()
-    if throttle.wait_s() > 0:
-        st.session_state["editor_message"] = t("auth.throttled", lang, seconds=int(throttle.wait_s()) + 1)
+    session, address = _client()
+    wait = throttle.wait_s(session, address)
+    if wait > 0:
+        # This client has failed too often; other clients are not affected.
+        st.session_state["editor_message"] = t("auth.throttled", lang, seconds=math.ceil(wait))
         return
+    # Above the global ceiling every attempt waits its turn (at most Throttle.max_delay_s), never refused.
+    time.sleep(throttle.turn_s())
     if verify_password(password, encoded):
+        throttle.succeeded(session)
         st.session_state[SIGNED_IN] = True
         st.session_state.pop("editor_message", None)
     else:
-        throttle.failed()
+        throttle.failed(session, address)
         st.session_state["editor_message"] = t("auth.wrong", lang)
 
 
@@ -89,7 +113,7 @@ def may_edit(lang: str, *, note: bool = True) -> bool:
     try:
         encoded = editor_hash()
     except ConfigError as e:
-        st.error(t("auth.bad_hash_detail", lang, reason=str(e)), icon=":material/lock:")
+        st.error(escape_markdown(t("auth.bad_hash_detail", lang, reason=str(e))), icon=":material/lock:")
         return False
     if encoded is None:
         if note:

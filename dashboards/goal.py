@@ -12,7 +12,7 @@ import charts
 import state
 import widgets
 from monitor.chart_data import chart_data, evidence_rows, reading_table
-from monitor.i18n import format_date, t
+from monitor.i18n import escape_markdown, format_date, t
 from monitor.overview import progress_fraction
 from monitor.report import explanation, latest_parts, target_parts, target_text
 
@@ -48,39 +48,46 @@ if not goal:
     st.stop()
 detail = state.detail(path, goal, as_of)
 if detail is None:
-    st.warning(t("goal.unknown", lang, id=goal))
+    st.warning(escape_markdown(t("goal.unknown", lang, id=goal)))  # the id comes from the URL
     st.stop()
 
 indicator = detail["indicator"]
 records = detail["records"]
-st.header(names.get(goal, goal), anchor=False)
+st.header(escape_markdown(names.get(goal, goal)), anchor=False)
 state.warn_unusable(path, lang, goal)
 colon = "：" if lang == "zh" else ": "
 meta = [
-    f"{t('meta.id', lang)}{colon}`{indicator.id}`",
+    f"{t('meta.id', lang)}{colon}`{indicator.id}`",  # a slug (catalog.SLUG): nothing to escape
     t(f"domain.{indicator.domain}", lang),
     t(f"measure.{indicator.measure.value}", lang),
     t(f"frequency.{indicator.frequency.value}", lang),
     t(f"direction.{indicator.direction.value}", lang),
 ]
 if indicator.responsible and lang == "zh":
-    meta.append(f"{t('meta.responsible', lang)}{colon}{indicator.responsible}")
+    meta.append(f"{t('meta.responsible', lang)}{colon}{escape_markdown(indicator.responsible)}")
 st.caption(" · ".join(meta))
 
 for record in records:
     with st.container(border=True):
         if record["target_id"]:
-            st.subheader(t("goal.target_heading", lang, target=target_text(record, lang)), anchor=False)
+            st.subheader(escape_markdown(t("goal.target_heading", lang, target=target_text(record, lang))), anchor=False)
         else:
             st.subheader(t("goal.no_target_heading", lang), anchor=False)
         widgets.badge(record["status"], lang)
-        st.markdown(f"**{t('goal.evidence', lang)}**{colon}{explanation(record, lang)}")
+        st.markdown(f"**{t('goal.evidence', lang)}**{colon}{escape_markdown(explanation(record, lang))}")
 
         m1, m2, m3, m4 = st.columns(4)
         latest_figure, latest_period = latest_parts(record, lang)
-        m1.metric(t("goal.latest", lang), latest_figure, delta=latest_period or None, delta_color="off", delta_arrow="off")
+        # A metric's value and delta are markdown too; the figures carry the catalogue's unit.
+        m1.metric(
+            t("goal.latest", lang), escape_markdown(latest_figure),
+            delta=escape_markdown(latest_period) if latest_period else None, delta_color="off", delta_arrow="off",
+        )
         target_figure, target_when = target_parts(record, lang)
-        m2.metric(t("goal.target", lang), target_figure, delta=target_when or None, delta_color="off", delta_arrow="off")
+        m2.metric(
+            t("goal.target", lang), escape_markdown(target_figure),
+            delta=escape_markdown(target_when) if target_when else None, delta_color="off", delta_arrow="off",
+        )
         fraction = progress_fraction(record)
         m3.metric(t("goal.progress", lang), "—" if fraction is None else f"{fraction * 100:.0f}%")
         last_end = record["last_period_end"]
@@ -120,7 +127,7 @@ for record in records:
             quote = detail["target_quotes"].get(record["target_id"] or "")
             if quote is not None:
                 who = "，".join(x for x in (quote.speaker, quote.office) if x)
-                st.caption(f"{t('goal.target_quote', lang)}{colon}“{quote.quote}”" + (f"（{who}）" if who else ""))
+                st.caption(escape_markdown(f"{t('goal.target_quote', lang)}{colon}“{quote.quote}”" + (f"（{who}）" if who else "")))
         with st.expander(t("goal.raw_evidence", lang)):
             st.code(json.dumps(record["evidence"], ensure_ascii=False, indent=2, default=str), language="json")
 

@@ -14,7 +14,7 @@ import state
 import widgets
 from monitor.entry import UPLOAD_LIMIT_MB, problem_rows, read_table, rejected_csv, template_csv
 from monitor.errors import StoreBusy, ValidationError
-from monitor.i18n import t
+from monitor.i18n import escape_markdown, t
 from monitor.ingest import import_file
 
 PREVIEW_ROWS = 20
@@ -128,7 +128,9 @@ with tempfile.TemporaryDirectory(prefix="monitor-upload-") as folder:
             state.invalidate()
             del st.session_state[cache_key]
             st.success(
-                t("imp.done", lang, file=result.file, new=result.new, revised=result.revised, unchanged=result.unchanged),
+                escape_markdown(t(
+                    "imp.done", lang, file=result.file, new=result.new, revised=result.revised, unchanged=result.unchanged,
+                )),
                 icon=":material/check_circle:",
             )
             if result.rejected:

@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 import state
-from monitor.i18n import t
+from monitor.i18n import escape_markdown, t
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 FILES = {"en": DOCS / "methodology.md", "zh": DOCS / "methodology.zh.md"}
@@ -15,6 +15,6 @@ FILES = {"en": DOCS / "methodology.md", "zh": DOCS / "methodology.zh.md"}
 lang = state.lang()
 doc = FILES[lang]
 if not doc.exists():
-    st.warning(t("meth.missing", lang, path=str(doc)))
+    st.warning(escape_markdown(t("meth.missing", lang, path=str(doc))))
     st.stop()
 st.markdown(doc.read_text(encoding="utf-8"))

@@ -15,6 +15,7 @@ import streamlit as st
 import auth
 import state
 from monitor.errors import MonitorError
+from monitor.i18n import escape_markdown
 from monitor.refresh import load_scheduler_module
 from monitor.refresh.run import event_rows, run_rows, run_sources, source_rows
 from monitor.refresh.sources import load_config
@@ -96,9 +97,9 @@ st.title(L("title", lang))
 try:
     config = load_config(None)
 except MonitorError as e:
-    st.error(str(e))
+    st.error(escape_markdown(str(e)))
     st.stop()
-st.caption(L("config", lang, path=config.path) + (f" — {config.note}" if config.note else ""))
+st.caption(escape_markdown(L("config", lang, path=config.path) + (f" — {config.note}" if config.note else "")))
 try:
     running = load_scheduler_module().is_running(store)
 except ImportError:
@@ -130,13 +131,14 @@ if sources and auth.may_edit(lang):
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
     chosen = c1.selectbox(L("pick", lang), [s["name"] for s in sources], key="refresh_source")
     if c2.button(L("run_now", lang), type="primary", key="refresh_run_now"):
-        with st.spinner(chosen):
+        with st.spinner(escape_markdown(chosen)):
             try:
                 result = run_sources(store, config, [chosen], trigger="dashboard")[0]
             except MonitorError as e:
-                st.error(str(e))
+                st.error(escape_markdown(str(e)))
             else:
-                (st.error if result.failed else st.success)(f"{OUTCOME_ICON[result.outcome]} {result.summary()}")
+                message = f"{OUTCOME_ICON[result.outcome]} {escape_markdown(result.summary())}"
+                (st.error if result.failed else st.success)(message)
                 state.invalidate()
 
 # ---- Run history.
@@ -169,9 +171,10 @@ events = event_rows(store, config, limit=100, lang=lang)
 if events:
     for e in events:
         when = (e["occurred_local"] or "")[:16].replace("T", " ")
-        with st.expander(f"{when} · {e['title']}"):
-            st.markdown("\n".join(e["message"].splitlines()[1:]))
+        with st.expander(escape_markdown(f"{when} · {e['title']}")):
+            # The message quotes names, sources and errors: shown as text, never as markdown.
+            st.text("\n".join(e["message"].splitlines()[1:]))
             if e["deliveries"]:
-                st.caption(f"{L('alerts', lang)}: {e['deliveries']}")
+                st.caption(escape_markdown(f"{L('alerts', lang)}: {e['deliveries']}"))
 else:
     st.info(L("no_events", lang))

@@ -9,7 +9,7 @@ import streamlit as st
 
 import state
 from monitor.errors import Problem
-from monitor.i18n import LANGS, format_date, problem_text, status_text, t
+from monitor.i18n import LANGS, escape_markdown, format_date, problem_text, status_text, t
 
 # The badge colour repeats what the icon and the word already say; it is never the only cue.
 STATUS_COLORS: dict[str, str] = {
@@ -66,10 +66,12 @@ def badge(status: str, lang: str) -> None:
 
 def problems(items: Sequence[Problem], lang: str, heading: str | None = None) -> None:
     """Problems as one error box: each line names the field (and row) and says why, in ``lang``."""
-    lines = [f"- {problem_text(p, lang, with_row=p.row is not None)}" for p in items]
-    st.error("\n".join(([heading, ""] if heading else []) + lines), icon=":material/error:")
+    # A problem quotes the value it refuses: each line is escaped, the list around them is ours.
+    lines = [f"- {escape_markdown(problem_text(p, lang, with_row=p.row is not None))}" for p in items]
+    head = [escape_markdown(heading), ""] if heading else []
+    st.error("\n".join(head + lines), icon=":material/error:")
 
 
 def footer(lang: str, path: str) -> None:
     st.divider()
-    st.caption(t("app.database", lang, path=Path(path).name), help=path)
+    st.caption(escape_markdown(t("app.database", lang, path=Path(path).name)), help=escape_markdown(path))

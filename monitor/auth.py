@@ -22,7 +22,7 @@ import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from monitor.errors import ConfigError
@@ -148,32 +148,110 @@ def configured_hash(secrets_: Mapping[str, Any] | None = None, environ: Mapping[
 
 
 class Throttle:
-    """At most ``limit`` failed sign-ins per ``window_s`` seconds (process-wide), then wait.
+    """Failed sign-ins counted per client, and the waits they impose; a clock can be injected.
 
-    Guessing is slowed for everyone at once, whatever session or address the guesses come from.
+    A client is a browser session (a random token the dashboard keeps in the session) and, when
+    known, the address it connects from. Wrong passwords from one client never lock out another:
+
+    - a **session** may fail ``session_limit`` times per ``window_s``, then waits until the oldest of
+      those failures is ``window_s`` old;
+    - an **address** (every session from it together: a script opening new sessions) may fail
+      ``address_limit`` times per ``window_s``, then waits likewise;
+    - the **global ceiling** slows and never refuses: once ``global_limit`` failures from all
+      clients fall within ``global_window_s`` (a guessing run spread over many addresses), every
+      attempt, the right password included, takes its turn, one per ``global_interval_s``, and
+      waits at most ``max_delay_s`` for it.
+
+    The address is only as good as the server's view of it: Streamlit (uvicorn) takes it from the TCP
+    peer, or from X-Forwarded-For only when the peer is a proxy on the same machine. Without one
+    (a local connection), a client is its session alone. At most ``max_clients`` sessions and
+    addresses are remembered; the oldest are forgotten first.
     """
 
-    def __init__(self, limit: int = 10, window_s: float = 60.0) -> None:
-        self.limit = limit
+    def __init__(
+        self,
+        *,
+        session_limit: int = 5,
+        address_limit: int = 20,
+        window_s: float = 900.0,
+        global_limit: int = 30,
+        global_window_s: float = 60.0,
+        global_interval_s: float = 1.0,
+        max_delay_s: float = 10.0,
+        max_clients: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if min(session_limit, address_limit, global_limit, max_clients) < 1:
+            raise ValueError("throttle limits must be at least 1")
+        self.session_limit = session_limit
+        self.address_limit = address_limit
         self.window_s = window_s
-        self._failures: deque[float] = deque()
+        self.global_limit = global_limit
+        self.global_window_s = global_window_s
+        self.global_interval_s = global_interval_s
+        self.max_delay_s = max_delay_s
+        self.max_clients = max_clients
+        self._clock = clock
+        # The newest failures of each session and address (only the last ``limit`` matter).
+        self._failures: dict[tuple[str, str], deque[float]] = {}
+        self._global: deque[float] = deque(maxlen=global_limit)
+        self._next_turn = 0.0
         self._lock = threading.Lock()
 
-    def _trim(self, now: float) -> None:
-        while self._failures and now - self._failures[0] >= self.window_s:
-            self._failures.popleft()
+    def _keys(self, session: str, address: str | None) -> list[tuple[tuple[str, str], int]]:
+        keys = [(("session", session), self.session_limit)]
+        if address:
+            keys.append((("address", address), self.address_limit))
+        return keys
 
-    def wait_s(self, now: float | None = None) -> float:
-        """Seconds until another attempt is allowed (0 when it is)."""
-        now = time.monotonic() if now is None else now
+    def wait_s(self, session: str, address: str | None = None) -> float:
+        """Seconds before this client may try again (0 when it may now); other clients do not count."""
+        now = self._clock()
+        wait = 0.0
         with self._lock:
-            self._trim(now)
-            if len(self._failures) < self.limit:
+            for key, limit in self._keys(session, address):
+                times = self._failures.get(key)
+                if times is not None and len(times) >= limit:
+                    wait = max(wait, self.window_s - (now - times[0]))
+        return max(wait, 0.0)
+
+    def turn_s(self) -> float:
+        """Seconds this attempt waits for its turn under the global ceiling (0 below it); never refused.
+
+        Takes the turn: call once per attempt, just before checking the password.
+        """
+        now = self._clock()
+        with self._lock:
+            busy = len(self._global) == self.global_limit and now - self._global[0] < self.global_window_s
+            if not busy:
                 return 0.0
-            return self.window_s - (now - self._failures[0])
+            delay = min(max(self._next_turn - now, 0.0), self.max_delay_s)
+            self._next_turn = now + delay + self.global_interval_s
+            return delay
 
-    def failed(self, now: float | None = None) -> None:
-        now = time.monotonic() if now is None else now
+    def failed(self, session: str, address: str | None = None) -> None:
+        """Count a wrong password against this session, its address and the global ceiling."""
+        now = self._clock()
         with self._lock:
-            self._trim(now)
-            self._failures.append(now)
+            self._global.append(now)
+            for key, limit in self._keys(session, address):
+                times = self._failures.pop(key, None)  # re-inserted last: the dict is oldest-first
+                if times is None:
+                    times = deque(maxlen=limit)
+                times.append(now)
+                self._failures[key] = times
+            self._forget(now)
+
+    def succeeded(self, session: str) -> None:
+        """The session signed in: its own failures are forgotten (its address's are not)."""
+        with self._lock:
+            self._failures.pop(("session", session), None)
+
+    def _forget(self, now: float) -> None:
+        # The dict runs from the client whose last failure is oldest: those out of the window no
+        # longer count, and beyond max_clients the oldest go first.
+        while self._failures:
+            oldest = next(iter(self._failures))
+            if now - self._failures[oldest][-1] < self.window_s and len(self._failures) <= self.max_clients:
+                break
+            del self._failures[oldest]

@@ -8,6 +8,7 @@ test failure, not a blank on screen. Babel is imported inside the formatting fun
 from __future__ import annotations
 
 import math
+import re
 from datetime import date
 from typing import Any
 
@@ -23,6 +24,7 @@ __all__ = [
     "MESSAGES",
     "STATUSES",
     "STATUS_ICONS",
+    "escape_markdown",
     "format_date",
     "format_number",
     "format_quantity",
@@ -582,6 +584,52 @@ def t(key: str, lang: str = DEFAULT_LANG, **fmt: Any) -> str:
         raise KeyError(f"no message {key!r}") from None
     text = entry[normalize_lang(lang)]
     return text.format(**fmt) if fmt else text
+
+
+# ---------------------------------------------------------------- text inside markdown
+
+# Every kind of line break str.splitlines knows: a break followed by "#", "-", "1." or "===" would
+# start a heading, a list or a setext heading; a blank line would end the paragraph.
+_LINE_BREAKS = re.compile(r"[ \t]*[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+[ \t]*")
+# Inline markup: emphasis, code, links and images ("[", "]"), strikethrough, LaTeX ("$"), tables,
+# directive attributes; "<" and ">" become entities (raw HTML, autolinks <https://x>, WeCom's <@id>).
+_ESCAPED = frozenset("\\`*_[]~$|{}")
+# Markup that a markdown renderer finds in plain text after parsing, where a backslash no longer
+# helps (GFM autolinks https://x, www.x, a@b.c; Streamlit's :material/icon:, :emoji: and :red[x]
+# directives): an invisible word joiner (U+2060) splits the pattern.
+_JOIN_AFTER = re.compile(r"(?<=:)(?=[\w/+-])|(?<=@)(?=\w)|(?<=www)(?=\.)", re.IGNORECASE)
+_WORD_JOINER = "\u2060"
+# What makes a line a heading, list item or thematic break, at its start ("93.5%" and "-5" do not).
+_LINE_START = re.compile(r"^(?:#{1,6}(?=\s|$)|[-+](?=[\s-]|$)|\d{1,9}(?=[.)](?:\s|$)))")
+_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
+
+
+def escape_markdown(text: object) -> str:
+    """``text`` as markdown that shows exactly that text, on one line: never a link, image, heading,
+    list, HTML tag, emphasis, formula, icon or colour.
+
+    For every place where stored or fetched text (names, units, notes, sources, file names, error
+    messages) meets a markdown renderer: Streamlit's st.markdown/caption/error/labels/help, and the
+    WeCom and DingTalk markdown alerts. Backslash escapes are CommonMark's; characters that a
+    renderer finds after parsing (autolinks, shortcodes) are split with an invisible word joiner.
+    Line breaks become spaces: callers that want lines escape each line.
+    """
+    # Leading spaces go: four of them would make an indented code block.
+    flat = _LINE_BREAKS.sub(" ", str(text)).lstrip(" \t")
+    flat = _JOIN_AFTER.sub(_WORD_JOINER, _ENTITY.sub("&amp;", flat))
+    out = []
+    for ch in flat:
+        if ch in _ESCAPED:
+            out.append("\\" + ch)
+        elif ch == "<":
+            out.append("&lt;")
+        elif ch == ">":
+            out.append("&gt;")
+        else:
+            out.append(ch)
+    escaped = "".join(out)
+    # The first character may start a block; "1." is escaped at its dot.
+    return _LINE_START.sub(lambda m: m.group(0) + "\\" if m.group(0)[0].isdigit() else "\\" + m.group(0), escaped)
 
 
 def status_text(status: str, lang: str = DEFAULT_LANG, icon: bool = True) -> str:

@@ -279,3 +279,60 @@ def test_secrets_never_reach_the_database(fresh_db: Store, tmp_path: Path, robot
     for secret in ("hook-secret", "robot-token", DING_SECRET):
         assert secret not in dumped
     assert "HTTP 401" in dumped
+
+
+HOSTILE_CHANNELS = """
+[[channels]]
+name = "hook"
+type = "webhook"
+url = "{base}/hook"
+lang = "en"
+
+[[channels]]
+name = "wecom"
+type = "wecom"
+url = "{base}/wecom"
+
+[[channels]]
+name = "ding"
+type = "dingtalk"
+url = "{base}/ding"
+lang = "en"
+
+[[channels]]
+name = "file"
+type = "log"
+path = "{log}"
+"""
+
+
+def test_stored_text_reaches_every_alert_format_as_text(cat_db: Store, tmp_path: Path) -> None:
+    """Issue 14 item 7: a reading's source `![p](http://host/pixel.png)` went into the WeCom and
+    DingTalk markdown as an image. Every name, unit, source, note, error and location is now escaped
+    in each markdown format, and carried as written in the plain ones."""
+    from markup_helpers import commonmark_html, flat, hostile_lines, hostile_rendering, rendered_text, seed_hostile
+
+    log = tmp_path / "alerts.log"
+    with LoopbackServer() as trap, LoopbackServer() as feed, LoopbackServer() as robots:
+        robots.route("/hook", Reply(204))
+        robots.route("/wecom", OK_JSON)
+        robots.route("/ding", OK_JSON)
+        channels = HOSTILE_CHANNELS.format(base=robots.base, log=log)
+        sources = seed_hostile(cat_db, tmp_path, trap.base, feed, channels)
+        deliver_pending(cat_db, load_config(sources))  # the event written directly, after the runs
+        lines = hostile_lines(trap.base)
+        bodies = {path: [json.loads(r.body) for r in posts(robots, path)] for path in ("/hook", "/wecom", "/ding")}
+        assert all(len(b) >= 4 for b in bodies.values()), {k: len(v) for k, v in bodies.items()}
+        markdowns = [b["markdown"] for b in bodies["/hook"]] + [b["markdown"]["content"] for b in bodies["/wecom"]]
+        markdowns += [b["markdown"]["text"] for b in bodies["/ding"]]
+        for markdown in markdowns:
+            assert hostile_rendering(markdown) is None, markdown
+        shown = " ".join(rendered_text(commonmark_html(m)) for m in markdowns)
+        for line in lines:
+            assert flat(line) in shown, f"{line!r} is in the alerts, as text"
+        plain = " ".join(b["text"] + b["title"] for b in bodies["/hook"])
+        titles = [b["markdown"]["title"] for b in bodies["/ding"]]
+        assert all(line in plain for line in lines[:3]) and lines[0] in " ".join(titles), "plain text as written"
+        written = log.read_text(encoding="utf-8")
+        assert lines[0] in written and "HEAD2-MARK" in written
+        assert trap.requests == []

@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -67,17 +68,15 @@ def _healthy(url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    _require_chromium()
-    folder = tmp_path_factory.mktemp("browser")
-    db = folder / "monitor.duckdb"
-    init_store(Store(db))
+@contextmanager
+def _streamlit(folder: Path, db: Path, **env_vars: str) -> Iterator[str]:
+    """`streamlit run` on the app for ``db``, on 127.0.0.1 only; yields its URL."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     log = (folder / "streamlit.log").open("w")
     env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
-    env["MONITOR_DB"] = str(db)
+    env.pop("MONITOR_EDITOR_PASSWORD_HASH", None)
+    env.update(MONITOR_DB=str(db), **env_vars)
     process = subprocess.Popen(
         [
             sys.executable, "-m", "streamlit", "run", str(APP),
@@ -93,7 +92,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
                 log.flush()
                 pytest.fail(f"streamlit did not start:\n{(folder / 'streamlit.log').read_text()[-3000:]}")
             time.sleep(0.25)
-        yield {"url": url, "db": db}
+        yield url
     finally:
         process.terminate()
         try:
@@ -102,6 +101,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
             process.kill()
             process.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    _require_chromium()
+    folder = tmp_path_factory.mktemp("browser")
+    db = folder / "monitor.duckdb"
+    init_store(Store(db))
+    with _streamlit(folder, db) as url:
+        yield {"url": url, "db": db}
 
 
 @pytest.fixture(scope="module")
@@ -223,3 +232,148 @@ def test_clicking_a_name_opens_its_detail(server: dict[str, Any], page: Any) -> 
     grid = page.locator('[data-testid="stDataFrame"]').bounding_box()
     page.mouse.click(grid["x"] + 60, grid["y"] + 35 * (row + 1) + 17)  # 35 px header and rows
     page.get_by_role("heading", name="标准机架（已建、在建）").wait_for()
+
+
+# ---------------------------------------------------------------- markdown injection (issue 14 item 7)
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The app on a store whose every text field holds hostile markup (tests/markup_helpers.py).
+
+    Every URL in the strings points at ``trap``, a server on 127.0.0.1 that records each request.
+    """
+    from markup_helpers import hostile_block, hostile_lines, seed_hostile
+    from refresh_helpers import LoopbackServer
+
+    _require_chromium()
+    folder = tmp_path_factory.mktemp("hostile")
+    db = folder / "monitor.duckdb"
+    init_store(Store(db))
+    with LoopbackServer() as trap, LoopbackServer() as feed:
+        sources = seed_hostile(Store(db), folder, trap.base, feed)
+        with _streamlit(folder, db, MONITOR_SOURCES=str(sources)) as url:
+            yield {"url": url, "trap": trap, "feed": feed, "feed_hits": len(feed.requests),
+                   "lines": hostile_lines(trap.base), "block": hostile_block(trap.base)}
+
+
+# The last path segment of every URL in the strings: a request for one (even to the app's own host,
+# from a relative URL in a file name) means a string was rendered as an image or followed as a link.
+TRAP_PATHS = {"pixel.png", "pixel-note.png", "login", "autolink", "bare", "www", "html.png", "a", "t", "ref", "ref.png"}
+
+
+def _markup_found(page: Any, app: str) -> list[str]:
+    """Links, images and formatting that hostile strings made on the page (empty when none)."""
+    from markup_helpers import INTERPRETED
+
+    return list(page.evaluate(
+        """([app, interpreted]) => {
+          const found = [];
+          for (const a of document.querySelectorAll('a[href]')) {
+            if (!a.href.startsWith(app + '/') && a.href !== app) found.push('link ' + a.href);
+          }
+          for (const img of document.querySelectorAll('img')) {
+            const src = img.getAttribute('src') || '';
+            if (!(img.src.startsWith(app + '/') || src.startsWith('data:'))) found.push('image ' + src);
+          }
+          for (const [selector, markers] of Object.entries(interpreted)) {
+            for (const el of document.querySelectorAll(selector)) {
+              const text = (el.textContent || '').trim();
+              if (markers.some(m => text.startsWith(m))) found.push(selector + ': ' + text.slice(0, 80));
+            }
+          }
+          for (const el of document.querySelectorAll('.katex, math')) found.push('formula ' + el.textContent);
+          for (const el of document.querySelectorAll('[data-testid="stIconMaterial"]')) {
+            if (el.textContent.includes('rocket_launch')) found.push('icon rocket_launch');
+          }
+          if (document.body.innerText.includes('\\u{1F604}')) found.push('emoji from :smile:');
+          return found;
+        }""",
+        [app, {k: list(v) for k, v in INTERPRETED.items()}],
+    ))
+
+
+def _visible_text(page: Any) -> str:
+    return str(page.evaluate("() => document.body.innerText")).replace("\u2060", "")
+
+
+def _look(page: Any, app: str, ready: str) -> None:
+    """Wait for ``ready`` (a selector of the page's own content), open every expander and tooltip,
+    and fail on any markup made from a hostile string."""
+    page.locator(ready).first.wait_for()
+    _settle(page)
+    for summary in page.locator('[data-testid="stExpander"] summary').all():
+        summary.click()
+    # Tooltips are drawn on hover only (those of the data grids' headers are constant text); the
+    # events are dispatched, as a chart or grid may lie over an icon at this window size.
+    for target in page.locator('[data-testid="stTooltipHoverTarget"]:not([data-testid="stDataFrame"] *)').all()[:12]:
+        target.dispatch_event("mouseover")
+        page.wait_for_timeout(150)
+    page.wait_for_timeout(300)
+    found = _markup_found(page, app)
+    assert found == [], (page.url, found)
+
+
+def test_hostile_text_makes_no_request_and_no_link_on_any_page(hostile: dict[str, Any], browser: Any) -> None:
+    """Issue 14 item 7, in a real browser: every page, hostile text in every field, nothing fetched."""
+    from urllib.parse import quote, urlsplit
+
+    from markup_helpers import flat
+
+    app, lines = hostile["url"], hostile["lines"]
+    app_host = urlsplit(app).netloc
+    context = browser.new_context(viewport={"width": WIDTH, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    try:
+        for lang in ("zh", "en"):
+            page.goto(f"{app}/overview?lang={lang}")
+            _look(page, app, '[data-testid="stDataFrame"]')
+            for n in range(len(lines)):
+                page.goto(f"{app}/goal?goal=hostile-{n}&lang={lang}")
+                _look(page, app, '[data-testid="stMetric"]')
+                assert flat(lines[n]) in _visible_text(page), f"the name {lines[n]!r} is shown as written"
+            page.goto(f"{app}/refresh?lang={lang}")
+            _look(page, app, '[data-testid="stExpander"]')
+            assert "HEAD2-MARK" in _visible_text(page), "event messages are shown as text"
+            page.goto(f"{app}/methodology?lang={lang}")
+            _look(page, app, '[data-testid="stMarkdownContainer"] h2')
+        page.goto(f"{app}/goal?lang=en&goal={quote(lines[1])}")  # a crafted link: the id is quoted back
+        _look(page, app, '[data-testid="stAlert"]')
+        assert flat(lines[1]) in _visible_text(page)
+
+        # The forms: a refused value is quoted in the error, a saved source and note are stored.
+        page.goto(f"{app}/add?lang=en&indicator=hostile-0")
+        _look(page, app, ".st-key-add_value input")
+        page.locator(".st-key-add_value input").fill(lines[1])
+        page.locator(".st-key-add_submit button").click()
+        _look(page, app, '[data-testid="stAlertContentError"]')
+        assert flat(lines[1]) in _visible_text(page)
+        page.locator(".st-key-add_value input").fill("12")
+        page.locator(".st-key-add_source input").fill(lines[3])
+        page.locator(".st-key-add_note input").fill(lines[5])
+        page.locator(".st-key-add_submit button").click()
+        _look(page, app, '[data-testid="stAlertContentSuccess"]')
+
+        name = "![p](pixel.png) [门户登录](login) :smile: **BOLD-MARK** $MATH-MARK$.csv"
+        rows = ["indicator_id,period_end,value,source,note"]
+        rows += [f'hostile-{n},{2010 + n}-12-31,7,"{line.replace(chr(34), chr(34) * 2)}",x' for n, line in enumerate(lines)]
+        page.goto(f"{app}/import?lang=en")
+        _settle(page)
+        page.locator(".st-key-imp_file input[type=file]").set_input_files(
+            files=[{"name": name, "mimeType": "text/csv", "buffer": "\r\n".join(rows).encode()}]
+        )
+        page.locator(".st-key-imp_all button").click()
+        _look(page, app, '[data-testid="stAlertContentSuccess"]:has-text("BOLD-MARK")')
+        assert name in _visible_text(page), "the file name is shown as written"
+    finally:
+        context.close()
+
+    foreign = [u for u in requests if urlsplit(u).scheme in ("http", "https", "ws", "wss") and urlsplit(u).netloc != app_host]
+    assert foreign == [], "the browser asked only the app's own server"
+    trapped = [u for u in requests if urlsplit(u).path.rstrip("/").rsplit("/", 1)[-1] in TRAP_PATHS]
+    assert trapped == [], "no URL from a string was fetched from the app's host either"
+    assert hostile["trap"].requests == [], "nothing reached the trap"
+    assert len(hostile["feed"].requests) == hostile["feed_hits"], "nor the feed whose URL the errors quote"

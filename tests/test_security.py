@@ -773,13 +773,92 @@ def test_the_hash_comes_from_the_environment_else_the_secrets() -> None:
     assert configured_hash(NoSecretsFile(), {}) is None
 
 
-def test_sign_in_attempts_are_throttled() -> None:
-    throttle = Throttle(limit=3, window_s=60)
+class Clock:
+    """An injected monotonic clock: tests move it, nothing sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_session_that_guesses_waits_and_another_session_does_not() -> None:
+    clock = Clock()
+    throttle = Throttle(session_limit=3, window_s=60, clock=clock)
     for _ in range(3):
-        assert throttle.wait_s(now=100.0) == 0
-        throttle.failed(now=100.0)
-    assert throttle.wait_s(now=101.0) == 59
-    assert throttle.wait_s(now=160.0) == 0
+        assert throttle.wait_s("attacker") == 0
+        throttle.failed("attacker")
+    clock.now += 1
+    assert throttle.wait_s("attacker") == 59
+    assert throttle.wait_s("editor") == 0, "another session is not locked out"
+    clock.now += 59
+    assert throttle.wait_s("attacker") == 0
+    throttle.failed("editor")
+    throttle.succeeded("editor")
+    assert throttle._failures.get(("session", "editor")) is None, "a sign-in forgets the session's failures"
+
+
+def test_an_address_is_throttled_across_its_sessions_and_no_other_address() -> None:
+    clock = Clock()
+    throttle = Throttle(session_limit=5, address_limit=4, window_s=600, global_limit=1000, clock=clock)
+    for n in range(4):  # a script that opens a new session for every guess
+        assert throttle.wait_s(f"script-{n}", "203.0.113.7") == 0
+        throttle.failed(f"script-{n}", "203.0.113.7")
+        clock.now += 10
+    assert throttle.wait_s("script-new", "203.0.113.7") == 600 - 40
+    assert throttle.wait_s("editor", "198.51.100.2") == 0
+    assert throttle.wait_s("editor", None) == 0, "an unknown address falls back to the session"
+    clock.now += 600 - 40
+    assert throttle.wait_s("script-new", "203.0.113.7") == 0
+
+
+def test_the_reported_lockout_ten_wrong_passwords_a_minute_for_an_hour() -> None:
+    """Issue 14 item 10: ten wrong passwords a minute from any visitor locked every session out for
+    as long as they went on. Now the editor at another address signs in at once, every minute."""
+    clock = Clock()
+    throttle = Throttle(clock=clock)
+    refused = 0
+    for minute in range(60):
+        for n in range(10):
+            # Each guess from a fresh session, alternately from two addresses of the attacker.
+            session, address = f"attacker-{minute}-{n}", f"203.0.113.{n % 2}"
+            if throttle.wait_s(session, address) > 0:
+                refused += 1
+            else:
+                assert throttle.turn_s() == 0
+                throttle.failed(session, address)
+            clock.now += 6
+        assert throttle.wait_s(f"editor-{minute}", "198.51.100.2") == 0
+        assert throttle.turn_s() == 0, "ten a minute stay below the global ceiling"
+    assert 600 - refused == 2 * 20 * 4, "each of the attacker's addresses: 20 guesses per 15 minutes"
+
+
+def test_the_global_ceiling_slows_every_attempt_and_never_refuses_one() -> None:
+    clock = Clock()
+    throttle = Throttle(global_limit=30, global_window_s=60, global_interval_s=1.0, max_delay_s=10.0, clock=clock)
+    for n in range(30):  # a guessing run spread over 30 addresses, one guess each
+        throttle.failed(f"bot-{n}", f"192.0.2.{n}")
+    assert throttle.wait_s("editor", "198.51.100.2") == 0, "the ceiling never refuses"
+    # Attempts arriving together take turns, one a second, each waiting at most 10 s.
+    turns = [throttle.turn_s() for _ in range(15)]
+    assert turns[:11] == [float(n) for n in range(11)]
+    assert turns[11:] == [10.0] * 4
+    clock.now += 60
+    assert throttle.turn_s() == 0, "below the ceiling again once the failures are a minute old"
+
+
+def test_the_throttle_remembers_a_bounded_number_of_clients() -> None:
+    clock = Clock()
+    throttle = Throttle(session_limit=2, window_s=60, max_clients=100, clock=clock)
+    for n in range(1000):
+        throttle.failed(f"s{n}", f"a{n}")
+    assert len(throttle._failures) == 100
+    throttle.failed("s999", "a999")
+    assert throttle.wait_s("s999", "a999") > 0, "the newest are kept"
+    clock.now += 61
+    throttle.failed("late", None)
+    assert list(throttle._failures) == [("session", "late")], "failures out of the window are forgotten"
 
 
 def test_hash_password_command() -> None:
@@ -849,6 +928,40 @@ def test_with_a_password_writing_needs_a_sign_in_and_reading_stays_open(
 
     add.button(key="editor_sign_out").click().run()
     assert not main_inputs(add) and any("sign-in required" in w.value for w in add.warning)
+
+
+def sign_in(at: AppTest, password: str) -> None:
+    at.sidebar.text_input(key="editor_password").set_value(password)
+    at.sidebar.button[0].click().run()
+    assert not at.exception, at.exception
+
+
+def test_the_right_password_from_another_session_works_during_an_attack(
+    app_db: Store, editor_hash: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import streamlit as st
+
+    from monitor.auth import Throttle
+
+    st.cache_resource.clear()  # a fresh process-wide throttle, whatever other tests did
+    monkeypatch.setenv(ENV_VAR, editor_hash)
+    limit = Throttle().session_limit
+    # Three guessing sessions, 15 wrong passwords in all (the old process-wide limit was 10 a minute).
+    attackers = [open_app("add_reading.py", lang="en", indicator="racks") for _ in range(3)]
+    for attacker in attackers:
+        for n in range(limit):
+            sign_in(attacker, f"guess {n}")
+            assert any("Wrong password" in e.value for e in attacker.sidebar.error)
+        sign_in(attacker, "editor pass")
+        assert any("Too many attempts" in e.value for e in attacker.sidebar.error), "the guessing session waits"
+        assert not main_inputs(attacker)
+
+    editor = open_app("add_reading.py", lang="en", indicator="racks")
+    sign_in(editor, "editor pass")
+    assert any("Signed in" in s.value for s in editor.sidebar.success), [e.value for e in editor.sidebar.error]
+    assert main_inputs(editor), "the editor can write during the attack"
+    sign_in(attacker, "another guess")
+    assert any("Too many attempts" in e.value for e in attacker.sidebar.error)
 
 
 def test_a_malformed_hash_disables_writing(app_db: Store, monkeypatch: pytest.MonkeyPatch) -> None:

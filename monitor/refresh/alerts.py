@@ -97,43 +97,67 @@ def _status(status: str | None, lang: str) -> str:
 
 
 def render(event: dict[str, Any], lang: str, config: RefreshConfig | None = None) -> tuple[str, str, str]:
-    """(title, markdown, plain text) of an event in ``lang``."""
+    """(title, markdown, plain text) of an event in ``lang``.
+
+    Every text that comes from the store, a source or a response (names, units, sources, errors,
+    locations) is escaped in the markdown with monitor.i18n.escape_markdown, so that a reading's
+    ``![p](http://host/pixel.png)`` reaches WeCom or DingTalk as those characters, never as an image
+    or a link; the title and the plain text carry it as written.
+    """
+    from monitor.i18n import escape_markdown
+
+    title = _title(event, lang)
+    markdown = f"### {escape_markdown(title)}\n" + "\n".join(_lines(event, lang, config, escape_markdown, markdown=True))
+    plain = title + "\n" + "\n".join(_lines(event, lang, config, str, markdown=False))
+    return title, markdown, plain
+
+
+def _title(event: dict[str, Any], lang: str) -> str:
+    tx = TEXT[lang]
+    p = _payload(event)
+    kind = event["kind"]
+    subject = p["source"] if kind == "source_failed" else p["name"][lang]
+    return f"{tx[kind]}：{subject}" if lang == "zh" else f"{tx[kind]}: {subject}"
+
+
+def _lines(
+    event: dict[str, Any], lang: str, config: RefreshConfig | None, esc: Callable[[Any], str], markdown: bool
+) -> list[str]:
+    """The message's lines, with ``esc`` applied to every value that is not this module's own text."""
     tx = TEXT[lang]
     p = _payload(event)
     kind = event["kind"]
     tz = config.tz if config else timezone.utc
     when = _occurred(event).astimezone(tz)
-    zone = config.timezone if config else "UTC"
+    zone = esc(config.timezone if config else "UTC")
     when_text = f"{when:%Y-%m-%d %H:%M}（{zone}）" if lang == "zh" else f"{when:%Y-%m-%d %H:%M} ({zone})"
+    colon = "：" if lang == "zh" else ": "
     lines: list[str] = []
     if kind == "source_failed":
-        title = f"{tx['source_failed']}：{p['source']}" if lang == "zh" else f"{tx['source_failed']}: {p['source']}"
-        lines += [f"- {tx['error']}: {p['error']}", f"- {tx['location']}: {p['location']}"]
+        lines += [f"- {tx['error']}{colon}{esc(p['error'])}", f"- {tx['location']}{colon}{esc(p['location'])}"]
     else:
-        name = p["name"][lang]
-        title = f"{tx[kind]}：{name}" if lang == "zh" else f"{tx[kind]}: {name}"
         if kind == "status_changed":
-            lines.append(f"**{_status(p['old_status'], lang)} → {_status(p['new_status'], lang)}**")
+            change = f"{_status(p['old_status'], lang)} → {_status(p['new_status'], lang)}"
+            lines.append(f"**{change}**" if markdown else change)
         else:
-            lines.append(f"- {tx['status_now']}: {_status(p['new_status'], lang)}")
+            lines.append(f"- {tx['status_now']}{colon}{_status(p['new_status'], lang)}")
             due, days = p.get("next_due"), p.get("days_overdue")
             if due and days is not None:
-                lines.append(f"- {tx['freshness']}: {tx['overdue'].format(due=due, days=days)}")
-        lines.append(f"- {tx['why']}: {p['explanation'][lang]}")
+                lines.append(f"- {tx['freshness']}{colon}{tx['overdue'].format(due=esc(due), days=esc(days))}")
+        lines.append(f"- {tx['why']}{colon}{esc(p['explanation'][lang])}")
         reading = p.get("reading")
-        latest = p["latest"][lang]
+        latest = esc(p["latest"][lang])
         if reading:
             latest += "，" if lang == "zh" else ", "
-            latest += tx["reading_from"].format(source=reading.get("source") or "—", revision=reading.get("revision"))
-        lines.append(f"- {tx['reading']}: {latest}")
-        lines.append(f"- {tx['target']}: {p['target'][lang]}")
+            latest += tx["reading_from"].format(
+                source=esc(reading.get("source") or "—"), revision=esc(reading.get("revision")),
+            )
+        lines.append(f"- {tx['reading']}{colon}{latest}")
+        lines.append(f"- {tx['target']}{colon}{esc(p['target'][lang])}")
     comma = "，" if lang == "zh" else ", "
-    lines.append(f"- {tx['when']}: {when_text}{comma}" + tx["run"].format(source=event.get("source") or p.get("run_source"), run=event.get("run_id")))
-    if lang == "zh":
-        lines = [line.replace(": ", "：", 1) for line in lines]
-    markdown = f"### {title}\n" + "\n".join(lines)
-    plain = title + "\n" + "\n".join(line.replace("**", "") for line in lines)
-    return title, markdown, plain
+    run = tx["run"].format(source=esc(event.get("source") or p.get("run_source")), run=esc(event.get("run_id")))
+    lines.append(f"- {tx['when']}{colon}{when_text}{comma}{run}")
+    return lines
 
 
 def webhook_payload(event: dict[str, Any], lang: str, config: RefreshConfig | None = None) -> dict[str, Any]:
