@@ -146,7 +146,7 @@ def _importer(db: str, stop_at: float, folder: str, out: str, raw: bool = False)
 
 def _reader(db: str, stop_at: float, out: str) -> None:
     from monitor.errors import StoreBusy
-    from monitor.status_sql import status_rows
+    from monitor.status.sets import status_rows
     from monitor.store.connection import Store
 
     store = Store(db)

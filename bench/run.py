@@ -101,7 +101,7 @@ def _statuses_of_table(table: Any) -> list[list[Any]]:
 def status_sql(a: dict[str, Any]) -> dict[str, Any]:
     """monitor.status_sql.status_table: every goal's status, ratio, latest reading, baseline, margin,
     staleness as columns (what the overview and `monitor status` start from)."""
-    from monitor.status_sql import status_table
+    from monitor.status.sets import status_table
     from monitor.store.connection import Store
 
     store, day = Store(a["db"]), date.fromisoformat(a["as_of"])
@@ -114,7 +114,7 @@ def status_sql(a: dict[str, Any]) -> dict[str, Any]:
 @task
 def status_sql_records(a: dict[str, Any]) -> dict[str, Any]:
     """status_rows with share of periods met and trends: the records `monitor status` prints."""
-    from monitor.status_sql import status_rows
+    from monitor.status.sets import status_rows
     from monitor.store.connection import Store
 
     store, day = Store(a["db"]), date.fromisoformat(a["as_of"])
@@ -126,7 +126,7 @@ def status_sql_records(a: dict[str, Any]) -> dict[str, Any]:
 @task
 def status_sql_full(a: dict[str, Any]) -> dict[str, Any]:
     """status_rows with projections too: every field of monitor.status.status_records but the full evidence."""
-    from monitor.status_sql import status_rows
+    from monitor.status.sets import status_rows
     from monitor.store.connection import Store
 
     store, day = Store(a["db"]), date.fromisoformat(a["as_of"])
@@ -138,7 +138,7 @@ def status_sql_full(a: dict[str, Any]) -> dict[str, Any]:
 @task
 def status_engine(a: dict[str, Any]) -> dict[str, Any]:
     """monitor.status.compute_statuses: every reading as a Python object, progress.assess per indicator."""
-    from monitor.status import compute_statuses
+    from monitor.status.engine import compute_statuses
     from monitor.store.connection import Store
 
     store, day = Store(a["db"]), date.fromisoformat(a["as_of"])

@@ -18,7 +18,7 @@ from monitor.catalog import init_store
 from monitor.chart_data import goal_detail
 from monitor.i18n import DEFAULT_LANG, LANGS
 from monitor.overview import load_overview
-from monitor.status import status_records
+from monitor.status.engine import status_records
 from monitor.store.connection import Store, is_lake, open_store, resolve_db_path
 from monitor.views import indicator_rows
 

@@ -14,7 +14,7 @@ from monitor.i18n import MESSAGES, format_date, format_quantity, t, unit_label
 from monitor.model import Reading
 from monitor.periods import Period, label
 from monitor.report import target_text, value_text
-from monitor.status import status_records
+from monitor.status.engine import status_records
 from monitor.store import queries
 from monitor.store.connection import Store
 from monitor.units import normalize_unit, split_unit

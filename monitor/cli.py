@@ -348,13 +348,13 @@ def status(ctx: click.Context, as_of: str | None, known_on: str | None, domain: 
     known_day = known.date() if isinstance(known, datetime) else known
     day = _parse_day(as_of, "--as-of") or known_day or date.today()
     if as_json:
-        from monitor.status import status_records
+        from monitor.status.engine import status_records
 
         # The per-goal engine: JSON carries the full evidence (every reading skipped and why).
         _json(status_records(_store(ctx), day, domain, known_on=known))
         return
     from monitor.report import status_table
-    from monitor.status_sql import status_rows
+    from monitor.status.sets import status_rows
 
     # The set-based path gives the same records but for the evidence's working, which the table
     # does not show, and is 12-24x faster on a large store (docs/benchmarks.md); a status poll

@@ -17,7 +17,7 @@ from monitor.i18n import status_text, t
 from monitor.model import Reading
 from monitor.periods import Period, comparable
 from monitor.report import freshness_text, latest_text, name, target_text
-from monitor.status_sql import status_rows
+from monitor.status.sets import status_rows
 from monitor.store import status_queries
 from monitor.store.connection import Store
 

@@ -33,7 +33,7 @@ def test_the_check_itself_sees_a_heavy_import() -> None:
 
 
 def test_core_modules_load_neither_streamlit_nor_apscheduler() -> None:
-    loaded = loaded_heavy("monitor", "monitor.store", "monitor.ingest", "monitor.catalog", "monitor.progress", "monitor.cli")
+    loaded = loaded_heavy("monitor", "monitor.store", "monitor.ingest", "monitor.catalog", "monitor.status.progress", "monitor.cli")
     assert "streamlit" not in loaded and "apscheduler" not in loaded, loaded
 
 

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from monitor.catalog import init_store
-from monitor.status import status_records
+from monitor.status.engine import status_records
 from monitor.store.connection import Store
 
 pytestmark = pytest.mark.browser

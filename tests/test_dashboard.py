@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from monitor.status import status_records
+from monitor.status.engine import status_records
 from monitor.store import queries
 from monitor.store.connection import Store
 from monitor.views import rejected_rows

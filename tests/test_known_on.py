@@ -19,8 +19,8 @@ from click.testing import CliRunner
 
 from monitor.cli import main
 from monitor.i18n import status_text
-from monitor.status import status_records
-from monitor.status_sql import status_rows
+from monitor.status.engine import status_records
+from monitor.status.sets import status_rows
 from monitor.store.connection import Store
 from monitor.store.status_queries import known_cutoff
 

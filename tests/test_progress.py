@@ -24,7 +24,7 @@ from monitor.model import (
     Target,
     TargetKind,
 )
-from monitor.progress import (
+from monitor.status.progress import (
     REACH_STATUS_ORDER,
     STATUSES,
     Assessment,
@@ -656,7 +656,7 @@ def test_cagr_refuses_non_positive() -> None:
 
 
 def test_module_is_pure() -> None:
-    src = Path(__file__).resolve().parents[1].joinpath("monitor", "progress.py").read_text(encoding="utf-8")
+    src = Path(__file__).resolve().parents[1].joinpath("monitor", "status", "progress.py").read_text(encoding="utf-8")
     tree = ast.parse(src)
     imported = {
         (n.module or "").split(".")[0] if isinstance(n, ast.ImportFrom) else a.name.split(".")[0]

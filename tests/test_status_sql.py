@@ -30,8 +30,8 @@ from monitor.model import (
     TargetKind,
 )
 from monitor.periods import add_months
-from monitor.status import status_records
-from monitor.status_sql import ENGINE_PYTHON, ENGINE_SQL, status_rows, status_table
+from monitor.status.engine import status_records
+from monitor.status.sets import ENGINE_PYTHON, ENGINE_SQL, status_rows, status_table
 from monitor.store.connection import Store
 
 SKIPPED = {"evidence"}
@@ -436,8 +436,8 @@ def test_vectorised_margins_are_the_engines_decimal_differences() -> None:
     """91.7 - 93 is -1.3 in the engine (decimal subtraction); the vectorised margins agree bit for bit."""
     import numpy as np
 
-    from monitor import progress
-    from monitor.status_sql import _margins
+    from monitor.status import progress
+    from monitor.status.sets import _margins
 
     rng = random.Random(5)
     values = [91.7, 93.0, 0.1, 0.2, 1e-7, 123456789.123, 5e9, -2.5, 0.0]

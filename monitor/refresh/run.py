@@ -248,14 +248,14 @@ def current_statuses(store: Store, as_of: date) -> dict[str, dict[str, Any]]:
     (tests/test_status_sql.py), at a fraction of the time. It runs inside the refresh's write
     transaction, so its time is time every other writer waits (seen: 3 s holds with 1M readings).
     """
-    from monitor.status_sql import status_rows
+    from monitor.status.sets import status_rows
 
     return {goal_key(r): r for r in status_rows(store, as_of, projections=False) if r["target_id"]}
 
 
 def _full_record(store: Store, as_of: date, record: dict[str, Any]) -> dict[str, Any]:
     """The engine's record of one goal, with its full evidence, for an event's payload."""
-    from monitor.status import status_records
+    from monitor.status.engine import status_records
 
     for full in status_records(store, as_of, indicator_id=record["indicator_id"]):
         if full["target_id"] == record["target_id"]:

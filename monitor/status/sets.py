@@ -12,7 +12,7 @@ record field against the engine.
 Goals the set-based path cannot represent exactly (a period ending before it starts, a value that
 is not finite, an unknown qualifier or comparator, running totals from several start dates, a
 reference period over 400 days cutting through a group of readings) are computed by
-monitor.progress itself: their evidence says ``"engine": "monitor.progress"``, the others
+monitor.progress itself: their evidence says ``"engine": "monitor.status.progress"``, the others
 ``"engine": "sql"``.
 
 ``status_table`` returns columns (what the benchmark times); ``status_rows`` the records of
@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from monitor import progress
+from monitor.status import progress
 from monitor.model import Indicator, Method, Reading, Target
 from monitor.store import status_queries as sq
 from monitor.store.connection import Store
@@ -42,7 +42,7 @@ _MAX_DAY = (date(9999, 12, 31) - EPOCH).days
 NAN = float("nan")
 
 ENGINE_SQL = "sql"
-ENGINE_PYTHON = "monitor.progress"
+ENGINE_PYTHON = "monitor.status.progress"
 
 
 def _day(days: int | None) -> date | None:
@@ -402,7 +402,7 @@ def _run_engine(
     readings: list[Reading],
 ) -> None:
     """The goals left to monitor.progress: assessed exactly as compute_statuses does."""
-    from monitor.status import GoalStatus, _version_used
+    from monitor.status.engine import GoalStatus, _version_used
 
     targets_of: dict[str, list[Target]] = defaultdict(list)
     for t in targets:
@@ -466,7 +466,7 @@ _BASELINE_SOURCES = (None, "target", "reading at the target's baseline date", "e
 def table_rows(table: StatusTable) -> list[dict[str, Any]]:
     """status_table's columns as status records (status_table(..., labels=True))."""
     from monitor.i18n import t as translate
-    from monitor.status import status_record
+    from monitor.status.engine import status_record
 
     c = table.columns
     labels: dict[str, tuple[Any, ...]] = c["_labels"]

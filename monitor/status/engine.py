@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from monitor.model import Indicator, Reading, Target
-from monitor.progress import Assessment, assess
+from monitor.status.progress import Assessment, assess
 from monitor.store import queries, status_queries
 from monitor.store.connection import Store
 from monitor.store.status_queries import Known

@@ -1,0 +1,1 @@
+"""Goal statuses: the per-goal engine and the set-based path (being gathered behind one entry point)."""
