@@ -28,6 +28,15 @@ class Frequency(StrEnum):
     IRREGULAR = "irregular"
 
 
+# Calendar months in one period of each regular frequency (irregular series have no next period).
+FREQUENCY_MONTHS: dict[Frequency, int] = {
+    Frequency.MONTHLY: 1,
+    Frequency.QUARTERLY: 3,
+    Frequency.HALF_YEARLY: 6,
+    Frequency.YEARLY: 12,
+}
+
+
 class Qualifier(StrEnum):
     EXACT = "exact"
     APPROX = "approx"  # 约

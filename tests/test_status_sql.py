@@ -1,15 +1,21 @@
-"""monitor.status_sql gives the same status records as monitor.status (the engine run per indicator).
+"""The set-based path (monitor.status.sets) gives the same status records as the per-goal engine
+(monitor.status.engine): the contract behind monitor.status.statuses choosing between them.
 
-Compared field by field for every goal (evidence aside, which the set-based path summarises): on the
-seeded briefing at several as-of dates, on hand-made edge cases, and on a few hundred random
-indicators whose shapes, targets and readings are drawn to reach every branch of the engine.
+Compared field by field for every goal, the summary evidence included (key by key, nested keys too): on
+the seeded briefing at several as-of dates, on hand-made edge cases, on a few hundred random indicators
+whose shapes, targets and readings are drawn to reach every branch of the engine, and on goals built on
+both sides of every boundary of the methodology (bands of R, zero, achieved, deadlines, threshold
+margins, provisional periods, staleness) — the last on both backends (DuckDB file and DuckLake). Every
+goal of a shape the set-based path supports must have been computed by it (``computed_by``), so a goal
+silently handed to the engine fails too.
 """
 
 from __future__ import annotations
 
 import math
 import random
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,11 +36,22 @@ from monitor.model import (
     TargetKind,
 )
 from monitor.periods import add_months
-from monitor.status.engine import status_records
-from monitor.status.sets import ENGINE_PYTHON, ENGINE_SQL, status_rows, status_table
+from monitor.status import ComputedBy, Detail, StatusRecord, engine, sets, statuses
+from monitor.status.record import FIELDS
+from monitor.status.sets import status_table
 from monitor.store.connection import Store
 
-SKIPPED = {"evidence"}
+
+def status_records(store: Store, as_of: date, domain: str | None = None, known_on: Any = None,
+                   detail: Detail = Detail.SUMMARY) -> list[StatusRecord]:
+    """The engine's records of every goal, in the shape ``detail`` gives."""
+    return [r.at(detail) for r in engine.statuses(store, as_of, domain, known_on=known_on)]
+
+
+def status_rows(store: Store, as_of: date, domain: str | None = None, extras: bool = True,
+                projections: bool = True, known_on: Any = None) -> list[StatusRecord]:
+    """The set-based path's records of every goal."""
+    return sets.statuses(store, as_of, domain, extras=extras, projections=projections, known_on=known_on)
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -45,20 +62,51 @@ def _same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b or (a == b and {type(a), type(b)} <= {int, float})
 
 
-def assert_same_records(store: Store, as_of: date, domain: str | None = None) -> Counter[str]:
-    """Every field of every record equal; returns how many goals each path computed."""
-    expected = status_records(store, as_of, domain)
-    got = status_rows(store, as_of, domain)
-    assert [(r["indicator_id"], r["target_id"]) for r in got] == [(r["indicator_id"], r["target_id"]) for r in expected]
+_MISSING = object()
+
+
+def _flat(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """Nested dicts as (dotted key, leaf) pairs: evidence is compared leaf by leaf."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _flat(v, f"{prefix}.{k}" if prefix else str(k))
+    else:
+        yield prefix, value
+
+
+def record_differences(expected: StatusRecord, got: StatusRecord) -> list[str]:
+    """Every field that differs, the evidence leaf by leaf (a key on one side only is a difference)."""
     problems = []
-    for e, g in zip(expected, got):
-        assert set(g) == set(e)
-        for key in e:
-            if key not in SKIPPED and not _same(e[key], g[key]):
-                problems.append(f"{e['indicator_id']}/{e['target_id']} {key}: engine {e[key]!r}, sql {g[key]!r} "
-                                f"(status {e['status']}, path {g['evidence'].get('engine')})")
+    e, g = expected.as_dict(), got.as_dict()
+    assert set(g) == set(e) == set(FIELDS)
+    where = f"{e['indicator_id']}/{e['target_id']}"
+    for key in FIELDS:
+        if key in ("evidence", "computed_by"):
+            continue
+        if not _same(e[key], g[key]):
+            problems.append(f"{where} {key}: engine {e[key]!r}, sets {g[key]!r} (status {e['status']}, by {g['computed_by']})")
+    e_ev, g_ev = dict(_flat(e["evidence"])), dict(_flat(g["evidence"]))
+    for key in sorted(set(e_ev) | set(g_ev)):
+        a, b = e_ev.get(key, _MISSING), g_ev.get(key, _MISSING)
+        if a is _MISSING or b is _MISSING or not _same(a, b):
+            problems.append(f"{where} evidence.{key}: engine {'-' if a is _MISSING else repr(a)}, "
+                            f"sets {'-' if b is _MISSING else repr(b)} (status {e['status']}, by {g['computed_by']})")
+    return problems
+
+
+def assert_same_records(store: Store, as_of: date, domain: str | None = None,
+                        detail: Detail = Detail.SUMMARY) -> Counter[ComputedBy]:
+    """Every field of every record equal, evidence included; returns how many goals each path computed."""
+    expected = status_records(store, as_of, domain, detail=detail)
+    got = status_rows(store, as_of, domain, extras=detail is Detail.SUMMARY)
+    assert [(r.indicator_id, r.target_id) for r in got] == [(r.indicator_id, r.target_id) for r in expected]
+    problems = [p for e, g in zip(expected, got) for p in record_differences(e, g)]
     assert not problems, f"{len(problems)} differences at {as_of}:\n" + "\n".join(problems[:25])
-    return Counter(str(g["evidence"].get("engine")) for g in got)
+    # The entry point gives the set-based records for every goal.
+    through = statuses(store, as_of, domain=domain, detail=detail)
+    assert [g.computed_by for g in through] == [g.computed_by for g in got]
+    assert [p for a, b in zip(through, got) for p in record_differences(a, b)] == []
+    return Counter(g.computed_by for g in got)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -68,7 +116,7 @@ def assert_same_records(store: Store, as_of: date, domain: str | None = None) ->
 @pytest.mark.parametrize("as_of", [date(2024, 12, 31), date(2025, 7, 11), date(2026, 6, 30), date(2031, 1, 1)])
 def test_seeded_briefing_matches_the_engine(fresh_db: Store, as_of: date) -> None:
     paths = assert_same_records(fresh_db, as_of)
-    assert paths[ENGINE_SQL] > 0
+    assert paths[ComputedBy.SETS] > 0
 
 
 def test_domain_filter_matches_the_engine(fresh_db: Store) -> None:
@@ -243,14 +291,14 @@ def test_edge_cases_match_the_engine(edge_db: Store, as_of: date) -> None:
 
 
 def test_edge_cases_left_to_the_engine_say_so(edge_db: Store) -> None:
-    rows = {r["target_id"] or r["indicator_id"]: r for r in status_rows(edge_db, date(2025, 8, 1))}
+    rows = {r.target_id or r.indicator_id: r for r in status_rows(edge_db, date(2025, 8, 1))}
     # Running totals restarting every year (two Januaries: 31 days each, from two starts), and totals
     # over 3 and 4 years from one start judged against the 3-year one.
-    assert rows["restart-t"]["evidence"]["engine"] == ENGINE_PYTHON
-    assert rows["multiyear-t"]["evidence"]["engine"] == ENGINE_PYTHON
-    assert rows["thr-mix-t"]["evidence"]["engine"] == ENGINE_SQL
-    assert rows["racks-50k"]["evidence"]["engine"] == ENGINE_SQL
-    assert rows["air-93"]["provisional"] is True
+    assert rows["restart-t"].computed_by is ComputedBy.ENGINE
+    assert rows["multiyear-t"].computed_by is ComputedBy.ENGINE
+    assert rows["thr-mix-t"].computed_by is ComputedBy.SETS
+    assert rows["racks-50k"].computed_by is ComputedBy.SETS
+    assert rows["air-93"].provisional is True
 
 
 def test_domain_filter_on_edge_cases(edge_db: Store) -> None:
@@ -270,7 +318,7 @@ def test_broken_rows_are_left_to_the_engine(tmp_path: Path) -> None:
             "VALUES ('linear', DATE '2025-12-31', DATE '2025-12-31', 1, 'nan'::DOUBLE, 'exact', now())"
         )
     paths = assert_same_records(store, date(2026, 6, 30))
-    assert paths[ENGINE_PYTHON] >= 1
+    assert paths[ComputedBy.ENGINE] >= 1
 
 
 def test_no_goal_at_all(tmp_path: Path) -> None:
@@ -381,7 +429,7 @@ def random_db(tmp_path_factory: pytest.TempPathFactory) -> Store:
 )
 def test_random_indicators_match_the_engine(random_db: Store, as_of: date) -> None:
     paths = assert_same_records(random_db, as_of)
-    assert paths[ENGINE_SQL] > paths[ENGINE_PYTHON]
+    assert paths[ComputedBy.SETS] > paths[ComputedBy.ENGINE]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -429,7 +477,8 @@ def test_the_status_table_reads_the_same_from_either_path(edge_db: Store, lang: 
         console.print(render(records, day, lang))
         return console.export_text()
 
-    assert text(status_rows(edge_db, day, projections=False)) == text(status_records(edge_db, day))
+    assert text([r.as_dict() for r in status_rows(edge_db, day, projections=False)]) == text(
+        [r.as_dict() for r in status_records(edge_db, day, detail=Detail.FULL)])
 
 
 def test_vectorised_margins_are_the_engines_decimal_differences() -> None:
@@ -446,7 +495,7 @@ def test_vectorised_margins_are_the_engines_decimal_differences() -> None:
     a, b = np.array(values), np.array(values[::-1])
     above = np.array([rng.random() < 0.5 for _ in values])
     got = _margins(np.ones(len(values), dtype=bool), a, b, above)
-    expected = [progress._decimal_diff(x, y) if up else progress._decimal_diff(y, x)
+    expected = [progress.decimal_diff(x, y) if up else progress.decimal_diff(y, x)
                 for x, y, up in zip(a.tolist(), b.tolist(), above.tolist())]
     assert [repr(x) for x in got] == [repr(x) for x in expected]
     assert _margins(np.array([True]), np.array([91.7]), np.array([93.0]), np.array([True])) == [-1.3]
@@ -463,5 +512,4 @@ def test_status_from_a_copy_equals_status_read_in_place(random_db: Store, as_of:
     in_place = status_rows(random_db, as_of)
     assert len(copied) == len(in_place) > 100
     for a, b in zip(copied, in_place):
-        assert a.keys() == b.keys()
-        assert all(_same(a[k], b[k]) for k in a if k != "evidence"), a["indicator_id"]
+        assert record_differences(a, b) == [], a.indicator_id

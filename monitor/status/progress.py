@@ -8,7 +8,6 @@ gives the same answer however much data has been recorded since. The method is d
 
 from __future__ import annotations
 
-import calendar
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from monitor.model import (
+    FREQUENCY_MONTHS,
     STATUSES,
     Direction,
     Frequency,
@@ -27,6 +27,7 @@ from monitor.model import (
     Target,
     TargetKind,
 )
+from monitor.periods import add_months
 
 
 # Worst to best, for reach targets: used by the UI to sort and by tests to check monotonicity.
@@ -47,17 +48,18 @@ NOMINAL_SPAN_DAYS: dict[Frequency, float] = {
     Frequency.HALF_YEARLY: DAYS_PER_YEAR / 2,
     Frequency.YEARLY: DAYS_PER_YEAR,
 }
-FREQUENCY_MONTHS: dict[Frequency, int] = {
-    Frequency.MONTHLY: 1,
-    Frequency.QUARTERLY: 3,
-    Frequency.HALF_YEARLY: 6,
-    Frequency.YEARLY: 12,
-}
 FIT_MIN_POINTS = 3
 FIT_HALF_LIFE_PERIODS = 2.0
 TREND_WINDOW = 5  # no-target trend: CAGR across at most this many latest comparable readings
 
 _POINT_MEASURES = (MeasureKind.STOCK, MeasureKind.CUMULATIVE)
+
+
+# Where a reach target's baseline comes from (evidence "baseline_source"), in the order of precedence.
+BASELINE_FROM_TARGET = "target"
+BASELINE_FROM_READING_AT_DATE = "reading at the target's baseline date"
+BASELINE_FROM_EARLIEST_READING = "earliest comparable reading"
+BASELINE_SOURCES = (BASELINE_FROM_TARGET, BASELINE_FROM_READING_AT_DATE, BASELINE_FROM_EARLIEST_READING)
 
 
 @dataclass(frozen=True)
@@ -174,29 +176,21 @@ def reading_meets(value: float, qualifier: Qualifier, comparator: str, threshold
     raise ValueError(f"unknown comparator {comparator!r}")
 
 
-def add_months(day: date, months: int) -> date:
-    """Calendar month step that keeps month ends at month ends (May 31 + 1 -> June 30)."""
-    years, month0 = divmod(day.month - 1 + months, 12)
-    year, month = day.year + years, month0 + 1
-    last = calendar.monthrange(year, month)[1]
-    if day.day == calendar.monthrange(day.year, day.month)[1]:
-        return date(year, month, last)
-    return date(year, month, min(day.day, last))
-
-
 def next_period_end(last_period_end: date, frequency: Frequency) -> date | None:
+    """The end of the period after one ending on ``last_period_end``; month ends stay month ends
+    (May 31 + 1 month -> June 30 -> July 31). None for irregular series."""
     months = FREQUENCY_MONTHS.get(Frequency(frequency))
-    return None if months is None else add_months(last_period_end, months)
+    return None if months is None else add_months(last_period_end, months, keep_month_end=True)
 
 
-def _finite(x: float | None) -> float | None:
+def finite(x: float | None) -> float | None:
     # Evidence must survive json.dumps(allow_nan=False); an infinite rate is reported as absent.
     if x is None or not math.isfinite(x):
         return None
     return float(x)
 
 
-def _decimal_diff(a: float, b: float) -> float:
+def decimal_diff(a: float, b: float) -> float:
     # Figures are typed as decimals; binary subtraction would turn 91.7 - 93 into
     # -1.2999999999999972, which then leaks into evidence and exports.
     if not (math.isfinite(a) and math.isfinite(b)):
@@ -207,9 +201,9 @@ def _decimal_diff(a: float, b: float) -> float:
 def _rate(slope: float, log: bool) -> float | None:
     """Per-year rate of a fitted slope: growth rate for a log path, change per year otherwise."""
     if not log:
-        return _finite(slope)
+        return finite(slope)
     try:
-        return _finite(math.expm1(slope))
+        return finite(math.expm1(slope))
     except OverflowError:
         return None
 
@@ -461,8 +455,8 @@ def project(
             fit_half_life_periods=FIT_HALF_LIFE_PERIODS,
             fit_weights=[round(w, 6) for w in weights],
             fit_rate_per_year=_rate(slope, log),
-            fit_slope=_finite(slope),
-            fit_slope_se=_finite(se),
+            fit_slope=finite(slope),
+            fit_slope_se=finite(se),
             range_rule="min/max of the fit's slope +/- 1 standard error and the baseline-to-latest rate",
         )
     else:
@@ -472,7 +466,7 @@ def project(
 
     def value_after(s: float, years: float) -> float | None:
         try:
-            return _finite(y_last * math.exp(s * years) if log else y_last + s * years)
+            return finite(y_last * math.exp(s * years) if log else y_last + s * years)
         except OverflowError:
             return None
 
@@ -604,83 +598,29 @@ def _begin(
 
 
 def assess_reach(indicator: Indicator, target: Target, readings: Sequence[Reading], as_of: date) -> Assessment:
+    """A reach target: is the path from the baseline to the latest comparable reading fast enough?
+
+    The steps are those of docs/methodology.md, section 3: which way the target points, which readings
+    are comparable, the baseline, the readings after it, the pace observed and required, the ratio R
+    and its band, and the projection.
+    """
     reasons: list[str] = []
     stale, ev, prepared, skipped = _begin(indicator, target, readings, as_of, reasons)
-    # The comparator says which way this target wants the value to go; the indicator's own
-    # direction is only a default and a disagreement is most likely a data-entry slip.
-    d = 1 if target.comparator in (">=", ">") else -1
-    ev["direction_sign"] = d
-    if (d == 1) != (Direction(indicator.direction) is Direction.INCREASE):
-        reasons.append(
-            f"comparator {target.comparator} disagrees with the indicator's direction "
-            f"'{Direction(indicator.direction).value}'; the comparator is followed"
-        )
-    if target.deadline_earliest is not None:
-        reasons.append(
-            f"window deadline: judged against the latest date {_iso(target.deadline)}; "
-            f"{target.deadline_earliest.isoformat()} is reported as the stretch date"
-        )
+    d = _reach_direction(indicator, target, ev, reasons)
 
-    baseline_reading: Reading | None = None
-    if target.baseline_date is not None:
-        at_date = [r for r in prepared if r.period_end == target.baseline_date]
-        matching = [r for r in at_date if target.baseline_value is None or r.value == target.baseline_value]
-        pool = matching or at_date
-        if pool:
-            baseline_reading = max(pool, key=_span_days)
-
-    shape = _shape_for(
-        indicator,
-        span_reading=baseline_reading,
-        period=target.period,
-        fallback_reading=None,
-        default_span=DAYS_PER_YEAR,
-        default_source="assumed one year: reach targets on totals and rates are stated per year",
-    )
-    if shape is None and prepared:
-        shape = _shape_for(
-            indicator, span_reading=None, period=None, fallback_reading=prepared[0],
-            default_span=None, default_source="",
-        )
+    baseline_reading = _reading_at_baseline_date(target, prepared)
+    shape = _reach_shape(indicator, target, baseline_reading, prepared)
     if shape is None:
         reasons.append("no reading to tell which period length is comparable")
         return _blank(indicator, target, "insufficient_data", stale, ev)
     ev["comparable_period"] = shape.describe()
+    same = _comparable(shape, prepared, skipped)
 
-    same: list[Reading] = []
-    for r in prepared:
-        verdict, why = _compare(shape, r)
-        if verdict == "same":
-            same.append(r)
-        else:
-            skipped.append(_reading_ev(r, why or "not comparable"))
-    same = _one_per_end(same)
-
-    if target.baseline_value is not None and target.baseline_date is not None:
-        y0, t0 = target.baseline_value, target.baseline_date
-        ev["baseline_source"] = "target"
-    elif target.baseline_date is not None and baseline_reading is not None:
-        y0, t0 = baseline_reading.value, baseline_reading.period_end
-        ev["baseline_source"] = "reading at the target's baseline date"
-        reasons.append("the target gives a baseline date but no value; the reading at that date is used")
-    elif same:
-        y0, t0 = same[0].value, same[0].period_end
-        ev["baseline_source"] = "earliest comparable reading"
-        reasons.append(
-            f"the target states no baseline; the earliest comparable reading "
-            f"({y0:g} at {t0.isoformat()}) is used as baseline"
-        )
-    else:
-        reasons.append("the target states no baseline and there is no comparable reading to use as one")
+    baseline = _reach_baseline(target, baseline_reading, same, ev, reasons)
+    if baseline is None:
         return _blank(indicator, target, "insufficient_data", stale, ev)
-    ev["baseline"] = {"value": y0, "date": t0.isoformat()}
-
-    after: list[Reading] = []
-    for r in same:
-        if r.period_end > t0:
-            after.append(r)
-        else:
-            skipped.append(_reading_ev(r, "not after the baseline date"))
+    y0, t0 = baseline
+    after = _after_baseline(same, t0, skipped)
     ev["readings_used"] = [_reading_ev(r) for r in after]
     base = dict(baseline_value=y0, baseline_date=t0)
     if not after:
@@ -695,22 +635,143 @@ def assess_reach(indicator: Indicator, target: Target, readings: Sequence[Readin
     achieved = reading_meets(yt, latest.qualifier, target.comparator, yT)
     ev["latest_meets_target"] = achieved
 
-    if T is None:
-        if achieved:
-            reasons.append("the latest reading meets the target")
-            return _blank(indicator, target, "achieved", stale, ev, **base)
-        reasons.append("the target has no deadline, so the required pace is unknown")
-        return _blank(indicator, target, "insufficient_data", stale, ev, **base)
-    if T <= t0:
-        reasons.append(f"the deadline {T.isoformat()} is not after the baseline date {t0.isoformat()}")
-        status = "achieved" if achieved else "insufficient_data"
-        return _blank(indicator, target, status, stale, ev, **base)
+    untimed = _reach_without_pace(achieved, t0, T, reasons)
+    if untimed is not None:
+        return _blank(indicator, target, untimed, stale, ev, **base)
+    assert T is not None
 
     elapsed, horizon = years_between(t0, t), years_between(t0, T)
     ev["years_baseline_to_latest"] = elapsed
     ev["years_baseline_to_deadline"] = horizon
+    method, observed, required = _reach_rates(Method(target.method), y0, yt, yT, elapsed, horizon, ev, reasons)
+    status, ratio = _reach_band(d, observed, required, ev, reasons)
+    status = _reach_verdict(status, ratio, achieved, latest, target, reasons)
 
-    method = Method(target.method)
+    proj_fields: dict[str, object] = {}
+    if not achieved:
+        points = [(t0, y0)] + [(r.period_end, r.value) for r in after]
+        proj_fields = _reach_projection(points, yT, T, method, ev)
+    else:
+        ev["projection"] = {"reason": "not projected: the target is already met"}
+
+    return _blank(indicator, target, status, stale, ev, ratio=ratio, **base, **proj_fields)
+
+
+def _reach_direction(indicator: Indicator, target: Target, ev: dict[str, object], reasons: list[str]) -> int:
+    """+1 when the target wants the value up, -1 down; notes a window deadline."""
+    # The comparator says which way this target wants the value to go; the indicator's own
+    # direction is only a default and a disagreement is most likely a data-entry slip.
+    d = 1 if target.comparator in (">=", ">") else -1
+    ev["direction_sign"] = d
+    if (d == 1) != (Direction(indicator.direction) is Direction.INCREASE):
+        reasons.append(
+            f"comparator {target.comparator} disagrees with the indicator's direction "
+            f"'{Direction(indicator.direction).value}'; the comparator is followed"
+        )
+    if target.deadline_earliest is not None:
+        reasons.append(
+            f"window deadline: judged against the latest date {_iso(target.deadline)}; "
+            f"{target.deadline_earliest.isoformat()} is reported as the stretch date"
+        )
+    return d
+
+
+def _reading_at_baseline_date(target: Target, prepared: list[Reading]) -> Reading | None:
+    """The reading at the target's baseline date: the one with the stated value if any, else the longest."""
+    if target.baseline_date is None:
+        return None
+    at_date = [r for r in prepared if r.period_end == target.baseline_date]
+    matching = [r for r in at_date if target.baseline_value is None or r.value == target.baseline_value]
+    pool = matching or at_date
+    return max(pool, key=_span_days) if pool else None
+
+
+def _reach_shape(
+    indicator: Indicator, target: Target, baseline_reading: Reading | None, prepared: list[Reading]
+) -> _Shape | None:
+    """What a comparable reading looks like: the baseline reading's, the target period's, else a year."""
+    shape = _shape_for(
+        indicator,
+        span_reading=baseline_reading,
+        period=target.period,
+        fallback_reading=None,
+        default_span=DAYS_PER_YEAR,
+        default_source="assumed one year: reach targets on totals and rates are stated per year",
+    )
+    if shape is None and prepared:
+        shape = _shape_for(
+            indicator, span_reading=None, period=None, fallback_reading=prepared[0],
+            default_span=None, default_source="",
+        )
+    return shape
+
+
+def _comparable(shape: _Shape, prepared: list[Reading], skipped: list[dict[str, object]]) -> list[Reading]:
+    """The readings of the same shape, one per end date; the others go to ``skipped`` with the reason."""
+    same: list[Reading] = []
+    for r in prepared:
+        verdict, why = _compare(shape, r)
+        if verdict == "same":
+            same.append(r)
+        else:
+            skipped.append(_reading_ev(r, why or "not comparable"))
+    return _one_per_end(same)
+
+
+def _reach_baseline(
+    target: Target, baseline_reading: Reading | None, same: list[Reading], ev: dict[str, object], reasons: list[str]
+) -> tuple[float, date] | None:
+    """(value, date) of the baseline: the target's, the reading at its date, else the earliest comparable one."""
+    if target.baseline_value is not None and target.baseline_date is not None:
+        y0, t0 = target.baseline_value, target.baseline_date
+        ev["baseline_source"] = BASELINE_FROM_TARGET
+    elif target.baseline_date is not None and baseline_reading is not None:
+        y0, t0 = baseline_reading.value, baseline_reading.period_end
+        ev["baseline_source"] = BASELINE_FROM_READING_AT_DATE
+        reasons.append("the target gives a baseline date but no value; the reading at that date is used")
+    elif same:
+        y0, t0 = same[0].value, same[0].period_end
+        ev["baseline_source"] = BASELINE_FROM_EARLIEST_READING
+        reasons.append(
+            f"the target states no baseline; the earliest comparable reading "
+            f"({y0:g} at {t0.isoformat()}) is used as baseline"
+        )
+    else:
+        reasons.append("the target states no baseline and there is no comparable reading to use as one")
+        return None
+    ev["baseline"] = {"value": y0, "date": t0.isoformat()}
+    return y0, t0
+
+
+def _after_baseline(same: list[Reading], t0: date, skipped: list[dict[str, object]]) -> list[Reading]:
+    after: list[Reading] = []
+    for r in same:
+        if r.period_end > t0:
+            after.append(r)
+        else:
+            skipped.append(_reading_ev(r, "not after the baseline date"))
+    return after
+
+
+def _reach_without_pace(achieved: bool, t0: date, deadline: date | None, reasons: list[str]) -> str | None:
+    """The status when no pace can be judged (no deadline, or one not after the baseline), else None."""
+    if deadline is None:
+        if achieved:
+            reasons.append("the latest reading meets the target")
+            return "achieved"
+        reasons.append("the target has no deadline, so the required pace is unknown")
+        return "insufficient_data"
+    if deadline <= t0:
+        reasons.append(f"the deadline {deadline.isoformat()} is not after the baseline date {t0.isoformat()}")
+        return "achieved" if achieved else "insufficient_data"
+    return None
+
+
+def _reach_rates(
+    method: Method, y0: float, yt: float, yT: float, elapsed: float, horizon: float,
+    ev: dict[str, object], reasons: list[str],
+) -> tuple[Method, float, float]:
+    """(method used, observed rate, required rate): CAGR, or linear when asked or when CAGR is undefined."""
     ev["method"] = method.value
     if method is Method.CAGR and min(y0, yt, yT) <= 0:
         method = Method.LINEAR
@@ -723,11 +784,17 @@ def assess_reach(indicator: Indicator, target: Target, readings: Sequence[Readin
 
     if method is Method.CAGR:
         observed, required = cagr(y0, yt, elapsed), cagr(y0, yT, horizon)
-        ev["cagr_observed"], ev["cagr_required"] = _finite(observed), _finite(required)
+        ev["cagr_observed"], ev["cagr_required"] = finite(observed), finite(required)
     else:
         observed, required = linear_rate(y0, yt, elapsed), linear_rate(y0, yT, horizon)
         ev["change_per_year_observed"], ev["change_per_year_required"] = observed, required
+    return method, observed, required
 
+
+def _reach_band(
+    d: int, observed: float, required: float, ev: dict[str, object], reasons: list[str]
+) -> tuple[str, float | None]:
+    """The status of the pace (the band of R = observed / required), and R when it is defined."""
     ratio: float | None
     if required == 0:
         # Target equals baseline: no pace is required, so R is undefined; only the sign of
@@ -738,7 +805,7 @@ def assess_reach(indicator: Indicator, target: Target, readings: Sequence[Readin
     else:
         raw = d * observed / abs(required)
         status = status_for_ratio(raw)
-        ratio = _finite(raw)
+        ratio = finite(raw)
         if ratio is None:
             ev["ratio_note"] = "R is too large to represent (huge change over a short time)"
     ev["ratio"] = ratio
@@ -748,45 +815,54 @@ def assess_reach(indicator: Indicator, target: Target, readings: Sequence[Readin
         "limited_progress": f"0 <= R < {NEEDS_ACCELERATION_MIN_RATIO}",
         "deterioration": "R < 0",
     }
+    return status, ratio
 
+
+def _reach_verdict(
+    status: str, ratio: float | None, achieved: bool, latest: Reading, target: Target, reasons: list[str]
+) -> str:
+    """The final status: achieved when the latest reading meets the target, not met past the deadline,
+    else the pace's band."""
+    assert target.deadline is not None
     if achieved:
-        status = "achieved"
-        reasons.append(f"the latest reading ({_qualified(latest)}) meets {target.comparator} {yT:g}")
-    elif t >= T:
+        reasons.append(f"the latest reading ({_qualified(latest)}) meets {target.comparator} {target.value:g}")
+        return "achieved"
+    if latest.period_end >= target.deadline:
         # Past the deadline a pace is no longer meaningful: the commitment was simply missed.
-        status = "not_met"
-        reasons.append(f"the latest reading is at or after the deadline {T.isoformat()} and does not meet the target")
-    elif ratio is not None:
+        reasons.append(
+            f"the latest reading is at or after the deadline {target.deadline.isoformat()} and does not meet the target"
+        )
+        return "not_met"
+    if ratio is not None:
         reasons.append(f"R = {ratio:.3f} -> {status}")
     else:
         reasons.append(f"-> {status}")
+    return status
 
-    proj_fields: dict[str, object] = {}
-    if not achieved:
-        points = [(t0, y0)] + [(r.period_end, r.value) for r in after]
-        proj_method = method
-        if proj_method is Method.CAGR and any(v <= 0 for _, v in points):
-            proj_method = Method.LINEAR
-            ev["projection_fallback_reason"] = "a comparable reading is zero or negative; linear projection used"
-        p = project(points, yT, T, proj_method)
-        ev["projection"] = {
-            **p.evidence,
-            "value_at_deadline": p.value_at_deadline,
-            "low": p.low,
-            "high": p.high,
-            "achievement_date": _iso(p.achievement_date),
-        }
-        ev["projection_basis"] = p.basis
-        proj_fields = dict(
-            projected_value_at_deadline=p.value_at_deadline,
-            projected_low=p.low,
-            projected_high=p.high,
-            projected_achievement_date=p.achievement_date,
-        )
-    else:
-        ev["projection"] = {"reason": "not projected: the target is already met"}
 
-    return _blank(indicator, target, status, stale, ev, ratio=ratio, **base, **proj_fields)
+def _reach_projection(
+    points: list[tuple[date, float]], yT: float, T: date, method: Method, ev: dict[str, object]
+) -> dict[str, object]:
+    """Where the path from the baseline through the readings after it is at the deadline (section 6)."""
+    proj_method = method
+    if proj_method is Method.CAGR and any(v <= 0 for _, v in points):
+        proj_method = Method.LINEAR
+        ev["projection_fallback_reason"] = "a comparable reading is zero or negative; linear projection used"
+    p = project(points, yT, T, proj_method)
+    ev["projection"] = {
+        **p.evidence,
+        "value_at_deadline": p.value_at_deadline,
+        "low": p.low,
+        "high": p.high,
+        "achievement_date": _iso(p.achievement_date),
+    }
+    ev["projection_basis"] = p.basis
+    return dict(
+        projected_value_at_deadline=p.value_at_deadline,
+        projected_low=p.low,
+        projected_high=p.high,
+        projected_achievement_date=p.achievement_date,
+    )
 
 
 def _qualified(r: Reading) -> str:
@@ -838,7 +914,7 @@ def assess_threshold(indicator: Indicator, target: Target, readings: Sequence[Re
     provisional = not any(r is latest for r in full)
     met = reading_meets(latest.value, latest.qualifier, target.comparator, V)
     # Signed so that a negative margin is always the bad side of the threshold.
-    margin = _decimal_diff(latest.value, V) if target.comparator in (">=", ">") else _decimal_diff(V, latest.value)
+    margin = decimal_diff(latest.value, V) if target.comparator in (">=", ">") else decimal_diff(V, latest.value)
     periods = [{**_reading_ev(r), "met": reading_meets(r.value, r.qualifier, target.comparator, V)} for r in full]
     share = sum(1 for p in periods if p["met"]) / len(periods) if periods else None
 
@@ -883,14 +959,7 @@ def assess_no_target(indicator: Indicator, readings: Sequence[Reading], as_of: d
     )
     assert shape is not None  # a fallback reading always yields a shape
     ev["comparable_period"] = shape.describe()
-    same: list[Reading] = []
-    for r in prepared:
-        verdict, why = _compare(shape, r)
-        if verdict == "same":
-            same.append(r)
-        else:
-            skipped.append(_reading_ev(r, why or "not comparable"))
-    same = _one_per_end(same)
+    same = _comparable(shape, prepared, skipped)
     window = same[-TREND_WINDOW:]
     ev["trend_window"] = [_reading_ev(r) for r in window]
     latest = window[-1] if window else None
@@ -901,7 +970,7 @@ def assess_no_target(indicator: Indicator, readings: Sequence[Reading], as_of: d
         first, last = window[0], window[-1]
         years = years_between(first.period_end, last.period_end)
         if first.value > 0 and last.value > 0:
-            trend = _finite(cagr(first.value, last.value, years))
+            trend = finite(cagr(first.value, last.value, years))
             reasons.append(
                 f"CAGR from {first.period_end.isoformat()} to {last.period_end.isoformat()} "
                 f"over {len(window)} comparable readings"
