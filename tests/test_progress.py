@@ -667,8 +667,9 @@ def test_cagr_refuses_non_positive() -> None:
             cagr(*args)
 
 
-def test_module_is_pure() -> None:
-    src = Path(__file__).resolve().parents[1].joinpath("monitor", "status", "progress.py").read_text(encoding="utf-8")
+@pytest.mark.parametrize("module", ["progress.py", "formulas.py"])
+def test_module_is_pure(module: str) -> None:
+    src = Path(__file__).resolve().parents[1].joinpath("monitor", "status", module).read_text(encoding="utf-8")
     tree = ast.parse(src)
     imported = {
         (n.module or "").split(".")[0] if isinstance(n, ast.ImportFrom) else a.name.split(".")[0]

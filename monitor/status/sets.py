@@ -5,7 +5,7 @@ indicator over every reading as Python objects), at a fraction of the cost: the 
 DuckDB. One pass over the reading table (monitor/store/status_queries.py) finds per goal the latest
 counted reading, the earliest comparable one and the newest one; a second pass, only with ``extras``,
 gives the share of full periods met, the trend of goals without a target and the projection points
-(projections themselves are progress.project, run on those points). The formulas of
+(projections themselves are formulas.project, run on those points). The formulas of
 docs/methodology.md are applied to whole columns at once. tests/test_status_sql.py checks every record
 field, the summary evidence included, against the engine.
 
@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from monitor.model import FREQUENCY_MONTHS, STATUSES, Method
-from monitor.status import progress
+from monitor.status import formulas, progress
 from monitor.status.engine import GoalStatus, assess_goals
 from monitor.status.engine import record as engine_record
 from monitor.status.record import ComputedBy, Detail, StatusRecord
@@ -106,7 +106,7 @@ def _reading_columns(cols: dict[str, Any], prefix: str, with_qualifier: bool = T
 
 
 def _meets(value: np.ndarray, q: np.ndarray, comparator: np.ndarray, threshold: np.ndarray) -> np.ndarray:
-    """progress.reading_meets for whole columns (QualifierCode, ComparatorCode)."""
+    """formulas.reading_meets for whole columns (QualifierCode, ComparatorCode)."""
     exact_or_approx = (q == QualifierCode.EXACT) | (q == QualifierCode.APPROX)
     at_least, more_than, at_most = q == QualifierCode.AT_LEAST, q == QualifierCode.MORE_THAN, q == QualifierCode.AT_MOST
     with np.errstate(invalid="ignore"):
@@ -157,7 +157,7 @@ def _decimals(x: np.ndarray) -> np.ndarray:
 
 
 def _margins(which: np.ndarray, latest: np.ndarray, threshold: np.ndarray, above: np.ndarray) -> list[float | None]:
-    """progress.decimal_diff(latest, threshold) (or the reverse below a threshold) for the goals in `which`.
+    """formulas.decimal_diff(latest, threshold) (or the reverse below a threshold) for the goals in `which`.
 
     The engine subtracts the shortest decimal forms, so that 91.7 - 93 is -1.3. Below 4e9 with at
     most 6 decimals that decimal is unique, the difference of the two scaled integers is exact and
@@ -181,7 +181,7 @@ def _margins(which: np.ndarray, latest: np.ndarray, threshold: np.ndarray, above
             margin[i] = values[j]
         else:
             x, y = a_list[j], b_list[j]
-            margin[i] = progress.decimal_diff(x, y) if above_list[j] else progress.decimal_diff(y, x)
+            margin[i] = formulas.decimal_diff(x, y) if above_list[j] else formulas.decimal_diff(y, x)
     return margin
 
 
@@ -286,8 +286,8 @@ def _evaluate(as_of: date, cols: dict[str, Any]) -> StatusTable:
     achieved = reach & after & _meets(counted.value, counted.qualifier, comparator, target_value)
     timed = after & ~no_deadline & (deadline > t0)
     status[reach & after & ~timed & achieved] = "achieved"
-    elapsed = (counted.end - t0) / progress.DAYS_PER_YEAR
-    horizon = (deadline - t0) / progress.DAYS_PER_YEAR
+    elapsed = (counted.end - t0) / formulas.DAYS_PER_YEAR
+    horizon = (deadline - t0) / formulas.DAYS_PER_YEAR
     yT = target_value
     with np.errstate(all="ignore"):
         linear = timed & ((method == MethodCode.LINEAR) | (np.fmin(np.fmin(y0, counted.value), yT) <= 0))
@@ -299,7 +299,7 @@ def _evaluate(as_of: date, cols: dict[str, Any]) -> StatusTable:
         raw = d * observed / np.abs(required)
         zero_pace = timed & (required == 0)
         banded = np.select(
-            [raw >= progress.ON_TRACK_MIN_RATIO, raw >= progress.NEEDS_ACCELERATION_MIN_RATIO, raw >= 0],
+            [raw >= formulas.ON_TRACK_MIN_RATIO, raw >= formulas.NEEDS_ACCELERATION_MIN_RATIO, raw >= 0],
             ["on_track", "needs_acceleration", "limited_progress"],
             "deterioration",
         )
@@ -410,11 +410,11 @@ def _extras(con: Any, table: StatusTable, as_of: date, projections: bool, known_
         if len(ends) < 2:
             continue
         first_end, last_end, first_value, last_value = ends[-1], ends[0], values[-1], values[0]
-        years = (last_end - first_end) / progress.DAYS_PER_YEAR
+        years = (last_end - first_end) / formulas.DAYS_PER_YEAR
         if first_value > 0 and last_value > 0:
-            trend[goal] = progress.finite(progress.cagr(first_value, last_value, years))
+            trend[goal] = formulas.finite(formulas.cagr(first_value, last_value, years))
         else:
-            trend_linear[goal] = progress.linear_rate(first_value, last_value, years)
+            trend_linear[goal] = formulas.linear_rate(first_value, last_value, years)
     if not projections:
         return
     projected = np.flatnonzero(~c["_engine"] & c["timed"] & ~c["achieved"]).tolist()
@@ -427,7 +427,7 @@ def _extras(con: Any, table: StatusTable, as_of: date, projections: bool, known_
         method = Method.LINEAR if linear[goal] else Method.CAGR
         if method is Method.CAGR and any(v <= 0 for _, v in points):
             method = Method.LINEAR
-        p = progress.project(points, float(target_value[goal]), _day(int(deadline[goal])), method)
+        p = formulas.project(points, float(target_value[goal]), _day(int(deadline[goal])), method)
         projection[goal] = {
             "value_at_deadline": p.value_at_deadline,
             "low": p.low,
@@ -552,7 +552,8 @@ def records(table: StatusTable) -> list[StatusRecord]:
                 "method": methods[method_codes[i]], "period": periods[period_codes[i]], "valid_from": valid_from[i],
             }
         latest_ev = (
-            _reading_ev(day(l_start[i]), day(l_end[i]), l_value[i], qualifiers[l_q[i]], l_revision[i]) if used else None
+            formulas.reading_evidence(day(l_start[i]), day(l_end[i]), l_value[i], qualifiers[l_q[i]], l_revision[i])
+            if used else None
         )
         if kind == "reach":
             evidence["direction_sign"] = 1 if comparator in (">=", ">") else -1
@@ -576,8 +577,8 @@ def records(table: StatusTable) -> list[StatusRecord]:
                 if linear[i]:
                     evidence["change_per_year_observed"], evidence["change_per_year_required"] = obs, req
                 else:
-                    evidence["cagr_observed"] = progress.finite(obs)
-                    evidence["cagr_required"] = progress.finite(req)
+                    evidence["cagr_observed"] = formulas.finite(obs)
+                    evidence["cagr_required"] = formulas.finite(req)
                 if huge_ratio[i]:
                     evidence["ratio_note"] = "R is too large to represent (huge change over a short time)"
                 evidence["ratio"] = ratio
@@ -634,11 +635,3 @@ def records(table: StatusTable) -> list[StatusRecord]:
 
 
 _STATUSES = frozenset(STATUSES)
-
-
-def _reading_ev(start: str, end: str, value: float, qualifier: str, revision: int) -> dict[str, object]:
-    """progress._reading_ev's shape for a reading given as ISO dates."""
-    out: dict[str, object] = {"period_start": start, "period_end": end, "value": value, "qualifier": qualifier}
-    if revision != 1:
-        out["revision"] = revision
-    return out
