@@ -146,7 +146,7 @@ def _importer(db: str, stop_at: float, folder: str, out: str, raw: bool = False)
 
 def _reader(db: str, stop_at: float, out: str) -> None:
     from monitor.errors import StoreBusy
-    from monitor.status_sql import status_rows
+    from monitor.status import statuses
     from monitor.store.connection import Store
 
     store = Store(db)
@@ -156,7 +156,7 @@ def _reader(db: str, stop_at: float, out: str) -> None:
         while time.time() < stop_at:
             started = time.perf_counter()
             try:
-                status_rows(store, date.today())  # what `monitor status` computes
+                statuses(store, date.today())  # what `monitor status` computes
                 polls += 1
                 latencies.append(time.perf_counter() - started)
             except StoreBusy:

@@ -5,8 +5,8 @@
 For each scale (bench/generate.py: city 1,000 indicators x 10 years monthly, province 10,000 x 20 years,
 nation 100,000 x 20 years; generated once under /tmp/indicator-monitor-bench and reused):
 
-1. status of all goals from the store: monitor.status_sql.status_table (and the records of
-   `monitor status`), the per-indicator engine path monitor.status.compute_statuses where it fits in
+1. status of all goals from the store: monitor.status.sets.status_table (and the records of
+   `monitor status`), the per-indicator engine path monitor.status.engine.compute_statuses where it fits in
    memory, a vectorised pandas pipeline (bench/pandas_baseline.py) and DuckDB's floor
    ``SELECT indicator_id, max(period_end), arg_max(value, period_end) FROM reading GROUP BY indicator_id``;
 2. bulk import of a 1M-row CSV and Parquet file with full validation (monitor.ingest.import_file)
@@ -99,9 +99,9 @@ def _statuses_of_table(table: Any) -> list[list[Any]]:
 
 @task
 def status_sql(a: dict[str, Any]) -> dict[str, Any]:
-    """monitor.status_sql.status_table: every goal's status, ratio, latest reading, baseline, margin,
+    """monitor.status.sets.status_table: every goal's status, ratio, latest reading, baseline, margin,
     staleness as columns (what the overview and `monitor status` start from)."""
-    from monitor.status_sql import status_table
+    from monitor.status.sets import status_table
     from monitor.store.connection import Store
 
     store, day = Store(a["db"]), date.fromisoformat(a["as_of"])
@@ -113,8 +113,8 @@ def status_sql(a: dict[str, Any]) -> dict[str, Any]:
 
 @task
 def status_sql_records(a: dict[str, Any]) -> dict[str, Any]:
-    """status_rows with share of periods met and trends: the records `monitor status` prints."""
-    from monitor.status_sql import status_rows
+    """The set-based records with share of periods met and trends, without projections."""
+    from monitor.status.sets import statuses as status_rows
     from monitor.store.connection import Store
 
     store, day = Store(a["db"]), date.fromisoformat(a["as_of"])
@@ -125,8 +125,8 @@ def status_sql_records(a: dict[str, Any]) -> dict[str, Any]:
 
 @task
 def status_sql_full(a: dict[str, Any]) -> dict[str, Any]:
-    """status_rows with projections too: every field of monitor.status.status_records but the full evidence."""
-    from monitor.status_sql import status_rows
+    """The set-based records with projections too: what `monitor status` prints (Detail.SUMMARY)."""
+    from monitor.status.sets import statuses as status_rows
     from monitor.store.connection import Store
 
     store, day = Store(a["db"]), date.fromisoformat(a["as_of"])
@@ -137,8 +137,8 @@ def status_sql_full(a: dict[str, Any]) -> dict[str, Any]:
 
 @task
 def status_engine(a: dict[str, Any]) -> dict[str, Any]:
-    """monitor.status.compute_statuses: every reading as a Python object, progress.assess per indicator."""
-    from monitor.status import compute_statuses
+    """monitor.status.engine.compute_statuses: every reading as a Python object, progress.assess per indicator."""
+    from monitor.status.engine import compute_statuses
     from monitor.store.connection import Store
 
     store, day = Store(a["db"]), date.fromisoformat(a["as_of"])
@@ -680,16 +680,16 @@ def write_report(results: dict[str, Any], out_dir: Path) -> None:
             "| what | median | min – max | CPU | peak RSS | note |",
             "|---|---|---|---|---|---|",
             _row("DuckDB floor (`max`, `arg_max` per indicator, fetched)", r["floor"]),
-            _row("**monitor.status_sql.status_table**", r["status_sql"],
+            _row("**monitor.status.sets.status_table**", r["status_sql"],
                  f"{r['status_sql'].get('goals', 0):,} goals, {r['status_sql'].get('engine_goals', 0)} by the engine"),
-            _row("status_rows (records of `monitor status`: + share met, trends)", r["status_sql_records"]),
-            _row("status_rows with projections (every record field)", r.get("status_sql_full"),
+            _row("sets.statuses without projections (+ share met, trends)", r["status_sql_records"]),
+            _row("sets.statuses (`monitor status`: every record field)", r.get("status_sql_full"),
                  "" if r.get("status_sql_full") else "not run at this scale"),
             _row("pandas pipeline (same computation)", r["pandas"],
                  f"agrees on {r['agreement']['pandas']:.2%} of statuses" if "pandas" in r["agreement"] else ""),
             _row("pandas, latest reading only (not the same computation)", r["pandas_latest_only"],
                  f"agrees on {r['agreement']['pandas_latest_only']:.2%}" if "pandas_latest_only" in r["agreement"] else ""),
-            _row("engine: monitor.status.compute_statuses (before)", r.get("engine"),
+            _row("engine: monitor.status.engine.compute_statuses (before)", r.get("engine"),
                  f"agrees on {r['agreement']['engine']:.2%}" if "engine" in r.get("agreement", {})
                  else "not run: every reading as a Python object does not fit in memory"),
             "",

@@ -61,7 +61,7 @@ unit = top3.selectbox(
     t("add.unit", lang), units, format_func=lambda u: unit_label(u, lang, name_en) or u, key=f"add_unit_{indicator_id}",
 )
 
-goal_records = [r for r in state.records(path, as_of) if r["indicator_id"] == indicator_id]
+goal_records = state.goal_records(path, indicator_id, as_of)
 facts = []
 if goal_records and goal_records[0]["latest_value"] is not None:
     current = latest_text(goal_records[0], lang)
@@ -154,7 +154,7 @@ if submitted:
             figure, period = value, label(Period(start or end, end), lang)
         key = "add.saved_new" if report.new else "add.saved_revised" if report.revised else "add.unchanged"
         st.success(escape_markdown(t(key, lang, value=figure, period=period)), icon=":material/check_circle:")
-        for record in [r for r in state.records(path, as_of) if r["indicator_id"] == indicator_id]:
+        for record in state.goal_records(path, indicator_id, as_of):
             with st.container(border=True):
                 st.markdown(f"**{t('add.new_status', lang)}**")
                 widgets.badge(record["status"], lang)

@@ -18,7 +18,7 @@ from monitor.catalog import init_store
 from monitor.chart_data import goal_detail
 from monitor.i18n import DEFAULT_LANG, LANGS
 from monitor.overview import load_overview
-from monitor.status import status_records
+from monitor.status import Detail, statuses
 from monitor.store.connection import Store, is_lake, open_store, resolve_db_path
 from monitor.views import indicator_rows
 
@@ -79,8 +79,9 @@ def overview(path: str, day: date, language: str) -> tuple[list[dict[str, Any]],
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
-def records(path: str, day: date) -> list[dict[str, Any]]:
-    return status_records(store(path), day)
+def goal_records(path: str, indicator_id: str, day: date) -> list[dict[str, Any]]:
+    """The status records of one indicator's goals."""
+    return [r.as_dict() for r in statuses(store(path), day, indicator_ids=[indicator_id], detail=Detail.SUMMARY)]
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
@@ -116,5 +117,5 @@ def warn_unusable(path: str, lang: str, indicator_id: str | None = None) -> None
 
 def invalidate() -> None:
     """Forget every cached read: call after each write."""
-    for cached in (overview, records, detail, indicators, unusable):
+    for cached in (overview, goal_records, detail, indicators, unusable):
         cached.clear()

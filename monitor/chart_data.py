@@ -14,7 +14,7 @@ from monitor.i18n import MESSAGES, format_date, format_quantity, t, unit_label
 from monitor.model import Reading
 from monitor.periods import Period, label
 from monitor.report import target_text, value_text
-from monitor.status import status_records
+from monitor.status import Detail, statuses
 from monitor.store import queries
 from monitor.store.connection import Store
 from monitor.units import normalize_unit, split_unit
@@ -335,7 +335,7 @@ def goal_detail(store: Store, indicator_id: str, as_of: date) -> dict[str, Any] 
         readings = queries.list_readings(con, indicator_id, as_of=as_of)
         history = queries.list_readings(con, indicator_id, history=True)
         targets = [x for x in queries.list_targets(con) if x.indicator_id == indicator_id]
-    records = status_records(store, as_of, indicator.domain, indicator_id=indicator_id)
+    records = [r.as_dict() for r in statuses(store, as_of, indicator_ids=[indicator_id], detail=Detail.FULL)]
     return {
         "indicator": indicator,
         "records": records,

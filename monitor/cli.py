@@ -502,20 +502,18 @@ def status(ctx: click.Context, as_of: str | None, known_on: str | None, domain: 
     known = _parse_known_on(known_on)
     known_day = known.date() if isinstance(known, datetime) else known
     day = _parse_day(as_of, "--as-of") or known_day or date.today()
-    if as_json:
-        from monitor.status import status_records
+    from monitor.report import json_record, status_table
+    from monitor.status import Detail, statuses
 
-        # The per-goal engine: JSON carries the full evidence (every reading skipped and why).
-        _json(status_records(_store(ctx), day, domain, known_on=known))
+    if as_json:
+        # JSON carries the full evidence (every reading skipped and why), and the status in words.
+        _json([json_record(r) for r in statuses(_store(ctx), day, domain=domain, known_on=known, detail=Detail.FULL)])
         _warn_unusable(ctx, lang)
         return
-    from monitor.report import status_table
-    from monitor.status_sql import status_rows
-
-    # The set-based path gives the same records but for the evidence's working, which the table
-    # does not show, and is 12-24x faster on a large store (docs/benchmarks.md); a status poll
-    # holds the read lock, and with it every writer, for that long.
-    records = status_rows(_store(ctx), day, domain, known_on=known)
+    # The table explains each status from the summary evidence, which monitor.status computes for
+    # every goal at once (12-24x faster on a large store, docs/benchmarks.md): a status poll holds
+    # the read lock, and with it every writer, for that long.
+    records = [r.as_dict() for r in statuses(_store(ctx), day, domain=domain, known_on=known, detail=Detail.SUMMARY)]
 
     if known is not None:
         click.echo(f"截至 {known.isoformat()}（UTC）库中已知的数据；其后录入的数据、修订和目标不计入。" if lang == "zh"

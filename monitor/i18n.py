@@ -548,7 +548,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "a quoted cell runs on for more than 4 MB: a closing quote is missing, or the cell is far too long",
     },
     "problem.quote_unclosed": {"zh": "本行打开的引号没有闭合（缺少右引号 \"）", "en": "a quote opened in this row is never closed"},
-    "problem.too_large": {
+    "problem.file_too_large": {
         "zh": "文件过大（解压后或读入时超过上限，可能是压缩炸弹）；请拆分文件或改用 CSV",
         "en": "is too large to read (past the limit once unpacked or read: a zip bomb?); split it or send CSV",
     },
@@ -860,7 +860,7 @@ _PROBLEM_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"^is blank: the first row", "problem.header_blank"),
     (r"a quoted cell runs on", "problem.quote_overlong"),
     (r"a quote opened in this row is never closed", "problem.quote_unclosed"),
-    (r"^unpacks to|filled cells|a JSON file may have", "problem.too_large"),
+    (r"^unpacks to|filled cells|a JSON file may have", "problem.file_too_large"),
     (r"is password-protected", "problem.encrypted"),
     (r"is an old Excel \.xls", "problem.old_xls"),
     (r"mixes encodings: row (?P<row>\d+) is UTF-8 but row (?P<other>\d+)", "problem.mixed_encoding"),

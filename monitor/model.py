@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -26,6 +28,15 @@ class Frequency(StrEnum):
     HALF_YEARLY = "half_yearly"
     YEARLY = "yearly"
     IRREGULAR = "irregular"
+
+
+# Calendar months in one period of each regular frequency (irregular series have no next period).
+FREQUENCY_MONTHS: dict[Frequency, int] = {
+    Frequency.MONTHLY: 1,
+    Frequency.QUARTERLY: 3,
+    Frequency.HALF_YEARLY: 6,
+    Frequency.YEARLY: 12,
+}
 
 
 class Qualifier(StrEnum):
@@ -136,3 +147,21 @@ class Catalog:
     readings: list[Reading] = field(default_factory=list)
     source: str | None = None
     source_date: date | None = None
+
+
+# The largest size of a figure the product stores: 10^18 is far above any public figure in any base unit
+# the catalogue uses (a nation's financial assets in yuan are ~5e14), keeps every figure exact to two
+# decimals within Decimal's default 28 digits (Babel's number formatting broke at ~1e38), and keeps
+# the products and squares of figures (the engine's fits) far from a double's overflow. Tiny figures
+# need no limit: they format as 0 and the engine's rates guard against overflow.
+VALUE_MAX = 1e18
+TOO_LARGE = f"is too large: figures are kept up to {VALUE_MAX:g} in size (check the unit and any magnitude word)"
+
+
+def magnitude_problem(value: float) -> str | None:
+    """Why ``value`` (in base units) cannot be stored, or None: it must be finite and at most VALUE_MAX in size."""
+    if not math.isfinite(value):
+        return "is not a finite number"
+    if abs(value) > VALUE_MAX:
+        return TOO_LARGE
+    return None

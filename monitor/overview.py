@@ -17,7 +17,7 @@ from monitor.i18n import status_text, t
 from monitor.model import Reading
 from monitor.periods import Period, comparable
 from monitor.report import freshness_text, latest_text, name, target_text
-from monitor.status_sql import status_rows
+from monitor.status import Detail, statuses
 from monitor.store import status_queries
 from monitor.store.connection import Store
 
@@ -174,13 +174,13 @@ def load_overview(
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The status records and the overview rows, in two reads of the store.
 
-    The records come from the set-based path (monitor.status_sql): the same fields as
-    status_records, without the share of periods met, the trends and the projections, which the
-    overview does not show; the sparklines are shaped in SQL too. Nothing here holds every reading
-    in Python, so the overview stays cheap however long the series are. With ``known_on``, the store
-    as it was known on that date (monitor.store.status_queries).
+    The records are Detail.BRIEF (monitor.status): without the share of periods met, the trends and
+    the projections, which the overview does not show, so every goal is computed set-wise; the
+    sparklines are shaped in SQL too. Nothing here holds every reading in Python, so the overview stays
+    cheap however long the series are. With ``known_on``, the store as it was known on that date
+    (monitor.store.status_queries).
     """
-    records = status_rows(store, as_of, extras=False, projections=False, known_on=known_on)
+    records = [r.as_dict() for r in statuses(store, as_of, known_on=known_on, detail=Detail.BRIEF)]
     with store.read() as con:
         trends = status_queries.sparklines(con, as_of, SPARKLINE_POINTS, known_on)
     return records, overview_rows(records, (), as_of, lang, trends)

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from monitor.model import Frequency
+from monitor.model import FREQUENCY_MONTHS
 from monitor.units import fold_width
 
 __all__ = [
@@ -27,13 +27,6 @@ __all__ = [
     "parse_date",
     "parse_period",
 ]
-
-FREQUENCY_MONTHS: dict[str, int] = {
-    Frequency.MONTHLY: 1,
-    Frequency.QUARTERLY: 3,
-    Frequency.HALF_YEARLY: 6,
-    Frequency.YEARLY: 12,
-}
 
 # Spans whose lengths differ by this many days or fewer count as the same kind when not month-aligned
 # (a "week 1" of 7 days vs one of 9 is not; two 90-day windows starting on different days are).
@@ -119,13 +112,19 @@ def month_end(d: date) -> date:
     return d.replace(day=calendar.monthrange(d.year, d.month)[1])
 
 
-def add_months(d: date, n: int) -> date:
-    """``d`` moved by ``n`` calendar months, clamped to the month end: 2025-01-31 + 1 -> 2025-02-28."""
+def add_months(d: date, n: int, *, keep_month_end: bool = False) -> date:
+    """``d`` moved by ``n`` calendar months, clamped to the month end: 2025-01-31 + 1 -> 2025-02-28.
+
+    With ``keep_month_end``, a month end stays a month end (2025-06-30 + 1 -> 2025-07-31, not 07-30):
+    the next period end of a series that reports at month ends (monitor.status.progress.staleness).
+    """
     index = d.year * 12 + (d.month - 1) + n
     year, month0 = divmod(index, 12)
     if not 1 <= year <= 9999:
         raise ValueError(f"{d} moved by {n} months leaves the supported years 1..9999")
     last_day = calendar.monthrange(year, month0 + 1)[1]
+    if keep_month_end and d.day == calendar.monthrange(d.year, d.month)[1]:
+        return date(year, month0 + 1, last_day)
     return date(year, month0 + 1, min(d.day, last_day))
 
 

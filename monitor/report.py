@@ -8,6 +8,7 @@ from typing import Any
 from monitor.i18n import MESSAGES, format_number, format_quantity, freshness, qualified, status_text, t
 from monitor.periods import Period, label
 from monitor.validate import escape_controls
+from monitor.status.record import StatusRecord
 
 
 # How often a threshold is judged, for the target column ("≥ 93%（每年）").
@@ -132,6 +133,17 @@ def explanation(record: dict[str, Any], lang: str) -> str:
     if record["status"] == "not_met" and record["target_kind"] == "reach":
         return "截止日期已过，最新值未达到目标" if zh else "the deadline has passed and the latest reading falls short"
     return verdict
+
+
+def json_record(record: StatusRecord) -> dict[str, Any]:
+    """The record as `monitor status --json` prints it: its fields, and the status in both languages
+    (``status_zh``, ``status_en``) after its code."""
+    out: dict[str, Any] = {}
+    for key, value in record.as_dict().items():
+        out[key] = value
+        if key == "status":
+            out["status_zh"], out["status_en"] = t(f"status.{value}", "zh"), t(f"status.{value}", "en")
+    return out
 
 
 def freshness_text(record: dict[str, Any], as_of: date, lang: str, days: bool = True) -> str:

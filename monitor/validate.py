@@ -22,11 +22,10 @@ from datetime import date
 from typing import Any
 
 from monitor.errors import Problem
-from monitor.model import Indicator, MeasureKind, Qualifier
+from monitor.model import TOO_LARGE, VALUE_MAX, Indicator, MeasureKind, Qualifier, magnitude_problem
 
 __all__ = [
     "VALUE_MAX",
-    "UNUSABLE_SQL",
     "CONTROL_PATTERN_SQL",
     "CONTROL_PATTERN_MULTILINE_SQL",
     "check_rows",
@@ -45,24 +44,8 @@ __all__ = [
 # the constants below), the catalogue (monitor.catalog), restore and migrate (monitor.store.maintenance),
 # and what the engine and `monitor check` treat as unusable in a store written before these rules.
 
-# The largest size of a figure the product stores: 10^18 is far above any public figure in any base unit
-# the catalogue uses (a nation's financial assets in yuan are ~5e14), keeps every figure exact to two
-# decimals within Decimal's default 28 digits (Babel's number formatting broke at ~1e38), and keeps
-# the products and squares of figures (the engine's fits) far from a double's overflow. Tiny figures
-# need no limit: they format as 0 and the engine's rates guard against overflow.
-VALUE_MAX = 1e18
-TOO_LARGE = f"is too large: figures are kept up to {VALUE_MAX:g} in size (check the unit and any magnitude word)"
-# The same rule as a SQL condition on a DOUBLE column (stores written before it: `monitor check`, the status).
-UNUSABLE_SQL = "(isnan({0}) OR isinf({0}) OR {0} > " + repr(VALUE_MAX) + " OR {0} < " + repr(-VALUE_MAX) + ")"
-
-
-def magnitude_problem(value: float) -> str | None:
-    """Why ``value`` (in base units) cannot be stored, or None: it must be finite and at most VALUE_MAX in size."""
-    if not math.isfinite(value):
-        return "is not a finite number"
-    if abs(value) > VALUE_MAX:
-        return TOO_LARGE
-    return None
+# VALUE_MAX, TOO_LARGE and magnitude_problem live with the model (the store's checks use them too);
+# UNUSABLE_SQL is the same rule as SQL, in monitor.store.queries.
 
 
 def usable_value(value: float | None) -> bool:

@@ -49,6 +49,7 @@ LAKE_SAMPLE = {
     "test_cli::test_catalog_import_of_a_changed_target_records_a_version",
     "test_status_sql::test_domain_filter_matches_the_engine",
     "test_status_sql::test_seeded_briefing_matches_the_engine",
+    "test_status_sql::test_every_boundary_is_reached_on_both_paths",
     "test_refresh_run::test_cli_refresh_runs_and_events",
     "test_refresh_run::test_status_change_and_staleness_become_events_once",
     "test_maintenance::test_backup_restore_round_trip_is_exact",

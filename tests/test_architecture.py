@@ -33,7 +33,7 @@ def test_the_check_itself_sees_a_heavy_import() -> None:
 
 
 def test_core_modules_load_neither_streamlit_nor_apscheduler() -> None:
-    loaded = loaded_heavy("monitor", "monitor.store", "monitor.ingest", "monitor.catalog", "monitor.progress", "monitor.cli")
+    loaded = loaded_heavy("monitor", "monitor.store", "monitor.ingest", "monitor.catalog", "monitor.status.progress", "monitor.cli")
     assert "streamlit" not in loaded and "apscheduler" not in loaded, loaded
 
 
@@ -122,3 +122,48 @@ def test_no_sql_text_in_other_modules() -> None:
         if ".execute(" in line or ".executemany(" in line
     ]
     assert offenders == []
+
+
+# ---------------------------------------------------------------- one status service
+
+STATUS_PATHS = {"monitor.status.engine", "monitor.status.sets"}
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """Modules a file imports, spelled out: ``from monitor.status import sets`` is monitor.status.sets."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+            found.update(f"{node.module}.{a.name}" for a in node.names)
+    return found
+
+
+def _callers() -> list[Path]:
+    root = PACKAGE.parent
+    files = [p for p in PACKAGE.rglob("*.py") if "status" not in p.relative_to(PACKAGE).parts[:1]]
+    return files + sorted((root / "dashboards").rglob("*.py")) + [root / "scheduler.py"]
+
+
+def test_the_import_scan_sees_a_path_import() -> None:
+    assert _imported_modules(PACKAGE / "status" / "sets.py") & STATUS_PATHS == {"monitor.status.engine"}
+    assert PACKAGE / "cli.py" in _callers() and PACKAGE / "status" / "sets.py" not in _callers()
+
+
+def test_only_the_status_service_chooses_a_status_path() -> None:
+    # Callers ask monitor.status.statuses for a detail; which path computes it is decided there alone.
+    offenders = {
+        p.relative_to(PACKAGE.parent).as_posix(): sorted(_imported_modules(p) & STATUS_PATHS)
+        for p in _callers() if _imported_modules(p) & STATUS_PATHS
+    }
+    assert offenders == {}
+
+
+def test_importing_the_status_formulas_loads_no_numpy() -> None:
+    code = "import json, sys, monitor.status, monitor.status.progress; print(json.dumps('numpy' in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) is False

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from monitor.catalog import init_store
-from monitor.status import status_records
+from monitor.status import Detail, statuses
 from monitor.store.connection import Store
 
 pytestmark = pytest.mark.browser
@@ -42,6 +42,11 @@ TIMEOUT_MS = 30_000
 TODAY = date.today()
 # The methodology's worked example (30,000 racks at 2026-06-30) once that date has passed.
 READING_DAY = date(2026, 6, 30) if TODAY > date(2026, 6, 30) else TODAY.replace(day=1) - timedelta(days=1)
+
+
+def status_records(store: Store, as_of: date) -> list[dict[str, Any]]:
+    """Every goal's record with its full evidence, as dicts."""
+    return [r.as_dict() for r in statuses(store, as_of, detail=Detail.FULL)]
 
 
 def _require_chromium() -> None:

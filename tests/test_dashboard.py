@@ -6,11 +6,12 @@ import re
 import sys
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from monitor.status import status_records
+from monitor.status import Detail, statuses
 from monitor.store import queries
 from monitor.store.connection import Store
 from monitor.views import rejected_rows
@@ -24,6 +25,11 @@ TODAY = date.today()
 # The end of last month: always in the past and after every baseline of the seed (mid-2025).
 LAST_MONTH_END = TODAY.replace(day=1) - timedelta(days=1)
 LAST_YEAR = TODAY.year - 1
+
+
+def status_records(store: Store, as_of: date) -> list[dict[str, Any]]:
+    """Every goal's record with its full evidence, as dicts."""
+    return [r.as_dict() for r in statuses(store, as_of, detail=Detail.FULL)]
 
 
 @pytest.fixture

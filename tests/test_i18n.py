@@ -353,3 +353,18 @@ def test_importing_the_pure_modules_stays_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_the_message_table_names_no_key_twice() -> None:
+    # A dict literal keeps the last of two equal keys silently: two areas once both defined
+    # problem.too_large, and the form showed the zip-bomb message for a figure of 1e40.
+    import ast
+    from pathlib import Path
+
+    import monitor.i18n as module
+
+    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Dict):
+            keys = [k.value for k in node.keys if isinstance(k, ast.Constant)]
+            assert len(keys) == len(set(keys)), sorted({k for k in keys if keys.count(k) > 1})

@@ -24,11 +24,11 @@ from monitor.model import (
     Target,
     TargetKind,
 )
-from monitor.progress import (
+from monitor import periods
+from monitor.status.progress import (
     REACH_STATUS_ORDER,
     STATUSES,
     Assessment,
-    add_months,
     assess,
     assess_reach,
     assess_threshold,
@@ -109,6 +109,8 @@ def json_ok(a: Assessment) -> None:
 # t0 = 2025-06-30, T = 2030-06-30: 1826 days = 4.99932 years
 # CAGR_req = (50000/23000)^(1/4.99932) - 1 = 2.173913^0.200027 - 1 = 0.16804
 # Readings at 2027-06-30: 730 days = 1.99863 years.
+# The ratios below are stated to 7 decimals (abs 1e-7): a year of 365 days instead of 365.25 moves
+# them by 6e-6 to 1e-5, which a tolerance of 1e-4 let pass.
 
 
 def test_racks_on_track() -> None:
@@ -124,23 +126,29 @@ def test_racks_on_track() -> None:
 
 def test_racks_needs_acceleration() -> None:
     # CAGR_obs = (29000/23000)^(0.500342) - 1 = 1.260870^0.500342 - 1 = 0.12297; R = 0.12297/0.16804 = 0.7318
+    # (to 7 decimals: 0.1229736 / 0.1680399 = 0.7318122; with 365-day years it would be 0.7318225)
     a = racks(point("compute-racks", date(2027, 6, 30), 29000))
     assert a.status == "needs_acceleration"
-    assert a.ratio == pytest.approx(0.7318, abs=1e-4)
+    assert a.ratio == pytest.approx(0.7318122, abs=1e-7)
+    assert a.evidence["cagr_observed"] == pytest.approx(0.1229736, abs=1e-7)
 
 
 def test_racks_limited_progress() -> None:
     # CAGR_obs = (24000/23000)^(0.500342) - 1 = 0.021523; R = 0.021523/0.16804 = 0.1281
+    # (to 7 decimals: 0.0215227 / 0.1680399 = 0.1280811; with 365-day years 0.1280871)
     a = racks(point("compute-racks", date(2027, 6, 30), 24000))
     assert a.status == "limited_progress"
-    assert a.ratio == pytest.approx(0.1281, abs=1e-4)
+    assert a.ratio == pytest.approx(0.1280811, abs=1e-7)
+    assert a.evidence["cagr_observed"] == pytest.approx(0.0215227, abs=1e-7)
 
 
 def test_racks_deterioration() -> None:
     # CAGR_obs = (22000/23000)^(0.500342) - 1 = -0.021996; R = -0.1309
+    # (to 7 decimals: -0.0219956 / 0.1680399 = -0.1308951; with 365-day years -0.1309032)
     a = racks(point("compute-racks", date(2027, 6, 30), 22000))
     assert a.status == "deterioration"
-    assert a.ratio == pytest.approx(-0.1309, abs=1e-4)
+    assert a.ratio == pytest.approx(-0.1308951, abs=1e-7)
+    assert a.evidence["cagr_observed"] == pytest.approx(-0.0219956, abs=1e-7)
 
 
 def test_racks_achieved_with_qualifiers() -> None:
@@ -494,6 +502,10 @@ def test_staleness_other_frequencies() -> None:
 
 
 def test_add_months_keeps_month_ends() -> None:
+    # The step the engine's staleness takes (progress.next_period_end): one add_months, in monitor.periods.
+    def add_months(d: date, n: int) -> date:
+        return periods.add_months(d, n, keep_month_end=True)
+
     assert add_months(date(2025, 5, 31), 1) == date(2025, 6, 30)
     assert add_months(date(2025, 6, 30), 1) == date(2025, 7, 31)
     assert add_months(date(2024, 2, 29), 12) == date(2025, 2, 28)
@@ -655,8 +667,9 @@ def test_cagr_refuses_non_positive() -> None:
             cagr(*args)
 
 
-def test_module_is_pure() -> None:
-    src = Path(__file__).resolve().parents[1].joinpath("monitor", "progress.py").read_text(encoding="utf-8")
+@pytest.mark.parametrize("module", ["progress.py", "formulas.py"])
+def test_module_is_pure(module: str) -> None:
+    src = Path(__file__).resolve().parents[1].joinpath("monitor", "status", module).read_text(encoding="utf-8")
     tree = ast.parse(src)
     imported = {
         (n.module or "").split(".")[0] if isinstance(n, ast.ImportFrom) else a.name.split(".")[0]

@@ -1,15 +1,21 @@
-"""monitor.status_sql gives the same status records as monitor.status (the engine run per indicator).
+"""The set-based path (monitor.status.sets) gives the same status records as the per-goal engine
+(monitor.status.engine): the contract behind monitor.status.statuses choosing between them.
 
-Compared field by field for every goal (evidence aside, which the set-based path summarises): on the
-seeded briefing at several as-of dates, on hand-made edge cases, and on a few hundred random
-indicators whose shapes, targets and readings are drawn to reach every branch of the engine.
+Compared field by field for every goal, the summary evidence included (key by key, nested keys too): on
+the seeded briefing at several as-of dates, on hand-made edge cases, on a few hundred random indicators
+whose shapes, targets and readings are drawn to reach every branch of the engine, and on goals built on
+both sides of every boundary of the methodology (bands of R, zero, achieved, deadlines, threshold
+margins, provisional periods, staleness) — the last on both backends (DuckDB file and DuckLake). Every
+goal of a shape the set-based path supports must have been computed by it (``computed_by``), so a goal
+silently handed to the engine fails too.
 """
 
 from __future__ import annotations
 
 import math
 import random
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +24,7 @@ import pytest
 
 from monitor.catalog import DOMAINS, import_catalog
 from monitor.model import (
+    STATUSES,
     Catalog,
     Direction,
     Frequency,
@@ -30,11 +37,22 @@ from monitor.model import (
     TargetKind,
 )
 from monitor.periods import add_months
-from monitor.status import status_records
-from monitor.status_sql import ENGINE_PYTHON, ENGINE_SQL, status_rows, status_table
+from monitor.status import ComputedBy, Detail, StatusRecord, engine, sets, statuses
+from monitor.status.record import FIELDS
+from monitor.status.sets import status_table
 from monitor.store.connection import Store
 
-SKIPPED = {"evidence"}
+
+def status_records(store: Store, as_of: date, domain: str | None = None, known_on: Any = None,
+                   detail: Detail = Detail.SUMMARY) -> list[StatusRecord]:
+    """The engine's records of every goal, in the shape ``detail`` gives."""
+    return [r.at(detail) for r in engine.statuses(store, as_of, domain, known_on=known_on)]
+
+
+def status_rows(store: Store, as_of: date, domain: str | None = None, extras: bool = True,
+                projections: bool = True, known_on: Any = None) -> list[StatusRecord]:
+    """The set-based path's records of every goal."""
+    return sets.statuses(store, as_of, domain, extras=extras, projections=projections, known_on=known_on)
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -45,20 +63,78 @@ def _same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b or (a == b and {type(a), type(b)} <= {int, float})
 
 
-def assert_same_records(store: Store, as_of: date, domain: str | None = None) -> Counter[str]:
-    """Every field of every record equal; returns how many goals each path computed."""
-    expected = status_records(store, as_of, domain)
-    got = status_rows(store, as_of, domain)
-    assert [(r["indicator_id"], r["target_id"]) for r in got] == [(r["indicator_id"], r["target_id"]) for r in expected]
+_MISSING = object()
+
+
+def _flat(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """Nested dicts as (dotted key, leaf) pairs: evidence is compared leaf by leaf."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _flat(v, f"{prefix}.{k}" if prefix else str(k))
+    else:
+        yield prefix, value
+
+
+def record_differences(expected: StatusRecord, got: StatusRecord) -> list[str]:
+    """Every field that differs, the evidence leaf by leaf (a key on one side only is a difference)."""
     problems = []
-    for e, g in zip(expected, got):
-        assert set(g) == set(e)
-        for key in e:
-            if key not in SKIPPED and not _same(e[key], g[key]):
-                problems.append(f"{e['indicator_id']}/{e['target_id']} {key}: engine {e[key]!r}, sql {g[key]!r} "
-                                f"(status {e['status']}, path {g['evidence'].get('engine')})")
+    e, g = expected.as_dict(), got.as_dict()
+    assert set(g) == set(e) == set(FIELDS)
+    where = f"{e['indicator_id']}/{e['target_id']}"
+    for key in FIELDS:
+        if key in ("evidence", "computed_by"):
+            continue
+        if not _same(e[key], g[key]):
+            problems.append(f"{where} {key}: engine {e[key]!r}, sets {g[key]!r} (status {e['status']}, by {g['computed_by']})")
+    e_ev, g_ev = dict(_flat(e["evidence"])), dict(_flat(g["evidence"]))
+    for key in sorted(set(e_ev) | set(g_ev)):
+        a, b = e_ev.get(key, _MISSING), g_ev.get(key, _MISSING)
+        if a is _MISSING or b is _MISSING or not _same(a, b):
+            problems.append(f"{where} evidence.{key}: engine {'-' if a is _MISSING else repr(a)}, "
+                            f"sets {'-' if b is _MISSING else repr(b)} (status {e['status']}, by {g['computed_by']})")
+    return problems
+
+
+def assert_same_records(store: Store, as_of: date, domain: str | None = None,
+                        detail: Detail = Detail.SUMMARY) -> Counter[ComputedBy]:
+    """Every field of every record equal, evidence included; returns how many goals each path computed."""
+    expected = status_records(store, as_of, domain, detail=detail)
+    got = status_rows(store, as_of, domain, extras=detail is Detail.SUMMARY)
+    assert [(r.indicator_id, r.target_id) for r in got] == [(r.indicator_id, r.target_id) for r in expected]
+    problems = [p for e, g in zip(expected, got) for p in record_differences(e, g)]
     assert not problems, f"{len(problems)} differences at {as_of}:\n" + "\n".join(problems[:25])
-    return Counter(str(g["evidence"].get("engine")) for g in got)
+    # The entry point gives the set-based records for every goal.
+    through = statuses(store, as_of, domain=domain, detail=detail)
+    assert [g.computed_by for g in through] == [g.computed_by for g in got]
+    assert [p for a, b in zip(through, got) for p in record_differences(a, b)] == []
+    return Counter(g.computed_by for g in got)
+
+
+# ---------------------------------------------------------------------------------------------
+# Stores of this module on both backends
+
+
+def _backends(test: str) -> list[str]:
+    """The backends the module's own stores run on: the file always; the lake where conftest's rule
+    (MONITOR_TEST_LAKE, on by default with CI=true) runs ``test`` on it."""
+    from conftest import _runs_on_lake
+
+    return ["file", "lake"] if _runs_on_lake("test_status_sql", test) else ["file"]
+
+
+def _new_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, name: str) -> Store:
+    """A migrated empty store for a module fixture: a DuckDB file, or a DuckLake on the session's
+    PostgreSQL cluster (conftest's ``lake``: skipped without PostgreSQL, a failure on CI)."""
+    folder = tmp_path_factory.mktemp(name)
+    if request.param == "lake":
+        from monitor.store.lake import LakeStore
+
+        location = request.getfixturevalue("lake").new(folder)
+        store: Store = LakeStore(str(location), data_path=location.data_path)  # type: ignore[assignment]
+    else:
+        store = Store(folder / f"{name}.duckdb")
+    store.init()
+    return store
 
 
 # ---------------------------------------------------------------------------------------------
@@ -68,7 +144,7 @@ def assert_same_records(store: Store, as_of: date, domain: str | None = None) ->
 @pytest.mark.parametrize("as_of", [date(2024, 12, 31), date(2025, 7, 11), date(2026, 6, 30), date(2031, 1, 1)])
 def test_seeded_briefing_matches_the_engine(fresh_db: Store, as_of: date) -> None:
     paths = assert_same_records(fresh_db, as_of)
-    assert paths[ENGINE_SQL] > 0
+    assert paths[ComputedBy.SETS] > 0
 
 
 def test_domain_filter_matches_the_engine(fresh_db: Store) -> None:
@@ -219,10 +295,9 @@ def _edge_catalog() -> tuple[Catalog, list[Reading]]:
     return Catalog(indicators=inds, targets=targets, readings=rs), revisions
 
 
-@pytest.fixture(scope="module")
-def edge_db(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    store = Store(tmp_path_factory.mktemp("edge") / "edge.duckdb")
-    store.init()
+@pytest.fixture(scope="module", params=_backends("edge_db"))
+def edge_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    store = _new_store(request, tmp_path_factory, "edge")
     catalog, revisions = _edge_catalog()
     import_catalog(store, catalog, recorded_by="test")
     import_catalog(store, Catalog(readings=revisions), recorded_by="test")
@@ -231,7 +306,8 @@ def edge_db(tmp_path_factory: pytest.TempPathFactory) -> Store:
     import_catalog(store, Catalog(targets=[Target(**{**versions.__dict__, "value": 65.0, "valid_from": datetime(2024, 1, 1)})]))
     flat = next(t for t in catalog.targets if t.id == "flat-t")
     import_catalog(store, Catalog(targets=[Target(**{**flat.__dict__, "value": 70.0, "valid_from": datetime(2030, 1, 1)})]))
-    return store
+    yield store
+    store.close()
 
 
 @pytest.mark.parametrize(
@@ -243,14 +319,14 @@ def test_edge_cases_match_the_engine(edge_db: Store, as_of: date) -> None:
 
 
 def test_edge_cases_left_to_the_engine_say_so(edge_db: Store) -> None:
-    rows = {r["target_id"] or r["indicator_id"]: r for r in status_rows(edge_db, date(2025, 8, 1))}
+    rows = {r.target_id or r.indicator_id: r for r in status_rows(edge_db, date(2025, 8, 1))}
     # Running totals restarting every year (two Januaries: 31 days each, from two starts), and totals
     # over 3 and 4 years from one start judged against the 3-year one.
-    assert rows["restart-t"]["evidence"]["engine"] == ENGINE_PYTHON
-    assert rows["multiyear-t"]["evidence"]["engine"] == ENGINE_PYTHON
-    assert rows["thr-mix-t"]["evidence"]["engine"] == ENGINE_SQL
-    assert rows["racks-50k"]["evidence"]["engine"] == ENGINE_SQL
-    assert rows["air-93"]["provisional"] is True
+    assert rows["restart-t"].computed_by is ComputedBy.ENGINE
+    assert rows["multiyear-t"].computed_by is ComputedBy.ENGINE
+    assert rows["thr-mix-t"].computed_by is ComputedBy.SETS
+    assert rows["racks-50k"].computed_by is ComputedBy.SETS
+    assert rows["air-93"].provisional is True
 
 
 def test_domain_filter_on_edge_cases(edge_db: Store) -> None:
@@ -270,7 +346,7 @@ def test_broken_rows_are_left_to_the_engine(tmp_path: Path) -> None:
             "VALUES ('linear', DATE '2025-12-31', DATE '2025-12-31', 1, 'nan'::DOUBLE, 'exact', now())"
         )
     paths = assert_same_records(store, date(2026, 6, 30))
-    assert paths[ENGINE_PYTHON] >= 1
+    assert paths[ComputedBy.ENGINE] >= 1
 
 
 def test_no_goal_at_all(tmp_path: Path) -> None:
@@ -365,14 +441,17 @@ def _random_catalog(seed: int, n: int) -> tuple[Catalog, list[Reading]]:
     return Catalog(indicators=inds, targets=targets, readings=readings), revisions
 
 
-@pytest.fixture(scope="module")
-def random_db(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    store = Store(tmp_path_factory.mktemp("random") / "random.duckdb")
-    store.init()
-    catalog, revisions = _random_catalog(seed=11, n=300)
+RANDOM_SEED, RANDOM_INDICATORS = 11, 300
+
+
+@pytest.fixture(scope="module", params=_backends("random_db"))
+def random_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    store = _new_store(request, tmp_path_factory, "random")
+    catalog, revisions = _random_catalog(seed=RANDOM_SEED, n=RANDOM_INDICATORS)
     import_catalog(store, catalog, recorded_by="test")
     import_catalog(store, Catalog(readings=revisions), recorded_by="test")
-    return store
+    yield store
+    store.close()
 
 
 @pytest.mark.parametrize(
@@ -381,7 +460,254 @@ def random_db(tmp_path_factory: pytest.TempPathFactory) -> Store:
 )
 def test_random_indicators_match_the_engine(random_db: Store, as_of: date) -> None:
     paths = assert_same_records(random_db, as_of)
-    assert paths[ENGINE_SQL] > paths[ENGINE_PYTHON]
+    assert paths[ComputedBy.SETS] > paths[ComputedBy.ENGINE]
+
+
+RANDOM_DATES = [date(2018, 3, 1), date(2020, 6, 30), date(2022, 1, 15), date(2023, 12, 31), date(2024, 7, 31),
+                date(2025, 6, 30), date(2025, 12, 31), date(2029, 1, 1)]
+
+
+def _goal_shape(indicator: Indicator, target: Target | None) -> tuple[str, str, str]:
+    """(measure, kind, form): what decides how the engine reads a goal's readings."""
+    if target is None:
+        return indicator.measure.value, "none", "-"
+    if target.kind is TargetKind.REACH:
+        form = ("stated baseline" if target.baseline_value is not None and target.baseline_date is not None
+                else "baseline date" if target.baseline_date is not None else "no baseline")
+    else:
+        form = "period" if target.period is not None else "no period"
+    return indicator.measure.value, target.kind.value, form
+
+
+def _supported(indicator: Indicator, readings: list[Reading]) -> bool:
+    """Whether the set-based path represents the goals of this indicator (its module docstring): no
+    reading that ends before it starts or is not finite; running totals from one start only; and,
+    but for stocks, no period of 400 days or more, which would be grouped by its start date."""
+    if any(r.period_end < r.period_start or not math.isfinite(r.value) for r in readings):
+        return False
+    if indicator.measure is MeasureKind.CUMULATIVE:
+        return len({r.period_start for r in readings}) <= 1
+    return indicator.measure is MeasureKind.STOCK or all((r.period_end - r.period_start).days < 400 for r in readings)
+
+
+def test_every_goal_of_a_supported_shape_is_computed_set_wise(random_db: Store) -> None:
+    """Per goal shape, the goals the set-based path supports were computed by it, not handed to the
+    engine (which would compare the engine with itself); and every shape has such goals."""
+    catalog, revisions = _random_catalog(seed=RANDOM_SEED, n=RANDOM_INDICATORS)
+    indicators = {i.id: i for i in catalog.indicators}
+    targets = {(t.indicator_id, t.id): t for t in catalog.targets}
+    readings: dict[str, list[Reading]] = defaultdict(list)
+    for r in catalog.readings + revisions:
+        readings[r.indicator_id].append(r)
+    supported: Counter[tuple[str, str, str]] = Counter()
+    handed: list[str] = []
+    for as_of in RANDOM_DATES:
+        for record in status_rows(random_db, as_of, extras=False):
+            indicator = indicators[record.indicator_id]
+            known = [r for r in readings[indicator.id] if r.period_end <= as_of]
+            if not _supported(indicator, known):
+                continue
+            shape = _goal_shape(indicator, targets.get((indicator.id, record.target_id)))
+            supported[shape] += 1
+            if record.computed_by is not ComputedBy.SETS:
+                handed.append(f"{as_of} {record.indicator_id}/{record.target_id} {shape}")
+    assert handed == []
+    every_shape = {(m.value, "none", "-") for m in MeasureKind} | {
+        (m.value, kind, form) for m in MeasureKind
+        for kind, forms in (("reach", ("stated baseline", "baseline date", "no baseline")), ("threshold", ("period", "no period")))
+        for form in forms
+    }
+    assert every_shape - set(supported) == set(), supported
+
+
+def test_the_brief_records_match_the_engine(random_db: Store) -> None:
+    """Detail.BRIEF (the overview, a refresh's comparison): no second pass on the set-based side."""
+    for as_of in (date(2022, 1, 15), date(2025, 6, 30)):
+        assert_same_records(random_db, as_of, detail=Detail.BRIEF)
+
+
+def test_the_entry_point_routes_by_detail_and_indicators(edge_db: Store) -> None:
+    day = date(2025, 8, 1)
+    summary = statuses(edge_db, day)
+    full = statuses(edge_db, day, detail=Detail.FULL)
+    assert [r.computed_by for r in full] == [ComputedBy.ENGINE] * len(full)
+    assert Counter(r.computed_by for r in summary)[ComputedBy.SETS] == len(summary) - 2  # restart-t, multiyear-t
+    # The summary evidence is the full one restricted to its keys; the rest is the engine's working.
+    for s_record, f_record in zip(summary, full):
+        assert record_differences(s_record, f_record.at(Detail.SUMMARY)) == []
+        assert "reasons" in f_record.evidence and "reasons" not in s_record.evidence
+    # One indicator: the engine reads only its readings, in any detail.
+    [one] = statuses(edge_db, day, indicator_ids=["air"], detail=Detail.SUMMARY)
+    assert one.computed_by is ComputedBy.ENGINE and one.target_id == "air-93"
+    assert record_differences(one, next(r for r in summary if r.target_id == "air-93")) == []
+    assert statuses(edge_db, day, indicator_ids=["air"], domain="tourism") == []
+    assert statuses(edge_db, day, indicator_ids=[]) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Both sides of every boundary, on both backends
+
+BAND_AS_OF = date(2024, 6, 30)
+# Baseline, latest and deadline 4 and 8 years of 365.25 days apart (1461, 2922 days): with linear rates
+# R = (latest - baseline) / 4 / ((target - baseline) / 8) exactly, so R can sit on a band's bound.
+T0, T1, T_END = date(2020, 1, 1), date(2024, 1, 1), date(2028, 1, 1)
+
+
+class Band:
+    """Goals built on either side of each boundary, one indicator each, with the status expected."""
+
+    def __init__(self) -> None:
+        self.indicators: list[Indicator] = []
+        self.targets: list[Target] = []
+        self.readings: list[Reading] = []
+        self.expected: dict[str, tuple[str, str]] = {}  # goal -> (branch, status)
+
+    def goal(self, branch: str, status: str, measure: MeasureKind = MeasureKind.STOCK, target: dict[str, Any] | None = None,
+             readings: list[tuple[date, date, float, Qualifier]] = (), **indicator: Any) -> None:  # type: ignore[assignment]
+        ident = f"b{len(self.indicators):03d}"
+        self.indicators.append(_ind(ident, measure, **{"frequency": Frequency.IRREGULAR, **indicator}))
+        if target is not None:
+            kind = target.pop("kind", TargetKind.REACH)
+            self.targets.append(Target(id=f"{ident}-t", indicator_id=ident, kind=kind, **target))
+        self.readings += [Reading(ident, start, end, value, qualifier=q) for start, end, value, q in readings]
+        self.expected[ident] = (branch, status)
+
+    def reach(self, branch: str, status: str, latest: float, *, comparator: str = ">=", baseline: float = 100.0,
+              value: float = 180.0, at: date = T1, deadline: date | None = T_END, method: Method = Method.LINEAR,
+              q: Qualifier = Qualifier.EXACT) -> None:
+        target = dict(comparator=comparator, value=value, baseline_value=baseline, baseline_date=T0,
+                      deadline=deadline, method=method)
+        self.goal(branch, status, target=target, readings=[(T0, T0, baseline, Qualifier.EXACT), (at, at, latest, q)])
+
+    def threshold(self, branch: str, status: str, latest: float, *, comparator: str = ">=", value: float = 93.0,
+                  q: Qualifier = Qualifier.EXACT) -> None:
+        target = dict(kind=TargetKind.THRESHOLD, comparator=comparator, value=value)
+        self.goal(branch, status, target=target, readings=[(T1, T1, latest, q)])
+
+
+def _band_catalog() -> Band:
+    b = Band()
+    # R's bands, target 180 from 100 (10 a year needed): up, and down (target 20, comparator <=).
+    for comparator, sign, value in ((">=", 1, 180.0), ("<=", -1, 20.0)):
+        for bound, at_bound, below in ((0.95, "on_track", "needs_acceleration"), (0.60, "needs_acceleration", "limited_progress"),
+                                       (0.0, "limited_progress", "deterioration")):
+            latest = 100 + sign * 40 * bound  # R exactly at the bound
+            b.reach(f"{comparator} R = {bound}", at_bound, latest, comparator=comparator, value=value)
+            b.reach(f"{comparator} R just above {bound}", at_bound, latest + sign * 0.1, comparator=comparator, value=value)
+            b.reach(f"{comparator} R just below {bound}", below, latest - sign * 0.1, comparator=comparator, value=value)
+    # The same bands with CAGR rates (target 256 from 1: 100 % a year needed), just either side.
+    for latest, status in ((1.95 ** 4 * 1.0001, "on_track"), (1.95 ** 4 * 0.9999, "needs_acceleration"),
+                           (1.60 ** 4 * 1.0001, "needs_acceleration"), (1.60 ** 4 * 0.9999, "limited_progress"),
+                           (1.0001, "limited_progress"), (0.9999, "deterioration")):
+        b.reach(f"CAGR R near {latest:.4f}", status, latest, baseline=1.0, value=256.0, method=Method.CAGR)
+    # CAGR needs positive values: a zero baseline falls back to linear rates, a small positive one does not.
+    b.reach("CAGR with a zero baseline: linear", "on_track", 95.0, baseline=0.0, value=100.0, method=Method.CAGR)
+    b.reach("CAGR with a positive baseline", "on_track", 95.0, baseline=0.5, value=100.0, method=Method.CAGR)
+    # Achieved: the latest reading meets the target exactly, with each qualifier and comparator.
+    for comparator, value in ((">=", 180.0), (">", 180.0), ("<=", 20.0), ("<", 20.0)):
+        for q in Qualifier:
+            met = _meets_by_hand(value, q, comparator, value)
+            b.reach(f"{comparator} target with {q.value} {value:g}", "achieved" if met else "on_track", value,
+                    comparator=comparator, value=value, q=q)
+    # The target equals the baseline: R undefined, judged by the sign of the change (zero is no loss).
+    b.reach("flat target, no change, >", "limited_progress", 100.0, comparator=">", value=100.0)
+    b.reach("flat target, no change, <", "limited_progress", 100.0, comparator="<", value=100.0)
+    b.reach("flat target, a loss", "deterioration", 99.9, value=100.0)
+    b.reach("flat target, a rise, <=", "deterioration", 100.1, comparator="<=", value=100.0)
+    # The deadline: a reading on it that falls short is not met; a day before, the pace is judged.
+    b.reach("latest on the deadline", "not_met", 150.0, deadline=T1)
+    b.reach("latest a day before the deadline", "needs_acceleration", 150.0, deadline=T1 + timedelta(days=1))
+    # A deadline on the baseline date gives no pace; a day later it does (and has passed).
+    b.reach("deadline on the baseline date", "insufficient_data", 150.0, deadline=T0)
+    b.reach("deadline on the baseline date, met", "achieved", 190.0, deadline=T0)
+    b.reach("deadline a day after the baseline", "not_met", 150.0, deadline=T0 + timedelta(days=1))
+    b.reach("no deadline", "insufficient_data", 150.0, deadline=None)
+    b.reach("no deadline, met", "achieved", 190.0, deadline=None)
+    # Only the baseline reading: nothing after the baseline date; a day after it, a reading counts.
+    b.goal("reading on the baseline date only", "insufficient_data",
+           target=dict(comparator=">=", value=180.0, baseline_value=100.0, baseline_date=T0, deadline=T_END),
+           readings=[(T0, T0, 100.0, Qualifier.EXACT)])
+    b.reach("reading a day after the baseline", "on_track", 100.5, at=T0 + timedelta(days=1))
+    # Thresholds: on the value, just either side, each comparator and qualifier.
+    for comparator in (">=", ">", "<=", "<"):
+        for q in Qualifier:
+            met = _meets_by_hand(93.0, q, comparator, 93.0)
+            b.threshold(f"threshold {comparator} 93 with {q.value} 93", "met" if met else "not_met", 93.0,
+                        comparator=comparator, q=q)
+        up = comparator in (">=", ">")
+        b.threshold(f"threshold {comparator} 93, 93.1", "met" if up else "not_met", 93.1, comparator=comparator)
+        b.threshold(f"threshold {comparator} 93, 92.9", "not_met" if up else "met", 92.9, comparator=comparator)
+    # A yearly threshold: 362..369 days is a full year (365.25 +- 4), 361 is a part-year (provisional),
+    # 370 is longer and not comparable.
+    for days, status in ((361, "met"), (362, "met"), (369, "met"), (370, "insufficient_data")):
+        end = date(2023, 12, 31)
+        b.goal(f"yearly threshold on {days} days", status, MeasureKind.RATIO,
+               target=dict(kind=TargetKind.THRESHOLD, comparator=">=", value=93.0, period=Frequency.YEARLY),
+               readings=[(end - timedelta(days=days - 1), end, 95.0, Qualifier.EXACT)])
+    # Staleness: due on the as-of date is not yet overdue, a day earlier it is; month ends stay month
+    # ends (2024-04-30 + 1 month is 05-31, so a 30-day lag makes it due on 06-30).
+    for last, frequency, lag, stale in ((date(2022, 12, 31), Frequency.YEARLY, 182, False),
+                                        (date(2022, 12, 31), Frequency.YEARLY, 181, True),
+                                        (date(2024, 4, 30), Frequency.MONTHLY, 30, False),
+                                        (date(2024, 4, 30), Frequency.MONTHLY, 29, True)):
+        b.goal(f"{frequency.value} series due {'before' if stale else 'on'} the as-of date", "no_target",
+               readings=[(last, last, 1.0, Qualifier.EXACT)], frequency=frequency, publication_lag_days=lag)
+    # Without a target: a trend from two comparable readings, none from one; linear through zero.
+    b.goal("no target, two readings", "no_target", readings=[(T0, T0, 10.0, Qualifier.EXACT), (T1, T1, 20.0, Qualifier.EXACT)])
+    b.goal("no target, from zero", "no_target", readings=[(T0, T0, 0.0, Qualifier.EXACT), (T1, T1, 20.0, Qualifier.EXACT)])
+    b.goal("no target, one reading", "no_target", readings=[(T1, T1, 20.0, Qualifier.EXACT)])
+    b.goal("no target, no reading", "no_target")
+    return b
+
+
+STALE_BY_BRANCH = {"yearly series due before the as-of date": True, "yearly series due on the as-of date": False,
+                   "monthly series due before the as-of date": True, "monthly series due on the as-of date": False}
+
+
+def _meets_by_hand(value: float, q: Qualifier, comparator: str, threshold: float) -> bool:
+    """At value == threshold: which qualified readings prove the comparison (docs/methodology.md, 2.3)."""
+    assert value == threshold
+    return {
+        ">=": q in (Qualifier.EXACT, Qualifier.APPROX, Qualifier.AT_LEAST, Qualifier.MORE_THAN),
+        ">": q is Qualifier.MORE_THAN,
+        "<=": q in (Qualifier.EXACT, Qualifier.APPROX, Qualifier.AT_MOST),
+        "<": False,
+    }[comparator]
+
+
+@pytest.fixture(scope="module", params=_backends("test_every_boundary_is_reached_on_both_paths"))
+def band_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    store = _new_store(request, tmp_path_factory, "bands")
+    band = _band_catalog()
+    import_catalog(store, Catalog(indicators=band.indicators, targets=band.targets, readings=band.readings),
+                   recorded_by="test")
+    yield store
+    store.close()
+
+
+def test_every_boundary_is_reached_on_both_paths(band_db: Store) -> None:
+    """Each goal lands on its side of its boundary on both paths (which agree on every field), computed
+    set-wise; and every status is reached. A bound moved by one comparison (>= for >) fails here."""
+    band = _band_catalog()
+    paths = assert_same_records(band_db, BAND_AS_OF)
+    assert paths == {ComputedBy.SETS: len(band.expected)}
+    got = {r.indicator_id: r for r in status_rows(band_db, BAND_AS_OF)}
+    wrong = [f"{branch}: {got[ident].status}, expected {status}"
+             for ident, (branch, status) in band.expected.items() if got[ident].status != status]
+    assert wrong == []
+    assert {status for _, status in band.expected.values()} == set(STATUSES)
+    by_branch = {branch: got[ident] for ident, (branch, _) in band.expected.items()}
+    for branch, stale in STALE_BY_BRANCH.items():
+        assert by_branch[branch].stale is stale, branch
+    for bound in (0.95, 0.6, 0.0):
+        assert by_branch[f">= R = {bound}"].ratio == bound and by_branch[f"<= R = {bound}"].ratio == bound
+    assert by_branch["CAGR with a zero baseline: linear"].evidence["method_used"] == "linear"
+    assert by_branch["CAGR with a positive baseline"].evidence["method_used"] == "cagr"
+    assert [by_branch[f"yearly threshold on {d} days"].provisional for d in (361, 362, 369)] == [True, False, False]
+    assert by_branch["threshold >= 93 with exact 93"].margin == 0.0
+    assert by_branch["no target, two readings"].trend_cagr is not None
+    assert by_branch["no target, from zero"].evidence["trend_linear_per_year"] == 5.0
+    assert by_branch["no target, one reading"].trend_cagr is None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -429,15 +755,16 @@ def test_the_status_table_reads_the_same_from_either_path(edge_db: Store, lang: 
         console.print(render(records, day, lang))
         return console.export_text()
 
-    assert text(status_rows(edge_db, day, projections=False)) == text(status_records(edge_db, day))
+    assert text([r.as_dict() for r in status_rows(edge_db, day, projections=False)]) == text(
+        [r.as_dict() for r in status_records(edge_db, day, detail=Detail.FULL)])
 
 
 def test_vectorised_margins_are_the_engines_decimal_differences() -> None:
     """91.7 - 93 is -1.3 in the engine (decimal subtraction); the vectorised margins agree bit for bit."""
     import numpy as np
 
-    from monitor import progress
-    from monitor.status_sql import _margins
+    from monitor.status import progress
+    from monitor.status.sets import _margins
 
     rng = random.Random(5)
     values = [91.7, 93.0, 0.1, 0.2, 1e-7, 123456789.123, 5e9, -2.5, 0.0]
@@ -446,7 +773,7 @@ def test_vectorised_margins_are_the_engines_decimal_differences() -> None:
     a, b = np.array(values), np.array(values[::-1])
     above = np.array([rng.random() < 0.5 for _ in values])
     got = _margins(np.ones(len(values), dtype=bool), a, b, above)
-    expected = [progress._decimal_diff(x, y) if up else progress._decimal_diff(y, x)
+    expected = [progress.decimal_diff(x, y) if up else progress.decimal_diff(y, x)
                 for x, y, up in zip(a.tolist(), b.tolist(), above.tolist())]
     assert [repr(x) for x in got] == [repr(x) for x in expected]
     assert _margins(np.array([True]), np.array([91.7]), np.array([93.0]), np.array([True])) == [-1.3]
@@ -463,5 +790,4 @@ def test_status_from_a_copy_equals_status_read_in_place(random_db: Store, as_of:
     in_place = status_rows(random_db, as_of)
     assert len(copied) == len(in_place) > 100
     for a, b in zip(copied, in_place):
-        assert a.keys() == b.keys()
-        assert all(_same(a[k], b[k]) for k in a if k != "evidence"), a["indicator_id"]
+        assert record_differences(a, b) == [], a.indicator_id

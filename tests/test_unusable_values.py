@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app_helpers import open_app
-from monitor import progress
+from monitor.status import progress
 from monitor.catalog import load_catalog
 from monitor.cli import main
 from monitor.errors import ValidationError
@@ -189,13 +189,12 @@ def test_overview_and_goal_pages_work_and_warn(poisoned: Path, monkeypatch: pyte
 
 
 def test_status_sql_and_the_engine_agree_on_a_poisoned_store(poisoned: Path) -> None:
-    from monitor.status import status_records
-    from monitor.status_sql import status_rows
+    from monitor.status import Detail, statuses
 
     store = Store(poisoned)
     day = date.today()
-    fast = {(r["indicator_id"], r["target_id"]): r["status"] for r in status_rows(store, day)}
-    full = {(r["indicator_id"], r["target_id"]): r["status"] for r in status_records(store, day)}
+    fast = {(r.indicator_id, r.target_id): r.status for r in statuses(store, day, detail=Detail.SUMMARY)}
+    full = {(r.indicator_id, r.target_id): r.status for r in statuses(store, day, detail=Detail.FULL)}
     assert fast == full
 
 
@@ -439,7 +438,8 @@ def test_the_engine_computes_with_any_storable_value(
     """Every value the rules let in (finite, at most 1e18 in size, subnormals too) gives a status and
     JSON-able evidence, and formats: what 1e40 did not."""
     from monitor.report import explanation, latest_text, target_text
-    from monitor.status import GoalStatus, status_record
+    from monitor.status.engine import GoalStatus
+    from monitor.status.engine import record as status_record
 
     start = date(2020, 6, 30)
     indicator = Indicator("x", "x", "Rank x", "digital", "架", "万架", MeasureKind.STOCK, direction, Frequency.YEARLY)
@@ -452,7 +452,7 @@ def test_the_engine_computes_with_any_storable_value(
     ]
     for goal in goals:
         for a in progress.assess(indicator, [goal], readings, date(2026, 1, 1)):
-            record = status_record(GoalStatus(indicator, goal, a, readings[-1]))
+            record = status_record(GoalStatus(indicator, goal, a, readings[-1])).as_dict()
             json.dumps(record, allow_nan=False, default=str)
             for lang in ("zh", "en"):
                 assert latest_text(record, lang) and target_text(record, lang) and explanation(record, lang)

@@ -352,22 +352,22 @@ def _event(kind: str, run: RunResult, now: datetime, payload: dict[str, Any], **
 def current_statuses(store: Store, as_of: date) -> dict[str, dict[str, Any]]:
     """Status records of the goals (targets), by goal key.
 
-    The set-based path (monitor.status_sql): the same status and staleness as the per-goal engine
-    (tests/test_status_sql.py), at a fraction of the time. It runs inside the refresh's write
-    transaction, so its time is time every other writer waits (seen: 3 s holds with 1M readings).
+    Detail.BRIEF (monitor.status): the status and staleness of every goal, computed set-wise. It runs
+    inside the refresh's write transaction, so its time is time every other writer waits (seen: 3 s
+    holds with 1M readings).
     """
-    from monitor.status_sql import status_rows
+    from monitor.status import Detail, statuses
 
-    return {goal_key(r): r for r in status_rows(store, as_of, projections=False) if r["target_id"]}
+    return {goal_key(r): r for r in (s.as_dict() for s in statuses(store, as_of, detail=Detail.BRIEF)) if r["target_id"]}
 
 
 def _full_record(store: Store, as_of: date, record: dict[str, Any]) -> dict[str, Any]:
-    """The engine's record of one goal, with its full evidence, for an event's payload."""
-    from monitor.status import status_records
+    """The record of one goal, with its full evidence, for an event's payload."""
+    from monitor.status import Detail, statuses
 
-    for full in status_records(store, as_of, indicator_id=record["indicator_id"]):
-        if full["target_id"] == record["target_id"]:
-            return full
+    for full in statuses(store, as_of, indicator_ids=[record["indicator_id"]], detail=Detail.FULL):
+        if full.target_id == record["target_id"]:
+            return full.as_dict()
     return record
 
 

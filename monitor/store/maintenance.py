@@ -36,7 +36,7 @@ import duckdb
 from monitor.errors import ConfigError, Problem, StoreError, ValidationError
 from monitor.store import schema
 from monitor.store.connection import Store, one_line
-from monitor.validate import UNUSABLE_SQL
+from monitor.store.queries import UNUSABLE_SQL
 
 if TYPE_CHECKING:
     from monitor.store.lake import LakeStore
@@ -655,7 +655,7 @@ class Unusable:
 
 
 def _unusable(column: str) -> str:
-    from monitor.validate import UNUSABLE_SQL
+    from monitor.store.queries import UNUSABLE_SQL
 
     return UNUSABLE_SQL.format(column)
 
@@ -685,7 +685,7 @@ ORDER BY 1, 2, 3, 4
 def unusable_values(con: duckdb.DuckDBPyConnection, current_only: bool = False) -> list[Unusable]:
     """Every stored value outside monitor.validate's rules (in a session). Cheap when there is none:
     the min and max of each column come from the tables' statistics (NaN sorts above every number)."""
-    from monitor.validate import VALUE_MAX
+    from monitor.model import VALUE_MAX
 
     bounds = con.execute(
         "SELECT (SELECT min(value) FROM reading), (SELECT max(value) FROM reading), "
@@ -743,7 +743,7 @@ def refuse_unusable(con: duckdb.DuckDBPyConnection, what: str) -> None:
 
     current = unusable_values(con, current_only=True)
     if current:
-        from monitor.validate import magnitude_problem
+        from monitor.model import magnitude_problem
 
         raise ValidationError([
             Problem(what, None, f"{u.table} {u.where}.{u.column}", magnitude_problem(u.value) or "cannot be used",

@@ -9,6 +9,7 @@ from typing import Any
 import duckdb
 
 from monitor.model import (
+    VALUE_MAX,
     Direction,
     Frequency,
     Indicator,
@@ -591,3 +592,7 @@ def list_rejected(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     )
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+# The same rule as a SQL condition on a DOUBLE column (stores written before it: `monitor check`, the status).
+UNUSABLE_SQL = "(isnan({0}) OR isinf({0}) OR {0} > " + repr(VALUE_MAX) + " OR {0} < " + repr(-VALUE_MAX) + ")"

@@ -1,4 +1,4 @@
-"""Named queries of the set-based status path (monitor.status_sql): DuckDB shapes the data per goal.
+"""Named queries of the set-based status path (monitor.status.sets): DuckDB shapes the data per goal.
 
 One statement (``goal_columns``) computes, per goal (target version in force, or indicator without
 one) and in compute_statuses' order, the three readings the engine's verdict rests on:
@@ -17,7 +17,7 @@ keeping per group the first and last reading; every comparability rule is then a
 A goal whose rule cuts through a group (possible only with running totals from several start
 dates, or a period of over 400 days as the reference) is flagged for the engine.
 
-The other statements serve the goals left to monitor.progress and the optional second pass
+The other statements serve the goals left to the engine (monitor.status.engine) and the optional second pass
 (``extras``: share of periods met, trend of goals without a target, projection points).
 
 Every function takes an optional ``known_on`` (a date: the end of that day, UTC; or a naive UTC
@@ -33,18 +33,19 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import date, datetime, time, timezone
+from enum import IntEnum
 from typing import Any, NamedTuple, Union
 
 import duckdb
 
-from monitor.model import Indicator, Reading, Target
-from monitor.validate import UNUSABLE_SQL, VALUE_MAX
+from monitor.model import COMPARATORS, FREQUENCY_MONTHS, Indicator, Qualifier, Target
+from monitor.model import VALUE_MAX
+from monitor.store.queries import UNUSABLE_SQL
 from monitor.store.queries import (
     INDICATOR_COLUMNS,
     READING_COLUMNS,
     TARGET_COLUMNS,
     _indicator,
-    _reading,
     _target,
 )
 
@@ -101,26 +102,105 @@ def bind_known(con: duckdb.DuckDBPyConnection, known_on: Known) -> bool:
     return True
 
 
-QUALIFIERS = ("exact", "approx", "at_least", "more_than", "at_most")
-# Columns of goal_columns that come back as small integer codes, index in these tuples (the last
-# code, len(...), for anything else: an unknown comparator sends its goal to the engine anyway).
-KINDS = ("none", "reach", "threshold")
-COMPARATORS = (">=", ">", "<=", "<")
-METHODS = ("cagr", "linear")
-PERIODS = ("monthly", "quarterly", "half_yearly", "yearly", "irregular")
-FREQUENCY_CODES = ("monthly", "quarterly", "half_yearly", "yearly", "irregular")
-MODES = ("engine", "point", "span", "cum", "first", "last_cum", "last_span")
-# The five qualifiers have five different lengths, so strlen() codes them cheaply.
-QUALIFIER_BY_CODE = {0: "exact", 1: "approx", 2: "at_most", 3: "at_least", 4: "more_than"}
+QUALIFIERS = tuple(q.value for q in Qualifier)
+
+
+# ---------------------------------------------------------------- code tables
+# goal_columns returns its small categorical columns as integer codes: these tables are the only
+# meaning of those numbers (monitor.status.sets compares columns with their members, never with bare
+# digits). A stored value a table does not list comes back as ``other_code(table)``: an unknown
+# comparator or kind sends its goal to the engine anyway.
+
+
+class KindCode(IntEnum):
+    NONE = 0  # an indicator without a target in force
+    REACH = 1
+    THRESHOLD = 2
+
+
+class ComparatorCode(IntEnum):
+    GE = 0  # ">="
+    GT = 1  # ">"
+    LE = 2  # "<="
+    LT = 3  # "<"
+
+
+class MethodCode(IntEnum):
+    CAGR = 0
+    LINEAR = 1
+
+
+class FrequencyCode(IntEnum):
+    """An indicator's frequency and a target's period."""
+
+    MONTHLY = 0
+    QUARTERLY = 1
+    HALF_YEARLY = 2
+    YEARLY = 3
+    IRREGULAR = 4
+
+
+class ModeCode(IntEnum):
+    """A goal's comparability rule, decided in goal_columns: which readings count."""
+
+    ENGINE = 0  # left to monitor.status.progress
+    POINT = 1  # stocks: point readings
+    SPAN = 2  # periods of about the reference length
+    CUM = 3  # running totals from a start known in advance
+    FIRST = 4  # running totals from the start of the earliest reading
+    LAST_CUM = 5  # running totals from the start of the newest reading
+    LAST_SPAN = 6  # periods of about the newest reading's length
+
+
+class QualifierCode(IntEnum):
+    """The five qualifiers have five different lengths, so strlen(qualifier) - 5 codes them cheaply."""
+
+    EXACT = 0
+    APPROX = 1
+    AT_MOST = 2
+    AT_LEAST = 3
+    MORE_THAN = 4
+
+    @property
+    def qualifier(self) -> Qualifier:
+        return Qualifier[self.name]
+
+
+assert all(len(c.qualifier.value) - 5 == c for c in QualifierCode), "qualifier codes are strlen(qualifier) - 5"
+assert {c.qualifier for c in QualifierCode} == set(Qualifier)
+
+CodeTable = type[IntEnum]
+
+
+def stored_names(table: CodeTable) -> tuple[str, ...]:
+    """The stored value of each code, in code order: the member's name in lower case ("half_yearly"),
+    the symbol for comparators."""
+    if table is ComparatorCode:
+        return COMPARATORS
+    return tuple(member.name.lower() for member in table)
+
+
+def other_code(table: CodeTable) -> int:
+    """The code of a stored value the table does not list (or NULL)."""
+    return len(table)
+
+
+def decoder(table: CodeTable) -> tuple[str | None, ...]:
+    """code -> stored value, for every code goal_columns can return (None for ``other_code``)."""
+    return (*stored_names(table), None)
+
+
 DAY_OFFSET = 1 << 20  # days from 1970-01-01 back to year 1 stay positive with this offset
 SPAN_BITS = 22  # any period between years 1 and 9999 is shorter than 2^22 days
 BIG_SPAN = (1 << SPAN_BITS) - 1
 LONG_SPAN = 400  # periods longer than this are grouped by their start date (running totals)
 START_KEY = 4_000_000  # group key of such periods: START_KEY + start day (above any span)
 
+# A target period's nominal length in days (monitor.status.progress.NOMINAL_SPAN_DAYS: 365.25 days a year).
 _NOMINAL = (
-    "CASE t.period WHEN 'monthly' THEN 365.25 / 12 WHEN 'quarterly' THEN 365.25 / 4 "
-    "WHEN 'half_yearly' THEN 365.25 / 2 WHEN 'yearly' THEN 365.25 END"
+    "CASE t.period "
+    + " ".join(f"WHEN '{f.value}' THEN 365.25 * {m} / 12" for f, m in FREQUENCY_MONTHS.items())
+    + " END"
 )
 
 
@@ -167,16 +247,16 @@ def baseline_dates(con: duckdb.DuckDBPyConnection, as_of: date, known_on: Known 
     return [r[0] for r in rows]
 
 
-def _code(column: str, names: Sequence[str]) -> str:
-    whens = " ".join(f"WHEN '{n}' THEN {k}" for k, n in enumerate(names))  # code constants
-    return f"CAST(CASE {column} {whens} ELSE {len(names)} END AS TINYINT)"
+def _code(column: str, table: CodeTable) -> str:
+    whens = " ".join(f"WHEN '{n}' THEN {k}" for k, n in enumerate(stored_names(table)))  # code constants
+    return f"CAST(CASE {column} {whens} ELSE {other_code(table)} END AS TINYINT)"
 
 
 def indicator_labels(con: duckdb.DuckDBPyConnection, known_on: Known = None) -> dict[str, tuple[Any, ...]]:
-    """Per indicator: name_zh, name_en, domain, unit, display_unit, direction (for the records)."""
+    """Per indicator: name_zh, name_en, domain, unit, display_unit, direction, measure (for the records)."""
     src = KNOWN if bind_known(con, known_on) else CURRENT
     rows = con.execute(
-        f"SELECT id, name_zh, name_en, domain, unit, display_unit, direction FROM {src.indicator}"
+        f"SELECT id, name_zh, name_en, domain, unit, display_unit, direction, measure FROM {src.indicator}"
     ).fetchall()
     return {r[0]: r[1:] for r in rows}
 
@@ -198,8 +278,9 @@ def goal_columns(
     """Per goal, its target and comparability rule and the counted, first and newest readings.
 
     Dates come back as days since 1970-01-01; spans in days, inclusive; qualifiers as codes of
-    QUALIFIER_BY_CODE; kind, comparator, method, period, frequency and mode as codes (index in
-    KINDS, COMPARATORS, ...). ``mode`` 0 ('engine') marks the goals to leave to monitor.progress.
+    QualifierCode; kind, comparator, method, period, frequency and mode as codes of KindCode,
+    ComparatorCode, MethodCode, FrequencyCode and ModeCode. ModeCode.ENGINE marks the goals to leave to
+    the engine.
     """
     # The baseline dates are few; as literals they let the scan skip everything else.
     src = KNOWN if bind_known(con, known_on) else CURRENT
@@ -242,7 +323,7 @@ def _goal_sql(date_list: str, pass_filter: str, src: Sources = CURRENT) -> str:
                    i.cumulative_since, i.name_zh, i.name_en, i.domain, i.unit, i.display_unit, i.direction,
                    t.id AS target_id, t.version, coalesce(t.kind, 'none') AS kind, t.comparator,
                    t.value AS target_value, t.baseline_value, t.baseline_date, t.deadline,
-                   t.deadline_earliest, t.method, t.period, {_NOMINAL} AS nominal
+                   t.deadline_earliest, t.method, t.period, t.valid_from, {_NOMINAL} AS nominal
             FROM ind AS i LEFT JOIN in_force AS t ON t.indicator_id = i.id
         ),
         -- readings at the targets' baseline dates: latest revision of each period
@@ -402,6 +483,7 @@ def _goal_sql(date_list: str, pass_filter: str, src: Sources = CURRENT) -> str:
             SELECT p.goal_no,
                    arg_max(r.value, r.revision) FILTER (p.which = 'c') AS c_value,
                    arg_max(strlen(r.qualifier) - 5, r.revision) FILTER (p.which = 'c') AS c_q,
+                   max(r.revision) FILTER (p.which = 'c') AS c_revision,
                    arg_max(r.value, r.revision) FILTER (p.which = 'f') AS f_value,
                    arg_max(r.value, r.revision) FILTER (p.which = 'n') AS n_value,
                    arg_max(strlen(r.qualifier) - 5, r.revision) FILTER (p.which = 'n') AS n_q
@@ -413,19 +495,20 @@ def _goal_sql(date_list: str, pass_filter: str, src: Sources = CURRENT) -> str:
             GROUP BY p.goal_no
         )
         SELECT g.goal_no, g.indicator_id, g.target_id, g.version,
-               {_code('g.kind', KINDS)} AS kind, {_code('g.comparator', COMPARATORS)} AS comparator,
+               {_code('g.kind', KindCode)} AS kind, {_code('g.comparator', ComparatorCode)} AS comparator,
                g.target_value, g.baseline_value, g.baseline_date - DATE '1970-01-01' AS baseline_date,
                g.deadline - DATE '1970-01-01' AS deadline, g.deadline_earliest - DATE '1970-01-01' AS deadline_earliest,
-               {_code('g.method', METHODS)} AS method, {_code('g.period', PERIODS)} AS period,
-               {_code('g.frequency', FREQUENCY_CODES)} AS frequency, g.lag,
-               CASE WHEN d.cut THEN 0 ELSE {_code('r.mode', MODES)} END AS mode, r3.lo, r3.hi, r3.cs,
+               g.valid_from,
+               {_code('g.method', MethodCode)} AS method, {_code('g.period', FrequencyCode)} AS period,
+               {_code('g.frequency', FrequencyCode)} AS frequency, g.lag,
+               CASE WHEN d.cut THEN {ModeCode.ENGINE:d} ELSE {_code('r.mode', ModeCode)} END AS mode, r3.lo, r3.hi, r3.cs,
                r.b_value, r.b_start IS NOT NULL AS has_b,
                d.counted_end, d.counted_span, coalesce(rv.c_q, d.counted_q) AS counted_q,
-               coalesce(rv.c_value, d.counted_v) AS counted_v,
+               coalesce(rv.c_value, d.counted_v) AS counted_v, coalesce(rv.c_revision, 1) AS counted_revision,
                d.first_end, d.first_span, coalesce(rv.f_value, d.first_v) AS first_v,
                d.newest_end, d.newest_span, coalesce(rv.n_q, d.newest_q) AS newest_q,
                coalesce(rv.n_value, d.newest_v) AS newest_v,
-               -- the baseline date of a reach target (monitor.progress, section 3.6): the second pass
+               -- the baseline date of a reach target (docs/methodology.md, section 3.6): the second pass
                -- takes the readings after it as the points of the projection
                CASE WHEN g.kind <> 'reach' THEN NULL
                     WHEN g.baseline_date IS NOT NULL AND (g.baseline_value IS NOT NULL OR r.b_start IS NOT NULL)
@@ -447,14 +530,14 @@ def indicators_of(con: duckdb.DuckDBPyConnection, indicator_ids: Sequence[str], 
     return [_indicator(row) for row in rows]
 
 
-def readings_of(
+def reading_rows_of(
     con: duckdb.DuckDBPyConnection, indicator_ids: Sequence[str], as_of: date, known_on: Known = None
-) -> list[Reading]:
-    """Latest revision of each period of these indicators, as queries.list_readings gives them."""
+) -> list[tuple[Any, ...]]:
+    """Latest revision of each period of these indicators, as queries.reading_rows gives them."""
     if not indicator_ids:
         return []
     src = KNOWN if bind_known(con, known_on) else CURRENT
-    rows = con.execute(
+    return con.execute(
         f"""
         SELECT {READING_COLUMNS}
         FROM {src.reading}
@@ -464,7 +547,6 @@ def readings_of(
         """,
         [list(indicator_ids), as_of],
     ).fetchall()
-    return [_reading(row) for row in rows]
 
 
 def targets_of(con: duckdb.DuckDBPyConnection, indicator_ids: Sequence[str], known_on: Known = None) -> list[Target]:
@@ -493,7 +575,7 @@ def _per_end(goals: str, after: str, src: Sources = CURRENT) -> str:
                    arg_max(r.value, (r.period_end - r.period_start, r.revision)) AS value,
                    arg_max(r.qualifier, (r.period_end - r.period_start, r.revision)) AS qualifier
             FROM {src.reading} AS r
-            JOIN (SELECT *, {after} AS after FROM status_goal_rules WHERE mode <> 0 AND ({goals})) AS e
+            JOIN (SELECT *, {after} AS after FROM status_goal_rules WHERE mode <> {ModeCode.ENGINE:d} AND ({goals})) AS e
               ON r.indicator_id = e.indicator_id
             WHERE r.period_end <= $as_of AND r.period_end - DATE '1970-01-01' > e.after
               AND CASE WHEN e.cs IS NULL THEN r.period_end - r.period_start + 1 BETWEEN e.lo AND e.hi
@@ -508,18 +590,18 @@ def goal_extras(con: duckdb.DuckDBPyConnection, as_of: date, known_on: Known = N
     without a target with a comparable reading: its latest five comparable readings (newest first).
     Works on the status_goal_rules table goal_columns left."""
     src = KNOWN if bind_known(con, known_on) else CURRENT
-    goals = f"kind IN ({KINDS.index('threshold')}, {KINDS.index('none')}) AND counted_end IS NOT NULL"
+    goals = f"kind IN ({KindCode.THRESHOLD:d}, {KindCode.NONE:d}) AND counted_end IS NOT NULL"
     return con.execute(
         f"""
         WITH {_per_end(goals, "-1099511627776", src)}
         SELECT goal_no, count(*) AS periods,
                count(*) FILTER (
                    CASE comparator
-                       WHEN 0 THEN qualifier IN ('exact', 'approx', 'at_least', 'more_than') AND value >= v
-                       WHEN 1 THEN (qualifier = 'more_than' AND value >= v)
+                       WHEN {ComparatorCode.GE:d} THEN qualifier IN ('exact', 'approx', 'at_least', 'more_than') AND value >= v
+                       WHEN {ComparatorCode.GT:d} THEN (qualifier = 'more_than' AND value >= v)
                                    OR (qualifier IN ('exact', 'approx', 'at_least') AND value > v)
-                       WHEN 2 THEN qualifier IN ('exact', 'approx', 'at_most') AND value <= v
-                       WHEN 3 THEN qualifier IN ('exact', 'approx', 'at_most') AND value < v
+                       WHEN {ComparatorCode.LE:d} THEN qualifier IN ('exact', 'approx', 'at_most') AND value <= v
+                       WHEN {ComparatorCode.LT:d} THEN qualifier IN ('exact', 'approx', 'at_most') AND value < v
                    END) AS met,
                max_by(end_day, end_day, 5) AS last_ends, max_by(value, end_day, 5) AS last_values
         FROM per_end GROUP BY goal_no ORDER BY goal_no
@@ -597,7 +679,7 @@ def sparklines(
     return dict(rows)
 
 
-# ---------------------------------------------------------------- the engine path (monitor.status), as known on
+# ---------------------------------------------------------------- the engine path (monitor.status.engine), as known on
 
 
 def known_indicators(con: duckdb.DuckDBPyConnection, known_on: Known, domain: str | None = None) -> list[Indicator]:

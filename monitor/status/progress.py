@@ -3,20 +3,20 @@
 Everything here is a pure function of its arguments. The as-of date is always passed in and
 readings whose period ends after it are ignored, so re-running an assessment for a past date
 gives the same answer however much data has been recorded since. The method is described in
-``docs/methodology.md``; constants below are the knobs that document names.
+``docs/methodology.md``; constants below (and in monitor.status.formulas, the arithmetic over plain
+numbers this module applies) are the knobs that document names.
 """
 
 from __future__ import annotations
 
-import calendar
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
 
 from monitor.validate import magnitude_problem, usable_value
 from monitor.model import (
+    FREQUENCY_MONTHS,
     STATUSES,
     Direction,
     Frequency,
@@ -28,16 +28,40 @@ from monitor.model import (
     Target,
     TargetKind,
 )
+from monitor.periods import add_months
+from monitor.status.formulas import (
+    DAYS_PER_YEAR,
+    FIT_HALF_LIFE_PERIODS,
+    FIT_MIN_POINTS,
+    NEEDS_ACCELERATION_MIN_RATIO,
+    ON_TRACK_MIN_RATIO,
+    Fit,
+    Projection,
+    cagr,
+    decimal_diff,
+    finite,
+    linear_rate,
+    project,
+    reading_evidence,
+    reading_meets,
+    recency_weights,
+    status_for_ratio,
+    weighted_fit,
+    years_between,
+)
+
+__all__ = [  # the formulas, here too: tests and callers read them as the engine's
+    "DAYS_PER_YEAR", "FIT_HALF_LIFE_PERIODS", "FIT_MIN_POINTS", "NEEDS_ACCELERATION_MIN_RATIO",
+    "ON_TRACK_MIN_RATIO", "Fit", "Projection", "cagr", "decimal_diff", "finite", "linear_rate", "project",
+    "reading_evidence", "reading_meets", "recency_weights", "status_for_ratio", "weighted_fit", "years_between",
+    "REACH_STATUS_ORDER", "STATUSES", "Assessment", "Staleness", "assess", "assess_no_target", "assess_reach",
+    "assess_threshold", "next_period_end", "staleness", "targets_in_force",
+]
 
 
 # Worst to best, for reach targets: used by the UI to sort and by tests to check monotonicity.
 REACH_STATUS_ORDER = ("deterioration", "limited_progress", "needs_acceleration", "on_track", "achieved")
 
-# Bands of the ratio R = observed / required progress (Statistics Canada / Open SDG style).
-ON_TRACK_MIN_RATIO = 0.95
-NEEDS_ACCELERATION_MIN_RATIO = 0.60
-
-DAYS_PER_YEAR = 365.25
 # Two spans are "the same period length" within this many days: absorbs 28..31-day months,
 # leap years and 90..92-day quarters without letting a Jan-May total pass for a full year.
 SPAN_TOLERANCE_DAYS = 4
@@ -48,17 +72,16 @@ NOMINAL_SPAN_DAYS: dict[Frequency, float] = {
     Frequency.HALF_YEARLY: DAYS_PER_YEAR / 2,
     Frequency.YEARLY: DAYS_PER_YEAR,
 }
-FREQUENCY_MONTHS: dict[Frequency, int] = {
-    Frequency.MONTHLY: 1,
-    Frequency.QUARTERLY: 3,
-    Frequency.HALF_YEARLY: 6,
-    Frequency.YEARLY: 12,
-}
-FIT_MIN_POINTS = 3
-FIT_HALF_LIFE_PERIODS = 2.0
 TREND_WINDOW = 5  # no-target trend: CAGR across at most this many latest comparable readings
 
 _POINT_MEASURES = (MeasureKind.STOCK, MeasureKind.CUMULATIVE)
+
+
+# Where a reach target's baseline comes from (evidence "baseline_source"), in the order of precedence.
+BASELINE_FROM_TARGET = "target"
+BASELINE_FROM_READING_AT_DATE = "reading at the target's baseline date"
+BASELINE_FROM_EARLIEST_READING = "earliest comparable reading"
+BASELINE_SOURCES = (BASELINE_FROM_TARGET, BASELINE_FROM_READING_AT_DATE, BASELINE_FROM_EARLIEST_READING)
 
 
 @dataclass(frozen=True)
@@ -93,137 +116,11 @@ class Assessment:
     evidence: dict[str, object] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Fit:
-    """Weighted least-squares line y = intercept + slope * x (x in years)."""
-
-    slope: float
-    intercept: float
-    slope_se: float | None  # None with exactly two points: no residual degrees of freedom
-    n: int
-
-
-@dataclass(frozen=True)
-class Projection:
-    value_at_deadline: float | None
-    low: float | None
-    high: float | None
-    achievement_date: date | None
-    basis: str  # "two points" or "weighted log-linear fit" / "weighted linear fit"
-    evidence: dict[str, object]
-
-
-# ---------------------------------------------------------------------------------------------
-# Small arithmetic helpers
-
-
-def years_between(start: date, end: date) -> float:
-    return (end - start).days / DAYS_PER_YEAR
-
-
-def cagr(start_value: float, end_value: float, years: float) -> float:
-    """Compound annual growth rate; only defined for positive values over a positive time."""
-    if start_value <= 0 or end_value <= 0:
-        raise ValueError(f"CAGR needs positive values, got {start_value} and {end_value}")
-    if years <= 0:
-        raise ValueError(f"CAGR needs a positive time span, got {years} years")
-    try:
-        # A difference of logs, not the log of the ratio: the ratio of two storable figures can
-        # underflow to 0 (a subnormal target over a large baseline) or overflow, their logs cannot.
-        return math.expm1((math.log(end_value) - math.log(start_value)) / years)
-    except OverflowError:
-        # A large change over a few days compounds beyond float range; that is "very fast".
-        return math.inf
-
-
-def linear_rate(start_value: float, end_value: float, years: float) -> float:
-    if years <= 0:
-        raise ValueError(f"a rate needs a positive time span, got {years} years")
-    return (end_value - start_value) / years
-
-
-def status_for_ratio(ratio: float) -> str:
-    if ratio >= ON_TRACK_MIN_RATIO:
-        return "on_track"
-    if ratio >= NEEDS_ACCELERATION_MIN_RATIO:
-        return "needs_acceleration"
-    if ratio >= 0:
-        return "limited_progress"
-    return "deterioration"
-
-
-def reading_meets(value: float, qualifier: Qualifier, comparator: str, threshold: float) -> bool:
-    """Whether a reading *proves* `true value <comparator> threshold`.
-
-    The qualifier says what the source actually claimed: "at least v" is the set [v, inf),
-    "more than v" is (v, inf), "at most v" is (-inf, v]. A reading meets a target only if every
-    value in that set does, so "at most 120" never proves ">= 100". "approx" is taken at face
-    value because the source offers no better number.
-    """
-    q = Qualifier(qualifier)
-    if comparator == ">=":
-        return q in (Qualifier.EXACT, Qualifier.APPROX, Qualifier.AT_LEAST, Qualifier.MORE_THAN) and (
-            value >= threshold
-        )
-    if comparator == ">":
-        if q is Qualifier.MORE_THAN:
-            return value >= threshold
-        return q in (Qualifier.EXACT, Qualifier.APPROX, Qualifier.AT_LEAST) and value > threshold
-    if comparator == "<=":
-        return q in (Qualifier.EXACT, Qualifier.APPROX, Qualifier.AT_MOST) and value <= threshold
-    if comparator == "<":
-        # There is no "less than" qualifier, so "at most v" proves "< t" only when v < t.
-        return q in (Qualifier.EXACT, Qualifier.APPROX, Qualifier.AT_MOST) and value < threshold
-    raise ValueError(f"unknown comparator {comparator!r}")
-
-
-def add_months(day: date, months: int) -> date:
-    """Calendar month step that keeps month ends at month ends (May 31 + 1 -> June 30)."""
-    years, month0 = divmod(day.month - 1 + months, 12)
-    year, month = day.year + years, month0 + 1
-    last = calendar.monthrange(year, month)[1]
-    if day.day == calendar.monthrange(day.year, day.month)[1]:
-        return date(year, month, last)
-    return date(year, month, min(day.day, last))
-
-
 def next_period_end(last_period_end: date, frequency: Frequency) -> date | None:
+    """The end of the period after one ending on ``last_period_end``; month ends stay month ends
+    (May 31 + 1 month -> June 30 -> July 31). None for irregular series."""
     months = FREQUENCY_MONTHS.get(Frequency(frequency))
-    return None if months is None else add_months(last_period_end, months)
-
-
-def _finite(x: float | None) -> float | None:
-    # Evidence must survive json.dumps(allow_nan=False); an infinite rate is reported as absent.
-    if x is None or not math.isfinite(x):
-        return None
-    return float(x)
-
-
-def _decimal_diff(a: float, b: float) -> float:
-    # Figures are typed as decimals; binary subtraction would turn 91.7 - 93 into
-    # -1.2999999999999972, which then leaks into evidence and exports.
-    if not (math.isfinite(a) and math.isfinite(b)):
-        return a - b
-    return float(Decimal(repr(a)) - Decimal(repr(b)))
-
-
-def _rate(slope: float, log: bool) -> float | None:
-    """Per-year rate of a fitted slope: growth rate for a log path, change per year otherwise."""
-    if not log:
-        return _finite(slope)
-    try:
-        return _finite(math.expm1(slope))
-    except OverflowError:
-        return None
-
-
-def _add_years(start: date, years: float) -> date | None:
-    if not math.isfinite(years):
-        return None
-    try:
-        return start + timedelta(days=round(years * DAYS_PER_YEAR))
-    except OverflowError:
-        return None
+    return None if months is None else add_months(last_period_end, months, keep_month_end=True)
 
 
 def _span_days(r: Reading) -> int:
@@ -236,17 +133,8 @@ def _iso(d: date | None) -> str | None:
 
 
 def _reading_ev(r: Reading, reason: str | None = None) -> dict[str, object]:
-    out: dict[str, object] = {
-        "period_start": r.period_start.isoformat(),
-        "period_end": r.period_end.isoformat(),
-        "value": _finite(r.value),  # NaN is not JSON: an unusable value is null, with the reason
-        "qualifier": Qualifier(r.qualifier).value,
-    }
-    if r.revision != 1:
-        out["revision"] = r.revision
-    if reason is not None:
-        out["reason"] = reason
-    return out
+    return reading_evidence(r.period_start.isoformat(), r.period_end.isoformat(), r.value,
+                            Qualifier(r.qualifier).value, r.revision, reason)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -402,130 +290,6 @@ def _one_per_end(rs: list[Reading]) -> list[Reading]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Fitting and projection
-
-
-def weighted_fit(xs: Sequence[float], ys: Sequence[float], weights: Sequence[float]) -> Fit:
-    """Weighted least squares with weights read as relative precisions (as statsmodels WLS)."""
-    n = len(xs)
-    if n < 2 or len(ys) != n or len(weights) != n:
-        raise ValueError("a fit needs at least two points and matching lengths")
-    w_sum = sum(weights)
-    x_bar = sum(w * x for w, x in zip(weights, xs)) / w_sum
-    y_bar = sum(w * y for w, y in zip(weights, ys)) / w_sum
-    sxx = sum(w * (x - x_bar) ** 2 for w, x in zip(weights, xs))
-    if sxx <= 0:
-        raise ValueError("a fit needs at least two distinct times")
-    sxy = sum(w * (x - x_bar) * (y - y_bar) for w, x, y in zip(weights, xs, ys))
-    slope = sxy / sxx
-    intercept = y_bar - slope * x_bar
-    se: float | None = None
-    if n > 2:
-        rss = sum(w * (y - intercept - slope * x) ** 2 for w, x, y in zip(weights, xs, ys))
-        se = math.sqrt(max(rss, 0.0) / (n - 2) / sxx)
-    return Fit(slope=slope, intercept=intercept, slope_se=se, n=n)
-
-
-def recency_weights(n: int, half_life: float = FIT_HALF_LIFE_PERIODS) -> list[float]:
-    """Weight 1 for the latest point, halving every `half_life` points back."""
-    return [0.5 ** ((n - 1 - i) / half_life) for i in range(n)]
-
-
-def project(
-    points: Sequence[tuple[date, float]],
-    target_value: float,
-    deadline: date | None,
-    method: Method,
-) -> Projection:
-    """Continue the path from the latest point and see where it is at the deadline.
-
-    `points` are (date, value), oldest first, the baseline first. The rate comes from the
-    first and last point when only two are known, otherwise from a weighted fit over all of
-    them; either way the path starts at the latest reading, which is what is actually known.
-    With `method` CAGR the path is exponential (all values must be positive), else straight.
-    """
-    pts = sorted(points)
-    if len(pts) < 2:
-        raise ValueError("a projection needs at least two points")
-    log = Method(method) is Method.CAGR
-    if log and any(v <= 0 for _, v in pts):
-        raise ValueError("a log-linear projection needs positive values")
-    t_last, y_last = pts[-1]
-    xs = [years_between(t_last, t) for t, _ in pts]  # <= 0, latest at 0
-    ys = [math.log(v) if log else v for _, v in pts]
-    own_slope = (ys[-1] - ys[0]) / (xs[-1] - xs[0])
-    ev: dict[str, object] = {"path": "exponential (constant CAGR)" if log else "straight line (constant change per year)"}
-    ev["own_rate_per_year"] = _rate(own_slope, log)
-    slopes: list[float] = []
-    if len(pts) >= FIT_MIN_POINTS:
-        weights = recency_weights(len(pts))
-        fit = weighted_fit(xs, ys, weights)
-        slope = fit.slope
-        basis = "weighted log-linear fit" if log else "weighted linear fit"
-        se = fit.slope_se or 0.0
-        slopes = [slope - se, slope + se, own_slope]
-        ev.update(
-            fit_points=len(pts),
-            fit_half_life_periods=FIT_HALF_LIFE_PERIODS,
-            fit_weights=[round(w, 6) for w in weights],
-            fit_rate_per_year=_rate(slope, log),
-            fit_slope=_finite(slope),
-            fit_slope_se=_finite(se),
-            range_rule="min/max of the fit's slope +/- 1 standard error and the baseline-to-latest rate",
-        )
-    else:
-        slope = own_slope
-        basis = "two points"
-    ev["projection_basis"] = basis
-
-    def value_after(s: float, years: float) -> float | None:
-        try:
-            return _finite(y_last * math.exp(s * years) if log else y_last + s * years)
-        except OverflowError:
-            return None
-
-    value_at_deadline = low = high = None
-    if deadline is None:
-        ev["value_at_deadline_reason"] = "target has no deadline"
-    elif deadline <= t_last:
-        ev["value_at_deadline_reason"] = "the latest reading is at or after the deadline"
-    else:
-        horizon = years_between(t_last, deadline)
-        value_at_deadline = value_after(slope, horizon)
-        if slopes:
-            vals = [v for v in (value_after(s, horizon) for s in slopes) if v is not None]
-            if vals:
-                low, high = min(vals), max(vals)
-
-    needed: float | None
-    if not log:
-        needed = target_value - ys[-1]
-    elif target_value > 0:
-        needed = math.log(target_value) - ys[-1]
-    else:
-        needed = None
-    achievement: date | None = None
-    if needed is None:
-        ev["achievement_reason"] = "target value is not positive; an exponential path never reaches it"
-    elif needed == 0:
-        achievement = t_last
-    elif slope == 0 or (needed > 0) != (slope > 0):
-        ev["achievement_reason"] = "the path does not move towards the target"
-    else:
-        achievement = _add_years(t_last, needed / slope)
-        if achievement is None:
-            ev["achievement_reason"] = "the path reaches the target only beyond the calendar's range"
-    return Projection(
-        value_at_deadline=value_at_deadline,
-        low=low,
-        high=high,
-        achievement_date=achievement,
-        basis=basis,
-        evidence=ev,
-    )
-
-
-# ---------------------------------------------------------------------------------------------
 # Assessments
 
 
@@ -612,83 +376,29 @@ def _begin(
 
 
 def assess_reach(indicator: Indicator, target: Target, readings: Sequence[Reading], as_of: date) -> Assessment:
+    """A reach target: is the path from the baseline to the latest comparable reading fast enough?
+
+    The steps are those of docs/methodology.md, section 3: which way the target points, which readings
+    are comparable, the baseline, the readings after it, the pace observed and required, the ratio R
+    and its band, and the projection.
+    """
     reasons: list[str] = []
     stale, ev, prepared, skipped = _begin(indicator, target, readings, as_of, reasons)
-    # The comparator says which way this target wants the value to go; the indicator's own
-    # direction is only a default and a disagreement is most likely a data-entry slip.
-    d = 1 if target.comparator in (">=", ">") else -1
-    ev["direction_sign"] = d
-    if (d == 1) != (Direction(indicator.direction) is Direction.INCREASE):
-        reasons.append(
-            f"comparator {target.comparator} disagrees with the indicator's direction "
-            f"'{Direction(indicator.direction).value}'; the comparator is followed"
-        )
-    if target.deadline_earliest is not None:
-        reasons.append(
-            f"window deadline: judged against the latest date {_iso(target.deadline)}; "
-            f"{target.deadline_earliest.isoformat()} is reported as the stretch date"
-        )
+    d = _reach_direction(indicator, target, ev, reasons)
 
-    baseline_reading: Reading | None = None
-    if target.baseline_date is not None:
-        at_date = [r for r in prepared if r.period_end == target.baseline_date]
-        matching = [r for r in at_date if target.baseline_value is None or r.value == target.baseline_value]
-        pool = matching or at_date
-        if pool:
-            baseline_reading = max(pool, key=_span_days)
-
-    shape = _shape_for(
-        indicator,
-        span_reading=baseline_reading,
-        period=target.period,
-        fallback_reading=None,
-        default_span=DAYS_PER_YEAR,
-        default_source="assumed one year: reach targets on totals and rates are stated per year",
-    )
-    if shape is None and prepared:
-        shape = _shape_for(
-            indicator, span_reading=None, period=None, fallback_reading=prepared[0],
-            default_span=None, default_source="",
-        )
+    baseline_reading = _reading_at_baseline_date(target, prepared)
+    shape = _reach_shape(indicator, target, baseline_reading, prepared)
     if shape is None:
         reasons.append("no reading to tell which period length is comparable")
         return _blank(indicator, target, "insufficient_data", stale, ev)
     ev["comparable_period"] = shape.describe()
+    same = _comparable(shape, prepared, skipped)
 
-    same: list[Reading] = []
-    for r in prepared:
-        verdict, why = _compare(shape, r)
-        if verdict == "same":
-            same.append(r)
-        else:
-            skipped.append(_reading_ev(r, why or "not comparable"))
-    same = _one_per_end(same)
-
-    if target.baseline_value is not None and target.baseline_date is not None:
-        y0, t0 = target.baseline_value, target.baseline_date
-        ev["baseline_source"] = "target"
-    elif target.baseline_date is not None and baseline_reading is not None:
-        y0, t0 = baseline_reading.value, baseline_reading.period_end
-        ev["baseline_source"] = "reading at the target's baseline date"
-        reasons.append("the target gives a baseline date but no value; the reading at that date is used")
-    elif same:
-        y0, t0 = same[0].value, same[0].period_end
-        ev["baseline_source"] = "earliest comparable reading"
-        reasons.append(
-            f"the target states no baseline; the earliest comparable reading "
-            f"({y0:g} at {t0.isoformat()}) is used as baseline"
-        )
-    else:
-        reasons.append("the target states no baseline and there is no comparable reading to use as one")
+    baseline = _reach_baseline(target, baseline_reading, same, ev, reasons)
+    if baseline is None:
         return _blank(indicator, target, "insufficient_data", stale, ev)
-    ev["baseline"] = {"value": y0, "date": t0.isoformat()}
-
-    after: list[Reading] = []
-    for r in same:
-        if r.period_end > t0:
-            after.append(r)
-        else:
-            skipped.append(_reading_ev(r, "not after the baseline date"))
+    y0, t0 = baseline
+    after = _after_baseline(same, t0, skipped)
     ev["readings_used"] = [_reading_ev(r) for r in after]
     base = dict(baseline_value=y0, baseline_date=t0)
     if not after:
@@ -703,22 +413,143 @@ def assess_reach(indicator: Indicator, target: Target, readings: Sequence[Readin
     achieved = reading_meets(yt, latest.qualifier, target.comparator, yT)
     ev["latest_meets_target"] = achieved
 
-    if T is None:
-        if achieved:
-            reasons.append("the latest reading meets the target")
-            return _blank(indicator, target, "achieved", stale, ev, **base)
-        reasons.append("the target has no deadline, so the required pace is unknown")
-        return _blank(indicator, target, "insufficient_data", stale, ev, **base)
-    if T <= t0:
-        reasons.append(f"the deadline {T.isoformat()} is not after the baseline date {t0.isoformat()}")
-        status = "achieved" if achieved else "insufficient_data"
-        return _blank(indicator, target, status, stale, ev, **base)
+    untimed = _reach_without_pace(achieved, t0, T, reasons)
+    if untimed is not None:
+        return _blank(indicator, target, untimed, stale, ev, **base)
+    assert T is not None
 
     elapsed, horizon = years_between(t0, t), years_between(t0, T)
     ev["years_baseline_to_latest"] = elapsed
     ev["years_baseline_to_deadline"] = horizon
+    method, observed, required = _reach_rates(Method(target.method), y0, yt, yT, elapsed, horizon, ev, reasons)
+    status, ratio = _reach_band(d, observed, required, ev, reasons)
+    status = _reach_verdict(status, ratio, achieved, latest, target, reasons)
 
-    method = Method(target.method)
+    proj_fields: dict[str, object] = {}
+    if not achieved:
+        points = [(t0, y0)] + [(r.period_end, r.value) for r in after]
+        proj_fields = _reach_projection(points, yT, T, method, ev)
+    else:
+        ev["projection"] = {"reason": "not projected: the target is already met"}
+
+    return _blank(indicator, target, status, stale, ev, ratio=ratio, **base, **proj_fields)
+
+
+def _reach_direction(indicator: Indicator, target: Target, ev: dict[str, object], reasons: list[str]) -> int:
+    """+1 when the target wants the value up, -1 down; notes a window deadline."""
+    # The comparator says which way this target wants the value to go; the indicator's own
+    # direction is only a default and a disagreement is most likely a data-entry slip.
+    d = 1 if target.comparator in (">=", ">") else -1
+    ev["direction_sign"] = d
+    if (d == 1) != (Direction(indicator.direction) is Direction.INCREASE):
+        reasons.append(
+            f"comparator {target.comparator} disagrees with the indicator's direction "
+            f"'{Direction(indicator.direction).value}'; the comparator is followed"
+        )
+    if target.deadline_earliest is not None:
+        reasons.append(
+            f"window deadline: judged against the latest date {_iso(target.deadline)}; "
+            f"{target.deadline_earliest.isoformat()} is reported as the stretch date"
+        )
+    return d
+
+
+def _reading_at_baseline_date(target: Target, prepared: list[Reading]) -> Reading | None:
+    """The reading at the target's baseline date: the one with the stated value if any, else the longest."""
+    if target.baseline_date is None:
+        return None
+    at_date = [r for r in prepared if r.period_end == target.baseline_date]
+    matching = [r for r in at_date if target.baseline_value is None or r.value == target.baseline_value]
+    pool = matching or at_date
+    return max(pool, key=_span_days) if pool else None
+
+
+def _reach_shape(
+    indicator: Indicator, target: Target, baseline_reading: Reading | None, prepared: list[Reading]
+) -> _Shape | None:
+    """What a comparable reading looks like: the baseline reading's, the target period's, else a year."""
+    shape = _shape_for(
+        indicator,
+        span_reading=baseline_reading,
+        period=target.period,
+        fallback_reading=None,
+        default_span=DAYS_PER_YEAR,
+        default_source="assumed one year: reach targets on totals and rates are stated per year",
+    )
+    if shape is None and prepared:
+        shape = _shape_for(
+            indicator, span_reading=None, period=None, fallback_reading=prepared[0],
+            default_span=None, default_source="",
+        )
+    return shape
+
+
+def _comparable(shape: _Shape, prepared: list[Reading], skipped: list[dict[str, object]]) -> list[Reading]:
+    """The readings of the same shape, one per end date; the others go to ``skipped`` with the reason."""
+    same: list[Reading] = []
+    for r in prepared:
+        verdict, why = _compare(shape, r)
+        if verdict == "same":
+            same.append(r)
+        else:
+            skipped.append(_reading_ev(r, why or "not comparable"))
+    return _one_per_end(same)
+
+
+def _reach_baseline(
+    target: Target, baseline_reading: Reading | None, same: list[Reading], ev: dict[str, object], reasons: list[str]
+) -> tuple[float, date] | None:
+    """(value, date) of the baseline: the target's, the reading at its date, else the earliest comparable one."""
+    if target.baseline_value is not None and target.baseline_date is not None:
+        y0, t0 = target.baseline_value, target.baseline_date
+        ev["baseline_source"] = BASELINE_FROM_TARGET
+    elif target.baseline_date is not None and baseline_reading is not None:
+        y0, t0 = baseline_reading.value, baseline_reading.period_end
+        ev["baseline_source"] = BASELINE_FROM_READING_AT_DATE
+        reasons.append("the target gives a baseline date but no value; the reading at that date is used")
+    elif same:
+        y0, t0 = same[0].value, same[0].period_end
+        ev["baseline_source"] = BASELINE_FROM_EARLIEST_READING
+        reasons.append(
+            f"the target states no baseline; the earliest comparable reading "
+            f"({y0:g} at {t0.isoformat()}) is used as baseline"
+        )
+    else:
+        reasons.append("the target states no baseline and there is no comparable reading to use as one")
+        return None
+    ev["baseline"] = {"value": y0, "date": t0.isoformat()}
+    return y0, t0
+
+
+def _after_baseline(same: list[Reading], t0: date, skipped: list[dict[str, object]]) -> list[Reading]:
+    after: list[Reading] = []
+    for r in same:
+        if r.period_end > t0:
+            after.append(r)
+        else:
+            skipped.append(_reading_ev(r, "not after the baseline date"))
+    return after
+
+
+def _reach_without_pace(achieved: bool, t0: date, deadline: date | None, reasons: list[str]) -> str | None:
+    """The status when no pace can be judged (no deadline, or one not after the baseline), else None."""
+    if deadline is None:
+        if achieved:
+            reasons.append("the latest reading meets the target")
+            return "achieved"
+        reasons.append("the target has no deadline, so the required pace is unknown")
+        return "insufficient_data"
+    if deadline <= t0:
+        reasons.append(f"the deadline {deadline.isoformat()} is not after the baseline date {t0.isoformat()}")
+        return "achieved" if achieved else "insufficient_data"
+    return None
+
+
+def _reach_rates(
+    method: Method, y0: float, yt: float, yT: float, elapsed: float, horizon: float,
+    ev: dict[str, object], reasons: list[str],
+) -> tuple[Method, float, float]:
+    """(method used, observed rate, required rate): CAGR, or linear when asked or when CAGR is undefined."""
     ev["method"] = method.value
     if method is Method.CAGR and min(y0, yt, yT) <= 0:
         method = Method.LINEAR
@@ -731,11 +562,17 @@ def assess_reach(indicator: Indicator, target: Target, readings: Sequence[Readin
 
     if method is Method.CAGR:
         observed, required = cagr(y0, yt, elapsed), cagr(y0, yT, horizon)
-        ev["cagr_observed"], ev["cagr_required"] = _finite(observed), _finite(required)
+        ev["cagr_observed"], ev["cagr_required"] = finite(observed), finite(required)
     else:
         observed, required = linear_rate(y0, yt, elapsed), linear_rate(y0, yT, horizon)
         ev["change_per_year_observed"], ev["change_per_year_required"] = observed, required
+    return method, observed, required
 
+
+def _reach_band(
+    d: int, observed: float, required: float, ev: dict[str, object], reasons: list[str]
+) -> tuple[str, float | None]:
+    """The status of the pace (the band of R = observed / required), and R when it is defined."""
     ratio: float | None
     if required == 0:
         # Target equals baseline: no pace is required, so R is undefined; only the sign of
@@ -746,7 +583,7 @@ def assess_reach(indicator: Indicator, target: Target, readings: Sequence[Readin
     else:
         raw = d * observed / abs(required)
         status = status_for_ratio(raw)
-        ratio = _finite(raw)
+        ratio = finite(raw)
         if ratio is None:
             ev["ratio_note"] = "R is too large to represent (huge change over a short time)"
     ev["ratio"] = ratio
@@ -756,45 +593,54 @@ def assess_reach(indicator: Indicator, target: Target, readings: Sequence[Readin
         "limited_progress": f"0 <= R < {NEEDS_ACCELERATION_MIN_RATIO}",
         "deterioration": "R < 0",
     }
+    return status, ratio
 
+
+def _reach_verdict(
+    status: str, ratio: float | None, achieved: bool, latest: Reading, target: Target, reasons: list[str]
+) -> str:
+    """The final status: achieved when the latest reading meets the target, not met past the deadline,
+    else the pace's band."""
+    assert target.deadline is not None
     if achieved:
-        status = "achieved"
-        reasons.append(f"the latest reading ({_qualified(latest)}) meets {target.comparator} {yT:g}")
-    elif t >= T:
+        reasons.append(f"the latest reading ({_qualified(latest)}) meets {target.comparator} {target.value:g}")
+        return "achieved"
+    if latest.period_end >= target.deadline:
         # Past the deadline a pace is no longer meaningful: the commitment was simply missed.
-        status = "not_met"
-        reasons.append(f"the latest reading is at or after the deadline {T.isoformat()} and does not meet the target")
-    elif ratio is not None:
+        reasons.append(
+            f"the latest reading is at or after the deadline {target.deadline.isoformat()} and does not meet the target"
+        )
+        return "not_met"
+    if ratio is not None:
         reasons.append(f"R = {ratio:.3f} -> {status}")
     else:
         reasons.append(f"-> {status}")
+    return status
 
-    proj_fields: dict[str, object] = {}
-    if not achieved:
-        points = [(t0, y0)] + [(r.period_end, r.value) for r in after]
-        proj_method = method
-        if proj_method is Method.CAGR and any(v <= 0 for _, v in points):
-            proj_method = Method.LINEAR
-            ev["projection_fallback_reason"] = "a comparable reading is zero or negative; linear projection used"
-        p = project(points, yT, T, proj_method)
-        ev["projection"] = {
-            **p.evidence,
-            "value_at_deadline": p.value_at_deadline,
-            "low": p.low,
-            "high": p.high,
-            "achievement_date": _iso(p.achievement_date),
-        }
-        ev["projection_basis"] = p.basis
-        proj_fields = dict(
-            projected_value_at_deadline=p.value_at_deadline,
-            projected_low=p.low,
-            projected_high=p.high,
-            projected_achievement_date=p.achievement_date,
-        )
-    else:
-        ev["projection"] = {"reason": "not projected: the target is already met"}
 
-    return _blank(indicator, target, status, stale, ev, ratio=ratio, **base, **proj_fields)
+def _reach_projection(
+    points: list[tuple[date, float]], yT: float, T: date, method: Method, ev: dict[str, object]
+) -> dict[str, object]:
+    """Where the path from the baseline through the readings after it is at the deadline (section 6)."""
+    proj_method = method
+    if proj_method is Method.CAGR and any(v <= 0 for _, v in points):
+        proj_method = Method.LINEAR
+        ev["projection_fallback_reason"] = "a comparable reading is zero or negative; linear projection used"
+    p = project(points, yT, T, proj_method)
+    ev["projection"] = {
+        **p.evidence,
+        "value_at_deadline": p.value_at_deadline,
+        "low": p.low,
+        "high": p.high,
+        "achievement_date": _iso(p.achievement_date),
+    }
+    ev["projection_basis"] = p.basis
+    return dict(
+        projected_value_at_deadline=p.value_at_deadline,
+        projected_low=p.low,
+        projected_high=p.high,
+        projected_achievement_date=p.achievement_date,
+    )
 
 
 def _qualified(r: Reading) -> str:
@@ -846,7 +692,7 @@ def assess_threshold(indicator: Indicator, target: Target, readings: Sequence[Re
     provisional = not any(r is latest for r in full)
     met = reading_meets(latest.value, latest.qualifier, target.comparator, V)
     # Signed so that a negative margin is always the bad side of the threshold.
-    margin = _decimal_diff(latest.value, V) if target.comparator in (">=", ">") else _decimal_diff(V, latest.value)
+    margin = decimal_diff(latest.value, V) if target.comparator in (">=", ">") else decimal_diff(V, latest.value)
     periods = [{**_reading_ev(r), "met": reading_meets(r.value, r.qualifier, target.comparator, V)} for r in full]
     share = sum(1 for p in periods if p["met"]) / len(periods) if periods else None
 
@@ -891,14 +737,7 @@ def assess_no_target(indicator: Indicator, readings: Sequence[Reading], as_of: d
     )
     assert shape is not None  # a fallback reading always yields a shape
     ev["comparable_period"] = shape.describe()
-    same: list[Reading] = []
-    for r in prepared:
-        verdict, why = _compare(shape, r)
-        if verdict == "same":
-            same.append(r)
-        else:
-            skipped.append(_reading_ev(r, why or "not comparable"))
-    same = _one_per_end(same)
+    same = _comparable(shape, prepared, skipped)
     window = same[-TREND_WINDOW:]
     ev["trend_window"] = [_reading_ev(r) for r in window]
     latest = window[-1] if window else None
@@ -909,7 +748,7 @@ def assess_no_target(indicator: Indicator, readings: Sequence[Reading], as_of: d
         first, last = window[0], window[-1]
         years = years_between(first.period_end, last.period_end)
         if first.value > 0 and last.value > 0:
-            trend = _finite(cagr(first.value, last.value, years))
+            trend = finite(cagr(first.value, last.value, years))
             reasons.append(
                 f"CAGR from {first.period_end.isoformat()} to {last.period_end.isoformat()} "
                 f"over {len(window)} comparable readings"

@@ -1,48 +1,53 @@
-"""The status of every goal, computed set-wise: DuckDB shapes the data per goal, numpy applies the formulas.
+"""The set-based path: every goal's status at once; DuckDB shapes the data per goal, numpy applies the formulas.
 
-Same results as monitor.status.compute_statuses (which runs monitor.progress.assess per indicator
-over every reading as Python objects), at a fraction of the cost: the readings never leave DuckDB.
-One pass over the reading table (monitor/store/status_queries.py) finds per goal the latest counted
-reading, the earliest comparable one and the newest one; a second pass, only with ``extras``,
+Same records as the per-goal engine (monitor.status.engine, which runs monitor.status.progress.assess per
+indicator over every reading as Python objects), at a fraction of the cost: the readings never leave
+DuckDB. One pass over the reading table (monitor/store/status_queries.py) finds per goal the latest
+counted reading, the earliest comparable one and the newest one; a second pass, only with ``extras``,
 gives the share of full periods met, the trend of goals without a target and the projection points
-(projections themselves are monitor.progress.project, run on those points). The formulas of
-docs/methodology.md are applied to whole columns at once. tests/test_status_sql.py checks every
-record field against the engine.
+(projections themselves are formulas.project, run on those points). The formulas of
+docs/methodology.md are applied to whole columns at once. tests/test_status_sql.py checks every record
+field, the summary evidence included, against the engine.
 
 Goals the set-based path cannot represent exactly (a period ending before it starts, a value that
 is not finite, an unknown qualifier or comparator, running totals from several start dates, a
-reference period over 400 days cutting through a group of readings) are computed by
-monitor.progress itself: their evidence says ``"engine": "monitor.progress"``, the others
-``"engine": "sql"``.
+reference period over 400 days cutting through a group of readings) are handed to the engine
+(engine.assess_goals): their records say ``computed_by`` ENGINE, the others SETS.
 
-``status_table`` returns columns (what the benchmark times); ``status_rows`` the records of
-``status_records`` with a summary evidence (the figures behind the status: baseline, latest
-reading, rates and ratio, or margin and share met), for the overview and the status table;
-``compute_statuses`` keeps the full evidence for `monitor status --json` and a goal's detail.
+Used through monitor.status.statuses, which decides the path. ``status_table`` returns columns (what
+the benchmark times); ``statuses`` the StatusRecords, with the summary evidence (record.Detail.SUMMARY,
+or BRIEF without ``extras``).
 """
 
 from __future__ import annotations
 
-import math
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import numpy as np
 
-from monitor import progress
-from monitor.model import Indicator, Method, Reading, Target
+from monitor.model import FREQUENCY_MONTHS, STATUSES, Method
+from monitor.status import formulas, progress
+from monitor.status.engine import GoalStatus, assess_goals
+from monitor.status.engine import record as engine_record
+from monitor.status.record import ComputedBy, Detail, StatusRecord
+from monitor.store import queries
 from monitor.store import status_queries as sq
 from monitor.store.connection import Store
+from monitor.store.status_queries import (
+    ComparatorCode,
+    FrequencyCode,
+    KindCode,
+    MethodCode,
+    ModeCode,
+    QualifierCode,
+)
 
 EPOCH = date(1970, 1, 1)
 _EPOCH_ORDINAL = EPOCH.toordinal()
 _MAX_DAY = (date(9999, 12, 31) - EPOCH).days
 NAN = float("nan")
-
-ENGINE_SQL = "sql"
-ENGINE_PYTHON = "monitor.progress"
 
 
 def _day(days: int | None) -> date | None:
@@ -79,8 +84,8 @@ class _Packed:
     present: np.ndarray  # bool
     end: np.ndarray  # days
     span: np.ndarray  # days, inclusive
-    revision: np.ndarray
-    qualifier: np.ndarray  # codes of status_queries.QUALIFIER_BY_CODE
+    revision: np.ndarray  # of the value shown: 1 where not known (only the counted reading's is)
+    qualifier: np.ndarray  # QualifierCode
     value: np.ndarray
 
     @property
@@ -96,24 +101,26 @@ def _reading_columns(cols: dict[str, Any], prefix: str, with_qualifier: bool = T
     span, _ = _ints(cols[f"{prefix}_span"])
     q = _ints(cols[f"{prefix}_q"])[0] if with_qualifier else np.zeros(len(end), dtype=np.int64)
     value, _ = _floats(cols[f"{prefix}_v"])
-    return _Packed(present=~missing, end=end, span=span, revision=np.ones(len(end), dtype=np.int64), qualifier=q, value=value)
+    revision = _ints(cols[f"{prefix}_revision"], fill=1)[0] if f"{prefix}_revision" in cols else np.ones(len(end), dtype=np.int64)
+    return _Packed(present=~missing, end=end, span=span, revision=revision, qualifier=q, value=value)
 
 
 def _meets(value: np.ndarray, q: np.ndarray, comparator: np.ndarray, threshold: np.ndarray) -> np.ndarray:
-    """progress.reading_meets for whole columns (qualifier codes of status_queries.QUALIFIER_BY_CODE,
-    comparator codes of status_queries.COMPARATORS)."""
-    exact_or_approx = (q == 0) | (q == 1)
-    at_least, more_than, at_most = q == 3, q == 4, q == 2
+    """formulas.reading_meets for whole columns (QualifierCode, ComparatorCode)."""
+    exact_or_approx = (q == QualifierCode.EXACT) | (q == QualifierCode.APPROX)
+    at_least, more_than, at_most = q == QualifierCode.AT_LEAST, q == QualifierCode.MORE_THAN, q == QualifierCode.AT_MOST
     with np.errstate(invalid="ignore"):
         ge = (exact_or_approx | at_least | more_than) & (value >= threshold)
         gt = (more_than & (value >= threshold)) | ((exact_or_approx | at_least) & (value > threshold))
         le = (exact_or_approx | at_most) & (value <= threshold)
         lt = (exact_or_approx | at_most) & (value < threshold)
-    return np.select([comparator == 0, comparator == 1, comparator == 2], [ge, gt, le], lt)
+    return np.select(
+        [comparator == ComparatorCode.GE, comparator == ComparatorCode.GT, comparator == ComparatorCode.LE], [ge, gt, le], lt
+    )
 
 
 def _add_months(days: np.ndarray, months: np.ndarray) -> np.ndarray:
-    """progress.add_months (month ends stay month ends) for whole columns of days."""
+    """periods.add_months(..., keep_month_end=True) (progress.next_period_end) for whole columns of days."""
     d = days.astype("datetime64[D]")
     month = d.astype("datetime64[M]")
     day_of_month = (d - month.astype("datetime64[D]")).astype(np.int64) + 1
@@ -124,9 +131,6 @@ def _add_months(days: np.ndarray, months: np.ndarray) -> np.ndarray:
     return (target.astype("datetime64[D]") + (day - 1)).astype(np.int64)
 
 
-_FREQUENCY_MONTHS = {f.value: m for f, m in progress.FREQUENCY_MONTHS.items()}
-
-
 @dataclass
 class StatusTable:
     """Every goal's status as columns (one entry per goal, in compute_statuses' order)."""
@@ -134,7 +138,7 @@ class StatusTable:
     as_of: date
     n: int
     columns: dict[str, Any]
-    engine: dict[int, Any] = field(default_factory=dict)  # goal index -> GoalStatus from monitor.progress
+    engine: dict[int, GoalStatus] = field(default_factory=dict)  # goal index -> its assessment by the engine
 
     def __len__(self) -> int:
         return self.n
@@ -153,7 +157,7 @@ def _decimals(x: np.ndarray) -> np.ndarray:
 
 
 def _margins(which: np.ndarray, latest: np.ndarray, threshold: np.ndarray, above: np.ndarray) -> list[float | None]:
-    """progress._decimal_diff(latest, threshold) (or the reverse below a threshold) for the goals in `which`.
+    """formulas.decimal_diff(latest, threshold) (or the reverse below a threshold) for the goals in `which`.
 
     The engine subtracts the shortest decimal forms, so that 91.7 - 93 is -1.3. Below 4e9 with at
     most 6 decimals that decimal is unique, the difference of the two scaled integers is exact and
@@ -177,13 +181,31 @@ def _margins(which: np.ndarray, latest: np.ndarray, threshold: np.ndarray, above
             margin[i] = values[j]
         else:
             x, y = a_list[j], b_list[j]
-            margin[i] = progress._decimal_diff(x, y) if above_list[j] else progress._decimal_diff(y, x)
+            margin[i] = formulas.decimal_diff(x, y) if above_list[j] else formulas.decimal_diff(y, x)
     return margin
 
 
-_KIND = {name: code for code, name in enumerate(sq.KINDS)}
-_MODE = {name: code for code, name in enumerate(sq.MODES)}
-_FREQUENCY_MONTHS_BY_CODE = np.array([_FREQUENCY_MONTHS.get(f, 0) for f in sq.FREQUENCY_CODES] + [0], dtype=np.int64)
+# Months per period by FrequencyCode (0: irregular, or a code of no frequency).
+_MONTHS_BY_FREQUENCY = np.array(
+    [FREQUENCY_MONTHS.get(f, 0) for f in sq.decoder(FrequencyCode)[:-1]] + [0], dtype=np.int64  # type: ignore[call-overload]
+)
+
+
+def statuses(
+    store: Store,
+    as_of: date,
+    domain: str | None = None,
+    extras: bool = True,
+    projections: bool = True,
+    known_on: sq.Known = None,
+) -> list[StatusRecord]:
+    """Every goal's StatusRecord at `as_of`: Detail.SUMMARY, or Detail.BRIEF without ``extras``.
+
+    projections=False leaves the projected_* fields of the goals computed here None (for timing only:
+    monitor.status.statuses never asks for it).
+    """
+    return records(status_table(store, as_of, domain, extras=extras, projections=projections, labels=True,
+                                 known_on=known_on))
 
 
 def status_table(
@@ -213,26 +235,27 @@ def status_table(
         if table.n:
             to_engine = sorted({table.columns["indicator_id"][i] for i in np.flatnonzero(table.columns["_engine"])})
         if to_engine:
-            indicators = {i.id: i for i in sq.indicators_of(con, to_engine, known_on)}
+            indicators = sq.indicators_of(con, to_engine, known_on)
             targets = sq.targets_of(con, to_engine, known_on)
-            readings = sq.readings_of(con, to_engine, as_of, known_on)
+            reading_rows = sq.reading_rows_of(con, to_engine, as_of, known_on)
         if extras and table.n:
             _extras(con, table, as_of, projections, known_on)
         if labels:
             table.columns["_labels"] = sq.indicator_labels(con, known_on)
         sq.drop_temporary(con)
     if to_engine:
-        _run_engine(table, as_of, indicators, targets, readings)
+        _run_engine(table, assess_goals(indicators, targets, queries.readings_from_rows(reading_rows), as_of))
+    table.columns["_detail"] = Detail.SUMMARY if extras else Detail.BRIEF
     return table
 
 
 def _evaluate(as_of: date, cols: dict[str, Any]) -> StatusTable:
     n = len(cols["goal_no"])
     as_of_day = (as_of - EPOCH).days
-    kind = _ints(cols["kind"])[0]
+    kind = _ints(cols["kind"], fill=len(KindCode))[0]
     mode = _ints(cols["mode"])[0]
-    comparator = _ints(cols["comparator"])[0]
-    method = _ints(cols["method"])[0]
+    comparator = _ints(cols["comparator"], fill=len(ComparatorCode))[0]
+    method = _ints(cols["method"], fill=len(MethodCode))[0]
     target_value, _ = _floats(cols["target_value"])
     baseline_value, no_bv = _floats(cols["baseline_value"])
     baseline_date, no_bd = _ints(cols["baseline_date"])
@@ -244,8 +267,9 @@ def _evaluate(as_of: date, cols: dict[str, Any]) -> StatusTable:
     first = _reading_columns(cols, "first", with_qualifier=False)
     newest = _reading_columns(cols, "newest")
 
-    reach, threshold, none = kind == _KIND["reach"], kind == _KIND["threshold"], kind == _KIND["none"]
-    engine = mode == _MODE["engine"]
+    reach, threshold, none = kind == KindCode.REACH, kind == KindCode.THRESHOLD, kind == KindCode.NONE
+    engine = mode == ModeCode.ENGINE
+    upward = (comparator == ComparatorCode.GE) | (comparator == ComparatorCode.GT)
     status = np.full(n, "insufficient_data", dtype=object)
     latest_present = np.zeros(n, dtype=bool)
 
@@ -258,15 +282,15 @@ def _evaluate(as_of: date, cols: dict[str, Any]) -> StatusTable:
     established = from_target | from_reading | from_first
     after = established & counted.present & (counted.end > t0)
     latest_present |= reach & after
-    d = np.where(comparator <= 1, 1.0, -1.0)
+    d = np.where(upward, 1.0, -1.0)
     achieved = reach & after & _meets(counted.value, counted.qualifier, comparator, target_value)
     timed = after & ~no_deadline & (deadline > t0)
     status[reach & after & ~timed & achieved] = "achieved"
-    elapsed = (counted.end - t0) / progress.DAYS_PER_YEAR
-    horizon = (deadline - t0) / progress.DAYS_PER_YEAR
+    elapsed = (counted.end - t0) / formulas.DAYS_PER_YEAR
+    horizon = (deadline - t0) / formulas.DAYS_PER_YEAR
     yT = target_value
     with np.errstate(all="ignore"):
-        linear = timed & ((method == 1) | (np.fmin(np.fmin(y0, counted.value), yT) <= 0))
+        linear = timed & ((method == MethodCode.LINEAR) | (np.fmin(np.fmin(y0, counted.value), yT) <= 0))
         cagr_rows = timed & ~linear
         observed = np.where(cagr_rows, np.expm1(np.log(counted.value / y0) / elapsed),
                             np.where(timed, (counted.value - y0) / elapsed, NAN))
@@ -275,20 +299,24 @@ def _evaluate(as_of: date, cols: dict[str, Any]) -> StatusTable:
         raw = d * observed / np.abs(required)
         zero_pace = timed & (required == 0)
         banded = np.select(
-            [raw >= progress.ON_TRACK_MIN_RATIO, raw >= progress.NEEDS_ACCELERATION_MIN_RATIO, raw >= 0],
+            [raw >= formulas.ON_TRACK_MIN_RATIO, raw >= formulas.NEEDS_ACCELERATION_MIN_RATIO, raw >= 0],
             ["on_track", "needs_acceleration", "limited_progress"],
             "deterioration",
         )
         sign_status = np.where(d * observed >= 0, "limited_progress", "deterioration")
-    fallback = timed & (method == 0) & linear
+    fallback = timed & (method == MethodCode.CAGR) & linear
     judged = np.where(zero_pace, sign_status, banded)
     judged = np.where(achieved, "achieved", np.where(counted.end >= deadline, "not_met", judged))
     status = np.where(timed, judged, status)
     ratio = np.where(timed & ~zero_pace & np.isfinite(raw), raw, NAN)
+    huge_ratio = timed & ~zero_pace & ~np.isfinite(raw)
     shown_value = np.where(established, y0, np.where(no_bv, NAN, baseline_value))
     shown_date = np.where(established, t0, baseline_date)
     shown_date_null = np.where(established, False, no_bd)
-    baseline_source = np.select([from_target, from_reading, from_first], [1, 2, 3], 0)
+    baseline_source = np.select([from_target, from_reading, from_first], [1, 2, 3], 0)  # 1 + BASELINE_SOURCES index
+    # Running totals with no start known and no reading yet: the engine cannot tell which period is
+    # comparable and stops before taking the baseline (it keeps the target's in the record).
+    baseline_source[reach & (mode == ModeCode.FIRST) & ~newest.present] = 0
 
     # ---- threshold targets (progress.assess_threshold)
     counted_thr = threshold & counted.present
@@ -296,14 +324,15 @@ def _evaluate(as_of: date, cols: dict[str, Any]) -> StatusTable:
     provisional = counted_thr & ~no_lo & (counted.span < lo)
     met = counted_thr & _meets(counted.value, counted.qualifier, comparator, target_value)
     status = np.where(counted_thr, np.where(met, "met", "not_met"), status)
-    margin = _margins(counted_thr, counted.value, target_value, comparator <= 1)
+    margin = _margins(counted_thr, counted.value, target_value, upward)
 
     # ---- indicators without a target (progress.assess_no_target)
     latest_present |= none & counted.present
     status = np.where(none, "no_target", status)
 
     # ---- staleness (progress.staleness): from the newest reading, whatever its shape
-    months = _FREQUENCY_MONTHS_BY_CODE[_ints(cols["frequency"])[0]]
+    frequency = _ints(cols["frequency"], fill=len(FrequencyCode))[0]
+    months = _MONTHS_BY_FREQUENCY[frequency]
     lag, _ = _ints(cols["lag"])
     regular = (months > 0) & newest.present
     safe_end = np.where(regular, np.minimum(newest.end, _MAX_DAY - 400), 0)
@@ -316,13 +345,16 @@ def _evaluate(as_of: date, cols: dict[str, Any]) -> StatusTable:
         "indicator_id": _objects(cols["indicator_id"]),
         "target_id": _objects(cols["target_id"]),
         "version": _objects(cols["version"]),
+        "valid_from": _timestamps(cols["valid_from"]),
         "kind": kind,
         "comparator": comparator,
-        "period": _ints(cols["period"])[0],
+        "period": _ints(cols["period"], fill=len(FrequencyCode))[0],
         "method": method,
-        "frequency": _ints(cols["frequency"])[0],
+        "frequency": frequency,
         "lag": lag,
         "target_value": np.where(none, NAN, target_value),
+        "target_baseline_value": np.where(no_bv, NAN, baseline_value),
+        "target_baseline_date": (baseline_date, no_bd),
         "deadline": (deadline, no_deadline),
         "stretch": _ints(cols["deadline_earliest"]),
         "baseline_value": shown_value,
@@ -331,6 +363,7 @@ def _evaluate(as_of: date, cols: dict[str, Any]) -> StatusTable:
         "baseline_source": baseline_source,
         "status": status,
         "ratio": ratio,
+        "huge_ratio": huge_ratio,
         "provisional": provisional,
         "margin": margin,
         "latest": counted.only(latest_present),
@@ -339,6 +372,8 @@ def _evaluate(as_of: date, cols: dict[str, Any]) -> StatusTable:
         "next_due": np.where(representable, due, -1),
         "next_due_null": ~representable,
         "days_overdue": np.where(stale, overdue, 0),
+        "elapsed": elapsed,
+        "horizon": horizon,
         "observed": observed,
         "required": required,
         "linear": linear,
@@ -356,23 +391,30 @@ def _evaluate(as_of: date, cols: dict[str, Any]) -> StatusTable:
     return StatusTable(as_of=as_of, n=n, columns=columns)
 
 
+def _timestamps(column: Any) -> list[str | None]:
+    """A TIMESTAMP column as ISO strings (datetime.isoformat, as the engine's evidence writes them)."""
+    mask = np.ma.getmaskarray(column).tolist()
+    values = np.ma.getdata(column).astype("datetime64[us]").tolist()
+    return [None if m or v is None else v.isoformat() for v, m in zip(values, mask)]
+
+
 def _extras(con: Any, table: StatusTable, as_of: date, projections: bool, known_on: sq.Known = None) -> None:
     """Share of full periods met, trend of goals without a target, projections: a second pass."""
     c = table.columns
     kind = c["kind"]
     share, trend, trend_linear = c["share_met"], c["trend_cagr"], c["trend_linear"]
     for goal, periods, met, ends, values in sq.goal_extras(con, as_of, known_on):
-        if kind[goal] == _KIND["threshold"]:
+        if kind[goal] == KindCode.THRESHOLD:
             share[goal] = met / periods if periods else None
             continue
         if len(ends) < 2:
             continue
         first_end, last_end, first_value, last_value = ends[-1], ends[0], values[-1], values[0]
-        years = (last_end - first_end) / progress.DAYS_PER_YEAR
+        years = (last_end - first_end) / formulas.DAYS_PER_YEAR
         if first_value > 0 and last_value > 0:
-            trend[goal] = progress._finite(progress.cagr(first_value, last_value, years))
+            trend[goal] = formulas.finite(formulas.cagr(first_value, last_value, years))
         else:
-            trend_linear[goal] = progress.linear_rate(first_value, last_value, years)
+            trend_linear[goal] = formulas.linear_rate(first_value, last_value, years)
     if not projections:
         return
     projected = np.flatnonzero(~c["_engine"] & c["timed"] & ~c["achieved"]).tolist()
@@ -385,7 +427,7 @@ def _extras(con: Any, table: StatusTable, as_of: date, projections: bool, known_
         method = Method.LINEAR if linear[goal] else Method.CAGR
         if method is Method.CAGR and any(v <= 0 for _, v in points):
             method = Method.LINEAR
-        p = progress.project(points, float(target_value[goal]), _day(int(deadline[goal])), method)
+        p = formulas.project(points, float(target_value[goal]), _day(int(deadline[goal])), method)
         projection[goal] = {
             "value_at_deadline": p.value_at_deadline,
             "low": p.low,
@@ -394,115 +436,62 @@ def _extras(con: Any, table: StatusTable, as_of: date, projections: bool, known_
         }
 
 
-def _run_engine(
-    table: StatusTable,
-    as_of: date,
-    indicators: dict[str, Indicator],
-    targets: list[Target],
-    readings: list[Reading],
-) -> None:
-    """The goals left to monitor.progress: assessed exactly as compute_statuses does."""
-    from monitor.status import GoalStatus, _version_used
-
-    targets_of: dict[str, list[Target]] = defaultdict(list)
-    for t in targets:
-        targets_of[t.indicator_id].append(t)
-    readings_of: dict[str, list[Reading]] = defaultdict(list)
-    for r in readings:
-        readings_of[r.indicator_id].append(r)
+def _run_engine(table: StatusTable, goals: list[GoalStatus]) -> None:
+    """Put the engine's assessments of the goals left to it in their slots."""
     slots: dict[tuple[str, str | None], int] = {}
-    ids = table.columns["indicator_id"]
-    target_ids = table.columns["target_id"]
-    for i in range(table.n):
-        if ids[i] in indicators:
-            slots[(ids[i], target_ids[i])] = i
-    for indicator_id, indicator in indicators.items():
-        by_id = {t.id: t for t in targets_of[indicator_id]}
-        own = readings_of[indicator_id]
-        newest = max(own, key=lambda r: (r.period_end, r.period_start), default=None)
-        for assessment in progress.assess(indicator, targets_of[indicator_id], own, as_of):
-            slot = slots.get((indicator_id, assessment.target_id))
-            if slot is None:
-                continue
-            target = _version_used(by_id, targets_of[indicator_id], assessment)
-            assessment.evidence["engine"] = ENGINE_PYTHON
-            table.engine[slot] = GoalStatus(indicator, target, assessment, newest)
+    ids, target_ids, engine = table.columns["indicator_id"], table.columns["target_id"], table.columns["_engine"]
+    for i in np.flatnonzero(engine).tolist():
+        slots[(ids[i], target_ids[i])] = i
+    for goal in goals:
+        slot = slots.get((goal.indicator.id, goal.assessment.target_id))
+        if slot is not None:
+            table.engine[slot] = goal
 
 
-def _reading_ev(start: int, end: int, value: float, qualifier: str, revision: int) -> dict[str, object]:
-    out: dict[str, object] = {
-        "period_start": _day(start).isoformat(),  # type: ignore[union-attr]
-        "period_end": _day(end).isoformat(),  # type: ignore[union-attr]
-        "value": value,
-        "qualifier": qualifier,
-    }
-    if revision != 1:
-        out["revision"] = revision
-    return out
+_BASELINE_SOURCES = (None, *progress.BASELINE_SOURCES)
 
 
-def status_rows(
-    store: Store,
-    as_of: date,
-    domain: str | None = None,
-    extras: bool = True,
-    projections: bool = True,
-    known_on: sq.Known = None,
-) -> list[dict[str, Any]]:
-    """The records of monitor.status.status_records, computed by status_table.
-
-    Every field but ``evidence`` is the same; the evidence holds the figures behind the status
-    (baseline, latest reading, rates, ratio or margin, staleness) rather than every skipped reading
-    and the projection's working, and ``"engine"`` says which path computed it. Without ``extras``
-    share_met and trend_cagr are None, without ``projections`` the projected_* fields.
-    """
-    return table_rows(status_table(store, as_of, domain, extras=extras, projections=projections, labels=True,
-                                   known_on=known_on))
-
-
-_BASELINE_SOURCES = (None, "target", "reading at the target's baseline date", "earliest comparable reading")
-
-
-def table_rows(table: StatusTable) -> list[dict[str, Any]]:
-    """status_table's columns as status records (status_table(..., labels=True))."""
-    from monitor.i18n import t as translate
-    from monitor.status import status_record
-
+def records(table: StatusTable) -> list[StatusRecord]:
+    """status_table's columns as StatusRecords (status_table(..., labels=True)), with the summary evidence."""
     c = table.columns
+    detail: Detail = c["_detail"]
     labels: dict[str, tuple[Any, ...]] = c["_labels"]
     as_of_iso = table.as_of.isoformat()
-    words = {s: (translate(f"status.{s}", "zh"), translate(f"status.{s}", "en")) for s in progress.STATUSES}
-    qualifiers = sq.QUALIFIER_BY_CODE
-    kinds = [*sq.KINDS, None]
-    comparators = [*sq.COMPARATORS, None]
-    periods = [*sq.PERIODS, None]
-    frequencies = [*sq.FREQUENCY_CODES, None]
-    methods = [*sq.METHODS, None]
+    qualifiers = [q.qualifier.value for q in QualifierCode]
+    kinds = sq.decoder(KindCode)
+    comparators = sq.decoder(ComparatorCode)
+    periods = sq.decoder(FrequencyCode)
+    frequencies = periods
+    methods = sq.decoder(MethodCode)
     ids, target_ids = c["indicator_id"].tolist(), c["target_id"].tolist()
-    versions = c["version"].tolist()
+    versions, valid_from = c["version"].tolist(), c["valid_from"]
     kind_codes, comparator_codes = c["kind"].tolist(), c["comparator"].tolist()
     period_codes, method_codes = c["period"].tolist(), c["method"].tolist()
     frequency_codes, lags = c["frequency"].tolist(), c["lag"].tolist()
     target_values = c["target_value"].tolist()
+    t_b_values = c["target_baseline_value"].tolist()
+    t_b_dates, t_b_null = (a.tolist() for a in c["target_baseline_date"])
     deadlines, deadline_null = (a.tolist() for a in c["deadline"])
     stretch, stretch_null = (a.tolist() for a in c["stretch"])
     b_values, b_dates = c["baseline_value"].tolist(), c["baseline_date"].tolist()
     b_null = np.asarray(c["baseline_date_null"]).tolist()
     baseline_sources = c["baseline_source"].tolist()
-    statuses, ratios = c["status"].tolist(), c["ratio"].tolist()
+    statuses, ratios, huge_ratio = c["status"].tolist(), c["ratio"].tolist(), c["huge_ratio"].tolist()
     provisional, margins = c["provisional"].tolist(), c["margin"]
     latest: _Packed = c["latest"]
     newest: _Packed = c["newest"]
     l_present, l_end, l_start = latest.present.tolist(), latest.end.tolist(), latest.start.tolist()
-    l_value, l_q = latest.value.tolist(), latest.qualifier.tolist()
+    l_value, l_q, l_revision = latest.value.tolist(), latest.qualifier.tolist(), latest.revision.tolist()
     n_present, n_end, n_start = newest.present.tolist(), newest.end.tolist(), newest.start.tolist()
     n_value, n_q = newest.value.tolist(), newest.qualifier.tolist()
     stale = c["stale"].tolist()
     next_due, next_due_null = c["next_due"].tolist(), c["next_due_null"].tolist()
     overdue = c["days_overdue"].tolist()
+    elapsed, horizon = c["elapsed"].tolist(), c["horizon"].tolist()
     observed, required = c["observed"].tolist(), c["required"].tolist()
     linear, fallback = c["linear"].tolist(), c["fallback"].tolist()
     achieved, timed = c["achieved"].tolist(), c["timed"].tolist()
+    y0s = c["_y0"].tolist()
     share, trend, trend_linear, projection = c["share_met"], c["trend_cagr"], c["trend_linear"], c["projection"]
     iso: dict[int, str] = {}
 
@@ -512,15 +501,22 @@ def table_rows(table: StatusTable) -> list[dict[str, Any]]:
             s = iso[x] = _day(x).isoformat()  # type: ignore[union-attr]
         return s
 
-    rows: list[dict[str, Any]] = []
+    def dated(x: int, null: bool) -> str | None:
+        return None if null else day(x)
+
+    def nan_none(x: float) -> float | None:
+        return None if x != x else x
+
+    out: list[StatusRecord] = []
     for i in range(table.n):
         goal = table.engine.get(i)
         if goal is not None:
-            rows.append(status_record(goal))
+            out.append(engine_record(goal).at(detail))
             continue
         kind = kinds[kind_codes[i]]
         has_target = kind != "none"
         status = statuses[i]
+        assert status in _STATUSES
         used = l_present[i]
         if used:
             shown = (l_value[i], qualifiers[l_q[i]], l_start[i], l_end[i])
@@ -528,95 +524,114 @@ def table_rows(table: StatusTable) -> list[dict[str, Any]]:
             shown = (n_value[i], qualifiers[n_q[i]], n_start[i], n_end[i])
         else:
             shown = None
-        ratio = ratios[i]
-        ratio = None if ratio != ratio else ratio
+        ratio = nan_none(ratios[i])
         target_value = target_values[i] if has_target else None
         comparator = comparators[comparator_codes[i]] if has_target else None
-        name_zh, name_en, domain, unit, display_unit, direction = labels[ids[i]]
+        name_zh, name_en, domain, unit, display_unit, direction, measure = labels[ids[i]]
         proj = projection[i] or {}
         evidence: dict[str, Any] = {
-            "engine": ENGINE_SQL,
             "as_of": as_of_iso,
             "indicator_id": ids[i],
+            "measure": measure,
+            "indicator_direction": direction,
             "staleness": {
                 "stale": stale[i],
                 "last_period_end": day(n_end[i]) if n_present[i] else None,
-                "next_due": None if next_due_null[i] else day(next_due[i]),
+                "next_due": dated(next_due[i], next_due_null[i]),
                 "days_overdue": overdue[i],
                 "frequency": frequencies[frequency_codes[i]],
                 "publication_lag_days": lags[i],
             },
         }
         if has_target:
-            evidence["target"] = {"id": target_ids[i], "version": versions[i], "kind": kind,
-                                  "comparator": comparator, "value": target_value}
-        if used:
-            evidence["latest"] = _reading_ev(l_start[i], l_end[i], l_value[i], qualifiers[l_q[i]], 1)
+            evidence["target"] = {
+                "id": target_ids[i], "version": versions[i], "kind": kind, "comparator": comparator,
+                "value": target_value, "baseline_value": nan_none(t_b_values[i]),
+                "baseline_date": dated(t_b_dates[i], t_b_null[i]),
+                "deadline": dated(deadlines[i], deadline_null[i]), "deadline_earliest": dated(stretch[i], stretch_null[i]),
+                "method": methods[method_codes[i]], "period": periods[period_codes[i]], "valid_from": valid_from[i],
+            }
+        latest_ev = (
+            formulas.reading_evidence(day(l_start[i]), day(l_end[i]), l_value[i], qualifiers[l_q[i]], l_revision[i])
+            if used else None
+        )
         if kind == "reach":
+            evidence["direction_sign"] = 1 if comparator in (">=", ">") else -1
             if baseline_sources[i]:
-                evidence["baseline"] = {"value": b_values[i], "date": day(b_dates[i])}
                 evidence["baseline_source"] = _BASELINE_SOURCES[baseline_sources[i]]
+                evidence["baseline"] = {"value": b_values[i], "date": day(b_dates[i])}
             if used:
+                evidence["latest"] = latest_ev
                 evidence["latest_meets_target"] = achieved[i]
             if timed[i]:
+                evidence["years_baseline_to_latest"] = elapsed[i]
+                evidence["years_baseline_to_deadline"] = horizon[i]
                 evidence["method"] = methods[method_codes[i]]
-                evidence["method_used"] = "linear" if linear[i] else "cagr"
                 if fallback[i]:
-                    evidence["fallback_reason"] = "CAGR is undefined for zero or negative values; linear rates used instead"
+                    evidence["fallback_reason"] = (
+                        "CAGR is undefined for zero or negative values "
+                        f"(baseline {y0s[i]:g}, latest {l_value[i]:g}, target {target_values[i]:g}); linear rates used instead"
+                    )
+                evidence["method_used"] = "linear" if linear[i] else "cagr"
                 obs, req = observed[i], required[i]
                 if linear[i]:
                     evidence["change_per_year_observed"], evidence["change_per_year_required"] = obs, req
                 else:
-                    evidence["cagr_observed"] = obs if math.isfinite(obs) else None
-                    evidence["cagr_required"] = req if math.isfinite(req) else None
+                    evidence["cagr_observed"] = formulas.finite(obs)
+                    evidence["cagr_required"] = formulas.finite(req)
+                if huge_ratio[i]:
+                    evidence["ratio_note"] = "R is too large to represent (huge change over a short time)"
                 evidence["ratio"] = ratio
         elif kind == "threshold" and used:
+            evidence["latest"] = latest_ev
             evidence["met"] = status == "met"
             evidence["margin"] = margins[i]
             evidence["provisional"] = provisional[i]
             evidence["share_met"] = share[i]
-        elif kind == "none":
-            evidence["trend_cagr"] = trend[i]
+        elif kind == "none" and n_present[i]:
             if trend_linear[i] is not None:
                 evidence["trend_linear_per_year"] = trend_linear[i]
-        rows.append({
-            "indicator_id": ids[i],
-            "target_id": target_ids[i],
-            "name_zh": name_zh,
-            "name_en": name_en,
-            "domain": domain,
-            "unit": unit,
-            "display_unit": display_unit,
-            "direction": direction,
-            "target_kind": kind if has_target else None,
-            "target_comparator": comparator,
-            "target_period": periods[period_codes[i]] if has_target else None,
-            "target_value": target_value,
-            "target_deadline": None if deadline_null[i] else day(deadlines[i]),
-            "target_stretch_date": None if stretch_null[i] else day(stretch[i]),
-            "baseline_value": None if b_values[i] != b_values[i] else b_values[i],
-            "baseline_date": None if b_null[i] else day(b_dates[i]),
-            "latest_value": shown[0] if shown else None,
-            "latest_used": used,
-            "latest_qualifier": shown[1] if shown else None,
-            "latest_period_start": day(shown[2]) if shown else None,
-            "latest_period_end": day(shown[3]) if shown else None,
-            "ratio": ratio,
-            "margin": margins[i],
-            "share_met": share[i],
-            "provisional": provisional[i],
-            "status": status,
-            "status_zh": words[status][0],
-            "status_en": words[status][1],
-            "stale": stale[i],
-            "last_period_end": day(n_end[i]) if n_present[i] else None,
-            "next_due": None if next_due_null[i] else day(next_due[i]),
-            "days_overdue": overdue[i],
-            "projected_value_at_deadline": proj.get("value_at_deadline"),
-            "projected_low": proj.get("low"),
-            "projected_high": proj.get("high"),
-            "projected_achievement_date": proj.get("achievement_date"),
-            "trend_cagr": trend[i],
-            "evidence": evidence,
-        })
-    return rows
+            evidence["trend_cagr"] = trend[i]
+        out.append(StatusRecord(
+            indicator_id=ids[i],
+            target_id=target_ids[i],
+            name_zh=name_zh,
+            name_en=name_en,
+            domain=domain,
+            unit=unit,
+            display_unit=display_unit,
+            direction=direction,
+            target_kind=kind if has_target else None,
+            target_comparator=comparator,
+            target_period=periods[period_codes[i]] if has_target else None,
+            target_value=target_value,
+            target_deadline=dated(deadlines[i], deadline_null[i]),
+            target_stretch_date=dated(stretch[i], stretch_null[i]),
+            baseline_value=nan_none(b_values[i]),
+            baseline_date=dated(b_dates[i], b_null[i]),
+            latest_value=shown[0] if shown else None,
+            latest_used=used,
+            latest_qualifier=shown[1] if shown else None,
+            latest_period_start=day(shown[2]) if shown else None,
+            latest_period_end=day(shown[3]) if shown else None,
+            ratio=ratio,
+            margin=margins[i],
+            share_met=share[i],
+            provisional=provisional[i],
+            status=status,
+            stale=stale[i],
+            last_period_end=day(n_end[i]) if n_present[i] else None,
+            next_due=dated(next_due[i], next_due_null[i]),
+            days_overdue=overdue[i],
+            projected_value_at_deadline=proj.get("value_at_deadline"),
+            projected_low=proj.get("low"),
+            projected_high=proj.get("high"),
+            projected_achievement_date=proj.get("achievement_date"),
+            trend_cagr=trend[i],
+            evidence=evidence,
+            computed_by=ComputedBy.SETS,
+        ))
+    return out
+
+
+_STATUSES = frozenset(STATUSES)
