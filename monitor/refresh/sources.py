@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from monitor import settings
 from monitor.errors import ConfigError, NotFound
 
 DEFAULT_SOURCES = Path("data") / "sources.toml"
@@ -274,7 +275,7 @@ def _weekday(text: str, allow_seven: bool = False) -> int:
 
 def resolve_sources_path(path: str | os.PathLike[str] | None = None) -> tuple[Path, str | None]:
     """--sources PATH, else MONITOR_SOURCES, else data/sources.toml, else the example (with a note)."""
-    chosen = path if path not in (None, "") else os.environ.get("MONITOR_SOURCES") or None
+    chosen = path if path not in (None, "") else settings.get("MONITOR_SOURCES")
     if chosen is not None:
         resolved = Path(chosen).expanduser()
         if not resolved.is_file():
