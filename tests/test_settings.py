@@ -86,3 +86,19 @@ def test_the_store_reads_its_timeout_when_built(tmp_path: Path, monkeypatch: pyt
 def test_docs_hold_the_generated_table() -> None:
     doc = (REPO / "docs" / "settings.md").read_text(encoding="utf-8")
     assert settings.markdown_table() in doc, "run: python -m monitor.settings, and paste into docs/settings.md"
+
+
+def test_both_backends_implement_the_store_interface(tmp_path: Path) -> None:
+    import inspect
+
+    from monitor.store.base import Store
+    from monitor.store.connection import FileStore
+    from monitor.store.lake import LakeStore
+
+    for backend in (FileStore, LakeStore):
+        assert issubclass(backend, Store) and not inspect.isabstract(backend), backend
+    assert Store.__abstractmethods__ >= {"read", "write", "read_copy", "exclusive", "scratch", "init", "close", "exists", "path"}
+    built = Store(tmp_path / "a.duckdb")
+    assert type(built) is FileStore and built.backend == "file"
+    lake = Store("ducklake:postgres:dbname=x host=127.0.0.1", data_path=tmp_path)
+    assert type(lake) is LakeStore and lake.backend == "lake"  # built without connecting

@@ -25,16 +25,13 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import duckdb
 
 from monitor import settings
 from monitor.errors import ConfigError, StoreBusy, StoreError
 from monitor.store import schema
-
-if TYPE_CHECKING:
-    from monitor.store.lake import LakeStore
+from monitor.store.base import Store
 
 DEFAULT_DB = Path(settings.SETTINGS["MONITOR_DB"].default)
 ALIAS = "monitor_db"
@@ -171,17 +168,10 @@ def _try_flock(fd: int, mode: int) -> bool:
     return True
 
 
-class Store:
+class FileStore(Store):
     """One database file, opened only for the span of each operation."""
 
     backend = "file"
-
-    def __new__(cls, path: str | os.PathLike[str] | None = None, timeout_s: float | None = None) -> Store:
-        # Store(location) keeps working for every caller when the location names a DuckLake:
-        # it builds the LakeStore (same interface) instead, as open_store() does.
-        if cls is Store and is_lake(path):
-            return open_store(path, timeout_s)  # type: ignore[return-value]
-        return super().__new__(cls)
 
     def __init__(self, path: str | os.PathLike[str] | None = None, timeout_s: float | None = None) -> None:
         self.path = resolve_db_path(path)
@@ -197,7 +187,15 @@ class Store:
         self._in_transaction = False
 
     def __repr__(self) -> str:
-        return f"Store({str(self.path)!r})"
+        return f"FileStore({str(self.path)!r})"
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    @path.setter
+    def path(self, value: Path) -> None:
+        self._path = value
 
     @property
     def exists(self) -> bool:
@@ -437,25 +435,12 @@ def is_lake(location: str | os.PathLike[str] | None) -> bool:
     return isinstance(chosen, str) and chosen.strip().startswith(LAKE_PREFIX)
 
 
-def open_store(location: str | os.PathLike[str] | None = None, timeout_s: float | None = None) -> "Store | LakeStore":
-    """The one entry point that builds a store from a database location.
+def open_store(location: str | os.PathLike[str] | None = None, timeout_s: float | None = None) -> Store:
+    """The store the location names (see :class:`monitor.store.base.Store`): ``Store(location, timeout_s)``.
 
-    ``location`` is --db, else ``$MONITOR_DB``, else ``data/monitor.duckdb``:
-
-    - ``ducklake:<catalog>`` (e.g. ``ducklake:postgres:dbname=monitor host=127.0.0.1 port=5432 user=monitor``)
-      gives a :class:`monitor.store.lake.LakeStore`; its Parquet files go to ``$MONITOR_DATA_PATH``
-      (required unless the catalogue already records a data path);
-    - anything else is a DuckDB file path and gives a :class:`Store`.
-
-    Both have the same interface: ``read()``, ``write()``, ``scratch()``, ``exclusive()``, ``init()``,
-    ``close()``, ``exists``, and the attributes ``location: str`` (what to show and to pass on to another
-    process: the file path, or the ``ducklake:`` string) and ``backend: str`` (``"file"`` or ``"lake"``).
-    ``timeout_s`` bounds the wait for the file lock (file) or the conflict retries (lake); beyond it the
-    operation raises StoreBusy and nothing was written.
+    ``location`` is --db, else ``$MONITOR_DB``, else ``data/monitor.duckdb``; ``ducklake:<catalog>`` (e.g.
+    ``ducklake:postgres:dbname=monitor host=127.0.0.1 port=5432 user=monitor``) gives a LakeStore whose
+    Parquet files go to ``$MONITOR_DATA_PATH``; anything else a FileStore. ``timeout_s`` bounds the wait for
+    the file lock (file) or the conflict retries (lake); beyond it StoreBusy, and nothing was written.
     """
-    if is_lake(location):
-        from monitor.store.lake import LakeStore
-
-        chosen = location if location not in (None, "") else settings.get("MONITOR_DB")
-        return LakeStore(str(chosen).strip(), timeout_s=timeout_s)
-    return Store(location, timeout_s=timeout_s)
+    return Store(location, timeout_s)

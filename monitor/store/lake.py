@@ -42,6 +42,7 @@ import duckdb
 from monitor import settings
 from monitor.errors import ConfigError, StoreBusy, StoreError
 from monitor.store import schema
+from monitor.store.base import Store
 
 LAKE_PREFIX = "ducklake:"
 ALIAS = "monitor_db"
@@ -155,18 +156,18 @@ class LakeBusy(StoreBusy):
         self.waited_s = waited_s
 
 
-class LakeStore:
+class LakeStore(Store):
     """A DuckLake (PostgreSQL catalogue + Parquet folder), with the interface of the file Store."""
 
     backend = "lake"
 
     def __init__(
         self,
-        location: str,
+        location: str | None,
         timeout_s: float | None = None,
         data_path: str | os.PathLike[str] | None = None,
     ) -> None:
-        self.location = location.strip()
+        self.location = str(location if location not in (None, "") else settings.get("MONITOR_DB")).strip()
         self.conninfo = catalog_conninfo(self.location)
         chosen = data_path if data_path not in (None, "") else settings.get(DATA_PATH_ENV)
         self.data_path = str(Path(chosen).expanduser().resolve()) + os.sep if chosen else None
