@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The refresh service: one BlockingScheduler in its own process, one job per source.
 
-    python scheduler.py [--db LOCATION] [--sources PATH] [--lease SECONDS]      (or: monitor scheduler)
+    python -m scheduler [--db LOCATION] [--sources PATH] [--lease SECONDS]      (or: monitor scheduler)
 
 - Jobs have explicit ids (``refresh:<source>``), ``coalesce=True`` (runs missed while the process
   was busy or asleep collapse into one), ``max_instances=1`` (a slow source never overlaps itself)
@@ -41,10 +41,8 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # `python scheduler.py` from a checkout
-
-from monitor.errors import MonitorError  # noqa: E402
-from monitor.refresh.sources import RefreshConfig, Source, crontab_weekdays, load_config  # noqa: E402
+from monitor.errors import MonitorError
+from monitor.refresh.sources import RefreshConfig, Source, crontab_weekdays, load_config
 
 if TYPE_CHECKING:
     from monitor.leader import LeaseGuard

@@ -8,12 +8,12 @@ processes (the CLI, the scheduler) are seen at the latest after TTL_S.
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from typing import Any
 
 import streamlit as st
 
+from monitor import settings
 from monitor.catalog import init_store
 from monitor.chart_data import goal_detail
 from monitor.i18n import DEFAULT_LANG, LANGS
@@ -29,7 +29,7 @@ LANG_KEY = "lang"
 def db_path() -> str:
     """MONITOR_DB, else data/monitor.duckdb (relative to the working directory), as an absolute path;
     a ducklake: location as given."""
-    location = os.environ.get("MONITOR_DB", "")
+    location = settings.get("MONITOR_DB")
     if is_lake(location):
         return location.strip()
     return str(resolve_db_path(None).resolve())

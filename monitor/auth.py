@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
 import secrets
 import threading
 import time
@@ -25,6 +24,7 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from monitor import settings
 from monitor.errors import ConfigError
 
 __all__ = [
@@ -128,8 +128,7 @@ def configured_hash(secrets_: Mapping[str, Any] | None = None, environ: Mapping[
     A value that is set but malformed raises ConfigError: the dashboard then refuses every write
     rather than silently leaving editing open.
     """
-    environ = os.environ if environ is None else environ
-    value = environ.get(ENV_VAR, "").strip()
+    value = settings.get(ENV_VAR, environ) or ""
     where = f"environment variable {ENV_VAR}"
     if not value and secrets_ is not None:
         try:

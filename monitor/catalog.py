@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from importlib import resources
 import reprlib
 from collections.abc import Callable
 from datetime import date, datetime
@@ -29,7 +30,8 @@ from monitor.model import (
 )
 
 FORMAT = "indicator-monitor/catalog v1"
-SEED_FILE = Path(__file__).resolve().parent.parent / "data" / "briefing.yaml"
+# The reviewed seed: data/briefing.yaml in a checkout, shipped as the package monitor.seed (pyproject.toml).
+SEED_FILE = Path(str(resources.files("monitor.seed") / "briefing.yaml"))
 DOMAINS = ("tourism", "ecology", "digital", "innovation", "openness", "livelihood")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 

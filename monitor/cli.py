@@ -139,7 +139,9 @@ def _fail(error: BaseException) -> NoReturn:
     """End the command on ``error``: one `Error:` line (and invalid input's located problems), its exit code."""
     if isinstance(error, BrokenPipeError) or (isinstance(error, OSError) and error.errno == errno.EPIPE):
         _quiet_exit_on_broken_pipe()
-    if os.environ.get(DEBUG_ENV, "").strip() not in ("", "0"):
+    from monitor import settings
+
+    if settings.get(DEBUG_ENV):
         import traceback
 
         traceback.print_exception(error)
@@ -536,13 +538,22 @@ def _console() -> Any:
 
 
 def _dashboard_command(db: str, address: str, port: int) -> list[str]:
-    app = Path(__file__).resolve().parent.parent / "dashboards" / "app.py"
+    # The app is the installed `dashboards` package's entry, found by import (a checkout and a wheel alike);
+    # Streamlit takes a script path, not a module name.
+    import importlib.util
+
+    spec = importlib.util.find_spec("dashboards.app")
+    if spec is None or spec.origin is None:
+        raise MonitorError("the dashboard is not installed (the dashboards package is missing): reinstall indicator-monitor")
     return [
-        sys.executable, "-m", "streamlit", "run", str(app),
+        sys.executable, "-m", "streamlit", "run", spec.origin,
         "--server.address", address, "--server.port", str(port),
-        # No e-mail prompt on first run, no browser to open on a server, no usage statistics sent,
-        # no developer menu for viewers (also when started outside the repo, away from .streamlit/).
+        # What .streamlit/config.toml says, on the command line, so that an installed copy started from any
+        # folder behaves alike: no e-mail prompt, no browser to open on a server, no usage statistics sent,
+        # no developer menu for viewers, an error's type without its stack, the upload limit the import
+        # page states.
         "--server.headless", "true", "--browser.gatherUsageStats", "false", "--client.toolbarMode", "viewer",
+        "--client.showErrorDetails", "type", "--server.maxUploadSize", "20", "--server.runOnSave", "false",
     ]
 
 
@@ -582,15 +593,13 @@ def up(ctx: click.Context, address: str, port: int, sources: str | None, no_sche
             env["MONITOR_SOURCES"] = str(Path(sources).resolve())
         if created:
             stage_example_samples(config)
-        script = Path(__file__).resolve().parent.parent / "scheduler.py"
         scheduler = subprocess.Popen(
             # The location goes by MONITOR_DB in the environment, not the command line: a lake's may
             # hold a password, and any local user can read a process's arguments.
-            [sys.executable, str(script), *(["--sources", sources] if sources else [])], env=env
+            [sys.executable, "-m", "scheduler", *(["--sources", sources] if sources else [])], env=env
         )
         children.append(scheduler)
-    repo = Path(__file__).resolve().parent.parent
-    dashboard = subprocess.Popen(_dashboard_command(location, address, port), env=env, cwd=repo)
+    dashboard = subprocess.Popen(_dashboard_command(location, address, port), env=env)
     children.append(dashboard)
     click.echo(f"Dashboard: http://{address}:{port}  (database {store.path}; Ctrl-C stops everything)")
     try:

@@ -39,8 +39,8 @@ from typing import Any
 
 import duckdb
 
+from monitor import readers, settings
 from monitor import validate as _rules
-from monitor import readers
 from monitor.errors import Problem, StoreError, ValidationError
 from monitor.model import Qualifier
 from monitor.store import queries, schema
@@ -471,7 +471,8 @@ SPILL_ROW_GROUP = 16_384
 # DuckDB's memory limit while an import runs on the store's own connection (file stores): the pass
 # streams; what has to see the whole file (the key hashes for duplicates, the join with the current
 # revisions, the insert's transaction-local rows until COMMIT) spills to a temporary folder beyond it.
-IMPORT_MEMORY_LIMIT = os.environ.get("MONITOR_IMPORT_MEMORY", "160MB")
+# None: the MONITOR_IMPORT_MEMORY setting (monitor/settings.py), read at each import.
+IMPORT_MEMORY_LIMIT: str | None = None
 # Problems returned in the report (all are counted, and all are quarantined with --skip-invalid).
 PROBLEMS_KEPT = 10_000
 _THOUSANDS_RE = r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?"
@@ -809,7 +810,7 @@ def _limit_memory(con: duckdb.DuckDBPyConnection, stack: ExitStack) -> None:
         except duckdb.Error:
             os.rmdir(made)  # DuckDB already spilled to its default folder: keep that one
     old = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]  # type: ignore[index]
-    con.execute("SET memory_limit = ?", [IMPORT_MEMORY_LIMIT])
+    con.execute("SET memory_limit = ?", [IMPORT_MEMORY_LIMIT or settings.get("MONITOR_IMPORT_MEMORY")])
     stack.callback(lambda: con.execute("SET memory_limit = ?", [old]))
 
 

@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from monitor import settings
 from monitor.errors import MonitorError
 
 log = logging.getLogger("monitor.leader")
@@ -68,7 +69,7 @@ def holder_id() -> str:
 
 def lease_seconds(value: float | str | None = None) -> float:
     """The lease length: the argument, else $MONITOR_SCHEDULER_LEASE, else 15 s."""
-    chosen = value if value not in (None, "") else os.environ.get(LEASE_ENV) or DEFAULT_LEASE_S
+    chosen = value if value not in (None, "") else settings.get(LEASE_ENV)
     try:
         seconds = float(chosen)  # type: ignore[arg-type]
     except (TypeError, ValueError):

@@ -167,3 +167,75 @@ def test_importing_the_status_formulas_loads_no_numpy() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) is False
+
+
+# ---------------------------------------------------------------- import contracts (static, every import)
+# Checked on the source, lazy imports inside functions included, so a contract cannot be dodged by
+# importing late. The apps (dashboards/, scheduler.py) are leaves: nothing in the library imports them;
+# the library reaches the scheduler module only by name at run time (monitor.refresh.load_scheduler_module).
+APPS_AND_UI = ("streamlit", "apscheduler", "dashboards", "scheduler")
+# monitor.store is the bottom layer: beside itself it may use only the leaf modules below it.
+STORE_MAY_IMPORT = ("monitor.store", "monitor.errors", "monitor.model", "monitor.settings")
+# The one exception, by design (issue 14, item 9): the sources loader checks each schedule with the
+# scheduler's own trigger classes, imported inside that check only, so a schedule the scheduler would
+# refuse is refused when the file is loaded. Nothing else of apscheduler, and only there.
+ALLOWED_LAZY = {"monitor/refresh/sources.py": ("apscheduler.triggers.cron", "apscheduler.triggers.interval")}
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    """(line, module) for every import statement in the file, relative imports resolved."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    package = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts[:-1])
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*parts, base] if base else parts)
+            found.append((node.lineno, base))
+            # `from monitor import settings` imports the module monitor.settings
+            found += [(node.lineno, f"{base}.{alias.name}") for alias in node.names]
+    return found
+
+
+def _top(name: str) -> str:
+    return name.split(".")[0]
+
+
+def test_the_import_scan_sees_lazy_and_relative_imports(tmp_path: Path) -> None:
+    sample = PACKAGE / "store" / "_contract_probe.py"
+    sample.write_text("def f():\n    import streamlit\n    from .. import views\n")
+    try:
+        names = [m for _, m in _imports(sample)]
+    finally:
+        sample.unlink()
+    assert "streamlit" in names and "monitor.views" in names
+
+
+@pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")), ids=lambda p: p.relative_to(PACKAGE.parent).as_posix())
+def test_the_library_never_imports_the_apps_or_their_frameworks(path: Path) -> None:
+    allowed = ALLOWED_LAZY.get(path.relative_to(PACKAGE.parent).as_posix(), ())
+    bad = [(n, m) for n, m in _imports(path) if _top(m) in APPS_AND_UI
+           and not any(m == a or m.startswith(a + ".") for a in allowed)]
+    assert bad == [], f"{path.relative_to(PACKAGE.parent)} imports {bad}: the library stays free of the apps"
+
+
+@pytest.mark.parametrize("path", sorted((PACKAGE / "store").rglob("*.py")), ids=lambda p: p.relative_to(PACKAGE.parent).as_posix())
+def test_the_store_imports_only_the_layers_below_it(path: Path) -> None:
+    bad = [
+        (n, m) for n, m in _imports(path)
+        if _top(m) == "monitor" and m != "monitor"
+        and not any(m == allowed or m.startswith(allowed + ".") for allowed in STORE_MAY_IMPORT)
+    ]
+    assert bad == [], f"{path.relative_to(PACKAGE.parent)} imports {bad}; the store may use only {STORE_MAY_IMPORT}"
+
+
+def test_leaf_modules_import_nothing_above_them() -> None:
+    for leaf in ("errors", "model", "settings"):
+        bad = [m for _, m in _imports(PACKAGE / f"{leaf}.py")
+               if _top(m) == "monitor" and m != "monitor"
+               and not any(m == ok or m.startswith(ok + ".") for ok in ("monitor.errors", "monitor.model"))]
+        assert bad == [], (leaf, bad)

@@ -128,7 +128,9 @@ def store_files(location: str | os.PathLike[str] | None) -> tuple[list[Path], li
     from monitor.store.connection import is_lake, resolve_db_path
 
     if is_lake(location):
-        data = os.environ.get("MONITOR_DATA_PATH")
+        from monitor import settings
+
+        data = settings.get("MONITOR_DATA_PATH")
         return [], ([_resolved(Path(data).expanduser())] if data else []), None
     db = _resolved(resolve_db_path(location))
     return [db.parent], [], db

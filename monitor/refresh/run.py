@@ -581,13 +581,12 @@ def stage_example_samples(config: RefreshConfig) -> list[Path]:
     What `monitor up` calls on a fresh clone so that the first scheduled run shows a working refresh.
     The sample restates briefing figures, so on a seeded database its rows are "unchanged".
     """
-    from monitor.refresh import REPO
     from monitor.refresh.fetch import stage_samples
     from monitor.refresh.sources import EXAMPLE_SOURCES
 
-    if config.path.resolve() != (REPO / EXAMPLE_SOURCES).resolve():
+    if config.path.resolve() != EXAMPLE_SOURCES.resolve():
         return []
-    samples = REPO / "data" / "inbox-sample"
+    samples = EXAMPLE_SOURCES.parent / "inbox-sample"
     inbox = next((s.path for s in config.sources if s.enabled and s.is_inbox), None)
     if inbox is None or not samples.is_dir():
         return []

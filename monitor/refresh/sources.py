@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import os
+from importlib import resources
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -28,11 +29,13 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from monitor import settings
 from monitor.errors import ConfigError, NotFound
 from monitor.refresh import policy
 
 DEFAULT_SOURCES = Path("data") / "sources.toml"
-EXAMPLE_SOURCES = Path("data") / "sources.example.toml"
+# Shipped as the package monitor.seed (data/ in a checkout): used when the user has no sources file.
+EXAMPLE_SOURCES = Path(str(resources.files("monitor.seed") / "sources.example.toml"))
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 KINDS = ("csv", "json", "xlsx")
 CHANNEL_TYPES = ("webhook", "wecom", "dingtalk", "log")
@@ -308,7 +311,7 @@ def _weekday(text: str, allow_seven: bool = False) -> int:
 
 def resolve_sources_path(path: str | os.PathLike[str] | None = None) -> tuple[Path, str | None]:
     """--sources PATH, else MONITOR_SOURCES, else data/sources.toml, else the example (with a note)."""
-    chosen = path if path not in (None, "") else os.environ.get("MONITOR_SOURCES") or None
+    chosen = path if path not in (None, "") else settings.get("MONITOR_SOURCES")
     if chosen is not None:
         resolved = Path(chosen).expanduser()
         if not resolved.is_file():
@@ -316,13 +319,10 @@ def resolve_sources_path(path: str | os.PathLike[str] | None = None) -> tuple[Pa
         return resolved, None
     if DEFAULT_SOURCES.is_file():
         return DEFAULT_SOURCES, None
-    from monitor.refresh import REPO
-
-    for example in (EXAMPLE_SOURCES, REPO / EXAMPLE_SOURCES):
-        if example.is_file():
-            note = (f"no {DEFAULT_SOURCES} (nor --sources or MONITOR_SOURCES): using {example}; "
-                    f"copy it to {DEFAULT_SOURCES} and edit it to declare your own sources")
-            return example, note
+    if EXAMPLE_SOURCES.is_file():
+        note = (f"no {DEFAULT_SOURCES} (nor --sources or MONITOR_SOURCES): using {EXAMPLE_SOURCES}; "
+                f"copy it to {DEFAULT_SOURCES} and edit it to declare your own sources")
+        return EXAMPLE_SOURCES, note
     raise ConfigError(f"no sources file: give --sources PATH, set MONITOR_SOURCES or create {DEFAULT_SOURCES}")
 
 

@@ -25,23 +25,20 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import duckdb
 
+from monitor import settings
 from monitor.errors import ConfigError, StoreBusy, StoreError
 from monitor.store import schema
+from monitor.store.base import Store
 
-if TYPE_CHECKING:
-    from monitor.store.lake import LakeStore
-
-DEFAULT_DB = Path("data") / "monitor.duckdb"
+DEFAULT_DB = Path(settings.SETTINGS["MONITOR_DB"].default)
 ALIAS = "monitor_db"
 # DuckDB writes files in the v0.10.2 storage format unless told otherwise; the current format reuses
 # table metadata when checkpointing, which halves the DETACH that every write pays (measured: 6.9 ms
 # -> 2.9 ms per single-row write with this schema). An older file is upgraded at its next checkpoint.
 STORAGE_VERSION = "v1.5.0"
-DEFAULT_TIMEOUT_S = float(os.environ.get("MONITOR_LOCK_TIMEOUT", "15"))
 # Each commit adds its rows to a table as row groups of their own, and DuckDB merges small row groups
 # when it checkpoints ("vacuum"). Merging at every commit rewrote the same rows again and again (10k,
 # 20k, 40k, 80k, 122,880: every few imports a commit rewrote up to two full row groups, 65-190 ms with
@@ -62,13 +59,13 @@ def resolve_location(location: str | os.PathLike[str] | None = None) -> str:
     """--db, else MONITOR_DB, else data/monitor.duckdb, as a string to pass on to another process:
     a ``ducklake:`` location unchanged, a file as its absolute path."""
     if is_lake(location):
-        return str(location if location not in (None, "") else os.environ["MONITOR_DB"]).strip()
+        return str(location if location not in (None, "") else settings.get("MONITOR_DB")).strip()
     return str(resolve_db_path(location).resolve())
 
 
 def resolve_db_path(path: str | os.PathLike[str] | None = None) -> Path:
     """--db PATH, else MONITOR_DB, else data/monitor.duckdb."""
-    chosen = path if path not in (None, "") else os.environ.get("MONITOR_DB") or DEFAULT_DB
+    chosen = path if path not in (None, "") else settings.get("MONITOR_DB")
     resolved = Path(chosen).expanduser()
     if resolved.is_dir():
         raise ConfigError(f"database location {resolved} is a folder; give a file path such as {resolved / 'monitor.duckdb'}")
@@ -179,24 +176,17 @@ def _try_flock(fd: int, mode: int) -> bool:
     return True
 
 
-class Store:
+class FileStore(Store):
     """One database file, opened only for the span of each operation."""
 
     backend = "file"
 
-    def __new__(cls, path: str | os.PathLike[str] | None = None, timeout_s: float = DEFAULT_TIMEOUT_S) -> Store:
-        # Store(location) keeps working for every caller when the location names a DuckLake:
-        # it builds the LakeStore (same interface) instead, as open_store() does.
-        if cls is Store and is_lake(path):
-            return open_store(path, timeout_s)  # type: ignore[return-value]
-        return super().__new__(cls)
-
-    def __init__(self, path: str | os.PathLike[str] | None = None, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+    def __init__(self, path: str | os.PathLike[str] | None = None, timeout_s: float | None = None) -> None:
         self.path = resolve_db_path(path)
         self.location = str(self.path)
         self.lock_path = self.path.with_name(self.path.name + ".lock")
         self.gate_path = self.path.with_name(self.path.name + ".gate")
-        self.timeout_s = timeout_s
+        self.timeout_s = settings.get("MONITOR_LOCK_TIMEOUT") if timeout_s is None else timeout_s
         # DuckDB connections are not safe for concurrent use by threads (Streamlit runs one per
         # session), so every use of the shared in-memory connection is serialised.
         self._mutex = threading.RLock()
@@ -205,7 +195,15 @@ class Store:
         self._in_transaction = False
 
     def __repr__(self) -> str:
-        return f"Store({str(self.path)!r})"
+        return f"FileStore({str(self.path)!r})"
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    @path.setter
+    def path(self, value: Path) -> None:
+        self._path = value
 
     @property
     def exists(self) -> bool:
@@ -469,29 +467,16 @@ LAKE_PREFIX = "ducklake:"
 
 def is_lake(location: str | os.PathLike[str] | None) -> bool:
     """Whether a database location (--db, else MONITOR_DB) names a DuckLake rather than a file."""
-    chosen = location if location not in (None, "") else os.environ.get("MONITOR_DB") or ""
+    chosen = location if location not in (None, "") else settings.get("MONITOR_DB")
     return isinstance(chosen, str) and chosen.strip().startswith(LAKE_PREFIX)
 
 
-def open_store(location: str | os.PathLike[str] | None = None, timeout_s: float = DEFAULT_TIMEOUT_S) -> "Store | LakeStore":
-    """The one entry point that builds a store from a database location.
+def open_store(location: str | os.PathLike[str] | None = None, timeout_s: float | None = None) -> Store:
+    """The store the location names (see :class:`monitor.store.base.Store`): ``Store(location, timeout_s)``.
 
-    ``location`` is --db, else ``$MONITOR_DB``, else ``data/monitor.duckdb``:
-
-    - ``ducklake:<catalog>`` (e.g. ``ducklake:postgres:dbname=monitor host=127.0.0.1 port=5432 user=monitor``)
-      gives a :class:`monitor.store.lake.LakeStore`; its Parquet files go to ``$MONITOR_DATA_PATH``
-      (required unless the catalogue already records a data path);
-    - anything else is a DuckDB file path and gives a :class:`Store`.
-
-    Both have the same interface: ``read()``, ``write()``, ``scratch()``, ``exclusive()``, ``init()``,
-    ``close()``, ``exists``, and the attributes ``location: str`` (what to show and to pass on to another
-    process: the file path, or the ``ducklake:`` string) and ``backend: str`` (``"file"`` or ``"lake"``).
-    ``timeout_s`` bounds the wait for the file lock (file) or the conflict retries (lake); beyond it the
-    operation raises StoreBusy and nothing was written.
+    ``location`` is --db, else ``$MONITOR_DB``, else ``data/monitor.duckdb``; ``ducklake:<catalog>`` (e.g.
+    ``ducklake:postgres:dbname=monitor host=127.0.0.1 port=5432 user=monitor``) gives a LakeStore whose
+    Parquet files go to ``$MONITOR_DATA_PATH``; anything else a FileStore. ``timeout_s`` bounds the wait for
+    the file lock (file) or the conflict retries (lake); beyond it StoreBusy, and nothing was written.
     """
-    if is_lake(location):
-        from monitor.store.lake import LakeStore
-
-        chosen = location if location not in (None, "") else os.environ["MONITOR_DB"]
-        return LakeStore(str(chosen).strip(), timeout_s=timeout_s)
-    return Store(location, timeout_s=timeout_s)
+    return Store(location, timeout_s)

@@ -39,8 +39,10 @@ from pathlib import Path
 
 import duckdb
 
+from monitor import settings
 from monitor.errors import ConfigError, StoreBusy, StoreError
 from monitor.store import schema
+from monitor.store.base import Store
 
 LAKE_PREFIX = "ducklake:"
 ALIAS = "monitor_db"
@@ -54,7 +56,6 @@ EXTENSIONS: tuple[tuple[str, str, str], ...] = (
     ("duckdb_extension_postgres_scanner", "postgres_scanner", "duckdb-extension-postgres-scanner"),
     ("duckdb_extension_ducklake", "ducklake", "duckdb-extension-ducklake"),
 )
-DEFAULT_TIMEOUT_S = float(os.environ.get("MONITOR_LOCK_TIMEOUT", "15"))
 # Readings written one at a time stay in the catalogue ("inlined") instead of one Parquet file each.
 INLINING_ROW_LIMIT = 100
 
@@ -155,22 +156,22 @@ class LakeBusy(StoreBusy):
         self.waited_s = waited_s
 
 
-class LakeStore:
+class LakeStore(Store):
     """A DuckLake (PostgreSQL catalogue + Parquet folder), with the interface of the file Store."""
 
     backend = "lake"
 
     def __init__(
         self,
-        location: str,
-        timeout_s: float = DEFAULT_TIMEOUT_S,
+        location: str | None,
+        timeout_s: float | None = None,
         data_path: str | os.PathLike[str] | None = None,
     ) -> None:
-        self.location = location.strip()
+        self.location = str(location if location not in (None, "") else settings.get("MONITOR_DB")).strip()
         self.conninfo = catalog_conninfo(self.location)
-        chosen = data_path if data_path not in (None, "") else os.environ.get(DATA_PATH_ENV) or None
+        chosen = data_path if data_path not in (None, "") else settings.get(DATA_PATH_ENV)
         self.data_path = str(Path(chosen).expanduser().resolve()) + os.sep if chosen else None
-        self.timeout_s = timeout_s
+        self.timeout_s = settings.get("MONITOR_LOCK_TIMEOUT") if timeout_s is None else timeout_s
         self._mutex = threading.RLock()
         self._con: duckdb.DuckDBPyConnection | None = None
         self._lock_con: duckdb.DuckDBPyConnection | None = None

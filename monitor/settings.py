@@ -1,0 +1,138 @@
+"""The one declared table of settings: every environment variable the product reads, read here only.
+
+Each :class:`Setting` names its environment variable, its type, its default and what it does. The
+table drives three things, so they cannot drift apart:
+
+- reading: :func:`get` is the only function in the package that reads ``os.environ`` for a setting
+  (a test greps the tree for any other read); a malformed value is a :class:`ConfigError` naming the
+  variable, never a traceback at import time;
+- the CLI: options that a setting backs take their ``envvar`` and help text from here, and
+  ``monitor settings`` prints every setting with its effective value (secrets masked);
+- the docs: ``python -m monitor.settings`` writes the table that ``docs/settings.md`` holds (a test
+  compares the two).
+
+Values are read when asked for, not at import: a process that sets a variable before calling in
+(a test, ``monitor up`` for its children) is seen. Reading costs a dict look-up and a parse (~1 µs).
+
+Header values and webhook URLs of refresh sources and alert channels are not here: their variable
+names are chosen per source in the sources file (``{ env = "NAME" }``, ``url_env``), and
+``monitor.refresh`` reads them when a request is made.
+
+This module imports only the standard library and ``monitor.errors``: it is a leaf, like the model
+and the errors, so that ``monitor.store`` may use it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from monitor.errors import ConfigError
+
+__all__ = ["SETTINGS", "Setting", "get", "markdown_table", "effective"]
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not (0 < value < 10**7):
+        raise ValueError("must be a number of seconds above 0")
+    return value
+
+
+def _memory(text: str) -> str:
+    import re
+
+    if not re.fullmatch(r"\s*\d+(\.\d+)?\s*(B|KB|KiB|MB|MiB|GB|GiB)\s*", text, flags=re.IGNORECASE):
+        raise ValueError("must be a size such as 160MB or 1GiB")
+    return text.strip()
+
+
+def _flag(text: str) -> bool:
+    # Never an error: the one reader is the CLI's error handler, which must not fail itself.
+    return text.lower() not in ("0", "false", "no", "off")
+
+
+def _lang(text: str) -> str:
+    if text not in ("zh", "en"):
+        raise ValueError("must be zh or en")
+    return text
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable: its name, how its text is read, its default and what it does."""
+
+    env: str
+    kind: str  # what the docs call its type
+    default: Any
+    description: str
+    parse: Callable[[str], Any] = str
+    secret: bool = False  # never printed in full
+
+    def read(self, environ: Mapping[str, str] | None = None) -> Any:
+        """The value from ``environ`` (default ``os.environ``), else the default; a bad value is a ConfigError."""
+        environ = os.environ if environ is None else environ
+        text = environ.get(self.env, "").strip()
+        if not text:
+            return self.default
+        try:
+            return self.parse(text)
+        except (TypeError, ValueError) as e:
+            shown = "(hidden)" if self.secret else repr(text[:80])
+            raise ConfigError(f"environment variable {self.env}={shown}: {e}") from None
+
+
+SETTINGS: dict[str, Setting] = {
+    s.env: s
+    for s in (
+        Setting("MONITOR_DB", "path or ducklake: location", "data/monitor.duckdb",
+                "The store: a DuckDB file, or `ducklake:<catalog>` for a DuckLake shared by several hosts "
+                "(docs/deployment.md). `--db` overrides it.", secret=True),
+        Setting("MONITOR_DATA_PATH", "folder", None,
+                "Where a DuckLake store keeps its Parquet files (required for a new lake)."),
+        Setting("MONITOR_LOCK_TIMEOUT", "seconds", 15.0,
+                "How long an operation waits for the store's write lock (file) or retries a conflict (lake) "
+                "before it gives up with exit code 75 and nothing written.", _positive_float),
+        Setting("MONITOR_IMPORT_MEMORY", "size", "160MB",
+                "DuckDB's memory limit while an import runs; beyond it the import spills to a temporary folder.",
+                _memory),
+        Setting("MONITOR_SOURCES", "path", None,
+                "The refresh sources file (else data/sources.toml, else the example). `--sources` overrides it."),
+        Setting("MONITOR_SCHEDULER_LEASE", "seconds", 15.0,
+                "The scheduler's leadership lease: a standby takes over within this plus a third of it after "
+                "the leader dies. `--lease` overrides it.", _positive_float),
+        Setting("MONITOR_EDITOR_PASSWORD_HASH", "hash", None,
+                "The editors' password hash (`monitor hash-password`); else `editor_password_hash` in "
+                "Streamlit's secrets; without either the dashboard lets anyone who reaches it write.", secret=True),
+        Setting("MONITOR_LANG", "zh or en", "zh", "The CLI's language for status tables. `--lang` overrides it.", _lang),
+        Setting("MONITOR_DEBUG", "0 or 1", False,
+                "1: an unexpected error of a `monitor` command prints its traceback as well as the one `Error:` line.",
+                _flag),
+    )
+}
+
+
+def get(env: str, environ: Mapping[str, str] | None = None) -> Any:
+    """The value of the setting named by its environment variable (a KeyError for an undeclared one)."""
+    return SETTINGS[env].read(environ)
+
+
+def effective(environ: Mapping[str, str] | None = None) -> list[tuple[Setting, Any, bool]]:
+    """(setting, value, set in the environment) for every setting, in the table's order."""
+    environ = os.environ if environ is None else environ
+    return [(s, s.read(environ), bool(environ.get(s.env, "").strip())) for s in SETTINGS.values()]
+
+
+def markdown_table() -> str:
+    """The settings as the Markdown table docs/settings.md holds."""
+    lines = ["| variable | type | default | what it does |", "|---|---|---|---|"]
+    for s in SETTINGS.values():
+        default = "(none)" if s.default is None else f"`{s.default}`"
+        lines.append(f"| `{s.env}` | {s.kind} | {default} | {s.description} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # python -m monitor.settings > the table in docs/settings.md
+    print(markdown_table(), end="")
