@@ -19,7 +19,9 @@ class Reply:
     status: int = 200
     body: bytes = b""
     content_type: str = "text/csv; charset=utf-8"
-    delay: float = 0.0
+    # Held back until the test sets the server's ``release`` (or the server stops): a request that
+    # is in flight for as long as the test needs, without guessing a delay.
+    hold: bool = False
     headers: dict[str, str] = field(default_factory=dict)
 
 
@@ -39,13 +41,15 @@ class LoopbackServer:
     """A threaded http.server bound to 127.0.0.1 that answers per path and records every request.
 
     ``route(path, *replies)``: the replies are given in turn, the last one repeated. A reply may also
-    be a callable taking the Request and returning a Reply.
+    be a callable taking the Request and returning a Reply. A held reply (``hold=True``) is sent once
+    ``release`` is set, which the server does itself when it stops.
     """
 
     def __init__(self) -> None:
         self.routes: dict[str, list[Reply | Callable[[Request], Reply]]] = {}
         self.requests: list[Request] = []
         self.received = threading.Event()
+        self.release = threading.Event()
         self._lock = threading.Lock()
         outer = self
 
@@ -67,8 +71,8 @@ class LoopbackServer:
                 outer.received.set()
                 if callable(reply):
                     reply = reply(request)
-                if reply.delay:
-                    time.sleep(reply.delay)
+                if reply.hold:
+                    outer.release.wait(120)  # a hang guard only
                 try:
                     self.send_response(reply.status)
                     self.send_header("Content-Type", reply.content_type)
@@ -92,6 +96,7 @@ class LoopbackServer:
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        self.release.set()
         self.httpd.shutdown()
         self.httpd.server_close()
 

@@ -8,7 +8,7 @@ import hmac
 import json
 import threading
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -20,7 +20,7 @@ from monitor.refresh.run import run_sources
 from monitor.refresh.sources import load_config
 from monitor.store import refresh_queries
 from monitor.store.connection import Store
-from refresh_helpers import LoopbackServer, Reply, Request, csv_bytes, write_sources
+from refresh_helpers import LoopbackServer, Reply, Request, csv_bytes, wait_for, write_sources
 
 AIR_REVISED = csv_bytes("good-air-days-ratio,2025-01-01,2025-06-30,93.5,,")  # 91.7% → 93.5%: not met → met
 DING_SECRET = "SECtest0123456789abcdef"
@@ -209,7 +209,7 @@ def test_a_delivery_that_ran_out_of_retries_is_taken_again_by_the_next_pass(
 
 
 def test_two_senders_at_once_send_each_event_once(fresh_db: Store, tmp_path: Path, robots: LoopbackServer) -> None:
-    robots.route("/hook", Reply(200, delay=0.2))
+    robots.route("/hook", Reply(200, hold=True))  # the receiver holds each message until released
     channel = f'[[channels]]\nname = "hook"\ntype = "webhook"\nurl = "{robots.base}/hook"\n'
     sources = write_sources(tmp_path, config_text(robots, tmp_path, channel))
     config = load_config(sources)
@@ -223,17 +223,26 @@ def test_two_senders_at_once_send_each_event_once(fresh_db: Store, tmp_path: Pat
     run_source(fresh_db, config, config.source("air"), deliver=False, as_of=date(2025, 7, 15))
     results: list[list[dict[str, Any]]] = []
 
-    def sender() -> None:
+    def sender() -> list[dict[str, Any]]:
         store = Store(fresh_db.path)
-        results.append(deliver_pending(store, config))
-        store.close()
+        try:
+            return deliver_pending(store, config)
+        finally:
+            store.close()
 
-    threads = [threading.Thread(target=sender) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    sent = [r["event_id"] for batch in results for r in batch if r["sent"]]
+    first = threading.Thread(target=lambda: results.append(sender()), daemon=True)
+    first.start()
+    try:
+        # The first sender has claimed the events and its first message is in flight: the second
+        # sender runs now, while the first one is sending.
+        wait_for(lambda: posts(robots, "/hook"), 60, "the first sender's message")
+        second = sender()
+    finally:
+        robots.release.set()
+        first.join(60)
+    assert second == []  # nothing left to claim: the first sender's events are not sent twice
+    [batch] = results
+    sent = [r["event_id"] for r in batch if r["sent"]]
     assert len(sent) == 2 and len(set(sent)) == 2
     assert sorted(r.json()["event_id"] for r in posts(robots, "/hook")) == sorted(sent)
 
@@ -242,10 +251,15 @@ def test_events_older_than_max_age_are_not_sent_to_a_new_channel(fresh_db: Store
     plain = write_sources(tmp_path, config_text(robots, tmp_path, ""), "plain.toml")
     [run] = run_sources(fresh_db, load_config(plain), as_of=date(2025, 7, 15))
     assert len(run.events) == 1
-    time.sleep(0.6)
-    channel = f'[[channels]]\nname = "late"\ntype = "webhook"\nurl = "{robots.base}/hook"\nmax_age = "0.5s"\n'
-    assert deliver_pending(fresh_db, load_config(write_sources(tmp_path, config_text(robots, tmp_path, channel)))) == []
+    occurred = run.events[0]["occurred_at"]
+    channel = f'[[channels]]\nname = "late"\ntype = "webhook"\nurl = "{robots.base}/hook"\nmax_age = "1h"\n'
+    config = load_config(write_sources(tmp_path, config_text(robots, tmp_path, channel)))
+    # Delivered on a clock two hours later: older than the channel's max_age, not sent ...
+    assert deliver_pending(fresh_db, config, clock=lambda: occurred + timedelta(hours=2)) == []
     assert posts(robots, "/hook") == []
+    # ... while within it, the same event is sent.
+    [sent] = deliver_pending(fresh_db, config, clock=lambda: occurred + timedelta(minutes=59))
+    assert sent["sent"] and sent["event_id"] == run.events[0]["id"] and len(posts(robots, "/hook")) == 1
 
 
 def test_messages_in_both_languages_name_goal_statuses_evidence_and_reading(fresh_db: Store, tmp_path: Path, robots: LoopbackServer) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib.util
 import resource
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -137,12 +136,10 @@ def test_each_input_imports_as_documented_or_is_rejected_with_its_location(
 
 def test_the_huge_file_imports_whole(corpus: dict[str, Path], store: Store) -> None:
     case = CASES["huge.csv"]
-    started = time.monotonic()
+    # (How fast is bench/'s business; the run's --timeout is the hang guard.)
     report = import_file(store, corpus["huge.csv"])
-    elapsed = time.monotonic() - started
     assert report.written and report.new == case.count
     assert count_of_batch(store, report.batch_id) == case.count
-    assert elapsed < 20, f"{case.count} rows took {elapsed:.1f} s"
 
 
 def test_a_huge_file_with_one_bad_row_writes_nothing(corpus: dict[str, Path], store: Store) -> None:
@@ -157,21 +154,32 @@ def test_a_huge_file_with_one_bad_row_writes_nothing(corpus: dict[str, Path], st
     assert checksums(store) == before
 
 
+def _bytes_read() -> int:
+    """Bytes this process has read (any file, any thread) so far, as the kernel counts them."""
+    for line in Path("/proc/self/io").read_text().splitlines():
+        if line.startswith("rchar:"):
+            return int(line.split()[1])
+    raise AssertionError("no rchar in /proc/self/io")
+
+
 @pytest.mark.parametrize("name", ["line-200mb.csv", "header-3mb.csv"])
 def test_an_overlong_line_is_refused_early_and_cheaply(name: str, corpus: dict[str, Path], store: Store) -> None:
     """DuckDB silently dropped a 200 MB last line; the import now refuses it before DuckDB reads it."""
+    from monitor.ingest import MAX_LINE_BYTES
+
     case = CASES[name]
     before = checksums(store)
     peak_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.monotonic()
+    read_before = _bytes_read()
     with pytest.raises(ValidationError) as caught:
         import_file(store, corpus[name])
-    elapsed = time.monotonic() - started
+    read = _bytes_read() - read_before
     grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak_before) / 1024
     (problem,) = caught.value.problems
     assert (problem.source, problem.row, problem.column) == (name, case.reject[0], None)
     assert "line too long" in problem.reason
-    assert elapsed < 10 and grown_mb < 1024, (elapsed, grown_mb)
+    # Early: the process read a few 1 MB chunks, not the file (the kernel's count of bytes read).
+    assert read < min(corpus[name].stat().st_size, 3 * MAX_LINE_BYTES) and grown_mb < 1024, (read, grown_mb)
     assert checksums(store) == before
     code, _, err = cli(store, "import", str(corpus[name]))
     assert code == 5 and f"{name}, row {case.reject[0]}: line too long" in err

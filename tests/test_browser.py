@@ -230,13 +230,29 @@ def test_language_switch(server: dict[str, Any], page: Any) -> None:
 
 
 def test_clicking_a_name_opens_its_detail(server: dict[str, Any], page: Any) -> None:
+    from playwright.sync_api import expect
+
     page.goto(f"{server['url']}/?lang=zh")
-    cell = _grid_cell(page, "标准机架（已建、在建）")
-    row = int(str(cell.get_attribute("id")).rsplit("-", 1)[1])  # glide-cell-<col>-<row>
+    grid = page.locator('[data-testid="stDataFrame"]')
+    # The grid is drawn on a canvas; its accessible table (hidden) says which row holds the goal.
+    name = grid.get_by_role("gridcell", name="标准机架（已建、在建）", exact=True, include_hidden=True)
+    name.wait_for(state="attached")
+    row = int(name.locator("xpath=..").get_attribute("aria-rowindex")) - 2  # row 1 is the header
+    rows = int(grid.get_by_role("grid", include_hidden=True).get_attribute("aria-rowcount")) - 1
     _settle(page)
-    grid = page.locator('[data-testid="stDataFrame"]').bounding_box()
-    page.mouse.click(grid["x"] + 60, grid["y"] + 35 * (row + 1) + 17)  # 35 px header and rows
-    page.get_by_role("heading", name="标准机架（已建、在建）").wait_for()
+    # The name is a button drawn in its cell: click the middle of that row's name cell. The overview
+    # draws rows 35 px high and is as tall as its rows, so the header is what is left above them.
+    row_px = 35
+    surface = grid.locator(".dvn-scroller")  # what takes the grid's pointer events
+    box = surface.bounding_box()
+    header = box["height"] - rows * row_px
+    surface.click(position={"x": 60, "y": header + row_px * (row + 0.5)})
+    # The detail page of that goal, in the same language: its name, id, target and the briefing's words.
+    expect(page).to_have_url(re.compile(r"/goal\?(?=.*goal=compute-racks)(?=.*lang=zh)"))
+    expect(page.get_by_role("heading", name="标准机架（已建、在建）")).to_be_visible()
+    expect(page.get_by_text(re.compile("编号：compute-racks · "))).to_be_visible()
+    expect(page.get_by_text("目标：≥ 5万架（2028–2030年）")).to_be_visible()
+    expect(page.get_by_text(re.compile("计划3年至5年内建成标准机架5万台"))).to_be_visible()
 
 
 # ---------------------------------------------------------------- markdown injection (issue 14 item 7)

@@ -30,6 +30,7 @@ import monitor.ingest as ingest
 from monitor.ingest import add_reading, import_file
 from monitor.store import queries
 from monitor.store.connection import Store
+from refresh_helpers import wait_for
 
 TODAY = date(2025, 7, 11)
 NOTE = "n" * 180  # a long cell, so the file's text dwarfs DuckDB's per-batch buffers
@@ -145,7 +146,9 @@ def test_the_sampler_sees_a_file_held_whole(db: Store, big_file: Path) -> None:
     con = _scratch_connection(db)
     with _Sampler(con) as sampler:
         con.execute("CREATE TEMP TABLE whole AS SELECT * FROM read_csv(?, all_varchar = true)", [str(big_file)])
-        time.sleep(0.05)
+        taken = sampler.samples
+        # Two more samples: at least one of them began after the table was there.
+        wait_for(lambda: sampler.samples >= taken + 2, 60, "the sampler to sample the held table")
         con.execute("DROP TABLE whole")
     assert sampler.peak > big_file.stat().st_size * 0.7
 

@@ -13,8 +13,8 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -29,6 +29,8 @@ from monitor.store import lake as lake_module
 from monitor.store.connection import Store, is_lake, open_store, resolve_location
 from monitor.store.lake import LakeStore
 from monitor.store.maintenance import backup, check, checksums
+from lock_waits import lake_writers_waiting
+from refresh_helpers import wait_for
 
 REPO = Path(__file__).resolve().parent.parent
 CONSOLE_SCRIPT = Path(sys.executable).parent / "monitor"
@@ -48,7 +50,9 @@ ENTRY = """  - id: {id}
     bounds: [0, null]
 """
 
-# One "host": its own process and working folder, the lake from MONITOR_DB / MONITOR_DATA_PATH.
+# One "host": its own process and working folder, the lake from MONITOR_DB / MONITOR_DATA_PATH. It
+# says "ready" once attached and starts writing when told to (on stdin). Each write attempt's window
+# is recorded on CLOCK_MONOTONIC, one clock for every process of the machine the test runs on.
 HOST = textwrap.dedent("""
     import json, sys, time
     from datetime import date, timedelta
@@ -56,25 +60,28 @@ HOST = textwrap.dedent("""
     from monitor.ingest import add_reading
     from monitor.store.connection import open_store
 
-    name, n, start_at, out = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+    name, n, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     store = open_store(None)
     with store.read() as con:  # attached before the start, so both hosts write at once
         con.execute("SELECT 1").fetchall()
-    while time.time() < start_at:
-        time.sleep(0.005)
-    acked, shared, busy = [], [], 0
+    print("ready", flush=True)
+    sys.stdin.readline()
+    acked, shared, busy, windows = [], [], 0, []
     for i in range(n):
         day = (date(1990, 1, 1) + timedelta(days=i)).isoformat()
         for indicator, done in ((f"host-{name}", acked), ("shared", shared)):
             while True:
+                began = time.monotonic_ns()
                 try:
                     add_reading(store, indicator, i, day, recorded_by=name)
                     done.append(i)
                     break
                 except StoreBusy:
                     busy += 1  # nothing was written: retry the same reading
+                finally:
+                    windows.append((began, time.monotonic_ns()))
     store.close()
-    open(out, "w").write(json.dumps({"acked": acked, "shared": shared, "busy": busy}))
+    open(out, "w").write(json.dumps({"acked": acked, "shared": shared, "busy": busy, "windows": windows}))
 """)
 
 
@@ -90,12 +97,18 @@ def _add_indicators(store: Store, ids: list[str]) -> None:
 
 
 @pytest.fixture
-def lake_db(lake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """A migrated lake of the test's own (conftest's lake fixtures, without the file variant)."""
+def lake_location(lake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Where a migrated lake of the test's own is (conftest's LakeLocation: it can ask its PostgreSQL)."""
     location = lake.new(tmp_path, create=False)
     lake.fill(location, "empty")
     monkeypatch.setenv("MONITOR_DATA_PATH", str(location.data_path))
-    store = Store(location)
+    return location
+
+
+@pytest.fixture
+def lake_db(lake_location):  # type: ignore[no-untyped-def]
+    """A migrated lake of the test's own (conftest's lake fixtures, without the file variant)."""
+    store = Store(lake_location)
     yield store
     store.close()
 
@@ -175,21 +188,30 @@ def test_extensions_are_loaded_from_the_packages_never_downloaded(lake_db: LakeS
 # ---------------------------------------------------------------- concurrency
 
 
-def test_two_hosts_writing_at_once_lose_and_double_nothing(lake_db: LakeStore, tmp_path: Path) -> None:
+def test_two_hosts_writing_at_once_lose_and_double_nothing(lake_db: LakeStore, lake_location: Any, tmp_path: Path) -> None:
     """Two processes with separate working folders write to one lake at the same time: every
     acknowledged reading is stored exactly once, also the same reading sent by both hosts."""
     _add_indicators(lake_db, ["host-a", "host-b", "shared"])
     n = 15
-    start_at = time.time() + 3  # the hosts need a moment to import and attach
     hosts = {}
     for name in ("a", "b"):
         folder = tmp_path / f"host-{name}"
         folder.mkdir()
         hosts[name] = subprocess.Popen(
-            [sys.executable, "-c", HOST, name, str(n), str(start_at), str(folder / "out.json")],
+            [sys.executable, "-c", HOST, name, str(n), str(folder / "out.json")],
             cwd=folder, env=_env(lake_db.location, Path(os.environ["MONITOR_DATA_PATH"])),
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
+    for proc in hosts.values():
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready", proc.stderr
+    # Both start while the lake's write lock is held here: their first writes queue for it together
+    # (PostgreSQL's lock table shows both waiting), and race from the moment it is let go.
+    with lake_db.exclusive():
+        for proc in hosts.values():
+            assert proc.stdin is not None
+            proc.stdin.write("go\n")
+            proc.stdin.flush()
+        wait_for(lambda: lake_writers_waiting(lake_location) == 2, 60, "both hosts to queue for the lake's write lock")
     results = {}
     for name, proc in hosts.items():
         _, err = proc.communicate(timeout=120)
@@ -209,6 +231,9 @@ def test_two_hosts_writing_at_once_lose_and_double_nothing(lake_db: LakeStore, t
     assert results["a"]["shared"] == results["b"]["shared"] == list(range(n))
     assert sorted(shared) == [(i, 1, 1) for i in range(n)]  # sent twice, stored once, one revision
     assert all(f.ok for f in check(lake_db))
+    # The hosts' write attempts really overlapped in time (one waited while the other wrote).
+    overlapping = [(x, y) for x in results["a"]["windows"] for y in results["b"]["windows"] if x[0] < y[1] and y[0] < x[1]]
+    assert overlapping, "the two hosts never wrote at the same time"
 
 
 def test_writers_are_serialised_so_read_then_write_keeps_its_invariant(lake_db: LakeStore) -> None:
@@ -311,26 +336,26 @@ def test_cli_reports_a_busy_lake_with_exit_75(lake_db: LakeStore, tmp_path: Path
 
 
 KILLED = textwrap.dedent("""
-    import sys, time
+    import sys
     from monitor.store.connection import open_store
     store = open_store(sys.argv[1])
     with store.write() as con:
         con.execute("INSERT INTO rejected_row VALUES ('killed', 'f', 1, NULL, 'r', NULL, NULL, now())")
         print("written", flush=True)
-        time.sleep(60)
+        sys.stdin.readline()  # holds the transaction until killed
 """)
 
 
 def test_a_writer_killed_mid_transaction_leaves_nothing_and_releases_the_lock(lake_db: LakeStore) -> None:
     env = _env(lake_db.location, Path(os.environ["MONITOR_DATA_PATH"]))
-    victim = subprocess.Popen([sys.executable, "-c", KILLED, lake_db.location], stdout=subprocess.PIPE, text=True, env=env)
+    victim = subprocess.Popen([sys.executable, "-c", KILLED, lake_db.location], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True, env=env)
     assert victim.stdout is not None and victim.stdout.readline().strip() == "written"
     victim.send_signal(signal.SIGKILL)
     victim.wait(timeout=30)
-    started = time.monotonic()
-    with lake_db.write() as con:  # PostgreSQL drops the dead session's lock
+    # PostgreSQL drops the dead session's lock: the next write gets it within its bound (else StoreBusy).
+    with lake_db.write() as con:
         con.execute("INSERT INTO rejected_row VALUES ('next', 'f', 1, NULL, 'r', NULL, NULL, now())")
-    assert time.monotonic() - started < 10
     with lake_db.read() as con:
         assert [r[0] for r in con.execute("SELECT batch_id FROM rejected_row").fetchall()] == ["next"]
 

@@ -13,8 +13,7 @@ import signal
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -24,12 +23,13 @@ import pytest
 
 from monitor.catalog import init_store
 from monitor.errors import MonitorError, StoreBusy
-from monitor.leader import Leadership, LeaseLost, lease_seconds, lease_state, leader_events, open_leadership, utc_now
+from monitor.leader import Leadership, LeaseLost, lease_seconds, lease_state, leader_events, open_leadership
 from monitor.refresh import load_scheduler_module
 from monitor.refresh import run as refresh_run
 from monitor.refresh.sources import load_config
 from monitor.store import queries, refresh_queries
 from monitor.store.connection import Store, open_store
+from lock_waits import wait_for_waiters
 from refresh_helpers import csv_bytes, make_old, runs, wait_for, write_sources
 
 REPO = Path(__file__).resolve().parent.parent
@@ -127,16 +127,18 @@ def test_a_leader_that_cannot_renew_steps_down_before_its_lease_ends(empty_db: S
 def test_the_loop_in_a_thread_and_is_running(empty_db: Store) -> None:
     scheduler = load_scheduler_module()
     assert not scheduler.is_running(empty_db.path)
-    elected: list[bool] = []
-    a = Leadership(empty_db, lease_s=1.5, on_elected=lambda: elected.append(True))
+    elected = threading.Event()
+    a = Leadership(empty_db, lease_s=30, renew_s=0.2, on_elected=elected.set)
     a.start()
     try:
-        deadline = time.monotonic() + 10
-        while not a.is_leader() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert a.is_leader() and elected == [True]
-        time.sleep(1.2)  # longer than the renewal interval: renewed, still the leader
+        assert elected.wait(60), "the loop never took the lease"
+        first = lease_state(empty_db)
+        assert first.renewed_at is not None
+        # The loop renews on its own: the lease row's renewal moves on, its acquisition stays.
+        wait_for(lambda: (lease_state(empty_db).renewed_at or first.renewed_at) > first.renewed_at, 60,
+                 "a renewal by the loop")
         assert a.is_leader() and scheduler.is_running(empty_db.path)
+        assert lease_state(empty_db).acquired_at == first.acquired_at
     finally:
         a.stop()
     assert not a.is_leader() and not scheduler.is_running(empty_db.path)
@@ -304,9 +306,9 @@ def test_the_lease_check_refuses_an_expired_or_locally_lapsed_lease(empty_db: St
 
 
 @contextmanager
-def store_held(location: str, seconds: float) -> Iterator[threading.Thread]:
+def store_held(location: str, release: threading.Event) -> Iterator[None]:
     """Another writer (its own store object, as a job of this process has) holding the store's write
-    lock for ``seconds``; the block starts once it holds it."""
+    lock until ``release`` is set; the block starts once it holds it."""
     holding = threading.Event()
 
     def hold() -> None:
@@ -314,7 +316,7 @@ def store_held(location: str, seconds: float) -> Iterator[threading.Thread]:
         try:
             with other.write():
                 holding.set()
-                time.sleep(seconds)
+                release.wait(120)
         finally:
             other.close()
 
@@ -322,46 +324,98 @@ def store_held(location: str, seconds: float) -> Iterator[threading.Thread]:
     thread.start()
     assert holding.wait(30), "the other writer never got the lock"
     try:
-        yield thread
+        yield
     finally:
+        release.set()
         thread.join(60)
 
 
-def test_a_renewal_waits_for_a_long_write_of_its_own_process_and_keeps_the_lease(empty_db: Store) -> None:
-    # A 9 s lease: renewed every 3 s, local deadline 6.75 s after a renewal. The store stays locked for
-    # 4.5 s: longer than a third of the lease (what a renewal used to wait), well within the deadline.
-    a = open_leadership(empty_db.location, 9.0, holder="host-a:1:aa")
+class Background:
+    """A call in a thread of its own; ``result()`` waits for it (a hang guard bounds the wait)."""
+
+    def __init__(self, call: Callable[[], Any]) -> None:
+        self.outcome: list[Any] = []
+
+        def run() -> None:
+            try:
+                self.outcome.append(call())
+            except BaseException as e:  # noqa: BLE001 - handed to the test's thread
+                self.outcome.append(e)
+
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+
+    def result(self, timeout: float = 60) -> Any:
+        self.thread.join(timeout)
+        assert len(self.outcome) == 1, "the call did not end"
+        if isinstance(self.outcome[0], BaseException):
+            raise self.outcome[0]
+        return self.outcome[0]
+
+
+def test_a_renewal_waits_for_a_long_write_of_its_own_process_and_keeps_the_lease(empty_db: Store, db_path: Path) -> None:
+    # A 9 s lease: renewed every 3 s, local deadline 6.75 s after a renewal. Another writer holds the
+    # store while the (fake) clocks move on 4.5 s: longer than a third of the lease (what a renewal
+    # used to wait), well within the deadline.
+    clocks = Clocks()
+    a = open_leadership(empty_db.location, 9.0, holder="host-a:1:aa", clock=clocks.now, monotonic=clocks.monotonic)
+    release = threading.Event()
     try:
         assert a.step()
         first = lease_state(empty_db)
-        with store_held(empty_db.location, 4.5):
-            waited = time.monotonic()
-            assert a.step() and a.is_leader()
-            waited = time.monotonic() - waited
+        assert first.renewed_at is not None
+        with store_held(empty_db.location, release):
+            renewal = Background(a.step)
+            wait_for_waiters(db_path, what="the renewal to queue for the store's lock")
+            # It waits for the lock up to its local deadline, not a third of the lease (3 s).
+            assert a.store.timeout_s == pytest.approx(6.75)
+            clocks.advance(4.5)  # the other writer's long write goes on ...
+            release.set()  # ... and ends before the deadline
+            assert renewal.result() is True and a.is_leader()
         renewed = lease_state(empty_db)
-        assert waited > 3.0  # it did wait for the lock, past lease/3
         assert renewed.holder == "host-a:1:aa" and renewed.acquired_at == first.acquired_at
-        assert first.renewed_at is not None and renewed.renewed_at is not None and renewed.expires_at is not None
-        assert renewed.renewed_at >= first.renewed_at + timedelta(seconds=4)  # counted from when it got the lock
-        assert renewed.expires_at > utc_now() + timedelta(seconds=3)
+        # Counted from when it got the lock, not from when it asked for it.
+        assert renewed.renewed_at == first.renewed_at + timedelta(seconds=4.5)
+        assert renewed.expires_at == renewed.renewed_at + timedelta(seconds=9)
         assert [e["kind"] for e in leader_events(empty_db)] == ["leader_elected"]  # never lost
+        assert a.store.timeout_s == pytest.approx(3.0)  # its own store's bound, restored for other operations
     finally:
         a.stop()
         a.store.close()
 
 
-def test_a_renewal_that_cannot_get_the_store_by_the_deadline_steps_down_before_the_lease_ends(empty_db: Store) -> None:
-    # A 6 s lease: local deadline 4.5 s after a renewal, expiry 6 s after. The store stays locked for 7 s.
-    lost_at: list[datetime] = []
-    a = open_leadership(empty_db.location, 6.0, holder="host-a:1:aa", on_lost=lambda reason: lost_at.append(utc_now()))
+def test_a_renewal_that_cannot_get_the_store_by_the_deadline_steps_down_before_the_lease_ends(
+    empty_db: Store, db_path: Path,
+) -> None:
+    # A 6 s lease: local deadline 4.5 s after a renewal, expiry 6 s after. Another writer holds the
+    # store while the (fake) clocks move past the deadline; it lets go once the leader has stepped down.
+    clocks = Clocks()
+    release = threading.Event()
+    lost: list[tuple[datetime, str]] = []
+
+    def on_lost(reason: str) -> None:
+        lost.append((clocks.now(), reason))
+        release.set()
+
+    a = open_leadership(empty_db.location, 6.0, holder="host-a:1:aa", clock=clocks.now, monotonic=clocks.monotonic,
+                        on_lost=on_lost)
     try:
         assert a.step()
         expires = lease_state(empty_db).expires_at
-        assert expires is not None
-        with store_held(empty_db.location, 7.0):
-            assert not a.step() and not a.is_leader()
-            assert len(lost_at) == 1 and lost_at[0] < expires  # paused before any standby could take over
-            assert lost_at[0] > expires - timedelta(seconds=3)  # ... after waiting for the store, not at once
+        assert expires == clocks.now() + timedelta(seconds=6)
+        with store_held(empty_db.location, release):
+            renewal = Background(a.step)
+            wait_for_waiters(db_path, what="the renewal to queue for the store's lock")
+            # It waits until its local deadline (in the store's real seconds), and leads meanwhile.
+            assert a.store.timeout_s == pytest.approx(4.5)
+            assert a.is_leader() and lost == []
+            clocks.advance(4.6)  # past the deadline, before the expiry
+            assert renewal.result() is False and not a.is_leader()
+        # It stepped down after waiting for the store, and before any standby could take the lease.
+        assert lost == [(datetime(2026, 1, 1, 12, 0, 4, 600000), "the lease could not be renewed in time")]
+        assert lost[0][0] < expires
+        assert [e["kind"] for e in leader_events(empty_db)] == ["leader_lost", "leader_elected"]
+        assert lease_state(empty_db).holder == "host-a:1:aa"  # left to expire: no standby takes it before
     finally:
         a.stop()
         a.store.close()
@@ -401,6 +455,14 @@ def start(location: str, sources: Path, log: Path) -> subprocess.Popen[bytes]:
         return subprocess.Popen(command, cwd=sources.parent, env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
+def current_lease(location: str) -> Any:
+    store = open_store(location)
+    try:
+        return lease_state(store)
+    finally:
+        store.close()
+
+
 def run_ids(log: Path) -> set[str]:
     return set(re.findall(r"run ([0-9a-f]{12}) drop:", log.read_text(encoding="utf-8", errors="replace")))
 
@@ -426,19 +488,23 @@ def test_two_schedulers_one_leader_and_a_bounded_takeover_after_kill_9(location:
         recorded = {r["id"] for r in runs(location)}
         wait_for(lambda: recorded <= run_ids(logs[0]), 10, "the leader's log of its runs")
         assert run_ids(logs[1]) == set()
-        time.sleep(2 * lease_for(location))  # the standby stays a standby while the leader renews
+        # The standby stays a standby while the leader renews: wait (in the store) until the leader has
+        # renewed a full lease past the expiry the lease had when the standby came up. Without the
+        # renewals the lease would have lapsed then, and the standby, polling every third of a lease,
+        # would have taken it.
+        expiry_seen = current_lease(location).expires_at
+        assert expiry_seen is not None
+        wait_for(lambda: (current_lease(location).renewed_at or expiry_seen) >= expiry_seen + timedelta(seconds=lease_for(location)),
+                 60, "the leader's renewals to outlast its lease")
+        assert current_lease(location).holder is not None and f":{first.pid}:" in str(current_lease(location).holder)
         assert run_ids(logs[1]) == set() and "holds the scheduler lease" not in logs[1].read_text()
 
         os.kill(first.pid, signal.SIGKILL)
         first.wait(timeout=10)
         killed = datetime.utcnow()
-        wait_for(lambda: run_ids(logs[1]), 30, "a run of the standby after the leader's death")
-        taken_over = [r for r in runs(location) if r["id"] in run_ids(logs[1])]
-        first_run = min(r["started_at"] for r in taken_over)
-        # Lease (3 s) + one poll (1 s) + the job's interval (1 s) + slack for a loaded machine.
-        lease = lease_for(location)
-        assert first_run - killed < timedelta(seconds=lease + lease / 3 + 1 + 3), (killed, first_run)
-        assert first_run - killed > timedelta(seconds=lease * 0.25)  # it did wait for the lease to expire
+        # The takeover is bounded: the lease (3 s; 9 s on the lake) plus one poll; the deadline here is
+        # only a hang guard.
+        wait_for(lambda: run_ids(logs[1]), 60, "a run of the standby after the leader's death")
         text = logs[1].read_text()
         assert "holds the scheduler lease" in text and f":{first.pid}:" in text  # names whom it took over from
         wait_for(lambda: len(run_ids(logs[1])) >= 2, 30, "more runs of the new leader")
@@ -455,9 +521,19 @@ def test_two_schedulers_one_leader_and_a_bounded_takeover_after_kill_9(location:
     assert len(unlogged) <= 1 and all(r["finished_at"] <= killed for r in unlogged)
     store = open_store(location)
     try:
-        elected = [e for e in leader_events(store) if e["kind"] == "leader_elected"]
-        assert len(elected) == 2 and elected[0]["payload"]["reason"] == "expired"
+        events = leader_events(store, limit=100)
+        shown = [(e["kind"], e["payload"].get("holder"), e["payload"].get("reason")) for e in events]
+        # A leader whose renewal missed its local deadline (its process starved on a loaded machine)
+        # steps down and takes its own, still unexpired lease back: re-elected with reason "renewed",
+        # after a leader_lost of its own. Not a change of hands: only the others count here.
+        elected = [e for e in events if e["kind"] == "leader_elected" and e["payload"]["reason"] != "renewed"]
+        assert len(elected) == 2 and elected[0]["payload"]["reason"] == "expired", shown
         assert f":{first.pid}:" in elected[0]["payload"]["previous_holder"]
+        # It took the lease once the dead leader's lease had expired, not before (both times are the
+        # store's, stamped on the same host), and ran jobs only once it led.
+        took_over = elected[0]["occurred_at"]
+        assert took_over >= datetime.fromisoformat(elected[0]["payload"]["previous_expires_at"])
+        assert min(r["started_at"] for r in history if r["id"] in run_ids(logs[1])) >= took_over
         assert lease_state(store).holder is None  # the new leader released it on SIGTERM
     finally:
         store.close()
@@ -475,9 +551,7 @@ def test_a_clean_stop_hands_over_without_waiting_for_expiry(location: str, tmp_p
         wait_for(lambda: len(runs(location)) == 1, 30, "the run on start of the leader")
         first.send_signal(signal.SIGTERM)
         assert first.wait(timeout=30) == 0
-        stopped = time.monotonic()
         wait_for(lambda: "holds the scheduler lease" in logs[1].read_text(), 30, "the standby to take over")
-        assert time.monotonic() - stopped < lease_for(location)  # released: no need to wait for the expiry
         wait_for(lambda: len(runs(location)) == 2, 30, "the new leader's run on start")
     finally:
         for p in (first, second):
@@ -485,6 +559,17 @@ def test_a_clean_stop_hands_over_without_waiting_for_expiry(location: str, tmp_p
                 p.send_signal(signal.SIGTERM)
         second.wait(timeout=30)
     assert_no_overlap(runs(location))
+    # Released, so the standby found no lease at all (it did not wait for one to expire).
+    store = open_store(location)
+    try:
+        # (A leader stepping down and taking its own lease back on a loaded machine is no handover.)
+        events = [(e["kind"], e["payload"]) for e in reversed(leader_events(store, limit=100))
+                  if e["kind"] != "leader_lost" and e["payload"].get("reason") != "renewed"]
+    finally:
+        store.close()
+    assert [kind for kind, _ in events] == ["leader_elected", "leader_released", "leader_elected", "leader_released"], events
+    assert f":{first.pid}:" in events[1][1]["holder"] and f":{second.pid}:" in events[2][1]["holder"]
+    assert events[2][1]["reason"] == "first" and events[2][1]["previous_holder"] is None
 
 
 def test_monitor_leader_shows_the_holder_and_the_changes(empty_db: Store, db_path: Path) -> None:

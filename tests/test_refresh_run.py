@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
-import time
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -140,7 +138,7 @@ def test_secret_headers_come_from_the_environment_and_are_never_stored(
         (Reply(500, b"oops", "text/plain"), 3, "HTTP 500"),
         (Reply(503, b"busy", "text/plain"), 3, "HTTP 503"),
         (Reply(404, b"gone", "text/plain"), 1, "HTTP 404"),
-        (Reply(body=csv_bytes(*ROWS), delay=0.8), 3, "within 0.3 s (after 3 attempts)"),
+        (Reply(body=csv_bytes(*ROWS), hold=True), 3, "within 0.3 s (after 3 attempts)"),  # answers only after the test
     ],
     ids=["500", "503", "404-not-retried", "timeout"],
 )
@@ -277,29 +275,27 @@ def test_a_file_still_being_written_is_not_picked_up(fresh_db: Store, tmp_path: 
     inbox.mkdir()
     target = inbox / "slow.csv"
     body = csv_bytes(*ROWS)
-    stop = threading.Event()
+    half = len(body) // 2
+    waits: list[float] = []
+    with target.open("wb") as f:
+        f.write(body[:half])
+        f.flush()
 
-    def writer() -> None:
-        with target.open("wb") as f:
-            for i in range(len(body)):  # one byte every 20 ms: about 2 s in all
-                f.write(body[i : i + 1])
-                f.flush()
-                if stop.wait(0.02):
-                    return
+        def writer_goes_on(seconds: float) -> None:
+            # The inbox looks at the file twice, waiting ``settle`` in between; the writer meanwhile
+            # writes more of it.
+            waits.append(seconds)
+            f.write(body[half : half + 10])
+            f.flush()
 
-    thread = threading.Thread(target=writer)
-    thread.start()
-    try:
-        time.sleep(0.1)
-        during = refresh(fresh_db, sources)
-    finally:
-        stop.set()
-        thread.join()
+        during = refresh(fresh_db, sources, sleep=writer_goes_on)
+    assert waits == [0.4]
     assert during.files == 0 and during.outcome == "ok" and target.exists()
-    # Finished (here: the rest written at once) and settled: picked up whole.
+    # Finished (here: the rest written at once) and unchanged across the two looks: picked up whole.
     target.write_bytes(body)
     make_old(target)
-    after = refresh(fresh_db, sources)
+    after = refresh(fresh_db, sources, sleep=waits.append)
+    assert waits == [0.4, 0.4]
     assert after.files == 1 and after.rows_new == 3 and not target.exists()
 
 

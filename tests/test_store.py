@@ -5,7 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-import time
+import threading
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from monitor.errors import ConfigError, StoreBusy, StoreError
 from monitor.model import Qualifier, Reading
 from monitor.store import queries, schema
 from monitor.store.connection import Store, resolve_db_path
+from lock_waits import flock_held, flock_waiters
+from refresh_helpers import wait_for
 
 CATALOG = Path(__file__).parent / "fixtures" / "catalog.yaml"
 
@@ -206,10 +209,8 @@ def test_store_busy_when_another_process_holds_the_sidecar_lock(cat_db: Store) -
     busy = Store(cat_db.path, timeout_s=0.3)
     holder = _hold(cat_db.path)
     try:
-        started = time.monotonic()
         with pytest.raises(StoreBusy) as caught:
             _add(busy, 1.0)
-        waited = time.monotonic() - started
         with pytest.raises(StoreBusy):
             with busy.read():
                 pass  # a reader waits for a writer too
@@ -218,7 +219,7 @@ def test_store_busy_when_another_process_holds_the_sidecar_lock(cat_db: Store) -
     assert "nothing was written, retry" in str(caught.value)
     assert str(cat_db.path) in str(caught.value)
     assert caught.value.exit_code == 75
-    assert 0.3 <= waited < 5
+    assert caught.value.waited_s >= 0.3  # it waited out its bound (the store's own count; a lower bound only)
     assert _counts(busy) == before  # released: the store works again, and nothing was written
     busy.close()
 
@@ -235,19 +236,38 @@ def test_store_busy_when_a_process_without_the_sidecar_holds_the_file(cat_db: St
     busy.close()
 
 
+class _Background:
+    """A call in a thread of its own; ``outcome`` is its result or the exception it raised."""
+
+    def __init__(self, call: Callable[[], object]) -> None:
+        self.outcome: list[object] = []
+
+        def run() -> None:
+            try:
+                self.outcome.append(call())
+            except BaseException as e:  # noqa: BLE001 - handed to the test's thread
+                self.outcome.append(e)
+
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+
+    def result(self, timeout: float = 60) -> object:
+        self.thread.join(timeout)
+        assert len(self.outcome) == 1, "the call did not end"
+        return self.outcome[0]
+
+
 def test_waiting_writer_succeeds_when_the_lock_is_released_in_time(cat_db: Store) -> None:
     holder = _hold(cat_db.path)
-    patient = Store(cat_db.path, timeout_s=20)
-    release_at = time.monotonic() + 0.3
-    import threading
-
-    timer = threading.Timer(0.3, holder.release)
-    timer.start()
+    patient = Store(cat_db.path, timeout_s=60)
     try:
-        assert _add(patient, 7.0)["new"] == 1
+        write = _Background(lambda: _add(patient, 7.0))
+        wait_for(lambda: flock_waiters(patient.lock_path) == 1, 60, "the writer to queue for the lock")
+        assert write.outcome == []  # queued behind the holder, not failed
     finally:
-        timer.join()
-    assert time.monotonic() >= release_at
+        holder.release()
+    result = write.result()
+    assert isinstance(result, dict) and result["new"] == 1, result
     patient.close()
 
 
@@ -284,10 +304,13 @@ def test_a_batch_goes_before_the_writers_that_queued_ahead_of_it(cat_db: Store) 
     writers: list[subprocess.Popen[str]] = []
     try:
         writers = [_queued_write(cat_db.path, f"writer-{n}", priority=False) for n in range(4)]
-        time.sleep(0.5)  # each has passed the open gate and waits for the lock
+        # Each has passed the open gate and waits for the lock (the kernel's lock table says so).
+        wait_for(lambda: flock_waiters(cat_db.lock_path) == 4, 60, "the four writers to queue for the lock")
         batch = _queued_write(cat_db.path, "batch", priority=True)
-        time.sleep(0.5)  # the batch holds the gate and waits for the lock behind them
         writers.append(batch)
+        # The batch holds the gate and waits for the lock behind them.
+        wait_for(lambda: flock_held(cat_db.gate_path) and flock_waiters(cat_db.lock_path) == 5, 60,
+                 "the batch to close the gate and queue for the lock")
     finally:
         holder.release()
         for proc in writers:
@@ -305,23 +328,21 @@ def test_a_writer_held_at_the_gate_past_its_bound_is_busy_and_writes_nothing(cat
     waiting = Store(cat_db.path, timeout_s=0.3)
     holder = _hold(cat_db.path, ".gate")  # a batch that goes first and has not got the lock yet
     try:
-        started = time.monotonic()
-        with pytest.raises(StoreBusy, match="nothing was written, retry"):
+        with pytest.raises(StoreBusy, match="nothing was written, retry") as caught:
             _add(waiting, 1.0)
-        waited = time.monotonic() - started
         assert _counts(waiting) == before  # readers are not held at the gate
-        second = time.monotonic()
+        # A second batch does not wait at the gate either: it queues like a writer, so writers never
+        # wait behind a chain of batches taking turns at the gate. The gate stays closed for the whole
+        # block, so waiting there would end in StoreBusy (its bound is 0.3 s); it writes instead.
         with waiting.write(priority=True) as con:
-            # A second batch does not wait at the gate either: it queues like a writer, so writers
-            # never wait behind a chain of batches taking turns at the gate.
             con.execute(
                 "INSERT INTO reading (indicator_id, period_start, period_end, revision, value, qualifier, recorded_at) "
                 "VALUES ('queue', DATE '2024-01-01', DATE '2024-01-01', 1, 1, 'exact', now()::TIMESTAMP)"
             )
-        assert time.monotonic() - second < 0.3  # it did not wait out its bound at the gate
+        assert flock_held(cat_db.gate_path)  # (still closed by the holder)
     finally:
         holder.release()
-    assert 0.3 <= waited < 5
+    assert caught.value.waited_s >= 0.3  # the writer waited out its bound at the gate (a lower bound only)
     assert _counts(waiting)["reading"] == before["reading"] + 1  # the second batch, not the writer
     assert _add(waiting, 1.0)["new"] == 1  # the gate is open again
     waiting.close()
@@ -330,34 +351,27 @@ def test_a_writer_held_at_the_gate_past_its_bound_is_busy_and_writes_nothing(cat
 @pytest.mark.file_only
 def test_a_read_goes_on_while_a_batch_waits_behind_a_long_read(cat_db: Store) -> None:
     """A long read (a backup) holds the lock shared and a batch waits for it with the gate closed:
-    another read still goes through at once instead of waiting for the batch."""
-    import threading
-
+    another read still goes through instead of waiting for the batch."""
     holder = _hold(cat_db.path, mode="LOCK_SH")
-    batch = Store(cat_db.path, timeout_s=0.6)
-    outcome: list[BaseException | None] = []
+    batch = Store(cat_db.path, timeout_s=60)
 
     def write_batch() -> None:
-        try:
-            with batch.write(priority=True):
-                pass
-            outcome.append(None)
-        except BaseException as e:  # noqa: BLE001 - handed to the test's thread
-            outcome.append(e)
+        with batch.write(priority=True):
+            pass
 
-    thread = threading.Thread(target=write_batch)
     try:
-        thread.start()
-        time.sleep(0.2)  # the batch has closed the gate and waits behind the long read
+        write = _Background(write_batch)
+        wait_for(lambda: flock_held(cat_db.gate_path) and flock_waiters(cat_db.lock_path) == 1, 60,
+                 "the batch to close the gate and wait behind the long read")
+        # The batch waits until the holder lets go, which is after this read: a reader held at the
+        # gate, or queued behind the batch, would give up after its 0.3 s with StoreBusy.
         reader = Store(cat_db.path, timeout_s=0.3)
-        started = time.monotonic()
         assert _counts(reader)["indicator"] == 4
-        assert time.monotonic() - started < 0.3
         reader.close()
+        assert write.outcome == [] and flock_held(cat_db.gate_path)  # the batch was still waiting, gate closed
     finally:
-        thread.join(timeout=10)
         holder.release()
-    assert len(outcome) == 1 and isinstance(outcome[0], StoreBusy)  # the long read outlasted its bound
+    assert write.result() is None  # and wrote once the long read ended
     batch.close()
 
 

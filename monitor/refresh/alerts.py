@@ -320,17 +320,22 @@ def deliver_pending(
     *,
     sleep: Callable[[float], None] = time.sleep,
     transport: Any = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> list[dict[str, Any]]:
-    """Send every event not yet delivered to each channel; one result dict per attempt made."""
+    """Send every event not yet delivered to each channel; one result dict per attempt made.
+
+    ``clock`` (naive UTC; default: now) stamps the deliveries and dates a channel's ``max_age``.
+    """
     import httpx
 
     from monitor.refresh.run import utc_now
     from monitor.store import refresh_queries
 
+    clock = clock or utc_now
     results = []
     for channel in config.channels:
         claim = uuid.uuid4().hex
-        now = utc_now()
+        now = clock()
         with store.write() as con:
             events = refresh_queries.claim_deliveries(
                 con, channel=channel.name, channel_type=channel.type, kinds=channel.events,
@@ -349,7 +354,7 @@ def deliver_pending(
                 with store.write() as con:
                     refresh_queries.finish_delivery(
                         con, event_id=event["id"], channel=channel.name, claim=claim, sent=sent,
-                        attempts=attempts, error=error, now=utc_now(),
+                        attempts=attempts, error=error, now=clock(),
                     )
                 if sent:
                     log.info("alert %s sent to %s", event["id"], channel.name)
