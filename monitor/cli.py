@@ -85,16 +85,6 @@ EXIT_CODES: dict[int, str] = {
 }
 
 
-def _printable(text: str) -> str:
-    """One line without control characters: an error message may quote a file name or a value."""
-    def shown(c: str) -> str:
-        if c.isprintable():
-            return c
-        return f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}" if ord(c) < 0x10000 else f"\\U{ord(c):08x}"
-
-    return "".join(shown(c) for c in " ".join(text.splitlines()))
-
-
 def _quiet_exit_on_broken_pipe() -> NoReturn:
     # Point standard output at /dev/null: the interpreter flushes it again on exit, which would
     # print "Exception ignored ... BrokenPipeError" (docs.python.org, "Note on SIGPIPE").
@@ -148,10 +138,10 @@ def _fail(error: BaseException) -> NoReturn:
     message, code = _describe(error)
     if isinstance(error, KeyboardInterrupt):
         click.echo(err=True)  # the terminal's ^C has no line break
-    click.echo(f"Error: {_printable(message)}", err=True)
+    click.echo(_safe(f"Error: {message}"), err=True)
     if isinstance(error, ValidationError) and len(error.problems) > 1:
         for problem in error.problems[1:20]:
-            click.echo(f"  {_printable(str(problem))}", err=True)
+            click.echo(_safe(f"  {problem}"), err=True)
         if len(error.problems) > 20:
             click.echo(f"  ... and {len(error.problems) - 20} more", err=True)
     sys.exit(code)

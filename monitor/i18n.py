@@ -502,9 +502,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "contains the control character {code} (a terminal escape or a text-direction control); remove it",
     },
     "cli.unusable": {
-        "zh": "注意：库中一个数值无法使用，已跳过：{item}（运行 `monitor check` 查看；为该期录入更正后的数值即可替换）",
+        "zh": "注意：库中一个数值无法使用，已跳过：{item}（运行 `monitor check` 查看该值及更正办法）",
         "en": "Warning: a stored value cannot be used and was skipped: {item} "
-              "(see `monitor check`; record a corrected value for the period to replace it)",
+              "(`monitor check` names it and how to correct it)",
     },
     "app.unusable": {
         "zh": "库中有 {n} 个数值无法使用（非有限数或过大），计算时已跳过，其余数据照常显示。请为相应期次录入更正后的数值（见下列清单与 `monitor check`）。",

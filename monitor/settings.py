@@ -108,7 +108,7 @@ SETTINGS: dict[str, Setting] = {
                 "Streamlit's secrets; without either the dashboard lets anyone who reaches it write.", secret=True),
         Setting("MONITOR_LANG", "zh or en", "zh", "The CLI's language for status tables. `--lang` overrides it.", _lang),
         Setting("MONITOR_DEBUG", "0 or 1", False,
-                "1: an unexpected error of a `monitor` command prints its traceback as well as the one `Error:` line.",
+                "1: a failing `monitor` command prints the traceback as well as its one `Error:` line (for bug reports).",
                 _flag),
     )
 }

@@ -263,15 +263,23 @@ def _import_all(store: Store, source: Source, result: RunResult, fetched: list[F
                     file_report["moved_to"] = moved
             result.reports.append(file_report)
             continue
-        succeeded += 1
         result.rows_seen += report.rows
         result.rows_new += report.new
         result.rows_revised += report.revised
         result.rows_unchanged += report.unchanged
         result.rows_rejected += report.rejected
+        # A file none of whose rows could be taken (a 5000-digit number in every value, say) is a failed
+        # file, not a processed one: it goes to failed/ with its report, as a file no reader can read does.
+        nothing_taken = report.rows > 0 and report.rejected >= report.rows
+        if nothing_taken:
+            failures.append(f"{item.name}: every row was refused ({report.rejected}; see the report beside the file)")
+        else:
+            succeeded += 1
         file_report = _file_report(source, item, result.id, report)
+        if nothing_taken:
+            file_report["error"] = failures[-1]
         if item.inbox_file is not None:
-            moved = _move(item, True, file_report, failures)
+            moved = _move(item, not nothing_taken, file_report, failures)
             if moved:
                 file_report["moved_to"] = moved
         result.reports.append(file_report)

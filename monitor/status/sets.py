@@ -292,9 +292,10 @@ def _evaluate(as_of: date, cols: dict[str, Any]) -> StatusTable:
     with np.errstate(all="ignore"):
         linear = timed & ((method == MethodCode.LINEAR) | (np.fmin(np.fmin(y0, counted.value), yT) <= 0))
         cagr_rows = timed & ~linear
-        observed = np.where(cagr_rows, np.expm1(np.log(counted.value / y0) / elapsed),
+        # Differences of logs, as formulas.cagr: the ratio of two storable figures can under- or overflow.
+        observed = np.where(cagr_rows, np.expm1((np.log(counted.value) - np.log(y0)) / elapsed),
                             np.where(timed, (counted.value - y0) / elapsed, NAN))
-        required = np.where(cagr_rows, np.expm1(np.log(yT / y0) / horizon),
+        required = np.where(cagr_rows, np.expm1((np.log(yT) - np.log(y0)) / horizon),
                             np.where(timed, (yT - y0) / horizon, NAN))
         raw = d * observed / np.abs(required)
         zero_pace = timed & (required == 0)
