@@ -627,7 +627,17 @@ def backup(ctx: click.Context, out: str | None) -> None:
     """Write every table as Parquet with a manifest of row counts and digests."""
     from monitor.store.maintenance import backup as run_backup
 
-    click.echo(f"Backup written to {run_backup(_store(ctx), out)}")
+    click.echo(_safe(f"Backup written to {run_backup(_store(ctx), out)}"))
+    # A store written before the value rules may hold values a restore refuses: say so now, not then.
+    from monitor.store.maintenance import unusable_values
+
+    with _store(ctx).read() as con:
+        found = unusable_values(con, current_only=True)
+    if found:
+        click.echo(f"Warning: {len(found)} stored value(s) cannot be used, and `monitor restore` refuses a backup "
+                   "holding them; correct them first (see `monitor check`), then back up again.", err=True)
+        for u in found[:20]:
+            click.echo(_safe(f"  {u}"), err=True)
 
 
 @main.command()

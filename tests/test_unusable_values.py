@@ -457,3 +457,14 @@ def test_the_engine_computes_with_any_storable_value(
             for lang in ("zh", "en"):
                 assert latest_text(record, lang) and target_text(record, lang) and explanation(record, lang)
 
+
+
+def test_backup_warns_when_a_restore_would_refuse_it(fresh_db: Store, db_path: Path, tmp_path: Path) -> None:
+    # Found in review: a backup of an old store holding an unusable value was written silently, and its
+    # restore then refused; the user learns it at backup time now.
+    code, out, err = cli(db_path, "backup", "--out", str(tmp_path / "clean"))
+    assert code == 0 and "Warning" not in err, err
+    poison(db_path, POISON[0])
+    code, out, err = cli(db_path, "backup", "--out", str(tmp_path / "poisoned"))
+    assert code == 0 and "Backup written to" in out
+    assert "refuses a backup" in err and "compute-racks" in err, err
