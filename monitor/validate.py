@@ -184,10 +184,15 @@ _MONTHS_BACK = {"monthly": 0, "quarterly": 2, "half_yearly": 5, "yearly": 11}
 QUALIFIER_HINT = "unknown qualifier; use exact, approx, at_least, more_than or at_most"
 
 
+# The characters DuckDB's trim() removes (Unicode's space separators, Zs: the ASCII space, the no-break
+# space U+00A0, the ideographic space U+3000, …): the row-wise path trims cells exactly as the bulk SQL does.
+SPACES = "\u0020\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+
+
 def _text(value: Any) -> str | None:
     if value is None:
         return None
-    text = str(value).strip(" ")
+    text = str(value).strip(SPACES)
     return text if text else None
 
 

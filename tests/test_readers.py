@@ -396,5 +396,8 @@ def test_a_refresh_run_reports_each_malformed_file_as_one_error(fresh_db: Store,
     assert results["twice"].outcome == "failed"
     assert "row 1, column 'v': appears twice in this reading" in results["twice"].error
     big = results["big"]
-    assert big.outcome == "partial" and big.rows_rejected == 1  # quarantined at its row, not a crash
+    # Refused at its row, not a crash; the file's only row was refused, so the run failed rather than
+    # counting a file from which nothing was taken as processed.
+    assert big.outcome == "failed" and big.rows_rejected == 1
+    assert "every row was refused" in big.error
     assert "number too large" in big.reports[0]["problems"][0]

@@ -652,6 +652,9 @@ def _free_names(node: ast.AST | None, safe: set[str]) -> set[str]:
     if isinstance(node, ast.Name):
         constant = re.fullmatch(r"_?[A-Z][A-Z0-9_]*", node.id)
         return set() if constant or node.id in SAFE_NAMES or node.id in safe else {node.id}
+    if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+            and re.fullmatch(r"[A-Z][A-Za-z0-9]*", node.value.id) and re.fullmatch(r"[A-Z][A-Z0-9_]*", node.attr)):
+        return set()  # a class's constant member (an enum's code such as ComparatorCode.GE)
     if isinstance(node, ast.IfExp):  # the condition chooses between values; it does not flow into them
         return _free_names(node.body, safe) | _free_names(node.orelse, safe)
     if isinstance(node, ast.Call):
@@ -708,8 +711,9 @@ def f(con, user):
     cleaned = user.strip()
     con.execute(f"SELECT * FROM t WHERE note = '{cleaned}'")
     con.execute(f"SELECT * FROM t WHERE note IN ({', '.join(repr(u) for u in user)})")
+    con.execute(f"SELECT * FROM t WHERE kind = {Code.GE:d} AND note = '{user.NAME}'")
 '''
-    assert [(f, sorted(n)) for f, _, n in dynamic_sql(bad)] == [("f", ["user"])] * 4 + [("f", ["cleaned"]), ("f", ["user"])]
+    assert [(f, sorted(n)) for f, _, n in dynamic_sql(bad)] == [("f", ["user"])] * 4 + [("f", ["cleaned"])] + [("f", ["user"])] * 2
 
 
 def test_sql_takes_values_as_parameters_and_identifiers_only_from_constants() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import unicodedata
 from datetime import date
 from pathlib import Path
 
@@ -63,6 +64,8 @@ TRICKY_ROWS = [
     ("compute-racks", "", "2024-07-31", "5", "", "", "", "\x1b]0;PWNED\x07\x1b[2J"),
     ("compute-racks", "", "2024-06-30", "5", "", "", "", "ok\rforged \u202e"),
     ("compute-racks", "", "2024-05-31", "5", "", "", "\u2066x", "\x9b \u2028"),
+    # Unicode spaces around text: trimmed alike on both paths (DuckDB's trim() removes every Zs space).
+    ("compute-racks", "", "2024-04-30", "5", "", "", "\u3000市数据局\u00a0", "\x1f\u00a0"),
 ]
 
 
@@ -108,7 +111,8 @@ def test_same_problems_and_counts_on_tricky_rows(fresh_db: Store, tmp_path: Path
         assert "share in %" in reasons[(row[share], "value")]
     for fine in ("0.5%", "０．５％", "0", "0.9"):
         assert (row[fine], "value") not in reasons
-    assert not [p for p in small.problems if p.row == len(TRICKY_ROWS) - 5]  # type: ignore[attr-defined]  # yoy 0.5
+    yoy = next(n for n, r in enumerate(TRICKY_ROWS, start=1) if r[0] == "tourist-visits-yoy")
+    assert not [p for p in small.problems if p.row == yoy]  # type: ignore[attr-defined]  # yoy 0.5
     assert "U+001B" in reasons[(row["5\x1b[31m市数据局"], "source")]
     assert "U+0009" in reasons[(row["5市\t数据局a\r\nb\tc\nd"], "source")]
     assert (row["5市\t数据局a\r\nb\tc\nd"], "note") not in reasons  # tab and line breaks: a note may span lines
@@ -116,6 +120,8 @@ def test_same_problems_and_counts_on_tricky_rows(fresh_db: Store, tmp_path: Path
     assert "U+000D" in reasons[(row["5ok\rforged \u202e"], "note")]
     assert "U+2066" in reasons[(row["5\u2066x\x9b \u2028"], "source")]
     assert "U+009B" in reasons[(row["5\u2066x\x9b \u2028"], "note")]
+    spaced = row["5\u3000市数据局\u00a0\x1f\u00a0"]
+    assert (spaced, "source") not in reasons and "U+001F" in reasons[(spaced, "note")]
 
 
 def test_same_readings_written(fresh_db: Store, db_path: Path, tmp_path: Path) -> None:
@@ -147,7 +153,8 @@ cells = st.one_of(
 )
 
 
-texts = st.one_of(st.sampled_from(["", "市数据局", "a\x1bb", "\u202e", "a\r\nb", "a\rb", "\t", "\x7f", "\x9b"]),
+texts = st.one_of(st.sampled_from(["", "市数据局", "a\x1bb", "\u202e", "a\r\nb", "a\rb", "\t", "\x7f", "\x9b", "\x1f\xa0",
+                                   "\u3000注", "a\u00a0"]),
                   st.text(max_size=4))
 
 
@@ -175,3 +182,13 @@ def test_paths_agree_on_generated_rows(
         return
     bulk, small = _both_paths(fresh_db, full)
     assert _verdicts(small) == _verdicts(bulk)
+
+
+def test_the_row_wise_path_trims_what_duckdb_trims() -> None:
+    """Both paths trim a cell of the same characters: every code point DuckDB's trim() removes, no other."""
+    import duckdb
+    from monitor.validate import SPACES
+    candidates = [chr(c) for c in range(0x3001) if chr(c).isspace() or unicodedata.category(chr(c)).startswith(("Z", "C"))]
+    con = duckdb.connect()
+    trimmed = {c for c in candidates if con.execute("SELECT trim(?)", ["a" + c]).fetchone()[0] == "a"}
+    assert trimmed == set(SPACES)
