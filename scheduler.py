@@ -11,7 +11,7 @@
 - SIGTERM and SIGINT stop the scheduler after the running job has finished
   (``scheduler.shutdown(wait=True)``); the exit code is then 0.
 - Exactly one active scheduler per store, across processes and hosts: every scheduler runs a
-  leadership loop (monitor/leader.py) on a lease row in the store. The one holding the lease runs the
+  leadership loop (monitor/services/leader.py) on a lease row in the store. The one holding the lease runs the
   jobs; the others are standbys whose jobs stay paused until they take the lease over (when the
   leader's lease expires: within --lease + lease/3 seconds of its death). A leader that cannot renew
   its lease in time pauses its jobs before anyone else may start them (a renewal waits for the store
@@ -21,7 +21,7 @@
   releases the lease at once.
 
 This module and `monitor scheduler` are the only places that import apscheduler; the refresh logic
-itself lives in ``monitor.refresh``.
+itself lives in ``monitor.services.refresh``.
 """
 
 from __future__ import annotations
@@ -42,10 +42,10 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.errors import MonitorError
-from monitor.refresh.sources import RefreshConfig, Source, crontab_weekdays, load_config
+from monitor.services.refresh.sources import RefreshConfig, Source, crontab_weekdays, load_config
 
 if TYPE_CHECKING:
-    from monitor.leader import LeaseGuard
+    from monitor.services.leader import LeaseGuard
 
 IS_MONITOR_SCHEDULER = True
 log = logging.getLogger("monitor.scheduler")
@@ -97,7 +97,7 @@ def is_running(db: Any) -> bool:
     """Whether a scheduler leads for the store (a live lease), as the dashboard shows it.
 
     ``db``: a store, or a location (a file path or a ducklake: string)."""
-    from monitor.leader import lease_state, utc_now
+    from monitor.services.leader import lease_state, utc_now
     from monitor.store.connection import open_store
 
     own = not hasattr(db, "read")
@@ -124,7 +124,7 @@ def build_scheduler(config: RefreshConfig, db: Any, is_leader: Any = None,
                     lease: LeaseGuard | None = None) -> BlockingScheduler:
     """One job per scheduled source; with ``is_leader``, a job runs only while it says True; with
     ``lease``, each of its writes commits only while this process still holds the lease."""
-    from monitor.refresh.run import run_source
+    from monitor.services.refresh.run import run_source
     from monitor.store.connection import open_store
 
     scheduler = BlockingScheduler(timezone=config.tz, job_defaults=JOB_OPTIONS)
@@ -162,9 +162,9 @@ def build_scheduler(config: RefreshConfig, db: Any, is_leader: Any = None,
 
 def serve(db: str | None = None, sources: str | None = None, lease: float | str | None = None) -> int:
     """Run the scheduler until SIGTERM/SIGINT; 0 after a clean stop. Jobs run only while this process
-    holds the store's scheduler lease (see monitor/leader.py)."""
-    from monitor.leader import lease_seconds, open_leadership
-    from monitor.refresh.run import ensure_schema
+    holds the store's scheduler lease (see monitor/services/leader.py)."""
+    from monitor.services.leader import lease_seconds, open_leadership
+    from monitor.services.refresh.run import ensure_schema
     from monitor.store.connection import open_store
 
     config = load_config(sources, store=db)

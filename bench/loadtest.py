@@ -49,7 +49,7 @@ ENTRY = """  - id: {id}
 
 def _writer(db: str, n: int, stop_at: float, out: str) -> None:
     from monitor.errors import StoreBusy
-    from monitor.ingest import add_reading
+    from monitor.files.ingest import add_reading
     from monitor.store.connection import Store
 
     store = Store(db)
@@ -111,7 +111,7 @@ def _raw_importer(store: Any, stop_at: float, batches: list[dict[str, Any]]) -> 
 
 def _importer(db: str, stop_at: float, folder: str, out: str, raw: bool = False) -> None:
     from monitor.errors import StoreBusy
-    from monitor.ingest import import_file
+    from monitor.files.ingest import import_file
     from monitor.store.connection import Store
 
     store = Store(db)
@@ -171,8 +171,8 @@ def _reader(db: str, stop_at: float, out: str) -> None:
 def _refresher(db: str, stop_at: float, inbox: str, out: str) -> None:
     """Every second: drop a small CSV into an inbox and run the inbox source, as the scheduler would."""
     from monitor.errors import StoreBusy
-    from monitor.refresh.run import run_sources
-    from monitor.refresh.sources import load_config
+    from monitor.services.refresh.run import run_sources
+    from monitor.services.refresh.sources import load_config
     from monitor.store.connection import Store
 
     folder = Path(inbox)
@@ -227,7 +227,7 @@ def run(
     db: str | None = None,
     raw_batches: bool = False,
 ) -> dict[str, Any]:
-    from monitor.catalog import import_catalog, init_store, parse_catalog
+    from monitor.files.catalog import import_catalog, init_store, parse_catalog
     from monitor.store.connection import Store
 
     import yaml

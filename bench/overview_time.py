@@ -22,7 +22,7 @@ sys.path.insert(0, str(REPO / "bench"))
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from monitor.catalog import init_store  # noqa: E402
+from monitor.files.catalog import init_store  # noqa: E402
 from monitor.store.connection import Store  # noqa: E402
 from synthetic import populate  # noqa: E402
 

@@ -9,10 +9,10 @@ nation 100,000 x 20 years; generated once under /tmp/indicator-monitor-bench and
    `monitor status`), the per-indicator engine path monitor.status.engine.compute_statuses where it fits in
    memory, a vectorised pandas pipeline (bench/pandas_baseline.py) and DuckDB's floor
    ``SELECT indicator_id, max(period_end), arg_max(value, period_end) FROM reading GROUP BY indicator_id``;
-2. bulk import of a 1M-row CSV and Parquet file with full validation (monitor.ingest.import_file)
+2. bulk import of a 1M-row CSV and Parquet file with full validation (monitor.files.ingest.import_file)
    against a plain ``INSERT INTO t SELECT * FROM read_csv(...)`` / ``read_parquet(...)``, and at 250k
    rows to show how memory grows with the file;
-3. one appended reading: monitor.ingest.add_reading p50/p99, and the `monitor add` process against
+3. one appended reading: monitor.files.ingest.add_reading p50/p99, and the `monitor add` process against
    ``python -c "import duckdb"``;
 4. the dashboard overview's server time per rerun (Streamlit AppTest) at 50, 1,000 and 10,000 goals;
 5. the peak memory (VmHWM) of each, every measurement running in a process of its own.
@@ -214,7 +214,7 @@ def _import_warm_up(db: str, file: str, folder: str) -> float:
     are registered) is kept out of the measured runs, as the plain load's process has no such cost."""
     import duckdb
 
-    from monitor.ingest import import_file
+    from monitor.files.ingest import import_file
     from monitor.store.connection import Store
 
     parquet = file.endswith(".parquet")
@@ -233,7 +233,7 @@ def _import_warm_up(db: str, file: str, folder: str) -> float:
 
 @task
 def import_product(a: dict[str, Any]) -> dict[str, Any]:
-    from monitor.ingest import import_file
+    from monitor.files.ingest import import_file
     from monitor.store.connection import Store
 
     walls, cpus, reports = [], [], []
@@ -305,7 +305,7 @@ def import_profile(a: dict[str, Any]) -> dict[str, Any]:
 
     import duckdb
 
-    from monitor.ingest import import_file
+    from monitor.files.ingest import import_file
     from monitor.store.connection import Store, configure
 
     log: list[tuple[float, str]] = []
@@ -338,7 +338,7 @@ def _add_args(k: int, indicator: str = "g000000") -> list[str]:
 
 @task
 def add_library(a: dict[str, Any]) -> dict[str, Any]:
-    from monitor.ingest import add_reading
+    from monitor.files.ingest import add_reading
     from monitor.store.connection import Store
 
     base = rss_mb()
@@ -430,7 +430,7 @@ def overview(a: dict[str, Any]) -> dict[str, Any]:
 @task
 def overview_db(a: dict[str, Any]) -> dict[str, Any]:
     """The databases of the overview benchmark: the seeded briefing, and N synthetic goals."""
-    from monitor.catalog import init_store
+    from monitor.files.catalog import init_store
     from monitor.store.connection import Store
 
     path = Path(a["db"])
@@ -706,7 +706,7 @@ def write_report(results: dict[str, Any], out_dir: Path) -> None:
         ]
         for kind in ("csv", "parquet"):
             lines += [
-                _row(f"monitor.ingest.import_file, {kind.upper()} 1M", imp[f"product_{kind}_1000000"]),
+                _row(f"monitor.files.ingest.import_file, {kind.upper()} 1M", imp[f"product_{kind}_1000000"]),
                 _row(f"plain INSERT … SELECT FROM read_{kind}, 1M", imp[f"plain_{kind}_1000000"]),
                 _row(f"import_file, {kind.upper()} 250k", imp[f"product_{kind}_250000"], "one run"),
                 _row(f"plain, {kind} 250k", imp[f"plain_{kind}_250000"], "one run"),
@@ -722,7 +722,7 @@ def write_report(results: dict[str, Any], out_dir: Path) -> None:
         lines += [
             "## Appending one reading",
             "",
-            f"monitor.ingest.add_reading (open, validate, write, close; {lib['runs']} appends): "
+            f"monitor.files.ingest.add_reading (open, validate, write, close; {lib['runs']} appends): "
             f"p50 {_fmt_s(lib['p50'])}, p99 {_fmt_s(lib['p99'])}, peak {lib['peak_rss_mb']:.0f} MB.",
             "",
             "| process | median | min – max | peak RSS |",

@@ -10,8 +10,8 @@ from __future__ import annotations
 import random
 from datetime import date
 
-from monitor.catalog import DOMAINS, import_catalog
-from monitor.ingest import import_rows
+from monitor.files.catalog import DOMAINS, import_catalog
+from monitor.files.ingest import import_rows
 from monitor.model import Catalog, Direction, Frequency, Indicator, MeasureKind, Method, Target, TargetKind
 from monitor.store.connection import Store
 

@@ -7,14 +7,14 @@ import streamlit as st
 import auth
 import state
 import widgets
-from monitor.entry import PERIOD_KINDS, default_period, default_period_kind, period_bounds, unit_choices
+from monitor.present.entry import PERIOD_KINDS, default_period, default_period_kind, period_bounds, unit_choices
 from monitor.errors import Problem, StoreBusy, ValidationError
-from monitor.i18n import escape_markdown, format_quantity, month_name, t, unit_label
-from monitor.units import normalize_unit
-from monitor.ingest import add_reading
+from monitor.present.i18n import escape_markdown, format_quantity, month_name, t, unit_label
+from monitor.model.units import normalize_unit
+from monitor.files.ingest import add_reading
 from monitor.model import Qualifier
-from monitor.periods import Period, label
-from monitor.report import explanation, latest_text, value_text
+from monitor.model.periods import Period, label
+from monitor.present.wording import explanation, latest_text, value_text
 
 lang = state.lang()
 path = state.db_path()
@@ -128,7 +128,7 @@ if submitted:
         report = add_reading(
             state.store(path), indicator_id, value, end,
             # The indicator's own unit is a preset, not a statement: given as None, so that a share typed
-            # as 0.931 is asked about (monitor.validate.value_problem) rather than taken as 0.931 %.
+            # as 0.931 is asked about (monitor.model.validate.value_problem) rather than taken as 0.931 %.
             period_start=start, unit=None if normalize_unit(unit) == normalize_unit(indicator["unit"]) else unit,
             # "exact" is the default: leave it unset so that a word typed with the value ("约2.3") counts.
             qualifier=None if qualifier == Qualifier.EXACT.value else qualifier,

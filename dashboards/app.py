@@ -21,7 +21,7 @@ import auth  # noqa: E402
 import state  # noqa: E402
 import widgets  # noqa: E402
 from monitor.errors import MonitorError, StoreBusy  # noqa: E402
-from monitor.i18n import escape_markdown, t  # noqa: E402
+from monitor.present.i18n import escape_markdown, t  # noqa: E402
 
 lang = state.lang()
 st.set_page_config(page_title=t("app.title", lang), page_icon="📊", layout="wide")

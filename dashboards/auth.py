@@ -1,6 +1,6 @@
 """Editor sign-in: a password form in the sidebar, and the check the writing pages make.
 
-When an editor password hash is configured (monitor/auth.py: MONITOR_EDITOR_PASSWORD_HASH, else the
+When an editor password hash is configured (monitor/services/auth.py: MONITOR_EDITOR_PASSWORD_HASH, else the
 Streamlit secret editor_password_hash), adding a reading, importing a file and running a refresh
 now require the editor to be signed in; reading stays open to everyone. Without a hash, the writing
 pages say that the dashboard is meant for a trusted network. The signed-in flag lives in the
@@ -15,9 +15,9 @@ import time
 
 import streamlit as st
 
-from monitor.auth import Throttle, configured_hash, verify_password
+from monitor.services.auth import Throttle, configured_hash, verify_password
 from monitor.errors import ConfigError
-from monitor.i18n import escape_markdown, t
+from monitor.present.i18n import escape_markdown, t
 
 SIGNED_IN = "editor_signed_in"
 CLIENT_KEY = "editor_client"

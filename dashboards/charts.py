@@ -1,4 +1,4 @@
-"""The goal detail chart, drawn with Altair from monitor.chart_data's series (no arithmetic here)."""
+"""The goal detail chart, drawn with Altair from monitor.present.chart_data's series (no arithmetic here)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from monitor.i18n import t
+from monitor.present.i18n import t
 
 # Okabe–Ito colours: distinguishable with the common colour-vision deficiencies and legible on
 # light and dark backgrounds. Each series also differs in mark (dot, segment, diamond, dashed or

@@ -11,10 +11,10 @@ import streamlit as st
 import charts
 import state
 import widgets
-from monitor.chart_data import chart_data, evidence_rows, reading_table
-from monitor.i18n import escape_markdown, format_date, t
-from monitor.overview import progress_fraction
-from monitor.report import explanation, latest_parts, target_parts, target_text
+from monitor.present.chart_data import chart_data, evidence_rows, reading_table
+from monitor.present.i18n import escape_markdown, format_date, t
+from monitor.present.overview import progress_fraction
+from monitor.present.wording import explanation, latest_parts, target_parts, target_text
 
 lang = state.lang()
 path = state.db_path()

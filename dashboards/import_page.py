@@ -12,10 +12,10 @@ import streamlit as st
 import auth
 import state
 import widgets
-from monitor.entry import UPLOAD_LIMIT_MB, problem_rows, read_table, rejected_csv, template_csv
+from monitor.present.entry import UPLOAD_LIMIT_MB, problem_rows, read_table, rejected_csv, template_csv
 from monitor.errors import StoreBusy, ValidationError
-from monitor.i18n import escape_markdown, t
-from monitor.ingest import import_file
+from monitor.present.i18n import escape_markdown, t
+from monitor.files.ingest import import_file
 
 PREVIEW_ROWS = 20
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 import state
-from monitor.i18n import escape_markdown, t
+from monitor.present.i18n import escape_markdown, t
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 FILES = {"en": DOCS / "methodology.md", "zh": DOCS / "methodology.zh.md"}

@@ -9,9 +9,9 @@ import pandas as pd
 import streamlit as st
 
 import state
-from monitor.catalog import DOMAINS
-from monitor.i18n import status_text, t
-from monitor.overview import SEVERITY, filter_rows, load_overview, status_counts
+from monitor.files.catalog import DOMAINS
+from monitor.present.i18n import status_text, t
+from monitor.present.overview import SEVERITY, filter_rows, load_overview, status_counts
 
 
 @st.cache_data(ttl=state.TTL_S, show_spinner=False)

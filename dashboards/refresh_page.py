@@ -1,6 +1,6 @@
 """数据刷新 / Refresh: the sources with their next and last run, a "run now" button, runs and events.
 
-Thin: everything comes from monitor.refresh (run history, events, source list) and, for the next
+Thin: everything comes from monitor.services.refresh (run history, events, source list) and, for the next
 run times, from the triggers of scheduler.py computed here without a running scheduler.
 """
 
@@ -15,10 +15,10 @@ import streamlit as st
 import auth
 import state
 from monitor.errors import MonitorError
-from monitor.i18n import escape_markdown
-from monitor.refresh import load_scheduler_module
-from monitor.refresh.run import event_rows, run_rows, run_sources, source_rows
-from monitor.refresh.sources import load_config
+from monitor.present.i18n import escape_markdown
+from monitor.services.refresh import load_scheduler_module
+from monitor.services.refresh.run import event_rows, run_rows, run_sources, source_rows
+from monitor.services.refresh.sources import load_config
 
 LABELS: dict[str, dict[str, str]] = {
     "title": {"zh": "数据刷新", "en": "Refresh"},

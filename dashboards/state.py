@@ -14,13 +14,13 @@ from typing import Any
 import streamlit as st
 
 from monitor import settings
-from monitor.catalog import init_store
-from monitor.chart_data import goal_detail
-from monitor.i18n import DEFAULT_LANG, LANGS
-from monitor.overview import load_overview
+from monitor.files.catalog import init_store
+from monitor.present.chart_data import goal_detail
+from monitor.present.i18n import DEFAULT_LANG, LANGS
+from monitor.present.overview import load_overview
 from monitor.status import Detail, statuses
 from monitor.store.connection import Store, is_lake, open_store, resolve_db_path
-from monitor.views import indicator_rows
+from monitor.present.views import indicator_rows
 
 TTL_S = 30
 LANG_KEY = "lang"
@@ -96,7 +96,7 @@ def indicators(path: str) -> list[dict[str, Any]]:
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
 def unusable(path: str) -> list[tuple[str, str]]:
-    """The current stored values the engine skips (monitor.validate's rules; a store written before
+    """The current stored values the engine skips (monitor.model.validate's rules; a store written before
     them): (indicator id, one line naming its table, row and value)."""
     from monitor.store.maintenance import unusable_values
 
@@ -107,7 +107,7 @@ def unusable(path: str) -> list[tuple[str, str]]:
 def warn_unusable(path: str, lang: str, indicator_id: str | None = None) -> None:
     """A warning above a page when values were skipped (the rest of the page works), listed as plain
     text (never markdown: the rows are stored text)."""
-    from monitor.i18n import t
+    from monitor.present.i18n import t
 
     found = [line for owner, line in unusable(path) if indicator_id in (None, owner)]
     if found:

@@ -9,7 +9,7 @@ import streamlit as st
 
 import state
 from monitor.errors import Problem
-from monitor.i18n import LANGS, escape_markdown, format_date, problem_text, status_text, t
+from monitor.present.i18n import LANGS, escape_markdown, format_date, problem_text, status_text, t
 
 # The badge colour repeats what the icon and the word already say; it is never the only cue.
 STATUS_COLORS: dict[str, str] = {

@@ -16,7 +16,7 @@ Values are read when asked for, not at import: a process that sets a variable be
 
 Header values and webhook URLs of refresh sources and alert channels are not here: their variable
 names are chosen per source in the sources file (``{ env = "NAME" }``, ``url_env``), and
-``monitor.refresh`` reads them when a request is made.
+``monitor.services.refresh`` reads them when a request is made.
 
 This module imports only the standard library and ``monitor.errors``: it is a leaf, like the model
 and the errors, so that ``monitor.store`` may use it.

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from monitor.catalog import init_store
+from monitor.files.catalog import init_store
 from monitor.store.connection import Store
 
 REPO = Path(__file__).resolve().parent.parent

@@ -155,10 +155,10 @@ def seed_hostile(store: Any, folder: Path, trap: str, feed: Any, channels: str =
     and, written directly, a run and a source_failed event whose error and location are the strings.
     ``channels`` ([[channels]] tables) are added to the sources file. Returns the sources file.
     """
-    from monitor.catalog import import_catalog, load_catalog
-    from monitor.ingest import add_reading
-    from monitor.refresh.run import run_sources
-    from monitor.refresh.sources import load_config
+    from monitor.files.catalog import import_catalog, load_catalog
+    from monitor.files.ingest import add_reading
+    from monitor.services.refresh.run import run_sources
+    from monitor.services.refresh.sources import load_config
     from monitor.store import refresh_queries
     from refresh_helpers import Reply, csv_bytes
 
@@ -220,6 +220,6 @@ retries = 0
 
 
 def _utc_now() -> Any:
-    from monitor.refresh.run import utc_now
+    from monitor.services.refresh.run import utc_now
 
     return utc_now()

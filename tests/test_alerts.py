@@ -15,9 +15,9 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from monitor.refresh.alerts import deliver_pending, dingtalk_signed_url, render
-from monitor.refresh.run import run_sources
-from monitor.refresh.sources import load_config
+from monitor.services.refresh.alerts import deliver_pending, dingtalk_signed_url, render
+from monitor.services.refresh.run import run_sources
+from monitor.services.refresh.sources import load_config
 from monitor.store import refresh_queries
 from monitor.store.connection import Store
 from refresh_helpers import LoopbackServer, Reply, Request, csv_bytes, wait_for, write_sources
@@ -215,7 +215,7 @@ def test_two_senders_at_once_send_each_event_once(fresh_db: Store, tmp_path: Pat
     config = load_config(sources)
     # Record events without delivering them, then race two delivery passes (two Store objects, as
     # two processes would have).
-    from monitor.refresh.run import ensure_schema, run_source
+    from monitor.services.refresh.run import ensure_schema, run_source
 
     ensure_schema(fresh_db)
     run_source(fresh_db, config, config.source("air"), deliver=False, as_of=date(2025, 7, 15))

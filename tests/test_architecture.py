@@ -13,7 +13,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "monitor"
 HEAVY = ("streamlit", "apscheduler", "pandas")
 # The store owns the database; the ingest pipeline is set-based SQL on its staging tables.
-SQL_ALLOWED = {"monitor/store", "monitor/ingest.py"}
+SQL_ALLOWED = {"monitor/store", "monitor/files/ingest.py"}
 
 
 def loaded_heavy(*modules: str) -> list[str]:
@@ -33,12 +33,12 @@ def test_the_check_itself_sees_a_heavy_import() -> None:
 
 
 def test_core_modules_load_neither_streamlit_nor_apscheduler() -> None:
-    loaded = loaded_heavy("monitor", "monitor.store", "monitor.ingest", "monitor.catalog", "monitor.status.progress", "monitor.cli")
+    loaded = loaded_heavy("monitor", "monitor.store", "monitor.files.ingest", "monitor.files.catalog", "monitor.status.progress", "monitor.cli")
     assert "streamlit" not in loaded and "apscheduler" not in loaded, loaded
 
 
 def test_add_path_loads_no_pandas() -> None:
-    assert loaded_heavy("monitor.cli", "monitor.ingest") == []
+    assert loaded_heavy("monitor.cli", "monitor.files.ingest") == []
 
 
 def _run_add(tmp_path: Path) -> list[str]:
@@ -47,7 +47,7 @@ def _run_add(tmp_path: Path) -> list[str]:
     db = tmp_path / "m.duckdb"
     # Seeding runs in its own interpreter: only the `add` process is inspected.
     seed = f"""
-from monitor.catalog import init_store
+from monitor.files.catalog import init_store
 from monitor.store.connection import Store
 init_store(Store({str(db)!r}), seed={str(catalog)!r})
 """
@@ -100,8 +100,8 @@ def _allowed(path: Path) -> bool:
 
 def test_the_sql_scan_finds_calls() -> None:
     assert _sql_calls(PACKAGE / "store" / "queries.py")  # so an empty result below means something
-    assert _allowed(PACKAGE / "store" / "queries.py") and _allowed(PACKAGE / "ingest.py")
-    assert not _allowed(PACKAGE / "views.py") and not _allowed(PACKAGE / "ingest_extra.py")
+    assert _allowed(PACKAGE / "store" / "queries.py") and _allowed(PACKAGE / "files" / "ingest.py")
+    assert not _allowed(PACKAGE / "present" / "views.py") and not _allowed(PACKAGE / "files" / "ingest_extra.py")
 
 
 @pytest.mark.parametrize(
@@ -150,7 +150,7 @@ def _callers() -> list[Path]:
 
 def test_the_import_scan_sees_a_path_import() -> None:
     assert _imported_modules(PACKAGE / "status" / "sets.py") & STATUS_PATHS == {"monitor.status.engine"}
-    assert PACKAGE / "cli.py" in _callers() and PACKAGE / "status" / "sets.py" not in _callers()
+    assert PACKAGE / "cli" / "__init__.py" in _callers() and PACKAGE / "status" / "sets.py" not in _callers()
 
 
 def test_only_the_status_service_chooses_a_status_path() -> None:
@@ -172,14 +172,14 @@ def test_importing_the_status_formulas_loads_no_numpy() -> None:
 # ---------------------------------------------------------------- import contracts (static, every import)
 # Checked on the source, lazy imports inside functions included, so a contract cannot be dodged by
 # importing late. The apps (dashboards/, scheduler.py) are leaves: nothing in the library imports them;
-# the library reaches the scheduler module only by name at run time (monitor.refresh.load_scheduler_module).
+# the library reaches the scheduler module only by name at run time (monitor.services.refresh.load_scheduler_module).
 APPS_AND_UI = ("streamlit", "apscheduler", "dashboards", "scheduler")
 # monitor.store is the bottom layer: beside itself it may use only the leaf modules below it.
 STORE_MAY_IMPORT = ("monitor.store", "monitor.errors", "monitor.model", "monitor.settings")
 # The one exception, by design (issue 14, item 9): the sources loader checks each schedule with the
 # scheduler's own trigger classes, imported inside that check only, so a schedule the scheduler would
 # refuse is refused when the file is loaded. Nothing else of apscheduler, and only there.
-ALLOWED_LAZY = {"monitor/refresh/sources.py": ("apscheduler.triggers.cron", "apscheduler.triggers.interval")}
+ALLOWED_LAZY = {"monitor/services/refresh/sources.py": ("apscheduler.triggers.cron", "apscheduler.triggers.interval")}
 
 
 def _imports(path: Path) -> list[tuple[int, str]]:
@@ -207,12 +207,12 @@ def _top(name: str) -> str:
 
 def test_the_import_scan_sees_lazy_and_relative_imports(tmp_path: Path) -> None:
     sample = PACKAGE / "store" / "_contract_probe.py"
-    sample.write_text("def f():\n    import streamlit\n    from .. import views\n")
+    sample.write_text("def f():\n    import streamlit\n    from ..present import views\n")
     try:
         names = [m for _, m in _imports(sample)]
     finally:
         sample.unlink()
-    assert "streamlit" in names and "monitor.views" in names
+    assert "streamlit" in names and "monitor.present.views" in names
 
 
 @pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")), ids=lambda p: p.relative_to(PACKAGE.parent).as_posix())
@@ -233,9 +233,56 @@ def test_the_store_imports_only_the_layers_below_it(path: Path) -> None:
     assert bad == [], f"{path.relative_to(PACKAGE.parent)} imports {bad}; the store may use only {STORE_MAY_IMPORT}"
 
 
+# The layers, bottom first: a module may import its own package and any layer below it, never one
+# above. Folders show them: monitor/model (with errors and settings beside it), store, status, files,
+# present, services, cli; the apps (dashboards/, scheduler.py) sit on top and nothing imports them.
+LAYERS = (
+    ("monitor.errors", "monitor.settings", "monitor.model"),
+    ("monitor.store",),
+    ("monitor.status",),
+    ("monitor.files",),
+    ("monitor.present",),
+    ("monitor.services",),
+    ("monitor.cli",),
+)
+
+
+def _layer(module: str) -> int | None:
+    for n, layer in enumerate(LAYERS):
+        if any(module == m or module.startswith(m + ".") for m in layer):
+            return n
+    return None
+
+
+def test_every_module_of_the_library_sits_in_a_layer() -> None:
+    loose = [p.relative_to(PACKAGE.parent).as_posix() for p in PACKAGE.rglob("*.py")
+             if p != PACKAGE / "__init__.py"
+             and _layer(".".join(p.relative_to(PACKAGE.parent).with_suffix("").parts).removesuffix(".__init__")) is None]
+    assert loose == []
+
+
+@pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")), ids=lambda p: p.relative_to(PACKAGE.parent).as_posix())
+def test_no_module_imports_a_layer_above_its_own(path: Path) -> None:
+    own = _layer(".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts).removesuffix(".__init__"))
+    if own is None:
+        return  # monitor/__init__.py: empty
+    upward = [(n, m) for n, m in _imports(path) if (theirs := _layer(m)) is not None and theirs > own]
+    assert upward == [], f"{path.relative_to(PACKAGE.parent)} (layer {own}) imports {upward} from a layer above"
+
+
+def test_the_layer_check_sees_an_upward_import() -> None:
+    probe = PACKAGE / "files" / "_layer_probe.py"
+    probe.write_text("def f():\n    from monitor.present import i18n\n")
+    try:
+        upward = [m for _, m in _imports(probe) if (_layer(m) or 0) > _layer("monitor.files.x")]
+    finally:
+        probe.unlink()
+    assert upward == ["monitor.present", "monitor.present.i18n"]
+
+
 def test_leaf_modules_import_nothing_above_them() -> None:
-    for leaf in ("errors", "model", "settings"):
-        bad = [m for _, m in _imports(PACKAGE / f"{leaf}.py")
+    for leaf in ("errors.py", "model/__init__.py", "settings.py"):
+        bad = [m for _, m in _imports(PACKAGE / leaf)
                if _top(m) == "monitor" and m != "monitor"
                and not any(m == ok or m.startswith(ok + ".") for ok in ("monitor.errors", "monitor.model"))]
         assert bad == [], (leaf, bad)

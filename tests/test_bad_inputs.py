@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from monitor.cli import main
 from monitor.errors import ValidationError
-from monitor.ingest import import_file
+from monitor.files.ingest import import_file
 from monitor.store.connection import Store
 from monitor.store.maintenance import check, checksums
 
@@ -165,7 +165,7 @@ def _bytes_read() -> int:
 @pytest.mark.parametrize("name", ["line-200mb.csv", "header-3mb.csv"])
 def test_an_overlong_line_is_refused_early_and_cheaply(name: str, corpus: dict[str, Path], store: Store) -> None:
     """DuckDB silently dropped a 200 MB last line; the import now refuses it before DuckDB reads it."""
-    from monitor.ingest import MAX_LINE_BYTES
+    from monitor.files.ingest import MAX_LINE_BYTES
 
     case = CASES[name]
     before = checksums(store)

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from monitor.catalog import init_store
+from monitor.files.catalog import init_store
 from monitor.status import Detail, statuses
 from monitor.store.connection import Store
 

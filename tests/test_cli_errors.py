@@ -349,12 +349,12 @@ def test_ctrl_c_is_one_line_and_writes_nothing(seeded: Callable[[str], Path]) ->
 
 BUG = """
 import sys
-import monitor.views
+import monitor.present.views
 
 def broken(*args, **kwargs):
     raise ZeroDivisionError("division by zero")
 
-monitor.views.indicator_rows = broken  # a bug, as an unforeseen one would surface
+monitor.present.views.indicator_rows = broken  # a bug, as an unforeseen one would surface
 from monitor.cli import main
 sys.argv = ["monitor", "--db", sys.argv[1], "indicators"]
 main()

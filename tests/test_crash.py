@@ -24,7 +24,7 @@ import pytest
 
 from refresh_helpers import make_old, write_sources
 
-from monitor.catalog import init_store
+from monitor.files.catalog import init_store
 from monitor.store import queries
 from monitor.store.connection import Store
 from monitor.store.maintenance import check

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from monitor.status import Detail, statuses
 from monitor.store import queries
 from monitor.store.connection import Store
-from monitor.views import rejected_rows
+from monitor.present.views import rejected_rows
 from app_helpers import open_app
 
 REPO = Path(__file__).resolve().parent.parent
@@ -274,7 +274,7 @@ def test_import_an_unreadable_file(db: Store) -> None:
 
 def test_an_uploaded_zip_bomb_or_stray_cell_is_one_translated_problem(db: Store, tmp_path: Path) -> None:
     """Issue 14 items 4 and 15 on the upload path: the preview and the dry run read the file through
-    monitor.readers, so a bomb is refused before it is unpacked and a value under no header is located."""
+    monitor.files.readers, so a bomb is refused before it is unpacked and a value under no header is located."""
     import importlib.util
 
     import openpyxl

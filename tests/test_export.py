@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from monitor.catalog import init_store
+from monitor.files.catalog import init_store
 from monitor.errors import ConfigError
-from monitor.export import READING_EXPORT_COLUMNS, collect, export_store, neutralise
-from monitor.ingest import add_reading, import_file
+from monitor.files.export import READING_EXPORT_COLUMNS, collect, export_store, neutralise
+from monitor.files.ingest import add_reading, import_file
 from monitor.store import queries
 from monitor.store.connection import Store
 

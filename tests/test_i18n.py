@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from monitor.i18n import (
+from monitor.present.i18n import (
     DEFAULT_LANG,
     LANGS,
     MESSAGES,
@@ -28,7 +28,7 @@ from monitor.i18n import (
     t,
 )
 from monitor.model import Direction, Frequency, MeasureKind, Method, Qualifier, TargetKind
-from monitor.units import parse_number
+from monitor.model.units import parse_number
 
 D = date
 
@@ -257,7 +257,7 @@ def test_format_number_is_total(value: float, unit: str | None, compact: bool) -
 
 @given(st.floats(min_value=-1e18, max_value=1e18))
 def test_format_number_within_the_stored_sizes_goes_through_babel(value: float) -> None:
-    """Every storable value (monitor.validate.VALUE_MAX) gets the localised form, not the plain fallback."""
+    """Every storable value (monitor.model.validate.VALUE_MAX) gets the localised form, not the plain fallback."""
     for lang in LANGS:
         shown = format_number(value, lang, "架")
         assert "e" not in shown.replace("racks", ""), shown
@@ -317,7 +317,7 @@ def test_months_ago(then: date, now: date, expected: int) -> None:
     st.dates(min_value=D(1950, 1, 1), max_value=D(2100, 1, 1)),
 )
 def test_months_ago_bounds(then: date, now: date) -> None:
-    from monitor.periods import add_months
+    from monitor.model.periods import add_months
 
     n = months_ago(then, now)
     if then <= now:
@@ -347,7 +347,7 @@ def test_freshness(then: date | None, lang: str, expected: str) -> None:
 def test_importing_the_pure_modules_stays_light() -> None:
     # The CLI's `add` path imports these; Babel and the data stack must load only when formatting.
     code = (
-        "import sys, monitor.i18n, monitor.units, monitor.periods; "
+        "import sys, monitor.present.i18n, monitor.model.units, monitor.model.periods; "
         "heavy = {'babel', 'pandas', 'duckdb', 'streamlit', 'apscheduler', 'pyarrow'}; "
         "print(sorted({m.split('.')[0] for m in sys.modules} & heavy))"
     )
@@ -361,7 +361,7 @@ def test_the_message_table_names_no_key_twice() -> None:
     import ast
     from pathlib import Path
 
-    import monitor.i18n as module
+    import monitor.present.i18n as module
 
     tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
     for node in ast.walk(tree):

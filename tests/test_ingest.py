@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from monitor.errors import Problem, ValidationError
-from monitor.ingest import add_reading, import_file, import_rows
+from monitor.files.ingest import add_reading, import_file, import_rows
 from monitor.store import queries
 from monitor.store.connection import Store
 

@@ -26,8 +26,8 @@ from typing import Any
 import duckdb
 import pytest
 
-import monitor.ingest as ingest
-from monitor.ingest import add_reading, import_file
+import monitor.files.ingest as ingest
+from monitor.files.ingest import add_reading, import_file
 from monitor.store import queries
 from monitor.store.connection import Store
 from refresh_helpers import wait_for

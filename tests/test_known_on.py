@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 from monitor.cli import main
-from monitor.i18n import status_text
+from monitor.present.i18n import status_text
 from monitor.status import engine as engine_path
 from monitor.status import sets as sets_path
 from monitor.store.connection import Store
@@ -238,7 +238,7 @@ def test_known_on_on_a_lake_copy_of_the_history(history: Store, tmp_path: Path, 
                                                 request: pytest.FixtureRequest, runner: CliRunner) -> None:
     """The same history migrated to a DuckLake (conftest's ``lake``; skipped without PostgreSQL): the
     CLI and the dashboard give the same as-known-on statuses there."""
-    from monitor.migrate import migrate_store
+    from monitor.store.migrate import migrate_store
     from monitor.store.connection import open_store
 
     location = request.getfixturevalue("lake").new(tmp_path)

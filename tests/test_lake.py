@@ -21,10 +21,10 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from monitor.catalog import import_catalog, parse_catalog
+from monitor.files.catalog import import_catalog, parse_catalog
 from monitor.cli import main
 from monitor.errors import ConfigError, StoreBusy, StoreError
-from monitor.ingest import add_reading
+from monitor.files.ingest import add_reading
 from monitor.store import lake as lake_module
 from monitor.store.connection import Store, is_lake, open_store, resolve_location
 from monitor.store.lake import LakeStore
@@ -57,7 +57,7 @@ HOST = textwrap.dedent("""
     import json, sys, time
     from datetime import date, timedelta
     from monitor.errors import StoreBusy
-    from monitor.ingest import add_reading
+    from monitor.files.ingest import add_reading
     from monitor.store.connection import open_store
 
     name, n, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]

@@ -1,4 +1,4 @@
-"""One active scheduler per store: the lease (monitor/leader.py) and scheduler.py processes using it.
+"""One active scheduler per store: the lease (monitor/services/leader.py) and scheduler.py processes using it.
 
 Unit tests drive Leadership with fake clocks; process tests run two real scheduler.py processes on one
 store (a file, and a DuckLake when PostgreSQL is available), kill -9 the leader and check that the
@@ -21,12 +21,12 @@ from typing import Any
 
 import pytest
 
-from monitor.catalog import init_store
+from monitor.files.catalog import init_store
 from monitor.errors import MonitorError, StoreBusy
-from monitor.leader import Leadership, LeaseLost, lease_seconds, lease_state, leader_events, open_leadership
-from monitor.refresh import load_scheduler_module
-from monitor.refresh import run as refresh_run
-from monitor.refresh.sources import load_config
+from monitor.services.leader import Leadership, LeaseLost, lease_seconds, lease_state, leader_events, open_leadership
+from monitor.services.refresh import load_scheduler_module
+from monitor.services.refresh import run as refresh_run
+from monitor.services.refresh.sources import load_config
 from monitor.store import queries, refresh_queries
 from monitor.store.connection import Store, open_store
 from lock_waits import wait_for_waiters

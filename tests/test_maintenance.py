@@ -13,8 +13,8 @@ from click.testing import CliRunner
 
 from monitor.cli import main
 from monitor.errors import ValidationError
-from monitor.export import export_store
-from monitor.ingest import add_reading
+from monitor.files.export import export_store
+from monitor.files.ingest import add_reading
 from monitor.store.connection import Store
 from monitor.store.maintenance import backup, check, checksums, kept_copies, restore
 

@@ -15,13 +15,13 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from monitor import migrate as migrate_module
+from monitor.store import migrate as migrate_module
 from monitor.cli import main
 from monitor.errors import ConfigError, StoreError
-from monitor.ingest import add_reading, import_file
-from monitor.migrate import migrate_store
-from monitor.refresh.run import run_sources
-from monitor.refresh.sources import load_config
+from monitor.files.ingest import add_reading, import_file
+from monitor.store.migrate import migrate_store
+from monitor.services.refresh.run import run_sources
+from monitor.services.refresh.sources import load_config
 from monitor.store import transfer
 from monitor.store.connection import Store, open_store
 from monitor.store.maintenance import checksums
@@ -58,7 +58,7 @@ def full_db(fresh_db: Store, tmp_path: Path) -> Store:
         config = load_config(write_sources(tmp_path, SOURCES.format(url=server.url("/air.csv"))))
         [run] = run_sources(fresh_db, config, as_of=date(2025, 7, 15))
     assert run.events and run.deliveries
-    from monitor.catalog import import_catalog, load_catalog
+    from monitor.files.catalog import import_catalog, load_catalog
 
     catalog = load_catalog(Path(__file__).resolve().parent.parent / "data" / "briefing.yaml")
     import dataclasses

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from monitor.chart_data import chart_data, evidence_rows, goal_detail, required_path
-from monitor.entry import (
+from monitor.present.chart_data import chart_data, evidence_rows, goal_detail, required_path
+from monitor.present.entry import (
     default_period_kind,
     period_bounds,
     problem_rows,
@@ -18,9 +18,9 @@ from monitor.entry import (
     unit_choices,
 )
 from monitor.errors import Problem
-from monitor.i18n import format_quantity, problem_text, unit_label
-from monitor.ingest import add_reading
-from monitor.overview import filter_rows, load_overview, progress_fraction, sparkline, status_counts
+from monitor.present.i18n import format_quantity, problem_text, unit_label
+from monitor.files.ingest import add_reading
+from monitor.present.overview import filter_rows, load_overview, progress_fraction, sparkline, status_counts
 from monitor.store.connection import Store
 
 AS_OF = date(2026, 12, 1)
@@ -140,7 +140,7 @@ def test_unit_labels_in_english(unit: str, name_en: str | None, label: str) -> N
 
 
 def test_every_seed_unit_has_an_english_label(fresh_db: Store) -> None:
-    from monitor.views import indicator_rows
+    from monitor.present.views import indicator_rows
 
     for row in indicator_rows(fresh_db):
         assert unit_label(row["unit"], "en", row["name_en"]) != row["unit"] or row["unit"] in ("%", "PFlops")

@@ -23,15 +23,15 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from monitor.catalog import init_store
+from monitor.files.catalog import init_store
 from monitor.errors import ValidationError
-from monitor.export import export_store
-from monitor.ingest import import_file
+from monitor.files.export import export_store
+from monitor.files.ingest import import_file
 from monitor.model import Qualifier
-from monitor.periods import Period, label, parse_date, parse_period
+from monitor.model.periods import Period, label, parse_date, parse_period
 from monitor.store.connection import Store
 from monitor.store.maintenance import check, checksums
-from monitor.units import fold_width, parse_number
+from monitor.model.units import fold_width, parse_number
 
 CATALOG = Path(__file__).parent / "fixtures" / "catalog.yaml"
 FAST = settings(max_examples=300, deadline=None, derandomize=True, database=None)
@@ -255,11 +255,11 @@ def valid_rows(draw: st.DrawFn) -> list[tuple[str, str, str, str, str]]:
         used.add((indicator, day))
         if indicator == "good-air-share":
             number = draw(st.decimals(min_value=0, max_value=100, places=2))
-            # A share of 1 or less needs its percent sign (else: a fraction? monitor.validate).
+            # A share of 1 or less needs its percent sign (else: a fraction? monitor.model.validate).
             forms = [f"{number:f}%"] if 0 < number <= 1 else [f"{number:f}", f"{number:f}%"]
             start, text = day.replace(day=1).isoformat(), draw(st.sampled_from(forms))
         else:
-            # Racks and visits are counts: whole numbers only (monitor.units.WHOLE_UNITS).
+            # Racks and visits are counts: whole numbers only (monitor.model.units.WHOLE_UNITS).
             number = draw(st.decimals(min_value=0, max_value=10**12, places=0))
             forms = [f"{number:f}"]
             if number == number.to_integral_value():

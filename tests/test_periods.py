@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from monitor.model import Frequency
-from monitor.periods import (
+from monitor.model.periods import (
     FREQUENCY_MONTHS,
     Period,
     add_months,

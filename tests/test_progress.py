@@ -24,7 +24,7 @@ from monitor.model import (
     Target,
     TargetKind,
 )
-from monitor import periods
+from monitor.model import periods
 from monitor.status.progress import (
     REACH_STATUS_ORDER,
     STATUSES,
@@ -502,7 +502,7 @@ def test_staleness_other_frequencies() -> None:
 
 
 def test_add_months_keeps_month_ends() -> None:
-    # The step the engine's staleness takes (progress.next_period_end): one add_months, in monitor.periods.
+    # The step the engine's staleness takes (progress.next_period_end): one add_months, in monitor.model.periods.
     def add_months(d: date, n: int) -> date:
         return periods.add_months(d, n, keep_month_end=True)
 

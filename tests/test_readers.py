@@ -1,6 +1,6 @@
-"""monitor.readers on every path a file takes: `monitor import` (and a refresh read as it), the
-dashboard's upload preview (monitor.entry.read_table) and a refresh source with a column mapping
-(monitor.refresh.parse), for issue 14's items 4, 5, 12, 14 and 15.
+"""monitor.files.readers on every path a file takes: `monitor import` (and a refresh read as it), the
+dashboard's upload preview (monitor.present.entry.read_table) and a refresh source with a column mapping
+(monitor.services.refresh.parse), for issue 14's items 4, 5, 12, 14 and 15.
 
 The files come from the bad-input corpus's writers (tests/bad_inputs/make_corpus.py), written into a
 temporary folder; the refresh runs fetch from a real HTTP server on 127.0.0.1.
@@ -22,15 +22,15 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from monitor import readers
+from monitor.files import readers
 from monitor.cli import main
-from monitor.entry import read_table
+from monitor.present.entry import read_table
 from monitor.errors import Problem, ValidationError
-from monitor.i18n import problem_reason
-from monitor.ingest import import_file, import_rows
-from monitor.refresh.parse import read_records
-from monitor.refresh.run import run_sources
-from monitor.refresh.sources import load_config
+from monitor.present.i18n import problem_reason
+from monitor.files.ingest import import_file, import_rows
+from monitor.services.refresh.parse import read_records
+from monitor.services.refresh.run import run_sources
+from monitor.services.refresh.sources import load_config
 from monitor.store.connection import Store
 from monitor.store.maintenance import checksums
 from refresh_helpers import LoopbackServer, Reply, write_sources

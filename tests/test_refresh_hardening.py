@@ -22,10 +22,10 @@ from click.testing import CliRunner
 
 from monitor.cli import main
 from monitor.errors import StoreBusy
-from monitor.refresh import run as refresh_run
-from monitor.refresh.fetch import fetch_url
-from monitor.refresh.run import run_sources
-from monitor.refresh.sources import load_config
+from monitor.services.refresh import run as refresh_run
+from monitor.services.refresh.fetch import fetch_url
+from monitor.services.refresh.run import run_sources
+from monitor.services.refresh.sources import load_config
 from monitor.store import queries, refresh_queries
 from monitor.store.connection import Store
 from monitor.store.maintenance import checksums
@@ -199,16 +199,16 @@ def test_any_exception_of_a_reader_is_confined_to_its_file(
 ) -> None:
     """A reader bug of any kind (here injected for one file name) fails that file only, with a located
     reason and without the exception's message, which may quote the file."""
-    import monitor.ingest
+    import monitor.files.ingest
 
-    real = monitor.ingest.import_file
+    real = monitor.files.ingest.import_file
 
     def flaky(store: Any, path: Path, *args: Any, **kwargs: Any) -> Any:
         if path.name == "bad.csv":
             raise error
         return real(store, path, *args, **kwargs)
 
-    monkeypatch.setattr(monitor.ingest, "import_file", flaky)
+    monkeypatch.setattr(monitor.files.ingest, "import_file", flaky)
     inbox = tmp_path / "inbox"
     drop(inbox, "bad.csv", csv_bytes(ROW))
     drop(inbox, "good.csv", csv_bytes("compute-racks,,2024-12-31,5,,"))
@@ -222,23 +222,23 @@ def test_any_exception_of_a_reader_is_confined_to_its_file(
 def test_a_busy_store_leaves_the_file_in_the_inbox_for_the_next_run(
     fresh_db: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import monitor.ingest
+    import monitor.files.ingest
 
-    real = monitor.ingest.import_file
+    real = monitor.files.ingest.import_file
 
     def busy_once(store: Any, path: Path, *args: Any, **kwargs: Any) -> Any:
         if path.name == "later.csv":
             raise StoreBusy(str(fresh_db.path), 15.0)
         return real(store, path, *args, **kwargs)
 
-    monkeypatch.setattr(monitor.ingest, "import_file", busy_once)
+    monkeypatch.setattr(monitor.files.ingest, "import_file", busy_once)
     inbox = tmp_path / "inbox"
     drop(inbox, "later.csv", csv_bytes(ROW))
     drop(inbox, "now.csv", csv_bytes("compute-racks,,2024-12-31,5,,"))
     result = refresh(fresh_db, inbox_config(tmp_path))
     assert result.outcome == "partial" and "database busy" in result.error
     assert (inbox / "later.csv").exists() and not (inbox / "failed" / "later.csv").exists()
-    monkeypatch.setattr(monitor.ingest, "import_file", real)
+    monkeypatch.setattr(monitor.files.ingest, "import_file", real)
     assert refresh(fresh_db, inbox_config(tmp_path)).rows_new == 1 and not (inbox / "later.csv").exists()
 
 

@@ -10,7 +10,7 @@ import ipaddress
 
 import pytest
 
-from monitor.refresh.policy import (
+from monitor.services.refresh.policy import (
     LINK_LOCAL,
     LOOPBACK,
     METADATA,
@@ -130,7 +130,7 @@ def test_a_redirect_from_https_to_http_is_refused_even_on_the_same_host() -> Non
 def test_a_redirect_to_loopback_from_a_public_configured_host_is_refused_before_connecting() -> None:
     """A configured public host, an allowed host (or the same one, re-resolved) that resolves to an
     internal address: the backend refuses before any connection is made."""
-    from monitor.refresh.transport import AddressRefused, GuardedBackend
+    from monitor.services.refresh.transport import AddressRefused, GuardedBackend
 
     answers = {"files.example.org": ["127.0.0.1"], "meta.example.org": ["169.254.169.254"],
                "mapped.example.org": ["::ffff:127.0.0.1"], "zero.example.org": ["0.0.0.0"],
@@ -148,7 +148,7 @@ def test_the_first_host_connected_to_sets_what_is_allowed() -> None:
     connection goes to the checked address itself (a listener of this test, on 127.0.0.1)."""
     import socket
 
-    from monitor.refresh.transport import AddressRefused, GuardedBackend
+    from monitor.services.refresh.transport import AddressRefused, GuardedBackend
 
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]
@@ -170,7 +170,7 @@ def test_the_deadline_bounds_name_resolution() -> None:
 
     import httpcore
 
-    from monitor.refresh.transport import GuardedBackend
+    from monitor.services.refresh.transport import GuardedBackend
 
     release = threading.Event()
 

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from monitor.cli import main
-from monitor.refresh.run import run_sources
-from monitor.refresh.sources import load_config
+from monitor.services.refresh.run import run_sources
+from monitor.services.refresh.sources import load_config
 from monitor.store import queries, refresh_queries
 from monitor.store.connection import Store
 from refresh_helpers import LoopbackServer, Reply, csv_bytes, make_old, write_sources, xlsx_bytes
@@ -400,8 +400,8 @@ def test_the_refresh_page_lists_sources_and_runs_one_now(
 
 def test_the_example_inbox_sample_restates_the_briefing(fresh_db: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # What `monitor up` does on a fresh clone, in a copy of the example so the repository stays clean.
-    from monitor.refresh import run as run_module
-    from monitor.refresh.fetch import stage_samples
+    from monitor.services.refresh import run as run_module
+    from monitor.services.refresh.fetch import stage_samples
 
     repo = Path(__file__).resolve().parent.parent
     assert run_module.stage_example_samples(load_config(write_sources(tmp_path, "", "other.toml"))) == []

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from monitor.errors import ConfigError, NotFound
-from monitor.refresh.sources import (
+from monitor.services.refresh.sources import (
     EnvHeader,
     crontab_weekdays,
     load_config,
@@ -400,7 +400,7 @@ def test_a_schedule_the_scheduler_cannot_run_is_one_located_error(tmp_path: Path
 def test_every_accepted_schedule_builds_a_trigger_that_fires(tmp_path: Path) -> None:
     from datetime import datetime, timezone
 
-    from monitor.refresh import load_scheduler_module
+    from monitor.services.refresh import load_scheduler_module
 
     schedules = ['cron = "0 9 * * 1-5"', 'cron = "*/15 * * * *"', 'cron = "0 0 29 2 *"', 'cron = "0 0 last * *"',
                  'cron = "0 9 1 1 *"', 'cron = "30 2 * * sun"', 'every = "1s"', 'every = "366d"', 'every = "1h30m"']

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from monitor.refresh import load_scheduler_module
-from monitor.refresh.sources import Source, load_config
+from monitor.services.refresh import load_scheduler_module
+from monitor.services.refresh.sources import Source, load_config
 from monitor.store.connection import Store
 from refresh_helpers import LoopbackServer, Reply, csv_bytes, make_old, runs, wait_for, write_sources
 
@@ -214,7 +214,7 @@ def test_jobs_have_ids_coalesce_one_instance_and_run_late(fresh_db: Store, tmp_p
 def test_only_scheduler_py_imports_apscheduler() -> None:
     code = (
         "import json, sys\n"
-        "import monitor.cli, monitor.cli_refresh, monitor.refresh.run, monitor.refresh.alerts, monitor.refresh.fetch\n"
+        "import monitor.cli, monitor.cli.refresh, monitor.services.refresh.run, monitor.services.refresh.alerts, monitor.services.refresh.fetch\n"
         "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('apscheduler', 'httpx', 'streamlit'))))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=REPO)

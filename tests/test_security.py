@@ -5,7 +5,7 @@ Hostile strings (quotes, `'; DROP TABLE reading; --`, control characters, NUL by
 marks, rich-markup brackets, 100,000-character strings) go through `monitor add`, CSV/XLSX/JSON/
 Parquet cells and headers, the catalogue YAML, the sources TOML and the dashboard's forms. Each is
 either stored verbatim as text or rejected (text with a control character since issue 14, item 13:
-`monitor.validate.control_problem`); afterwards the store is intact: `monitor check` passes, the list
+`monitor.model.validate.control_problem`); afterwards the store is intact: `monitor check` passes, the list
 of tables is unchanged and the row counts are exactly what the accepted input adds. Exports and
 listings must still cope with such text in a store written before that rule: it is written there
 with SQL.
@@ -26,15 +26,15 @@ import yaml
 from click.testing import CliRunner
 from streamlit.testing.v1 import AppTest
 
-from monitor.auth import ENV_VAR, Throttle, check_hash, configured_hash, hash_password, verify_password
+from monitor.services.auth import ENV_VAR, Throttle, check_hash, configured_hash, hash_password, verify_password
 from monitor.cli import main
-from monitor.cli_admin import hash_password_command
+from monitor.cli.admin import hash_password_command
 from monitor.errors import ConfigError, ValidationError
-from monitor.export import export_store
-from monitor.ingest import add_reading, import_file
+from monitor.files.export import export_store
+from monitor.files.ingest import add_reading, import_file
 from monitor.store.connection import Store
 from monitor.store.maintenance import checksums
-from monitor.validate import control_problem
+from monitor.model.validate import control_problem
 from app_helpers import open_app
 
 REPO = Path(__file__).resolve().parent.parent
@@ -374,7 +374,7 @@ source = {default}
 
 @pytest.mark.parametrize("key", ["name", "kind", "cron", "timezone", "header_value", "header_name", "url", "column_target"])
 def test_hostile_sources_values_are_config_errors(key: str, tmp_path: Path) -> None:
-    from monitor.refresh.sources import load_config
+    from monitor.services.refresh.sources import load_config
 
     for text in HOSTILE:
         if key == "header_value" and not re.search(r"[\x00-\x08\x0a-\x1f\x7f]", text):
@@ -403,8 +403,8 @@ def test_hostile_sources_values_are_config_errors(key: str, tmp_path: Path) -> N
 
 
 def test_hostile_sources_defaults_and_columns_import_as_text(store: Store, tmp_path: Path) -> None:
-    from monitor.refresh.run import run_sources
-    from monitor.refresh.sources import load_config
+    from monitor.services.refresh.run import run_sources
+    from monitor.services.refresh.sources import load_config
 
     before_tables, before = tables(store), counts(store)
     texts = [t for t in HOSTILE if "\x00" not in t and t.strip()]  # a CSV source file cannot carry NUL
@@ -550,7 +550,7 @@ def test_xlsx_export_neutralises_formulas_and_survives_control_characters(formul
 
 
 def test_quarantine_and_rejected_rows_downloads_neutralise_formulas(store: Store, tmp_path: Path) -> None:
-    from monitor.entry import rejected_csv
+    from monitor.present.entry import rejected_csv
 
     path = tmp_path / "bad.csv"
     path.write_text('indicator_id,period_end,value,note\nracks,2024-12-31,=1+1,"=HYPERLINK(""http://x"")"\n', encoding="utf-8")
@@ -600,8 +600,8 @@ SAFE_NAMES = {"len", "str", "chr", "int", "repr"}
 ALLOWED: dict[tuple[str, str], dict[str, str]] = {
     # Staging SQL whose identifiers are header names already checked against the known columns
     # (_check_header raises before any SQL is built); row_expr is one of two code constants.
-    ("monitor/ingest.py", "_create_raw"): {n: "validated column names" for n in ("select_sql", "picks", "blank", "row_expr")},
-    ("monitor/ingest.py", "_stage_records"): {"names": "validated column names"},
+    ("monitor/files/ingest.py", "_create_raw"): {n: "validated column names" for n in ("select_sql", "picks", "blank", "row_expr")},
+    ("monitor/files/ingest.py", "_stage_records"): {"names": "validated column names"},
     # ATTACH takes no prepared parameters: the database path, quoted by _sql_string.
     ("monitor/store/connection.py", "_attach"): {"statement": "the ATTACH path, quoted"},
     # Table names from duckdb_tables() (the database's own catalogue), quoted by _quote; the backup
@@ -945,7 +945,7 @@ def test_the_right_password_from_another_session_works_during_an_attack(
 ) -> None:
     import streamlit as st
 
-    from monitor.auth import Throttle
+    from monitor.services.auth import Throttle
 
     st.cache_resource.clear()  # a fresh process-wide throttle, whatever other tests did
     monkeypatch.setenv(ENV_VAR, editor_hash)
@@ -979,7 +979,7 @@ def test_a_malformed_hash_disables_writing(app_db: Store, monkeypatch: pytest.Mo
 def test_upload_size_is_limited(app_db: Store) -> None:
     import tomllib
 
-    from monitor.entry import UPLOAD_LIMIT_MB
+    from monitor.present.entry import UPLOAD_LIMIT_MB
 
     config = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert config["server"]["maxUploadSize"] == UPLOAD_LIMIT_MB

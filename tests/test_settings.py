@@ -12,9 +12,9 @@ from monitor.errors import ConfigError
 
 REPO = Path(__file__).resolve().parent.parent
 # Variables whose NAME is chosen by the user per source or channel (sources file): read where a request is made.
-PER_SOURCE_READERS = {"monitor/refresh/sources.py", "monitor/refresh/fetch.py", "monitor/refresh/alerts.py"}
+PER_SOURCE_READERS = {"monitor/services/refresh/sources.py", "monitor/services/refresh/fetch.py", "monitor/services/refresh/alerts.py"}
 # Facts of the operating system, not settings of the product: where Windows keeps its system folders.
-OS_FACTS = {"monitor/refresh/policy.py": "_WINDOWS_TREES"}
+OS_FACTS = {"monitor/services/refresh/policy.py": "_WINDOWS_TREES"}
 
 
 def _environ_reads(path: Path) -> list[int]:

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from monitor.catalog import DOMAINS, import_catalog
+from monitor.files.catalog import DOMAINS, import_catalog
 from monitor.model import (
     STATUSES,
     Catalog,
@@ -36,7 +36,7 @@ from monitor.model import (
     Target,
     TargetKind,
 )
-from monitor.periods import add_months
+from monitor.model.periods import add_months
 from monitor.status import ComputedBy, Detail, StatusRecord, engine, sets, statuses
 from monitor.status.record import FIELDS
 from monitor.status.sets import status_table
@@ -716,8 +716,8 @@ def test_every_boundary_is_reached_on_both_paths(band_db: Store) -> None:
 
 def _python_sparklines(store: Store, as_of: date) -> tuple[dict[str, list[float]], set[str]]:
     """overview.sparkline over every indicator's readings; and the indicators it cannot take (a
-    period ending before it starts: monitor.periods.Period refuses it, the SQL shows the others)."""
-    from monitor.overview import sparkline
+    period ending before it starts: monitor.model.periods.Period refuses it, the SQL shows the others)."""
+    from monitor.present.overview import sparkline
     from monitor.store import queries
 
     with store.read() as con:
@@ -731,7 +731,7 @@ def _python_sparklines(store: Store, as_of: date) -> tuple[dict[str, list[float]
 
 @pytest.mark.parametrize("as_of", [date(2022, 12, 31), date(2025, 8, 1)])
 def test_sparklines_match_the_python_ones(fresh_db: Store, edge_db: Store, random_db: Store, as_of: date) -> None:
-    from monitor.overview import SPARKLINE_POINTS
+    from monitor.present.overview import SPARKLINE_POINTS
     from monitor.store import status_queries
 
     for store in (fresh_db, edge_db, random_db):
@@ -746,7 +746,7 @@ def test_the_status_table_reads_the_same_from_either_path(edge_db: Store, lang: 
     """`monitor status` (the table, not --json) can print the set-based records: same words, same figures."""
     from rich.console import Console
 
-    from monitor.report import status_table as render
+    from monitor.present.wording import status_table as render
 
     day = date(2025, 8, 1)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from monitor.catalog import init_store
+from monitor.files.catalog import init_store
 from monitor.errors import ConfigError, StoreBusy, StoreError
 from monitor.model import Qualifier, Reading
 from monitor.store import queries, schema

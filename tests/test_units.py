@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from monitor.model import Qualifier
-from monitor.units import (
+from monitor.model.units import (
     MAGNITUDES,
     QUALIFIER_WORDS,
     Quantity,

@@ -23,13 +23,13 @@ from hypothesis import strategies as st
 
 from app_helpers import open_app
 from monitor.status import progress
-from monitor.catalog import load_catalog
+from monitor.files.catalog import load_catalog
 from monitor.cli import main
 from monitor.errors import ValidationError
 from monitor.model import Direction, Frequency, Indicator, MeasureKind, Method, Reading, Target, TargetKind
 from monitor.store.connection import Store
 from monitor.store.maintenance import backup, check, checksums, restore
-from monitor.validate import VALUE_MAX, escape_controls
+from monitor.model.validate import VALUE_MAX, escape_controls
 
 # Every control character class of the rules: C0 (ESC, BEL, CR), DEL, C1 (CSI), bidi override and
 # isolate, line separator; and rich markup that must stay text.
@@ -313,8 +313,8 @@ def test_the_catalogue_keeps_what_is_right(tmp_path: Path) -> None:
 
 
 def test_a_refresh_feed_quarantines_each_row_with_its_reason(fresh_db: Store, tmp_path: Path) -> None:
-    from monitor.refresh.run import run_sources
-    from monitor.refresh.sources import load_config
+    from monitor.services.refresh.run import run_sources
+    from monitor.services.refresh.sources import load_config
     from refresh_helpers import LoopbackServer, Reply, write_sources
 
     rows = [
@@ -437,7 +437,7 @@ def test_the_engine_computes_with_any_storable_value(
 ) -> None:
     """Every value the rules let in (finite, at most 1e18 in size, subnormals too) gives a status and
     JSON-able evidence, and formats: what 1e40 did not."""
-    from monitor.report import explanation, latest_text, target_text
+    from monitor.present.wording import explanation, latest_text, target_text
     from monitor.status.engine import GoalStatus
     from monitor.status.engine import record as status_record
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from monitor.ingest import SMALL_BATCH, import_file, import_rows
+from monitor.files.ingest import SMALL_BATCH, import_file, import_rows
 from monitor.store.connection import Store
 
 TODAY = date(2025, 7, 11)
@@ -70,7 +70,7 @@ TRICKY_ROWS = [
 
 
 def _both_paths(store: Store, rows: list[tuple[str, ...]]) -> tuple[object, object]:
-    import monitor.ingest as ingest
+    import monitor.files.ingest as ingest
 
     listed = [dict(zip(COLUMNS, r)) for r in rows]
     small = import_rows(store, listed, source_name="same.csv", dry_run=True, today=TODAY)
@@ -130,7 +130,7 @@ def test_same_readings_written(fresh_db: Store, db_path: Path, tmp_path: Path) -
     good = [r for r in TRICKY_ROWS if r[0] == "tourist-visits" and r[3] in ("1245.19", "１２３４")]
     import_rows(fresh_db, [dict(zip(COLUMNS, r)) for r in good], source_name="a", today=TODAY)
     other = Store(tmp_path / "other.duckdb")
-    from monitor.catalog import init_store
+    from monitor.files.catalog import init_store
 
     init_store(other)
     path = tmp_path / "b.csv"
@@ -187,7 +187,7 @@ def test_paths_agree_on_generated_rows(
 def test_the_row_wise_path_trims_what_duckdb_trims() -> None:
     """Both paths trim a cell of the same characters: every code point DuckDB's trim() removes, no other."""
     import duckdb
-    from monitor.validate import SPACES
+    from monitor.model.validate import SPACES
     candidates = [chr(c) for c in range(0x3001) if chr(c).isspace() or unicodedata.category(chr(c)).startswith(("Z", "C"))]
     con = duckdb.connect()
     trimmed = {c for c in candidates if con.execute("SELECT trim(?)", ["a" + c]).fetchone()[0] == "a"}

@@ -37,12 +37,12 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_wheel_ships_the_apps_and_the_seed(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
-    for needed in ("monitor/cli.py", "monitor/store/base.py", "monitor/status/engine.py", "monitor/readers.py", "dashboards/app.py", "dashboards/overview.py",
+    for needed in ("monitor/cli/__init__.py", "monitor/store/base.py", "monitor/status/engine.py", "monitor/files/readers.py", "dashboards/app.py", "dashboards/overview.py",
                    "scheduler.py", "monitor/seed/briefing.yaml", "monitor/seed/sources.example.toml"):
         assert needed in names, needed
     assert not any(n.startswith(("tests/", "bench/")) or n.endswith(".duckdb") for n in names)
     # every module of the checkout's library ships (an explicit package list once left one out)
-    for source in sorted(REPO.joinpath("monitor").rglob("*.py")):
+    for source in sorted(REPO.joinpath("monitor").rglob("*.py")) + sorted(REPO.joinpath("dashboards").rglob("*.py")):
         assert source.relative_to(REPO).as_posix() in names, source
 
 

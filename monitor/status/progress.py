@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from monitor.validate import magnitude_problem, usable_value
+from monitor.model.validate import magnitude_problem, usable_value
 from monitor.model import (
     FREQUENCY_MONTHS,
     STATUSES,
@@ -28,7 +28,7 @@ from monitor.model import (
     Target,
     TargetKind,
 )
-from monitor.periods import add_months
+from monitor.model.periods import add_months
 from monitor.status.formulas import (
     DAYS_PER_YEAR,
     FIT_HALF_LIFE_PERIODS,
@@ -213,7 +213,7 @@ def _prepare(
             by_period[key] = r
         else:
             skipped.append(_reading_ev(r, f"superseded by revision {held.revision} of the same period"))
-    # A value the product cannot compute with (not finite, or outside monitor.validate's sizes: a store
+    # A value the product cannot compute with (not finite, or outside monitor.model.validate's sizes: a store
     # written before those rules may hold one) is skipped after the revisions are sorted out: its
     # period then has no reading, rather than the revision it replaced passing for the current figure.
     for key, r in list(by_period.items()):

@@ -2,7 +2,7 @@
 
 Both paths (monitor.status.engine, the per-goal engine; monitor.status.sets, the set-based path) fill
 ``StatusRecord``. A record carries codes ("on_track", "reach", ">=", ISO dates), never words: those are
-added where a record is shown (monitor.report, monitor.i18n).
+added where a record is shown (monitor.present.wording, monitor.present.i18n).
 
 ``Detail`` says how much a caller needs, and with it the record's shape, whatever path ran:
 

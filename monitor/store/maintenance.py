@@ -467,7 +467,7 @@ def _load_backup(con: duckdb.DuckDBPyConnection, backup: _OpenedBackup) -> None:
                                      f"says {list(manifest.schema_versions)}"))
     if problems:
         raise _refused(backup.folder, problems)
-    # Values no entry path accepts (monitor.validate) stay out, however the backup was made.
+    # Values no entry path accepts (monitor.model.validate) stay out, however the backup was made.
     refuse_unusable(con, f"backup {backup.folder.name}")
     schema.migrate(con)  # a backup from an older version gets the newer migrations
 
@@ -639,7 +639,7 @@ CHECKS: tuple[tuple[str, str], ...] = (
 
 @dataclass(frozen=True)
 class Unusable:
-    """A stored value the product cannot compute with or show as a figure (monitor.validate's rules:
+    """A stored value the product cannot compute with or show as a figure (monitor.model.validate's rules:
     finite, at most VALUE_MAX in size), which a store written before those rules may hold."""
 
     table: str  # reading | target | indicator
@@ -683,7 +683,7 @@ ORDER BY 1, 2, 3, 4
 
 
 def unusable_values(con: duckdb.DuckDBPyConnection, current_only: bool = False) -> list[Unusable]:
-    """Every stored value outside monitor.validate's rules (in a session). Cheap when there is none:
+    """Every stored value outside monitor.model.validate's rules (in a session). Cheap when there is none:
     the min and max of each column come from the tables' statistics (NaN sorts above every number)."""
     from monitor.model import VALUE_MAX
 

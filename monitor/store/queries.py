@@ -376,7 +376,7 @@ def add_staged_readings(
     }
 
 
-# ---------------------------------------------------------------- file imports (monitor.ingest)
+# ---------------------------------------------------------------- file imports (monitor.files.ingest)
 #
 # The import pipeline leaves its valid rows in the scratch connection as the view IMPORT_VALID (row_no,
 # indicator_id, period_start, period_end, value, qualifier, source, note) over its spill file on disk.

@@ -243,12 +243,12 @@ def list_deliveries(con: duckdb.DuckDBPyConnection, event_id: str | None = None)
     )
 
 
-# ---------------------------------------------------------------- the scheduler lease (monitor/leader.py)
+# ---------------------------------------------------------------- the scheduler lease (monitor/services/leader.py)
 
 LEASE_COLUMNS = ("name", "holder", "acquired_at", "renewed_at", "expires_at")
 # Events about leadership, not about goals: kept out of list_events (what `monitor events` and the
 # alert channels show) unless asked for. run_abandoned: a scheduled run's write was refused because its
-# scheduler no longer held the lease (monitor.leader.LeaseGuard).
+# scheduler no longer held the lease (monitor.services.leader.LeaseGuard).
 LEADER_EVENT_KINDS = ("leader_elected", "leader_released", "leader_lost", "run_abandoned")
 
 

@@ -181,7 +181,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         3,
         "scheduler lease",
         (
-            # Leadership of the refresh scheduler across hosts (monitor/leader.py): at most one row per
+            # Leadership of the refresh scheduler across hosts (monitor/services/leader.py): at most one row per
             # name, kept so by the write logic (delete and insert in one write transaction). The holder
             # (host:pid:random) runs the jobs until expires_at (UTC); a standby takes over after it.
             """

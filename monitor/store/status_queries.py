@@ -219,7 +219,7 @@ def sanity(con: duckdb.DuckDBPyConnection, known_on: Known = None) -> tuple[bool
         f"SELECT min(value), max(value), min(revision), max(period_end) FROM {src.reading}"
     ).fetchone()
     qualifiers = {r[0] for r in con.execute(f"SELECT DISTINCT qualifier FROM {src.reading}").fetchall()}
-    # Finite and within monitor.validate's size: what the engine can use (else skipped, in the engine).
+    # Finite and within monitor.model.validate's size: what the engine can use (else skipped, in the engine).
     finite = low is None or (math.isfinite(low) and math.isfinite(high) and -VALUE_MAX <= low and high <= VALUE_MAX)
     return finite and (first_revision is None or first_revision >= 1) and qualifiers <= set(QUALIFIERS), last_end
 
@@ -639,9 +639,9 @@ def drop_temporary(con: duckdb.DuckDBPyConnection) -> None:
 def sparklines(
     con: duckdb.DuckDBPyConnection, as_of: date, points: int, known_on: Known = None
 ) -> dict[str, list[float]]:
-    """Per indicator, the values of its readings comparable with its newest one (monitor.periods.comparable:
+    """Per indicator, the values of its readings comparable with its newest one (monitor.model.periods.comparable:
     both points; else both whole months of the same count; else lengths within 3 days), oldest first,
-    the last `points` of them; only indicators with two or more (monitor.overview.sparkline)."""
+    the last `points` of them; only indicators with two or more (monitor.present.overview.sparkline)."""
     src = KNOWN if bind_known(con, known_on) else CURRENT
     months = (
         "CASE WHEN day({s}) = 1 AND {e} = last_day({e}) "

@@ -1,4 +1,4 @@
-"""The statements of `monitor migrate` (monitor.migrate): tables out to Parquet, and back in.
+"""The statements of `monitor migrate` (monitor.store.migrate): tables out to Parquet, and back in.
 
 Backend-neutral: plain SELECT/COPY/DELETE/INSERT on the session's connection, so the same
 statements serve a DuckDB file and a DuckLake.

@@ -40,8 +40,8 @@ __all__ = [
 # ---------------------------------------------------------------- the value and text rules
 #
 # One place for what every entry path checks beyond parsing: this module's check_rows (a form,
-# `monitor add`, short feeds), the bulk SQL pass of monitor.ingest (which builds its conditions from
-# the constants below), the catalogue (monitor.catalog), restore and migrate (monitor.store.maintenance),
+# `monitor add`, short feeds), the bulk SQL pass of monitor.files.ingest (which builds its conditions from
+# the constants below), the catalogue (monitor.files.catalog), restore and migrate (monitor.store.maintenance),
 # and what the engine and `monitor check` treat as unusable in a store written before these rules.
 
 # VALUE_MAX, TOO_LARGE and magnitude_problem live with the model (the store's checks use them too);
@@ -57,14 +57,14 @@ def usable_value(value: float | None) -> bool:
 def is_share(unit: str, measure: str) -> bool:
     """A percentage share (good-air days, green power share): unit % and measured as a ratio or a level.
     Not a year-on-year change, which is in % too but often below 1 %."""
-    from monitor.units import normalize_unit
+    from monitor.model.units import normalize_unit
 
     return normalize_unit(unit) == "%" and str(measure) in (MeasureKind.RATIO.value, MeasureKind.STOCK.value)
 
 
 def states_percent(unit: str | None) -> bool:
     """Whether a unit given with a value is "%" (or "percent", "％"...)."""
-    from monitor.units import normalize_unit
+    from monitor.model.units import normalize_unit
 
     return unit is not None and normalize_unit(unit) == "%"
 
@@ -94,7 +94,7 @@ def value_problem(value: float, indicator: Indicator, text: str | None = None, u
     "%" given as its unit (which every export writes, so an export of a share below 1 % imports again).
     The dashboard's form gives no unit when its choice is the indicator's own: a preset is no statement.
     """
-    from monitor.units import is_whole_unit
+    from monitor.model.units import is_whole_unit
 
     problem = magnitude_problem(value)
     if problem is not None:
@@ -139,7 +139,7 @@ def _re2_class(ranges: list[tuple[int, int]]) -> str:
 _MULTILINE_ALLOWED = (0x09, 0x0A)
 CONTROL = _python_class(_ranges())  # every character of the rules (output escapes them all)
 _CONTROL_MULTILINE = _python_class(_ranges(_MULTILINE_ALLOWED))
-# The same classes for DuckDB's regular expressions (RE2), used by monitor.ingest's SQL pass.
+# The same classes for DuckDB's regular expressions (RE2), used by monitor.files.ingest's SQL pass.
 CONTROL_PATTERN_SQL = _re2_class(_ranges())
 CONTROL_PATTERN_MULTILINE_SQL = _re2_class(_ranges(_MULTILINE_ALLOWED))
 # Fields of a reading that may span lines.
@@ -198,7 +198,7 @@ def _text(value: Any) -> str | None:
 
 def parse_value(text: str | None) -> tuple[float | None, str | None, str | None]:
     """(value, qualifier from the text, error) as the bulk pipeline reads a value cell."""
-    from monitor.units import parse_number
+    from monitor.model.units import parse_number
 
     if text is None:
         return None, None, None
@@ -226,7 +226,7 @@ def parse_day(text: str | None, span: bool) -> tuple[date | None, date | None, s
         except ValueError:
             pass
     # Imported here: its ~30 patterns cost a `monitor add` with an ISO date several milliseconds.
-    from monitor.periods import parse_date, parse_period
+    from monitor.model.periods import parse_date, parse_period
 
     try:
         return parse_date(text), None, None
@@ -243,13 +243,13 @@ def _shown_unit(unit: str) -> str:
 
 
 def _month_end(d: date) -> bool:
-    from monitor.periods import month_end
+    from monitor.model.periods import month_end
 
     return d == month_end(d)
 
 
 def _default_start(indicator: Indicator, end: date) -> date | None:
-    from monitor.periods import add_months
+    from monitor.model.periods import add_months
 
     if indicator.measure is MeasureKind.STOCK:
         return end
@@ -276,7 +276,7 @@ def check_rows(
     file: str,
 ) -> tuple[list[dict[str, Any]], list[Problem]]:
     """Valid readings (base units) and every problem, for (row number, canonical columns) pairs."""
-    from monitor.units import QUALIFIER_WORDS, conversion_factor
+    from monitor.model.units import QUALIFIER_WORDS, conversion_factor
 
     words = {q.value: q.value for q in Qualifier} | {k: str(v) for k, v in QUALIFIER_WORDS.items()}
     problems: list[Problem] = []

@@ -17,7 +17,7 @@
    became stale, source failed);
 4. deliver undelivered events to the configured alert channels (see alerts.py).
 
-A run of the scheduler gets its leader's ``lease`` (monitor.leader.LeaseGuard): every write of steps
+A run of the scheduler gets its leader's ``lease`` (monitor.services.leader.LeaseGuard): every write of steps
 2 and 3 then checks, inside its transaction and just before the commit, that this process still holds
 the scheduler lease. When it no longer does (a standby took over while the run was fetching, importing
 or waiting for the store), that transaction is rolled back, the run stops there (no run row, no
@@ -46,14 +46,14 @@ from pathlib import Path
 from typing import Any
 
 from monitor.errors import MonitorError, StoreError, ValidationError
-from monitor.leader import LeaseGuard, LeaseLost
-from monitor.refresh import FetchError
-from monitor.refresh.fetch import Fetched, fetch_file, fetch_inbox, fetch_url, move_done
-from monitor.refresh.policy import escaped
-from monitor.refresh.sources import CANONICAL, RefreshConfig, Source
+from monitor.services.leader import LeaseGuard, LeaseLost
+from monitor.services.refresh import FetchError
+from monitor.services.refresh.fetch import Fetched, fetch_file, fetch_inbox, fetch_url, move_done
+from monitor.services.refresh.policy import escaped
+from monitor.services.refresh.sources import CANONICAL, RefreshConfig, Source
 from monitor.store.connection import Store
 
-log = logging.getLogger("monitor.refresh")
+log = logging.getLogger("monitor.services.refresh")
 
 OUTCOMES = ("ok", "partial", "failed")
 # A scheduled run whose scheduler lost the lease before it could record the run: never stored as a
@@ -121,10 +121,10 @@ class RunResult:
 
 
 def _import(store: Store, source: Source, fetched: Fetched, recorded_by: str) -> Any:
-    from monitor.ingest import import_file, import_rows
+    from monitor.files.ingest import import_file, import_rows
 
     if source.uses_rows:
-        from monitor.refresh.parse import canonical_rows
+        from monitor.services.refresh.parse import canonical_rows
 
         rows = canonical_rows(source, fetched.path, fetched.kind, fetched.name)
         return import_rows(store, rows, source_name=fetched.name, skip_invalid=True, recorded_by=recorded_by)
@@ -184,7 +184,7 @@ def _where(error: BaseException) -> str:
     frames = traceback.extract_tb(error.__traceback__)
     if not frames:
         return ""
-    package = Path(__file__).resolve().parents[1]
+    package = Path(__file__).resolve().parents[2]  # monitor/ (this file is monitor/services/refresh/run.py)
     ours = [f for f in frames if Path(f.filename).resolve().is_relative_to(package)]
     frame = (ours or frames)[-1]  # the deepest frame of this product, else the deepest
     shown = Path(frame.filename).resolve().relative_to(package.parent) if ours else Path(frame.filename).name
@@ -328,7 +328,7 @@ def _both(fn: Callable[[str], str]) -> dict[str, str]:
 
 
 def _goal_payload(con: Any, record: dict[str, Any], as_of: date, old_status: str | None, old_stale: bool | None) -> dict[str, Any]:
-    from monitor import report
+    from monitor.present import wording as report
 
     return {
         "indicator_id": record["indicator_id"], "target_id": record["target_id"],
@@ -440,7 +440,7 @@ def record_run(
 
 class _LeaseChecked:
     """A store whose write transactions each end with ``lease.check``: what a scheduled run imports
-    (through monitor.ingest, which takes a store) is committed only while its scheduler leads.
+    (through monitor.files.ingest, which takes a store) is committed only while its scheduler leads.
     Everything else (reads, the scratch connection, attributes) is the wrapped store's."""
 
     def __init__(self, store: Store, lease: LeaseGuard) -> None:
@@ -562,7 +562,7 @@ def run_source(
         log.info("event %s %s %s", event["kind"], event["indicator_id"] or event["source"],
                  f"{event['old_status']} -> {event['new_status']}" if event["kind"] == "status_changed" else "")
     if deliver and config.channels:
-        from monitor.refresh.alerts import deliver_pending
+        from monitor.services.refresh.alerts import deliver_pending
 
         result.deliveries = deliver_pending(store, config, sleep=sleep)
     return result
@@ -589,8 +589,8 @@ def stage_example_samples(config: RefreshConfig) -> list[Path]:
     What `monitor up` calls on a fresh clone so that the first scheduled run shows a working refresh.
     The sample restates briefing figures, so on a seeded database its rows are "unchanged".
     """
-    from monitor.refresh.fetch import stage_samples
-    from monitor.refresh.sources import EXAMPLE_SOURCES
+    from monitor.services.refresh.fetch import stage_samples
+    from monitor.services.refresh.sources import EXAMPLE_SOURCES
 
     if config.path.resolve() != EXAMPLE_SOURCES.resolve():
         return []
@@ -636,7 +636,7 @@ def run_rows(store: Store, config: RefreshConfig, source: str | None = None, lim
 
 def event_rows(store: Store, config: RefreshConfig, limit: int = 50, lang: str | None = None) -> list[dict[str, Any]]:
     """Events, newest first, each with its message in ``lang`` (default: the configured language)."""
-    from monitor.refresh.alerts import render
+    from monitor.services.refresh.alerts import render
     from monitor.store import refresh_queries
 
     if not store.exists:

@@ -1,8 +1,8 @@
 """Getting a source's content onto local disk, whole, before anything is imported.
 
-- URLs: httpx through monitor.refresh.transport: ``timeout`` bounds each attempt as a whole
+- URLs: httpx through monitor.services.refresh.transport: ``timeout`` bounds each attempt as a whole
   (resolving, connecting, redirects, headers, body), whatever the server's pace; redirects are
-  followed by hand, only where monitor.refresh.policy allows (the configured origin or
+  followed by hand, only where monitor.services.refresh.policy allows (the configured origin or
   ``allow_hosts``; never to loopback, link-local or metadata addresses unless the configured URL is
   one), and credentials from the environment go to the configured origin only. 5xx, 408, 429,
   timeouts and network errors are retried a bounded number of times with exponential backoff; other
@@ -12,7 +12,7 @@
 - Inbox folders: only regular files whose name matches the inbox's ``pattern`` (by default its
   kind's: ``*.csv``...) are taken; never a hidden or temporary name (``.x``, ``~$x``, ``x.tmp``,
   ``x.part``, ``x.crdownload``), a symlink, a FIFO, or the store and its sidecar files. The folder
-  is checked again before each look (monitor.refresh.policy). A file is picked up only when it has
+  is checked again before each look (monitor.services.refresh.policy). A file is picked up only when it has
   stopped changing (same size and mtime across two looks ``settle`` seconds apart) and is read from a
   copy made through a descriptor that does not follow symlinks. After its import a file is moved to
   ``processed/`` or ``failed/`` next to it (folders of its own, not symlinks), with
@@ -34,9 +34,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from monitor.refresh import FetchError
-from monitor.refresh.policy import escaped, is_store_file, path_problem, redirect_problem
-from monitor.refresh.sources import DEFAULT_PATTERNS, EnvHeader, Source, safe_url
+from monitor.services.refresh import FetchError
+from monitor.services.refresh.policy import escaped, is_store_file, path_problem, redirect_problem
+from monitor.services.refresh.sources import DEFAULT_PATTERNS, EnvHeader, Source, safe_url
 
 SUFFIX_KIND = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".json": "json", ".xlsx": "xlsx"}
 KIND_SUFFIX = {"csv": ".csv", "json": ".json", "xlsx": ".xlsx"}
@@ -98,13 +98,13 @@ def fetch_url(
     """Download the source's URL into ``folder``; FetchError (with the attempts made) when it cannot.
 
     Each attempt ends within ``source.timeout`` (resolving, connecting, redirects, headers and body);
-    redirects are followed only as monitor.refresh.policy.redirect_problem allows, and every address
-    connected to is checked (monitor.refresh.transport). ``resolve`` (host, port) -> addresses replaces
+    redirects are followed only as monitor.services.refresh.policy.redirect_problem allows, and every address
+    connected to is checked (monitor.services.refresh.transport). ``resolve`` (host, port) -> addresses replaces
     the system resolver (tests).
     """
     import httpx
 
-    from monitor.refresh.transport import AddressRefused, GuardedTransport, environment_proxy
+    from monitor.services.refresh.transport import AddressRefused, GuardedTransport, environment_proxy
 
     assert source.url is not None
     shown = safe_url(source.url)
@@ -285,7 +285,7 @@ def fetch_inbox(
 ) -> list[Fetched]:
     """The inbox's complete files, oldest first (creating the folder and its subfolders if needed).
 
-    The folder is checked again (monitor.refresh.policy: a symlink may have changed since the sources
+    The folder is checked again (monitor.services.refresh.policy: a symlink may have changed since the sources
     file was loaded; the store given here is the one the run writes to). With ``copies``, each file is
     read through a descriptor that does not follow symlinks and copied there: what is imported is the
     regular file that was checked, whatever happens to the name meanwhile.

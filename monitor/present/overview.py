@@ -12,11 +12,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from monitor.catalog import DOMAINS
-from monitor.i18n import status_text, t
+from monitor.files.catalog import DOMAINS
+from monitor.present.i18n import status_text, t
 from monitor.model import Reading
-from monitor.periods import Period, comparable
-from monitor.report import freshness_text, latest_text, name, target_text
+from monitor.model.periods import Period, comparable
+from monitor.present.wording import freshness_text, latest_text, name, target_text
 from monitor.status import Detail, statuses
 from monitor.store import status_queries
 from monitor.store.connection import Store

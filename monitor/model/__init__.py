@@ -1,4 +1,7 @@
-"""Plain typed records exchanged between the store, the use cases and the user interfaces."""
+"""The model: plain typed records exchanged between the store, the use cases and the user interfaces
+(this module), and the rules every layer shares: units and magnitude words (``units``), periods and
+dates (``periods``) and what a stored value may be (``validate``). The bottom layer: it imports
+nothing of the product but ``errors``."""
 
 from __future__ import annotations
 

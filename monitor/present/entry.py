@@ -1,7 +1,7 @@
 """Helpers for entering data by hand or by file in the dashboard: periods from form choices, unit
 choices, upload previews, problem tables and the rejected rows of a file. No Streamlit here.
 
-Validation itself is monitor.ingest's: these helpers only prepare its input and present its output.
+Validation itself is monitor.files.ingest's: these helpers only prepare its input and present its output.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from monitor import readers
+from monitor.files import readers
 from monitor.errors import Problem, ValidationError
-from monitor.export import neutralise
-from monitor.i18n import MESSAGES, problem_reason, t, unit_label
-from monitor.ingest import CANONICAL_COLUMNS
-from monitor.periods import Period
-from monitor.units import normalize_unit
+from monitor.files.export import neutralise
+from monitor.present.i18n import MESSAGES, problem_reason, t, unit_label
+from monitor.files.ingest import CANONICAL_COLUMNS
+from monitor.model.periods import Period
+from monitor.model.units import normalize_unit
 
 __all__ = [
     "PERIOD_KINDS",
@@ -78,7 +78,7 @@ def period_bounds(
     start: date | None = None,
     end: date | None = None,
 ) -> tuple[date | None, date]:
-    """(period_start, period_end) for monitor.ingest.add_reading from the form's choices.
+    """(period_start, period_end) for monitor.files.ingest.add_reading from the form's choices.
 
     "point" leaves the start empty: the library makes it the same day for a stock and the start of
     the running total for a cumulative indicator.
@@ -147,9 +147,9 @@ def _cell(value: Any) -> str:
 def read_table(path: str | Path, limit: int | None = None) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """The header and (spreadsheet row number, cells) of a CSV (UTF-8 or GB18030) or XLSX file, as text.
 
-    Read by monitor.readers, as an import reads it (the same checks, caps and delimiter). Rows are
+    Read by monitor.files.readers, as an import reads it (the same checks, caps and delimiter). Rows are
     numbered as a spreadsheet does (header = row 1) and blank rows are skipped without renumbering,
-    as monitor.ingest numbers them in its problems. Raises ValueError when unreadable.
+    as monitor.files.ingest numbers them in its problems. Raises ValueError when unreadable.
     """
     path = Path(path)
     try:

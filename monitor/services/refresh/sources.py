@@ -7,7 +7,7 @@ loaded (before any file is touched or any request made). Secrets never live in t
 header values and robot URLs that carry keys come from named environment variables, read only when
 a request is made, and are never written to the database or a log.
 
-Paths are checked by monitor.refresh.policy: an inbox, a file source or a log channel is never a
+Paths are checked by monitor.services.refresh.policy: an inbox, a file source or a log channel is never a
 system folder, always inside the allowed base (the sources file's folder unless ``allowed_base``
 names others), and an inbox never holds the store (nor is a parent of its folder). An inbox takes
 only the files its ``pattern`` names (by default those of its kind). Schedules are validated with
@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from monitor import settings
 from monitor.errors import ConfigError, NotFound
-from monitor.refresh import policy
+from monitor.services.refresh import policy
 
 DEFAULT_SOURCES = Path("data") / "sources.toml"
 # Shipped as the package monitor.seed (data/ in a checkout): used when the user has no sources file.

@@ -1,9 +1,9 @@
 """Reading a source's file into canonical reading rows through its column mapping.
 
 Used when a source declares ``columns``, ``defaults`` or ``records`` (a published table seldom has our
-column names); otherwise the file goes to ``monitor.ingest.import_file`` exactly as `monitor import`
+column names); otherwise the file goes to ``monitor.files.ingest.import_file`` exactly as `monitor import`
 would read it. Either way the rows are validated by the import pipeline. The files are opened by
-``monitor.readers``, as `monitor import` opens them (the same checks and caps). A file that cannot be
+``monitor.files.readers``, as `monitor import` opens them (the same checks and caps). A file that cannot be
 read, or lacks a mapped or required column, raises ValidationError: nothing of it is written.
 """
 
@@ -13,9 +13,9 @@ import csv
 from pathlib import Path
 from typing import Any
 
-from monitor import readers
+from monitor.files import readers
 from monitor.errors import Problem, ValidationError
-from monitor.refresh.sources import CANONICAL, Source
+from monitor.services.refresh.sources import CANONICAL, Source
 
 REQUIRED = ("indicator_id", "period_end", "value")
 
@@ -29,7 +29,7 @@ def _norm(name: Any) -> str:
 
 
 def read_csv(path: Path, name: str) -> list[dict[str, Any]]:
-    """The rows as {header cell: text}; the checks and the delimiter are `monitor import`'s (monitor.readers)."""
+    """The rows as {header cell: text}; the checks and the delimiter are `monitor import`'s (monitor.files.readers)."""
     encoding = readers.csv_encoding(path)
     delimiter, _ = readers.csv_header(path, encoding)
     rows = []
@@ -52,7 +52,7 @@ def read_csv(path: Path, name: str) -> list[dict[str, Any]]:
 
 
 def read_xlsx(path: Path, name: str) -> list[dict[str, Any]]:
-    """The first sheet's rows as {header cell: value}, read by monitor.readers (every row, caps, stray cells)."""
+    """The first sheet's rows as {header cell: value}, read by monitor.files.readers (every row, caps, stray cells)."""
     sheet = readers.read_xlsx(path)
     return [dict(zip(sheet.header, cells)) for _, cells in sheet.rows]
 

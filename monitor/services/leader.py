@@ -49,7 +49,7 @@ from typing import Any
 from monitor import settings
 from monitor.errors import MonitorError
 
-log = logging.getLogger("monitor.leader")
+log = logging.getLogger("monitor.services.leader")
 
 LEASE_NAME = "scheduler"
 DEFAULT_LEASE_S = 15.0

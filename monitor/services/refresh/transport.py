@@ -5,7 +5,7 @@ second never trips it. Here every operation of a request (resolving the name, co
 sending, each read of the headers and the body) waits at most until the request's deadline, so the
 whole request ends within ``timeout`` whatever the server does. Names are resolved here (in a helper
 thread, so that a slow resolver is bounded too) and every address is checked with
-monitor.refresh.policy before the connection is made to that very address (no second lookup a DNS
+monitor.services.refresh.policy before the connection is made to that very address (no second lookup a DNS
 rebinding could change).
 
 Imported only when a request is made (it imports httpx and httpcore).
@@ -24,7 +24,7 @@ from typing import Any
 import httpcore
 import httpx
 
-from monitor.refresh.policy import address_problem, categories
+from monitor.services.refresh.policy import address_problem, categories
 
 Resolver = Callable[[str, int], list[str]]
 

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import yaml
 
 from monitor.errors import Problem, ValidationError
-from monitor.validate import TOO_LARGE, control_problem, magnitude_problem, value_problem
+from monitor.model.validate import TOO_LARGE, control_problem, magnitude_problem, value_problem
 from monitor.model import (
     COMPARATORS,
     Catalog,
@@ -292,7 +292,7 @@ def _entry(indicator: Indicator) -> str:
 
 
 def _check_units(r: _Reader, where: str, display_unit: str, unit: str) -> None:
-    from monitor.units import conversion_factor
+    from monitor.model.units import conversion_factor
 
     try:
         conversion_factor(display_unit, unit)
@@ -328,7 +328,7 @@ def _provenance(r: _Reader, entry: dict[str, Any], where: str, source: str | Non
 
 def _check_value(r: _Reader, where: str, number: float | None, indicator: Indicator) -> None:
     """A target's, baseline's or reading's value against the indicator: its bounds, then the value rules
-    of monitor.validate (whole numbers for counts and ranks; the size was checked when it was read).
+    of monitor.model.validate (whole numbers for counts and ranks; the size was checked when it was read).
 
     The share rule (a value of 1 or less for a share in %) is for figures typed or pasted: a catalogue's
     numbers are in base units by definition, and a YAML number has no way to carry a percent sign."""

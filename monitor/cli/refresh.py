@@ -21,7 +21,7 @@ SOURCES_HELP = "Sources file (else $MONITOR_SOURCES, else data/sources.toml, els
 def _echo(message: str, err: bool = False) -> None:
     """click.echo with control characters escaped: run logs, events and source names are stored text
     (monitor.cli says why)."""
-    from monitor.validate import escape_controls
+    from monitor.model.validate import escape_controls
 
     click.echo(escape_controls(message), err=err)
 
@@ -48,7 +48,7 @@ def _store(ctx: click.Context) -> Any:
 
 
 def _config(path: str | None, quiet: bool = False, db: str | None = None) -> Any:
-    from monitor.refresh.sources import load_config
+    from monitor.services.refresh.sources import load_config
 
     config = load_config(path, store=db)
     if config.note and not quiet:
@@ -86,7 +86,7 @@ def refresh(ctx: click.Context, names: tuple[str, ...], sources_path: str | None
     """Refresh every enabled source now (or only --source NAME); exit 1 when a source failed."""
     import logging
 
-    from monitor.refresh.run import run_sources
+    from monitor.services.refresh.run import run_sources
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -133,7 +133,7 @@ def refresh(ctx: click.Context, names: tuple[str, ...], sources_path: str | None
 @_handles_errors
 def runs(ctx: click.Context, source: str | None, limit: int, sources_path: str | None, as_json: bool) -> None:
     """Run history, newest first: source, started, finished, outcome, counts, error."""
-    from monitor.refresh.run import run_rows
+    from monitor.services.refresh.run import run_rows
 
     rows = run_rows(_store(ctx), _config(sources_path, quiet=True, db=(ctx.obj or {}).get("db")), source, limit)
     if as_json:
@@ -159,7 +159,7 @@ def runs(ctx: click.Context, source: str | None, limit: int, sources_path: str |
 @_handles_errors
 def events(ctx: click.Context, limit: int, lang: str | None, sources_path: str | None, as_json: bool) -> None:
     """Events, newest first: status changes, goals that became stale, failed sources."""
-    from monitor.refresh.run import event_rows
+    from monitor.services.refresh.run import event_rows
 
     rows = event_rows(_store(ctx), _config(sources_path, quiet=True, db=(ctx.obj or {}).get("db")), limit, lang)
     if as_json:
@@ -186,7 +186,7 @@ def scheduler(ctx: click.Context, sources_path: str | None, lease: str | None) -
     Several schedulers may run against one store (on one host or several): the one holding the lease
     runs the jobs, the others wait as standbys and take over when its lease expires."""
     from monitor.errors import MonitorError
-    from monitor.refresh import load_scheduler_module
+    from monitor.services.refresh import load_scheduler_module
 
     try:
         module = load_scheduler_module()
@@ -210,7 +210,7 @@ def scheduler(ctx: click.Context, sources_path: str | None, lease: str | None) -
 @_handles_errors
 def leader(ctx: click.Context, limit: int, as_json: bool) -> None:
     """Which scheduler holds the lease (runs the jobs) and the last leadership changes."""
-    from monitor.leader import leader_status
+    from monitor.services.leader import leader_status
 
     status = leader_status(_store(ctx), limit)
     if as_json:

@@ -29,10 +29,10 @@ from typing import Any
 from urllib.parse import quote_plus
 
 from monitor.errors import MonitorError
-from monitor.refresh.fetch import RETRY_STATUS, backoff_delay, request_headers
-from monitor.refresh.sources import Channel, RefreshConfig, safe_url
+from monitor.services.refresh.fetch import RETRY_STATUS, backoff_delay, request_headers
+from monitor.services.refresh.sources import Channel, RefreshConfig, safe_url
 
-log = logging.getLogger("monitor.refresh.alerts")
+log = logging.getLogger("monitor.services.refresh.alerts")
 
 SCHEMA = "indicator-monitor/alert-v1"
 WECOM_MAX_BYTES = 4096  # WeCom rejects markdown content longer than this
@@ -91,7 +91,7 @@ def _occurred(event: dict[str, Any]) -> datetime:
 
 
 def _status(status: str | None, lang: str) -> str:
-    from monitor.i18n import status_text
+    from monitor.present.i18n import status_text
 
     return status_text(status, lang) if status else TEXT[lang]["none"]
 
@@ -100,11 +100,11 @@ def render(event: dict[str, Any], lang: str, config: RefreshConfig | None = None
     """(title, markdown, plain text) of an event in ``lang``.
 
     Every text that comes from the store, a source or a response (names, units, sources, errors,
-    locations) is escaped in the markdown with monitor.i18n.escape_markdown, so that a reading's
+    locations) is escaped in the markdown with monitor.present.i18n.escape_markdown, so that a reading's
     ``![p](http://host/pixel.png)`` reaches WeCom or DingTalk as those characters, never as an image
     or a link; the title and the plain text carry it as written.
     """
-    from monitor.i18n import escape_markdown
+    from monitor.present.i18n import escape_markdown
 
     title = _title(event, lang)
     markdown = f"### {escape_markdown(title)}\n" + "\n".join(_lines(event, lang, config, escape_markdown, markdown=True))
@@ -235,7 +235,7 @@ class SendError(Exception):
 def _post(client: Any, url: str, body: dict[str, Any], headers: dict[str, str], shown: str, robot: bool) -> None:
     import httpx
 
-    from monitor.refresh.transport import AddressRefused
+    from monitor.services.refresh.transport import AddressRefused
 
     try:
         response = client.post(url, json=body, headers=headers)
@@ -328,7 +328,7 @@ def deliver_pending(
     """
     import httpx
 
-    from monitor.refresh.run import utc_now
+    from monitor.services.refresh.run import utc_now
     from monitor.store import refresh_queries
 
     clock = clock or utc_now
@@ -344,7 +344,7 @@ def deliver_pending(
         if not events:
             continue
         if transport is None:  # the channel's timeout bounds each delivery as a whole (transport.py)
-            from monitor.refresh.transport import GuardedTransport, environment_proxy
+            from monitor.services.refresh.transport import GuardedTransport, environment_proxy
 
             url = channel.url or os.environ.get(channel.url_env or "", "")
             guarded = GuardedTransport(channel.timeout, per_request=True, proxy=environment_proxy(url))

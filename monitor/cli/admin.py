@@ -1,7 +1,7 @@
 """`monitor hash-password` (the editor password hash the dashboard's sign-in checks) and
 `monitor migrate --to LOCATION` (copy the store to another location or backend, verified).
 
-Registered on the `monitor` group by ``register(main)``, as monitor/cli_refresh.py is. Only click is
+Registered on the `monitor` group by ``register(main)``, as monitor/cli/refresh.py is. Only click is
 imported at module level.
 """
 
@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from monitor.cli_refresh import _echo
+from monitor.cli.refresh import _echo
 
 
 @click.command(name="hash-password")
@@ -23,7 +23,7 @@ def hash_password_command(from_stdin: bool, method: str) -> None:
     The password is asked twice without echo (or read from standard input with --stdin) and never
     stored; only the printed hash is configured.
     """
-    from monitor.auth import ENV_VAR, SECRET_KEY, hash_password
+    from monitor.services.auth import ENV_VAR, SECRET_KEY, hash_password
 
     if from_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -56,7 +56,7 @@ def migrate(ctx: click.Context, to: str, force: bool, as_json: bool) -> None:
     --force; on any error nothing is written to it.
     """
     from monitor.errors import MonitorError
-    from monitor.migrate import migrate_store
+    from monitor.store.migrate import migrate_store
     from monitor.store.connection import open_store
 
     try:

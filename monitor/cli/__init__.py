@@ -27,7 +27,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from monitor.errors import MonitorError, ValidationError
-from monitor.validate import escape_controls as _safe
+from monitor.model.validate import escape_controls as _safe
 
 # Everything this command prints that comes from the store, a file or an argument goes through _safe
 # (control characters as visible escapes: a stored "\x1b]0;..." must not retitle or clear the terminal),
@@ -75,9 +75,9 @@ EXIT_CODES: dict[int, str] = {
     3: "an indicator, target or other named object does not exist",
     4: "the database could not be read or written (permission denied, disk full, not a database file, ...)",
     5: "invalid input: a reading, a file, a catalogue or a backup was refused; nothing was written",
-    6: "a refresh source could not be fetched (monitor.refresh.FetchError)",
+    6: "a refresh source could not be fetched (monitor.services.refresh.FetchError)",
     70: f"an unexpected error (a bug): the line names the exception; rerun with {DEBUG_ENV}=1 for its traceback",
-    73: "another scheduler already serves this database (monitor.refresh.SchedulerRunning)",
+    73: "another scheduler already serves this database (monitor.services.refresh.SchedulerRunning)",
     74: "a file other than the database could not be read or written (e.g. `export --out` in a read-only folder)",
     75: "the database was busy (locked by another process) beyond the wait; nothing was written, retry",
     130: "interrupted (Ctrl-C); an unfinished write is rolled back",
@@ -179,7 +179,7 @@ def json_text(text: str) -> str:
     """JSON text with the control characters json.dumps leaves as they are (C1, line separators,
     bidirectional overrides: ensure_ascii=False keeps them) written as \\u escapes: the same JSON
     (such characters only occur inside strings, where the escape means the very character)."""
-    from monitor.validate import CONTROL
+    from monitor.model.validate import CONTROL
 
     # C0 characters need nothing: json.dumps escapes them in strings, and the line breaks of its indent
     # are JSON's own whitespace.
@@ -187,9 +187,9 @@ def json_text(text: str) -> str:
 
 
 def _json(data: Any) -> None:
-    from monitor.export import json_ready
+    from monitor.files.export import json_ready
 
-    # NaN and infinities as null (a store written before monitor.validate's rules may hold them; the
+    # NaN and infinities as null (a store written before monitor.model.validate's rules may hold them; the
     # evidence says why such a reading was skipped).
     click.echo(json_text(json.dumps(json_ready(data), ensure_ascii=False, indent=2, default=str)))
 
@@ -210,9 +210,9 @@ def _cells(*values: str) -> list[Any]:
 
 
 def _warn_unusable(ctx: click.Context, lang: str = "en", indicator: str | None = None) -> None:
-    """One line on stderr per stored value the engine skips (outside monitor.validate's rules: a store
+    """One line on stderr per stored value the engine skips (outside monitor.model.validate's rules: a store
     written before them), so a listing or status that still works says what it left out."""
-    from monitor.i18n import t
+    from monitor.present.i18n import t
     from monitor.store.maintenance import unusable_values
 
     with _store(ctx).read() as con:
@@ -230,7 +230,7 @@ def _bounds_text(lower: float | None, upper: float | None) -> str:
 
 
 def _check_domain(domain: str | None) -> None:
-    from monitor.catalog import DOMAINS
+    from monitor.files.catalog import DOMAINS
 
     if domain is not None and domain not in DOMAINS:
         raise click.BadParameter(f"'{domain}' is not a domain; use one of {', '.join(DOMAINS)}", param_hint="--domain")
@@ -269,7 +269,7 @@ def main(ctx: click.Context, db: str | None) -> None:
 @handles_errors
 def init(ctx: click.Context, no_seed: bool, seed: str | None) -> None:
     """Create or migrate the database and load the seed (idempotent)."""
-    from monitor.catalog import init_store
+    from monitor.files.catalog import init_store
 
     result = init_store(_store(ctx), seed=seed, with_seed=not no_seed)
     applied = result["migrations_applied"]
@@ -290,7 +290,7 @@ def init(ctx: click.Context, no_seed: bool, seed: str | None) -> None:
 @handles_errors
 def indicators(ctx: click.Context, domain: str | None, as_json: bool) -> None:
     """List the indicators with their units, measure kinds and targets."""
-    from monitor import views
+    from monitor.present import views
 
     _check_domain(domain)
     rows = views.indicator_rows(_store(ctx), domain)
@@ -318,7 +318,7 @@ def indicators(ctx: click.Context, domain: str | None, as_json: bool) -> None:
 @handles_errors
 def readings(ctx: click.Context, indicator: str | None, history: bool, as_json: bool, lang: str) -> None:
     """List readings (latest revision of each period), optionally of one INDICATOR."""
-    from monitor import views
+    from monitor.present import views
 
     rows = views.reading_rows(_store(ctx), indicator, history, lang=lang)
     _warn_unusable(ctx, lang, indicator)
@@ -352,7 +352,7 @@ def readings(ctx: click.Context, indicator: str | None, history: bool, as_json: 
 def add(ctx: click.Context, indicator: str, value: str, period_end: str, period_start: str | None,
         unit: str | None, qualifier: str | None, source: str | None, note: str | None) -> None:
     """Append one reading of INDICATOR (a changed value for a period becomes a new revision)."""
-    from monitor.ingest import add_reading
+    from monitor.files.ingest import add_reading
 
     with _duckdb_without_pandas():
         report = add_reading(
@@ -372,7 +372,7 @@ def add(ctx: click.Context, indicator: str, value: str, period_end: str, period_
 @handles_errors
 def import_(ctx: click.Context, file: str, dry_run: bool, skip_invalid: bool, as_json: bool) -> None:
     """Import readings from a CSV (UTF-8 or GB18030), XLSX, Parquet or JSON FILE."""
-    from monitor.ingest import import_file
+    from monitor.files.ingest import import_file
 
     progress = None
     bar: Any = None
@@ -419,14 +419,14 @@ def import_(ctx: click.Context, file: str, dry_run: bool, skip_invalid: bool, as
 @handles_errors
 def rejected(ctx: click.Context, as_json: bool, as_csv: bool) -> None:
     """List rows rejected by imports with --skip-invalid (the quarantine)."""
-    from monitor import views
+    from monitor.present import views
 
     rows = views.rejected_rows(_store(ctx))
     if as_json:
         _json(rows)
         return
     if as_csv:
-        from monitor.export import neutralise, write_csv_rows
+        from monitor.files.export import neutralise, write_csv_rows
 
         import io
 
@@ -452,7 +452,7 @@ def rejected(ctx: click.Context, as_json: bool, as_csv: bool) -> None:
 @handles_errors
 def export(ctx: click.Context, fmt: str, out: str | None, history: bool) -> None:
     """Export readings (csv, parquet, xlsx) or everything (json: indicators, targets, readings)."""
-    from monitor.export import export_store
+    from monitor.files.export import export_store
 
     text = export_store(_store(ctx), fmt, out, history=history)
     _warn_unusable(ctx)
@@ -494,7 +494,7 @@ def status(ctx: click.Context, as_of: str | None, known_on: str | None, domain: 
     known = _parse_known_on(known_on)
     known_day = known.date() if isinstance(known, datetime) else known
     day = _parse_day(as_of, "--as-of") or known_day or date.today()
-    from monitor.report import json_record, status_table
+    from monitor.present.wording import json_record, status_table
     from monitor.status import Detail, statuses
 
     if as_json:
@@ -560,7 +560,7 @@ def up(ctx: click.Context, address: str, port: int, sources: str | None, no_sche
     import os
     import subprocess
 
-    from monitor.catalog import init_store
+    from monitor.files.catalog import init_store
 
     store = _store(ctx)
     created = not store.exists
@@ -575,8 +575,8 @@ def up(ctx: click.Context, address: str, port: int, sources: str | None, no_sche
     children: list[subprocess.Popen[bytes]] = []
     scheduler: subprocess.Popen[bytes] | None = None
     if not no_scheduler:
-        from monitor.refresh.run import stage_example_samples
-        from monitor.refresh.sources import load_config
+        from monitor.services.refresh.run import stage_example_samples
+        from monitor.services.refresh.sources import load_config
 
         config = load_config(sources)
         if sources:
@@ -701,7 +701,7 @@ def catalog() -> None:
 @handles_errors
 def catalog_import(ctx: click.Context, file: str) -> None:
     """Load indicators and targets from FILE; a changed target becomes a new version."""
-    from monitor.catalog import import_catalog, load_catalog
+    from monitor.files.catalog import import_catalog, load_catalog
 
     catalog_file = load_catalog(file)  # read first: an invalid file must not leave an empty database behind
     store = _store(ctx)
@@ -721,11 +721,11 @@ def catalog_import(ctx: click.Context, file: str) -> None:
 @handles_errors
 def catalog_export(ctx: click.Context, out: str | None, with_readings: bool) -> None:
     """Write the catalogue in the format `monitor catalog import` reads."""
-    from monitor.catalog import export_catalog
+    from monitor.files.catalog import export_catalog
 
     text = export_catalog(_store(ctx), with_readings=with_readings)
     if out:
-        from monitor.export import write_whole
+        from monitor.files.export import write_whole
 
         write_whole(Path(out), text.encode("utf-8"))  # whole or not at all (a full disk)
         click.echo(_safe(f"Wrote {out}"), err=True)
@@ -733,11 +733,11 @@ def catalog_export(ctx: click.Context, out: str | None, with_readings: bool) -> 
         click.echo(_data_out(text), nl=False)
 
 
-from monitor.cli_refresh import register as _register_refresh  # noqa: E402
+from monitor.cli.refresh import register as _register_refresh  # noqa: E402
 
 _register_refresh(main)
 
-from monitor.cli_admin import register as _register_admin  # noqa: E402
+from monitor.cli.admin import register as _register_admin  # noqa: E402
 
 _register_admin(main)
 
@@ -761,5 +761,3 @@ def _accept_db_everywhere(group: click.Group) -> None:
 
 _accept_db_everywhere(main)
 
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -83,7 +83,7 @@ def _checked_source(source: Store) -> dict[str, dict[str, Any]]:
             raise ConfigError(
                 f"source database {where} lacks migrations {missing}; run `monitor --db {where} init --no-seed` first"
             )
-        # A value no entry path accepts (a store written before monitor.validate's rules) is not copied
+        # A value no entry path accepts (a store written before monitor.model.validate's rules) is not copied
         # on: record a corrected reading (or target version) in the source first.
         maintenance.refuse_unusable(con, f"source database {where}")
     return sums

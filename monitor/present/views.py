@@ -28,13 +28,13 @@ def indicator_rows(store: Store, domain: str | None = None) -> list[dict[str, An
 
 def reading_rows(store: Store, indicator_id: str | None = None, history: bool = False, lang: str = "en") -> list[dict[str, Any]]:
     from monitor.errors import NotFound
-    from monitor.i18n import format_quantity, unit_label
-    from monitor.report import value_text
+    from monitor.present.i18n import format_quantity, unit_label
+    from monitor.present.wording import value_text
 
     def format_quantity_exact(value: float, unit: str, name_en: str) -> str:
         return format_quantity(value, unit, "en", name_en) if abs(value) < 1e6 else (
             f"{value:,.10g} {unit_label(unit, 'en', name_en)}".strip())
-    from monitor.periods import Period, label
+    from monitor.model.periods import Period, label
 
     with store.read() as con:
         if indicator_id is not None and queries.get_indicator(con, indicator_id) is None:

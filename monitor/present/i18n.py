@@ -13,9 +13,9 @@ from datetime import date
 from typing import Any
 
 from monitor.model import STATUSES, Qualifier
-from monitor.periods import add_months
-from monitor.units import normalize_unit
-from monitor.validate import VALUE_MAX, escape_controls
+from monitor.model.periods import add_months
+from monitor.model.units import normalize_unit
+from monitor.model.validate import VALUE_MAX, escape_controls
 
 __all__ = [
     "DEFAULT_LANG",
@@ -432,7 +432,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "field.source": {"zh": "来源", "en": "Source"},
     "field.note": {"zh": "备注", "en": "Note"},
     "field.file": {"zh": "文件", "en": "File"},
-    # ---- Reasons an input is rejected (monitor.ingest's English reasons, recognised by problem_text).
+    # ---- Reasons an input is rejected (monitor.files.ingest's English reasons, recognised by problem_text).
     "problem.unknown_indicator": {"zh": "未知的指标编号", "en": "unknown indicator"},
     "problem.required": {"zh": "必须填写", "en": "is required"},
     "problem.start_required": {
@@ -483,7 +483,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "混用了多种编码：第 {row} 行是 UTF-8，第 {other} 行不是；请将整个文件存为同一种编码（UTF-8）",
         "en": "mixes encodings: row {row} is UTF-8 but row {other} is not; save the whole file in one encoding (UTF-8)",
     },
-    # Issue 14 items 2, 12 and 13 (monitor.validate's rules).
+    # Issue 14 items 2, 12 and 13 (monitor.model.validate's rules).
     "problem.too_large": {
         "zh": "数值过大：本系统保存的数值绝对值不超过 10^18（请检查单位和“万”“亿”等量词）",
         "en": "is too large: figures are kept up to 10^18 in size (check the unit and any magnitude word)",
@@ -511,7 +511,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{n} stored value(s) cannot be used (not finite or too large) and were skipped; everything else is "
               "shown as usual. Record a corrected value for each (listed below; see also `monitor check`).",
     },
-    # ---- Reasons from monitor.readers (issue 14, items 4, 5, 12, 14, 15): files that cannot be read as sent.
+    # ---- Reasons from monitor.files.readers (issue 14, items 4, 5, 12, 14, 15): files that cannot be read as sent.
     "problem.not_regular": {
         "zh": "不是普通文件（是管道、设备或套接字）；请把数据保存为文件后再导入",
         "en": "is not a regular file (a pipe, device or socket); save the readings to a file and import that",
@@ -664,7 +664,7 @@ def format_number(value: float, lang: str = DEFAULT_LANG, unit: str | None = Non
         value = float(value)
     except (TypeError, ValueError, OverflowError):
         return "—"
-    # Total: any float is shown (a store written before monitor.validate's rules may hold any), never
+    # Total: any float is shown (a store written before monitor.model.validate's rules may hold any), never
     # raises. Not a number, infinities and sizes past the product's (Babel's rounding raised for ~1e38)
     # are written plainly instead of by Babel.
     if math.isnan(value):
@@ -843,7 +843,7 @@ def month_name(month: int, lang: str = DEFAULT_LANG) -> str:
     return str(get_month_names("wide", locale=LOCALES["en"])[month])
 
 
-# monitor.ingest and monitor.periods give their reasons in English; these patterns recognise them so
+# monitor.files.ingest and monitor.model.periods give their reasons in English; these patterns recognise them so
 # that a user of the Chinese screen reads the reason in Chinese (and an English reader sees units in
 # English). An unrecognised reason is shown as given.
 _PROBLEM_PATTERNS: tuple[tuple[str, str], ...] = (

@@ -105,7 +105,7 @@ def collect(store: Store, history: bool = False) -> dict[str, list[dict[str, Any
 
 
 def json_ready(data: Any) -> Any:
-    """NaN and infinities as null: JSON has no such numbers, and a store written before monitor.validate's
+    """NaN and infinities as null: JSON has no such numbers, and a store written before monitor.model.validate's
     rules may hold them (`monitor check` names them)."""
     if isinstance(data, float):
         return data if math.isfinite(data) else None

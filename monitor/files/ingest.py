@@ -4,7 +4,7 @@ Every input goes through one pipeline so `monitor add`, `monitor import`, the da
 scheduled refreshes apply the same rules:
 
 1. stage: a view over DuckDB's own reader of the file (never a copy of it), with the row number a
-   spreadsheet would show (header = row 1); the file is opened and checked by ``monitor.readers``
+   spreadsheet would show (header = row 1); the file is opened and checked by ``monitor.files.readers``
    (regular file, encoding, line lengths; XLSX and JSON read there, within its caps);
 2. one streaming pass (no lock held for large files): numbers and dates in set-based SQL (only the
    cells SQL cannot read, such as full-width digits, "2.3万" or "2025年6月", go through the Python
@@ -16,7 +16,7 @@ scheduled refreshes apply the same rules:
    (3), then all valid rows as new readings or revisions in one INSERT, or nothing.
 
 Small batches (`monitor add`, the dashboard's form, short feeds) are validated in Python instead
-(``monitor.validate``, the same rules) and written with two statements.
+(``monitor.model.validate``, the same rules) and written with two statements.
 """
 
 from __future__ import annotations
@@ -39,8 +39,9 @@ from typing import Any
 
 import duckdb
 
-from monitor import readers, settings
-from monitor import validate as _rules
+from monitor.files import readers
+from monitor import settings
+from monitor.model import validate as _rules
 from monitor.errors import Problem, StoreError, ValidationError
 from monitor.model import Qualifier
 from monitor.store import queries, schema
@@ -478,7 +479,7 @@ PROBLEMS_KEPT = 10_000
 _THOUSANDS_RE = r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?"
 _ISO_DAY_RE = r"\d{4}-\d{2}-\d{2}"
 
-# (condition, column, reason, shown value): the rules and words of monitor.validate, per row. The
+# (condition, column, reason, shown value): the rules and words of monitor.model.validate, per row. The
 # t_* columns are the cells trimmed, NULL when empty.
 _CHECKS = (
     ("NOT known AND t_id IS NOT NULL", "indicator_id", "'unknown indicator (see `monitor indicators`)'", "indicator_id"),
@@ -499,7 +500,7 @@ _CHECKS = (
     ("CASE WHEN coalesce(factor, 1) <> 1 THEN regexp_matches(value, '[万亿千]') END", "value",
      "'has a magnitude word (万, 亿, 千) and the unit ' || trim(unit) || ' has one too; give it once'", "value"),
     ("q IS NULL", "qualifier", "'unknown qualifier; use exact, approx, at_least, more_than or at_most'", "qualifier"),
-    # The value rules of monitor.validate, in the same order, one problem per value: its size first,
+    # The value rules of monitor.model.validate, in the same order, one problem per value: its size first,
     # then the bounds, then whole numbers and shares (size_ok and in_bounds are computed in `checked`).
     (f"abs(base_value) > {_rules.VALUE_MAX!r}", "value", _rules.sql_reason(lambda _: _rules.TOO_LARGE, "''"), "value"),
     ("size_ok AND base_value < lower_bound", "value",
@@ -608,7 +609,7 @@ judged AS (
     SELECT *, {_ANY_PROBLEM} AS bad FROM sized
 )
 SELECT row_no, k_id AS indicator_id, start_date AS period_start, pe AS period_end,
-       -- + 0.0: "-0" is stored as 0, as in monitor.validate.
+       -- + 0.0: "-0" is stored as 0, as in monitor.model.validate.
        base_value + 0.0 AS value, q AS qualifier, nullif(trim(source), '') AS source, nullif(trim(note), '') AS note,
        known AND pe IS NOT NULL AND start_date IS NOT NULL AS key_ok,
        CASE WHEN bad THEN {_PROBLEM_LIST} END AS problems
@@ -689,7 +690,7 @@ _REGISTERED = (SPILL, f"{RAW}_src")
 
 def _fallback_value(text: str) -> dict[str, Any]:
     """A value cell SQL could not read, as the Python parser reads it (value, qualifier, error)."""
-    from monitor.units import parse_number
+    from monitor.model.units import parse_number
 
     try:
         number, qualifier = parse_number(text)
@@ -702,7 +703,7 @@ def _fallback_value(text: str) -> dict[str, Any]:
 
 def _fallback_dates(start_text: str | None, end_text: str | None) -> dict[str, Any]:
     """The period cells SQL could not read: a date, or a span such as 2025年1—6月 (end and its start)."""
-    from monitor.periods import parse_date, parse_period
+    from monitor.model.periods import parse_date, parse_period
 
     found: dict[str, Any] = {"ps": None, "ps_error": None, "pe": None, "pe_error": None, "span_start": None}
     if start_text and start_text.strip():
@@ -760,7 +761,7 @@ def _prepare(con: duckdb.DuckDBPyConnection) -> None:
     """Once per connection: the Python parsers as UDFs, and the table of qualifier words."""
     from duckdb.sqltypes import DATE, DOUBLE, VARCHAR
 
-    from monitor.units import QUALIFIER_WORDS
+    from monitor.model.units import QUALIFIER_WORDS
 
     if _PREPARED.get(id(con)) is con:
         return
@@ -837,7 +838,7 @@ def _import_scratch(store: Store) -> Iterator[tuple[duckdb.DuckDBPyConnection, P
 def _unit_factors(con: duckdb.DuckDBPyConnection, source: _Source) -> None:
     """One conversion factor (or reason) per distinct (indicator, unit) pair in the input; and the
     value rules of each kind of indicator."""
-    from monitor.units import conversion_factor, is_whole_unit
+    from monitor.model.units import conversion_factor, is_whole_unit
 
     # Per (unit, measure) of the indicators: whether values are whole numbers, whether a percentage share.
     kinds = con.execute("SELECT DISTINCT unit, measure FROM indicator_snapshot").fetchall()
@@ -1088,7 +1089,7 @@ def import_file(
 
 
 
-# Up to this many rows, validation runs in Python inside the write transaction (monitor.validate):
+# Up to this many rows, validation runs in Python inside the write transaction (monitor.model.validate):
 # a few statements instead of the bulk pipeline's few dozen, so single writes hold the lock briefly.
 SMALL_BATCH = 200
 
@@ -1104,7 +1105,7 @@ def _write_small(
     source: str,
     today: date,
 ) -> ImportReport:
-    from monitor.validate import check_rows
+    from monitor.model.validate import check_rows
 
     if not store.exists:
         raise StoreError(f"database {store.path} does not exist; run `monitor init` first")

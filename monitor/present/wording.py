@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from monitor.i18n import MESSAGES, format_number, format_quantity, freshness, qualified, status_text, t
-from monitor.periods import Period, label
-from monitor.validate import escape_controls
+from monitor.present.i18n import MESSAGES, format_number, format_quantity, freshness, qualified, status_text, t
+from monitor.model.periods import Period, label
+from monitor.model.validate import escape_controls
 from monitor.status.record import StatusRecord
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from monitor.model import FREQUENCY_MONTHS
-from monitor.units import fold_width
+from monitor.model.units import fold_width
 
 __all__ = [
     "FREQUENCY_MONTHS",
