@@ -31,8 +31,7 @@ import logging
 import os
 import signal
 import sys
-from datetime import datetime, timezone
-from pathlib import Path
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from apscheduler.events import EVENT_SCHEDULER_START
@@ -71,18 +70,18 @@ def build_trigger(source: Source, tz: Any) -> CronTrigger | IntervalTrigger | No
 def next_run_time(source: Source, tz: Any, now: datetime, last_started: datetime | None = None) -> datetime | None:
     """When the source will next run (estimated for intervals: from its last run, else from now)."""
     if source.every and last_started is not None:
-        start = last_started if last_started.tzinfo else last_started.replace(tzinfo=timezone.utc)
+        start = last_started if last_started.tzinfo else last_started.replace(tzinfo=UTC)
         trigger: Any = IntervalTrigger(seconds=source.every.total_seconds(), start_date=start, timezone=tz)
     else:
         trigger = build_trigger(source, tz)
     if trigger is None:
         return None
-    return trigger.get_next_fire_time(None, now.astimezone(tz) if now.tzinfo else now.replace(tzinfo=timezone.utc).astimezone(tz))
+    return trigger.get_next_fire_time(None, now.astimezone(tz) if now.tzinfo else now.replace(tzinfo=UTC).astimezone(tz))
 
 
 def next_run_times(config: RefreshConfig, now: datetime | None = None,
                    last_started: dict[str, datetime | None] | None = None) -> dict[str, datetime | None]:
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     last_started = last_started or {}
     return {
         s.name: next_run_time(s, config.tz, now, last_started.get(s.name)) if s.enabled else None

@@ -112,7 +112,7 @@ def _sql(scale: Scale) -> list[str]:
                             ELSE '%' END AS unit
         FROM gen_ind
         """,
-        f"""
+        """
         INSERT INTO indicator
         SELECT id, '合成指标 ' || id, 'Synthetic indicator ' || id,
                ['tourism', 'ecology', 'digital', 'innovation', 'openness', 'livelihood'][1 + i % 6],
@@ -136,7 +136,7 @@ def _sql(scale: Scale) -> list[str]:
                g.u_growth, g.u_level, {rk(20)} AS u_noise, {rk(21)} AS u_rev, {rk(22)} AS u_qual
         FROM gen_ind2 AS g CROSS JOIN range({m}) AS s(k)
         """,
-        f"""
+        """
         CREATE OR REPLACE TEMP TABLE gen_reading AS
         SELECT i, id, k, period_end, u_rev, u_qual, u_noise,
                CASE WHEN measure = 'stock' THEN period_end
@@ -178,7 +178,7 @@ def _sql(scale: Scale) -> list[str]:
         FROM gen_reading WHERE u_rev < 0.05 ORDER BY period_end, i
         """,
         # ---- targets
-        f"""
+        """
         CREATE OR REPLACE TEMP TABLE gen_target AS
         WITH plan AS (
             SELECT g.*,

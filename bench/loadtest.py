@@ -17,8 +17,6 @@ import argparse
 import csv
 import json
 import multiprocessing as mp
-import os
-import statistics
 import sys
 import tempfile
 import time
@@ -227,10 +225,10 @@ def run(
     db: str | None = None,
     raw_batches: bool = False,
 ) -> dict[str, Any]:
+    import yaml
+
     from monitor.files.catalog import import_catalog, init_store, parse_catalog
     from monitor.store.connection import Store
-
-    import yaml
 
     work = Path(workdir or tempfile.mkdtemp(prefix="monitor-load-"))
     work.mkdir(parents=True, exist_ok=True)

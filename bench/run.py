@@ -36,7 +36,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -508,7 +508,7 @@ def machine() -> dict[str, Any]:
         "os": platform.platform(), "python": platform.python_version(), "duckdb": duckdb.__version__,
         "pandas": pandas.__version__, "numpy": numpy.__version__, "pyarrow": pyarrow.__version__,
         "streamlit": streamlit.__version__, "load_average": os.getloadavg(),
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
     }
 
 

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import itertools
 import os
-import sys
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -119,7 +119,7 @@ class LakeLocation(str):
     """A test's DuckLake location (a str, as --db and MONITOR_DB take it) that, like the file
     fixtures' Path, can say whether the database has been created."""
 
-    cluster: "object"
+    cluster: object
     dbname: str
     data_path: Path
 

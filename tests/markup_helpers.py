@@ -33,7 +33,7 @@ def hostile_lines(trap: str) -> list[str]:
         f'<img src="{trap}/html.png"> <a href="{trap}/a">HTML-MARK</a> <script>alert(1)</script>',
         "**BOLD-MARK** _EM-MARK_ `CODE-MARK` ~~DEL-MARK~~ $MATH-MARK$ $$x$$",
         f":red[RED-MARK] :material/rocket_launch: :smile: [js](javascript:alert(1)) [t]({trap}/t \"title\")",
-        f"&lt;b&gt;ENTITY-MARK&lt;/b&gt; [ref-mark][r] ![ref-img][i] [^1] \\ ---",
+        "&lt;b&gt;ENTITY-MARK&lt;/b&gt; [ref-mark][r] ![ref-img][i] [^1] \\ ---",
     ]
 
 

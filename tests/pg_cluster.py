@@ -79,7 +79,7 @@ class PgCluster:
             return {}
         return {"user": self.account.pw_uid, "group": self.account.pw_gid, "extra_groups": []}
 
-    def start(self, timeout_s: float = 30) -> "PgCluster":
+    def start(self, timeout_s: float = 30) -> PgCluster:
         if self.account is not None:
             os.chown(self.root, self.account.pw_uid, self.account.pw_gid)
         init = subprocess.run(

@@ -11,9 +11,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from monitor.files.catalog import dump_catalog, export_catalog, import_catalog, init_store, load_catalog, parse_catalog
 from monitor.cli import main
 from monitor.errors import Problem, ValidationError
+from monitor.files.catalog import dump_catalog, export_catalog, import_catalog, init_store, load_catalog, parse_catalog
 from monitor.model import Provenance, Reading
 from monitor.store import queries
 from monitor.store.connection import Store

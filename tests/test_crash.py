@@ -20,14 +20,11 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-import pytest
-
-from refresh_helpers import make_old, write_sources
-
 from monitor.files.catalog import init_store
 from monitor.store import queries
 from monitor.store.connection import Store
 from monitor.store.maintenance import check
+from refresh_helpers import make_old, write_sources
 
 MONITOR = [sys.executable, "-m", "monitor.cli"]
 KILLS = int(os.environ.get("MONITOR_CRASH_KILLS", "24"))

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_helpers import open_app
+from monitor.present.views import rejected_rows
 from monitor.status import Detail, statuses
 from monitor.store import queries
 from monitor.store.connection import Store
-from monitor.present.views import rejected_rows
-from app_helpers import open_app
 
 REPO = Path(__file__).resolve().parent.parent
 PAGES = ("overview.py", "goal.py", "add_reading.py", "import_page.py", "methodology.py")

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.files.catalog import init_store
 from monitor.errors import ConfigError
+from monitor.files.catalog import init_store
 from monitor.files.export import READING_EXPORT_COLUMNS, collect, export_store, neutralise
 from monitor.files.ingest import add_reading, import_file
 from monitor.store import queries

@@ -11,6 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from monitor.model import Direction, Frequency, MeasureKind, Method, Qualifier, TargetKind
+from monitor.model.units import parse_number
 from monitor.present.i18n import (
     DEFAULT_LANG,
     LANGS,
@@ -27,8 +29,6 @@ from monitor.present.i18n import (
     status_text,
     t,
 )
-from monitor.model import Direction, Frequency, MeasureKind, Method, Qualifier, TargetKind
-from monitor.model.units import parse_number
 
 D = date
 

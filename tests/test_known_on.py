@@ -238,8 +238,8 @@ def test_known_on_on_a_lake_copy_of_the_history(history: Store, tmp_path: Path, 
                                                 request: pytest.FixtureRequest, runner: CliRunner) -> None:
     """The same history migrated to a DuckLake (conftest's ``lake``; skipped without PostgreSQL): the
     CLI and the dashboard give the same as-known-on statuses there."""
-    from monitor.store.migrate import migrate_store
     from monitor.store.connection import open_store
+    from monitor.store.migrate import migrate_store
 
     location = request.getfixturevalue("lake").new(tmp_path)
     monkeypatch.setenv("MONITOR_DATA_PATH", str(location.data_path))

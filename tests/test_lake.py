@@ -21,15 +21,15 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from monitor.files.catalog import import_catalog, parse_catalog
+from lock_waits import lake_writers_waiting
 from monitor.cli import main
 from monitor.errors import ConfigError, StoreBusy, StoreError
+from monitor.files.catalog import import_catalog, parse_catalog
 from monitor.files.ingest import add_reading
 from monitor.store import lake as lake_module
 from monitor.store.connection import Store, is_lake, open_store, resolve_location
 from monitor.store.lake import LakeStore
 from monitor.store.maintenance import backup, check, checksums
-from lock_waits import lake_writers_waiting
 from refresh_helpers import wait_for
 
 REPO = Path(__file__).resolve().parent.parent

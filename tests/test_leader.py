@@ -21,15 +21,15 @@ from typing import Any
 
 import pytest
 
-from monitor.files.catalog import init_store
+from lock_waits import wait_for_waiters
 from monitor.errors import MonitorError, StoreBusy
-from monitor.services.leader import Leadership, LeaseLost, lease_seconds, lease_state, leader_events, open_leadership
+from monitor.files.catalog import init_store
+from monitor.services.leader import Leadership, LeaseLost, leader_events, lease_seconds, lease_state, open_leadership
 from monitor.services.refresh import load_scheduler_module
 from monitor.services.refresh import run as refresh_run
 from monitor.services.refresh.sources import load_config
 from monitor.store import queries, refresh_queries
 from monitor.store.connection import Store, open_store
-from lock_waits import wait_for_waiters
 from refresh_helpers import csv_bytes, make_old, runs, wait_for, write_sources
 
 REPO = Path(__file__).resolve().parent.parent

@@ -33,8 +33,8 @@ from markup_helpers import (
     seed_hostile,
     shown_as_text,
 )
-from monitor.services.auth import ENV_VAR
 from monitor.present.i18n import escape_markdown
+from monitor.services.auth import ENV_VAR
 from monitor.store.connection import Store
 from refresh_helpers import LoopbackServer
 

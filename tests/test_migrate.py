@@ -15,16 +15,16 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from monitor.store import migrate as migrate_module
 from monitor.cli import main
 from monitor.errors import ConfigError, StoreError
 from monitor.files.ingest import add_reading, import_file
-from monitor.store.migrate import migrate_store
 from monitor.services.refresh.run import run_sources
 from monitor.services.refresh.sources import load_config
+from monitor.store import migrate as migrate_module
 from monitor.store import transfer
 from monitor.store.connection import Store, open_store
 from monitor.store.maintenance import checksums
+from monitor.store.migrate import migrate_store
 from refresh_helpers import LoopbackServer, Reply, csv_bytes, write_sources
 
 SOURCES = """

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from monitor.errors import Problem
+from monitor.files.ingest import add_reading
 from monitor.present.chart_data import chart_data, evidence_rows, goal_detail, required_path
 from monitor.present.entry import (
     default_period_kind,
@@ -17,9 +19,7 @@ from monitor.present.entry import (
     template_csv,
     unit_choices,
 )
-from monitor.errors import Problem
 from monitor.present.i18n import format_quantity, problem_text, unit_label
-from monitor.files.ingest import add_reading
 from monitor.present.overview import filter_rows, load_overview, progress_fraction, sparkline, status_counts
 from monitor.store.connection import Store
 

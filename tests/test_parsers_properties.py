@@ -23,15 +23,15 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from monitor.files.catalog import init_store
 from monitor.errors import ValidationError
+from monitor.files.catalog import init_store
 from monitor.files.export import export_store
 from monitor.files.ingest import import_file
 from monitor.model import Qualifier
 from monitor.model.periods import Period, label, parse_date, parse_period
+from monitor.model.units import fold_width, parse_number
 from monitor.store.connection import Store
 from monitor.store.maintenance import check, checksums
-from monitor.model.units import fold_width, parse_number
 
 CATALOG = Path(__file__).parent / "fixtures" / "catalog.yaml"
 FAST = settings(max_examples=300, deadline=None, derandomize=True, database=None)

@@ -23,8 +23,8 @@ from monitor.model import (
     Reading,
     Target,
     TargetKind,
+    periods,
 )
-from monitor.model import periods
 from monitor.status.progress import (
     REACH_STATUS_ORDER,
     STATUSES,

@@ -22,12 +22,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from monitor.files import readers
 from monitor.cli import main
-from monitor.present.entry import read_table
 from monitor.errors import Problem, ValidationError
-from monitor.present.i18n import problem_reason
+from monitor.files import readers
 from monitor.files.ingest import import_file, import_rows
+from monitor.present.entry import read_table
+from monitor.present.i18n import problem_reason
 from monitor.services.refresh.parse import read_records
 from monitor.services.refresh.run import run_sources
 from monitor.services.refresh.sources import load_config

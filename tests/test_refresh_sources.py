@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
@@ -398,7 +398,7 @@ def test_a_schedule_the_scheduler_cannot_run_is_one_located_error(tmp_path: Path
 
 
 def test_every_accepted_schedule_builds_a_trigger_that_fires(tmp_path: Path) -> None:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from monitor.services.refresh import load_scheduler_module
 
@@ -407,7 +407,7 @@ def test_every_accepted_schedule_builds_a_trigger_that_fires(tmp_path: Path) -> 
     text = "".join(f'[[sources]]\nname = "s{n}"\nkind = "csv"\nurl = "https://x.org/a.csv"\n{s}\n'
                    for n, s in enumerate(schedules))
     config = load_config(write_sources(tmp_path, text))
-    times = load_scheduler_module().next_run_times(config, datetime(2026, 12, 4, tzinfo=timezone.utc))
+    times = load_scheduler_module().next_run_times(config, datetime(2026, 12, 4, tzinfo=UTC))
     assert all(times[s.name] is not None for s in config.sources), times
 
 

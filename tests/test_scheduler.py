@@ -7,7 +7,7 @@ import os
 import signal
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,7 @@ from refresh_helpers import LoopbackServer, Reply, csv_bytes, make_old, runs, wa
 
 REPO = Path(__file__).resolve().parent.parent
 SCHEDULER = REPO / "scheduler.py"
-UTC = timezone.utc
+UTC = UTC
 
 
 def start(db: Path, sources: Path, *args: str, cli: bool = False, log: Path | None = None) -> subprocess.Popen[str]:

@@ -26,16 +26,16 @@ import yaml
 from click.testing import CliRunner
 from streamlit.testing.v1 import AppTest
 
-from monitor.services.auth import ENV_VAR, Throttle, check_hash, configured_hash, hash_password, verify_password
+from app_helpers import open_app
 from monitor.cli import main
 from monitor.cli.admin import hash_password_command
 from monitor.errors import ConfigError, ValidationError
 from monitor.files.export import export_store
 from monitor.files.ingest import add_reading, import_file
+from monitor.model.validate import control_problem
+from monitor.services.auth import ENV_VAR, Throttle, check_hash, configured_hash, hash_password, verify_password
 from monitor.store.connection import Store
 from monitor.store.maintenance import checksums
-from monitor.model.validate import control_problem
-from app_helpers import open_app
 
 REPO = Path(__file__).resolve().parent.parent
 CATALOG = REPO / "tests" / "fixtures" / "catalog.yaml"

@@ -13,12 +13,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from monitor.files.catalog import init_store
+from lock_waits import flock_held, flock_waiters
 from monitor.errors import ConfigError, StoreBusy, StoreError
+from monitor.files.catalog import init_store
 from monitor.model import Qualifier, Reading
 from monitor.store import queries, schema
 from monitor.store.connection import Store, resolve_db_path
-from lock_waits import flock_held, flock_waiters
 from refresh_helpers import wait_for
 
 CATALOG = Path(__file__).parent / "fixtures" / "catalog.yaml"

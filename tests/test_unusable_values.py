@@ -22,14 +22,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app_helpers import open_app
-from monitor.status import progress
-from monitor.files.catalog import load_catalog
 from monitor.cli import main
 from monitor.errors import ValidationError
+from monitor.files.catalog import load_catalog
 from monitor.model import Direction, Frequency, Indicator, MeasureKind, Method, Reading, Target, TargetKind
-from monitor.store.connection import Store
-from monitor.store.maintenance import backup, check, checksums, restore
 from monitor.model.validate import VALUE_MAX, escape_controls
+from monitor.status import progress
+from monitor.store.connection import Store
+from monitor.store.maintenance import backup, checksums, restore
 
 # Every control character class of the rules: C0 (ESC, BEL, CR), DEL, C1 (CSI), bidi override and
 # isolate, line separator; and rich markup that must stay text.

@@ -7,7 +7,6 @@ import unicodedata
 from datetime import date
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -187,6 +186,7 @@ def test_paths_agree_on_generated_rows(
 def test_the_row_wise_path_trims_what_duckdb_trims() -> None:
     """Both paths trim a cell of the same characters: every code point DuckDB's trim() removes, no other."""
     import duckdb
+
     from monitor.model.validate import SPACES
     candidates = [chr(c) for c in range(0x3001) if chr(c).isspace() or unicodedata.category(chr(c)).startswith(("Z", "C"))]
     con = duckdb.connect()

@@ -6,7 +6,6 @@ nothing of the product but ``errors``."""
 from __future__ import annotations
 
 import math
-
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum

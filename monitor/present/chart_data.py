@@ -10,14 +10,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from monitor.present.i18n import MESSAGES, format_date, format_quantity, t, unit_label
 from monitor.model import Reading
 from monitor.model.periods import Period, label
+from monitor.model.units import normalize_unit, split_unit
+from monitor.present.i18n import MESSAGES, format_date, format_quantity, t, unit_label
 from monitor.present.wording import target_text, value_text
 from monitor.status import Detail, statuses
 from monitor.store import queries
 from monitor.store.connection import Store
-from monitor.model.units import normalize_unit, split_unit
 
 __all__ = [
     "PATH_SAMPLES",

@@ -13,9 +13,9 @@ from datetime import date
 from typing import Any
 
 from monitor.files.catalog import DOMAINS
-from monitor.present.i18n import status_text, t
 from monitor.model import Reading
 from monitor.model.periods import Period, comparable
+from monitor.present.i18n import status_text, t
 from monitor.present.wording import freshness_text, latest_text, name, target_text
 from monitor.status import Detail, statuses
 from monitor.store import status_queries

@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from monitor.present.i18n import MESSAGES, format_number, format_quantity, freshness, qualified, status_text, t
 from monitor.model.periods import Period, label
 from monitor.model.validate import escape_controls
+from monitor.present.i18n import MESSAGES, format_number, format_quantity, freshness, qualified, status_text, t
 from monitor.status.record import StatusRecord
-
 
 # How often a threshold is judged, for the target column ("≥ 93%（每年）").
 _EVERY = {

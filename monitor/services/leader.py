@@ -43,7 +43,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from monitor import settings
@@ -59,7 +59,7 @@ LEASE_ENV = "MONITOR_SCHEDULER_LEASE"
 
 def utc_now() -> datetime:
     """Naive UTC, as every timestamp in the store."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def holder_id() -> str:

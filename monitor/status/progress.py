@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from monitor.model.validate import magnitude_problem, usable_value
 from monitor.model import (
     FREQUENCY_MONTHS,
     STATUSES,
@@ -29,6 +28,7 @@ from monitor.model import (
     TargetKind,
 )
 from monitor.model.periods import add_months
+from monitor.model.validate import magnitude_problem, usable_value
 from monitor.status.formulas import (
     DAYS_PER_YEAR,
     FIT_HALF_LIFE_PERIODS,

@@ -27,7 +27,7 @@ import stat
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -82,7 +82,7 @@ def backup(store: Store | LakeStore, out_dir: str | os.PathLike[str] | None = No
     far are removed again and StoreError says why.
     """
     if out_dir is None:
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         if store.backend == "lake":
             out_dir = Path("data") / "backups" / f"lake-{stamp}"
         else:
@@ -97,7 +97,7 @@ def backup(store: Store | LakeStore, out_dir: str | os.PathLike[str] | None = No
         raise ConfigError(f"cannot create backup folder {target}: {e.strerror}") from e
     written: list[Path] = []
     try:
-        manifest: dict[str, Any] = {"created_at": datetime.now(timezone.utc).isoformat(), "tables": {}}
+        manifest: dict[str, Any] = {"created_at": datetime.now(UTC).isoformat(), "tables": {}}
         with store.read() as con:
             manifest["schema_versions"] = schema.applied_versions(con)
             for table in _tables(con):
@@ -160,7 +160,7 @@ class Manifest:
         return self.schema_versions[-1]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def schema_columns(version: int) -> dict[str, tuple[str, ...]]:
     """Every table that schema version ``version`` defines, with its columns in order: the
     migrations up to that version, applied to an empty in-memory database."""
@@ -501,7 +501,7 @@ def _keep_replaced(path: Path) -> Path:
 
     A hard link (no copy, no extra space until the live name points elsewhere, which it is about
     to), or a copy where the filesystem has none. Its WAL, if any, goes with it."""
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     for n in itertools.count(1):
         kept = path.with_name(f"{path.name}{KEPT_INFIX}{stamp}" + (f"-{n}" if n > 1 else ""))
         try:

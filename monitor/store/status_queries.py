@@ -32,19 +32,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from enum import IntEnum
 from typing import Any, NamedTuple, Union
 
 import duckdb
 
-from monitor.model import COMPARATORS, FREQUENCY_MONTHS, Indicator, Qualifier, Target
-from monitor.model import VALUE_MAX
-from monitor.store.queries import UNUSABLE_SQL
+from monitor.model import COMPARATORS, FREQUENCY_MONTHS, VALUE_MAX, Indicator, Qualifier, Target
 from monitor.store.queries import (
     INDICATOR_COLUMNS,
     READING_COLUMNS,
     TARGET_COLUMNS,
+    UNUSABLE_SQL,
     _indicator,
     _target,
 )
@@ -58,7 +57,7 @@ def known_cutoff(known_on: Known) -> datetime | None:
     if known_on is None:
         return None
     if isinstance(known_on, datetime):
-        return known_on.replace(tzinfo=None) if known_on.tzinfo is None else known_on.astimezone(timezone.utc).replace(tzinfo=None)
+        return known_on.replace(tzinfo=None) if known_on.tzinfo is None else known_on.astimezone(UTC).replace(tzinfo=None)
     if isinstance(known_on, date):
         return datetime.combine(known_on, time.max)
     raise TypeError(f"known_on must be a date or a datetime, not {type(known_on).__name__}")

@@ -24,7 +24,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote_plus
 
@@ -87,7 +87,7 @@ def _occurred(event: dict[str, Any]) -> datetime:
     when = event["occurred_at"]
     if isinstance(when, str):
         when = datetime.fromisoformat(when.rstrip("Z"))
-    return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
 
 
 def _status(status: str | None, lang: str) -> str:
@@ -127,7 +127,7 @@ def _lines(
     tx = TEXT[lang]
     p = _payload(event)
     kind = event["kind"]
-    tz = config.tz if config else timezone.utc
+    tz = config.tz if config else UTC
     when = _occurred(event).astimezone(tz)
     zone = esc(config.timezone if config else "UTC")
     when_text = f"{when:%Y-%m-%d %H:%M}（{zone}）" if lang == "zh" else f"{when:%Y-%m-%d %H:%M} ({zone})"
@@ -214,7 +214,7 @@ def dingtalk_payload(event: dict[str, Any], lang: str, config: RefreshConfig | N
 
 def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
     """base64(HMAC-SHA256(key=secret, msg=f"{timestamp}\\n{secret}")), URL-encoded (DingTalk's rule)."""
-    digest = hmac.new(secret.encode("utf-8"), f"{timestamp_ms}\n{secret}".encode("utf-8"), hashlib.sha256).digest()
+    digest = hmac.new(secret.encode("utf-8"), f"{timestamp_ms}\n{secret}".encode(), hashlib.sha256).digest()
     return quote_plus(base64.b64encode(digest).decode("ascii"))
 
 

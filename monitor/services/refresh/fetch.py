@@ -30,7 +30,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -349,7 +349,7 @@ def move_done(file: Path, ok: bool, report: dict[str, Any]) -> Path:
     _real_folder(folder, "the inbox's subfolder")
     target = folder / file.name
     if target.exists() or target.with_name(target.name + ".report.json").exists():
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         target = folder / f"{stamp}-{file.name}"
     os.replace(file, target)  # same folder tree: a rename (a symlink is moved, not followed)
     report_path = target.with_name(target.name + ".report.json")

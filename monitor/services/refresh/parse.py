@@ -13,8 +13,8 @@ import csv
 from pathlib import Path
 from typing import Any
 
-from monitor.files import readers
 from monitor.errors import Problem, ValidationError
+from monitor.files import readers
 from monitor.services.refresh.sources import CANONICAL, Source
 
 REQUIRED = ("indicator_id", "period_end", "value")

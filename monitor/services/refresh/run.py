@@ -41,7 +41,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +63,7 @@ ABANDONED = "abandoned"
 
 def utc_now() -> datetime:
     """Naive UTC, as every timestamp in the store."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @dataclass
@@ -608,7 +608,7 @@ def stage_example_samples(config: RefreshConfig) -> list[Path]:
 def _local(ts: datetime | None, config: RefreshConfig) -> str | None:
     if ts is None:
         return None
-    return ts.replace(tzinfo=timezone.utc).astimezone(config.tz).isoformat(timespec="seconds")
+    return ts.replace(tzinfo=UTC).astimezone(config.tz).isoformat(timespec="seconds")
 
 
 def _utc(ts: datetime | None) -> str | None:

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import math
 import os
-from importlib import resources
 import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
