@@ -94,7 +94,7 @@ def timed(fn: Callable[[], Any], repeat: int, warmup: int = 1) -> tuple[dict[str
 
 def _statuses_of_table(table: Any) -> list[list[Any]]:
     c = table.columns
-    return [[i, t, s] for i, t, s in zip(c["indicator_id"].tolist(), c["target_id"].tolist(), c["status"].tolist())]
+    return [[i, t, s] for i, t, s in zip(c["indicator_id"].tolist(), c["target_id"].tolist(), c["status"].tolist(), strict=True)]
 
 
 @task
@@ -156,7 +156,7 @@ def status_pandas(a: dict[str, Any]) -> dict[str, Any]:
     base = rss_mb()
     fn = pandas_baseline.status_frame_latest_only if a.get("latest_only") else pandas_baseline.status_frame
     times, frame = timed(lambda: fn(a["db"], day), a["repeat"])
-    statuses = [[i, None if t != t else t, s] for i, t, s in zip(frame["indicator_id"], frame["target_id"], frame["status"])]
+    statuses = [[i, None if t != t else t, s] for i, t, s in zip(frame["indicator_id"], frame["target_id"], frame["status"], strict=True)]
     return {**times, "base_rss_mb": base, "statuses": statuses, "goals": len(frame)}
 
 
@@ -454,8 +454,8 @@ def run_task(name: str, memory_limit_gib: float | None = None, **args: Any) -> d
     With memory_limit_gib the worker's address space is capped (the machine is shared): a task that
     needs more fails with MemoryError, reported as such.
     """
-    limit = "" if memory_limit_gib is None else (
-        "import resource; resource.setrlimit(resource.RLIMIT_AS, (%d, %d)); " % ((int(memory_limit_gib * 2**30),) * 2))
+    cap = None if memory_limit_gib is None else int(memory_limit_gib * 2**30)
+    limit = "" if cap is None else f"import resource; resource.setrlimit(resource.RLIMIT_AS, ({cap}, {cap})); "
     code = (
         limit + "import json, sys; sys.path.insert(0, %r); import run; "
         "result = run.TASKS[sys.argv[1]](json.loads(sys.argv[2])); result['peak_rss_mb'] = result.get('peak_rss_mb') "

@@ -173,7 +173,7 @@ def seed_hostile(store: Any, folder: Path, trap: str, feed: Any, channels: str =
     header = "indicator_id,period_start,period_end,value,source,note"
 
     def feed_csv(year: int, value: int) -> bytes:
-        rows = [",".join(["hostile-%d" % n, f"{year}-01-01", f"{year}-12-31", str(value),
+        rows = [",".join([f"hostile-{n}", f"{year}-01-01", f"{year}-12-31", str(value),
                           '"' + text.replace('"', '""') + '"', '"' + block.replace('"', '""') + '"'])
                 for n, text in enumerate(lines)]
         return csv_bytes(*rows, header=header)

@@ -97,7 +97,7 @@ def test_each_input_imports_as_documented_or_is_rejected_with_its_location(
         got = readings_of_batch(store, report.batch_id)
         want = sorted((i, s, e, float(v), q) for i, s, e, v, q in case.rows)
         assert [(i, s, e, q) for i, s, e, _, q in got] == [(i, s, e, q) for i, s, e, _, q in want]
-        for (_, _, _, got_value, _), (_, _, _, want_value, _) in zip(got, want):
+        for (_, _, _, got_value, _), (_, _, _, want_value, _) in zip(got, want, strict=True):
             assert got_value == pytest.approx(want_value, rel=1e-12), name
         # Re-importing the same file changes nothing.
         again = import_file(store, path)

@@ -99,7 +99,7 @@ def test_each_point_of_the_history_on_both_paths(history: Store, known_on: date 
     sql = status_rows(history, AS_OF, known_on=known_on)
     assert _summary(engine) == expected
     assert _summary(sql) == expected
-    for e, s in zip(engine, sql):
+    for e, s in zip(engine, sql, strict=False):
         for key in e:
             if key not in ("evidence", "computed_by"):
                 same = e[key] == s[key] or (isinstance(e[key], float) and math.isnan(e[key]) and math.isnan(s[key]))

@@ -469,7 +469,7 @@ def run_ids(log: Path) -> set[str]:
 
 def assert_no_overlap(history: list[dict[str, Any]]) -> None:
     spans = sorted((r["started_at"], r["finished_at"]) for r in history)
-    for (_, end), (start_next, _) in zip(spans, spans[1:]):
+    for (_, end), (start_next, _) in zip(spans, spans[1:], strict=False):
         assert start_next >= end, f"refresh runs overlap: one ended at {end}, the next started at {start_next}"
 
 

@@ -360,7 +360,7 @@ def test_a_sheet_of_many_stray_values_stops_early(tmp_path: Path) -> None:
     path = tmp_path / "stray.xlsx"
     book = openpyxl.Workbook()
     book.active.append(["indicator_id", "period_end", "value"])
-    for k in range(500):
+    for _ in range(500):
         book.active.append(["racks", "2024-12-31", 5, "x", "y"])
     book.save(path)
     with pytest.raises(ValidationError) as caught:

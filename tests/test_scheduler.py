@@ -64,7 +64,7 @@ def test_the_scheduler_runs_every_second_and_stops_cleanly_on_sigterm(fresh_db: 
     assert (tmp_path / "inbox" / "processed" / "racks.csv").exists()
     # One after the other (the job runs every second: test_jobs_have_ids_coalesce_one_instance_and_run_late).
     spans = sorted((r["started_at"], r["finished_at"]) for r in history)
-    assert all(end <= next_start for (_, end), (next_start, _) in zip(spans, spans[1:])), spans
+    assert all(end <= next_start for (_, end), (next_start, _) in zip(spans, spans[1:], strict=False)), spans
     # The lock is released with the process: a new scheduler can start.
     again = start(db_path, sources)
     wait_for(lambda: len(runs(db_path)) > len(history), 20, "a run of the restarted scheduler")

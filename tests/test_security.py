@@ -166,7 +166,7 @@ def _write(folder: Path, fmt: str, header: list[str], rows: list[list[Any]]) -> 
             writer.writerow(header)
             writer.writerows(rows)
     elif fmt == "json":
-        path.write_text(json.dumps([dict(zip(header, r)) for r in rows], ensure_ascii=False), encoding="utf-8")
+        path.write_text(json.dumps([dict(zip(header, r, strict=False)) for r in rows], ensure_ascii=False), encoding="utf-8")
     elif fmt == "xlsx":
         import openpyxl
 

@@ -161,7 +161,7 @@ def evaluate_derived(stated: str) -> float:
     ops = re.findall(r"[−\-+]", s)
     assert numbers and len(ops) == len(numbers) - 1, f"cannot evaluate derived figure {stated!r}"
     total = numbers[0]
-    for op, n in zip(ops, numbers[1:]):
+    for op, n in zip(ops, numbers[1:], strict=True):
         total = total + n if op == "+" else total - n
     return total
 

@@ -101,12 +101,12 @@ def assert_same_records(store: Store, as_of: date, domain: str | None = None,
     expected = status_records(store, as_of, domain, detail=detail)
     got = status_rows(store, as_of, domain, extras=detail is Detail.SUMMARY)
     assert [(r.indicator_id, r.target_id) for r in got] == [(r.indicator_id, r.target_id) for r in expected]
-    problems = [p for e, g in zip(expected, got) for p in record_differences(e, g)]
+    problems = [p for e, g in zip(expected, got, strict=True) for p in record_differences(e, g)]
     assert not problems, f"{len(problems)} differences at {as_of}:\n" + "\n".join(problems[:25])
     # The entry point gives the set-based records for every goal.
     through = statuses(store, as_of, domain=domain, detail=detail)
     assert [g.computed_by for g in through] == [g.computed_by for g in got]
-    assert [p for a, b in zip(through, got) for p in record_differences(a, b)] == []
+    assert [p for a, b in zip(through, got, strict=True) for p in record_differences(a, b)] == []
     return Counter(g.computed_by for g in got)
 
 
@@ -408,7 +408,7 @@ def _random_catalog(seed: int, n: int) -> tuple[Catalog, list[Reading]]:
                     # From `since` even before it: such readings end before they start, which the
                     # engine skips with a reason and the set-based path leaves to the engine.
                     ends.append((since or date(start_year, 1, 1), end))
-        for i, (start, end) in enumerate(ends):
+        for _i, (start, end) in enumerate(ends):
             t = (end - date(2017, 1, 1)).days / 365.25
             value = round(max(0.0, level * (1 + growth) ** t + rng.uniform(-3, 3)) if level else rng.choice([0.0, 1.0, 2.0]), 2)
             q = rng.choices(list(Qualifier), weights=[80, 5, 5, 5, 5])[0]
@@ -533,7 +533,7 @@ def test_the_entry_point_routes_by_detail_and_indicators(edge_db: Store) -> None
     assert [r.computed_by for r in full] == [ComputedBy.ENGINE] * len(full)
     assert Counter(r.computed_by for r in summary)[ComputedBy.SETS] == len(summary) - 2  # restart-t, multiyear-t
     # The summary evidence is the full one restricted to its keys; the rest is the engine's working.
-    for s_record, f_record in zip(summary, full):
+    for s_record, f_record in zip(summary, full, strict=False):
         assert record_differences(s_record, f_record.at(Detail.SUMMARY)) == []
         assert "reasons" in f_record.evidence and "reasons" not in s_record.evidence
     # One indicator: the engine reads only its readings, in any detail.
@@ -774,7 +774,7 @@ def test_vectorised_margins_are_the_engines_decimal_differences() -> None:
     above = np.array([rng.random() < 0.5 for _ in values])
     got = _margins(np.ones(len(values), dtype=bool), a, b, above)
     expected = [progress.decimal_diff(x, y) if up else progress.decimal_diff(y, x)
-                for x, y, up in zip(a.tolist(), b.tolist(), above.tolist())]
+                for x, y, up in zip(a.tolist(), b.tolist(), above.tolist(), strict=True)]
     assert [repr(x) for x in got] == [repr(x) for x in expected]
     assert _margins(np.array([True]), np.array([91.7]), np.array([93.0]), np.array([True])) == [-1.3]
 
@@ -789,5 +789,5 @@ def test_status_from_a_copy_equals_status_read_in_place(random_db: Store, as_of:
     monkeypatch.setattr(connection, "COPY_MAX_READINGS", 0)
     in_place = status_rows(random_db, as_of)
     assert len(copied) == len(in_place) > 100
-    for a, b in zip(copied, in_place):
+    for a, b in zip(copied, in_place, strict=True):
         assert record_differences(a, b) == [], a.indicator_id

@@ -472,7 +472,7 @@ def test_read_copy_lets_go_of_the_lock_before_the_callers_queries(cat_db: Store,
 
 def test_read_copy_inside_a_write_sees_its_uncommitted_rows(cat_db: Store) -> None:
     before = _counts(cat_db)["reading"]
-    with cat_db.write() as con:
+    with cat_db.write():
         _add(cat_db, 9.0)
         with cat_db.read_copy() as inner:
             assert inner.execute("SELECT count(*) FROM reading").fetchone()[0] == before + 1

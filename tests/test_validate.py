@@ -71,7 +71,7 @@ TRICKY_ROWS = [
 def _both_paths(store: Store, rows: list[tuple[str, ...]]) -> tuple[object, object]:
     import monitor.files.ingest as ingest
 
-    listed = [dict(zip(COLUMNS, r)) for r in rows]
+    listed = [dict(zip(COLUMNS, r, strict=False)) for r in rows]
     small = import_rows(store, listed, source_name="same.csv", dry_run=True, today=TODAY)
     saved = ingest.SMALL_BATCH
     ingest.SMALL_BATCH = -1  # force the set-based SQL pipeline for the same rows
@@ -127,7 +127,7 @@ def test_same_readings_written(fresh_db: Store, db_path: Path, tmp_path: Path) -
     from monitor.store import queries
 
     good = [r for r in TRICKY_ROWS if r[0] == "tourist-visits" and r[3] in ("1245.19", "１２３４")]
-    import_rows(fresh_db, [dict(zip(COLUMNS, r)) for r in good], source_name="a", today=TODAY)
+    import_rows(fresh_db, [dict(zip(COLUMNS, r, strict=False)) for r in good], source_name="a", today=TODAY)
     other = Store(tmp_path / "other.duckdb")
     from monitor.files.catalog import init_store
 
@@ -168,7 +168,7 @@ def test_paths_agree_on_generated_rows(
     fresh_db: Store, tmp_path: Path, rows: list[tuple[str, ...]], text: list[tuple[str, str]]
 ) -> None:
     # Rows given as dictionaries (as refresh feeds and the form give them): text with any character.
-    full = [(*r, *t) for r, t in zip(rows, text)]
+    full = [(*r, *t) for r, t in zip(rows, text, strict=False)]
     if any(("\n" in c or "\r" in c or "\x00" in c or c != c.strip()) for r in rows for c in r):
         return  # as below: out of scope for the cells other than source and note
     if any(c != c.strip(" ") for r in full for c in r[6:]):

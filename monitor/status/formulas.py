@@ -166,17 +166,17 @@ def weighted_fit(xs: Sequence[float], ys: Sequence[float], weights: Sequence[flo
     if n < 2 or len(ys) != n or len(weights) != n:
         raise ValueError("a fit needs at least two points and matching lengths")
     w_sum = sum(weights)
-    x_bar = sum(w * x for w, x in zip(weights, xs)) / w_sum
-    y_bar = sum(w * y for w, y in zip(weights, ys)) / w_sum
-    sxx = sum(w * (x - x_bar) ** 2 for w, x in zip(weights, xs))
+    x_bar = sum(w * x for w, x in zip(weights, xs, strict=True)) / w_sum
+    y_bar = sum(w * y for w, y in zip(weights, ys, strict=True)) / w_sum
+    sxx = sum(w * (x - x_bar) ** 2 for w, x in zip(weights, xs, strict=True))
     if sxx <= 0:
         raise ValueError("a fit needs at least two distinct times")
-    sxy = sum(w * (x - x_bar) * (y - y_bar) for w, x, y in zip(weights, xs, ys))
+    sxy = sum(w * (x - x_bar) * (y - y_bar) for w, x, y in zip(weights, xs, ys, strict=True))
     slope = sxy / sxx
     intercept = y_bar - slope * x_bar
     se: float | None = None
     if n > 2:
-        rss = sum(w * (y - intercept - slope * x) ** 2 for w, x, y in zip(weights, xs, ys))
+        rss = sum(w * (y - intercept - slope * x) ** 2 for w, x, y in zip(weights, xs, ys, strict=True))
         se = math.sqrt(max(rss, 0.0) / (n - 2) / sxx)
     return Fit(slope=slope, intercept=intercept, slope_se=se, n=n)
 

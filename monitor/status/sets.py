@@ -58,7 +58,7 @@ def _floats(column: Any) -> tuple[np.ndarray, np.ndarray]:
     mask = np.ma.getmaskarray(column)
     data = np.ma.getdata(column)
     if data.dtype.kind not in "fiu":
-        data = np.array([NAN if m else float(v) for v, m in zip(data, mask)], dtype=np.float64)
+        data = np.array([NAN if m else float(v) for v, m in zip(data, mask, strict=True)], dtype=np.float64)
     return np.where(mask, NAN, data.astype(np.float64)), mask
 
 
@@ -73,7 +73,7 @@ def _ints(column: Any, fill: int = 0) -> tuple[np.ndarray, np.ndarray]:
     mask = np.ma.getmaskarray(column)
     data = np.ma.getdata(column)
     if data.dtype.kind not in "iu":
-        data = np.array([fill if m else int(v) for v, m in zip(data, mask)], dtype=np.int64)
+        data = np.array([fill if m else int(v) for v, m in zip(data, mask, strict=True)], dtype=np.int64)
     return np.where(mask, fill, data.astype(np.int64)), mask
 
 
@@ -396,7 +396,7 @@ def _timestamps(column: Any) -> list[str | None]:
     """A TIMESTAMP column as ISO strings (datetime.isoformat, as the engine's evidence writes them)."""
     mask = np.ma.getmaskarray(column).tolist()
     values = np.ma.getdata(column).astype("datetime64[us]").tolist()
-    return [None if m or v is None else v.isoformat() for v, m in zip(values, mask)]
+    return [None if m or v is None else v.isoformat() for v, m in zip(values, mask, strict=True)]
 
 
 def _extras(con: Any, table: StatusTable, as_of: date, projections: bool, known_on: sq.Known = None) -> None:
@@ -424,7 +424,7 @@ def _extras(con: Any, table: StatusTable, as_of: date, projections: bool, known_
     linear, target_value = c["linear"], c["target_value"]
     projection = c["projection"]
     for goal, ends, values in sq.goal_points(con, as_of, projected, known_on):
-        points = [(_day(int(t0[goal])), float(y0[goal]))] + [(_day(e), v) for e, v in zip(ends, values)]
+        points = [(_day(int(t0[goal])), float(y0[goal]))] + [(_day(e), v) for e, v in zip(ends, values, strict=True)]
         method = Method.LINEAR if linear[goal] else Method.CAGR
         if method is Method.CAGR and any(v <= 0 for _, v in points):
             method = Method.LINEAR

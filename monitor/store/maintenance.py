@@ -71,7 +71,7 @@ def _table_checksum(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, st
 
 def checksums(store: Store | LakeStore) -> dict[str, dict[str, Any]]:
     with store.read() as con:
-        return {t: dict(zip(("rows", "digest"), _table_checksum(con, t))) for t in _tables(con)}
+        return {t: dict(zip(("rows", "digest"), _table_checksum(con, t), strict=True)) for t in _tables(con)}
 
 
 def backup(store: Store | LakeStore, out_dir: str | os.PathLike[str] | None = None) -> Path:

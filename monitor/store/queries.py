@@ -591,7 +591,7 @@ def list_rejected(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
         """
     )
     names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 # The same rule as a SQL condition on a DOUBLE column (stores written before it: `monitor check`, the status).

@@ -25,7 +25,7 @@ EVENT_COLUMNS = (
 
 def _dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def has_refresh_tables(con: duckdb.DuckDBPyConnection) -> bool:

@@ -34,7 +34,7 @@ import math
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from enum import IntEnum
-from typing import Any, NamedTuple, Union
+from typing import Any, NamedTuple
 
 import duckdb
 
@@ -49,7 +49,7 @@ from monitor.store.queries import (
 )
 
 # The store "as known on": a date (through the end of that day, UTC) or a naive UTC datetime; None = now.
-Known = Union[date, datetime, None]
+Known = date | datetime | None
 
 
 def known_cutoff(known_on: Known) -> datetime | None:

@@ -45,7 +45,7 @@ def read_csv(path: Path, name: str) -> list[dict[str, Any]]:
                     raise ValidationError([Problem(name, row_no, None,
                                                    f"has {len(cells)} fields; the header has {len(header)}")])
                 if any(c.strip() for c in cells):
-                    rows.append(dict(zip(header, cells)))
+                    rows.append(dict(zip(header, cells, strict=False)))
         except csv.Error as e:
             raise ValidationError([Problem(name, reader.line_num or None, None, f"cannot be read as CSV: {e}")]) from e
     return rows
@@ -54,7 +54,7 @@ def read_csv(path: Path, name: str) -> list[dict[str, Any]]:
 def read_xlsx(path: Path, name: str) -> list[dict[str, Any]]:
     """The first sheet's rows as {header cell: value}, read by monitor.files.readers (every row, caps, stray cells)."""
     sheet = readers.read_xlsx(path)
-    return [dict(zip(sheet.header, cells)) for _, cells in sheet.rows]
+    return [dict(zip(sheet.header, cells, strict=False)) for _, cells in sheet.rows]
 
 
 def read_json(path: Path, name: str, records: str | None) -> list[dict[str, Any]]:
