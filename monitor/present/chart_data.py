@@ -178,9 +178,9 @@ def chart_data(record: dict[str, Any], readings: list[Reading], lang: str) -> di
             })
 
     # The time axis with a margin on both sides, so that markers at the ends are not cut in half.
-    days = [date.fromisoformat(row[k]) for rows in (points, baseline, target, required, projection)
+    days = [date.fromisoformat(str(row[k])) for rows in (points, baseline, target, required, projection)
             for row in rows for k in ("date",) if row.get(k)]
-    days += [date.fromisoformat(row[k]) for rows in (segments, window) for row in rows for k in ("start", "end")]
+    days += [date.fromisoformat(str(row[k])) for rows in (segments, window) for row in rows for k in ("start", "end")]
     x_domain = None
     if days:
         first, last = min(days), max(days)

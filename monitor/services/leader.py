@@ -71,7 +71,7 @@ def lease_seconds(value: float | str | None = None) -> float:
     """The lease length: the argument, else $MONITOR_SCHEDULER_LEASE, else 15 s."""
     chosen = value if value not in (None, "") else settings.get(LEASE_ENV)
     try:
-        seconds = float(chosen)  # type: ignore[arg-type]
+        seconds = float(chosen)
     except (TypeError, ValueError):
         raise MonitorError(f"lease length {chosen!r} is not a number of seconds ({LEASE_ENV})") from None
     if not seconds >= MIN_LEASE_S:
@@ -268,7 +268,7 @@ class Leadership:
                 mine = previous is not None and previous["holder"] == self.holder
                 free = previous is None or previous["expires_at"] <= now
                 if mine or free:
-                    acquired = previous["acquired_at"] if mine and was_leader else now
+                    acquired = previous["acquired_at"] if mine and was_leader and previous is not None else now
                     refresh_queries.put_lease(con, self.name, self.holder, acquired, now,
                                               now + timedelta(seconds=self.lease_s))
                     taken = True

@@ -123,7 +123,8 @@ class StatusRecord:
                 evidence[key] = None
         for key in _BRIEF_DROPPED_EVIDENCE:
             evidence.pop(key, None)
-        return replace(self, evidence=evidence, **dict.fromkeys(BRIEF_BLANK_FIELDS))
+        blanks: dict[str, Any] = dict.fromkeys(BRIEF_BLANK_FIELDS)
+        return replace(self, evidence=evidence, **blanks)
 
     def as_dict(self) -> dict[str, Any]:
         """The record as a plain dict (for the presenters and JSON); the evidence is shared, not copied."""

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -90,7 +90,7 @@ class _Packed:
 
     @property
     def start(self) -> np.ndarray:
-        return self.end - self.span + 1
+        return cast(np.ndarray, self.end - self.span + 1)
 
     def only(self, where: np.ndarray) -> _Packed:
         return _Packed(where & self.present, self.end, self.span, self.revision, self.qualifier, self.value)
@@ -128,7 +128,7 @@ def _add_months(days: np.ndarray, months: np.ndarray) -> np.ndarray:
     target = month + months.astype("timedelta64[M]")
     target_length = ((target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")).astype(np.int64)
     day = np.where(day_of_month == month_length, target_length, np.minimum(day_of_month, target_length))
-    return (target.astype("datetime64[D]") + (day - 1)).astype(np.int64)
+    return cast(np.ndarray, (target.astype("datetime64[D]") + (day - 1)).astype(np.int64))
 
 
 @dataclass

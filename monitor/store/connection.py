@@ -31,7 +31,7 @@ import duckdb
 from monitor import settings
 from monitor.errors import ConfigError, StoreBusy, StoreError
 from monitor.store import schema
-from monitor.store.base import Store
+from monitor.store.base import Store as Store  # re-exported: the layers above import Store from here
 
 DEFAULT_DB = Path(settings.SETTINGS["MONITOR_DB"].default)
 ALIAS = "monitor_db"
@@ -349,13 +349,14 @@ class FileStore(Store):
         open it)."""
         try:
             self.lock_path.parent.mkdir(parents=True, exist_ok=True)
-            fd: int | None = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+            opened = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as e:
             if exclusive:
                 raise StoreError(f"cannot create lock file {self.lock_path}: {e.strerror}") from e
             # A reader on a read-only folder can still read; it just cannot coordinate.
             yield None
             return
+        fd: int | None = opened  # None once the deadline passed (the descriptor is then closed for us)
         mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
         started = time.monotonic()
         # Readers take no part in the gate: they share the lock with each other, and a reader held at a
@@ -371,7 +372,7 @@ class FileStore(Store):
                 gate = self._pass_gate(gate, deadline)  # waits while a batch goes first
                 if gate is None:
                     raise StoreBusy(str(self.path), time.monotonic() - started)
-            fd = _take_fd(fd, mode, deadline)
+            fd = _take_fd(opened, mode, deadline)
             if fd is None:
                 raise StoreBusy(str(self.path), time.monotonic() - started)
             if gate is not None and not priority and not _try_flock(gate, fcntl.LOCK_SH):
@@ -479,4 +480,4 @@ def open_store(location: str | os.PathLike[str] | None = None, timeout_s: float 
     Parquet files go to ``$MONITOR_DATA_PATH``; anything else a FileStore. ``timeout_s`` bounds the wait for
     the file lock (file) or the conflict retries (lake); beyond it StoreBusy, and nothing was written.
     """
-    return Store(location, timeout_s)
+    return Store(location, timeout_s)  # type: ignore[abstract]  # Store.__new__ builds the concrete backend

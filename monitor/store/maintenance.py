@@ -35,7 +35,8 @@ import duckdb
 
 from monitor.errors import ConfigError, Problem, StoreError, ValidationError
 from monitor.store import schema
-from monitor.store.connection import Store, one_line
+from monitor.store.base import Store
+from monitor.store.connection import FileStore, one_line
 from monitor.store.queries import UNUSABLE_SQL
 
 if TYPE_CHECKING:
@@ -86,7 +87,8 @@ def backup(store: Store | LakeStore, out_dir: str | os.PathLike[str] | None = No
         if store.backend == "lake":
             out_dir = Path("data") / "backups" / f"lake-{stamp}"
         else:
-            out_dir = store.path.parent / "backups" / f"{store.path.stem}-{stamp}"
+            file = Path(store.path)  # a FileStore's path
+            out_dir = file.parent / "backups" / f"{file.stem}-{stamp}"
     target = Path(out_dir)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise ConfigError(f"backup folder {target} is not empty; choose a new folder")
@@ -551,7 +553,7 @@ def restore(store: Store | LakeStore, in_dir: str | os.PathLike[str], force: boo
             )
         with _opened_backup(source) as opened:
             return _restore_lake(store, opened)  # type: ignore[arg-type]
-    assert isinstance(store, Store)
+    assert isinstance(store, FileStore)
     if store.exists and not force:
         raise ConfigError(f"{store.path} exists; pass --force to replace it (it is kept as a "
                           f"{KEPT_INFIX}<time> copy)")
@@ -559,7 +561,7 @@ def restore(store: Store | LakeStore, in_dir: str | os.PathLike[str], force: boo
         return _restore_file(store, opened)
 
 
-def _restore_file(store: Store, backup: _OpenedBackup) -> dict[str, Any]:
+def _restore_file(store: FileStore, backup: _OpenedBackup) -> dict[str, Any]:
     try:
         store.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=store.path.name + ".", suffix=".restoring", dir=store.path.parent)
@@ -568,7 +570,7 @@ def _restore_file(store: Store, backup: _OpenedBackup) -> dict[str, Any]:
                          "nothing was changed") from e
     os.close(fd)
     os.unlink(tmp_name)  # DuckDB wants to create the file itself
-    staging = Store(tmp_name)
+    staging = FileStore(tmp_name)
     kept: Path | None = None
     try:
         try:

@@ -285,10 +285,10 @@ def _import_all(store: Store, source: Source, result: RunResult, fetched: list[F
         result.reports.append(file_report)
     result.files = len(fetched)
     if failures:
-        shown = failures[:MAX_FAILURES_SHOWN]
+        listed = failures[:MAX_FAILURES_SHOWN]
         if len(failures) > MAX_FAILURES_SHOWN:
-            shown.append(f"and {len(failures) - MAX_FAILURES_SHOWN} more (see the run's reports)")
-        result.error = "; ".join(shown)
+            listed.append(f"and {len(failures) - MAX_FAILURES_SHOWN} more (see the run's reports)")
+        result.error = "; ".join(listed)
     if failures and not succeeded:
         result.outcome = "failed"
     elif failures or result.rows_rejected:

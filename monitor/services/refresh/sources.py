@@ -574,8 +574,9 @@ def _parse_source(raw: Any, n: int, ctx: _Context, errors: list[str]) -> Source 
     enabled = _bool(raw, "enabled", label, errors, True)
     if len(errors) > before or name is None:
         return None
+    # kind is one of KINDS here (checked above): a str
     return Source(
-        name=name, kind=kind, url=url, path=location, cron=cron,
+        name=name, kind=str(kind), url=url, path=location, cron=cron,
         every=every_td, columns=columns, defaults=defaults, records=records, headers=headers,
         timeout=timeout, retries=retries, backoff=backoff, settle=settle, run_on_start=run_on_start,
         enabled=enabled, max_bytes=max_bytes or 50_000_000, inbox=inbox, pattern=pattern,
@@ -770,8 +771,9 @@ def _parse_channel(raw: Any, n: int, ctx: _Context, errors: list[str]) -> Channe
     max_attempts = int(_number(raw, "max_attempts", label, errors, 10, duration=False))
     if len(errors) > before or name is None:
         return None
+    # ctype is one of CHANNEL_TYPES here (checked above): a str
     return Channel(
-        name=name, type=ctype, url=url, url_env=url_env, secret_env=secret_env, headers=headers,
+        name=name, type=str(ctype), url=url, url_env=url_env, secret_env=secret_env, headers=headers,
         path=_path(path, ctx.base) if path is not None else None, lang=lang, events=tuple(events),
         timeout=timeout, retries=retries, backoff=backoff, max_age=timedelta(seconds=max_age),
         max_attempts=max(1, max_attempts),

@@ -35,7 +35,7 @@ class AddressRefused(Exception):
 
 def system_resolve(host: str, port: int) -> list[str]:
     """The addresses of ``host``, as the system resolver gives them (IP literals in any spelling included)."""
-    return [info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
+    return [str(info[4][0]) for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
 
 
 class _Stream(httpcore.NetworkStream):
@@ -148,7 +148,8 @@ def environment_proxy(url: str) -> str | None:
     parts = urlsplit(url)
     proxies = urllib.request.getproxies_environment()
     proxy = proxies.get(parts.scheme) or proxies.get("all")
-    if not proxy or urllib.request.proxy_bypass_environment(parts.hostname or "", proxies):
+    # proxy_bypass_environment is in CPython's urllib.request but not in its type stubs.
+    if not proxy or urllib.request.proxy_bypass_environment(parts.hostname or "", proxies):  # type: ignore[attr-defined]
         return None
     return proxy if urlsplit(proxy).scheme in ("http", "https") else None
 
