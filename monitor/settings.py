@@ -6,8 +6,10 @@ table drives three things, so they cannot drift apart:
 - reading: :func:`get` is the only function in the package that reads ``os.environ`` for a setting
   (a test greps the tree for any other read); a malformed value is a :class:`ConfigError` naming the
   variable, never a traceback at import time;
-- the CLI: options that a setting backs take their ``envvar`` and help text from here, and
-  ``monitor settings`` prints every setting with its effective value (secrets masked);
+- the CLI: the option that overrides a setting is declared with it (``option``); monitor.cli builds
+  it with its help text from here and, when it is absent, reads the setting through :func:`get` (click
+  never reads the environment); ``monitor settings`` prints every setting with its effective value
+  (secrets masked);
 - the docs: ``python -m monitor.settings`` writes the table that ``docs/settings.md`` holds (a test
   compares the two).
 

@@ -55,6 +55,7 @@ EXIT_CODES: dict[int, str] = {
     75: "the database was busy (locked by another process) beyond the wait; nothing was written, retry",
     130: "interrupted (Ctrl-C); an unfinished write is rolled back",
     EXIT_BROKEN_PIPE: "the reader of the output went away (`monitor readings | head -1`); nothing more is printed",
+    143: "`monitor refresh` was stopped by SIGTERM (monitor.cli.refresh.Stopped); the run in progress was not recorded",
 }
 
 
