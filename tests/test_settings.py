@@ -239,6 +239,6 @@ def test_settings_command_json_in_a_real_process(tmp_path: Path) -> None:
     assert by_name["MONITOR_EDITOR_PASSWORD_HASH"]["value"] == "(hidden)" and "pbkdf2" not in done.stdout
     assert (by_name["MONITOR_DB"]["value"], by_name["MONITOR_DB"]["from"]) == ("data/monitor.duckdb", "default")
     bad = subprocess.run([sys.executable, "-m", "monitor.cli", "settings", "--json"], capture_output=True, text=True,
-                         timeout=60, env={**env, "MONITOR_LOCK_TIMEOUT": "-1"}, cwd=tmp_path)
-    assert bad.returncode == 2 and bad.stdout == ""
+                         timeout=60, env={**env, "MONITOR_LOCK_TIMEOUT": "-1", "MONITOR_DEBUG": "0"}, cwd=tmp_path)
+    assert bad.returncode == 2 and bad.stdout == "" and "Traceback" not in bad.stderr
     assert bad.stderr.startswith("Error: environment variable MONITOR_LOCK_TIMEOUT='-1': must be a number of seconds above 0")
