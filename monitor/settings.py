@@ -6,8 +6,10 @@ table drives three things, so they cannot drift apart:
 - reading: :func:`get` is the only function in the package that reads ``os.environ`` for a setting
   (a test greps the tree for any other read); a malformed value is a :class:`ConfigError` naming the
   variable, never a traceback at import time;
-- the CLI: options that a setting backs take their ``envvar`` and help text from here, and
-  ``monitor settings`` prints every setting with its effective value (secrets masked);
+- the CLI: the option that overrides a setting is declared with it (``option``); monitor.cli builds
+  it with its help text from here and, when it is absent, reads the setting through :func:`get` (click
+  never reads the environment); ``monitor settings`` prints every setting with its effective value
+  (secrets masked);
 - the docs: ``python -m monitor.settings`` writes the table that ``docs/settings.md`` holds (a test
   compares the two).
 
@@ -70,6 +72,12 @@ class Setting:
     description: str
     parse: Callable[[str], Any] = str
     secret: bool = False  # never printed in full
+    option: str | None = None  # the `monitor` option that overrides it (monitor.cli takes its help from here)
+
+    @property
+    def text(self) -> str:
+        """The description with the option that overrides it: what the docs and `monitor settings` print."""
+        return self.description + (f" `{self.option}` overrides it." if self.option else "")
 
     def read(self, environ: Mapping[str, str] | None = None) -> Any:
         """The value from ``environ`` (default ``os.environ``), else the default; a bad value is a ConfigError."""
@@ -89,7 +97,7 @@ SETTINGS: dict[str, Setting] = {
     for s in (
         Setting("MONITOR_DB", "path or ducklake: location", "data/monitor.duckdb",
                 "The store: a DuckDB file, or `ducklake:<catalog>` for a DuckLake shared by several hosts "
-                "(docs/deployment.md). `--db` overrides it.", secret=True),
+                "(docs/deployment.md).", secret=True, option="--db"),
         Setting("MONITOR_DATA_PATH", "folder", None,
                 "Where a DuckLake store keeps its Parquet files (required for a new lake)."),
         Setting("MONITOR_LOCK_TIMEOUT", "seconds", 15.0,
@@ -99,14 +107,15 @@ SETTINGS: dict[str, Setting] = {
                 "DuckDB's memory limit while an import runs; beyond it the import spills to a temporary folder.",
                 _memory),
         Setting("MONITOR_SOURCES", "path", None,
-                "The refresh sources file (else data/sources.toml, else the example). `--sources` overrides it."),
+                "The refresh sources file (else data/sources.toml, else the example).", option="--sources"),
         Setting("MONITOR_SCHEDULER_LEASE", "seconds", 15.0,
                 "The scheduler's leadership lease: a standby takes over within this plus a third of it after "
-                "the leader dies. `--lease` overrides it.", _positive_float),
+                "the leader dies.", _positive_float, option="--lease"),
         Setting("MONITOR_EDITOR_PASSWORD_HASH", "hash", None,
                 "The editors' password hash (`monitor hash-password`); else `editor_password_hash` in "
                 "Streamlit's secrets; without either the dashboard lets anyone who reaches it write.", secret=True),
-        Setting("MONITOR_LANG", "zh or en", "zh", "The CLI's language for status tables. `--lang` overrides it.", _lang),
+        Setting("MONITOR_LANG", "zh or en", "zh", "The CLI's language for status tables.", _lang,
+                option="--lang"),
         Setting("MONITOR_DEBUG", "0 or 1", False,
                 "1: a failing `monitor` command prints the traceback as well as its one `Error:` line (for bug reports).",
                 _flag),
@@ -130,7 +139,7 @@ def markdown_table() -> str:
     lines = ["| variable | type | default | what it does |", "|---|---|---|---|"]
     for s in SETTINGS.values():
         default = "(none)" if s.default is None else f"`{s.default}`"
-        lines.append(f"| `{s.env}` | {s.kind} | {default} | {s.description} |")
+        lines.append(f"| `{s.env}` | {s.kind} | {default} | {s.text} |")
     return "\n".join(lines) + "\n"
 
 

@@ -76,7 +76,7 @@ def test_add_command_run_loads_neither_streamlit_nor_apscheduler(tmp_path: Path)
 
 def test_add_command_run_loads_no_pandas(tmp_path: Path) -> None:
     # duckdb 1.5.5 imports pandas on the first statement with bound parameters unless told it is
-    # absent (monitor.cli._duckdb_without_pandas): 0.3 s of every `monitor add`.
+    # absent (monitor.cli.readings.duckdb_without_pandas): 0.3 s of every `monitor add`.
     loaded = _run_add(tmp_path)
     assert "pandas" not in loaded and "numpy" not in loaded, loaded
 

@@ -1,0 +1,239 @@
+"""`monitor add`, `import`, `readings`, `rejected`, `export` and `status`: readings in, readings and statuses out.
+
+Each command calls one library function (monitor.files.ingest, monitor.files.export,
+monitor.present, monitor.status) and prints its result through monitor.cli.output; errors are raised
+to the one handler in monitor.cli.app.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from monitor.cli.app import main, setting_option, store
+from monitor.cli.options import DOMAIN_HELP, check_domain, parse_day, parse_known_on
+from monitor.cli.output import cells, console, echo, print_data, print_json, print_json_text
+from monitor.errors import ValidationError
+
+
+@contextmanager
+def duckdb_without_pandas() -> Iterator[None]:
+    """Tell DuckDB that pandas is absent, for commands that never need a DataFrame.
+
+    duckdb 1.5.5 imports pandas and numpy on the first statement with bound parameters (to check
+    whether a parameter is a DataFrame): 0.3 s of a 0.5 s `monitor add`. A None entry in
+    sys.modules makes that import fail fast, and DuckDB then treats the values as plain Python ones.
+    The entry is removed afterwards, so later code in the same process imports pandas as usual.
+    """
+    if "pandas" in sys.modules:
+        yield
+        return
+    sys.modules["pandas"] = None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        if sys.modules.get("pandas", 0) is None:
+            del sys.modules["pandas"]
+
+
+def warn_unusable(ctx: click.Context, lang: str = "en", indicator: str | None = None) -> None:
+    """One line on stderr per stored value the engine skips (outside monitor.model.validate's rules: a store
+    written before them), so a listing or status that still works says what it left out."""
+    from monitor.present.i18n import t
+    from monitor.store.maintenance import unusable_values
+
+    with store(ctx).read() as con:
+        found = unusable_values(con)
+    for u in found:
+        if indicator in (None, u.indicator_id):
+            echo(t("cli.unusable", lang, item=str(u)), err=True)
+
+
+@main.command()
+@click.argument("indicator", required=False)
+@click.option("--history", is_flag=True, help="Every revision, not only the latest.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@setting_option("MONITOR_LANG", "lang", resolve=True, type=click.Choice(["zh", "en"]))
+@click.pass_context
+def readings(ctx: click.Context, indicator: str | None, history: bool, as_json: bool, lang: str) -> None:
+    """List readings (latest revision of each period), optionally of one INDICATOR."""
+    from monitor.present import views
+
+    rows = views.reading_rows(store(ctx), indicator, history, lang=lang)
+    warn_unusable(ctx, lang, indicator)
+    if as_json:
+        print_json(rows)
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{len(rows)} readings" + (" (all revisions)" if history else ""))
+    for name in ("indicator", "period", "value", "qualifier", "rev", "source", "recorded"):
+        table.add_column(name, overflow="fold")
+    for r in rows:
+        table.add_row(*cells(
+            r["indicator_id"], r["period_label"], r["value_display"], r["qualifier"], str(r["revision"]),
+            r["source"] or "", (r["recorded_at"] or "")[:16],
+        ))
+    console().print(table)
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("indicator")
+@click.argument("value")
+@click.option("--period-end", required=True, metavar="DATE", help="Last day of the period (YYYY-MM-DD).")
+@click.option("--period-start", default=None, metavar="DATE", help="First day (default: from the indicator's frequency).")
+@click.option("--unit", default=None, help="Unit VALUE is given in, e.g. 万人次 (default: the base unit).")
+@click.option("--qualifier", default=None, help="exact | approx | at_least | more_than | at_most (or 约, 以上, 余).")
+@click.option("--source", default=None, help="Where the figure comes from.")
+@click.option("--note", default=None)
+@click.pass_context
+def add(ctx: click.Context, indicator: str, value: str, period_end: str, period_start: str | None,
+        unit: str | None, qualifier: str | None, source: str | None, note: str | None) -> None:
+    """Append one reading of INDICATOR (a changed value for a period becomes a new revision)."""
+    from monitor.files.ingest import add_reading
+
+    with duckdb_without_pandas():
+        report = add_reading(
+            store(ctx), indicator, value, period_end, period_start=period_start, unit=unit,
+            qualifier=qualifier, source=source, note=note, recorded_by="cli",
+        )
+    outcome = "new reading" if report.new else "new revision" if report.revised else "unchanged (same value already recorded)"
+    echo(f"{indicator}: {outcome}")
+
+
+@main.command(name="import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Validate and report; write nothing.")
+@click.option("--skip-invalid", is_flag=True, help="Import the valid rows; quarantine the rest.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def import_(ctx: click.Context, file: str, dry_run: bool, skip_invalid: bool, as_json: bool) -> None:
+    """Import readings from a CSV (UTF-8 or GB18030), XLSX, Parquet or JSON FILE."""
+    from monitor.files.ingest import import_file
+
+    progress = None
+    bar: Any = None
+    if not as_json and Path(file).exists() and Path(file).stat().st_size > 5_000_000:
+        from rich.progress import Progress
+
+        bar = Progress(transient=True)
+        bar.start()
+        task = bar.add_task(f"importing {Path(file).name}", total=4)
+
+        def progress(step: str, done: int, total: int) -> None:
+            bar.update(task, completed=done, description=f"{Path(file).name}: {step}")
+
+    try:
+        report = import_file(store(ctx), file, dry_run=dry_run, skip_invalid=skip_invalid, progress=progress)
+    finally:
+        if bar is not None:
+            bar.stop()
+    if as_json:
+        print_json(report.as_dict())
+    else:
+        verb = "would import" if dry_run else "imported"
+        echo(f"{report.file}: {report.rows} rows, {report.valid} valid, {report.rejected} rejected; "
+             f"{verb} {report.new} new, {report.revised} revised, {report.unchanged} unchanged")
+        for problem in report.problems[:20]:
+            echo(f"  {problem}", err=True)
+        # Only the first ingest.PROBLEMS_KEPT problems are kept in memory; problem_count has them all.
+        total = max(report.problem_count, len(report.problems))
+        if total > 20:
+            where = " (all listed by `monitor rejected`)" if report.written else ""
+            echo(f"  ... and {total - 20} more{where}", err=True)
+    if dry_run and report.problems and not skip_invalid:
+        # The problems are listed above (or in the JSON): the error carries the summary only.
+        raise ValidationError([], summary=f"{report.file}: {report.rejected} of {report.rows} rows invalid; "
+                                          "an import would write nothing (use --skip-invalid to import the valid rows)")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV (to hand back to whoever sent the file).")
+@click.pass_context
+def rejected(ctx: click.Context, as_json: bool, as_csv: bool) -> None:
+    """List rows rejected by imports with --skip-invalid (the quarantine)."""
+    from monitor.present import views
+
+    rows = views.rejected_rows(store(ctx))
+    if as_json:
+        print_json(rows)
+        return
+    if as_csv:
+        import io
+
+        from monitor.files.export import neutralise, write_csv_rows
+
+        header = ["file", "row_number", "column_name", "reason", "raw_value", "raw_row", "batch_id", "rejected_at"]
+        buffer = io.StringIO()
+        write_csv_rows(buffer, [header, *[[neutralise(str(r[h]) if r[h] is not None else "") for h in header]
+                                          for r in rows]])
+        print_data(buffer.getvalue())
+        return
+    if not rows:
+        echo("No rejected rows.")
+        return
+    for r in rows:
+        echo(f"{r['file']}, row {r['row_number']}, column '{r['column_name']}': {r['reason']}"
+             + (f" (got {r['raw_value']!r})" if r["raw_value"] is not None else ""))
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "parquet", "xlsx"]), default="csv", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Output file (default: standard output for csv/json).")
+@click.option("--history", is_flag=True, help="Include every revision and target version.")
+@click.pass_context
+def export(ctx: click.Context, fmt: str, out: str | None, history: bool) -> None:
+    """Export readings (csv, parquet, xlsx) or everything (json: indicators, targets, readings)."""
+    from monitor.files.export import export_store
+
+    text = export_store(store(ctx), fmt, out, history=history)
+    warn_unusable(ctx)
+    if text is None:
+        echo(f"Wrote {out}", err=True)
+    elif fmt == "json":
+        print_json_text(text)
+    else:
+        print_data(text)
+
+
+@main.command()
+@click.option("--as-of", "as_of", default=None, metavar="DATE",
+              help="Judge as of this date (default: the --known-on date, else today).")
+@click.option("--known-on", "known_on", default=None, metavar="DATE",
+              help="As the store knew it on this date (UTC; or YYYY-MM-DDTHH:MM): later readings, revisions and targets are left out.")
+@click.option("--domain", default=None, help=DOMAIN_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list with the evidence of every status.")
+@setting_option("MONITOR_LANG", "lang", resolve=True, type=click.Choice(["zh", "en"]))
+@click.pass_context
+def status(ctx: click.Context, as_of: str | None, known_on: str | None, domain: str | None, as_json: bool,
+           lang: str) -> None:
+    """Status of every goal: achieved, on track, needs acceleration, ... with its numbers."""
+    check_domain(domain)
+    known = parse_known_on(known_on)
+    known_day = known.date() if isinstance(known, datetime) else known
+    day = parse_day(as_of, "--as-of") or known_day or date.today()
+    from monitor.present.wording import json_record, status_table
+    from monitor.status import Detail, statuses
+
+    if as_json:
+        # JSON carries the full evidence (every reading skipped and why), and the status in words.
+        print_json([json_record(r) for r in statuses(store(ctx), day, domain=domain, known_on=known, detail=Detail.FULL)])
+        warn_unusable(ctx, lang)
+        return
+    # The table explains each status from the summary evidence, which monitor.status computes for
+    # every goal at once (12-24x faster on a large store, docs/benchmarks.md): a status poll holds
+    # the read lock, and with it every writer, for that long.
+    records = [r.as_dict() for r in statuses(store(ctx), day, domain=domain, known_on=known, detail=Detail.SUMMARY)]
+
+    if known is not None:
+        echo(f"截至 {known.isoformat()}（UTC）库中已知的数据；其后录入的数据、修订和目标不计入。" if lang == "zh"
+             else f"As known on {known.isoformat()} (UTC): readings, revisions and targets recorded later are left out.")
+    console().print(status_table(records, day, lang))
+    warn_unusable(ctx, lang)
