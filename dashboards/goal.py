@@ -8,9 +8,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-import charts
-import state
-import widgets
+from dashboards import charts, state, widgets
 from monitor.present.chart_data import chart_data, evidence_rows, reading_table
 from monitor.present.i18n import escape_markdown, format_date, t
 from monitor.present.overview import progress_fraction

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-import state
+from dashboards import state
 from monitor.present.i18n import escape_markdown, t
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"

@@ -12,8 +12,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-import auth
-import state
+from dashboards import auth, state
 from monitor.errors import MonitorError
 from monitor.present.i18n import escape_markdown
 from monitor.services.refresh import load_scheduler_module

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-import state
+from dashboards import state
 from monitor.errors import Problem
 from monitor.present.i18n import LANGS, escape_markdown, format_date, problem_text, status_text, t
 
