@@ -1,20 +1,26 @@
-"""方法说明 / Methodology: docs/methodology.md (English) or its Chinese version, with the worked example."""
+"""方法说明 / Methodology: docs/methodology.md (English) or its Chinese version, with the worked example.
+
+The files are read as the package data of ``dashboards.docs`` (pyproject.toml maps it to docs/), so the
+page shows them from a checkout and from an installed wheel alike.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+from importlib import resources
 
 import streamlit as st
 
 from dashboards import state
 from monitor.present.i18n import escape_markdown, t
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
-FILES = {"en": DOCS / "methodology.md", "zh": DOCS / "methodology.zh.md"}
+NAMES = {"en": "methodology.md", "zh": "methodology.zh.md"}
 
 lang = state.lang()
-doc = FILES[lang]
-if not doc.exists():
-    st.warning(escape_markdown(t("meth.missing", lang, path=str(doc))))
+try:
+    doc = resources.files("dashboards.docs") / NAMES[lang]
+except ModuleNotFoundError:  # an editable install made before docs/ was mapped: `pip install -e .` again
+    doc = None
+if doc is None or not doc.is_file():
+    st.warning(escape_markdown(t("meth.missing", lang, path=str(doc or f"dashboards.docs/{NAMES[lang]}"))))
     st.stop()
 st.markdown(doc.read_text(encoding="utf-8"))
