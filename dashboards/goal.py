@@ -53,7 +53,7 @@ indicator = detail["indicator"]
 records = detail["records"]
 st.header(escape_markdown(names.get(goal, goal)), anchor=False)
 state.warn_unusable(path, lang, goal)
-colon = "：" if lang == "zh" else ": "
+colon = t("punct.colon", lang)
 meta = [
     f"{t('meta.id', lang)}{colon}`{indicator.id}`",  # a slug (catalog.SLUG): nothing to escape
     t(f"domain.{indicator.domain}", lang),
