@@ -87,6 +87,19 @@ def test_monitor_comes_from_the_wheel(venv: Path, tmp_path: Path) -> None:
         assert str(venv) in path and str(REPO) not in path, path
 
 
+def test_the_installed_example_sources_write_under_the_users_data_folder(venv: Path, tmp_path: Path) -> None:
+    # No sources file: the example shipped in site-packages stands in, with its inbox and alert log in
+    # ./data (as if copied to data/sources.toml), never in the installed package's folder.
+    code = ("from monitor.services.refresh.sources import EXAMPLE_SOURCES, load_config; c = load_config(None); "
+            "print(EXAMPLE_SOURCES); print(next(s.path for s in c.sources if s.enabled)); print(c.channels[0].path)")
+    shown = subprocess.run([str(venv / "bin" / "python"), "-c", code], capture_output=True, text=True, cwd=tmp_path,
+                           env=_env(), timeout=120)
+    assert shown.returncode == 0, shown.stderr[-3000:]
+    example, inbox, log = (Path(line) for line in shown.stdout.split())
+    assert str(venv) in str(example)
+    assert (inbox, log) == (tmp_path.resolve() / "data" / "inbox", tmp_path.resolve() / "data" / "alerts.log")
+
+
 # Run inside the wheel's venv: the installed app in Streamlit's AppTest, switched to the methodology page.
 # The pages import their helpers as `dashboards.*` and the page reads its text from the package data.
 _METHODOLOGY_IN_APPTEST = """
