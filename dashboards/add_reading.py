@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-import auth
-import state
-import widgets
+from dashboards import auth, state, widgets
 from monitor.present.entry import PERIOD_KINDS, default_period, default_period_kind, period_bounds, unit_choices
 from monitor.errors import Problem, StoreBusy, ValidationError
 from monitor.present.i18n import escape_markdown, format_quantity, month_name, t, unit_label

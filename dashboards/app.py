@@ -3,25 +3,19 @@
 It holds what every page shares (page config, language, database, header) and calls st.navigation
 once; the pages are the thin files next to it. The database is $MONITOR_DB, else
 data/monitor.duckdb; a missing file is created and seeded from the briefing.
+
+The app and its pages import their shared helpers as the package they are (`from dashboards import
+state`), never by putting this folder on sys.path: the package is importable from an editable install
+and from the wheel alike, and Streamlit runs the page files (st.Page) in this same process.
 """
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import streamlit as st
 
-HERE = Path(__file__).resolve().parent
-if str(HERE) not in sys.path:
-    # The pages import their shared helpers (state, widgets, charts) from this folder.
-    sys.path.insert(0, str(HERE))
-
-import streamlit as st  # noqa: E402
-
-import auth  # noqa: E402
-import state  # noqa: E402
-import widgets  # noqa: E402
-from monitor.errors import MonitorError, StoreBusy  # noqa: E402
-from monitor.present.i18n import escape_markdown, t  # noqa: E402
+from dashboards import auth, state, widgets
+from monitor.errors import MonitorError, StoreBusy
+from monitor.present.i18n import escape_markdown, t
 
 lang = state.lang()
 st.set_page_config(page_title=t("app.title", lang), page_icon="📊", layout="wide")

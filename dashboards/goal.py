@@ -8,9 +8,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-import charts
-import state
-import widgets
+from dashboards import charts, state, widgets
 from monitor.present.chart_data import chart_data, evidence_rows, reading_table
 from monitor.present.i18n import escape_markdown, format_date, t
 from monitor.present.overview import progress_fraction
@@ -55,7 +53,7 @@ indicator = detail["indicator"]
 records = detail["records"]
 st.header(escape_markdown(names.get(goal, goal)), anchor=False)
 state.warn_unusable(path, lang, goal)
-colon = "：" if lang == "zh" else ": "
+colon = t("punct.colon", lang)
 meta = [
     f"{t('meta.id', lang)}{colon}`{indicator.id}`",  # a slug (catalog.SLUG): nothing to escape
     t(f"domain.{indicator.domain}", lang),

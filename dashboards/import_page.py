@@ -9,9 +9,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-import auth
-import state
-import widgets
+from dashboards import auth, state, widgets
 from monitor.present.entry import UPLOAD_LIMIT_MB, problem_rows, read_table, rejected_csv, template_csv
 from monitor.errors import StoreBusy, ValidationError
 from monitor.present.i18n import escape_markdown, t

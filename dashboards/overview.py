@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-import state
+from dashboards import state
 from monitor.files.catalog import DOMAINS
 from monitor.present.i18n import status_text, t
 from monitor.present.overview import SEVERITY, filter_rows, load_overview, status_counts

@@ -12,70 +12,35 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-import auth
-import state
+from dashboards import auth, state
 from monitor.errors import MonitorError
-from monitor.present.i18n import escape_markdown
+from monitor.present.i18n import MESSAGES, escape_markdown, t
 from monitor.services.refresh import load_scheduler_module
 from monitor.services.refresh.run import event_rows, run_rows, run_sources, source_rows
 from monitor.services.refresh.sources import load_config
 
-LABELS: dict[str, dict[str, str]] = {
-    "title": {"zh": "数据刷新", "en": "Refresh"},
-    "config": {"zh": "数据源配置：{path}", "en": "Sources file: {path}"},
-    "running": {"zh": "调度器运行中", "en": "Scheduler running"},
-    "stopped": {"zh": "调度器未运行（`monitor up` 或 `monitor scheduler` 启动）",
-                "en": "Scheduler not running (start it with `monitor up` or `monitor scheduler`)"},
-    "sources": {"zh": "数据源", "en": "Sources"},
-    "name": {"zh": "名称", "en": "Name"},
-    "kind": {"zh": "格式", "en": "Kind"},
-    "location": {"zh": "位置", "en": "Location"},
-    "schedule": {"zh": "计划", "en": "Schedule"},
-    "next": {"zh": "下次运行", "en": "Next run"},
-    "last": {"zh": "上次结果", "en": "Last outcome"},
-    "last_at": {"zh": "上次运行", "en": "Last run"},
-    "error": {"zh": "错误", "en": "Error"},
-    "disabled": {"zh": "已停用", "en": "disabled"},
-    "run_now": {"zh": "立即运行", "en": "Run now"},
-    "pick": {"zh": "数据源", "en": "Source"},
-    "runs": {"zh": "运行记录", "en": "Run history"},
-    "events": {"zh": "事件", "en": "Events"},
-    "no_runs": {"zh": "尚无运行记录。", "en": "No runs yet."},
-    "no_events": {"zh": "尚无事件。", "en": "No events yet."},
-    "started": {"zh": "开始", "en": "Started"},
-    "finished": {"zh": "结束", "en": "Finished"},
-    "outcome": {"zh": "结果", "en": "Outcome"},
-    "files": {"zh": "文件", "en": "Files"},
-    "seen": {"zh": "行数", "en": "Rows"},
-    "new": {"zh": "新增", "en": "New"},
-    "revised": {"zh": "修订", "en": "Revised"},
-    "unchanged": {"zh": "未变", "en": "Unchanged"},
-    "rejected": {"zh": "拒收", "en": "Rejected"},
-    "trigger": {"zh": "触发", "en": "Trigger"},
-    "when": {"zh": "时间", "en": "When"},
-    "event": {"zh": "事件", "en": "Event"},
-    "alerts": {"zh": "告警", "en": "Alerts"},
-}
+# The outcome's icon goes with its word (t("outcome.<outcome>")), as STATUS_ICONS go with the statuses.
 OUTCOME_ICON = {"ok": "✅", "partial": "🔶", "failed": "✖"}
-OUTCOME_WORD = {"ok": {"zh": "成功", "en": "ok"}, "partial": {"zh": "部分成功", "en": "partial"},
-                "failed": {"zh": "失败", "en": "failed"}}
-TRIGGER_WORD = {"scheduler": {"zh": "定时", "en": "scheduler"}, "cli": {"zh": "命令行", "en": "command line"},
-                "dashboard": {"zh": "看板", "en": "dashboard"}}
 
 
 def outcome_text(outcome: str, lang: str) -> str:
-    return f"{OUTCOME_ICON.get(outcome, '')} {OUTCOME_WORD.get(outcome, {}).get(lang, outcome)}"
+    word = t(f"outcome.{outcome}", lang) if f"outcome.{outcome}" in MESSAGES else outcome
+    return f"{OUTCOME_ICON.get(outcome, '')} {word}"
+
+
+def trigger_text(trigger: str, lang: str) -> str:
+    return t(f"trigger.{trigger}", lang) if f"trigger.{trigger}" in MESSAGES else trigger
 
 
 def schedule_text(schedule: str, lang: str) -> str:
-    # "every 1m" / "cron 0 9 * * *" from the sources file; only the word around it is translated.
-    if lang == "zh" and schedule.startswith("every "):
-        return "每 " + schedule.removeprefix("every ")
+    # "every 1m" / "cron 0 9 * * *" from the sources file; only the word around the interval is translated.
+    if schedule.startswith("every "):
+        return t("refresh.every", lang, interval=schedule.removeprefix("every "))
     return schedule
 
 
 def L(key: str, lang: str, **fmt: Any) -> str:
-    return LABELS[key][lang].format(**fmt)
+    return t(f"refresh.{key}", lang, **fmt)
 
 
 def _next_runs(config: Any, rows: list[dict[str, Any]]) -> dict[str, datetime | None]:
@@ -93,7 +58,7 @@ def _next_runs(config: Any, rows: list[dict[str, Any]]) -> dict[str, datetime | 
 lang = state.lang()
 path = state.db_path()
 store = state.store(path)
-st.title(L("title", lang))
+st.title(t("page.refresh", lang))
 try:
     config = load_config(None)
 except MonitorError as e:
@@ -157,7 +122,7 @@ if runs:
             L("revised", lang): r["rows_revised"],
             L("unchanged", lang): r["rows_unchanged"],
             L("rejected", lang): r["rows_rejected"],
-            L("trigger", lang): TRIGGER_WORD.get(r["trigger"], {}).get(lang, r["trigger"]),
+            L("trigger", lang): trigger_text(r["trigger"], lang),
             L("error", lang): r["error"] or "",
         }
         for r in runs

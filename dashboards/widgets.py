@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-import state
+from dashboards import state
 from monitor.errors import Problem
 from monitor.present.i18n import LANGS, escape_markdown, format_date, problem_text, status_text, t
 
@@ -23,7 +23,6 @@ STATUS_COLORS: dict[str, str] = {
     "insufficient_data": "gray",
     "no_target": "gray",
 }
-LANG_NAMES = {"zh": "中文", "en": "English"}
 
 # Streamlit's default side padding wastes a fifth of a laptop screen on the wide table; the
 # subtitle is muted like a caption. Nothing else is restyled.
@@ -47,7 +46,7 @@ def header(lang: str) -> None:
         st.segmented_control(
             t("app.language", lang),
             options=list(LANGS),
-            format_func=LANG_NAMES.__getitem__,
+            format_func=lambda code: t(f"lang.{code}", lang),
             key="lang_switch",
             on_change=_switch_language,
             label_visibility="collapsed",

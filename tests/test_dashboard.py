@@ -323,7 +323,7 @@ def test_english_from_the_url(db: Store) -> None:
     assert at.query_params["lang"] == "en"
 
 
-@pytest.mark.parametrize("page", ["goal.py", "add_reading.py", "import_page.py", "methodology.py"])
+@pytest.mark.parametrize("page", ["goal.py", "add_reading.py", "import_page.py", "methodology.py", "refresh_page.py"])
 def test_no_chinese_wording_on_english_pages(db: Store, page: str) -> None:
     at = open_app(page, lang="en", goal="good-air-days-ratio", indicator="compute-racks")
     shown = texts(at)
@@ -335,6 +335,76 @@ def test_no_chinese_wording_on_english_pages(db: Store, page: str) -> None:
         if "original Chinese" in text or text.startswith("Database:"):
             continue
         assert not CJK.search(text), text
+
+
+def test_the_refresh_page_in_english(db: Store) -> None:
+    at = open_app("refresh_page.py", lang="en")
+    assert at.title[-1].value == "Refresh"
+    assert [h.value for h in at.subheader] == ["Sources", "Run history", "Events"]
+    sources = at.dataframe[0].value
+    assert list(sources.columns) == ["Name", "Kind", "Location", "Schedule", "Next run", "Last outcome", "Last run", "Error"]
+    assert "every 1m" in set(sources["Schedule"])
+    chinese = open_app("refresh_page.py", lang="zh")
+    assert [h.value for h in chinese.subheader] == ["数据源", "运行记录", "事件"]
+    assert "每 1m" in set(chinese.dataframe[0].value["计划"])
+
+
+def _words_of_their_own(path: Path) -> list[str]:
+    """String constants in ``path`` (docstrings aside) with Chinese words, and literal {"zh": ..., "en": ...} tables."""
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef)) and node.body
+                  and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+            if re.search(r"[\u3400-\u9fff]", node.value):
+                found.append(f"{path.name}:{node.lineno} {node.value!r}")
+        if isinstance(node, ast.Dict):
+            keys = {k.value for k in node.keys if isinstance(k, ast.Constant)}
+            texts_ = [v for v in node.values if isinstance(v, (ast.Constant, ast.JoinedStr))
+                      and not isinstance(getattr(v, "value", ""), (int, float))]
+            if {"zh", "en"} <= keys and texts_:
+                found.append(f"{path.name}:{node.lineno} a zh/en table")
+    return found
+
+
+def test_the_pages_keep_no_words_of_their_own() -> None:
+    # Every label goes through monitor.present.i18n.MESSAGES (t(key, lang)), where tests/test_i18n.py checks
+    # that both languages are there with the same placeholders.
+    found = [w for page in sorted((REPO / "dashboards").glob("*.py")) for w in _words_of_their_own(page)]
+    assert found == []
+    # the check sees words of a page's own once they are there
+    planted = _words_of_their_own_in('"""文档"""\nX = {"ok": {"zh": "成功", "en": "ok"}}\nY = {"zh": "a", "en": "b"}\nZ = {"zh": 1, "en": 2}')
+    assert sorted(planted) == ["planted.py:2 '成功'", "planted.py:2 a zh/en table", "planted.py:3 a zh/en table"]
+
+
+def _words_of_their_own_in(source: str) -> list[str]:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "planted.py"
+        path.write_text(source, encoding="utf-8")
+        return _words_of_their_own(path)
+
+
+def test_the_pages_import_their_helpers_as_the_package() -> None:
+    # `from dashboards import state`, never a bare `import state` that needs dashboards/ on sys.path
+    # (the wheel and `monitor up` import the package; Streamlit's own sys.path entry is not relied on).
+    import ast
+
+    helpers = {p.stem for p in (REPO / "dashboards").glob("*.py")}
+    found = []
+    for page in sorted((REPO / "dashboards").glob("*.py")):
+        for node in ast.walk(ast.parse(page.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr == "path" and getattr(node.value, "id", "") == "sys":
+                found.append(f"{page.name}:{node.lineno} sys.path")
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else [])
+            found += [f"{page.name}:{node.lineno} {n}" for n in names if n.split(".")[0] in helpers]
+    assert found == []
 
 
 def test_language_switch(db: Store) -> None:

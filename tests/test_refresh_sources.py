@@ -211,6 +211,27 @@ def test_where_the_sources_file_is_looked_for(tmp_path: Path, monkeypatch: pytes
         resolve_sources_path(str(tmp_path / "missing.toml"))
 
 
+def test_the_example_standing_in_for_a_missing_sources_file_writes_under_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # No sources file: the shipped example is used as if copied to data/sources.toml. Its inbox and
+    # alert log are in the user's data/ folder, never in the package's folder (site-packages in a wheel).
+    from monitor.services.refresh.sources import EXAMPLE_SOURCES
+
+    monkeypatch.chdir(tmp_path)
+    config = load_config(None)
+    assert config.path == EXAMPLE_SOURCES and config.note and str(tmp_path / "data") in config.note
+    (inbox,) = [s for s in config.sources if s.enabled]
+    (log,) = [c for c in config.channels if c.type == "log"]
+    assert inbox.path == tmp_path / "data" / "inbox"
+    assert log.path == tmp_path / "data" / "alerts.log"
+    assert config.allowed_base == (tmp_path / "data",)
+    package = EXAMPLE_SOURCES.resolve().parent
+    for path in (inbox.path, log.path):
+        assert package not in path.parents and "site-packages" not in path.parts
+    # Given by name, the same file keeps the rule of every sources file: paths start in its own folder.
+    named = load_config(EXAMPLE_SOURCES)
+    assert next(s for s in named.sources if s.enabled).path == package / "inbox"
+
+
 def test_the_shipped_example_is_valid_and_has_an_enabled_inbox() -> None:
     config = load_config(REPO / "data" / "sources.example.toml")
     enabled = [s for s in config.sources if s.enabled]

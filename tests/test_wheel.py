@@ -44,6 +44,12 @@ def test_the_wheel_ships_the_apps_and_the_seed(wheel: Path) -> None:
     # every module of the checkout's library ships (an explicit package list once left one out)
     for source in sorted(REPO.joinpath("monitor").rglob("*.py")) + sorted(REPO.joinpath("dashboards").rglob("*.py")):
         assert source.relative_to(REPO).as_posix() in names, source
+    # the methodology page's text: docs/ is the one copy, shipped as dashboards.docs unchanged
+    with zipfile.ZipFile(wheel) as z:
+        for name in ("methodology.md", "methodology.zh.md"):
+            assert z.read(f"dashboards/docs/{name}") == (REPO / "docs" / name).read_bytes(), name
+    assert not any(n.startswith("dashboards/docs/") and not n.endswith(("methodology.md", "methodology.zh.md", "__init__.py"))
+                   for n in names)
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +85,45 @@ def test_monitor_comes_from_the_wheel(venv: Path, tmp_path: Path) -> None:
     assert where.returncode == 0, where.stderr
     for path in where.stdout.split():
         assert str(venv) in path and str(REPO) not in path, path
+
+
+def test_the_installed_example_sources_write_under_the_users_data_folder(venv: Path, tmp_path: Path) -> None:
+    # No sources file: the example shipped in site-packages stands in, with its inbox and alert log in
+    # ./data (as if copied to data/sources.toml), never in the installed package's folder.
+    code = ("from monitor.services.refresh.sources import EXAMPLE_SOURCES, load_config; c = load_config(None); "
+            "print(EXAMPLE_SOURCES); print(next(s.path for s in c.sources if s.enabled)); print(c.channels[0].path)")
+    shown = subprocess.run([str(venv / "bin" / "python"), "-c", code], capture_output=True, text=True, cwd=tmp_path,
+                           env=_env(), timeout=120)
+    assert shown.returncode == 0, shown.stderr[-3000:]
+    example, inbox, log = (Path(line) for line in shown.stdout.split())
+    assert str(venv) in str(example)
+    assert (inbox, log) == (tmp_path.resolve() / "data" / "inbox", tmp_path.resolve() / "data" / "alerts.log")
+
+
+# Run inside the wheel's venv: the installed app in Streamlit's AppTest, switched to the methodology page.
+# The pages import their helpers as `dashboards.*` and the page reads its text from the package data.
+_METHODOLOGY_IN_APPTEST = """
+import sys
+import dashboards.app
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file(dashboards.app.__file__, default_timeout=120)
+at.query_params["lang"] = sys.argv[1]
+at.run()
+assert not at.exception, at.exception
+at.switch_page("methodology.py").run()
+assert not at.exception, at.exception
+assert not at.warning, [w.value for w in at.warning]
+print("\\n".join(m.value for m in at.markdown))
+"""
+
+
+@pytest.mark.parametrize(("lang", "heading"), [("en", "Worked examples"), ("zh", "计算实例")])
+def test_the_installed_dashboard_shows_the_methodology(venv: Path, tmp_path: Path, lang: str, heading: str) -> None:
+    env = _env() | {"MONITOR_DB": str(tmp_path / "data" / "monitor.duckdb")}
+    shown = subprocess.run([str(venv / "bin" / "python"), "-c", _METHODOLOGY_IN_APPTEST, lang],
+                           capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
+    assert shown.returncode == 0, shown.stderr[-3000:]
+    assert heading in shown.stdout and "1.8126" in shown.stdout
 
 
 @pytest.mark.browser

@@ -1,7 +1,7 @@
 """The sources file: where figures come from, when to fetch them, and where alerts go.
 
 A TOML file (``--sources PATH``, else ``$MONITOR_SOURCES``, else ``data/sources.toml``; when none
-exists, ``data/sources.example.toml`` with a note) validated strictly: an unknown key, a wrong type
+exists, the shipped example ``data/sources.example.toml`` with a note) validated strictly: an unknown key, a wrong type
 or an unusable value is an error naming the file, the source and the key, raised when the file is
 loaded (before any file is touched or any request made). Secrets never live in the file:
 header values and robot URLs that carry keys come from named environment variables, read only when
@@ -10,7 +10,12 @@ a request is made, and are never written to the database or a log.
 Paths are checked by monitor.services.refresh.policy: an inbox, a file source or a log channel is never a
 system folder, always inside the allowed base (the sources file's folder unless ``allowed_base``
 names others), and an inbox never holds the store (nor is a parent of its folder). An inbox takes
-only the files its ``pattern`` names (by default those of its kind). Schedules are validated with
+only the files its ``pattern`` names (by default those of its kind).
+
+Relative paths start in the sources file's folder. The shipped example, when used because the user has
+no sources file, is read as if copied to ``data/sources.toml``: its relative paths (the ``inbox``, the
+``alerts.log``) start in the user's ``data/`` folder (of the working directory, where ``data/monitor.duckdb``
+is by default), never in the installed package's folder. Schedules are validated with
 the scheduler's own trigger classes (APScheduler, imported only while validating): a ``cron`` that
 APScheduler refuses or that never fires (31 February) and an ``every`` out of 1 s .. 366 d are errors.
 """
@@ -320,23 +325,31 @@ def resolve_sources_path(path: str | os.PathLike[str] | None = None) -> tuple[Pa
     if DEFAULT_SOURCES.is_file():
         return DEFAULT_SOURCES, None
     if EXAMPLE_SOURCES.is_file():
-        note = (f"no {DEFAULT_SOURCES} (nor --sources or MONITOR_SOURCES): using {EXAMPLE_SOURCES}; "
-                f"copy it to {DEFAULT_SOURCES} and edit it to declare your own sources")
+        note = (f"no {DEFAULT_SOURCES} (nor --sources or MONITOR_SOURCES): using {EXAMPLE_SOURCES} with its "
+                f"relative paths in {example_base()}; copy it to {DEFAULT_SOURCES} and edit it to declare your own sources")
         return EXAMPLE_SOURCES, note
     raise ConfigError(f"no sources file: give --sources PATH, set MONITOR_SOURCES or create {DEFAULT_SOURCES}")
+
+
+def example_base() -> Path:
+    """Where the shipped example's relative paths start when it stands in for data/sources.toml: data/."""
+    return DEFAULT_SOURCES.parent.resolve()
 
 
 def load_config(path: str | os.PathLike[str] | None = None, *, store: str | os.PathLike[str] | None = None) -> RefreshConfig:
     """The sources file, validated. ``store``: the database location the sources will refresh (--db,
     else $MONITOR_DB, else data/monitor.duckdb), whose folder no inbox may be."""
     file, note = resolve_sources_path(path)
+    # The example standing in for the user's missing data/sources.toml reads like that copy would: its
+    # relative paths start in data/, never in the (installed, perhaps read-only) package's folder.
+    base = example_base() if note is not None and file == EXAMPLE_SOURCES else None
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as e:
         raise ConfigError(f"cannot read sources file {file}: {e}") from e
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{file} is not valid TOML: {e}") from e
-    config = parse_config(data, file, store=store)
+    config = parse_config(data, file, store=store, base=base)
     return RefreshConfig(config.path, config.timezone, config.lang, config.sources, config.channels, note,
                          config.allowed_base)
 
@@ -363,10 +376,13 @@ def _allowed_base(raw: Any, base: Path, errors: list[str]) -> tuple[Path, ...]:
     return tuple(_path(i, base) for i in items)
 
 
-def parse_config(data: dict[str, Any], file: Path, *, store: str | os.PathLike[str] | None = None) -> RefreshConfig:
-    """Validate a parsed TOML document; every problem is collected and reported at once."""
+def parse_config(data: dict[str, Any], file: Path, *, store: str | os.PathLike[str] | None = None,
+                 base: Path | None = None) -> RefreshConfig:
+    """Validate a parsed TOML document; every problem is collected and reported at once.
+
+    Relative paths start in ``base``, by default the folder of ``file``."""
     errors: list[str] = []
-    base = file.resolve().parent
+    base = file.resolve().parent if base is None else base.resolve()
     for key in sorted(set(data) - TOP_KEYS):
         errors.append(f"unknown top-level key '{key}' (allowed: {', '.join(sorted(TOP_KEYS))})")
     timezone = data.get("timezone", DEFAULT_TIMEZONE)
