@@ -24,7 +24,6 @@ from __future__ import annotations
 import atexit
 import codecs
 import json
-import math
 import os
 import re
 import shutil
