@@ -7,6 +7,7 @@ import streamlit as st
 from dashboards import auth, state, widgets
 from monitor.present.entry import PERIOD_KINDS, default_period, default_period_kind, period_bounds, unit_choices
 from monitor.errors import Problem, StoreBusy, ValidationError
+from monitor.model.problems import of_error
 from monitor.present.i18n import escape_markdown, format_quantity, month_name, t, unit_label
 from monitor.model.units import normalize_unit
 from monitor.files.ingest import add_reading
@@ -122,7 +123,7 @@ if submitted:
         try:
             start, end = period_bounds(kind, **choice)  # type: ignore[arg-type]
         except ValueError as e:
-            raise ValidationError([Problem("reading", None, "period_end", str(e))]) from e
+            raise ValidationError([Problem("reading", None, "period_end", *of_error(e, "problem.not_a_date"))]) from e
         report = add_reading(
             state.store(path), indicator_id, value, end,
             # The indicator's own unit is a preset, not a statement: given as None, so that a share typed

@@ -7,7 +7,11 @@ translated message. Lower layers raise the most specific subclass and chain the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from monitor.model.problems import render
 
 
 class MonitorError(Exception):
@@ -50,13 +54,27 @@ class StoreBusy(StoreError):
 
 @dataclass(frozen=True)
 class Problem:
-    """One invalid field of one input row: where it is and why it is rejected."""
+    """One invalid field of one input row: where it is and why it is rejected.
+
+    Why is a code of monitor.model.problems.PROBLEMS and its parameters; ``reason`` is their English.
+    """
 
     source: str  # file name, "<cli>" or a source name
     row: int | None  # 1-based data row (header excluded); None for file-level problems
     column: str | None
-    reason: str
+    code: str
+    params: Mapping[str, Any] = field(default_factory=dict, hash=False)
     value: str | None = None
+
+    @property
+    def reason(self) -> str:
+        """The English of the problem (the CLI, logs, run reports and stored rejected rows print it)."""
+        return render(self.code, self.params)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain values for JSON output: where, the English reason, the code and its parameters."""
+        return {"source": self.source, "row": self.row, "column": self.column, "reason": self.reason,
+                "value": self.value, "code": self.code, "params": dict(self.params)}
 
     def __str__(self) -> str:
         where = self.source

@@ -155,12 +155,13 @@ def test_quantities() -> None:
 
 
 def test_problems_in_both_languages() -> None:
-    p = Problem("reading", None, "value", "is above the plausible maximum 100.0 %", "150")
+    p = Problem("reading", None, "value", "problem.above_max", {"bound": 100.0, "unit": "%"}, "150")
     assert problem_text(p, "zh") == "数值：高于合理上限 100%（输入：150）"
     assert problem_text(p, "en") == "Value: is above the plausible maximum 100% (got 150)"
-    rows = problem_rows([Problem("f.csv", 3, "indicator_id", "unknown indicator (see `monitor indicators`)", "x")], "zh")
+    assert p.reason == "is above the plausible maximum 100.0 %"  # the CLI's English, as before codes
+    rows = problem_rows([Problem("f.csv", 3, "indicator_id", "problem.unknown_indicator", {}, "x")], "zh")
     assert rows == [{"row": 3, "column": "指标", "reason": "未知的指标编号", "value": "x"}]
-    odd = Problem("f.csv", 2, "value", "something new", None)
+    odd = Problem("f.csv", 2, "value", "problem.other", {"reason": "something new"})
     assert problem_text(odd, "en", with_row=True) == "row 2 · Value: something new"
 
 
@@ -187,6 +188,6 @@ def test_upload_helpers(tmp_path: Any) -> None:
     gbk.write_bytes("indicator_id,period_end,value,note\ncompute-racks,2025-12-31,2.6万,备注\n".encode("gb18030"))
     header, rows = read_table(gbk)
     assert rows == [(2, ["compute-racks", "2025-12-31", "2.6万", "备注"])]
-    rejected = rejected_csv(gbk, [Problem("gbk.csv", 2, "value", "is below the plausible minimum 0.0 架", "2.6万")], "en")
+    rejected = rejected_csv(gbk, [Problem("gbk.csv", 2, "value", "problem.below_min", {"bound": 0.0, "unit": "架"}, "2.6万")], "en")
     text = rejected.decode("utf-8-sig")
     assert "Value: is below the plausible minimum 0 racks" in text and text.startswith("Row,indicator_id")

@@ -237,7 +237,7 @@ def test_the_add_form_refuses_each_value_with_its_hint(fresh_db: Store, db_path:
         ("compute-racks", "0.5", "en", "whole number"),
         ("blue-sky-city-rank", "1.5", "en", "whole number"),
         ("good-air-days-ratio", "0.931", "zh", "乘以 100"),
-        ("good-air-days-ratio", "0.931", "en", "write “0.931%”"),
+        ("good-air-days-ratio", "0.931", "en", "write 0.931%"),  # the one English of monitor.model.problems
     ):
         at = open_app("add_reading.py", lang=lang, indicator=indicator)
         at.text_input(key="add_value").input(value)

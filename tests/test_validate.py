@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import unicodedata
 from datetime import date
 from pathlib import Path
@@ -84,7 +85,7 @@ def _both_paths(store: Store, rows: list[tuple[str, ...]]) -> tuple[object, obje
 
 def _verdicts(report: object) -> list[tuple[object, ...]]:
     return sorted(
-        (p.row, p.column, p.reason, p.value or None)  # type: ignore[attr-defined]
+        (p.row, p.column, p.reason, p.code, json.dumps(dict(p.params), sort_keys=True), p.value or None)  # type: ignore[attr-defined]
         for p in report.problems  # type: ignore[attr-defined]
     )
 

@@ -13,7 +13,9 @@ from typing import Any, TypeVar
 import yaml
 
 from monitor.errors import Problem, ValidationError
-from monitor.model.validate import TOO_LARGE, control_problem, magnitude_problem, value_problem
+from monitor.model import magnitude_code
+from monitor.model.problems import nested, of_error
+from monitor.model.validate import control_rule, value_rule
 from monitor.model import (
     COMPARATORS,
     Catalog,
@@ -95,23 +97,24 @@ class _Reader:
         self.source = source
         self.problems: list[Problem] = []
 
-    def problem(self, where: str, reason: str, value: Any = None) -> None:
+    def problem(self, where: str, code: str, value: Any = None, **params: Any) -> None:
+        """A problem (a code of monitor.model.problems and its parameters) at ``where`` in the catalogue."""
         shown = None if value is None else _shown(value)
-        self.problems.append(Problem(self.source, None, where, reason, shown))
+        self.problems.append(Problem(self.source, None, where, code, params, shown))
 
     def text(self, entry: dict[str, Any], key: str, where: str, required: bool = True) -> str | None:
         value = entry.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
-                self.problem(f"{where}.{key}", "is required")
+                self.problem(f"{where}.{key}", "problem.required")
             return None
         if not isinstance(value, _SCALARS):
-            self.problem(f"{where}.{key}", "must be text", value)
+            self.problem(f"{where}.{key}", "problem.must_be_text", value)
             return None
         text = str(value).strip()
-        bad = control_problem(text, multiline=key in _MULTILINE_KEYS)
+        bad = control_rule(text, multiline=key in _MULTILINE_KEYS)
         if bad is not None:
-            self.problem(f"{where}.{key}", bad, text)
+            self.problem(f"{where}.{key}", bad[0], text, **bad[1])
             return None
         return text
 
@@ -119,20 +122,20 @@ class _Reader:
         value = entry.get(key)
         if value is None:
             if required:
-                self.problem(f"{where}.{key}", "is required")
+                self.problem(f"{where}.{key}", "problem.required")
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.problem(f"{where}.{key}", "must be a number in base units", value)
+            self.problem(f"{where}.{key}", "problem.must_be_number", value)
             return None
         if value != value or value in (float("inf"), float("-inf")):
-            self.problem(f"{where}.{key}", "must be a finite number", value)
+            self.problem(f"{where}.{key}", "problem.must_be_finite", value)
             return None
         try:
             number = float(value) + 0.0  # + 0.0: -0 is stored as 0
         except OverflowError:  # a YAML integer of 400 digits
-            self.problem(f"{where}.{key}", TOO_LARGE, value)
+            self.problem(f"{where}.{key}", "problem.too_large", value)
             return None
-        bad = magnitude_problem(number)
+        bad = magnitude_code(number)
         if bad is not None:
             self.problem(f"{where}.{key}", bad, value)
             return None
@@ -142,26 +145,26 @@ class _Reader:
         value = entry.get(key)
         if value is None:
             if required:
-                self.problem(f"{where}.{key}", "is required")
+                self.problem(f"{where}.{key}", "problem.required")
             return None
         if isinstance(value, datetime):
             return value.date()
         if isinstance(value, date):
             return value
         if not isinstance(value, _SCALARS):
-            self.problem(f"{where}.{key}", "must be a date YYYY-MM-DD", value)
+            self.problem(f"{where}.{key}", "problem.must_be_date", value)
             return None
         try:
             return date.fromisoformat(str(value))
         except ValueError:
-            self.problem(f"{where}.{key}", "must be a date YYYY-MM-DD", value)
+            self.problem(f"{where}.{key}", "problem.must_be_date", value)
             return None
 
     def choice(self, entry: dict[str, Any], key: str, where: str, enum: Callable[[str], E], default: E | None = None) -> E | None:
         value = entry.get(key)
         if value is None:
             if default is None:
-                self.problem(f"{where}.{key}", "is required")
+                self.problem(f"{where}.{key}", "problem.required")
             return default
         try:
             if not isinstance(value, _SCALARS):
@@ -169,7 +172,7 @@ class _Reader:
             return enum(str(value))
         except ValueError:
             allowed = " | ".join(m.value for m in enum)  # type: ignore[attr-defined]
-            self.problem(f"{where}.{key}", f"must be one of {allowed}", value)
+            self.problem(f"{where}.{key}", "problem.one_of", value, allowed=allowed)
             return default
 
 
@@ -180,26 +183,27 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError as e:
-        raise ValidationError([Problem(str(path), None, None, "file not found")]) from e
+        raise ValidationError([Problem(str(path), None, None, "problem.file_not_found")]) from e
     except UnicodeDecodeError as e:
-        raise ValidationError([Problem(name, None, None, "is not UTF-8 text")]) from e
+        raise ValidationError([Problem(name, None, None, "problem.not_utf8")]) from e
     try:
         document = yaml.load(text, Loader=_BoundedLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        raise ValidationError([Problem(name, line, None, f"is not valid YAML: {getattr(e, 'problem', e)}")]) from e
+        raise ValidationError([Problem(name, line, None, "problem.yaml_invalid",
+                                       {"detail": str(getattr(e, "problem", e))})]) from e
     return parse_catalog(document, name)
 
 
 def parse_catalog(document: Any, source_name: str) -> Catalog:
     r = _Reader(source_name)
     if not isinstance(document, dict) or not isinstance(document.get("indicators"), list):
-        raise ValidationError([Problem(source_name, None, "indicators", "must be a list of indicator entries")])
+        raise ValidationError([Problem(source_name, None, "indicators", "problem.indicator_list")])
     meta = document.get("source") or {}
     if not isinstance(meta, dict):
         # Checked before use: a plain string here used to crash the loader with AttributeError.
-        r.problem("source", "must be a mapping {id: ..., title: ..., date: ...}", meta)
+        r.problem("source", "problem.source_mapping", meta)
         meta = {}
     source_id = r.text(meta, "id", "source", required=False)
     source_date = r.day(meta, "date", "source")
@@ -212,34 +216,34 @@ def parse_catalog(document: Any, source_name: str) -> Catalog:
     for n, entry in enumerate(document["indicators"]):
         where = f"indicators[{n}]"
         if not isinstance(entry, dict):
-            r.problem(where, "must be a mapping")
+            r.problem(where, "problem.mapping")
             continue
         ident = r.text(entry, "id", where)
         if ident:
             if ident.isprintable() and len(ident) <= 100:  # else named by its position
                 where = f"indicator '{ident}'"
             if not SLUG.match(ident):
-                r.problem(f"{where}.id", "must be a slug of lower-case letters, digits and '-'", ident)
+                r.problem(f"{where}.id", "problem.slug", ident)
             if ident in seen_ids:
-                r.problem(f"{where}.id", "is used twice")
+                r.problem(f"{where}.id", "problem.used_twice")
             seen_ids.add(ident)
         domain = r.text(entry, "domain", where)
         if domain and domain not in DOMAINS:
-            r.problem(f"{where}.domain", f"must be one of {' | '.join(DOMAINS)}", domain)
+            r.problem(f"{where}.domain", "problem.one_of", domain, allowed=" | ".join(DOMAINS))
         unit = r.text(entry, "unit", where)
         display_unit = r.text(entry, "display_unit", where, required=False) or unit
         bounds = entry.get("bounds", [None, None])
         lower = upper = None
         if not (isinstance(bounds, list) and len(bounds) == 2):
-            r.problem(f"{where}.bounds", "must be [min, max] with null for an open end", bounds)
+            r.problem(f"{where}.bounds", "problem.bounds_form", bounds)
         else:
             lower = r.number({"min": bounds[0]}, "min", f"{where}.bounds", required=False)
             upper = r.number({"max": bounds[1]}, "max", f"{where}.bounds", required=False)
             if lower is not None and upper is not None and lower > upper:
-                r.problem(f"{where}.bounds", "min is greater than max", bounds)
+                r.problem(f"{where}.bounds", "problem.bounds_order", bounds)
         lag = entry.get("publication_lag_days", 30)
         if not isinstance(lag, int) or lag < 0:
-            r.problem(f"{where}.publication_lag_days", "must be a whole number of days >= 0", lag)
+            r.problem(f"{where}.publication_lag_days", "problem.lag_days", lag)
             lag = 30
         measure = r.choice(entry, "measure", where, MeasureKind)
         try:
@@ -261,7 +265,7 @@ def parse_catalog(document: Any, source_name: str) -> Catalog:
                 description=r.text(entry, "description", where, required=False),
             )
         except Exception as e:  # pragma: no cover - every field was checked above
-            r.problem(where, f"cannot be read: {e}")
+            r.problem(where, "problem.cannot_read", detail=str(e))
             continue
         if display_unit and unit:
             _check_units(r, where, display_unit, unit)
@@ -272,7 +276,7 @@ def parse_catalog(document: Any, source_name: str) -> Catalog:
             if target is None:
                 continue
             if target.id in seen_targets:
-                r.problem(f"{where}.targets[{k}].id", "is used twice", target.id)
+                r.problem(f"{where}.targets[{k}].id", "problem.used_twice", target.id)
             seen_targets.add(target.id)
             targets.append(target)
         for k, raw in enumerate(entry.get("readings") or []):
@@ -297,7 +301,8 @@ def _check_units(r: _Reader, where: str, display_unit: str, unit: str) -> None:
     try:
         conversion_factor(display_unit, unit)
     except ValueError as e:
-        r.problem(f"{where}.display_unit", f"cannot be converted to unit '{unit}': {e}", display_unit)
+        r.problem(f"{where}.display_unit", "problem.display_unit", display_unit, unit=unit,
+                  detail=nested(*of_error(e, "problem.other")))
 
 
 def _item_source(r: _Reader, entry: dict[str, Any], where: str, source: str | None, source_date: date | None) -> tuple[str | None, date | None]:
@@ -336,41 +341,41 @@ def _check_value(r: _Reader, where: str, number: float | None, indicator: Indica
         return
     bounded = len(r.problems)
     if indicator.lower_bound is not None and number < indicator.lower_bound:
-        r.problem(where, f"is below the indicator's plausible minimum {indicator.lower_bound:g}", number)
+        r.problem(where, "problem.catalog_below_min", number, limit=f"{indicator.lower_bound:g}")
     if indicator.upper_bound is not None and number > indicator.upper_bound:
-        r.problem(where, f"is above the indicator's plausible maximum {indicator.upper_bound:g}", number)
+        r.problem(where, "problem.catalog_above_max", number, limit=f"{indicator.upper_bound:g}")
     if len(r.problems) == bounded and indicator.unit:
-        bad = value_problem(number, indicator)
+        bad = value_rule(number, indicator)
         if bad is not None:
-            r.problem(where, bad, number)
+            r.problem(where, bad[0], number, **bad[1])
 
 
 def _parse_target(r: _Reader, t: Any, indicator: Indicator, k: int, source: str | None, source_date: date | None) -> Target | None:
     where = f"{_entry(indicator)}.targets[{k}]"
     if not isinstance(t, dict):
-        r.problem(where, "must be a mapping")
+        r.problem(where, "problem.mapping")
         return None
     kind = r.choice(t, "kind", where, TargetKind)
     comparator = r.text(t, "comparator", where)
     if comparator and comparator not in COMPARATORS:
-        r.problem(f"{where}.comparator", f"must be one of {' | '.join(COMPARATORS)}", comparator)
+        r.problem(f"{where}.comparator", "problem.one_of", comparator, allowed=" | ".join(COMPARATORS))
     value = r.number(t, "value", where)
     baseline = t.get("baseline") or {}
     if not isinstance(baseline, dict):
-        r.problem(f"{where}.baseline", "must be {value: ..., date: ...}", baseline)
+        r.problem(f"{where}.baseline", "problem.baseline_form", baseline)
         baseline = {}
     baseline_value = r.number(baseline, "value", f"{where}.baseline", required=False)
     baseline_date = r.day(baseline, "date", f"{where}.baseline")
     # On the raw keys: a baseline date that fails to parse is already reported, not also "missing".
     if (baseline.get("value") is None) != (baseline.get("date") is None):
-        r.problem(f"{where}.baseline", "needs both value and date")
+        r.problem(f"{where}.baseline", "problem.baseline_both")
     deadline_raw = t.get("deadline")
     deadline = earliest = None
     if isinstance(deadline_raw, dict):
         earliest = r.day(deadline_raw, "earliest", f"{where}.deadline", required=True)
         deadline = r.day(deadline_raw, "latest", f"{where}.deadline", required=True)
         if earliest and deadline and earliest > deadline:
-            r.problem(f"{where}.deadline", "earliest is after latest", deadline_raw)
+            r.problem(f"{where}.deadline", "problem.deadline_order", deadline_raw)
     elif deadline_raw is not None:
         deadline = r.day(t, "deadline", where)
     # A target outside the indicator's plausible range is a typo in the catalogue (a percent of 900,
@@ -378,11 +383,11 @@ def _parse_target(r: _Reader, t: Any, indicator: Indicator, k: int, source: str 
     for key, number in (("value", value), ("baseline.value", baseline_value)):
         _check_value(r, f"{where}.{key}", number, indicator)
     if kind is TargetKind.REACH and deadline is None:
-        r.problem(f"{where}.deadline", "a reach target needs a deadline")
+        r.problem(f"{where}.deadline", "problem.deadline_needed")
     if kind is TargetKind.THRESHOLD and earliest is not None:
-        r.problem(f"{where}.deadline", "a threshold target has no deadline window")
+        r.problem(f"{where}.deadline", "problem.deadline_unwanted")
     if baseline_date and deadline and baseline_date >= deadline:
-        r.problem(f"{where}.deadline", "must be after the baseline date")
+        r.problem(f"{where}.deadline", "problem.deadline_after_baseline")
     period = None
     if t.get("period") is not None:
         period = r.choice(t, "period", where, Frequency)
@@ -390,7 +395,7 @@ def _parse_target(r: _Reader, t: Any, indicator: Indicator, k: int, source: str 
         return None
     ident = str(t.get("id") or f"{indicator.id}-{k + 1}") if isinstance(t.get("id") or "", _SCALARS) else ""
     if not SLUG.match(ident):
-        r.problem(f"{where}.id", "must be a slug of lower-case letters, digits and '-'", ident)
+        r.problem(f"{where}.id", "problem.slug", ident)
     return Target(
         id=ident,
         indicator_id=indicator.id,
@@ -411,7 +416,7 @@ def _parse_target(r: _Reader, t: Any, indicator: Indicator, k: int, source: str 
 def _parse_reading(r: _Reader, raw: Any, indicator: Indicator, k: int, source: str | None, source_date: date | None) -> Reading | None:
     where = f"{_entry(indicator)}.readings[{k}]"
     if not isinstance(raw, dict):
-        r.problem(where, "must be a mapping")
+        r.problem(where, "problem.mapping")
         return None
     end = r.day(raw, "period_end", where, required=True)
     start = r.day(raw, "period_start", where) or end
@@ -421,7 +426,7 @@ def _parse_reading(r: _Reader, raw: Any, indicator: Indicator, k: int, source: s
     if end is None or start is None or value is None:
         return None
     if end < start:
-        r.problem(f"{where}.period_end", f"is before period_start {start}", end)
+        r.problem(f"{where}.period_end", "problem.before_start", end, date=str(start))
     _check_value(r, f"{where}.value", value, indicator)
     return Reading(
         indicator_id=indicator.id,

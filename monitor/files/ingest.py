@@ -24,7 +24,6 @@ from __future__ import annotations
 import atexit
 import codecs
 import json
-import math
 import os
 import re
 import shutil
@@ -44,6 +43,7 @@ from monitor import settings
 from monitor.model import validate as _rules
 from monitor.errors import Problem, StoreError, ValidationError
 from monitor.model import Qualifier
+from monitor.model.problems import nested, of_error, render
 from monitor.store import queries, schema
 from monitor.store.connection import Store
 
@@ -78,7 +78,7 @@ class ImportReport:
 
     def as_dict(self) -> dict[str, Any]:
         data = {k: v for k, v in self.__dict__.items() if k != "problems"}
-        data["problems"] = [p.__dict__ for p in self.problems]
+        data["problems"] = [p.as_dict() for p in self.problems]
         return data
 
 
@@ -114,28 +114,27 @@ def _numbers(positions: list[int]) -> str:
 def _check_header(file: str, columns: list[str]) -> list[Problem]:
     if not any(columns):
         # Nothing in the first line: "unknown column (empty)" would blame a column nobody wrote.
-        return [Problem(file, 1, None, "is blank: the first row must be the header (indicator_id, period_end, "
-                        "value, …)")]
+        return [Problem(file, 1, None, "problem.header_blank")]
     problems = []
     unnamed = [k + 1 for k, name in enumerate(columns) if not name]
     if unnamed:
         # One problem for all of them: Excel saves a column once formatted as an empty header cell.
         many = len(unnamed) > 1
-        problems.append(Problem(file, 1, None, f"the header has no name in column{'s' if many else ''} "
-                                f"{_numbers(unnamed)}: name {'them' if many else 'it'} or delete "
-                                f"{'those columns' if many else 'that column'}"))
+        problems.append(Problem(file, 1, None, "problem.header_unnamed_many" if many else "problem.header_unnamed",
+                                {"columns": _numbers(unnamed)}))
     known = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS) | set(IGNORED_COLUMNS)
     for name in columns:
         if name and name not in known:
-            problems.append(Problem(file, 1, _shown_column(name), "unknown column; expected " + ", ".join(CANONICAL_COLUMNS)))
+            problems.append(Problem(file, 1, _shown_column(name), "problem.unknown_column",
+                                    {"expected": ", ".join(CANONICAL_COLUMNS)}))
     seen: set[str] = set()
     for name in columns:
         if name in seen and name in known:
-            problems.append(Problem(file, 1, name, "column appears twice"))
+            problems.append(Problem(file, 1, name, "problem.column_twice"))
         seen.add(name)
     for name in REQUIRED_COLUMNS:
         if name not in columns:
-            problems.append(Problem(file, 1, name, "required column is missing"))
+            problems.append(Problem(file, 1, name, "problem.column_missing"))
     return problems
 
 
@@ -163,7 +162,7 @@ def _create_raw(
     # character is not blank, which spares most rows the trimming. ``keep_flagged``: a row with a
     # cell problem (its cell staged empty) is kept even if it now looks blank, to be counted and reported.
     blank = " AND ".join(f"nullif(trim(CAST(\"{name}\" AS VARCHAR)), '') IS NULL" for name in columns) or "false"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {CELL_PROBLEMS} (row_no INTEGER, col VARCHAR, reason VARCHAR, val VARCHAR)")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {CELL_PROBLEMS} (row_no INTEGER, col VARCHAR, code VARCHAR, params VARCHAR, val VARCHAR)")
     con.execute(
         f"""
         CREATE OR REPLACE TEMP VIEW {RAW} AS
@@ -218,7 +217,7 @@ class _Source:
 
 def _stage_csv(con: duckdb.DuckDBPyConnection, path: Path, stack: ExitStack) -> _Source:
     if path.stat().st_size == 0:
-        raise ValidationError([Problem(path.name, None, None, "is empty")])
+        raise ValidationError([Problem(path.name, None, None, "problem.file_empty")])
     # The UTF-8 copy (when one is needed) lives as long as the import: the view streams from it.
     readable = stack.enter_context(_utf8_copy(path))
     # The dialect comes from the header line, not from DuckDB's sniffer: given one row with a
@@ -261,8 +260,9 @@ def _csv_problem(file: str, error: duckdb.Error) -> Problem:
     line = re.search(r"CSV Error on Line: (\d+)", text)
     fields = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
     if line and fields:
-        return Problem(file, int(line[1]), None, f"has {fields[2]} fields; the header has {fields[1]}")
-    return Problem(file, int(line[1]) if line else None, None, f"cannot be read as CSV: {_first_line(error)}")
+        return Problem(file, int(line[1]), None, "problem.field_count", {"found": int(fields[2]), "expected": int(fields[1])})
+    return Problem(file, int(line[1]) if line else None, None, "problem.unreadable",
+                   {"kind": "CSV", "detail": _first_line(error)})
 
 
 # DuckDB's words for a file that is not Parquet, or was cut short, in the user's.
@@ -282,10 +282,10 @@ def _parquet_problem(file: str, path: Path, error: BaseException) -> Problem:
     text = _first_line(error)
     for fragment, meaning in _PARQUET_ERRORS:
         if fragment in text:
-            return Problem(file, None, None, f"cannot be read as Parquet: {meaning}")
+            return Problem(file, None, None, "problem.unreadable", {"kind": "Parquet", "detail": meaning})
     # DuckDB names the file by the path it was given; the problem names it once, by its name.
     text = re.sub(r"^[A-Za-z ]*Error: ", "", text).replace(str(path), file)
-    return Problem(file, None, None, f"cannot be read as Parquet: {text[:200]}")
+    return Problem(file, None, None, "problem.unreadable", {"kind": "Parquet", "detail": text[:200]})
 
 
 def _parquet_column_problems(file: str, columns: list[str], types: list[Any]) -> list[Problem]:
@@ -293,13 +293,11 @@ def _parquet_column_problems(file: str, columns: list[str], types: list[Any]) ->
     for name, kind in zip(columns, types):
         kind_id = str(getattr(kind, "id", kind)).lower()
         if kind_id in _NESTED_TYPES:
-            problems.append(Problem(file, 1, name, f"holds {str(kind)[:60]} values (lists or records), not single "
-                                    "values: each cell must be one number, date or text"))
+            problems.append(Problem(file, 1, name, "problem.nested_column", {"kind": str(kind)[:60]}))
         elif kind_id == "blob":
-            problems.append(Problem(file, 1, name, "holds binary data (BLOB), not text"))
+            problems.append(Problem(file, 1, name, "problem.blob_column"))
         elif name in readers.DATE_COLUMNS and kind_id in _FRACTION_TYPES:
-            problems.append(Problem(file, 1, name, f"is a column of numbers ({kind}), not dates: store it as a date "
-                                    "or as text such as 2024-10-31 (as a number, 2024.10 is 2024.1, January)"))
+            problems.append(Problem(file, 1, name, "problem.number_column", {"kind": str(kind)}))
     return problems
 
 
@@ -360,9 +358,9 @@ def _stage_records(con: duckdb.DuckDBPyConnection, file: str, header: list[str],
         for k in checked:
             value = row[k]
             if value is not None and not isinstance(value, str):
-                reason = readers.cell_problem(columns[k], value)
-                if reason is not None:
-                    found.append(Problem(file, row_no, columns[k], reason, readers.shown_value(value)))
+                code = readers.cell_problem(columns[k], value)
+                if code is not None:
+                    found.append(Problem(file, row_no, columns[k], code, {}, readers.shown_value(value)))
                     row[k] = None
         records.append([str(row_no), *(_cell_text(v) for v in row)])
     names = ["_row", *columns]
@@ -385,8 +383,8 @@ def _stage_records(con: duckdb.DuckDBPyConnection, file: str, header: list[str],
     # The real row numbers of the sheet or list: blank rows are skipped, not renumbered.
     _create_raw(con, "SELECT * FROM records_view", columns, row_expr="CAST(_row AS INTEGER)", keep_flagged=bool(found))
     if found:
-        con.executemany(f"INSERT INTO {CELL_PROBLEMS} VALUES (?, ?, ?, ?)",
-                        [[p.row, p.column, p.reason, p.value] for p in found])
+        con.executemany(f"INSERT INTO {CELL_PROBLEMS} VALUES (?, ?, ?, ?, ?)",
+                        [[p.row, p.column, p.code, json.dumps(dict(p.params)), p.value] for p in found])
     return _Source(file, "records", columns, sum(len(str(c)) + 1 for _, cells in rows for c in cells if c is not None))
 
 
@@ -398,17 +396,15 @@ def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path) -> _Source:
 def _stage_json(con: duckdb.DuckDBPyConnection, path: Path) -> _Source:
     document = readers.load_json(path)
     if readers.duplicated_keys(document) and "readings" in readers.duplicated_keys(document):
-        raise ValidationError([Problem(path.name, None, "readings", "appears twice in the document: which list is meant?")])
+        raise ValidationError([Problem(path.name, None, "readings", "problem.readings_twice")])
     records = document.get("readings") if isinstance(document, dict) else document
     if not isinstance(records, list):
-        raise ValidationError([Problem(path.name, None, None, "must be a list of reading objects or an object with a 'readings' list")])
+        raise ValidationError([Problem(path.name, None, None, "problem.not_a_list")])
     if not records:
-        raise ValidationError([Problem(path.name, None, None, "has no readings: the list is empty")])
+        raise ValidationError([Problem(path.name, None, None, "problem.no_readings")])
     for n, record in enumerate(records, start=1):
         if not isinstance(record, dict):
-            raise ValidationError([Problem(path.name, n, None, "is not an object: each reading is an object such as "
-                                           '{"indicator_id": …, "period_end": …, "value": …}',
-                                           readers.shown_value(record))])
+            raise ValidationError([Problem(path.name, n, None, "problem.not_object", {}, readers.shown_value(record))])
     header: list[str] = []
     for record in records:
         for key in record:
@@ -418,7 +414,7 @@ def _stage_json(con: duckdb.DuckDBPyConnection, path: Path) -> _Source:
         header = list(REQUIRED_COLUMNS)
     # A key given twice in one reading: json keeps the last silently; which one was meant?
     normalised = dict(zip(header, _normalise_header(header)))
-    twice = [Problem(path.name, n, normalised[key], "appears twice in this reading: which value is meant?")
+    twice = [Problem(path.name, n, normalised[key], "problem.key_twice")
              for n, record in enumerate(records, start=1) for key in readers.duplicated_keys(record)]
     rows = [(n, [record.get(k) for k in header]) for n, record in enumerate(records, start=1)]
     return _stage_records(con, path.name, header, rows, twice)
@@ -433,7 +429,7 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, kind: str | None = No
     readers.regular_file(path)  # a FIFO or a device is refused before anything opens it
     kind = kind or SUPPORTED.get(path.suffix.lower())
     if kind is None:
-        raise ValidationError([Problem(path.name, None, None, f"unsupported file type '{path.suffix}'; use .csv, .xlsx, .parquet or .json")])
+        raise ValidationError([Problem(path.name, None, None, "problem.file_type", {"suffix": path.suffix})])
     if stack is None:
         stack = ExitStack()
     if kind == "csv":
@@ -479,55 +475,60 @@ PROBLEMS_KEPT = 10_000
 _THOUSANDS_RE = r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?"
 _ISO_DAY_RE = r"\d{4}-\d{2}-\d{2}"
 
-# (condition, column, reason, shown value): the rules and words of monitor.model.validate, per row. The
-# t_* columns are the cells trimmed, NULL when empty.
+# (condition, column, code, parameters as JSON text, shown value): the rules of monitor.model.validate, per
+# row, as problem codes and parameters (monitor.model.problems). The t_* columns are the cells trimmed, NULL
+# when empty.
+_NONE = "'{}'"
 _CHECKS = (
-    ("NOT known AND t_id IS NOT NULL", "indicator_id", "'unknown indicator (see `monitor indicators`)'", "indicator_id"),
-    ("t_id IS NULL", "indicator_id", "'is required'", "NULL"),
-    ("t_value IS NULL", "value", "'is required'", "NULL"),
-    ("v IS NULL AND t_value IS NOT NULL", "value", "coalesce(v_error, 'is not a number')", "value"),
-    ("t_pe IS NULL", "period_end", "'is required'", "NULL"),
-    ("pe IS NULL AND t_pe IS NOT NULL", "period_end", "coalesce(pe_error, 'is not a date (use YYYY-MM-DD)')", "period_end"),
-    ("ps IS NULL AND t_ps IS NOT NULL", "period_start", "coalesce(ps_error, 'is not a date (use YYYY-MM-DD)')",
-     "period_start"),
-    ("known AND pe IS NOT NULL AND start_date IS NULL AND t_ps IS NULL", "period_start",
-     "'is required for this indicator (' || measure || ', ' || frequency || ') unless period_end is a month end'", "NULL"),
-    ("pe < start_date", "period_end", "'is before period_start ' || CAST(start_date AS VARCHAR)", "period_end"),
-    ("pe > CAST($today AS DATE)", "period_end",
-     "'is in the future (after ' || CAST(CAST($today AS DATE) AS VARCHAR) || ')'", "period_end"),
-    ("unit_error IS NOT NULL", "unit", "unit_error", "unit"),
+    ("NOT known AND t_id IS NOT NULL", "indicator_id", "'problem.unknown_indicator'", _NONE, "indicator_id"),
+    ("t_id IS NULL", "indicator_id", "'problem.required'", _NONE, "NULL"),
+    ("t_value IS NULL", "value", "'problem.required'", _NONE, "NULL"),
+    ("v IS NULL AND t_value IS NOT NULL", "value", "coalesce(v_code, 'problem.not_a_number')",
+     f"coalesce(v_params, {_NONE})", "value"),
+    ("t_pe IS NULL", "period_end", "'problem.required'", _NONE, "NULL"),
+    ("pe IS NULL AND t_pe IS NOT NULL", "period_end", "coalesce(pe_code, 'problem.not_a_date')",
+     f"coalesce(pe_params, {_NONE})", "period_end"),
+    ("ps IS NULL AND t_ps IS NOT NULL", "period_start", "coalesce(ps_code, 'problem.not_a_date')",
+     f"coalesce(ps_params, {_NONE})", "period_start"),
+    ("known AND pe IS NOT NULL AND start_date IS NULL AND t_ps IS NULL", "period_start", "'problem.start_required'",
+     "json_object('measure', measure, 'frequency', frequency)", "NULL"),
+    ("pe < start_date", "period_end", "'problem.before_start'", "json_object('date', CAST(start_date AS VARCHAR))",
+     "period_end"),
+    ("pe > CAST($today AS DATE)", "period_end", "'problem.future'",
+     "json_object('date', CAST(CAST($today AS DATE) AS VARCHAR))", "period_end"),
+    ("unit_code IS NOT NULL", "unit", "unit_code", "unit_params", "unit"),
     # A CASE, not AND: DuckDB evaluates both sides of an AND in a projection, and the regex is costly.
     ("CASE WHEN coalesce(factor, 1) <> 1 THEN regexp_matches(value, '[万亿千]') END", "value",
-     "'has a magnitude word (万, 亿, 千) and the unit ' || trim(unit) || ' has one too; give it once'", "value"),
-    ("q IS NULL", "qualifier", "'unknown qualifier; use exact, approx, at_least, more_than or at_most'", "qualifier"),
+     "'problem.magnitude_twice'", "json_object('unit', trim(unit))", "value"),
+    ("q IS NULL", "qualifier", "'problem.qualifier'", _NONE, "qualifier"),
     # The value rules of monitor.model.validate, in the same order, one problem per value: its size first,
     # then the bounds, then whole numbers and shares (size_ok and in_bounds are computed in `checked`).
-    (f"abs(base_value) > {_rules.VALUE_MAX!r}", "value", _rules.sql_reason(lambda _: _rules.TOO_LARGE, "''"), "value"),
-    ("size_ok AND base_value < lower_bound", "value",
-     "'is below the plausible minimum ' || CAST(lower_bound AS VARCHAR) || ' ' || base_unit", "value"),
-    ("size_ok AND base_value > upper_bound", "value",
-     "'is above the plausible maximum ' || CAST(upper_bound AS VARCHAR) || ' ' || base_unit", "value"),
-    ("size_ok AND in_bounds AND whole_unit AND base_value <> floor(base_value)", "value",
-     _rules.sql_reason(_rules.not_whole_reason, "base_unit"), "value"),
+    (f"abs(base_value) > {_rules.VALUE_MAX!r}", "value", "'problem.too_large'", _NONE, "value"),
+    ("size_ok AND base_value < lower_bound", "value", "'problem.below_min'",
+     "json_object('bound', lower_bound, 'unit', base_unit)", "value"),
+    ("size_ok AND base_value > upper_bound", "value", "'problem.above_max'",
+     "json_object('bound', upper_bound, 'unit', base_unit)", "value"),
+    ("size_ok AND in_bounds AND whole_unit AND base_value <> floor(base_value)", "value", "'problem.not_whole'",
+     "json_object('unit', base_unit)", "value"),
     ("size_ok AND in_bounds AND share_unit AND base_value > 0 AND base_value <= 1 AND NOT coalesce(unit_percent, false) "
-     "AND NOT (contains(t_value, '%') OR contains(t_value, '\uff05'))", "value",
-     _rules.sql_reason(_rules.share_reason, "CASE WHEN length(t_value) <= 40 THEN t_value ELSE left(t_value, 39) || '…' END"),
+     "AND NOT (contains(t_value, '%') OR contains(t_value, '\uff05'))", "value", "'problem.share_fraction'",
+     f"json_object('text', CASE WHEN length(t_value) <= {_rules.SHARE_TEXT_MAX} THEN t_value "
+     f"ELSE left(t_value, {_rules.SHARE_TEXT_MAX - 1}) || '…' END)",
      "value"),
-    (f"regexp_matches(source, '{_rules.CONTROL_PATTERN_SQL}')", "source",
-     _rules.sql_reason(_rules.control_reason,
-                       f"printf('U+%04X', unicode(regexp_extract(source, '{_rules.CONTROL_PATTERN_SQL}')))"),
+    (f"regexp_matches(source, '{_rules.CONTROL_PATTERN_SQL}')", "source", "'problem.control'",
+     f"json_object('char', printf('U+%04X', unicode(regexp_extract(source, '{_rules.CONTROL_PATTERN_SQL}'))))",
      "trim(source)"),
     (f"regexp_matches(replace(note, chr(13) || chr(10), chr(10)), '{_rules.CONTROL_PATTERN_MULTILINE_SQL}')", "note",
-     _rules.sql_reason(_rules.control_reason,
-                       "printf('U+%04X', unicode(regexp_extract(replace(note, chr(13) || chr(10), chr(10)), "
-                       f"'{_rules.CONTROL_PATTERN_MULTILINE_SQL}')))"),
+     "'problem.control'",
+     "json_object('char', printf('U+%04X', unicode(regexp_extract(replace(note, chr(13) || chr(10), chr(10)), "
+     f"'{_rules.CONTROL_PATTERN_MULTILINE_SQL}'))))",
      "trim(note)"),
 )
-_ANY_PROBLEM = " OR ".join(f"coalesce({c}, false)" for c, _, _, _ in _CHECKS)
+_ANY_PROBLEM = " OR ".join(f"coalesce({c}, false)" for c, _, _, _, _ in _CHECKS)
 _PROBLEM_LIST = "list_filter([" + ", ".join(
-    f"CASE WHEN coalesce({c}, false) THEN struct_pack(col := '{col}', reason := CAST({reason} AS VARCHAR), "
-    f"val := CAST({val} AS VARCHAR)) END"
-    for c, col, reason, val in _CHECKS
+    f"CASE WHEN coalesce({c}, false) THEN struct_pack(col := '{col}', code := CAST({code} AS VARCHAR), "
+    f"params := CAST({params} AS VARCHAR), val := CAST({val} AS VARCHAR)) END"
+    for c, col, code, params, val in _CHECKS
 ) + "], x -> x IS NOT NULL)"
 
 # One pass over the staged rows: typed columns (SQL for the common forms, Python UDFs only for the rows
@@ -560,9 +561,10 @@ parsed2 AS (
 ),
 parsed AS (
     SELECT * EXCLUDE (v_sql, v_ok, ps_sql, pe_sql, vf, df),
-           coalesce(v_ok, vf.v) AS v, vf.q AS v_qualifier, vf.err AS v_error,
-           coalesce(ps_sql, df.ps) AS ps, df.ps_error AS ps_error,
-           coalesce(pe_sql, df.pe) AS pe, df.pe_error AS pe_error, df.span_start AS pe_span_start
+           coalesce(v_ok, vf.v) AS v, vf.q AS v_qualifier, vf.code AS v_code, vf.params AS v_params,
+           coalesce(ps_sql, df.ps) AS ps, df.ps_code AS ps_code, df.ps_params AS ps_params,
+           coalesce(pe_sql, df.pe) AS pe, df.pe_code AS pe_code, df.pe_params AS pe_params,
+           df.span_start AS pe_span_start
     FROM parsed2
 ),
 checked AS (
@@ -571,7 +573,7 @@ checked AS (
            i.measure, i.frequency, i.lower_bound, i.upper_bound, i.display_unit, i.unit AS base_unit,
            i.cumulative_since,
            coalesce(ur.whole, false) AS whole_unit, coalesce(ur.share, false) AS share_unit,
-           u.factor, u.err AS unit_error, u.percent AS unit_percent,
+           u.factor, u.code AS unit_code, u.params AS unit_params, u.percent AS unit_percent,
            CASE WHEN nullif(trim(p.qualifier), '') IS NOT NULL THEN qw.qualifier
                 ELSE coalesce(p.v_qualifier, 'exact') END AS q,
            -- v * factor in binary floating point is off in the last digit (0.07 * 1e4 =
@@ -640,10 +642,9 @@ dup AS (
                  ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
 )
 SELECT row_no, 'period_end' AS col,
-       CASE WHEN values_n > 1
-            THEN 'conflicts with row ' || CASE WHEN row_no = first_row THEN second_row ELSE first_row END
-                 || ' (same indicator and period, other value)'
-            ELSE 'duplicates row ' || first_row END AS reason,
+       CASE WHEN values_n > 1 THEN 'problem.conflict' ELSE 'problem.duplicate' END AS code,
+       CAST(json_object('row', CASE WHEN values_n > 1 AND row_no = first_row THEN second_row ELSE first_row END)
+            AS VARCHAR) AS params,
        CAST(NULL AS VARCHAR) AS val
 FROM dup WHERE n > 1 AND (row_no <> first_row OR values_n > 1)
 """
@@ -652,14 +653,14 @@ FROM dup WHERE n > 1 AND (row_no <> first_row OR values_n > 1)
 # ("is required") gives way to the reader's.
 PROBLEMS_SQL = f"""
 CREATE OR REPLACE TEMP TABLE import_problem AS
-SELECT s.row_no, s.col, s.reason, s.val
-FROM (SELECT row_no, p.col AS col, p.reason AS reason, p.val AS val
+SELECT s.row_no, s.col, s.code, s.params, s.val
+FROM (SELECT row_no, p.col AS col, p.code AS code, p.params AS params, p.val AS val
       FROM (SELECT row_no, unnest(problems) AS p FROM {SPILL} WHERE problems IS NOT NULL)) AS s
 ANTI JOIN {CELL_PROBLEMS} AS c ON c.row_no = s.row_no AND c.col = s.col
 UNION ALL
-SELECT row_no, col, reason, val FROM import_dup
+SELECT row_no, col, code, params, val FROM import_dup
 UNION ALL
-SELECT row_no, col, reason, val FROM {CELL_PROBLEMS}
+SELECT row_no, col, code, params, val FROM {CELL_PROBLEMS}
 """
 
 VALID_SQL = f"""
@@ -672,7 +673,7 @@ WHERE problems IS NULL AND row_no NOT IN (SELECT row_no FROM import_dup)
 
 REJECTED_SQL = f"""
 CREATE OR REPLACE TEMP TABLE {queries.IMPORT_REJECTED} AS
-SELECT p.row_no, p.col, p.reason, p.val,
+SELECT p.row_no, p.col, monitor_problem_text(p.code, p.params) AS reason, p.val,
        to_json({{indicator_id: r.indicator_id, period_start: r.period_start, period_end: r.period_end,
                  value: r.value, qualifier: r.qualifier, unit: r.unit, source: r.source, note: r.note}}) AS raw_row
 FROM import_problem AS p JOIN {RAW} AS r USING (row_no)
@@ -689,23 +690,23 @@ _REGISTERED = (SPILL, f"{RAW}_src")
 
 
 def _fallback_value(text: str) -> dict[str, Any]:
-    """A value cell SQL could not read, as the Python parser reads it (value, qualifier, error)."""
-    from monitor.model.units import parse_number
+    """A value cell SQL could not read, as the Python parser reads it (value, qualifier, problem)."""
+    v, q, error = _rules.parse_value(text)
+    code, params = error if error is not None else (None, None)
+    return {"v": v, "q": q, "code": code, "params": None if params is None else json.dumps(params)}
 
-    try:
-        number, qualifier = parse_number(text)
-        if not math.isfinite(number):
-            raise ValueError("is not a finite number")
-        return {"v": number, "q": qualifier.value if qualifier is not None else None, "err": None}
-    except ValueError as e:
-        return {"v": None, "q": None, "err": str(e) or "is not a number"}
+
+def _problem_text(code: str, params: str | None) -> str:
+    """The English of a problem found by the pass (stored with the rejected rows, as `monitor rejected` shows)."""
+    return render(code, json.loads(params) if params else {})
 
 
 def _fallback_dates(start_text: str | None, end_text: str | None) -> dict[str, Any]:
     """The period cells SQL could not read: a date, or a span such as 2025年1—6月 (end and its start)."""
     from monitor.model.periods import parse_date, parse_period
 
-    found: dict[str, Any] = {"ps": None, "ps_error": None, "pe": None, "pe_error": None, "span_start": None}
+    found: dict[str, Any] = {"ps": None, "ps_code": None, "ps_params": None, "pe": None, "pe_code": None,
+                             "pe_params": None, "span_start": None}
     if start_text and start_text.strip():
         try:
             found["ps"] = parse_date(start_text.strip())
@@ -713,7 +714,8 @@ def _fallback_dates(start_text: str | None, end_text: str | None) -> dict[str, A
             try:
                 found["ps"] = parse_period(start_text.strip()).start
             except ValueError:
-                found["ps_error"] = str(e) or "is not a date"
+                found["ps_code"], params = of_error(e, "problem.not_a_date")
+                found["ps_params"] = json.dumps(params)
     if end_text and end_text.strip():
         try:
             found["pe"] = parse_date(end_text.strip())
@@ -722,7 +724,8 @@ def _fallback_dates(start_text: str | None, end_text: str | None) -> dict[str, A
                 period = parse_period(end_text.strip())
                 found["pe"], found["span_start"] = period.end, period.start
             except ValueError:
-                found["pe_error"] = str(e) or "is not a date"
+                found["pe_code"], params = of_error(e, "problem.not_a_date")
+                found["pe_params"] = json.dumps(params)
     return found
 
 
@@ -766,12 +769,16 @@ def _prepare(con: duckdb.DuckDBPyConnection) -> None:
     if _PREPARED.get(id(con)) is con:
         return
     for name, function, arguments, returns in (
-        ("monitor_parse_value", _fallback_value, [VARCHAR], {"v": DOUBLE, "q": VARCHAR, "err": VARCHAR}),
+        ("monitor_parse_value", _fallback_value, [VARCHAR], {"v": DOUBLE, "q": VARCHAR, "code": VARCHAR,
+                                                             "params": VARCHAR}),
         ("monitor_parse_dates", _fallback_dates, [VARCHAR, VARCHAR],
-         {"ps": DATE, "ps_error": VARCHAR, "pe": DATE, "pe_error": VARCHAR, "span_start": DATE}),
+         {"ps": DATE, "ps_code": VARCHAR, "ps_params": VARCHAR, "pe": DATE, "pe_code": VARCHAR,
+          "pe_params": VARCHAR, "span_start": DATE}),
+        ("monitor_problem_text", _problem_text, [VARCHAR, VARCHAR], None),
     ):
         try:
-            con.create_function(name, function, arguments, duckdb.struct_type(returns),  # type: ignore[arg-type]
+            con.create_function(name, function, arguments,  # type: ignore[arg-type]
+                                VARCHAR if returns is None else duckdb.struct_type(returns),
                                 null_handling="special", side_effects=False)
         except duckdb.Error as e:
             if "already" not in str(e):
@@ -847,7 +854,7 @@ def _unit_factors(con: duckdb.DuckDBPyConnection, source: _Source) -> None:
         con.executemany("INSERT INTO unit_rule VALUES (?, ?, ?, ?)",
                         [(u, m, is_whole_unit(u), _rules.is_share(u, m)) for u, m in kinds])
     con.execute("CREATE OR REPLACE TEMP TABLE unit_factor "
-                "(indicator_id VARCHAR, unit VARCHAR, factor DOUBLE, err VARCHAR, percent BOOLEAN)")
+                "(indicator_id VARCHAR, unit VARCHAR, factor DOUBLE, code VARCHAR, params VARCHAR, percent BOOLEAN)")
     if "unit" not in source.columns:
         return
     pairs = con.execute(
@@ -860,13 +867,12 @@ def _unit_factors(con: duckdb.DuckDBPyConnection, source: _Source) -> None:
     rows = []
     for indicator_id, unit, base, display in pairs:
         try:
-            rows.append((indicator_id, unit, conversion_factor(unit, base), None, _rules.states_percent(unit)))
+            rows.append((indicator_id, unit, conversion_factor(unit, base), None, None, _rules.states_percent(unit)))
         except ValueError as e:
-            shown = unit if len(unit) <= 60 else unit[:59] + "…"  # the message stays one short line
-            rows.append((indicator_id, unit, None, f"unit '{shown}' cannot be converted to {display} ({base}): {e}",
-                         False))
+            code, params = _rules.unit_rule(unit, display, base, e)
+            rows.append((indicator_id, unit, None, code, json.dumps(params), False))
     if rows:
-        con.executemany("INSERT INTO unit_factor VALUES (?, ?, ?, ?, ?)", rows)
+        con.executemany("INSERT INTO unit_factor VALUES (?, ?, ?, ?, ?, ?)", rows)
 
 
 def _read_error(source: _Source, error: duckdb.Error) -> ValidationError:
@@ -914,9 +920,10 @@ def _problems(con: duckdb.DuckDBPyConnection, report: ImportReport) -> None:
     report.valid = report.rows - report.rejected
     if total:
         report.problems = [
-            Problem(report.file, r[0], r[1], r[2], r[3])
+            Problem(report.file, r[0], r[1], r[2], json.loads(r[3]) if r[3] else {}, r[4])
             for r in con.execute(
-                "SELECT row_no, col, reason, val FROM import_problem ORDER BY row_no, col LIMIT ?", [PROBLEMS_KEPT]
+                "SELECT row_no, col, code, params, val FROM import_problem ORDER BY row_no, col LIMIT ?",
+                [PROBLEMS_KEPT],
             ).fetchall()
         ]
     con.execute(VALID_SQL)
@@ -958,7 +965,7 @@ def _run_import(
         _validate_pass(con, staged, folder / "rows.parquet", today)
         report.rows = int(con.execute(f"SELECT count(*) FROM {SPILL}").fetchone()[0])  # type: ignore[index]
         if report.rows == 0 and rows_required:
-            raise ValidationError([Problem(report.file, None, None, "has a header but no data rows")])
+            raise ValidationError([Problem(report.file, None, None, "problem.no_rows")])
         report.problems, report.problem_count = [], 0
         _problems(con, report)
         if report.problem_count and not dry_run:
@@ -1073,10 +1080,11 @@ def import_file(
 ) -> ImportReport:
     """Import a reading file in one transaction: every valid row, or (by default) nothing if any is invalid."""
     file = Path(path)
-    bad_name = _rules.control_problem(file.name)
+    bad_name = _rules.control_rule(file.name)
     if bad_name is not None:
         # The name becomes each reading's source and is printed in every report: refused like such text.
-        raise ValidationError([Problem(_rules.escape_controls(file.name), None, None, f"the file name {bad_name}")])
+        raise ValidationError([Problem(_rules.escape_controls(file.name), None, None, "problem.file_name",
+                                       {"reason": nested(*bad_name)})])
     report = ImportReport(file=file.name, batch_id=uuid.uuid4().hex[:12], dry_run=dry_run)
     with _import_scratch(store) as (con, folder, stack):
         if progress:
@@ -1111,10 +1119,10 @@ def _write_small(
         raise StoreError(f"database {store.path} does not exist; run `monitor init` first")
     # A typed cell that cannot be what its column holds is the reader's problem, as in _stage_records.
     flagged = [
-        Problem(report.file, n, c, reason, readers.shown_value(r.get(c)))
+        Problem(report.file, n, c, code, {}, readers.shown_value(r.get(c)))
         for n, r in enumerate(rows, start=1) for c in CANONICAL_COLUMNS
         if r.get(c) is not None and not isinstance(r.get(c), str)
-        and (reason := readers.cell_problem(c, r.get(c))) is not None
+        and (code := readers.cell_problem(c, r.get(c))) is not None
     ]
     blanked = {(p.row, p.column) for p in flagged}
     numbered = [
@@ -1219,5 +1227,5 @@ def add_reading(
         return import_rows(store, [row], source_name="reading", recorded_by=recorded_by, today=today)
     except ValidationError as e:
         # One reading has no file or row: name only the field.
-        problems = [Problem("reading", None, p.column, p.reason, p.value) for p in e.problems]
+        problems = [Problem("reading", None, p.column, p.code, p.params, p.value) for p in e.problems]
         raise ValidationError(problems) from e

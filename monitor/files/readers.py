@@ -69,18 +69,16 @@ JSON_MAX_BYTES = 64 << 20
 _JSON_INT_DIGITS = 300
 
 DATE_COLUMNS = ("period_start", "period_end")
-NUMBER_AS_DATE = (
-    "is a number, not a date: format the cell as a date or write it as text such as 2024-10-31 or "
-    "2024年10月 (as a number, 2024.10 is 2024.1, January)"
-)
+NUMBER_AS_DATE = "problem.number_as_date"
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LINE_END = re.compile(rb"\r\n|\r|\n")
 
 
-def fail(name: str, reason: str, row: int | None = None, column: str | None = None,
-         value: str | None = None) -> ValidationError:
-    return ValidationError([Problem(name, row, column, reason, value)])
+def fail(name: str, code: str, row: int | None = None, column: str | None = None,
+         value: str | None = None, **params: Any) -> ValidationError:
+    """One problem (a code of monitor.model.problems and its parameters) as the error to raise."""
+    return ValidationError([Problem(name, row, column, code, params, value)])
 
 
 def first_line(error: BaseException) -> str:
@@ -99,14 +97,14 @@ def regular_file(path: Path) -> int:
     try:
         info = path.stat()
     except FileNotFoundError:
-        raise fail(str(path), "file not found") from None
+        raise fail(str(path), "problem.file_not_found") from None
     except OSError as e:
-        raise fail(path.name, f"cannot be opened: {e.strerror or e}") from None
+        raise fail(path.name, "problem.cannot_open", detail=str(e.strerror or e)) from None
     if stat.S_ISDIR(info.st_mode):
-        raise fail(str(path), "is a folder, not a file")
+        raise fail(str(path), "problem.folder")
     if not stat.S_ISREG(info.st_mode):
         kind = next((what for test, what in _KINDS if test(info.st_mode)), "a special file")
-        raise fail(path.name, f"is not a regular file but {kind}; save the readings to a file and read that")
+        raise fail(path.name, "problem.not_regular", kind=kind)
     return info.st_size
 
 
@@ -132,8 +130,7 @@ def csv_encoding(path: Path) -> str:
         while chunk := f.read(_SCAN_CHUNK):
             nul = chunk.find(b"\0")
             if nul >= 0:
-                raise fail(path.name, "contains a NUL byte: this is a binary or UTF-16 file, not CSV text",
-                           line + _breaks(chunk[:nul], after_cr))
+                raise fail(path.name, "problem.nul_byte", line + _breaks(chunk[:nul], after_cr))
             breaks = [i for i in (chunk.find(b"\n"), chunk.find(b"\r")) if i >= 0]
             if not breaks:
                 since_break += len(chunk)
@@ -142,8 +139,7 @@ def csv_encoding(path: Path) -> str:
             else:
                 since_break = len(chunk) - max(chunk.rfind(b"\n"), chunk.rfind(b"\r")) - 1
             if since_break > MAX_LINE_BYTES:
-                raise fail(path.name, f"line too long: more than {MAX_LINE_BYTES >> 20} MB without a line break "
-                           "(a reading row is a few hundred bytes)", line)
+                raise fail(path.name, "problem.line_too_long", line, mb=MAX_LINE_BYTES >> 20)
             line += _breaks(chunk, after_cr)
             after_cr = chunk.endswith(b"\r")
             if utf8 is not None:
@@ -165,7 +161,7 @@ def csv_encoding(path: Path) -> str:
                 decoder.decode(chunk)
             decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        raise fail(path.name, "is neither UTF-8 nor GB18030/GBK text") from None
+        raise fail(path.name, "problem.encoding") from None
     _check_single_encoding(path)
     return "gb18030"
 
@@ -205,12 +201,7 @@ def _check_single_encoding(path: Path) -> None:
         except UnicodeDecodeError:
             other_line = other_line or number
         if utf8_line and other_line:
-            raise fail(
-                path.name,
-                f"mixes encodings: row {utf8_line} is UTF-8 but row {other_line} is not (GBK/GB18030?); "
-                "save the whole file in one encoding (UTF-8)",
-                utf8_line,
-            )
+            raise fail(path.name, "problem.mixed_encoding", utf8_line, utf8_row=utf8_line, other_row=other_line)
 
 
 CSV_DELIMITERS = (",", ";", "\t", "|")
@@ -227,8 +218,7 @@ def csv_header(path: Path, encoding: str = "utf-8") -> tuple[str, list[str]]:
 
 
 def _overlong(name: str, row: int) -> Problem:
-    return Problem(name, row, None, f"a quoted cell runs on for more than {MAX_RECORD_BYTES >> 20} MB: a closing "
-                   "quote is missing, or the cell is far too long (a reading row is a few hundred bytes)")
+    return Problem(name, row, None, "problem.quote_overlong", {"mb": MAX_RECORD_BYTES >> 20})
 
 
 def csv_quote_problem(path: Path, name: str) -> Problem | None:
@@ -276,7 +266,7 @@ def csv_quote_problem(path: Path, name: str) -> Problem | None:
             if size > MAX_RECORD_BYTES:
                 return _overlong(name, row)
     if quoted:
-        return Problem(name, row, None, "a quote opened in this row is never closed (a closing \" is missing)")
+        return Problem(name, row, None, "problem.quote_unclosed")
     return None
 
 
@@ -304,12 +294,12 @@ def _not_a_zip(path: Path) -> ValidationError:
         head = f.read(1 << 20)
     if head.startswith(_CFB_MAGIC):
         if _ENCRYPTED in head:
-            return fail(path.name, "is password-protected (encrypted): remove the password in Excel and save it again")
-        return fail(path.name, "is an old Excel .xls file, not .xlsx: save it again as .xlsx (Excel Workbook)")
+            return fail(path.name, "problem.encrypted")
+        return fail(path.name, "problem.old_xls")
     if head.startswith(b"PK\x03\x04"):
-        return fail(path.name, "cannot be read as an XLSX workbook: the zip archive is cut short or damaged "
+        return fail(path.name, "problem.xlsx_unreadable", detail="the zip archive is cut short or damaged "
                     "(its table of contents is missing): send the whole file again")
-    return fail(path.name, "cannot be read as an XLSX workbook: it is not a zip archive "
+    return fail(path.name, "problem.xlsx_unreadable", detail="it is not a zip archive "
                 "(an .xlsx file is one; was another kind of file renamed to .xlsx?)")
 
 
@@ -329,20 +319,19 @@ def _check_archive(path: Path) -> None:
     except zipfile.BadZipFile:
         raise _not_a_zip(path) from None
     except (OSError, ValueError, EOFError) as e:
-        raise fail(name, f"cannot be read as an XLSX workbook: the zip archive is damaged ({first_line(e)})") from None
+        raise fail(name, "problem.xlsx_unreadable", detail=f"the zip archive is damaged ({first_line(e)})") from None
     with archive:
         infos = archive.infolist()
         if len(infos) > XLSX_MAX_PARTS:
-            raise fail(name, f"cannot be read as an XLSX workbook: it has {len(infos):,} parts (a workbook has dozens)")
+            raise fail(name, "problem.xlsx_unreadable", detail=f"it has {len(infos):,} parts (a workbook has dozens)")
         if not any(i.filename.startswith("xl/") for i in infos) or "[Content_Types].xml" not in archive.NameToInfo:
-            raise fail(name, "cannot be read as an XLSX workbook: it is a zip archive but not an Excel workbook "
+            raise fail(name, "problem.xlsx_unreadable", detail="it is a zip archive but not an Excel workbook "
                        "(it has no xl/ folder; a .docx or .zip renamed?)")
         if any(i.flag_bits & 0x1 for i in infos):
-            raise fail(name, "is password-protected (encrypted): remove the password in Excel and save it again")
+            raise fail(name, "problem.encrypted")
         declared = sum(i.file_size for i in infos)
         if declared > XLSX_MAX_UNPACKED:
-            raise fail(name, f"unpacks to {_mb(declared)}, more than the {_mb(XLSX_MAX_UNPACKED)} a workbook of "
-                       "readings may have (a zip bomb?); split it or send CSV")
+            raise fail(name, "problem.unpacks_to", size=_mb(declared), limit=_mb(XLSX_MAX_UNPACKED))
         unpacked = 0
         for info in infos:
             xml = info.filename.endswith((".xml", ".rels"))
@@ -352,26 +341,25 @@ def _check_archive(path: Path) -> None:
                     while chunk := part.read(1 << 20):
                         unpacked += len(chunk)
                         if unpacked > XLSX_MAX_UNPACKED:
-                            raise fail(name, f"unpacks to more than the {_mb(XLSX_MAX_UNPACKED)} a workbook of "
-                                       "readings may have (its parts are larger than they declare: a zip bomb?)")
+                            raise fail(name, "problem.unpacks_past", limit=_mb(XLSX_MAX_UNPACKED))
                         if xml and (b"<!DOCTYPE" in tail + chunk or b"<!ENTITY" in tail + chunk):
-                            raise fail(name, f"cannot be read as an XLSX workbook: part {info.filename[:80]} has a "
-                                       "document type declaration, which Excel never writes (it can expand to "
-                                       "gigabytes)")
+                            raise fail(name, "problem.xlsx_unreadable",
+                                       detail=f"part {info.filename[:80]} has a document type declaration, which "
+                                       "Excel never writes (it can expand to gigabytes)")
                         tail = chunk[-16:]
             except ValidationError:
                 raise
             except NotImplementedError:
-                raise fail(name, f"cannot be read as an XLSX workbook: part {info.filename[:80]} uses a "
+                raise fail(name, "problem.xlsx_unreadable", detail=f"part {info.filename[:80]} uses a "
                            "compression method Excel does not write") from None
             except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, ValueError) as e:
-                raise fail(name, f"cannot be read as an XLSX workbook: the zip archive is damaged "
-                           f"({first_line(e)[:200]})") from None
+                raise fail(name, "problem.xlsx_unreadable",
+                           detail=f"the zip archive is damaged ({first_line(e)[:200]})") from None
 
 
 def _damaged(name: str, row: int | None, what: str) -> ValidationError:
-    return fail(name, f"cannot be read as an XLSX workbook: the sheet is damaged ({what}); "
-                "open it in Excel and save it again", row)
+    return fail(name, "problem.xlsx_unreadable", row,
+                detail=f"the sheet is damaged ({what}); open it in Excel and save it again")
 
 
 def _blank(value: Any) -> bool:
@@ -408,17 +396,17 @@ def read_xlsx(path: Path, limit: int | None = None,
             warnings.simplefilter("ignore")  # openpyxl warns about parts it does not support
             workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as e:  # openpyxl raises many unrelated types for a broken file
-        raise fail(name, f"cannot be read as an XLSX workbook: {first_line(e)[:200]}") from e
+        raise fail(name, "problem.xlsx_unreadable", detail=first_line(e)[:200]) from e
     try:
         if not workbook.worksheets:
-            raise fail(name, "has no worksheet (only chart sheets?)")
+            raise fail(name, "problem.no_worksheet")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return _read_sheet(workbook, workbook.worksheets[0], name, limit, check_header)
     except ValidationError:
         raise
     except Exception as e:  # a broken part: XML, a shared string that does not exist, a bad row number
-        raise fail(name, f"cannot be read as an XLSX workbook: the sheet is damaged ({first_line(e)[:200]})") from e
+        raise fail(name, "problem.xlsx_unreadable", detail=f"the sheet is damaged ({first_line(e)[:200]})") from e
     finally:
         workbook.close()
 
@@ -469,13 +457,11 @@ def _read_sheet(workbook: Any, sheet: Any, name: str, limit: int | None,
                     continue
                 filled += 1
                 if filled > XLSX_MAX_CELLS:
-                    raise fail(name, f"has more than {XLSX_MAX_CELLS:,} filled cells; a reading file is far "
-                               "smaller: split it, or send CSV")
+                    raise fail(name, "problem.too_many_cells", cells=f"{XLSX_MAX_CELLS:,}")
                 values[column] = shown(cell)
             if header is None:
                 if row_no != 1 or all(_blank(v) for v in values.values()):
-                    raise fail(name, "is blank: the first row of the first sheet must be the header "
-                               "(indicator_id, period_end, value, …)", 1)
+                    raise fail(name, "problem.header_blank_sheet", 1)
                 width = max(c for c, v in values.items() if not _blank(v))
                 header = [str(values[c]) if values.get(c) is not None else "" for c in range(1, width + 1)]
                 problems = check_header(header) if check_header is not None else []
@@ -484,10 +470,8 @@ def _read_sheet(workbook: Any, sheet: Any, name: str, limit: int | None,
                 continue
             beyond = [(c, v) for c, v in values.items() if c > len(header) and not _blank(v)]
             for column, value in beyond:
-                stray.append(Problem(name, row_no, column_letter(column),
-                                     f"is a value under no header (the header ends at column "
-                                     f"{column_letter(len(header))}): name the column or delete the value",
-                                     str(value)[:80]))
+                stray.append(Problem(name, row_no, column_letter(column), "problem.no_header_above",
+                                     {"last": column_letter(len(header))}, str(value)[:80]))
             if len(stray) >= STRAY_KEPT:
                 break  # the file is refused: the first of them say why
             cells_in = [values.get(c) for c in range(1, len(header) + 1)]
@@ -496,7 +480,7 @@ def _read_sheet(workbook: Any, sheet: Any, name: str, limit: int | None,
                 if limit is not None and len(sheet_rows) >= limit:
                     break
     if header is None:
-        raise fail(name, "is empty: the first sheet has no header row")
+        raise fail(name, "problem.sheet_empty")
     if stray:
         raise ValidationError(stray)
     return Sheet(header, sheet_rows)
@@ -545,34 +529,32 @@ def load_json(path: Path) -> Any:
     name = path.name
     size = regular_file(path)
     if size > JSON_MAX_BYTES:
-        raise fail(name, f"is {_mb(size)}, more than the {_mb(JSON_MAX_BYTES)} a JSON file may have "
-                   "(it is read whole): send large files as CSV or Parquet")
+        raise fail(name, "problem.json_too_large", size=_mb(size), limit=_mb(JSON_MAX_BYTES))
     data = path.read_bytes()
     if not data.strip():
-        raise fail(name, "is empty")
+        raise fail(name, "problem.file_empty")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\0" in data[:4]:
-        raise fail(name, "is not valid JSON: it is UTF-16 or UTF-32 text; save it as UTF-8")
+        raise fail(name, "problem.json_utf16")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = data.count(b"\n", 0, e.start) + 1
-        raise fail(name, f"is not valid JSON: it is not UTF-8 text (line {line} has bytes that are not "
-                   "UTF-8); save it as UTF-8") from None
+        raise fail(name, "problem.json_not_utf8", line=line) from None
     try:
         return json.loads(text, object_pairs_hook=_pairs, parse_int=_json_int, parse_float=_json_float)
     except json.JSONDecodeError as e:
-        raise fail(name, f"is not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}") from None
+        raise fail(name, "problem.json_syntax", detail=e.msg, line=e.lineno, col=e.colno) from None
     except RecursionError:  # "[[[[...]]]]" nested deeper than the parser's stack
-        raise fail(name, "is not valid JSON: nested too deeply") from None
+        raise fail(name, "problem.json_deep") from None
     except ValueError as e:
-        raise fail(name, f"is not valid JSON: {first_line(e)[:200]}") from None
+        raise fail(name, "problem.json_invalid", detail=first_line(e)[:200]) from None
 
 
 # ---------------------------------------------------------------- cells
 
 
 def cell_problem(column: str, value: Any) -> str | None:
-    """Why a typed cell cannot be what ``column`` holds, or None.
+    """Why a typed cell cannot be what ``column`` holds (a problem code without parameters), or None.
 
     Text is read by the column's parser later; this catches what would be misread by being turned
     into text first: a number in a date column (2024.10 became "2024.1", January; a whole number
@@ -580,11 +562,11 @@ def cell_problem(column: str, value: Any) -> str | None:
     true/false.
     """
     if isinstance(value, bool):
-        return "is true/false, not a value this column can hold"
+        return "problem.cell_bool"
     if isinstance(value, dict):
-        return "is an object (a group of fields), not a single value; a cell holds text, a number or a date"
+        return "problem.cell_object"
     if isinstance(value, (list, tuple)):
-        return "is a list, not a single value; a cell holds text, a number or a date"
+        return "problem.cell_list"
     if column in DATE_COLUMNS and isinstance(value, (int, float, Decimal)) and not _a_year(value):
         return NUMBER_AS_DATE
     return None

@@ -160,10 +160,19 @@ VALUE_MAX = 1e18
 TOO_LARGE = f"is too large: figures are kept up to {VALUE_MAX:g} in size (check the unit and any magnitude word)"
 
 
-def magnitude_problem(value: float) -> str | None:
-    """Why ``value`` (in base units) cannot be stored, or None: it must be finite and at most VALUE_MAX in size."""
+def magnitude_code(value: float) -> str | None:
+    """The problem code (monitor.model.problems) of a ``value`` in base units that cannot be stored, or None:
+    it must be finite and at most VALUE_MAX in size."""
     if not math.isfinite(value):
-        return "is not a finite number"
+        return "problem.not_finite"
     if abs(value) > VALUE_MAX:
-        return TOO_LARGE
+        return "problem.too_large"
     return None
+
+
+def magnitude_problem(value: float) -> str | None:
+    """Why ``value`` (in base units) cannot be stored, in English, or None."""
+    from monitor.model.problems import render
+
+    code = magnitude_code(value)
+    return None if code is None else render(code)

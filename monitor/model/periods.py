@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from monitor.model import FREQUENCY_MONTHS
+from monitor.model.problems import ProblemError
 from monitor.model.units import fold_width
 
 __all__ = [
@@ -148,12 +149,12 @@ def _shown(text: str, limit: int = 60) -> str:
 def _checked_date(year: int, month: int, day: int, text: str) -> date:
     # date() says "month must be in 1..12" without the input; people need to see what they typed.
     if not 1 <= year <= 9999:
-        raise ValueError(f"invalid date {_shown(text)}: year {year} is not in 1..9999")
+        raise ProblemError("problem.date_year", text=_shown(text), year=year)
     if not 1 <= month <= 12:
-        raise ValueError(f"invalid date {_shown(text)}: month {month} is not in 1..12")
+        raise ProblemError("problem.date_month", text=_shown(text), month=month)
     last_day = calendar.monthrange(year, month)[1]
     if not 1 <= day <= last_day:
-        raise ValueError(f"invalid date {_shown(text)}: day {day} is not in 1..{last_day} for {year}-{month:02d}")
+        raise ProblemError("problem.date_day", text=_shown(text), day=day, last=last_day, year_month=f"{year}-{month:02d}")
     return date(year, month, day)
 
 
@@ -183,7 +184,7 @@ def _date_patterns() -> tuple[tuple[re.Pattern[str], tuple[str, str, str]], ...]
 def _month_number(name: str, text: str) -> int:
     number = _EN_MONTH_NUMBERS.get(name.lower())
     if number is None:
-        raise ValueError(f"cannot read {_shown(text)}: {_shown(name)} is not a month name")
+        raise ProblemError("problem.month_name", text=_shown(text), name=_shown(name))
     return number
 
 
@@ -206,7 +207,7 @@ def parse_date(text: str) -> date:
     normalized = _normalize(text)
     parsed = _try_parse_date(normalized)
     if parsed is None:
-        raise ValueError(f"cannot read {_shown(text)} as a date: expected e.g. 2025-06-30, 2025/6/30 or 2025年6月30日")
+        raise ProblemError("problem.date_unreadable", text=_shown(text))
     return parsed
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from monitor.model import Qualifier
+from monitor.model.problems import ProblemError
 
 __all__ = [
     "MAGNITUDES",
@@ -189,10 +190,8 @@ def conversion_factor(from_unit: str, to_base_unit: str) -> float:
         # A bare magnitude word ("单位：万" in a spreadsheet) means that many of the target's own unit.
         from_root = to_root
     if from_root != to_root:
-        raise ValueError(
-            f"cannot convert {_shown(from_unit)} to {_shown(to_base_unit)}: "
-            f"different base units ({_shown(from_root or 'no unit')} vs {_shown(to_root or 'no unit')})"
-        )
+        raise ProblemError("problem.units_differ", unit=_shown(from_unit), target=_shown(to_base_unit),
+                           unit_root=_shown(from_root or "no unit"), target_root=_shown(to_root or "no unit"))
     return float(from_factor / to_factor)
 
 
@@ -246,12 +245,12 @@ def parse_quantity(text: str) -> Quantity:
     original = text
     rest = fold_width(text).strip()
     if not rest:
-        raise ValueError("empty value")
+        raise ProblemError("problem.empty_value")
     if _SPACE_IN_NUMBER.search(rest):
-        raise ValueError(f"space inside a number in {_shown(original)}: write 23000 or 23,000")
+        raise ProblemError("problem.space_in_number", text=_shown(original))
     rest = _WHITESPACE.sub("", rest)
     if rest.lower().lstrip("+-") in _NON_FINITE_WORDS:
-        raise ValueError(f"not a finite number: {_shown(original)}")
+        raise ProblemError("problem.not_finite_text", text=_shown(original))
 
     words: list[str] = []
     word, rest = _take_prefix(rest, _PREFIX_WORDS)
@@ -260,12 +259,12 @@ def parse_quantity(text: str) -> Quantity:
 
     match = _NUMBER.match(rest)
     if match is None:
-        raise ValueError(f"no number found in {_shown(original)}")
+        raise ProblemError("problem.no_number", text=_shown(original))
     digits = match.group("grouped") or match.group("plain")
     try:
         number = Decimal(digits.replace(",", ""))
     except InvalidOperation as e:  # pragma: no cover - the pattern only admits valid literals
-        raise ValueError(f"not a number: {_shown(original)}") from e
+        raise ProblemError("problem.not_a_number_text", text=_shown(original)) from e
     if match.group("sign") == "-":
         number = -number
     rest = rest[match.end() :]
@@ -278,7 +277,7 @@ def parse_quantity(text: str) -> Quantity:
         try:
             number *= _EXACT_MAGNITUDES[magnitude]
         except ArithmeticError as e:  # decimal.Overflow: "1E1000000万" is past Decimal's exponent range
-            raise ValueError(f"number too large: {_shown(original)}") from e
+            raise ProblemError("problem.number_too_large", text=_shown(original)) from e
         word, rest = _take_prefix(rest, _INNER_WORDS)
         if word is not None:
             words.append(word)
@@ -287,15 +286,15 @@ def parse_quantity(text: str) -> Quantity:
         words.append(word)
 
     if len(words) > 1:
-        raise ValueError(f"more than one qualifier ({', '.join(words)}) in {_shown(original)}")
+        raise ProblemError("problem.qualifiers", words=", ".join(words), text=_shown(original))
     if rest and _BAD_UNIT_START.match(rest):
-        raise ValueError(f"malformed number {_shown(original)}: unexpected {_shown(rest)} after {_shown(digits)}")
+        raise ProblemError("problem.malformed", text=_shown(original), rest=_shown(rest), digits=_shown(digits))
     if magnitude is not None and rest.startswith("%"):
-        raise ValueError(f"a magnitude word before a percent sign makes no sense: {_shown(original)}")
+        raise ProblemError("problem.magnitude_percent", text=_shown(original))
 
     value = float(number)
     if not math.isfinite(value):
-        raise ValueError(f"number too large: {_shown(original)}")
+        raise ProblemError("problem.number_too_large", text=_shown(original))
     qualifier = QUALIFIER_WORDS[words[0]] if words else None
     return Quantity(value=value, qualifier=qualifier, unit=normalize_unit(rest) if rest else "")
 
@@ -309,5 +308,5 @@ def parse_number(text: str) -> tuple[float, Qualifier | None]:
     """
     quantity = parse_quantity(text)
     if quantity.unit not in ("", "%"):
-        raise ValueError(f"unexpected text {_shown(quantity.unit)} after the number in {_shown(text)}")
+        raise ProblemError("problem.trailing_text", unit=_shown(quantity.unit), text=_shown(text))
     return quantity.value, quantity.qualifier

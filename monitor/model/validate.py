@@ -22,7 +22,8 @@ from datetime import date
 from typing import Any
 
 from monitor.errors import Problem
-from monitor.model import TOO_LARGE, VALUE_MAX, Indicator, MeasureKind, Qualifier, magnitude_problem
+from monitor.model import TOO_LARGE, VALUE_MAX, Indicator, MeasureKind, Qualifier, magnitude_code, magnitude_problem
+from monitor.model.problems import nested, of_error, render
 
 __all__ = [
     "VALUE_MAX",
@@ -30,12 +31,17 @@ __all__ = [
     "CONTROL_PATTERN_MULTILINE_SQL",
     "check_rows",
     "control_problem",
+    "control_rule",
     "escape_controls",
     "is_share",
     "magnitude_problem",
     "usable_value",
     "value_problem",
+    "value_rule",
 ]
+
+# A problem as the rules give it: (code, parameters), see monitor.model.problems.
+Rule = tuple[str, dict[str, Any]]
 
 # ---------------------------------------------------------------- the value and text rules
 #
@@ -69,24 +75,21 @@ def states_percent(unit: str | None) -> bool:
     return unit is not None and normalize_unit(unit) == "%"
 
 
-def not_whole_reason(unit: str) -> str:
-    return f"is not a whole number: {unit} counts whole units (counts and ranks take whole numbers only)"
+# The longest value text a share problem quotes (the SQL pass cuts it alike).
+SHARE_TEXT_MAX = 40
 
 
-def share_reason(text: str) -> str:
-    shown = text if len(text) <= 40 else text[:39] + "…"
-    return (f"is at most 1 for a share in %: if it is a fraction, give it in percent (multiplied by 100); "
-            f"if it is {shown} %, write {shown}%")
-
-
-def sql_reason(reason: Any, expression: str) -> str:
-    """A SQL expression giving ``reason(x)`` (a function of one text above) with ``x`` the SQL ``expression``:
-    the bulk pass words its problems with the very same functions."""
-    parts = reason("\x00").split("\x00")
-    return f" || {expression} || ".join("'" + part.replace("'", "''") + "'" for part in parts)
+def share_text(text: str) -> str:
+    return text if len(text) <= SHARE_TEXT_MAX else text[:SHARE_TEXT_MAX - 1] + "…"
 
 
 def value_problem(value: float, indicator: Indicator, text: str | None = None, unit: str | None = None) -> str | None:
+    """``value_rule`` in English."""
+    rule = value_rule(value, indicator, text, unit)
+    return None if rule is None else render(*rule)
+
+
+def value_rule(value: float, indicator: Indicator, text: str | None = None, unit: str | None = None) -> Rule | None:
     """The first rule ``value`` (base units, bounds already checked) breaks for ``indicator``, or None.
 
     ``text`` is the value as written and ``unit`` the unit given with it (a file's unit column, `--unit`):
@@ -96,14 +99,14 @@ def value_problem(value: float, indicator: Indicator, text: str | None = None, u
     """
     from monitor.model.units import is_whole_unit
 
-    problem = magnitude_problem(value)
-    if problem is not None:
-        return problem
+    code = magnitude_code(value)
+    if code is not None:
+        return code, {}
     if is_whole_unit(indicator.unit) and value != math.floor(value):
-        return not_whole_reason(indicator.unit)
+        return "problem.not_whole", {"unit": indicator.unit}
     if (text is not None and 0 < value <= 1 and is_share(indicator.unit, indicator.measure)
             and "%" not in text and "\uff05" not in text and not states_percent(unit)):
-        return share_reason(text)
+        return "problem.share_fraction", {"text": share_text(text)}
     return None
 
 
@@ -146,18 +149,20 @@ CONTROL_PATTERN_MULTILINE_SQL = _re2_class(_ranges(_MULTILINE_ALLOWED))
 MULTILINE_FIELDS = ("note",)
 
 
-def control_reason(code: str) -> str:
-    """``code`` is "U+001B": the character named by its code point (printing it would act on a terminal)."""
-    return f"contains the control character {code}, which is not allowed here; remove it"
-
-
-def control_problem(text: str | None, multiline: bool = False) -> str | None:
-    """Why ``text`` cannot be stored (a control character: terminal escapes, bidirectional overrides), or None."""
+def control_rule(text: str | None, multiline: bool = False) -> Rule | None:
+    """Why ``text`` cannot be stored (a control character: terminal escapes, bidirectional overrides), or None.
+    The character is named by its code point, "U+001B" (printing it would act on a terminal)."""
     if not text:
         return None
     pattern = _CONTROL_MULTILINE if multiline else CONTROL
     found = pattern.search(text.replace("\r\n", "\n") if multiline else text)
-    return None if found is None else control_reason(f"U+{ord(found.group()):04X}")
+    return None if found is None else ("problem.control", {"char": f"U+{ord(found.group()):04X}"})
+
+
+def control_problem(text: str | None, multiline: bool = False) -> str | None:
+    """``control_rule`` in English."""
+    rule = control_rule(text, multiline)
+    return None if rule is None else render(*rule)
 
 
 def escape_controls(text: str, keep: str = "") -> str:
@@ -181,7 +186,6 @@ _PLAIN_NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 _MAGNITUDE = re.compile(r"[万亿千]")
 _ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _MONTHS_BACK = {"monthly": 0, "quarterly": 2, "half_yearly": 5, "yearly": 11}
-QUALIFIER_HINT = "unknown qualifier; use exact, approx, at_least, more_than or at_most"
 
 
 # The characters DuckDB's trim() removes (Unicode's space separators, Zs: the ASCII space, the no-break
@@ -196,7 +200,7 @@ def _text(value: Any) -> str | None:
     return text if text else None
 
 
-def parse_value(text: str | None) -> tuple[float | None, str | None, str | None]:
+def parse_value(text: str | None) -> tuple[float | None, str | None, Rule | None]:
     """(value, qualifier from the text, error) as the bulk pipeline reads a value cell."""
     from monitor.model.units import parse_number
 
@@ -210,13 +214,13 @@ def parse_value(text: str | None) -> tuple[float | None, str | None, str | None]
     try:
         number, qualifier = parse_number(text)
         if not math.isfinite(number):
-            raise ValueError("is not a finite number")
+            return None, None, ("problem.not_finite", {})
         return number, (qualifier.value if qualifier else None), None
     except ValueError as e:
-        return None, None, str(e) or "is not a number"
+        return None, None, of_error(e, "problem.not_a_number")
 
 
-def parse_day(text: str | None, span: bool) -> tuple[date | None, date | None, str | None]:
+def parse_day(text: str | None, span: bool) -> tuple[date | None, date | None, Rule | None]:
     """(day, start of the span when a whole period was written, error)."""
     if text is None:
         return None, None, None
@@ -234,12 +238,18 @@ def parse_day(text: str | None, span: bool) -> tuple[date | None, date | None, s
         try:
             period = parse_period(text)
         except ValueError:
-            return None, None, str(e) or "is not a date"
+            return None, None, of_error(e, "problem.not_a_date")
         return (period.end, period.start, None) if span else (period.start, None, None)
 
 
 def _shown_unit(unit: str) -> str:
-    return unit if len(unit) <= 60 else unit[:59] + "…"  # as ingest._unit_factors: one short line
+    return unit if len(unit) <= 60 else unit[:59] + "…"  # the message stays one short line
+
+
+def unit_rule(unit: str, display_unit: str, base_unit: str, error: ValueError) -> Rule:
+    """A unit that cannot be converted to the indicator's (both entry paths word it with this)."""
+    return "problem.unit", {"unit": _shown_unit(unit), "display": display_unit, "base": base_unit,
+                            "detail": nested(*of_error(error, "problem.other"))}
 
 
 def _month_end(d: date) -> bool:
@@ -284,84 +294,72 @@ def check_rows(
     for row_no, raw in rows:
         cell = {k: _text(raw.get(k)) for k in
                 ("indicator_id", "period_start", "period_end", "value", "qualifier", "unit", "source", "note")}
-        found: list[tuple[str, str, str | None]] = []
+        found: list[tuple[str, str, dict[str, Any], str | None]] = []
         ident = cell["indicator_id"]
         indicator = indicators.get(ident.strip()) if ident else None
         if ident is None:
-            found.append(("indicator_id", "is required", None))
+            found.append(("indicator_id", "problem.required", {}, None))
         elif indicator is None:
-            found.append(("indicator_id", "unknown indicator (see `monitor indicators`)", raw.get("indicator_id")))
+            found.append(("indicator_id", "problem.unknown_indicator", {}, raw.get("indicator_id")))
         v, v_qualifier, v_error = parse_value(cell["value"])
         if cell["value"] is None:
-            found.append(("value", "is required", None))
+            found.append(("value", "problem.required", {}, None))
         elif v is None:
-            found.append(("value", v_error or "is not a number", cell["value"]))
+            found.append(("value", *(v_error or ("problem.not_a_number", {})), cell["value"]))
         pe, span_start, pe_error = parse_day(cell["period_end"], span=True)
         if cell["period_end"] is None:
-            found.append(("period_end", "is required", None))
+            found.append(("period_end", "problem.required", {}, None))
         elif pe is None:
-            found.append(("period_end", pe_error or "is not a date (use YYYY-MM-DD)", cell["period_end"]))
+            found.append(("period_end", *(pe_error or ("problem.not_a_date", {})), cell["period_end"]))
         ps, _, ps_error = parse_day(cell["period_start"], span=False)
         if cell["period_start"] is not None and ps is None:
-            found.append(("period_start", ps_error or "is not a date (use YYYY-MM-DD)", cell["period_start"]))
+            found.append(("period_start", *(ps_error or ("problem.not_a_date", {})), cell["period_start"]))
         start: date | None = ps or span_start
         if start is None and indicator is not None and pe is not None:
             start = _default_start(indicator, pe)
             if start is None and cell["period_start"] is None:
-                found.append((
-                    "period_start",
-                    f"is required for this indicator ({indicator.measure.value}, {indicator.frequency.value}) "
-                    "unless period_end is a month end",
-                    None,
-                ))
+                found.append(("period_start", "problem.start_required",
+                              {"measure": indicator.measure.value, "frequency": indicator.frequency.value}, None))
         if pe is not None and start is not None and pe < start:
-            found.append(("period_end", f"is before period_start {start.isoformat()}", cell["period_end"]))
+            found.append(("period_end", "problem.before_start", {"date": start.isoformat()}, cell["period_end"]))
         if pe is not None and pe > today:
-            found.append(("period_end", f"is in the future (after {today.isoformat()})", cell["period_end"]))
+            found.append(("period_end", "problem.future", {"date": today.isoformat()}, cell["period_end"]))
         factor: float | None = 1.0
         if indicator is not None and cell["unit"] is not None:
             try:
                 factor = conversion_factor(cell["unit"], indicator.unit)
             except ValueError as e:
                 factor = None
-                found.append((
-                    "unit",
-                    f"unit '{_shown_unit(cell['unit'])}' cannot be converted to {indicator.display_unit} ({indicator.unit}): {e}",
-                    cell["unit"],
-                ))
+                found.append(("unit", *unit_rule(cell["unit"], indicator.display_unit, indicator.unit, e), cell["unit"]))
         if factor not in (None, 1.0) and cell["value"] is not None and _MAGNITUDE.search(cell["value"]):
-            found.append((
-                "value",
-                f"has a magnitude word (万, 亿, 千) and the unit {cell['unit']} has one too; give it once",
-                cell["value"],
-            ))
+            found.append(("value", "problem.magnitude_twice", {"unit": cell["unit"]}, cell["value"]))
         if cell["qualifier"] is not None:
             q = words.get(cell["qualifier"].lower())
             if q is None:
-                found.append(("qualifier", QUALIFIER_HINT, cell["qualifier"]))
+                found.append(("qualifier", "problem.qualifier", {}, cell["qualifier"]))
         else:
             q = v_qualifier or "exact"
         # + 0.0: "-0" is stored as 0 (IEEE -0.0 equals 0; kept, it showed as "-0" and made a revision).
         base = None if v is None else _base_value(v, factor if factor is not None else 1.0) + 0.0
-        if base is not None and (too_big := magnitude_problem(base)) is not None:
+        if base is not None and (too_big := magnitude_code(base)) is not None:
             # One problem per value: the size first (bounds and the rules below mean nothing past it).
-            found.append(("value", too_big, cell["value"]))
+            found.append(("value", too_big, {}, cell["value"]))
         elif indicator is not None and base is not None:
             bounded = len(found)
             if indicator.lower_bound is not None and base < indicator.lower_bound:
-                found.append(("value", f"is below the plausible minimum {indicator.lower_bound!r} {indicator.unit}",
+                found.append(("value", "problem.below_min", {"bound": indicator.lower_bound, "unit": indicator.unit},
                               cell["value"]))
             if indicator.upper_bound is not None and base > indicator.upper_bound:
-                found.append(("value", f"is above the plausible maximum {indicator.upper_bound!r} {indicator.unit}",
+                found.append(("value", "problem.above_max", {"bound": indicator.upper_bound, "unit": indicator.unit},
                               cell["value"]))
-            rule = value_problem(base, indicator, cell["value"], cell["unit"]) if len(found) == bounded else None
+            rule = value_rule(base, indicator, cell["value"], cell["unit"]) if len(found) == bounded else None
             if rule is not None:
-                found.append(("value", rule, cell["value"]))
+                found.append(("value", *rule, cell["value"]))
         for column in ("source", "note"):
-            bad = control_problem(cell[column], multiline=column in MULTILINE_FIELDS)
+            bad = control_rule(cell[column], multiline=column in MULTILINE_FIELDS)
             if bad is not None:
-                found.append((column, bad, cell[column]))
-        problems.extend(Problem(file, row_no, col, reason, value) for col, reason, value in found)
+                found.append((column, *bad, cell[column]))
+        problems.extend(Problem(file, row_no, col, code, params, value) for col, code, params, value in found)
         checked.append({
             "row_no": row_no, "ok": not found, "key_ok": indicator is not None and pe is not None and start is not None,
             "indicator_id": ident.strip() if ident else None, "period_start": start, "period_end": pe,
@@ -392,8 +390,7 @@ def _duplicates(checked: list[dict[str, Any]], file: str) -> list[Problem]:
         for c in members:
             if conflicting:
                 other = second if c["row_no"] == first else first
-                found.append(Problem(file, c["row_no"], "period_end",
-                                     f"conflicts with row {other} (same indicator and period, other value)", None))
+                found.append(Problem(file, c["row_no"], "period_end", "problem.conflict", {"row": other}))
             elif c["row_no"] != first:
-                found.append(Problem(file, c["row_no"], "period_end", f"duplicates row {first}", None))
+                found.append(Problem(file, c["row_no"], "period_end", "problem.duplicate", {"row": first}))
     return found

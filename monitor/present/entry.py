@@ -185,7 +185,7 @@ def problem_rows(problems: Sequence[Problem], lang: str) -> list[dict[str, Any]]
         out.append({
             "row": p.row,
             "column": t(key, lang) if key in MESSAGES else column,
-            "reason": problem_reason(p.reason, lang),
+            "reason": problem_reason(p, lang),
             "value": p.value or "",
         })
     return out
@@ -200,7 +200,7 @@ def rejected_csv(path: str | Path, problems: Sequence[Problem], lang: str) -> by
             column = p.column or ""
             key = f"field.{column}"
             named = t(key, lang) if key in MESSAGES else column
-            reasons[p.row].append(f"{named}: {problem_reason(p.reason, lang)}")
+            reasons[p.row].append(f"{named}: {problem_reason(p, lang)}")
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([t("pcol.row", lang), *header, t("pcol.problems", lang)])

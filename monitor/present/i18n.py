@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from datetime import date
+from types import SimpleNamespace
 from typing import Any
 
 from monitor.model import STATUSES, Qualifier
 from monitor.model.periods import add_months
+from monitor.model.problems import OTHER, PROBLEMS, render
 from monitor.model.units import normalize_unit
 from monitor.model.validate import VALUE_MAX, escape_controls
 
@@ -479,75 +482,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "field.source": {"zh": "来源", "en": "Source"},
     "field.note": {"zh": "备注", "en": "Note"},
     "field.file": {"zh": "文件", "en": "File"},
-    # ---- Reasons an input is rejected (monitor.files.ingest's English reasons, recognised by problem_text).
-    "problem.unknown_indicator": {"zh": "未知的指标编号", "en": "unknown indicator"},
-    "problem.required": {"zh": "必须填写", "en": "is required"},
-    "problem.start_required": {
-        "zh": "此指标须填写起始日期（截止日期不是月末时无法推断期间）",
-        "en": "is required for this indicator unless the period ends at a month end",
-    },
-    "problem.not_a_number": {"zh": "不是可识别的数字", "en": "is not a number"},
-    "problem.not_a_date": {"zh": "不是有效日期（请用 YYYY-MM-DD）", "en": "is not a date (use YYYY-MM-DD)"},
-    "problem.before_start": {"zh": "早于起始日期 {date}", "en": "is before the period start {date}"},
-    "problem.future": {"zh": "是将来的日期（晚于 {date}）", "en": "is in the future (after {date})"},
-    "problem.unit": {"zh": "单位“{unit}”无法换算为此指标的单位", "en": "unit “{unit}” cannot be converted to this indicator's unit"},
-    "problem.qualifier": {
-        "zh": "未知的限定词；可用：确数、约、以上、余、以下",
-        "en": "unknown qualifier; use exact, approx, at_least, more_than or at_most",
-    },
-    "problem.below_min": {"zh": "低于合理下限 {bound}", "en": "is below the plausible minimum {bound}"},
-    "problem.above_max": {"zh": "高于合理上限 {bound}", "en": "is above the plausible maximum {bound}"},
-    "problem.conflict": {
-        "zh": "与第 {row} 行冲突（同一指标同一期间，数值不同）",
-        "en": "conflicts with row {row} (same indicator and period, other value)",
-    },
-    "problem.duplicate": {"zh": "与第 {row} 行重复", "en": "duplicates row {row}"},
-    "problem.unknown_column": {
-        "zh": "未知的列；应为 indicator_id, period_start, period_end, value, qualifier, unit, source, note",
-        "en": "unknown column; expected indicator_id, period_start, period_end, value, qualifier, unit, source, note",
-    },
-    "problem.column_twice": {"zh": "列重复出现", "en": "column appears twice"},
-    "problem.column_missing": {"zh": "缺少必需的列", "en": "required column is missing"},
-    "problem.file_empty": {"zh": "文件为空", "en": "is empty"},
-    "problem.encoding": {"zh": "不是 UTF-8 或 GB18030/GBK 编码的文本", "en": "is neither UTF-8 nor GB18030/GBK text"},
-    "problem.unreadable": {"zh": "无法读取为 {kind} 文件", "en": "cannot be read as {kind}"},
-    "problem.no_rows": {"zh": "只有表头，没有数据行", "en": "has a header but no data rows"},
-    "problem.file_type": {"zh": "不支持的文件类型；请用 CSV 或 XLSX", "en": "unsupported file type; use CSV or XLSX"},
-    "problem.qualifiers": {"zh": "含有多个限定词", "en": "has more than one qualifier"},
-    "problem.space_in_number": {"zh": "数字中有空格；请写 23000 或 23,000", "en": "has a space inside a number; write 23000 or 23,000"},
-    "problem.malformed": {"zh": "数字格式有误", "en": "is a malformed number"},
-    "problem.trailing_text": {"zh": "数字后有无法识别的文字", "en": "has unexpected text after the number"},
-    "problem.not_finite": {"zh": "不是有限的数值", "en": "is not a finite number"},
-    "problem.nul_byte": {
-        "zh": "含有 NUL 字节：这是二进制文件或 UTF-16 文件，不是 CSV 文本",
-        "en": "contains a NUL byte: a binary or UTF-16 file, not CSV text",
-    },
-    "problem.line_too_long": {
-        "zh": "行过长：超过 1 MB 没有换行（一行数据通常只有几百字节）",
-        "en": "line too long: more than 1 MB without a line break",
-    },
-    "problem.mixed_encoding": {
-        "zh": "混用了多种编码：第 {row} 行是 UTF-8，第 {other} 行不是；请将整个文件存为同一种编码（UTF-8）",
-        "en": "mixes encodings: row {row} is UTF-8 but row {other} is not; save the whole file in one encoding (UTF-8)",
-    },
-    # Issue 14 items 2, 12 and 13 (monitor.model.validate's rules).
-    "problem.too_large": {
-        "zh": "数值过大：本系统保存的数值绝对值不超过 10^18（请检查单位和“万”“亿”等量词）",
-        "en": "is too large: figures are kept up to 10^18 in size (check the unit and any magnitude word)",
-    },
-    "problem.not_whole": {
-        "zh": "不是整数：以“{unit}”计的数量和名次只能是整数",
-        "en": "is not a whole number: counts and ranks in {unit} take whole numbers only",
-    },
-    "problem.share_fraction": {
-        "zh": "百分比不大于 1：如果这是小数形式（如 0.931 表示 93.1%），请乘以 100 后填写；如果确为 {text}%，请带百分号填写“{text}%”",
-        "en": "is at most 1 for a share in %: if it is a fraction (0.931 for 93.1%), give it multiplied by 100; "
-              "if it really is {text} %, write “{text}%”",
-    },
-    "problem.control": {
-        "zh": "含有控制字符 {code}（终端转义或文字方向控制符），不允许填写；请删除",
-        "en": "contains the control character {code} (a terminal escape or a text-direction control); remove it",
-    },
+    # ---- Reasons an input is rejected: the codes of monitor.model.problems, merged below the table.
     "cli.unusable": {
         "zh": "注意：库中一个数值无法使用，已跳过：{item}（运行 `monitor check` 查看该值及更正办法）",
         "en": "Warning: a stored value cannot be used and was skipped: {item} "
@@ -558,56 +493,13 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "{n} stored value(s) cannot be used (not finite or too large) and were skipped; everything else is "
               "shown as usual. Record a corrected value for each (listed below; see also `monitor check`).",
     },
-    # ---- Reasons from monitor.files.readers (issue 14, items 4, 5, 12, 14, 15): files that cannot be read as sent.
-    "problem.not_regular": {
-        "zh": "不是普通文件（是管道、设备或套接字）；请把数据保存为文件后再导入",
-        "en": "is not a regular file (a pipe, device or socket); save the readings to a file and import that",
-    },
-    "problem.no_header_above": {
-        "zh": "该值所在的列没有表头（表头到 {last} 列为止）：请为该列命名或删除该值",
-        "en": "is a value under no header (the header ends at column {last}): name the column or delete the value",
-    },
-    "problem.number_as_date": {
-        "zh": "是数字而不是日期：请把单元格设为日期格式，或写成文本如 2024-10-31 或 2024年10月（作为数字，2024.10 就是 2024.1，会读成1月）",
-        "en": "is a number, not a date: format the cell as a date or write it as text such as 2024-10-31 "
-              "(as a number, 2024.10 is 2024.1, January)",
-    },
-    "problem.not_single": {
-        "zh": "不是单个值（是对象、列表、真/假值或二进制数据）；单元格应为文本、数字或日期",
-        "en": "is not a single value (an object, list, true/false or binary data); a cell holds text, a number or a date",
-    },
-    "problem.key_twice": {"zh": "在同一条记录中出现了两次：应取哪一个？", "en": "appears twice in one reading: which one is meant?"},
-    "problem.not_object": {
-        "zh": "不是对象：每条读数应是含 indicator_id、period_end、value 等字段的对象",
-        "en": "is not an object: each reading is an object with indicator_id, period_end, value, …",
-    },
-    "problem.no_readings": {"zh": "没有任何读数（列表为空）", "en": "has no readings: the list is empty"},
-    "problem.header_unnamed": {
-        "zh": "表头第 {columns} 列没有名称：请为其命名或删除这些列",
-        "en": "the header has no name in column(s) {columns}: name them or delete those columns",
-    },
-    "problem.header_blank": {
-        "zh": "第一行为空：第一行必须是表头（indicator_id、period_end、value 等）",
-        "en": "is blank: the first row must be the header (indicator_id, period_end, value, …)",
-    },
-    "problem.quote_overlong": {
-        "zh": "引号内的单元格超过 4 MB：可能缺少右引号，或单元格过长（一行数据通常只有几百字节）",
-        "en": "a quoted cell runs on for more than 4 MB: a closing quote is missing, or the cell is far too long",
-    },
-    "problem.quote_unclosed": {"zh": "本行打开的引号没有闭合（缺少右引号 \"）", "en": "a quote opened in this row is never closed"},
-    "problem.file_too_large": {
-        "zh": "文件过大（解压后或读入时超过上限，可能是压缩炸弹）；请拆分文件或改用 CSV",
-        "en": "is too large to read (past the limit once unpacked or read: a zip bomb?); split it or send CSV",
-    },
-    "problem.encrypted": {
-        "zh": "设有密码（已加密）：请在 Excel 中取消密码后重新保存",
-        "en": "is password-protected (encrypted): remove the password in Excel and save it again",
-    },
-    "problem.old_xls": {"zh": "是旧版 Excel .xls 文件：请另存为 .xlsx", "en": "is an old Excel .xls file: save it again as .xlsx"},
-    "problem.other": {"zh": "无效（{reason}）", "en": "{reason}"},
     "problem.got": {"zh": "（输入：{value}）", "en": " (got {value})"},
     "problem.row": {"zh": "第 {row} 行", "en": "row {row}"},
 }
+# Why an input is rejected: one table, kept with the model (monitor.model.problems) so that the lower layers
+# word their problems in English from it; the screens show the same codes in either language.
+assert not set(PROBLEMS) & set(MESSAGES), "a problem code is also a key of MESSAGES"
+MESSAGES.update(PROBLEMS)
 
 
 def normalize_lang(lang: str | None) -> str:
@@ -890,81 +782,24 @@ def month_name(month: int, lang: str = DEFAULT_LANG) -> str:
     return str(get_month_names("wide", locale=LOCALES["en"])[month])
 
 
-# monitor.files.ingest and monitor.model.periods give their reasons in English; these patterns recognise them so
-# that a user of the Chinese screen reads the reason in Chinese (and an English reader sees units in
-# English). An unrecognised reason is shown as given.
-_PROBLEM_PATTERNS: tuple[tuple[str, str], ...] = (
-    (r"contains a NUL byte", "problem.nul_byte"),
-    (r"line too long", "problem.line_too_long"),
-    (r"is not a regular file", "problem.not_regular"),
-    (r"is a value under no header \(the header ends at column (?P<last>[A-Z]+)\)", "problem.no_header_above"),
-    (r"is a number, not a date|is a column of numbers", "problem.number_as_date"),
-    (r"^is an object|^is a list, not|^is true/false|^holds .*(?:lists or records|binary data)", "problem.not_single"),
-    (r"appears twice in (?:this reading|the document)", "problem.key_twice"),
-    (r"^is not an object", "problem.not_object"),
-    (r"has no readings", "problem.no_readings"),
-    (r"the header has no name in columns? (?P<columns>[0-9–, ]+):", "problem.header_unnamed"),
-    (r"^is blank: the first row", "problem.header_blank"),
-    (r"a quoted cell runs on", "problem.quote_overlong"),
-    (r"a quote opened in this row is never closed", "problem.quote_unclosed"),
-    (r"^unpacks to|filled cells|a JSON file may have", "problem.file_too_large"),
-    (r"is password-protected", "problem.encrypted"),
-    (r"is an old Excel \.xls", "problem.old_xls"),
-    (r"mixes encodings: row (?P<row>\d+) is UTF-8 but row (?P<other>\d+)", "problem.mixed_encoding"),
-    (r"unknown indicator", "problem.unknown_indicator"),
-    (r"is required for this indicator", "problem.start_required"),
-    (r"is required$", "problem.required"),
-    (r"is before period_start (?P<date>\S+)", "problem.before_start"),
-    (r"is in the future \(after (?P<date>[^)]+)\)", "problem.future"),
-    (r"unit '(?P<unit>[^']*)' cannot be converted", "problem.unit"),
-    (r"unknown qualifier", "problem.qualifier"),
-    (r"is below the plausible minimum (?P<number>\S+) ?(?P<unit>.*)$", "problem.below_min"),
-    (r"is above the plausible maximum (?P<number>\S+) ?(?P<unit>.*)$", "problem.above_max"),
-    (r"conflicts with row (?P<row>\d+)", "problem.conflict"),
-    (r"duplicates row (?P<row>\d+)", "problem.duplicate"),
-    (r"unknown column", "problem.unknown_column"),
-    (r"column appears twice", "problem.column_twice"),
-    (r"required column is missing", "problem.column_missing"),
-    (r"is empty", "problem.file_empty"),
-    (r"is neither UTF-8 nor GB18030", "problem.encoding"),
-    (r"cannot be read as (?:an? )?(?P<kind>CSV|XLSX|Parquet)", "problem.unreadable"),
-    (r"is not valid JSON", "problem.unreadable"),
-    (r"has a header but no data rows", "problem.no_rows"),
-    (r"unsupported file type", "problem.file_type"),
-    (r"more than one qualifier", "problem.qualifiers"),
-    (r"space inside a number", "problem.space_in_number"),
-    (r"malformed number|magnitude word before a percent", "problem.malformed"),
-    (r"unexpected text", "problem.trailing_text"),
-    (r"^is too large: figures are kept up to", "problem.too_large"),
-    (r"^is not a whole number: (?P<unit>.+) counts whole units", "problem.not_whole"),
-    (r"^is at most 1 for a share in %: .* write (?P<text>.*)%$", "problem.share_fraction"),
-    (r"^contains the control character (?P<code>U\+[0-9A-F]{4,6})", "problem.control"),
-    (r"not a finite number|number too large", "problem.not_finite"),
-    (r"is not a number|no number found|empty value|not a number", "problem.not_a_number"),
-    (r"is not a date|as a date|invalid date|invalid period|as a period", "problem.not_a_date"),
-)
-
-
-def problem_reason(reason: str, lang: str = DEFAULT_LANG) -> str:
-    """One rejection reason from the import pipeline in ``lang``."""
-    import re
-
-    for pattern, key in _PROBLEM_PATTERNS:
-        match = re.search(pattern, reason)
-        if match is None:
-            continue
-        fields = match.groupdict()
-        if "number" in fields:
-            number = float(fields.pop("number"))
-            bound_unit = fields.pop("unit", "").strip()
-            fields["bound"] = format_quantity(number, bound_unit or None, lang)
-        if key == "problem.not_whole" and normalize_lang(lang) == "en":
-            fields["unit"] = unit_label(fields["unit"], lang) or fields["unit"]
-        if key == "problem.unreadable":
-            fields.setdefault("kind", "JSON")
-            fields["kind"] = fields["kind"] or "JSON"
-        return t(key, lang, **fields)
-    return t("problem.other", lang, reason=reason)
+def problem_reason(problem: Any, lang: str = DEFAULT_LANG) -> str:
+    """Why a monitor.errors.Problem was rejected, in ``lang``: its code and parameters rendered from the
+    message table, numbers and units formatted for the language (a bound: "100%", "2 万架")."""
+    code, params = problem.code, dict(problem.params)
+    english = normalize_lang(lang) == "en"
+    shown: dict[str, Any] = {}
+    for name, value in params.items():
+        if isinstance(value, Mapping) and "code" in value:
+            shown[name] = problem_reason(SimpleNamespace(code=value["code"], params=value.get("params") or {}), lang)
+        elif name == "bound" and isinstance(value, (int, float)):
+            shown[name] = format_quantity(float(value), params.get("unit") or None, lang)
+        elif name == "unit" and code == "problem.not_whole" and english:
+            shown[name] = unit_label(str(value), lang) or value
+        else:
+            shown[name] = value
+    if code not in MESSAGES or not code.startswith("problem."):
+        return t(OTHER, lang, reason=render(code, params))  # a code this version does not know
+    return t(code, lang, **shown)
 
 
 def problem_text(problem: Any, lang: str = DEFAULT_LANG, with_row: bool = False) -> str:
@@ -977,7 +812,7 @@ def problem_text(problem: Any, lang: str = DEFAULT_LANG, with_row: bool = False)
         key = f"field.{column}"
         parts.append(t(key, lang) if key in MESSAGES else column)
     where = " · ".join(parts)
-    text = problem_reason(problem.reason, lang)
+    text = problem_reason(problem, lang)
     if where:
         text = f"{where}：{text}" if normalize_lang(lang) == "zh" else f"{where}: {text}"
     if problem.value not in (None, ""):

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from monitor.errors import ConfigError, Problem, StoreError, ValidationError
+from monitor.model.problems import OTHER
 from monitor.store import schema
 from monitor.store.base import Store
 from monitor.store.connection import FileStore, one_line
@@ -219,7 +220,9 @@ def _whole(value: Any) -> bool:
 
 
 def _problem(source: str, reason: str, column: str | None = None, value: str | None = None) -> Problem:
-    return Problem(source, None, column, reason, value)
+    # A backup's manifest and files are checked by `monitor restore` (the CLI only): their reasons are
+    # English text, carried as "problem.other".
+    return Problem(source, None, column, OTHER, {"reason": reason}, value)
 
 
 class _Unusable(Exception):
@@ -745,10 +748,10 @@ def refuse_unusable(con: duckdb.DuckDBPyConnection, what: str) -> None:
 
     current = unusable_values(con, current_only=True)
     if current:
-        from monitor.model import magnitude_problem
+        from monitor.model import magnitude_code
 
         raise ValidationError([
-            Problem(what, None, f"{u.table} {u.where}.{u.column}", magnitude_problem(u.value) or "cannot be used",
-                    repr(u.value))
+            Problem(what, None, f"{u.table} {u.where}.{u.column}", magnitude_code(u.value) or OTHER,
+                    {} if magnitude_code(u.value) else {"reason": "cannot be used"}, repr(u.value))
             for u in current
         ])

@@ -20,8 +20,8 @@ from monitor.services.refresh.sources import CANONICAL, Source
 REQUIRED = ("indicator_id", "period_end", "value")
 
 
-def _fail(name: str, reason: str) -> ValidationError:
-    return ValidationError([Problem(name, None, None, reason)])
+def _fail(name: str, code: str, **params: Any) -> ValidationError:
+    return ValidationError([Problem(name, None, None, code, params)])
 
 
 def _norm(name: Any) -> str:
@@ -38,16 +38,17 @@ def read_csv(path: Path, name: str) -> list[dict[str, Any]]:
         try:
             header = next(reader, [])
             if not any(h.strip() for h in header):
-                raise _fail(name, "is empty")
+                raise _fail(name, "problem.file_empty")
             for row_no, cells in enumerate(reader, start=2):
                 if any(c.strip() for c in cells[len(header):]):
                     # zip() would drop the cells past the header silently.
-                    raise ValidationError([Problem(name, row_no, None,
-                                                   f"has {len(cells)} fields; the header has {len(header)}")])
+                    raise ValidationError([Problem(name, row_no, None, "problem.field_count",
+                                                   {"found": len(cells), "expected": len(header)})])
                 if any(c.strip() for c in cells):
                     rows.append(dict(zip(header, cells, strict=False)))
         except csv.Error as e:
-            raise ValidationError([Problem(name, reader.line_num or None, None, f"cannot be read as CSV: {e}")]) from e
+            raise ValidationError([Problem(name, reader.line_num or None, None, "problem.unreadable",
+                                           {"kind": "CSV", "detail": str(e)})]) from e
     return rows
 
 
@@ -64,25 +65,25 @@ def read_json(path: Path, name: str, records: str | None) -> list[dict[str, Any]
         for part in records.split("."):
             if isinstance(document, dict) and part in document:
                 if part in readers.duplicated_keys(document):
-                    raise _fail(name, f"has '{part}' twice on the way to '{records}': which one is meant?")
+                    raise _fail(name, "problem.key_twice_on_path", part=part, records=records)
                 document = document[part]
             elif isinstance(document, list) and part.isdigit() and int(part) < len(document):
                 document = document[int(part)]
             else:
-                raise _fail(name, f"has no '{records}' (stopped at '{part}')")
+                raise _fail(name, "problem.no_path", records=records, part=part)
         where = f"'{records}'"
     elif isinstance(document, dict) and "readings" in document:
         if "readings" in readers.duplicated_keys(document):
-            raise _fail(name, "has 'readings' twice: which list is meant?")
+            raise _fail(name, "problem.readings_key_twice")
         document = document["readings"]
     if not isinstance(document, list):
-        raise _fail(name, f"{where} must be a list of objects")
+        raise _fail(name, "problem.list_of_objects", where=where)
     for n, record in enumerate(document, start=1):
         if not isinstance(record, dict):
-            raise ValidationError([Problem(name, n, None, f"is not an object: {where} must be a list of objects")])
+            raise ValidationError([Problem(name, n, None, "problem.not_object_in", {"where": where})])
         twice = readers.duplicated_keys(record)
         if twice:
-            raise ValidationError([Problem(name, n, str(twice[0])[:64], "appears twice in this reading: which value is meant?")])
+            raise ValidationError([Problem(name, n, str(twice[0])[:64], "problem.key_twice")])
     return document
 
 
