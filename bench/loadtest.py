@@ -58,7 +58,7 @@ def _writer(db: str, n: int, stop_at: float, out: str) -> None:
     with store.read():
         pass  # warm-up outside the measurement: a lake store loads its extensions and attaches once
     try:
-        while time.time() < stop_at:
+        while time.time() < stop_at or not acked:  # at least one acknowledged write (see _importer)
             day = (BASE_DAY + timedelta(days=i)).isoformat()
             started = time.perf_counter()
             try:
@@ -119,7 +119,9 @@ def _importer(db: str, stop_at: float, folder: str, out: str, raw: bool = False)
     try:
         if raw:
             busy = _raw_importer(store, stop_at, batches)
-        while not raw and time.time() < stop_at:
+        # Until the deadline, and in any case until one batch is acknowledged: on a loaded machine a
+        # short run that stored no batch would prove nothing (the caller's join bounds a hang).
+        while not raw and (time.time() < stop_at or not batches):
             path = Path(folder) / f"batch-{k}.csv"
             with path.open("w", newline="", encoding="utf-8") as f:
                 w = csv.writer(f)
@@ -186,7 +188,7 @@ def _refresher(db: str, stop_at: float, inbox: str, out: str) -> None:
     acked: list[int] = []
     k = 0
     try:
-        while time.time() < stop_at:
+        while time.time() < stop_at or not runs:  # at least one run (see _importer)
             day = (BASE_DAY + timedelta(days=k)).isoformat()
             (folder / f"feed-{k}.csv").write_text(
                 f"indicator_id,period_start,period_end,value\nload-r,{day},{day},{k}\n", encoding="utf-8"

@@ -5,14 +5,14 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards import auth, state, widgets
-from monitor.present.entry import PERIOD_KINDS, default_period, default_period_kind, period_bounds, unit_choices
 from monitor.errors import Problem, StoreBusy, ValidationError
-from monitor.model.problems import of_error
-from monitor.present.i18n import escape_markdown, format_quantity, month_name, t, unit_label
-from monitor.model.units import normalize_unit
 from monitor.files.ingest import add_reading
 from monitor.model import Qualifier
 from monitor.model.periods import Period, label
+from monitor.model.problems import of_error
+from monitor.model.units import normalize_unit
+from monitor.present.entry import PERIOD_KINDS, default_period, default_period_kind, period_bounds, unit_choices
+from monitor.present.i18n import escape_markdown, format_quantity, month_name, t, unit_label
 from monitor.present.wording import explanation, latest_text, value_text
 
 lang = state.lang()

@@ -15,9 +15,9 @@ import time
 
 import streamlit as st
 
-from monitor.services.auth import Throttle, configured_hash, verify_password
 from monitor.errors import ConfigError
 from monitor.present.i18n import escape_markdown, t
+from monitor.services.auth import Throttle, configured_hash, verify_password
 
 SIGNED_IN = "editor_signed_in"
 CLIENT_KEY = "editor_client"

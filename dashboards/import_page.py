@@ -10,10 +10,10 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import auth, state, widgets
-from monitor.present.entry import UPLOAD_LIMIT_MB, problem_rows, read_table, rejected_csv, template_csv
 from monitor.errors import StoreBusy, ValidationError
-from monitor.present.i18n import escape_markdown, t
 from monitor.files.ingest import import_file
+from monitor.present.entry import UPLOAD_LIMIT_MB, problem_rows, read_table, rejected_csv, template_csv
+from monitor.present.i18n import escape_markdown, t
 
 PREVIEW_ROWS = 20
 
@@ -80,6 +80,7 @@ with tempfile.TemporaryDirectory(prefix="monitor-upload-") as folder:
         cells,
         ("imp.rows", "imp.valid", "imp.rejected", "imp.new", "imp.revised", "imp.unchanged"),
         (report.rows, report.valid, report.rejected, report.new, report.revised, report.unchanged),
+        strict=True,
     ):
         cell.metric(t(key, lang), n)
 

@@ -6,7 +6,7 @@ run times, from the triggers of scheduler.py computed here without a running sch
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -49,10 +49,10 @@ def _next_runs(config: Any, rows: list[dict[str, Any]]) -> dict[str, datetime | 
     except ImportError:
         return {}
     last = {
-        r["name"]: datetime.fromisoformat(r["last_started_at"].rstrip("Z")).replace(tzinfo=timezone.utc)
+        r["name"]: datetime.fromisoformat(r["last_started_at"].rstrip("Z")).replace(tzinfo=UTC)
         for r in rows if r["last_started_at"]
     }
-    return scheduler.next_run_times(config, datetime.now(timezone.utc), last)
+    return scheduler.next_run_times(config, datetime.now(UTC), last)
 
 
 lang = state.lang()

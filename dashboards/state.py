@@ -18,9 +18,9 @@ from monitor.files.catalog import init_store
 from monitor.present.chart_data import goal_detail
 from monitor.present.i18n import DEFAULT_LANG, LANGS
 from monitor.present.overview import load_overview
+from monitor.present.views import indicator_rows
 from monitor.status import Detail, statuses
 from monitor.store.connection import Store, is_lake, open_store, resolve_db_path
-from monitor.present.views import indicator_rows
 
 TTL_S = 30
 LANG_KEY = "lang"

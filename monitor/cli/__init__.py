@@ -10,7 +10,7 @@
 Importing this package attaches every command to ``main``.
 """
 
-from monitor.cli.app import EXIT_CODES, main
 from monitor.cli import admin, catalog, maintenance, readings, refresh, serve  # noqa: F401  (they attach their commands)
+from monitor.cli.app import EXIT_CODES, main
 
 __all__ = ["EXIT_CODES", "main"]

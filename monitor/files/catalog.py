@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import re
-from importlib import resources
 import reprlib
 from collections.abc import Callable
 from datetime import date, datetime
+from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
 
 from monitor.errors import Problem, ValidationError
-from monitor.model import magnitude_code
-from monitor.model.problems import nested, of_error
-from monitor.model.validate import control_rule, value_rule
 from monitor.model import (
     COMPARATORS,
     Catalog,
@@ -29,7 +26,10 @@ from monitor.model import (
     Reading,
     Target,
     TargetKind,
+    magnitude_code,
 )
+from monitor.model.problems import nested, of_error
+from monitor.model.validate import control_rule, value_rule
 
 FORMAT = "indicator-monitor/catalog v1"
 # The reviewed seed: data/briefing.yaml in a checkout, shipped as the package monitor.seed (pyproject.toml).
@@ -74,7 +74,7 @@ class _BoundedLoader(yaml.SafeLoader):
                     raise yaml.composer.ComposerError(
                         None, None, f"its aliases (*name) repeat more than {MAX_ALIASED_NODES:,} nodes", event.start_mark
                     )
-        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        return super().compose_node(parent, index)
 
 
 def _shown(value: Any) -> str:
@@ -462,9 +462,9 @@ def dump_catalog(indicators: list[Indicator], targets: list[Target], readings: l
             "direction": i.direction.value, "frequency": i.frequency.value,
             "bounds": [i.lower_bound, i.upper_bound],
         }
-        for key in ("responsible", "cumulative_since", "description"):
-            if getattr(i, key) is not None:
-                entry[key] = getattr(i, key)
+        for field_name in ("responsible", "cumulative_since", "description"):
+            if getattr(i, field_name) is not None:
+                entry[field_name] = getattr(i, field_name)
         if i.publication_lag_days != 30:
             entry["publication_lag_days"] = i.publication_lag_days
         entries.append(entry)
@@ -523,7 +523,7 @@ def _dump_provenance(item: dict[str, Any], p: Provenance | None) -> None:
 # ---------------------------------------------------------------- use cases on a store
 
 
-def import_catalog(store: "Store", catalog: Catalog, recorded_by: str = "catalog") -> dict[str, int]:
+def import_catalog(store: Store, catalog: Catalog, recorded_by: str = "catalog") -> dict[str, int]:
     """Write a catalogue's indicators, targets and readings in one transaction (idempotent)."""
     from monitor.store import queries
 
@@ -547,7 +547,7 @@ def import_catalog(store: "Store", catalog: Catalog, recorded_by: str = "catalog
     }
 
 
-def init_store(store: "Store", seed: str | Path | None = None, with_seed: bool = True) -> dict[str, Any]:
+def init_store(store: Store, seed: str | Path | None = None, with_seed: bool = True) -> dict[str, Any]:
     """Create or migrate the database and load the seed catalogue (idempotent)."""
     # The seed is read before the database is touched: a broken seed file must not leave behind a
     # new database that has the schema but none of the catalogue.
@@ -559,7 +559,7 @@ def init_store(store: "Store", seed: str | Path | None = None, with_seed: bool =
     return result
 
 
-def export_catalog(store: "Store", with_readings: bool = False) -> str:
+def export_catalog(store: Store, with_readings: bool = False) -> str:
     from monitor.store import queries
 
     with store.read() as con:

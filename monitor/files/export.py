@@ -10,10 +10,10 @@ import csv
 import gc
 import io
 import json
+import math
 import os
 import secrets
 import sys
-import math
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date, datetime
@@ -147,8 +147,8 @@ def export_store(store: Store, fmt: str, out: str | Path | None = None, history:
         import pyarrow.parquet as pq
 
         columns = {c: [r.get(c) for r in data["readings"]] for c in READING_EXPORT_COLUMNS}
-        columns["period_start"] = [date.fromisoformat(v) for v in columns["period_start"]]
-        columns["period_end"] = [date.fromisoformat(v) for v in columns["period_end"]]
+        columns["period_start"] = [date.fromisoformat(str(v)) for v in columns["period_start"]]
+        columns["period_end"] = [date.fromisoformat(str(v)) for v in columns["period_end"]]
         columns["recorded_at"] = [datetime.fromisoformat(v) if v else None for v in columns["recorded_at"]]
         sink = pa.BufferOutputStream()
         pq.write_table(pa.table(columns), sink)
@@ -157,7 +157,7 @@ def export_store(store: Store, fmt: str, out: str | Path | None = None, history:
     import openpyxl
 
     workbook = openpyxl.Workbook()
-    sheet = workbook.active
+    sheet = workbook.worksheets[0]  # a new workbook has its one sheet
     sheet.title = "readings"
     sheet.append(list(READING_EXPORT_COLUMNS))
     for row in _reading_table(data["readings"], safe=True):

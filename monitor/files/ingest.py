@@ -38,11 +38,11 @@ from typing import Any
 
 import duckdb
 
-from monitor.files import readers
 from monitor import settings
-from monitor.model import validate as _rules
 from monitor.errors import Problem, StoreError, ValidationError
+from monitor.files import readers
 from monitor.model import Qualifier
+from monitor.model import validate as _rules
 from monitor.model.problems import nested, of_error, render
 from monitor.store import queries, schema
 from monitor.store.connection import Store
@@ -290,7 +290,7 @@ def _parquet_problem(file: str, path: Path, error: BaseException) -> Problem:
 
 def _parquet_column_problems(file: str, columns: list[str], types: list[Any]) -> list[Problem]:
     problems = []
-    for name, kind in zip(columns, types):
+    for name, kind in zip(columns, types, strict=True):
         kind_id = str(getattr(kind, "id", kind)).lower()
         if kind_id in _NESTED_TYPES:
             problems.append(Problem(file, 1, name, "problem.nested_column", {"kind": str(kind)[:60]}))
@@ -313,7 +313,7 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, stack: ExitStack)
         raise ValidationError(problems)
     # The header was checked: no column is called file_row_number, DuckDB's own row number in the file.
     con.register(f"{RAW}_src", con.read_parquet(str(path), file_row_number=True))
-    renames = ", ".join(f'"{o.replace(chr(34), "")}" AS {c}' for o, c in zip(original, columns))
+    renames = ", ".join(f'"{o.replace(chr(34), "")}" AS {c}' for o, c in zip(original, columns, strict=True))
     _create_raw(con, f"SELECT {renames}, file_row_number FROM {RAW}_src", columns,
                 row_expr="CAST(file_row_number AS INTEGER) + 2")
     # Parquet is compressed: count its rows at a few hundred bytes each, as CSV would be.
@@ -413,7 +413,7 @@ def _stage_json(con: duckdb.DuckDBPyConnection, path: Path) -> _Source:
     if not header:
         header = list(REQUIRED_COLUMNS)
     # A key given twice in one reading: json keeps the last silently; which one was meant?
-    normalised = dict(zip(header, _normalise_header(header)))
+    normalised = dict(zip(header, _normalise_header(header), strict=True))
     twice = [Problem(path.name, n, normalised[key], "problem.key_twice")
              for n, record in enumerate(records, start=1) for key in readers.duplicated_keys(record)]
     rows = [(n, [record.get(k) for k in header]) for n, record in enumerate(records, start=1)]
@@ -777,7 +777,7 @@ def _prepare(con: duckdb.DuckDBPyConnection) -> None:
         ("monitor_problem_text", _problem_text, [VARCHAR, VARCHAR], None),
     ):
         try:
-            con.create_function(name, function, arguments,  # type: ignore[arg-type]
+            con.create_function(name, function, arguments,  # type: ignore[call-overload]
                                 VARCHAR if returns is None else duckdb.struct_type(returns),
                                 null_handling="special", side_effects=False)
         except duckdb.Error as e:
@@ -864,7 +864,7 @@ def _unit_factors(con: duckdb.DuckDBPyConnection, source: _Source) -> None:
         WHERE nullif(trim(p.unit), '') IS NOT NULL
         """
     ).fetchall()
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for indicator_id, unit, base, display in pairs:
         try:
             rows.append((indicator_id, unit, conversion_factor(unit, base), None, None, _rules.states_percent(unit)))
@@ -1145,7 +1145,7 @@ def _write_small(
             checked_bad = {p.row for p in report.problems}
             flagged_rows = {p.row for p in flagged}
             valid_rows = [n for n, _ in numbered if n not in checked_bad]
-            valid = [v for n, v in zip(valid_rows, valid) if n not in flagged_rows]
+            valid = [v for n, v in zip(valid_rows, valid, strict=False) if n not in flagged_rows]
             report.problems = sorted(
                 [p for p in report.problems if (p.row, p.column) not in blanked] + flagged,
                 key=lambda p: (p.row or 0, p.column or ""),

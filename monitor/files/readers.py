@@ -489,7 +489,7 @@ def _read_sheet(workbook: Any, sheet: Any, name: str, limit: int | None,
 # ---------------------------------------------------------------- JSON
 
 
-class _Object(dict):  # type: ignore[type-arg]
+class _Object(dict[str, Any]):
     """A JSON object in which a key appeared more than once (json keeps the last silently)."""
 
     duplicated: tuple[str, ...] = ()

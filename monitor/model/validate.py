@@ -22,7 +22,7 @@ from datetime import date
 from typing import Any
 
 from monitor.errors import Problem
-from monitor.model import TOO_LARGE, VALUE_MAX, Indicator, MeasureKind, Qualifier, magnitude_code, magnitude_problem
+from monitor.model import VALUE_MAX, Indicator, MeasureKind, Qualifier, magnitude_code, magnitude_problem
 from monitor.model.problems import nested, of_error, render
 
 __all__ = [

@@ -15,13 +15,13 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from monitor.files import readers
 from monitor.errors import Problem, ValidationError
+from monitor.files import readers
 from monitor.files.export import neutralise
-from monitor.present.i18n import MESSAGES, problem_reason, t, unit_label
 from monitor.files.ingest import CANONICAL_COLUMNS
 from monitor.model.periods import Period
 from monitor.model.units import normalize_unit
+from monitor.present.i18n import MESSAGES, problem_reason, t, unit_label
 
 __all__ = [
     "PERIOD_KINDS",
