@@ -154,7 +154,8 @@ def test_add_form_names_the_field_in_english(db: Store) -> None:
     at.text_input(key="add_value").input("abc")
     at.button(key="add_submit").click().run()
     errors = [e.value for e in at.error]
-    assert errors and "Value: is not a number" in errors[0]
+    # The CLI's words (one English text per problem code), and the input quoted once, not twice.
+    assert errors and "Value: no number found in 'abc'" in errors[0] and "got" not in errors[0]
     assert not CJK.search(errors[0])
 
 

@@ -815,7 +815,8 @@ def problem_text(problem: Any, lang: str = DEFAULT_LANG, with_row: bool = False)
     text = problem_reason(problem, lang)
     if where:
         text = f"{where}：{text}" if normalize_lang(lang) == "zh" else f"{where}: {text}"
-    if problem.value not in (None, ""):
+    shown = escape_controls(str(problem.value)[:80]) if problem.value not in (None, "") else ""
+    if shown and shown.strip() not in text:  # a message that quotes the input already says it once
         # Escaped: the value is the input as given, control characters included (shown, never acted on).
-        text += t("problem.got", lang, value=escape_controls(str(problem.value)[:80]))
+        text += t("problem.got", lang, value=shown)
     return text
