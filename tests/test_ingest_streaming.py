@@ -396,7 +396,7 @@ def test_spill_folders_of_killed_imports_are_removed(db: Store, tmp_path: Path, 
     orphan = Path(tempfile.gettempdir()) / f"monitor-import-{int(dead.stdout)}-test"
     orphan.mkdir()
     (orphan / "rows.parquet").write_bytes(b"left by a SIGKILL")
-    monkeypatch.setattr(ingest, "_ORPHANS_CHECKED", False)
+    monkeypatch.setattr(ingest.housekeeping, "_ORPHANS_CHECKED", False)
     import_file(db, _csv(tmp_path, [("2001-12-31", "1")]), today=TODAY)
     assert not orphan.exists()
     assert not list(Path(tempfile.gettempdir()).glob(f"monitor-import-{__import__('os').getpid()}-*"))

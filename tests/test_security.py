@@ -599,9 +599,9 @@ SAFE_NAMES = {"len", "str", "chr", "int", "repr"}
 # local computed only from those, with why that value cannot come from input. (path, function) -> {name: why}.
 ALLOWED: dict[tuple[str, str], dict[str, str]] = {
     # Staging SQL whose identifiers are header names already checked against the known columns
-    # (_check_header raises before any SQL is built); row_expr is one of two code constants.
-    ("monitor/files/ingest.py", "_create_raw"): {n: "validated column names" for n in ("select_sql", "picks", "blank", "row_expr")},
-    ("monitor/files/ingest.py", "_stage_records"): {"names": "validated column names"},
+    # (monitor.files.ingest.reading._check_header raises before any SQL is built); row_expr is one of two code constants.
+    ("monitor/store/import_queries.py", "create_raw"): {n: "validated column names" for n in ("select_sql", "picks", "blank", "row_expr")},
+    ("monitor/store/import_queries.py", "create_records"): {"names": "validated column names"},
     # ATTACH takes no prepared parameters: the database path, quoted by _sql_string.
     ("monitor/store/connection.py", "_attach"): {"statement": "the ATTACH path, quoted"},
     # Table names from duckdb_tables() (the database's own catalogue), quoted by _quote; the backup

@@ -1,0 +1,44 @@
+"""The report of one import (what the CLI, the dashboard and the refresh service show), and its summary."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from monitor.errors import Problem
+
+# (stage, step, steps): "read" 1 of 4, "validate" 2, "write" 3, "done" 4.
+ProgressCallback = Callable[[str, int, int], None]
+
+
+@dataclass
+class ImportReport:
+    file: str
+    batch_id: str
+    rows: int = 0
+    valid: int = 0
+    rejected: int = 0
+    new: int = 0
+    revised: int = 0
+    unchanged: int = 0
+    dry_run: bool = False
+    written: bool = False
+    problems: list[Problem] = field(default_factory=list)
+    # Every problem found; `problems` lists the first PROBLEMS_KEPT of them (bulk imports).
+    problem_count: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        data = {k: v for k, v in self.__dict__.items() if k != "problems"}
+        data["problems"] = [p.as_dict() for p in self.problems]
+        return data
+
+
+def summary(report: ImportReport) -> str:
+    first = report.problems[0]
+    more = max(report.problem_count, len(report.problems)) - 1
+    tail = f" (and {more} more problem{'s' if more != 1 else ''})" if more else ""
+    return (
+        f"{first}{tail}; {report.rejected} of {report.rows} rows invalid, nothing was imported "
+        "(use --skip-invalid to import the valid rows)"
+    )

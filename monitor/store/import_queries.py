@@ -1,0 +1,502 @@
+"""SQL of the file import pipeline (monitor.files.ingest): staging, the validation pass, its problems.
+
+The pipeline works in a scratch connection (Store.scratch), never in the store's own tables:
+
+* staging: the view RAW (row_no and the canonical columns as text) over DuckDB's own reader of the
+  file (a relation registered with the Python API, so a file's path is never part of SQL text) or over
+  a temporary table of typed cells given in Python; cell problems found by a reader go to CELL_PROBLEMS;
+* the pass (PASS_SQL): every row parsed, checked against `indicator_snapshot` (queries.snapshot_indicators)
+  and written typed, with its problems as codes and JSON parameters (monitor.model.problems), to a
+  Parquet spill file, registered as SPILL; it calls the UDFs registered by ``prepare`` and reads the
+  tables ``unit_rule``, ``unit_factor`` and ``qualifier_word`` this module fills;
+* the problems: duplicates within the file, every problem in `import_problem`, the valid rows as the view
+  queries.IMPORT_VALID and the rejected rows' cells as queries.IMPORT_REJECTED, which queries.classify_import
+  and queries.add_imported_readings read.
+
+Functions take a DuckDB connection and plain values. Identifiers built into SQL here are column names
+the caller has checked against the known columns (``create_raw``, ``create_records``) or constants.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from monitor.model import validate as _rules
+from monitor.store import queries
+
+RAW = "raw_input"
+# Problems a reader found in typed cells (readers.cell_problem, JSON keys given twice): row, column, reason, value.
+CELL_PROBLEMS = "import_cell_problem"
+SPILL = "import_spill"
+# Rows per row group of the spill file: what the Parquet writer buffers (per thread) before writing.
+SPILL_ROW_GROUP = 16_384
+
+
+# ---------------------------------------------------------------- staging
+
+
+def create_raw(
+    con: duckdb.DuckDBPyConnection,
+    select_sql: str,
+    columns: Sequence[str],
+    canonical: Sequence[str],
+    row_expr: str = "CAST(row_number() OVER () AS INTEGER) + 1",
+    keep_flagged: bool = False,
+) -> None:
+    """The staged rows as a view (never materialised): spreadsheet row number and canonical columns.
+
+    ``select_sql`` reads a view over DuckDB's own reader (a relation registered with the Python API,
+    so the file's path is never part of SQL text); the validation pass streams it.
+    """
+    present = set(columns)
+    picks = ", ".join(
+        f'CAST("{name}" AS VARCHAR) AS {name}' if name in present else f"CAST(NULL AS VARCHAR) AS {name}"
+        for name in canonical
+    )
+    # row_number() over the scan follows the file's order (DuckDB preserves insertion order and runs
+    # it as a streaming window; joins would not keep the order, so it comes first). A row with every
+    # field empty (",,," from a spreadsheet's blank row) is skipped, as a blank sheet row is, after
+    # numbering so the rows after it keep their numbers. A first cell that starts with a printable
+    # character is not blank, which spares most rows the trimming. ``keep_flagged``: a row with a
+    # cell problem (its cell staged empty) is kept even if it now looks blank, to be counted and reported.
+    blank = " AND ".join(f"nullif(trim(CAST(\"{name}\" AS VARCHAR)), '') IS NULL" for name in columns) or "false"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {CELL_PROBLEMS} (row_no INTEGER, col VARCHAR, code VARCHAR, params VARCHAR, val VARCHAR)")
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP VIEW {RAW} AS
+        SELECT * EXCLUDE (_blank) FROM (
+            SELECT {row_expr} AS row_no, {picks},
+                   CASE WHEN ascii(CAST("indicator_id" AS VARCHAR)) BETWEEN 33 AND 126 THEN false ELSE {blank} END AS _blank
+            FROM ({select_sql})
+        )
+        WHERE NOT _blank{f" OR row_no IN (SELECT row_no FROM {CELL_PROBLEMS})" if keep_flagged else ""}
+        """
+    )
+
+
+# A reading row is a few hundred bytes. DuckDB's CSV reader fails on lines longer than its
+
+
+def register_csv(
+    con: duckdb.DuckDBPyConnection, path: Path, *, delimiter: str, columns: Sequence[str], canonical: Sequence[str],
+    max_line_size: int, buffer_size: int, parallel: bool,
+) -> None:
+    """RAW over DuckDB's CSV reader of ``path`` (its header line skipped, every column text); raises duckdb.Error."""
+    relation = con.read_csv(
+        str(path), header=False, skiprows=1, auto_detect=False, sep=delimiter, quotechar='"',
+        escapechar='"', null_padding=True, columns={c: "VARCHAR" for c in columns},
+        max_line_size=max_line_size, buffer_size=buffer_size, parallel=parallel,
+    )
+    con.register(f"{RAW}_src", relation)  # a view of this connection only
+    create_raw(con, f"SELECT * FROM {RAW}_src", columns, canonical)
+
+
+def parquet_columns(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[str], list[Any]]:
+    """The column names and DuckDB types of a Parquet file; raises duckdb.Error."""
+    relation = con.read_parquet(str(path))
+    return list(relation.columns), list(relation.types)
+
+
+def register_parquet(con: duckdb.DuckDBPyConnection, path: Path, original: Sequence[str], columns: Sequence[str],
+                     canonical: Sequence[str]) -> int:
+    """RAW over DuckDB's Parquet reader (``original`` names renamed to ``columns``); the file's row count.
+
+    The header was checked: no column is called file_row_number, DuckDB's own row number in the file.
+    Raises duckdb.Error when the rows cannot be counted.
+    """
+    con.register(f"{RAW}_src", con.read_parquet(str(path), file_row_number=True))
+    renames = ", ".join(f'"{o.replace(chr(34), "")}" AS {c}' for o, c in zip(original, columns, strict=True))
+    create_raw(con, f"SELECT {renames}, file_row_number FROM {RAW}_src", columns, canonical,
+               row_expr="CAST(file_row_number AS INTEGER) + 2")
+    return int(con.execute(f"SELECT count(*) FROM {RAW}_src").fetchone()[0])  # type: ignore[index]
+
+
+def create_records(con: duckdb.DuckDBPyConnection, names: Sequence[str], records: list[list[str | None]]) -> None:
+    """The typed cells given in Python, as text, in the temporary table records_view (columns ``names``)."""
+    if len(records) < 1000:
+        # A few rows (the CLI's `add`, the dashboard's form): plain inserts, no pyarrow import.
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE records_view ("
+            + ", ".join(f'"{n}" VARCHAR' for n in names)
+            + ")"
+        )
+        if records:
+            con.executemany(f"INSERT INTO records_view VALUES ({', '.join('?' * len(names))})", records)
+    else:
+        import pyarrow as pa
+
+        table = pa.table({n: pa.array([r[k] for r in records], type=pa.string()) for k, n in enumerate(names)})
+        con.register("records_arrow", table)
+        con.execute("CREATE OR REPLACE TEMP TABLE records_view AS SELECT * FROM records_arrow")
+        con.unregister("records_arrow")
+
+
+def add_cell_problems(con: duckdb.DuckDBPyConnection, rows: Sequence[Sequence[Any]]) -> None:
+    """(row_no, col, code, params as JSON, shown value) of cells a reader found wrong, into CELL_PROBLEMS."""
+    con.executemany(f"INSERT INTO {CELL_PROBLEMS} VALUES (?, ?, ?, ?, ?)", rows)
+
+
+# ---------------------------------------------------------------- the validation pass
+
+_THOUSANDS_RE = r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?"
+_ISO_DAY_RE = r"\d{4}-\d{2}-\d{2}"
+
+# (condition, column, code, parameters as JSON text, shown value): the rules of monitor.model.validate, per
+# row, as problem codes and parameters (monitor.model.problems). The t_* columns are the cells trimmed, NULL
+# when empty.
+_NONE = "'{}'"
+_CHECKS = (
+    ("NOT known AND t_id IS NOT NULL", "indicator_id", "'problem.unknown_indicator'", _NONE, "indicator_id"),
+    ("t_id IS NULL", "indicator_id", "'problem.required'", _NONE, "NULL"),
+    ("t_value IS NULL", "value", "'problem.required'", _NONE, "NULL"),
+    ("v IS NULL AND t_value IS NOT NULL", "value", "coalesce(v_code, 'problem.not_a_number')",
+     f"coalesce(v_params, {_NONE})", "value"),
+    ("t_pe IS NULL", "period_end", "'problem.required'", _NONE, "NULL"),
+    ("pe IS NULL AND t_pe IS NOT NULL", "period_end", "coalesce(pe_code, 'problem.not_a_date')",
+     f"coalesce(pe_params, {_NONE})", "period_end"),
+    ("ps IS NULL AND t_ps IS NOT NULL", "period_start", "coalesce(ps_code, 'problem.not_a_date')",
+     f"coalesce(ps_params, {_NONE})", "period_start"),
+    ("known AND pe IS NOT NULL AND start_date IS NULL AND t_ps IS NULL", "period_start", "'problem.start_required'",
+     "json_object('measure', measure, 'frequency', frequency)", "NULL"),
+    ("pe < start_date", "period_end", "'problem.before_start'", "json_object('date', CAST(start_date AS VARCHAR))",
+     "period_end"),
+    ("pe > CAST($today AS DATE)", "period_end", "'problem.future'",
+     "json_object('date', CAST(CAST($today AS DATE) AS VARCHAR))", "period_end"),
+    ("unit_code IS NOT NULL", "unit", "unit_code", "unit_params", "unit"),
+    # A CASE, not AND: DuckDB evaluates both sides of an AND in a projection, and the regex is costly.
+    ("CASE WHEN coalesce(factor, 1) <> 1 THEN regexp_matches(value, '[万亿千]') END", "value",
+     "'problem.magnitude_twice'", "json_object('unit', trim(unit))", "value"),
+    ("q IS NULL", "qualifier", "'problem.qualifier'", _NONE, "qualifier"),
+    # The value rules of monitor.model.validate, in the same order, one problem per value: its size first,
+    # then the bounds, then whole numbers and shares (size_ok and in_bounds are computed in `checked`).
+    (f"abs(base_value) > {_rules.VALUE_MAX!r}", "value", "'problem.too_large'", _NONE, "value"),
+    ("size_ok AND base_value < lower_bound", "value", "'problem.below_min'",
+     "json_object('bound', lower_bound, 'unit', base_unit)", "value"),
+    ("size_ok AND base_value > upper_bound", "value", "'problem.above_max'",
+     "json_object('bound', upper_bound, 'unit', base_unit)", "value"),
+    ("size_ok AND in_bounds AND whole_unit AND base_value <> floor(base_value)", "value", "'problem.not_whole'",
+     "json_object('unit', base_unit)", "value"),
+    ("size_ok AND in_bounds AND share_unit AND base_value > 0 AND base_value <= 1 AND NOT coalesce(unit_percent, false) "
+     "AND NOT (contains(t_value, '%') OR contains(t_value, '\uff05'))", "value", "'problem.share_fraction'",
+     f"json_object('text', CASE WHEN length(t_value) <= {_rules.SHARE_TEXT_MAX} THEN t_value "
+     f"ELSE left(t_value, {_rules.SHARE_TEXT_MAX - 1}) || '…' END)",
+     "value"),
+    (f"regexp_matches(source, '{_rules.CONTROL_PATTERN_SQL}')", "source", "'problem.control'",
+     f"json_object('char', printf('U+%04X', unicode(regexp_extract(source, '{_rules.CONTROL_PATTERN_SQL}'))))",
+     "trim(source)"),
+    (f"regexp_matches(replace(note, chr(13) || chr(10), chr(10)), '{_rules.CONTROL_PATTERN_MULTILINE_SQL}')", "note",
+     "'problem.control'",
+     "json_object('char', printf('U+%04X', unicode(regexp_extract(replace(note, chr(13) || chr(10), chr(10)), "
+     f"'{_rules.CONTROL_PATTERN_MULTILINE_SQL}'))))",
+     "trim(note)"),
+)
+_ANY_PROBLEM = " OR ".join(f"coalesce({c}, false)" for c, _, _, _, _ in _CHECKS)
+_PROBLEM_LIST = "list_filter([" + ", ".join(
+    f"CASE WHEN coalesce({c}, false) THEN struct_pack(col := '{col}', code := CAST({code} AS VARCHAR), "
+    f"params := CAST({params} AS VARCHAR), val := CAST({val} AS VARCHAR)) END"
+    for c, col, code, params, val in _CHECKS
+) + "], x -> x IS NOT NULL)"
+
+# One pass over the staged rows: typed columns (SQL for the common forms, Python UDFs only for the rows
+# SQL cannot read: full-width digits, "2.3万", "2025年6月"), the indicator's rules, and the row's problems.
+# The source column is written only when the row names one (the file name is the default, at insert).
+PASS_SELECT = f"""
+WITH trimmed AS (
+    SELECT r.*, trim(indicator_id) AS k_id, nullif(trim(value), '') AS t_value,
+           nullif(trim(period_start), '') AS t_ps, nullif(trim(period_end), '') AS t_pe
+    FROM {RAW} AS r
+),
+parsed0 AS (
+    SELECT *, nullif(k_id, '') AS t_id,
+           TRY_CAST(CASE WHEN contains(t_value, ',') AND regexp_full_match(t_value, '{_THOUSANDS_RE}')
+                         THEN replace(t_value, ',', '') ELSE t_value END AS DOUBLE) AS v_sql,
+           CASE WHEN regexp_full_match(t_ps, '{_ISO_DAY_RE}') THEN TRY_CAST(t_ps AS DATE) END AS ps_sql,
+           CASE WHEN regexp_full_match(t_pe, '{_ISO_DAY_RE}') THEN TRY_CAST(t_pe AS DATE) END AS pe_sql
+    FROM trimmed
+),
+parsed1 AS (
+    -- NaN and Infinity parse as doubles; they are not figures.
+    SELECT *, CASE WHEN isnan(v_sql) OR isinf(v_sql) THEN NULL ELSE v_sql END AS v_ok FROM parsed0
+),
+parsed2 AS (
+    SELECT *,
+           CASE WHEN v_ok IS NULL AND t_value IS NOT NULL THEN monitor_parse_value(value) END AS vf,
+           CASE WHEN (ps_sql IS NULL AND t_ps IS NOT NULL) OR (pe_sql IS NULL AND t_pe IS NOT NULL)
+                THEN monitor_parse_dates(period_start, period_end) END AS df
+    FROM parsed1
+),
+parsed AS (
+    SELECT * EXCLUDE (v_sql, v_ok, ps_sql, pe_sql, vf, df),
+           coalesce(v_ok, vf.v) AS v, vf.q AS v_qualifier, vf.code AS v_code, vf.params AS v_params,
+           coalesce(ps_sql, df.ps) AS ps, df.ps_code AS ps_code, df.ps_params AS ps_params,
+           coalesce(pe_sql, df.pe) AS pe, df.pe_code AS pe_code, df.pe_params AS pe_params,
+           df.span_start AS pe_span_start
+    FROM parsed2
+),
+checked AS (
+    SELECT p.*,
+           i.id IS NOT NULL AS known,
+           i.measure, i.frequency, i.lower_bound, i.upper_bound, i.display_unit, i.unit AS base_unit,
+           i.cumulative_since,
+           coalesce(ur.whole, false) AS whole_unit, coalesce(ur.share, false) AS share_unit,
+           u.factor, u.code AS unit_code, u.params AS unit_params, u.percent AS unit_percent,
+           CASE WHEN nullif(trim(p.qualifier), '') IS NOT NULL THEN qw.qualifier
+                ELSE coalesce(p.v_qualifier, 'exact') END AS q,
+           -- v * factor in binary floating point is off in the last digit (0.07 * 1e4 =
+           -- 700.0000000000001), which would make a re-import of the same figure a revision:
+           -- a converted value is rounded to 15 significant digits, all a double holds.
+           CASE WHEN coalesce(u.factor, 1) = 1 OR p.v = 0 OR NOT isfinite(p.v * u.factor) THEN p.v
+                ELSE round(p.v * u.factor,
+                           greatest(0, 14 - CAST(floor(log10(abs(p.v * u.factor))) AS INTEGER)))
+           END AS base_value,
+           -- date_trunc and date - INTERVAL give TIMESTAMPs; the period start is a day.
+           CAST(CASE
+               WHEN p.ps IS NOT NULL THEN p.ps
+               WHEN p.pe_span_start IS NOT NULL THEN p.pe_span_start
+               WHEN i.measure = 'stock' THEN p.pe
+               WHEN i.measure = 'cumulative' THEN i.cumulative_since
+               WHEN p.pe <> last_day(p.pe) THEN NULL
+               WHEN i.frequency = 'monthly' THEN date_trunc('month', p.pe)
+               WHEN i.frequency = 'quarterly' THEN CAST(date_trunc('month', p.pe) - INTERVAL 2 MONTH AS DATE)
+               WHEN i.frequency = 'half_yearly' THEN CAST(date_trunc('month', p.pe) - INTERVAL 5 MONTH AS DATE)
+               WHEN i.frequency = 'yearly' THEN CAST(date_trunc('month', p.pe) - INTERVAL 11 MONTH AS DATE)
+           END AS DATE) AS start_date
+    FROM parsed AS p
+    LEFT JOIN indicator_snapshot AS i ON i.id = p.k_id
+    LEFT JOIN unit_factor AS u ON u.indicator_id = p.indicator_id AND u.unit = trim(p.unit)
+    LEFT JOIN qualifier_word AS qw ON qw.word = lower(trim(p.qualifier))
+    LEFT JOIN unit_rule AS ur ON ur.unit = i.unit AND ur.measure = i.measure
+),
+sized AS (
+    SELECT *,
+           abs(base_value) <= {_rules.VALUE_MAX!r} AS size_ok,
+           NOT coalesce(base_value < lower_bound OR base_value > upper_bound, false) AS in_bounds
+    FROM checked
+),
+judged AS (
+    SELECT *, {_ANY_PROBLEM} AS bad FROM sized
+)
+SELECT row_no, k_id AS indicator_id, start_date AS period_start, pe AS period_end,
+       -- + 0.0: "-0" is stored as 0, as in monitor.model.validate.
+       base_value + 0.0 AS value, q AS qualifier, nullif(trim(source), '') AS source, nullif(trim(note), '') AS note,
+       known AND pe IS NOT NULL AND start_date IS NOT NULL AS key_ok,
+       CASE WHEN bad THEN {_PROBLEM_LIST} END AS problems
+FROM judged
+"""
+# Written a row group at a time (the order of the rows in the file does not matter: row_no is a column).
+# (A temporary table instead of the file for small inputs was measured: no faster for 10k rows.)
+PASS_SQL = f"COPY ({PASS_SELECT}) TO $spill (FORMAT parquet, ROW_GROUP_SIZE {SPILL_ROW_GROUP}, PRESERVE_ORDER false)"
+
+# Rows of the file with the same indicator and period: grouped by a hash of the key first (8 bytes a
+# row, however long the ids), then the (few) candidates exactly, through the ordered window.
+DUPLICATES_SQL = f"""
+CREATE OR REPLACE TEMP TABLE import_dup AS
+WITH keyed AS (
+    SELECT row_no, indicator_id, period_start, period_end, value, hash(indicator_id, period_start, period_end) AS h
+    FROM {SPILL} WHERE key_ok
+),
+repeated AS (SELECT h FROM keyed GROUP BY h HAVING count(*) > 1),
+dup AS (
+    SELECT row_no,
+           min(row_no) OVER w AS first_row,
+           -- The first row of a conflicting group names the next one, not itself.
+           nth_value(row_no, 2) OVER w AS second_row,
+           count(*) OVER w AS n,
+           count(DISTINCT value) OVER w AS values_n
+    FROM keyed SEMI JOIN repeated USING (h)
+    WINDOW w AS (PARTITION BY indicator_id, period_start, period_end ORDER BY row_no
+                 ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
+)
+SELECT row_no, 'period_end' AS col,
+       CASE WHEN values_n > 1 THEN 'problem.conflict' ELSE 'problem.duplicate' END AS code,
+       CAST(json_object('row', CASE WHEN values_n > 1 AND row_no = first_row THEN second_row ELSE first_row END)
+            AS VARCHAR) AS params,
+       CAST(NULL AS VARCHAR) AS val
+FROM dup WHERE n > 1 AND (row_no <> first_row OR values_n > 1)
+"""
+
+# A cell the reader found a problem in was staged empty: the pass's own problem for that cell
+# ("is required") gives way to the reader's.
+PROBLEMS_SQL = f"""
+CREATE OR REPLACE TEMP TABLE import_problem AS
+SELECT s.row_no, s.col, s.code, s.params, s.val
+FROM (SELECT row_no, p.col AS col, p.code AS code, p.params AS params, p.val AS val
+      FROM (SELECT row_no, unnest(problems) AS p FROM {SPILL} WHERE problems IS NOT NULL)) AS s
+ANTI JOIN {CELL_PROBLEMS} AS c ON c.row_no = s.row_no AND c.col = s.col
+UNION ALL
+SELECT row_no, col, code, params, val FROM import_dup
+UNION ALL
+SELECT row_no, col, code, params, val FROM {CELL_PROBLEMS}
+"""
+
+VALID_SQL = f"""
+CREATE OR REPLACE TEMP VIEW {queries.IMPORT_VALID} AS
+SELECT row_no, indicator_id, period_start, period_end, value, qualifier, source, note
+FROM {SPILL}
+WHERE problems IS NULL AND row_no NOT IN (SELECT row_no FROM import_dup)
+  AND row_no NOT IN (SELECT row_no FROM {CELL_PROBLEMS})
+"""
+
+REJECTED_SQL = f"""
+CREATE OR REPLACE TEMP TABLE {queries.IMPORT_REJECTED} AS
+SELECT p.row_no, p.col, monitor_problem_text(p.code, p.params) AS reason, p.val,
+       to_json({{indicator_id: r.indicator_id, period_start: r.period_start, period_end: r.period_end,
+                 value: r.value, qualifier: r.qualifier, unit: r.unit, source: r.source, note: r.note}}) AS raw_row
+FROM import_problem AS p JOIN {RAW} AS r USING (row_no)
+"""
+
+# What an import leaves in the scratch connection, dropped when it ends (the registered views separately).
+_DROP_SCRATCH = f"""
+DROP VIEW IF EXISTS {queries.IMPORT_VALID}; DROP TABLE IF EXISTS {queries.IMPORT_REJECTED};
+DROP TABLE IF EXISTS import_problem; DROP TABLE IF EXISTS import_dup; DROP TABLE IF EXISTS {queries.IMPORT_EXISTING};
+DROP VIEW IF EXISTS {RAW}; DROP TABLE IF EXISTS records_view; DROP TABLE IF EXISTS {CELL_PROBLEMS};
+DROP TABLE IF EXISTS unit_factor; DROP TABLE IF EXISTS unit_rule;
+"""
+_REGISTERED = (SPILL, f"{RAW}_src")
+
+
+# Connections (by id) that have the UDFs and the qualifier table; the value keeps the id from being reused.
+_PREPARED: dict[int, duckdb.DuckDBPyConnection] = {}
+
+
+def prepare(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    parse_value: Callable[[str], dict[str, Any]],
+    parse_dates: Callable[[str | None, str | None], dict[str, Any]],
+    problem_text: Callable[[str, str | None], str],
+    qualifier_words: dict[str, str],
+) -> None:
+    """Once per connection: the Python parsers the pass calls as UDFs, and the table of qualifier words.
+
+    ``parse_value`` returns {v, q, code, params}; ``parse_dates`` {ps, ps_code, ps_params, pe, pe_code,
+    pe_params, span_start}; ``problem_text`` the English of a problem code with its JSON parameters.
+    """
+    from duckdb.sqltypes import DATE, DOUBLE, VARCHAR
+
+    if _PREPARED.get(id(con)) is con:
+        return
+    functions: tuple[tuple[str, Callable[..., Any], list[Any], dict[str, Any] | None], ...] = (
+        ("monitor_parse_value", parse_value, [VARCHAR], {"v": DOUBLE, "q": VARCHAR, "code": VARCHAR,
+                                                         "params": VARCHAR}),
+        ("monitor_parse_dates", parse_dates, [VARCHAR, VARCHAR],
+         {"ps": DATE, "ps_code": VARCHAR, "ps_params": VARCHAR, "pe": DATE, "pe_code": VARCHAR,
+          "pe_params": VARCHAR, "span_start": DATE}),
+        ("monitor_problem_text", problem_text, [VARCHAR, VARCHAR], None),
+    )
+    for name, function, arguments, returns in functions:
+        try:
+            con.create_function(name, function, arguments,  # type: ignore[call-overload]
+                                VARCHAR if returns is None else duckdb.struct_type(returns),
+                                null_handling="special", side_effects=False)
+        except duckdb.Error as e:
+            if "already" not in str(e):
+                raise
+    con.execute("CREATE OR REPLACE TEMP TABLE qualifier_word (word VARCHAR, qualifier VARCHAR)")
+    con.execute("INSERT INTO qualifier_word SELECT unnest(?), unnest(?)",
+                [list(qualifier_words), list(qualifier_words.values())])
+    _PREPARED[id(con)] = con
+
+
+def indicator_kinds(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """The distinct (unit, measure) of the indicators in the snapshot."""
+    return [(str(u), str(m)) for u, m in con.execute("SELECT DISTINCT unit, measure FROM indicator_snapshot").fetchall()]
+
+
+def create_unit_rules(con: duckdb.DuckDBPyConnection, rows: Sequence[tuple[str, str, bool, bool]]) -> None:
+    """Per (unit, measure): whether values are whole numbers, whether a percentage share (table unit_rule)."""
+    con.execute("CREATE OR REPLACE TEMP TABLE unit_rule (unit VARCHAR, measure VARCHAR, whole BOOLEAN, share BOOLEAN)")
+    if rows:
+        con.executemany("INSERT INTO unit_rule VALUES (?, ?, ?, ?)", rows)
+
+
+def create_unit_factors(con: duckdb.DuckDBPyConnection) -> None:
+    """The empty table unit_factor: (indicator, unit as written) -> factor, or the problem's code and params."""
+    con.execute("CREATE OR REPLACE TEMP TABLE unit_factor "
+                "(indicator_id VARCHAR, unit VARCHAR, factor DOUBLE, code VARCHAR, params VARCHAR, percent BOOLEAN)")
+
+
+def staged_units(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
+    """(indicator_id as written, unit trimmed, the indicator's unit, its display unit) per distinct pair staged."""
+    return con.execute(
+        f"""
+        SELECT DISTINCT p.indicator_id, trim(p.unit), i.unit, i.display_unit
+        FROM {RAW} AS p JOIN indicator_snapshot AS i ON i.id = trim(p.indicator_id)
+        WHERE nullif(trim(p.unit), '') IS NOT NULL
+        """
+    ).fetchall()
+
+
+def add_unit_factors(con: duckdb.DuckDBPyConnection, rows: Sequence[tuple[Any, ...]]) -> None:
+    con.executemany("INSERT INTO unit_factor VALUES (?, ?, ?, ?, ?, ?)", rows)
+
+
+def run_pass(con: duckdb.DuckDBPyConnection, spill: Path, today: date) -> None:
+    """PASS_SQL: every staged row typed, checked and written to the spill file; raises duckdb.Error."""
+    # DuckDB estimates a few dozen rows for a file it has not read and would then build the
+    # indicator join's hash table on the file (all of it in memory) instead of the indicators.
+    disabled = con.execute("SELECT current_setting('disabled_optimizers')").fetchone()[0]  # type: ignore[index]
+    con.execute("SET disabled_optimizers = ?", [",".join(filter(None, [disabled, "build_side_probe_side"]))])
+    try:
+        con.execute(PASS_SQL, {"today": today, "spill": str(spill)})
+    finally:
+        con.execute("SET disabled_optimizers = ?", [disabled])
+
+
+def register_spill(con: duckdb.DuckDBPyConnection, spill: Path) -> int:
+    """The spill file as SPILL; its number of rows."""
+    con.register(SPILL, con.read_parquet(str(spill)))
+    return int(con.execute(f"SELECT count(*) FROM {SPILL}").fetchone()[0])  # type: ignore[index]
+
+
+def find_problems(con: duckdb.DuckDBPyConnection, kept: int) -> tuple[int, int, list[tuple[Any, ...]]]:
+    """Duplicates within the file, then every problem: (rows rejected, problems, the first ``kept`` of
+    them as (row_no, col, code, params as JSON, shown value) by row and column); the valid rows as
+    queries.IMPORT_VALID."""
+    con.execute(DUPLICATES_SQL)
+    con.execute(PROBLEMS_SQL)
+    rejected, total = con.execute("SELECT count(DISTINCT row_no), count(*) FROM import_problem").fetchone()  # type: ignore[misc]
+    listed: list[tuple[Any, ...]] = []
+    if total:
+        listed = con.execute(
+            "SELECT row_no, col, code, params, val FROM import_problem ORDER BY row_no, col LIMIT ?", [kept],
+        ).fetchall()
+    con.execute(VALID_SQL)
+    return int(rejected), int(total), listed
+
+
+def stage_rejected(con: duckdb.DuckDBPyConnection) -> None:
+    """The rejected rows' cells and reasons as queries.IMPORT_REJECTED (read before any lock is taken)."""
+    con.execute(REJECTED_SQL)
+
+
+def drop_scratch(con: duckdb.DuckDBPyConnection) -> None:
+    """What an import left in the scratch connection: its registered views and temporary tables."""
+    for name in _REGISTERED:
+        con.unregister(name)
+    con.execute(_DROP_SCRATCH)
+
+
+# ---------------------------------------------------------------- settings of the scratch connection
+
+
+def temp_directory(con: duckdb.DuckDBPyConnection) -> str:
+    return str(con.execute("SELECT current_setting('temp_directory')").fetchone()[0])  # type: ignore[index]
+
+
+def set_temp_directory(con: duckdb.DuckDBPyConnection, folder: str) -> None:
+    """Raises duckdb.Error once DuckDB has spilled to its folder."""
+    con.execute("SET temp_directory = ?", [folder])
+
+
+def memory_limit(con: duckdb.DuckDBPyConnection) -> str:
+    return str(con.execute("SELECT current_setting('memory_limit')").fetchone()[0])  # type: ignore[index]
+
+
+def set_memory_limit(con: duckdb.DuckDBPyConnection, limit: str) -> None:
+    con.execute("SET memory_limit = ?", [limit])
