@@ -634,9 +634,7 @@ def _dump_provenance(item: dict[str, Any], p: Provenance | None) -> None:
 
 def import_catalog(store: Store, catalog: Catalog, recorded_by: str = "catalog") -> dict[str, int]:
     """Write a catalogue's indicators, targets and readings in one transaction (idempotent)."""
-    from monitor.store import queries
-
-    from monitor.store import profile_queries
+    from monitor.store import profile_queries, queries
 
     with store.write() as con:
         # Whose monitor this is, replaced by a catalogue that declares it; one that declares none
@@ -678,9 +676,7 @@ def init_store(store: Store, seed: str | Path | None = None, with_seed: bool = T
 
 
 def export_catalog(store: Store, with_readings: bool = False) -> str:
-    from monitor.store import queries
-
-    from monitor.store import profile_queries
+    from monitor.store import profile_queries, queries
 
     with store.read() as con:
         profile = profile_queries.read_profile(con)
