@@ -75,13 +75,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "status.not_met": {"zh": "未达标", "en": "Not met"},
     "status.no_target": {"zh": "无目标", "en": "No target"},
     "status.insufficient_data": {"zh": "数据不足", "en": "Insufficient data"},
-    # Domains of the catalogue.
-    "domain.tourism": {"zh": "文化旅游", "en": "Tourism"},
-    "domain.ecology": {"zh": "生态环境", "en": "Ecology & air"},
-    "domain.digital": {"zh": "数字经济与算力", "en": "Digital economy & compute"},
-    "domain.innovation": {"zh": "科技创新与盐湖产业", "en": "Innovation & salt-lake industry"},
-    "domain.openness": {"zh": "对外开放", "en": "Openness & trade"},
-    "domain.livelihood": {"zh": "民生保障", "en": "People's livelihood"},
     # Measure kinds.
     "measure.stock": {"zh": "存量（时点值）", "en": "Stock (level at a date)"},
     "measure.flow": {"zh": "流量（期间累计）", "en": "Flow (total over a period)"},
@@ -121,12 +114,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "freshness.up_to_date": {"zh": "按时", "en": "up to date"},
     "freshness.never": {"zh": "尚无数据", "en": "no data yet"},
     # ---- Dashboard: frame and navigation.
-    "app.title": {"zh": "西宁市高质量发展目标监测", "en": "Xining development goals monitor"},
-    "app.subtitle": {
-        "zh": "依据 2025年7月11日 省政府新闻办“全面深化改革 推进高质量发展”西宁专场新闻发布会",
-        "en": "Based on the Qinghai government press briefing on Xining of 11 July 2025 "
-        "(“deepening reform, promoting high-quality development”)",
-    },
+    # The title of a store whose catalogue declares no workspace (docs/catalog.md).
+    "app.title": {"zh": "目标监测", "en": "Goals monitor"},
+    "app.based_on": {"zh": "依据 {documents}", "en": "Based on {documents}"},
     "app.as_of": {"zh": "状态截至 {date}", "en": "Status as of {date}"},
     "app.language": {"zh": "语言", "en": "Language"},
     "app.database": {"zh": "数据库：{path}", "en": "Database: {path}"},

@@ -40,7 +40,6 @@ DINGTALK_MAX_BYTES = 18000
 
 TEXT = {
     "zh": {
-        "product": "西宁目标监测",
         "status_changed": "目标状态变化",
         "became_stale": "数据逾期",
         "source_failed": "数据源刷新失败",
@@ -58,7 +57,6 @@ TEXT = {
         "none": "无",
     },
     "en": {
-        "product": "Xining goal monitor",
         "status_changed": "Goal status changed",
         "became_stale": "Data overdue",
         "source_failed": "Source refresh failed",

@@ -1,0 +1,175 @@
+"""Issue 16 item 1: everything that is the user's comes from the catalogue.
+
+A made-up county's plan (tests/fixtures/county.yaml: its own workspace, domains and source documents)
+is loaded into a store without the seed and shown by the dashboard and the CLI with its own title
+and domains and no word of the seed's city; the catalogue keys are validated with located problems
+and round-trip through the store. The same in a real browser: tests/test_browser.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from app_helpers import open_app
+from monitor.cli import main
+from monitor.errors import ValidationError
+from monitor.files.catalog import export_catalog, init_store, load_catalog, parse_catalog, read_profile
+from monitor.model import DEFAULT_DOMAINS, SourceKind
+from monitor.store import queries
+from monitor.store.connection import Store
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+COUNTY = FIXTURES / "county.yaml"
+SEED_WORDS = ("西宁", "Xining", "青海", "Qinghai")
+COUNTY_DOMAINS = {"zh": ["经济发展", "民生福祉", "绿色生态"], "en": ["Economy", "People's wellbeing", "Green environment"]}
+COUNTY_TITLE = {"zh": "某县“十五五”规划主要指标监测", "en": "Some County 15th Five-Year Plan monitor"}
+
+
+@pytest.fixture
+def county(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
+    """A store holding only the county's catalogue (`monitor init --seed tests/fixtures/county.yaml`)."""
+    db = tmp_path / "county.duckdb"
+    result = CliRunner().invoke(main, ["--db", str(db), "init", "--seed", str(COUNTY)])
+    assert result.exit_code == 0, result.output
+    monkeypatch.setenv("MONITOR_DB", str(db))
+    return Store(db)
+
+
+def _document(**changes: Any) -> dict[str, Any]:
+    document = yaml.safe_load(COUNTY.read_text(encoding="utf-8"))
+    document.update(changes)
+    return document
+
+
+def _problems(document: dict[str, Any]) -> list[tuple[str | None, str]]:
+    with pytest.raises(ValidationError) as e:
+        parse_catalog(document, "county.yaml")
+    return [(p.column, p.reason) for p in e.value.problems]
+
+
+# ---------------------------------------------------------------- the catalogue keys
+
+
+def test_the_county_catalogue_declares_its_workspace_domains_and_documents() -> None:
+    catalog = load_catalog(COUNTY)
+    assert catalog.workspace is not None and catalog.workspace.title_zh == COUNTY_TITLE["zh"]
+    assert [d.id for d in catalog.domains] == ["economy", "people", "environment"]
+    assert {s.id: s.kind for s in catalog.sources} == {"plan-15": SourceKind.PLAN, "work-report-2026": SourceKind.WORK_REPORT}
+    # `source: <id>` names the document; the item is dated by it.
+    gdp = next(t for t in catalog.targets if t.id == "county-gdp-2030")
+    assert gdp.provenance is not None and (gdp.provenance.source, str(gdp.provenance.source_date)) == ("plan-15", "2026-03-01")
+    reading = next(r for r in catalog.readings if r.indicator_id == "county-gdp")
+    assert reading.source == "work-report-2026" and str(reading.provenance.source_date) == "2026-01-20"  # type: ignore[union-attr]
+
+
+def test_an_undeclared_domain_is_a_located_error() -> None:
+    document = _document()
+    document["indicators"][2]["domain"] = "tourism"
+    assert _problems(document) == [("indicator 'county-forest'.domain", "must be one of economy | people | environment")]
+
+
+def test_bad_domain_source_and_workspace_entries_are_located() -> None:
+    document = _document(
+        workspace={"title_zh": "某县"},
+        domains=[{"id": "economy", "name_zh": "经济", "name_en": "Economy"}, {"id": "Economy!", "name_zh": "x", "name_en": "x"},
+                 {"id": "economy", "name_zh": "经济", "name_en": "Economy"}, "people", {"id": "environment", "name_zh": "绿色"}],
+        sources=[{"id": "plan-15", "kind": "manifesto", "title": "规划"}, {"id": "plan-15", "kind": "plan", "title": "规划"}],
+    )
+    found = dict(_problems(document))
+    assert found["workspace.title_en"] == "is required"
+    assert found["domains[1].id"].startswith("must be a slug")
+    assert found["domains[2].id"].startswith("is used twice")
+    assert found["domains[3]"] == "must be a mapping"
+    assert found["domains[4].name_en"] == "is required"
+    assert found["sources[0].kind"] == "must be one of plan | work_report | briefing | other"
+    assert found["sources[1].id"].startswith("is used twice")
+    # people is no longer declared: its indicator is named.
+    assert "indicator 'county-income'.domain" in found
+
+
+def test_a_catalogue_without_domains_has_the_default_ones() -> None:
+    catalog = load_catalog(FIXTURES / "catalog.yaml")
+    assert catalog.domains == [] and catalog.workspace is None
+    assert _problems(_document(domains=None, workspace=None))[0][1].startswith(
+        "must be one of " + " | ".join(d.id for d in DEFAULT_DOMAINS))
+
+
+def test_the_store_keeps_them_and_the_export_round_trips(county: Store, tmp_path: Path) -> None:
+    profile = read_profile(county)
+    assert profile.workspace == load_catalog(COUNTY).workspace
+    assert [d.name_zh for d in profile.domains] == COUNTY_DOMAINS["zh"]
+    exported = export_catalog(county, with_readings=True)
+    (tmp_path / "export.yaml").write_text(exported, encoding="utf-8")
+    again = Store(tmp_path / "again.duckdb")
+    init_store(again, seed=tmp_path / "export.yaml")
+    assert read_profile(again) == profile
+    assert export_catalog(again, with_readings=True) == exported
+    # Importing the same catalogue again changes nothing.
+    result = CliRunner().invoke(main, ["--db", str(county.path), "init", "--seed", str(COUNTY)])
+    assert result.exit_code == 0 and read_profile(county) == profile
+
+
+# ---------------------------------------------------------------- shown by the dashboard and the CLI
+
+
+def _page_text(at: Any) -> str:
+    parts = [e.value for e in (*at.title, *at.header, *at.subheader, *at.markdown, *at.caption)]
+    parts += [w.label for w in (*at.multiselect, *at.selectbox, *at.text_input)]
+    parts += [str(o) for m in at.multiselect for o in m.options]
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_dashboard_shows_the_county(county: Store, lang: str) -> None:
+    at = open_app(lang=lang)
+    assert at.title[0].value == COUNTY_TITLE[lang]
+    caption = at.caption[0].value
+    assert ("某县发展和改革局" if lang == "zh" else "Some County Development and Reform Bureau") in caption
+    assert ("某县国民经济和社会发展第十五个五年规划纲要" if lang == "zh" else "15th Five-Year Plan outline") in caption
+    domains = next(m for m in at.multiselect if m.key == "ov_domain")
+    assert list(domains.options) == COUNTY_DOMAINS[lang]  # the catalogue's order
+    text = _page_text(at)
+    assert not [w for w in SEED_WORDS if w in text], text
+    goal = open_app("goal.py", lang=lang, goal="county-gdp")
+    assert COUNTY_DOMAINS[lang][0] in " ".join(c.value for c in goal.caption)
+    assert not [w for w in SEED_WORDS if w in _page_text(goal)]
+
+
+def test_an_undeclared_domain_is_shown_by_its_id(county: Store) -> None:
+    with county.write() as con:
+        old = queries.get_indicator(con, "county-forest")
+        assert old is not None
+        import dataclasses
+
+        queries.upsert_indicators(con, [dataclasses.replace(old, domain="mystery")])
+    at = open_app(lang="en")
+    domains = next(m for m in at.multiselect if m.key == "ov_domain")
+    assert list(domains.options)[-1] == "mystery"
+    goal = open_app("goal.py", lang="en", goal="county-forest")
+    assert "mystery" in " ".join(c.value for c in goal.caption)
+
+
+def test_monitor_status_names_the_county_and_its_domains(county: Store) -> None:
+    runner = CliRunner()
+    for lang in ("zh", "en"):
+        result = runner.invoke(main, ["--db", str(county.path), "status", "--lang", lang], env={"COLUMNS": "200"})
+        assert result.exit_code == 0, result.output
+        assert COUNTY_TITLE[lang] in result.output
+        positions = [result.output.index(name) for name in COUNTY_DOMAINS[lang]]
+        assert positions == sorted(positions)  # in the catalogue's order
+        assert not [w for w in SEED_WORDS if w in result.output]
+    chosen = runner.invoke(main, ["--db", str(county.path), "status", "--domain", "people", "--lang", "en"], env={"COLUMNS": "200"})
+    assert chosen.exit_code == 0 and "Per-capita disposable income" in chosen.output and "Forest coverage" not in chosen.output
+    refused = runner.invoke(main, ["--db", str(county.path), "status", "--domain", "tourism"])
+    assert refused.exit_code == 2 and "use one of economy, people, environment" in refused.output
+
+
+def test_the_cli_help_names_no_city() -> None:
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    assert not [w for w in SEED_WORDS if w in result.output], result.output
