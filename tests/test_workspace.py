@@ -173,3 +173,25 @@ def test_the_cli_help_names_no_city() -> None:
     result = CliRunner().invoke(main, ["--help"])
     assert result.exit_code == 0
     assert not [w for w in SEED_WORDS if w in result.output], result.output
+
+
+def test_an_alert_names_the_workspace_it_comes_from(county: Store) -> None:
+    """A status event's payload carries the workspace's title; every alert format shows it (escaped)."""
+    from datetime import date
+
+    from monitor.services.refresh import run as refresh_run
+    from monitor.services.refresh.alerts import render, webhook_payload
+
+    as_of = date(2026, 6, 30)
+    record = next(iter(refresh_run.current_statuses(county, as_of).values()))
+    with county.read() as con:
+        payload = refresh_run._goal_payload(con, refresh_run._full_record(county, as_of, record), as_of, None, None)
+    title = read_profile(county).workspace
+    assert payload["workspace"] == {"zh": title.title("zh"), "en": title.title("en")}
+    event = {"id": "e1", "kind": "status_changed", "occurred_at": "2026-06-30T08:00:00Z", "source": "inbox",
+             "run_id": "r1", "payload": payload}
+    for lang in ("zh", "en"):
+        _, markdown, plain = render(event, lang)
+        assert title.title(lang) in plain and "西宁" not in plain and "Xining" not in plain
+        assert webhook_payload(event, lang)["text"] == plain
+        assert markdown.splitlines()[-1].startswith("- ")  # the workspace line, escaped like any value

@@ -54,6 +54,7 @@ TEXT = {
         "location": "位置",
         "when": "时间",
         "run": "刷新任务 {source}（运行 {run}）",
+        "workspace": "监测",
         "none": "无",
     },
     "en": {
@@ -71,6 +72,7 @@ TEXT = {
         "location": "Location",
         "when": "When",
         "run": "refresh of {source} (run {run})",
+        "workspace": "Monitor",
         "none": "none",
     },
 }
@@ -155,6 +157,9 @@ def _lines(
     comma = "，" if lang == "zh" else ", "
     run = tx["run"].format(source=esc(event.get("source") or p.get("run_source")), run=esc(event.get("run_id")))
     lines.append(f"- {tx['when']}{colon}{when_text}{comma}{run}")
+    if isinstance(p.get("workspace"), dict) and p["workspace"].get(lang):
+        # The workspace's title (the catalogue's, so user text: escaped like every other value).
+        lines.append(f"- {tx['workspace']}{colon}{esc(p['workspace'][lang])}")
     return lines
 
 
