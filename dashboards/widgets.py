@@ -40,7 +40,7 @@ def header(lang: str) -> None:
     left, right = st.columns([5, 1], vertical_alignment="center")
     with left:
         profile = state.profile(state.db_path())
-        st.title(workspace.title(profile, lang), anchor=False)
+        st.title(escape_markdown(workspace.title(profile, lang)), anchor=False)  # catalogue text: never markup
         line = [workspace.subtitle(profile, lang), t("app.as_of", lang, date=format_date(state.as_of(), lang))]
         st.caption(escape_markdown(" · ".join(part for part in line if part)))
     with right:

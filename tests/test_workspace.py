@@ -195,3 +195,60 @@ def test_an_alert_names_the_workspace_it_comes_from(county: Store) -> None:
         assert title.title(lang) in plain and "西宁" not in plain and "Xining" not in plain
         assert webhook_payload(event, lang)["text"] == plain
         assert markdown.splitlines()[-1].startswith("- ")  # the workspace line, escaped like any value
+
+
+def test_a_markup_title_is_shown_as_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review finding: st.title renders markdown; the catalogue's title is user text."""
+    hostile = "**bold** [x](http://example.invalid/p) # h"
+    document = _document(workspace={"title_zh": hostile, "title_en": hostile})
+    path = tmp_path / "hostile.yaml"
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    db = tmp_path / "h.duckdb"
+    assert CliRunner().invoke(main, ["--db", str(db), "init", "--seed", str(path)]).exit_code == 0
+    monkeypatch.setenv("MONITOR_DB", str(db))
+    from monitor.present.i18n import escape_markdown
+
+    assert open_app(lang="en").title[0].value == escape_markdown(hostile) != hostile
+
+
+def test_a_store_whose_domains_were_replaced_still_exports_and_filters(cat_db: Store, tmp_path: Path) -> None:
+    """Review finding: after a catalogue that replaces the domains, indicators of the old ones still
+    export (their domains declared by id, so the file imports again) and `--domain` takes them."""
+    runner = CliRunner()
+    assert runner.invoke(main, ["--db", str(cat_db.path), "catalog", "import", str(COUNTY)]).exit_code == 0
+    old = next(r for r in queries_domains(cat_db) if r not in {"economy", "people", "environment"})
+    exported = tmp_path / "export.yaml"
+    exported.write_text(export_catalog(cat_db, with_readings=True), encoding="utf-8")
+    again = tmp_path / "again.duckdb"
+    result = runner.invoke(main, ["--db", str(again), "init", "--seed", str(exported)])
+    assert result.exit_code == 0, result.output
+    assert old in [d.id for d in read_profile(Store(again)).domains]
+    status = runner.invoke(main, ["--db", str(cat_db.path), "status", "--domain", old])
+    assert status.exit_code == 0, status.output
+
+
+def queries_domains(store: Store) -> list[str]:
+    from monitor.present.views import indicator_rows
+
+    return list(dict.fromkeys(r["domain"] for r in indicator_rows(store)))
+
+
+def test_an_item_of_another_document_keeps_its_date_through_a_round_trip(tmp_path: Path) -> None:
+    """Review finding: an item citing a declared document but dated as the file's own document lost its
+    date on export (the reader then lent it the cited document's date: a new target version)."""
+    document = _document()
+    documents = document["sources"]
+    assert len(documents) >= 2
+    common, other = documents[0], documents[1]
+    document["source"] = {"id": common["id"], "date": common["date"]}
+    indicator = next(i for i in document["indicators"] if i.get("targets"))
+    indicator["targets"][0].update(source=other["id"], source_date=common["date"], quote="q")
+    path = tmp_path / "dated.yaml"
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    store = Store(tmp_path / "d.duckdb")
+    init_store(store, seed=path)
+    exported = tmp_path / "export.yaml"
+    exported.write_text(export_catalog(store), encoding="utf-8")
+    result = CliRunner().invoke(main, ["--db", str(store.path), "catalog", "import", str(exported)])
+    assert result.exit_code == 0, result.output
+    assert "targets 0 new, 0 revised" in result.output, result.output

@@ -24,6 +24,11 @@ def check_domain(domain: str | None, store: Any = None) -> None:
 
     profile = read_profile(store) if store is not None and store.exists else Profile()
     ids = [d.id for d in profile.domains]
+    if domain not in ids and store is not None and store.exists:
+        from monitor.present.views import indicator_rows
+
+        # an undeclared domain indicators still use (a later catalogue replaced the domains) is one too
+        ids += [d for d in dict.fromkeys(r["domain"] for r in indicator_rows(store)) if d not in ids]
     if domain not in ids:
         raise click.BadParameter(f"'{domain}' is not a domain; use one of {', '.join(ids)}", param_hint="--domain")
 

@@ -600,6 +600,12 @@ def dump_catalog(indicators: list[Indicator], targets: list[Target], readings: l
                 ("title_zh", w.title_zh), ("title_en", w.title_en),
                 ("organisation_zh", w.organisation_zh), ("organisation_en", w.organisation_en)) if v is not None}
         document["domains"] = [{"id": d.id, "name_zh": d.name_zh, "name_en": d.name_en} for d in profile.domains]
+        # A domain an exported indicator uses but the store does not declare (a later catalogue replaced
+        # the domains) is declared by its id, so the export always imports again.
+        declared = {d.id for d in profile.domains}
+        for used in dict.fromkeys(e["domain"] for e in entries if e.get("domain")):
+            if used not in declared:
+                document["domains"].append({"id": used, "name_zh": used, "name_en": used})
         if profile.sources:
             document["sources"] = [
                 {k: v for k, v in (("id", s.id), ("kind", s.kind.value), ("title", s.title),
@@ -615,7 +621,9 @@ def dump_catalog(indicators: list[Indicator], targets: list[Target], readings: l
 def _dump_source(item: dict[str, Any], common: tuple[str | None, date | None], source: str | None, source_date: date | None) -> None:
     if source != common[0]:
         item["source"] = source
-    if source_date != common[1]:
+    # A date is left out only where the reader infers the same one: an item of the file's own document
+    # (another declared document's id would lend the item that document's date).
+    if source_date != common[1] or source != common[0]:
         item["source_date"] = source_date
 
 

@@ -121,8 +121,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "app.language": {"zh": "语言", "en": "Language"},
     "app.database": {"zh": "数据库：{path}", "en": "Database: {path}"},
     "app.created": {
-        "zh": "首次运行：已创建数据库并载入发布会数据（{n} 个指标）",
-        "en": "First run: created the database and loaded the briefing ({n} indicators)",
+        "zh": "首次运行：已创建数据库并载入指标目录（{n} 个指标）",
+        "en": "First run: created the database and loaded the catalogue ({n} indicators)",
     },
     "app.error": {"zh": "出错了：{reason}", "en": "Something went wrong: {reason}"},
     "app.busy": {
@@ -274,7 +274,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "rcol.revision": {"zh": "版本", "en": "Revision"},
     "rcol.recorded_by": {"zh": "录入方式", "en": "Recorded by"},
     "rcol.recorded_at": {"zh": "录入时间（UTC）", "en": "Recorded at (UTC)"},
-    "recorded_by.seed": {"zh": "发布会初始数据", "en": "briefing seed"},
+    "recorded_by.seed": {"zh": "指标目录初始数据", "en": "catalogue seed"},
     "recorded_by.dashboard": {"zh": "仪表盘录入", "en": "dashboard"},
     "recorded_by.import": {"zh": "文件导入", "en": "file import"},
     "recorded_by.cli": {"zh": "命令行", "en": "command line"},
