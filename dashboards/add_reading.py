@@ -25,7 +25,7 @@ ids = list(indicators)
 
 def _name(indicator_id: str) -> str:
     i = indicators[indicator_id]
-    domain = t(f"domain.{i['domain']}", lang)
+    domain = state.profile(path).domain_name(i["domain"], lang)
     return f"{i['name_zh'] if lang == 'zh' else i['name_en']} · {domain}"
 
 

@@ -15,14 +15,17 @@ import streamlit as st
 
 from dashboards import auth, state, widgets
 from monitor.errors import MonitorError, StoreBusy
+from monitor.present import workspace
 from monitor.present.i18n import escape_markdown, t
 
 lang = state.lang()
-st.set_page_config(page_title=t("app.title", lang), page_icon="📊", layout="wide")
-
 path = state.db_path()
+# The page title is the workspace's (from the store); the configuration is set again once the
+# store is known to exist, and first here so that an error below still shows on a wide page.
+st.set_page_config(page_title=t("app.title", lang), page_icon="📊", layout="wide")
 try:
     created = state.ensure_db(path)
+    st.set_page_config(page_title=workspace.title(state.profile(path), lang))
 except StoreBusy:
     st.error(t("app.busy", lang))
     st.stop()

@@ -56,7 +56,7 @@ state.warn_unusable(path, lang, goal)
 colon = t("punct.colon", lang)
 meta = [
     f"{t('meta.id', lang)}{colon}`{indicator.id}`",  # a slug (catalog.SLUG): nothing to escape
-    t(f"domain.{indicator.domain}", lang),
+    escape_markdown(state.profile(path).domain_name(indicator.domain, lang)),
     t(f"measure.{indicator.measure.value}", lang),
     t(f"frequency.{indicator.frequency.value}", lang),
     t(f"direction.{indicator.direction.value}", lang),

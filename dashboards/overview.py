@@ -9,7 +9,6 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import state
-from monitor.files.catalog import DOMAINS
 from monitor.present.i18n import status_text, t
 from monitor.present.overview import SEVERITY, filter_rows, load_overview, status_counts
 
@@ -47,11 +46,14 @@ with st.container(horizontal=True, gap="small"):
         st.metric(label, n, border=True, width="stretch")
 
 # ---- Filters.
-domains_present = [d for d in DOMAINS if any(r["domain_code"] == d for r in rows)]
+profile = state.profile(path)
+# The catalogue's domains in its order, then any the store holds that it does not declare.
+domains_present = list(dict.fromkeys([d.id for d in profile.domains] + [r["domain_code"] for r in rows]))
+domains_present = [d for d in domains_present if any(r["domain_code"] == d for r in rows)]
 statuses_present = [s for s in SEVERITY if any(r["status_code"] == s for r in rows)]
 c1, c2, c3, c4 = st.columns([2, 2, 2, 1.4], vertical_alignment="bottom")
 domains = c1.multiselect(
-    t("overview.filter_domain", lang), domains_present, format_func=lambda d: t(f"domain.{d}", lang),
+    t("overview.filter_domain", lang), domains_present, format_func=lambda d: profile.domain_name(d, lang),
     placeholder=t("common.all", lang), key="ov_domain",
 )
 statuses = c2.multiselect(

@@ -14,7 +14,8 @@ from typing import Any
 import streamlit as st
 
 from monitor import settings
-from monitor.files.catalog import init_store
+from monitor.files.catalog import init_store, read_profile
+from monitor.model import Profile
 from monitor.present.chart_data import goal_detail
 from monitor.present.i18n import DEFAULT_LANG, LANGS
 from monitor.present.overview import load_overview
@@ -79,6 +80,13 @@ def overview(path: str, day: date, language: str) -> tuple[list[dict[str, Any]],
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
+def profile(path: str) -> Profile:
+    """The store's workspace, domains and source documents; the defaults while there is no database."""
+    db = store(path)
+    return read_profile(db) if db.exists else Profile()
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
 def goal_records(path: str, indicator_id: str, day: date) -> list[dict[str, Any]]:
     """The status records of one indicator's goals."""
     return [r.as_dict() for r in statuses(store(path), day, indicator_ids=[indicator_id], detail=Detail.SUMMARY)]
@@ -117,5 +125,5 @@ def warn_unusable(path: str, lang: str, indicator_id: str | None = None) -> None
 
 def invalidate() -> None:
     """Forget every cached read: call after each write."""
-    for cached in (overview, goal_records, detail, indicators, unusable):
+    for cached in (overview, profile, goal_records, detail, indicators, unusable):
         cached.clear()

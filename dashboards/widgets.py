@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboards import state
 from monitor.errors import Problem
+from monitor.present import workspace
 from monitor.present.i18n import LANGS, escape_markdown, format_date, problem_text, status_text, t
 
 # The badge colour repeats what the icon and the word already say; it is never the only cue.
@@ -34,12 +35,14 @@ _CSS = """
 
 
 def header(lang: str) -> None:
-    """The title with the city and the briefing date, the as-of date and the language switch."""
+    """The workspace's title and organisation (from the store), the as-of date and the language switch."""
     st.html(_CSS)
     left, right = st.columns([5, 1], vertical_alignment="center")
     with left:
-        st.title(t("app.title", lang), anchor=False)
-        st.caption(f"{t('app.subtitle', lang)} · {t('app.as_of', lang, date=format_date(state.as_of(), lang))}")
+        profile = state.profile(state.db_path())
+        st.title(escape_markdown(workspace.title(profile, lang)), anchor=False)  # catalogue text: never markup
+        line = [workspace.subtitle(profile, lang), t("app.as_of", lang, date=format_date(state.as_of(), lang))]
+        st.caption(escape_markdown(" · ".join(part for part in line if part)))
     with right:
         if st.session_state.get("lang_switch") != lang:
             st.session_state["lang_switch"] = lang

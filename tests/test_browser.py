@@ -398,3 +398,50 @@ def test_hostile_text_makes_no_request_and_no_link_on_any_page(hostile: dict[str
     assert trapped == [], "no URL from a string was fetched from the app's host either"
     assert hostile["trap"].requests == [], "nothing reached the trap"
     assert len(hostile["feed"].requests) == hostile["feed_hits"], "nor the feed whose URL the errors quote"
+
+
+# ---------------------------------------------------------------- another catalogue (issue 16 item 1)
+
+
+@pytest.fixture(scope="module")
+def county(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The app on a store holding only a made-up county's plan (tests/fixtures/county.yaml), no seed."""
+    _require_chromium()
+    folder = tmp_path_factory.mktemp("county")
+    db = folder / "monitor.duckdb"
+    init_store(Store(db), seed=REPO / "tests" / "fixtures" / "county.yaml")
+    with _streamlit(folder, db) as url:
+        yield {"url": url, "db": db}
+
+
+def test_another_catalogue_shows_its_own_title_and_domains(county: dict[str, Any], browser: Any) -> None:
+    context = browser.new_context(viewport={"width": WIDTH, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        for lang, title, domains, goal_domain in (
+            ("zh", "某县“十五五”规划主要指标监测", ("经济发展", "民生福祉", "绿色生态"), "经济发展"),
+            ("en", "Some County 15th Five-Year Plan monitor", ("Economy", "People's wellbeing", "Green environment"), "Economy"),
+        ):
+            page.goto(f"{county['url']}/?lang={lang}")
+            page.get_by_text(title, exact=True).wait_for()
+            _grid_cell(page, "地区生产总值" if lang == "zh" else "Gross regional product")
+            _settle(page)
+            page.wait_for_function(f"() => document.title.includes({title!r})")
+            # The domain filter lists the catalogue's domains in its order.
+            page.locator(".st-key-ov_domain").click()
+            options = page.locator('[role="option"]')
+            options.first.wait_for()
+            shown = [o.inner_text().strip() for o in options.all()]
+            assert [o for o in shown if o != "Select all"] == list(domains)  # Streamlit adds "Select all"
+            page.keyboard.press("Escape")
+            text = _visible_text(page)
+            assert "某县发展和改革局" in text if lang == "zh" else "Some County Development and Reform Bureau" in text
+            assert not [w for w in ("西宁", "Xining", "青海", "Qinghai") if w in text + page.title()], text
+            page.goto(f"{county['url']}/goal?lang={lang}&goal=county-gdp")
+            page.get_by_text(goal_domain, exact=False).first.wait_for()
+            _settle(page)
+            text = _visible_text(page)
+            assert not [w for w in ("西宁", "Xining", "青海", "Qinghai") if w in text + page.title()], text
+    finally:
+        context.close()

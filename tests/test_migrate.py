@@ -68,7 +68,7 @@ def full_db(fresh_db: Store, tmp_path: Path) -> Store:
     assert import_catalog(fresh_db, catalog, recorded_by="test")["targets_revised"] == 1  # a second version
     sums = checksums(fresh_db)
     for table in ("reading", "target", "indicator", "rejected_row", "refresh_run", "event", "alert_delivery",
-                  "goal_status", "schema_migration"):
+                  "goal_status", "schema_migration", "workspace", "catalog_domain", "source_document"):
         assert sums[table]["rows"] > 0, table
     return fresh_db
 
@@ -103,7 +103,7 @@ def test_file_to_file_is_exact_and_verified(full_db: Store, db_path: Path, tmp_p
     result = _cli(runner, str(db_path), "migrate", "--to", str(copy))
     assert result.exit_code == 0, result.output
     assert f"Migrated {db_path} -> {copy}" in result.output
-    assert "verified: row counts and digests of 10 tables match" in result.output
+    assert "verified: row counts and digests of 13 tables match" in result.output
     target = Store(copy)
     assert checksums(target) == before
     target.close()

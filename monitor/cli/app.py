@@ -189,6 +189,6 @@ def store(ctx: click.Context) -> Any:
 @click.version_option(package_name="indicator-monitor")
 @click.pass_context
 def main(ctx: click.Context, db: str | None) -> None:
-    """Track public development goals against their targets (Xining briefing of 11 July 2025)."""
+    """Track public development goals against their targets, from a catalogue of indicators and goals."""
     ctx.ensure_object(dict)
     ctx.obj["db"] = db

@@ -50,7 +50,7 @@ def indicators(ctx: click.Context, domain: str | None, as_json: bool) -> None:
     """List the indicators with their units, measure kinds and targets."""
     from monitor.present import views
 
-    check_domain(domain)
+    check_domain(domain, store(ctx))
     rows = views.indicator_rows(store(ctx), domain)
     if as_json:
         print_json(rows)

@@ -7,18 +7,30 @@ Options that override a setting are built by monitor.cli.app.setting_option, fro
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import click
 
-DOMAIN_HELP = "Only this domain (tourism, ecology, digital, ...)."
+DOMAIN_HELP = "Only this domain (an id the catalogue declares; `monitor status` lists them)."
 
 
-def check_domain(domain: str | None) -> None:
-    """A usage error unless ``domain`` is None or one of the catalogue's domains."""
-    from monitor.files.catalog import DOMAINS
+def check_domain(domain: str | None, store: Any = None) -> None:
+    """A usage error unless ``domain`` is None or one of the store's domains (the catalogue's, in its
+    order; the default domains when the store declares none or does not exist yet)."""
+    if domain is None:
+        return
+    from monitor.files.catalog import read_profile
+    from monitor.model import Profile
 
-    if domain is not None and domain not in DOMAINS:
-        raise click.BadParameter(f"'{domain}' is not a domain; use one of {', '.join(DOMAINS)}", param_hint="--domain")
+    profile = read_profile(store) if store is not None and store.exists else Profile()
+    ids = [d.id for d in profile.domains]
+    if domain not in ids and store is not None and store.exists:
+        from monitor.present.views import indicator_rows
+
+        # an undeclared domain indicators still use (a later catalogue replaced the domains) is one too
+        ids += [d for d in dict.fromkeys(r["domain"] for r in indicator_rows(store)) if d not in ids]
+    if domain not in ids:
+        raise click.BadParameter(f"'{domain}' is not a domain; use one of {', '.join(ids)}", param_hint="--domain")
 
 
 def parse_day(value: str | None, name: str) -> date | None:

@@ -215,7 +215,7 @@ def export(ctx: click.Context, fmt: str, out: str | None, history: bool) -> None
 def status(ctx: click.Context, as_of: str | None, known_on: str | None, domain: str | None, as_json: bool,
            lang: str) -> None:
     """Status of every goal: achieved, on track, needs acceleration, ... with its numbers."""
-    check_domain(domain)
+    check_domain(domain, store(ctx))
     known = parse_known_on(known_on)
     known_day = known.date() if isinstance(known, datetime) else known
     day = parse_day(as_of, "--as-of") or known_day or date.today()
@@ -235,5 +235,7 @@ def status(ctx: click.Context, as_of: str | None, known_on: str | None, domain: 
     if known is not None:
         echo(f"截至 {known.isoformat()}（UTC）库中已知的数据；其后录入的数据、修订和目标不计入。" if lang == "zh"
              else f"As known on {known.isoformat()} (UTC): readings, revisions and targets recorded later are left out.")
-    console().print(status_table(records, day, lang))
+    from monitor.files.catalog import read_profile
+
+    console().print(status_table(records, day, lang, read_profile(store(ctx))))
     warn_unusable(ctx, lang)

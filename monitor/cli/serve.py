@@ -60,7 +60,7 @@ def up(ctx: click.Context, address: str, port: int, sources: str | None, no_sche
     created = not target.exists
     if created:
         result = init_store(target)
-        echo(f"Created {result['database']} with {result['indicators_new']} indicators from the briefing.")
+        echo(f"Created {result['database']} with {result['indicators_new']} indicators from the catalogue.")
     from monitor.store.connection import is_lake
 
     # What the children open: the file's absolute path, or the ducklake: location as given.

@@ -15,17 +15,23 @@ import yaml
 from monitor.errors import Problem, ValidationError
 from monitor.model import (
     COMPARATORS,
+    DEFAULT_DOMAINS,
     Catalog,
     Direction,
+    Domain,
     Frequency,
     Indicator,
     MeasureKind,
     Method,
+    Profile,
     Provenance,
     Qualifier,
     Reading,
+    SourceDocument,
+    SourceKind,
     Target,
     TargetKind,
+    Workspace,
     magnitude_code,
 )
 from monitor.model.problems import nested, of_error
@@ -34,7 +40,8 @@ from monitor.model.validate import control_rule, value_rule
 FORMAT = "indicator-monitor/catalog v1"
 # The reviewed seed: data/briefing.yaml in a checkout, shipped as the package monitor.seed (pyproject.toml).
 SEED_FILE = Path(str(resources.files("monitor.seed") / "briefing.yaml"))
-DOMAINS = ("tourism", "ecology", "digital", "innovation", "openness", "livelihood")
+# The domain ids of a catalogue that declares no `domains:` (catalogues written before it existed).
+DOMAINS = tuple(d.id for d in DEFAULT_DOMAINS)
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 E = TypeVar("E")
@@ -207,6 +214,16 @@ def parse_catalog(document: Any, source_name: str) -> Catalog:
         meta = {}
     source_id = r.text(meta, "id", "source", required=False)
     source_date = r.day(meta, "date", "source")
+    workspace = _parse_workspace(r, document.get("workspace"))
+    domains = _parse_domains(r, document.get("domains"))
+    allowed_domains = [d.id for d in domains] if domains else list(DOMAINS)
+    sources = _parse_sources(r, document.get("sources"))
+    if source_id and not any(s.id == source_id for s in sources):
+        # The single top-level `source:` mapping (as before `sources:`) declares its document too.
+        title = r.text(meta, "title", "source", required=False) or source_id
+        sources.append(SourceDocument(source_id, SourceKind.OTHER, title, source_date,
+                                      r.text(meta, "title_en", "source", required=False)))
+    dates = {s.id: s.date for s in sources}
 
     indicators: list[Indicator] = []
     targets: list[Target] = []
@@ -228,8 +245,8 @@ def parse_catalog(document: Any, source_name: str) -> Catalog:
                 r.problem(f"{where}.id", "problem.used_twice")
             seen_ids.add(ident)
         domain = r.text(entry, "domain", where)
-        if domain and domain not in DOMAINS:
-            r.problem(f"{where}.domain", "problem.one_of", domain, allowed=" | ".join(DOMAINS))
+        if domain and domain not in allowed_domains:
+            r.problem(f"{where}.domain", "problem.one_of", domain, allowed=" | ".join(allowed_domains))
         unit = r.text(entry, "unit", where)
         display_unit = r.text(entry, "display_unit", where, required=False) or unit
         bounds = entry.get("bounds", [None, None])
@@ -272,7 +289,7 @@ def parse_catalog(document: Any, source_name: str) -> Catalog:
         indicators.append(indicator)
 
         for k, t in enumerate(entry.get("targets") or []):
-            target = _parse_target(r, t, indicator, k, source_id, source_date)
+            target = _parse_target(r, t, indicator, k, source_id, source_date, dates)
             if target is None:
                 continue
             if target.id in seen_targets:
@@ -280,13 +297,83 @@ def parse_catalog(document: Any, source_name: str) -> Catalog:
             seen_targets.add(target.id)
             targets.append(target)
         for k, raw in enumerate(entry.get("readings") or []):
-            reading = _parse_reading(r, raw, indicator, k, source_id, source_date)
+            reading = _parse_reading(r, raw, indicator, k, source_id, source_date, dates)
             if reading is not None:
                 readings.append(reading)
 
     if r.problems:
         raise ValidationError(r.problems)
-    return Catalog(indicators, targets, readings, source=source_id, source_date=source_date)
+    return Catalog(indicators, targets, readings, source=source_id, source_date=source_date,
+                   workspace=workspace, domains=domains, sources=sources)
+
+
+def _parse_workspace(r: _Reader, raw: Any) -> Workspace | None:
+    """`workspace: {title_zh, title_en, organisation_zh, organisation_en}`: whose monitor this is."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        r.problem("workspace", "problem.mapping", raw)
+        return None
+    title_zh = r.text(raw, "title_zh", "workspace")
+    title_en = r.text(raw, "title_en", "workspace")
+    organisation_zh = r.text(raw, "organisation_zh", "workspace", required=False)
+    organisation_en = r.text(raw, "organisation_en", "workspace", required=False)
+    if title_zh is None or title_en is None:
+        return None
+    return Workspace(title_zh, title_en, organisation_zh, organisation_en)
+
+
+def _parse_domains(r: _Reader, raw: Any) -> list[Domain]:
+    """`domains: [{id, name_zh, name_en}, ...]`, in display order; empty when not declared."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or not raw:
+        r.problem("domains", "problem.entry_list", raw)
+        return []
+    domains: list[Domain] = []
+    for n, entry in enumerate(raw):
+        where = f"domains[{n}]"
+        if not isinstance(entry, dict):
+            r.problem(where, "problem.mapping")
+            continue
+        ident = r.text(entry, "id", where)
+        if ident and not SLUG.match(ident):
+            r.problem(f"{where}.id", "problem.slug", ident)
+            ident = None
+        if ident and any(d.id == ident for d in domains):
+            r.problem(f"{where}.id", "problem.used_twice", ident)
+            ident = None
+        name_zh = r.text(entry, "name_zh", where)
+        name_en = r.text(entry, "name_en", where)
+        if ident and name_zh and name_en:
+            domains.append(Domain(ident, name_zh, name_en))
+    return domains
+
+
+def _parse_sources(r: _Reader, raw: Any) -> list[SourceDocument]:
+    """`sources: [{id, kind, title, title_en?, date?}, ...]`: the documents items name by `source: <id>`."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        r.problem("sources", "problem.entry_list", raw)
+        return []
+    sources: list[SourceDocument] = []
+    for n, entry in enumerate(raw):
+        where = f"sources[{n}]"
+        if not isinstance(entry, dict):
+            r.problem(where, "problem.mapping")
+            continue
+        ident = r.text(entry, "id", where)
+        if ident and any(s.id == ident for s in sources):
+            r.problem(f"{where}.id", "problem.used_twice", ident)
+            ident = None
+        kind = r.choice(entry, "kind", where, SourceKind, SourceKind.OTHER)
+        title = r.text(entry, "title", where)
+        title_en = r.text(entry, "title_en", where, required=False)
+        day = r.day(entry, "date", where)
+        if ident and title and kind is not None:
+            sources.append(SourceDocument(ident, kind, title, day, title_en))
+    return sources
 
 
 def _entry(indicator: Indicator) -> str:
@@ -305,14 +392,19 @@ def _check_units(r: _Reader, where: str, display_unit: str, unit: str) -> None:
                   detail=nested(*of_error(e, "problem.other")))
 
 
-def _item_source(r: _Reader, entry: dict[str, Any], where: str, source: str | None, source_date: date | None) -> tuple[str | None, date | None]:
+def _item_source(r: _Reader, entry: dict[str, Any], where: str, source: str | None, source_date: date | None,
+                 dates: dict[str, date | None] | None = None) -> tuple[str | None, date | None]:
     """The document an item comes from: its own `source`/`source_date` if given (even null), else the file's.
 
-    `catalog export` writes them per item when they differ from the file's, so a catalogue mixing
-    documents (or figures recorded by hand) exports and re-imports without changing any target.
+    A `source` naming a declared document (`sources:`) dates the item by that document unless the
+    item gives its own `source_date`. `catalog export` writes them per item when they differ from the
+    file's, so a catalogue mixing documents (or figures recorded by hand) exports and re-imports
+    without changing any target.
     """
     if "source" in entry:
         source = r.text(entry, "source", where, required=False)
+        if dates and source in dates and "source_date" not in entry:
+            source_date = dates[source]
     if "source_date" in entry:
         source_date = r.day(entry, "source_date", where)
     return source, source_date
@@ -350,7 +442,8 @@ def _check_value(r: _Reader, where: str, number: float | None, indicator: Indica
             r.problem(where, bad[0], number, **bad[1])
 
 
-def _parse_target(r: _Reader, t: Any, indicator: Indicator, k: int, source: str | None, source_date: date | None) -> Target | None:
+def _parse_target(r: _Reader, t: Any, indicator: Indicator, k: int, source: str | None, source_date: date | None,
+                  dates: dict[str, date | None] | None = None) -> Target | None:
     where = f"{_entry(indicator)}.targets[{k}]"
     if not isinstance(t, dict):
         r.problem(where, "problem.mapping")
@@ -408,12 +501,13 @@ def _parse_target(r: _Reader, t: Any, indicator: Indicator, k: int, source: str 
         deadline_earliest=earliest,
         method=r.choice(t, "method", where, Method, Method.CAGR) or Method.CAGR,
         period=period,
-        provenance=_provenance(r, t, where, *_item_source(r, t, where, source, source_date)),
+        provenance=_provenance(r, t, where, *_item_source(r, t, where, source, source_date, dates)),
         note=r.text(t, "note", where, required=False),
     )
 
 
-def _parse_reading(r: _Reader, raw: Any, indicator: Indicator, k: int, source: str | None, source_date: date | None) -> Reading | None:
+def _parse_reading(r: _Reader, raw: Any, indicator: Indicator, k: int, source: str | None, source_date: date | None,
+                   dates: dict[str, date | None] | None = None) -> Reading | None:
     where = f"{_entry(indicator)}.readings[{k}]"
     if not isinstance(raw, dict):
         r.problem(where, "problem.mapping")
@@ -422,7 +516,7 @@ def _parse_reading(r: _Reader, raw: Any, indicator: Indicator, k: int, source: s
     start = r.day(raw, "period_start", where) or end
     value = r.number(raw, "value", where)
     qualifier = r.choice(raw, "qualifier", where, Qualifier, Qualifier.EXACT) or Qualifier.EXACT
-    source, source_date = _item_source(r, raw, where, source, source_date)
+    source, source_date = _item_source(r, raw, where, source, source_date, dates)
     if end is None or start is None or value is None:
         return None
     if end < start:
@@ -440,8 +534,10 @@ def _parse_reading(r: _Reader, raw: Any, indicator: Indicator, k: int, source: s
     )
 
 
-def dump_catalog(indicators: list[Indicator], targets: list[Target], readings: list[Reading] | None = None) -> str:
-    """The catalogue as YAML in the same format load_catalog reads (round-trips)."""
+def dump_catalog(indicators: list[Indicator], targets: list[Target], readings: list[Reading] | None = None,
+                 profile: Profile | None = None) -> str:
+    """The catalogue as YAML in the same format load_catalog reads (round-trips), with the workspace,
+    the domains and the source documents of ``profile`` when given."""
     # Without the source, re-importing an export changed every target with a quote (a new version
     # each time): the most common source becomes the file's, the others are written per item.
     origins: dict[tuple[str | None, date | None], int] = {}
@@ -497,6 +593,25 @@ def dump_catalog(indicators: list[Indicator], targets: list[Target], readings: l
         _dump_source(item, common, rd.source, rd.provenance.source_date if rd.provenance else common[1])
         by_indicator[rd.indicator_id].setdefault("readings", []).append(item)
     document: dict[str, Any] = {"format": FORMAT}
+    if profile is not None:
+        if profile.workspace is not None:
+            w = profile.workspace
+            document["workspace"] = {k: v for k, v in (
+                ("title_zh", w.title_zh), ("title_en", w.title_en),
+                ("organisation_zh", w.organisation_zh), ("organisation_en", w.organisation_en)) if v is not None}
+        document["domains"] = [{"id": d.id, "name_zh": d.name_zh, "name_en": d.name_en} for d in profile.domains]
+        # A domain an exported indicator uses but the store does not declare (a later catalogue replaced
+        # the domains) is declared by its id, so the export always imports again.
+        declared = {d.id for d in profile.domains}
+        for used in dict.fromkeys(e["domain"] for e in entries if e.get("domain")):
+            if used not in declared:
+                document["domains"].append({"id": used, "name_zh": used, "name_en": used})
+        if profile.sources:
+            document["sources"] = [
+                {k: v for k, v in (("id", s.id), ("kind", s.kind.value), ("title", s.title),
+                                   ("title_en", s.title_en), ("date", s.date)) if v is not None}
+                for s in profile.sources
+            ]
     if common != (None, None):
         document["source"] = {k: v for k, v in (("id", common[0]), ("date", common[1])) if v is not None}
     document["indicators"] = entries
@@ -506,7 +621,9 @@ def dump_catalog(indicators: list[Indicator], targets: list[Target], readings: l
 def _dump_source(item: dict[str, Any], common: tuple[str | None, date | None], source: str | None, source_date: date | None) -> None:
     if source != common[0]:
         item["source"] = source
-    if source_date != common[1]:
+    # A date is left out only where the reader infers the same one: an item of the file's own document
+    # (another declared document's id would lend the item that document's date).
+    if source_date != common[1] or source != common[0]:
         item["source_date"] = source_date
 
 
@@ -525,9 +642,16 @@ def _dump_provenance(item: dict[str, Any], p: Provenance | None) -> None:
 
 def import_catalog(store: Store, catalog: Catalog, recorded_by: str = "catalog") -> dict[str, int]:
     """Write a catalogue's indicators, targets and readings in one transaction (idempotent)."""
-    from monitor.store import queries
+    from monitor.store import profile_queries, queries
 
     with store.write() as con:
+        # Whose monitor this is, replaced by a catalogue that declares it; one that declares none
+        # (written before these keys existed) leaves the store's as they are.
+        if catalog.workspace is not None:
+            profile_queries.write_workspace(con, catalog.workspace)
+        if catalog.domains:
+            profile_queries.write_domains(con, catalog.domains)
+        profile_queries.write_sources(con, catalog.sources)
         ind_new, ind_changed, ind_same = queries.upsert_indicators(con, catalog.indicators)
         tgt_new, tgt_revised, tgt_same = queries.record_targets(con, catalog.targets)
         counts = {"seen": 0, "new": 0, "revised": 0, "unchanged": 0}
@@ -560,13 +684,22 @@ def init_store(store: Store, seed: str | Path | None = None, with_seed: bool = T
 
 
 def export_catalog(store: Store, with_readings: bool = False) -> str:
-    from monitor.store import queries
+    from monitor.store import profile_queries, queries
 
     with store.read() as con:
+        profile = profile_queries.read_profile(con)
         indicators = queries.list_indicators(con)
         targets = queries.list_targets(con)
         readings = queries.list_readings(con) if with_readings else None
-    return dump_catalog(indicators, targets, readings)
+    return dump_catalog(indicators, targets, readings, profile)
+
+
+def read_profile(store: Store) -> Profile:
+    """The store's workspace, domains (in display order) and source documents."""
+    from monitor.store import profile_queries
+
+    with store.read() as con:
+        return profile_queries.read_profile(con)
 
 
 from monitor.store.connection import Store  # noqa: E402  (type used in annotations above)

@@ -141,14 +141,96 @@ class Reading:
 
 
 @dataclass(frozen=True)
+class Domain:
+    """A group of indicators, as the catalogue names it; the order of a list of them is display order."""
+
+    id: str
+    name_zh: str
+    name_en: str
+
+    def name(self, lang: str) -> str:
+        return self.name_zh if lang == "zh" else self.name_en
+
+
+class SourceKind(StrEnum):
+    PLAN = "plan"
+    WORK_REPORT = "work_report"
+    BRIEFING = "briefing"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    """A document targets and readings come from (their ``source`` is its id)."""
+
+    id: str
+    kind: SourceKind
+    title: str
+    date: date | None = None
+    title_en: str | None = None
+
+    def title_in(self, lang: str) -> str:
+        return self.title if lang == "zh" or not self.title_en else self.title_en
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """Whose monitor this is: the title and the organisation the dashboard, the CLI and alerts show."""
+
+    title_zh: str
+    title_en: str
+    organisation_zh: str | None = None
+    organisation_en: str | None = None
+
+    def title(self, lang: str) -> str:
+        return self.title_zh if lang == "zh" else self.title_en
+
+    def organisation(self, lang: str) -> str | None:
+        return self.organisation_zh if lang == "zh" else self.organisation_en
+
+
+# The domains of a catalogue that declares none (catalogues written before `domains:` existed).
+DEFAULT_DOMAINS: tuple[Domain, ...] = (
+    Domain("tourism", "文化旅游", "Tourism"),
+    Domain("ecology", "生态环境", "Ecology & air"),
+    Domain("digital", "数字经济与算力", "Digital economy & compute"),
+    Domain("innovation", "科技创新与盐湖产业", "Innovation & salt-lake industry"),
+    Domain("openness", "对外开放", "Openness & trade"),
+    Domain("livelihood", "民生保障", "People's livelihood"),
+)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What is the user's besides the indicators: the workspace (None: none declared), the domains in
+    display order and the source documents, as a store holds them."""
+
+    workspace: Workspace | None = None
+    domains: tuple[Domain, ...] = DEFAULT_DOMAINS
+    sources: tuple[SourceDocument, ...] = ()
+
+    def domain(self, ident: str) -> Domain | None:
+        return next((d for d in self.domains if d.id == ident), None)
+
+    def domain_name(self, ident: str, lang: str) -> str:
+        """The domain's name in ``lang``; an undeclared domain is shown by its id."""
+        found = self.domain(ident)
+        return found.name(lang) if found is not None else ident
+
+
+@dataclass(frozen=True)
 class Catalog:
-    """Indicators with their targets and (seed) readings, as read from a catalogue file."""
+    """Indicators with their targets and (seed) readings, as read from a catalogue file, and what the
+    file declares of its workspace, domains (empty: none declared) and source documents."""
 
     indicators: list[Indicator] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
     readings: list[Reading] = field(default_factory=list)
     source: str | None = None
     source_date: date | None = None
+    workspace: Workspace | None = None
+    domains: list[Domain] = field(default_factory=list)
+    sources: list[SourceDocument] = field(default_factory=list)
 
 
 # The largest size of a figure the product stores: 10^18 is far above any public figure in any base unit

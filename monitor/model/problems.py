@@ -323,6 +323,7 @@ PROBLEMS: dict[str, dict[str, str]] = {
         "en": "must be a mapping {{id: ..., title: ..., date: ...}}",
     },
     "problem.mapping": {"zh": "应为映射（键: 值）", "en": "must be a mapping"},
+    "problem.entry_list": {"zh": "应为条目的列表（不为空）", "en": "must be a non-empty list of entries"},
     "problem.slug": {
         "zh": "应由小写字母、数字和“-”组成",
         "en": "must be a slug of lower-case letters, digits and '-'",

@@ -75,13 +75,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "status.not_met": {"zh": "未达标", "en": "Not met"},
     "status.no_target": {"zh": "无目标", "en": "No target"},
     "status.insufficient_data": {"zh": "数据不足", "en": "Insufficient data"},
-    # Domains of the catalogue.
-    "domain.tourism": {"zh": "文化旅游", "en": "Tourism"},
-    "domain.ecology": {"zh": "生态环境", "en": "Ecology & air"},
-    "domain.digital": {"zh": "数字经济与算力", "en": "Digital economy & compute"},
-    "domain.innovation": {"zh": "科技创新与盐湖产业", "en": "Innovation & salt-lake industry"},
-    "domain.openness": {"zh": "对外开放", "en": "Openness & trade"},
-    "domain.livelihood": {"zh": "民生保障", "en": "People's livelihood"},
     # Measure kinds.
     "measure.stock": {"zh": "存量（时点值）", "en": "Stock (level at a date)"},
     "measure.flow": {"zh": "流量（期间累计）", "en": "Flow (total over a period)"},
@@ -121,18 +114,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     "freshness.up_to_date": {"zh": "按时", "en": "up to date"},
     "freshness.never": {"zh": "尚无数据", "en": "no data yet"},
     # ---- Dashboard: frame and navigation.
-    "app.title": {"zh": "西宁市高质量发展目标监测", "en": "Xining development goals monitor"},
-    "app.subtitle": {
-        "zh": "依据 2025年7月11日 省政府新闻办“全面深化改革 推进高质量发展”西宁专场新闻发布会",
-        "en": "Based on the Qinghai government press briefing on Xining of 11 July 2025 "
-        "(“deepening reform, promoting high-quality development”)",
-    },
+    # The title of a store whose catalogue declares no workspace (docs/catalog.md).
+    "app.title": {"zh": "目标监测", "en": "Goals monitor"},
+    "app.based_on": {"zh": "依据 {documents}", "en": "Based on {documents}"},
     "app.as_of": {"zh": "状态截至 {date}", "en": "Status as of {date}"},
     "app.language": {"zh": "语言", "en": "Language"},
     "app.database": {"zh": "数据库：{path}", "en": "Database: {path}"},
     "app.created": {
-        "zh": "首次运行：已创建数据库并载入发布会数据（{n} 个指标）",
-        "en": "First run: created the database and loaded the briefing ({n} indicators)",
+        "zh": "首次运行：已创建数据库并载入指标目录（{n} 个指标）",
+        "en": "First run: created the database and loaded the catalogue ({n} indicators)",
     },
     "app.error": {"zh": "出错了：{reason}", "en": "Something went wrong: {reason}"},
     "app.busy": {
@@ -284,7 +274,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "rcol.revision": {"zh": "版本", "en": "Revision"},
     "rcol.recorded_by": {"zh": "录入方式", "en": "Recorded by"},
     "rcol.recorded_at": {"zh": "录入时间（UTC）", "en": "Recorded at (UTC)"},
-    "recorded_by.seed": {"zh": "发布会初始数据", "en": "briefing seed"},
+    "recorded_by.seed": {"zh": "指标目录初始数据", "en": "catalogue seed"},
     "recorded_by.dashboard": {"zh": "仪表盘录入", "en": "dashboard"},
     "recorded_by.import": {"zh": "文件导入", "en": "file import"},
     "recorded_by.cli": {"zh": "命令行", "en": "command line"},

@@ -12,10 +12,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from monitor.files.catalog import DOMAINS
-from monitor.model import Reading
+from monitor.files.catalog import read_profile
+from monitor.model import Profile, Reading
 from monitor.model.periods import Period, comparable
-from monitor.present.i18n import status_text, t
+from monitor.present.i18n import status_text
 from monitor.present.wording import freshness_text, latest_text, name, target_text
 from monitor.status import Detail, statuses
 from monitor.store import status_queries
@@ -90,12 +90,15 @@ def _percent(fraction: float | None) -> float | None:
     return None if fraction is None else round(fraction * 100, 1)
 
 
-def _sort_key(record: dict[str, Any]) -> tuple[bool, int, int, str]:
-    # Goals with a target first (what the briefing committed to), then the other indicators; each
-    # block grouped by domain with the worst status first.
-    domain = DOMAINS.index(record["domain"]) if record["domain"] in DOMAINS else len(DOMAINS)
-    severity = SEVERITY.index(record["status"]) if record["status"] in SEVERITY else len(SEVERITY)
-    return (record["target_id"] is None, domain, severity, record["indicator_id"])
+def _sort_key(order: Mapping[str, int]) -> Any:
+    # Goals with a target first (what the catalogue committed to), then the other indicators; each
+    # block grouped by domain (in the catalogue's order) with the worst status first.
+    def key(record: dict[str, Any]) -> tuple[bool, int, int, str]:
+        domain = order.get(record["domain"], len(order))
+        severity = SEVERITY.index(record["status"]) if record["status"] in SEVERITY else len(SEVERITY)
+        return (record["target_id"] is None, domain, severity, record["indicator_id"])
+
+    return key
 
 
 def overview_rows(
@@ -104,12 +107,16 @@ def overview_rows(
     as_of: date,
     lang: str,
     trends: Mapping[str, list[float]] | None = None,
+    profile: Profile | None = None,
 ) -> list[dict[str, Any]]:
     """One row per status record: goals with a target first, then by domain, worst status first.
 
     The sparkline of each goal comes from ``trends`` (indicator id -> values, as sparkline() gives
-    them) when given, else from ``readings``.
+    them) when given, else from ``readings``. Domains are named and ordered as ``profile`` declares
+    them (default: the default domains); an undeclared one is shown by its id, after the others.
     """
+    profile = profile if profile is not None else Profile()
+    order = {d.id: n for n, d in enumerate(profile.domains)}
     if trends is None:
         series: dict[str, list[Reading]] = defaultdict(list)
         for r in readings:
@@ -117,7 +124,7 @@ def overview_rows(
                 series[r.indicator_id].append(r)
         trends = {ident: sparkline(rs) for ident, rs in series.items()}
     rows = []
-    for record in sorted(records, key=_sort_key):
+    for record in sorted(records, key=_sort_key(order)):
         rows.append({
             "indicator_id": record["indicator_id"],
             "target_id": record["target_id"],
@@ -126,7 +133,7 @@ def overview_rows(
             "stale": bool(record["stale"]),
             "has_target": record["target_id"] is not None,
             "search": " ".join((record["indicator_id"], record["name_zh"], record["name_en"])).lower(),
-            "domain": t(f"domain.{record['domain']}", lang),
+            "domain": profile.domain_name(record["domain"], lang),
             "name": name(record, lang),
             "status": status_text(record["status"], lang),
             "latest": latest_text(record, lang),
@@ -183,4 +190,4 @@ def load_overview(
     records = [r.as_dict() for r in statuses(store, as_of, known_on=known_on, detail=Detail.BRIEF)]
     with store.read() as con:
         trends = status_queries.sparklines(con, as_of, SPARKLINE_POINTS, known_on)
-    return records, overview_rows(records, (), as_of, lang, trends)
+    return records, overview_rows(records, (), as_of, lang, trends, read_profile(store))

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from monitor.model import Profile
 from monitor.model.periods import Period, label
 from monitor.model.validate import escape_controls
-from monitor.present.i18n import MESSAGES, format_number, format_quantity, freshness, qualified, status_text, t
+from monitor.present.i18n import format_number, format_quantity, freshness, qualified, status_text, t
 from monitor.status.record import StatusRecord
 
 # How often a threshold is judged, for the target column ("≥ 93%（每年）").
@@ -162,8 +163,8 @@ def name(record: dict[str, Any], lang: str) -> str:
     return record["name_zh"] if lang == "zh" else record["name_en"]
 
 
-def status_table(records: list[dict[str, Any]], as_of: date, lang: str) -> Any:
-    """A rich Table of every goal, grouped by domain."""
+def status_table(records: list[dict[str, Any]], as_of: date, lang: str, profile: Profile | None = None) -> Any:
+    """A rich Table of every goal, grouped by domain (in the catalogue's order), titled with the workspace."""
     from rich.table import Table
     from rich.text import Text
 
@@ -172,7 +173,11 @@ def status_table(records: list[dict[str, Any]], as_of: date, lang: str) -> Any:
     for r in records:
         counts[r["status"]] = counts.get(r["status"], 0) + 1
     summary = "  ".join(f"{status_text(s, lang)} {n}" for s, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+    profile = profile if profile is not None else Profile()
     title = (f"目标进展（截至 {as_of.isoformat()}）" if zh else f"Progress toward goals (as of {as_of.isoformat()})")
+    if profile.workspace is not None:
+        title = f"{profile.workspace.title(lang)} · {title}"
+    order = {d.id: n for n, d in enumerate(profile.domains)}
     table = Table(title=title, caption=summary, show_lines=False)
     headers = (
         ("指标", "最新值（期间）", "目标", "状态", "依据", "更新") if zh
@@ -181,11 +186,11 @@ def status_table(records: list[dict[str, Any]], as_of: date, lang: str) -> Any:
     for h in headers:
         table.add_column(h, overflow="fold")
     domain = None
-    for r in sorted(records, key=lambda r: (r["domain"], r["target_id"] is None, r["indicator_id"])):
+    for r in sorted(records, key=lambda r: (order.get(r["domain"], len(order)), r["domain"], r["target_id"] is None, r["indicator_id"])):
         if r["domain"] != domain:
             domain = r["domain"]
-            # A domain the catalogue does not know (written into the store around it) is shown as stored.
-            heading = t(f"domain.{domain}", lang) if f"domain.{domain}" in MESSAGES else str(domain)
+            # A domain the catalogue does not declare (written into the store around it) is shown as stored.
+            heading = profile.domain_name(str(domain), lang)
             table.add_row(Text(escape_controls(heading), style="bold"), "", "", "", "", "")
         # Text objects: stored names and figures are shown as written, never read as rich markup, and
         # control characters in them are escaped (they would act on the terminal).

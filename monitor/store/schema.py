@@ -195,6 +195,43 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        4,
+        "workspace, domains, source documents",
+        (
+            # What is the user's besides the indicators (the catalogue's `workspace`, `domains` and
+            # `sources`): at most one workspace row, kept so by the write logic (replaced whole).
+            """
+            CREATE TABLE IF NOT EXISTS workspace (
+                title_zh        VARCHAR NOT NULL,
+                title_en        VARCHAR NOT NULL,
+                organisation_zh VARCHAR,
+                organisation_en VARCHAR,
+                updated_at      TIMESTAMP NOT NULL
+            )
+            """,
+            # The domains in display order (position 0 first), replaced whole by a catalogue that
+            # declares them. No rows: the default domains (monitor.model.DEFAULT_DOMAINS).
+            """
+            CREATE TABLE IF NOT EXISTS catalog_domain (
+                id       VARCHAR NOT NULL,
+                position INTEGER NOT NULL,
+                name_zh  VARCHAR NOT NULL,
+                name_en  VARCHAR NOT NULL
+            )
+            """,
+            # One row per id, kept so by the write logic (a document declared again replaces its row).
+            """
+            CREATE TABLE IF NOT EXISTS source_document (
+                id       VARCHAR NOT NULL,
+                kind     VARCHAR NOT NULL,
+                title    VARCHAR NOT NULL,
+                title_en VARCHAR,
+                source_date DATE
+            )
+            """,
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

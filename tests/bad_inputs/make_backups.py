@@ -1,6 +1,6 @@
 """The broken-backup corpus: backup folders damaged the ways disks, people and attackers damage them.
 
-Each case turns a good backup folder (``monitor backup``, schema version 3) into a broken one, or
+Each case turns a good backup folder (``monitor backup``, the current schema version) into a broken one, or
 into a different but valid one, and says what ``monitor restore`` must do with it:
 
 - ``reject = (source, fragment)``: refused with exit code 5, the first problem naming ``source``
@@ -108,15 +108,17 @@ def _checksum(folder: Path, table: str) -> dict[str, Any]:
 
 
 def _as_version_2(keep_claim: bool) -> Callable[[Path], Path]:
-    """The backup as schema version 2 made it: no scheduler_lease, schema_migration without version 3.
-    With ``keep_claim`` the manifest still says versions [1, 2, 3] (and keeps scheduler_lease)."""
+    """The backup as schema version 2 made it: no scheduler_lease nor the tables of version 4,
+    schema_migration without versions 3 and 4. With ``keep_claim`` the manifest still says the
+    current versions (and keeps those tables)."""
     def damage(folder: Path) -> Path:
         _rewrite("schema_migration", "SELECT * FROM {t} WHERE version <= 2")(folder)
         manifest = _manifest(folder)
         manifest["tables"]["schema_migration"] = _checksum(folder, "schema_migration")
         if not keep_claim:
-            (folder / "scheduler_lease.parquet").unlink()
-            del manifest["tables"]["scheduler_lease"]
+            for table in ("scheduler_lease", "workspace", "catalog_domain", "source_document"):
+                (folder / f"{table}.parquet").unlink()
+                del manifest["tables"][table]
             manifest["schema_versions"] = [1, 2]
         _write_manifest(folder, manifest)
         return folder
@@ -286,15 +288,15 @@ CASES: tuple[Case, ...] = (
          (MANIFEST, "in order, each once")),
     Case("schema-version-newer", "a schema version newer than this code knows",
          _edit(_newer_schema), (MANIFEST, "newer than this indicator-monitor knows")),
-    Case("table-of-a-later-version", "'schema_versions': [1, 2] but the tables of version 3",
-         _edit(_set("schema_versions", [1, 2])), (MANIFEST, "is defined from schema version 3 on")),
+    Case("table-of-a-later-version", "'schema_versions': [1, 2, 3] but the tables of version 4",
+         _edit(_set("schema_versions", [1, 2, 3])), (MANIFEST, "is defined from schema version 4 on")),
     Case("schema-migration-disagrees", "schema_migration.parquet records versions 1-2, the manifest says 1-3",
          _as_version_2(keep_claim=True), ("schema_migration.parquet", "records schema versions [1, 2]")),
     # -- tables: missing, extra, malformed entries
     Case("missing-table", "reading.parquet and its manifest entry deleted (issue 14, item 3)",
-         _drop_table("reading"), (MANIFEST, "schema version 3 defines table reading")),
+         _drop_table("reading"), (MANIFEST, "schema version 4 defines table reading")),
     Case("no-tables", "'tables': {} (issue 14, item 3)", _edit(_set("tables", {})),
-         (MANIFEST, "schema version 3 defines table alert_delivery")),
+         (MANIFEST, "schema version 4 defines table alert_delivery")),
     Case("tables-missing", "no 'tables' key", _edit(_delete("tables")), (MANIFEST, "lacks 'tables'")),
     Case("tables-a-list", "'tables' is a list of names", _edit(lambda m: m.__setitem__("tables", list(m["tables"]))),
          (MANIFEST, "'tables' must map each table name")),

@@ -40,7 +40,6 @@ DINGTALK_MAX_BYTES = 18000
 
 TEXT = {
     "zh": {
-        "product": "西宁目标监测",
         "status_changed": "目标状态变化",
         "became_stale": "数据逾期",
         "source_failed": "数据源刷新失败",
@@ -55,10 +54,10 @@ TEXT = {
         "location": "位置",
         "when": "时间",
         "run": "刷新任务 {source}（运行 {run}）",
+        "workspace": "监测",
         "none": "无",
     },
     "en": {
-        "product": "Xining goal monitor",
         "status_changed": "Goal status changed",
         "became_stale": "Data overdue",
         "source_failed": "Source refresh failed",
@@ -73,6 +72,7 @@ TEXT = {
         "location": "Location",
         "when": "When",
         "run": "refresh of {source} (run {run})",
+        "workspace": "Monitor",
         "none": "none",
     },
 }
@@ -157,6 +157,9 @@ def _lines(
     comma = "，" if lang == "zh" else ", "
     run = tx["run"].format(source=esc(event.get("source") or p.get("run_source")), run=esc(event.get("run_id")))
     lines.append(f"- {tx['when']}{colon}{when_text}{comma}{run}")
+    if isinstance(p.get("workspace"), dict) and p["workspace"].get(lang):
+        # The workspace's title (the catalogue's, so user text: escaped like every other value).
+        lines.append(f"- {tx['workspace']}{colon}{esc(p['workspace'][lang])}")
     return lines
 
 

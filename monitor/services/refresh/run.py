@@ -329,8 +329,11 @@ def _both(fn: Callable[[str], str]) -> dict[str, str]:
 
 def _goal_payload(con: Any, record: dict[str, Any], as_of: date, old_status: str | None, old_stale: bool | None) -> dict[str, Any]:
     from monitor.present import wording as report
+    from monitor.store.profile_queries import read_profile
 
+    workspace = read_profile(con).workspace  # whose monitor this is: an alert says it (when declared)
     return {
+        "workspace": {lang: workspace.title(lang) for lang in ("zh", "en")} if workspace is not None else None,
         "indicator_id": record["indicator_id"], "target_id": record["target_id"],
         "name": {"zh": record["name_zh"], "en": record["name_en"]},
         "unit": record["unit"], "as_of": as_of.isoformat(),
