@@ -11,7 +11,7 @@ import csv
 import io
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -133,15 +133,10 @@ def template_csv() -> bytes:
 
 
 def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return str(value)
+    """A cell as the preview shows it: as the import reads it (monitor.files.ingest.reading.cell_text), blank as ""."""
+    from monitor.files.ingest.reading import cell_text
+
+    return cell_text(value) or ""
 
 
 def read_table(path: str | Path, limit: int | None = None) -> tuple[list[str], list[tuple[int, list[str]]]]:

@@ -226,7 +226,8 @@ def _stage_parquet(con: duckdb.DuckDBPyConnection, path: Path, stack: ExitStack)
                    problem=lambda e: _parquet_problem(path.name, path, e))
 
 
-def _cell_text(value: Any) -> str | None:
+def cell_text(value: Any) -> str | None:
+    """A typed cell (XLSX, Parquet, JSON) as the text the checks read; None stays None."""
     if value is None:
         return None
     if isinstance(value, datetime):
@@ -263,7 +264,7 @@ def _stage_records(con: duckdb.DuckDBPyConnection, file: str, header: list[str],
                 if code is not None:
                     found.append(Problem(file, row_no, columns[k], code, {}, readers.shown_value(value)))
                     row[k] = None
-        records.append([str(row_no), *(_cell_text(v) for v in row)])
+        records.append([str(row_no), *(cell_text(v) for v in row)])
     import_queries.create_records(con, ["_row", *columns], records)
     # The real row numbers of the sheet or list: blank rows are skipped, not renumbered.
     import_queries.create_raw(con, "SELECT * FROM records_view", columns, CANONICAL_COLUMNS,

@@ -22,7 +22,7 @@ import duckdb
 
 from monitor.errors import Problem, ValidationError
 from monitor.files import readers
-from monitor.files.ingest.reading import CANONICAL_COLUMNS, _cell_text, _Source
+from monitor.files.ingest.reading import CANONICAL_COLUMNS, _Source, cell_text
 from monitor.files.ingest.report import ImportReport
 from monitor.model import Qualifier
 from monitor.model import validate as _rules
@@ -166,7 +166,7 @@ def number_rows(
     blanked = {(p.row, p.column) for p in flagged}
     numbered = [
         (n, cells) for n, r in enumerate(rows, start=1)
-        if any((cells := {c: None if (n, c) in blanked else _cell_text(r.get(c)) for c in CANONICAL_COLUMNS}).values())
+        if any((cells := {c: None if (n, c) in blanked else cell_text(r.get(c)) for c in CANONICAL_COLUMNS}).values())
         and any(str(v).strip() for v in cells.values() if v is not None)
         or any(row == n for row, _ in blanked)
     ]
