@@ -10,7 +10,8 @@ made here holds on all of them:
 - ``csv_encoding``: one streaming pass over a CSV that refuses a NUL byte, a line over 1 MB and a
   mix of UTF-8 and GB18030 lines, each at its row (CR, LF and CRLF all end a row);
   ``csv_quote_problem`` explains, after DuckDB failed on a file, a quoted field that never ends;
-- ``read_xlsx``: the first worksheet's header and every row and cell, whatever the sheet's
+- ``read_xlsx``: the first worksheet's header and every row and cell (``read_xlsx_sheets``: the
+  named worksheets of a workbook, such as the catalogue template's), whatever the sheet's
   ``<dimension>`` record claims, within caps on the unpacked size (declared and actually unpacked),
   the parts, rows, columns and filled cells (zip bombs); a value under no header is a located error,
   as an extra CSV field is;
@@ -409,6 +410,43 @@ def read_xlsx(path: Path, limit: int | None = None,
         raise fail(name, "problem.xlsx_unreadable", detail=f"the sheet is damaged ({first_line(e)[:200]})") from e
     finally:
         workbook.close()
+
+
+def read_xlsx_sheets(path: Path, wanted: Callable[[str], bool]) -> dict[str, Sheet]:
+    """The worksheets whose titles ``wanted`` accepts, by title, each read as ``read_xlsx`` reads the
+    first (same caps and checks); a problem's source is "FILE, sheet TITLE". A sheet with nothing in
+    it is left out (the caller decides whether it was needed); other sheets are not read at all."""
+    name = path.name
+    regular_file(path)
+    _check_archive(path)
+    import openpyxl
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as e:  # openpyxl raises many unrelated types for a broken file
+        raise fail(name, "problem.xlsx_unreadable", detail=first_line(e)[:200]) from e
+    sheets: dict[str, Sheet] = {}
+    try:
+        for worksheet in workbook.worksheets:
+            title = str(worksheet.title)
+            if not wanted(title):
+                continue
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    sheets[title] = _read_sheet(workbook, worksheet, f"{name}, sheet {title}", None, None)
+            except ValidationError as e:
+                if [p.code for p in e.problems] != ["problem.sheet_empty"]:
+                    raise
+    except ValidationError:
+        raise
+    except Exception as e:  # a broken part, as in read_xlsx
+        raise fail(name, "problem.xlsx_unreadable", detail=f"the sheet is damaged ({first_line(e)[:200]})") from e
+    finally:
+        workbook.close()
+    return sheets
 
 
 def _read_sheet(workbook: Any, sheet: Any, name: str, limit: int | None,

@@ -354,6 +354,64 @@ PROBLEMS: dict[str, dict[str, str]] = {
     "problem.deadline_needed": {"zh": "达到型目标需要截止日期", "en": "a reach target needs a deadline"},
     "problem.deadline_unwanted": {"zh": "阈值型目标没有截止时间窗", "en": "a threshold target has no deadline window"},
     "problem.deadline_after_baseline": {"zh": "应晚于基线日期", "en": "must be after the baseline date"},
+    # ---- The catalogue spreadsheet (monitor.files.catalog_xlsx; helper xlsx): sheet, row and column in the source.
+    "problem.xlsx_no_sheet": {
+        "zh": "没有“{sheet}”工作表：请使用 monitor catalog template 生成的模板",
+        "en": "has no sheet '{sheet}': fill the workbook `monitor catalog template` writes",
+    },
+    "problem.xlsx_no_rows": {"zh": "没有填写任何指标", "en": "has no indicator rows"},
+    "problem.xlsx_header": {
+        "zh": "不是本模板的列名（各列见“{sheet}”工作表）：请改正或删除该列",
+        "en": "is not a column of the template (the columns are listed on sheet '{sheet}'): rename or delete it",
+    },
+    "problem.xlsx_header_twice": {"zh": "与“{first}”是同一列，出现了两次", "en": "is the same column as '{first}', given twice"},
+    "problem.xlsx_one_row": {"zh": "此工作表只填一行", "en": "this sheet takes one row only"},
+    "problem.xlsx_year": {
+        "zh": "不是年份或日期（可写 2020、2025-06-30、2025年6月）",
+        "en": "is not a year or a date (write 2020, 2025-06-30 or 2025年6月)",
+    },
+    "problem.xlsx_figure": {
+        "zh": "不是数字：{detail}（目标必须是数字；没有量化目标的指标请将目标值和目标形式留空）",
+        "en": "is not a figure: {detail} (a target is a number; leave 目标值 and 目标形式 empty for an indicator "
+              "without a quantified target)",
+    },
+    "problem.xlsx_percent": {"zh": "应为百分数（如 13.5 或 13.5%）", "en": "must be a percent (13.5 or 13.5%)"},
+    "problem.xlsx_differs": {
+        "zh": "与同一指标第 {row} 行的“{first}”不一致：同一指标各行的指标列须相同（或留空）",
+        "en": "differs from '{first}' on row {row} of the same indicator: its rows must agree (or leave it empty)",
+    },
+    "problem.xlsx_domain": {
+        "zh": "不是已登记的领域（可选：{allowed}；新领域请在“领域”工作表中添加）",
+        "en": "is not a declared domain (one of {allowed}; add new ones on the 领域 sheet)",
+    },
+    "problem.xlsx_bare_magnitude": {
+        "zh": "只有量词没有单位：请写完整单位，如 万人、亿元",
+        "en": "is a magnitude word without a unit: write the whole unit (万人, 亿元)",
+    },
+    "problem.xlsx_baseline_alone": {
+        "zh": "基期值只随目标一起保存：请填写目标值和目标形式，或清空基期年份和基期值",
+        "en": "a baseline is kept with a target only: fill 目标值 and 目标形式, or clear the baseline cells",
+    },
+    "problem.xlsx_target_needed": {
+        "zh": "填写了目标的其他列，但没有目标值",
+        "en": "the row has target cells but no target value",
+    },
+    "problem.xlsx_factor": {
+        "zh": "“{label}”即为 {factor} 倍：目标值留空，或改用“倍数”",
+        "en": "'{label}' is {factor} times already: leave the target empty, or use 倍数",
+    },
+    "problem.xlsx_range": {
+        "zh": "区间目标应写作“下限至上限”，如 4.5至5",
+        "en": "a range is written low至high, such as 4.5至5",
+    },
+    "problem.xlsx_sign": {
+        "zh": "“{label}”已表示减少：请填正数",
+        "en": "'{label}' already says it goes down: give a positive figure",
+    },
+    "problem.xlsx_source_quote": {
+        "zh": "来源文件须与“原文”一起填写：请在“原文”列照录目标所在的句子或表格行",
+        "en": "a source document is kept with its quote: copy the sentence or table line of the target into 原文",
+    },
     # ---- Catch-all: a reason given as English text (an error of another library, a catalogue entry).
     OTHER: {"zh": "无效（{reason}）", "en": "{reason}"},
 }
