@@ -1,4 +1,8 @@
-"""`monitor init`, `monitor indicators` and `monitor catalog import|export`: the catalogue of goals.
+"""`monitor init`, `monitor indicators` and `monitor catalog import|export|template`: the catalogue of goals.
+
+The catalogue is a YAML file or a workbook in the template's layout (monitor.files.catalog_xlsx): `catalog
+import` takes either (by the file's .xlsx suffix), `catalog export --format xlsx` and `catalog template`
+write the workbook.
 
 Each command calls monitor.files.catalog or monitor.present.views and prints through
 monitor.cli.output; errors are raised to the one handler in monitor.cli.app.
@@ -69,17 +73,23 @@ def indicators(ctx: click.Context, domain: str | None, as_json: bool) -> None:
 
 @main.group()
 def catalog() -> None:
-    """Import or export the catalogue of indicators and targets (YAML, see docs/catalog.md)."""
+    """Import or export the catalogue of indicators and targets (YAML or the .xlsx template, see docs/catalog.md)."""
 
 
 @catalog.command(name="import")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.pass_context
 def catalog_import(ctx: click.Context, file: str) -> None:
-    """Load indicators and targets from FILE; a changed target becomes a new version."""
+    """Load indicators and targets from FILE (YAML, or .xlsx in the template's layout); a changed target
+    becomes a new version."""
     from monitor.files.catalog import import_catalog, load_catalog
 
-    catalog_file = load_catalog(file)  # read first: an invalid file must not leave an empty database behind
+    if Path(file).suffix.lower() in XLSX_SUFFIXES:
+        from monitor.files.catalog_xlsx import load_catalog_xlsx
+
+        catalog_file = load_catalog_xlsx(file)
+    else:
+        catalog_file = load_catalog(file)  # read first: an invalid file must not leave an empty database behind
     target = store(ctx)
     target.init()
     result = import_catalog(target, catalog_file, recorded_by=f"catalog:{Path(file).name}")
@@ -90,19 +100,54 @@ def catalog_import(ctx: click.Context, file: str) -> None:
     )
 
 
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+
+
 @catalog.command(name="export")
-@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Output file (default: standard output).")
-@click.option("--with-readings", is_flag=True, help="Include the readings too.")
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="Output file (default: standard output for YAML; required for xlsx).")
+@click.option("--format", "fmt", type=click.Choice(["yaml", "xlsx"]), default=None,
+              help="yaml (default) or xlsx (the template's layout); default from --out's suffix.")
+@click.option("--with-readings", is_flag=True, help="Include the readings too (YAML only).")
 @click.pass_context
-def catalog_export(ctx: click.Context, out: str | None, with_readings: bool) -> None:
+def catalog_export(ctx: click.Context, out: str | None, fmt: str | None, with_readings: bool) -> None:
     """Write the catalogue in the format `monitor catalog import` reads."""
+    from monitor.files.export import write_whole
+
+    if fmt is None:
+        fmt = "xlsx" if out and Path(out).suffix.lower() in XLSX_SUFFIXES else "yaml"
+    if fmt == "xlsx":
+        if not out:
+            raise click.UsageError("--format xlsx writes a file: give --out FILE.xlsx")
+        if with_readings:
+            raise click.UsageError("--with-readings is for YAML; readings are exported with `monitor export`")
+        from monitor.files.catalog_xlsx import export_catalog_xlsx
+
+        write_whole(Path(out), export_catalog_xlsx(store(ctx)))
+        echo(f"Wrote {out}", err=True)
+        return
     from monitor.files.catalog import export_catalog
 
     text = export_catalog(store(ctx), with_readings=with_readings)
     if out:
-        from monitor.files.export import write_whole
-
         write_whole(Path(out), text.encode("utf-8"))  # whole or not at all (a full disk)
         echo(f"Wrote {out}", err=True)
     else:
         print_data(text)
+
+
+@catalog.command(name="template")
+@click.option("--out", type=click.Path(dir_okay=False), default="catalog-template.xlsx", show_default=True,
+              help="The workbook to write.")
+@click.pass_context
+def catalog_template(ctx: click.Context, out: str) -> None:
+    """Write an empty catalogue workbook to fill in (instructions, drop-downs of the store's domains,
+    target forms and units); load it with `monitor catalog import FILE.xlsx`."""
+    from monitor.files.catalog import read_profile
+    from monitor.files.catalog_xlsx import write_template
+    from monitor.files.export import write_whole
+
+    target = store(ctx)
+    profile = read_profile(target) if target.exists else None  # no database is created for a template
+    write_whole(Path(out), write_template(profile))
+    echo(f"Wrote {out}", err=True)

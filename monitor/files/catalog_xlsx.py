@@ -234,7 +234,7 @@ def _forms() -> dict[str, Form]:
         "降低(绝对值)": Form("change", change="absolute", sign=-1), "提高(绝对值)": Form("change", change="absolute"),
         "翻番": Form("change", change="factor", factor=2.0), "翻两番": Form("change", change="factor", factor=4.0),
         "倍数": Form("change", change="factor"),
-        "年均增长": Form("average_growth", ">="), "年均下降": Form("average_growth", "<=", sign=-1),
+        "年均增长": Form("average_growth"), "年均下降": Form("average_growth", "<=", sign=-1),
         "逐年目标": Form("path"),
     })
     return forms
@@ -353,7 +353,8 @@ class _Locator:
         step = re.match(r"^path\[(\d+)\]", rest)
         if step and best in self.path_rows and int(step.group(1)) < len(self.path_rows[best]):
             row = self.path_rows[best][int(step.group(1))]
-        key = _DOCUMENT_KEYS.get(sheet, {}).get(re.sub(r"\[\d+\]", "", rest).split(".")[0]) if rest else None
+        keys = _TARGET_KEYS if sheet == SHEET_ROWS and ".targets[" in best else _DOCUMENT_KEYS.get(sheet, {})
+        key = keys.get(re.sub(r"\[\d+\]", "", rest).split(".")[0]) if rest else None
         if sheet == SHEET_ROWS and rest in ("unit",) and best in self.base_unit_given:
             key = "base_unit"
         if sheet == SHEET_ROWS and rest.startswith("baseline.date"):
@@ -764,7 +765,15 @@ def _indicator(c: _Converter, n: int, group: list[_Row], domain_names: dict[str,
     paths: dict[str, dict[str, Any]] = {}
     direction = entry.get("direction")
     for r in group:
-        if not any(c.text(r, k) is not None for k in _TARGET_CELLS):
+        if c.text(r, "form") is None and c.text(r, "target_value") is None:
+            # No target on this row. A plan table gives 属性 even for a goal without a figure: ignored;
+            # any other target cell would be lost, so it is refused at its place.
+            if c.text(r, "baseline_value") is not None or c.text(r, "baseline_year") is not None:
+                c.fail(r, "baseline_value", "problem.xlsx_baseline_alone")
+            else:
+                given = [k for k in _TARGET_CELLS if k != "nature" and c.text(r, k) is not None]
+                if given:
+                    c.fail(r, given[0], "problem.xlsx_target_needed")
             continue
         target = _target(c, r, entry, direction, display, base, source_names, sources)
         if target is None:
@@ -832,13 +841,7 @@ def _target(c: _Converter, r: _Row, entry: dict[str, Any], direction: str | None
         split = _WINDOW.match(folded)
         if split and not re.match(r"^\s*[<>≤≥]", folded):
             low_high = (split.group(1).strip(), split.group(2).strip())
-    if form is None:
-        if value_text is None:
-            if c.text(r, "baseline_value") is not None or c.text(r, "baseline_year") is not None:
-                c.fail(r, "baseline_value", "problem.xlsx_baseline_alone")
-            else:
-                c.fail(r, "target_value", "problem.xlsx_target_needed")
-            return None
+    if form is None and value_text is not None:
         if low_high is not None:
             form = FORMS["区间"]
         else:
@@ -846,6 +849,8 @@ def _target(c: _Converter, r: _Row, entry: dict[str, Any], direction: str | None
             form = FORMS["左右"] if qualifier is Qualifier.APPROX else FORMS["达到"]
         if c.problems and c.problems[-1].row == r.row:
             return None
+    if form is None:
+        return None
     t["kind"] = form.kind
     nature = c.choice(r, "nature", NATURES, "nature")
     if nature is not None:
@@ -870,7 +875,9 @@ def _target(c: _Converter, r: _Row, entry: dict[str, Any], direction: str | None
     if comparator is None and qualifier in (Qualifier.AT_LEAST, Qualifier.MORE_THAN, Qualifier.AT_MOST):
         comparator = {Qualifier.AT_LEAST: ">=", Qualifier.MORE_THAN: ">", Qualifier.AT_MOST: "<="}[qualifier]
     by_direction = False
-    if comparator is None and form.kind in ("reach", "path", "threshold", "average_growth"):
+    if comparator is None and form.kind == "average_growth":
+        comparator = ">="  # 年均增长7%: at least 7 % a year
+    if comparator is None and form.kind in ("reach", "path", "threshold"):
         comparator = "<=" if direction == "decrease" else ">="
         by_direction = direction is None
     if form.kind in ("reach", "threshold", "path", "average_growth"):

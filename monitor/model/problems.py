@@ -393,8 +393,8 @@ PROBLEMS: dict[str, dict[str, str]] = {
         "en": "a baseline is kept with a target only: fill 目标值 and 目标形式, or clear the baseline cells",
     },
     "problem.xlsx_target_needed": {
-        "zh": "填写了目标的其他列，但没有目标值",
-        "en": "the row has target cells but no target value",
+        "zh": "只在有目标（目标值或目标形式）时填写；没有目标时请清空",
+        "en": "is kept with a target only (目标值 or 目标形式): fill the target, or clear this cell",
     },
     "problem.xlsx_factor": {
         "zh": "“{label}”即为 {factor} 倍：目标值留空，或改用“倍数”",
