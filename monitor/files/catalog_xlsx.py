@@ -528,7 +528,7 @@ class _Converter:
             key = known.get(_key(text))
             if key is None:
                 self.problems.append(self.at.problem(sheet, 1, None, "problem.xlsx_header", text,
-                                                     sheet=SHEET_HELP))
+                                                     help=SHEET_HELP))
                 continue
             if key in given:
                 self.problems.append(self.at.problem(sheet, 1, None, "problem.xlsx_header_twice", text,
@@ -540,7 +540,11 @@ class _Converter:
         return keys
 
     def rows(self, sheet: str, table: Any) -> list[_Row]:
+        before = len(self.problems)
         keys = self.header(sheet, table.header)
+        if len(self.problems) > before:
+            # A header that is not the template's: every row under it would be misread, so it is said alone.
+            raise ValidationError(self.problems)
         return [_Row(sheet, number, {keys[n]: v for n, v in enumerate(cells) if n in keys and v is not None})
                 for number, cells in table.rows]
 
@@ -679,7 +683,8 @@ def _indicator(c: _Converter, n: int, group: list[_Row], domain_names: dict[str,
             if col.key not in values:
                 values[col.key] = (r, text)
             elif _key(values[col.key][1]) != _key(text):
-                c.fail(r, col.key, "problem.xlsx_differs", text, row=values[col.key][0].row, first=values[col.key][1])
+                c.fail(r, col.key, "problem.xlsx_differs", text,
+                       first_row=values[col.key][0].row, first=values[col.key][1])
     own = {k: v[0] for k, v in values.items()}  # key -> the row that gives it
 
     def text(key: str) -> str | None:
@@ -687,6 +692,9 @@ def _indicator(c: _Converter, n: int, group: list[_Row], domain_names: dict[str,
 
     name_zh = text("name_zh")
     name_en = text("name_en")
+    for required in ("name_zh", "unit", "domain", "measure"):
+        if required not in values:  # said here, with the cells' problems, rather than in a second round
+            c.fail(first, required, "problem.required")
     entry: dict[str, Any] = {}
     ident = text("id")
     if ident is None and name_zh:

@@ -361,8 +361,8 @@ PROBLEMS: dict[str, dict[str, str]] = {
     },
     "problem.xlsx_no_rows": {"zh": "没有填写任何指标", "en": "has no indicator rows"},
     "problem.xlsx_header": {
-        "zh": "不是本模板的列名（各列见“{sheet}”工作表）：请改正或删除该列",
-        "en": "is not a column of the template (the columns are listed on sheet '{sheet}'): rename or delete it",
+        "zh": "不是本模板的列名（各列见“{help}”工作表）：请改正或删除该列",
+        "en": "is not a column of the template (the columns are listed on sheet '{help}'): rename or delete it",
     },
     "problem.xlsx_header_twice": {"zh": "与“{first}”是同一列，出现了两次", "en": "is the same column as '{first}', given twice"},
     "problem.xlsx_one_row": {"zh": "此工作表只填一行", "en": "this sheet takes one row only"},
@@ -377,8 +377,8 @@ PROBLEMS: dict[str, dict[str, str]] = {
     },
     "problem.xlsx_percent": {"zh": "应为百分数（如 13.5 或 13.5%）", "en": "must be a percent (13.5 or 13.5%)"},
     "problem.xlsx_differs": {
-        "zh": "与同一指标第 {row} 行的“{first}”不一致：同一指标各行的指标列须相同（或留空）",
-        "en": "differs from '{first}' on row {row} of the same indicator: its rows must agree (or leave it empty)",
+        "zh": "与同一指标第 {first_row} 行的“{first}”不一致：同一指标各行的指标列须相同（或留空）",
+        "en": "differs from '{first}' on row {first_row} of the same indicator: its rows must agree (or leave it empty)",
     },
     "problem.xlsx_domain": {
         "zh": "不是已登记的领域（可选：{allowed}；新领域请在“领域”工作表中添加）",
