@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from monitor.cli import main
 from monitor.errors import Problem, ValidationError
-from monitor.files.catalog import dump_catalog, export_catalog, init_store, load_catalog, parse_catalog
+from monitor.files.catalog import dump_catalog, export_catalog, load_catalog, parse_catalog
 from monitor.files.catalog_xlsx import (
     FORM_CHOICES,
     ROW_COLUMNS,

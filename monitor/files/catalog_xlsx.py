@@ -202,8 +202,9 @@ COMMON_UNITS = ("%", "个百分点", "元", "万元", "亿元", "万亿元", "�
                 "千瓦时", "亿千瓦时", "公里", "平方米", "公顷", "万亩", "亩", "元/人", "人/千人", "张/千人", "微克/立方米",
                 "PFlops", "架", "台")
 
-_PERIOD_WORDS = {"每年": "yearly", "每半年": "half_yearly", "每季度": "quarterly", "每月": "monthly", "持续": None}
-_PERIOD_LABEL = {v: k for k, v in _PERIOD_WORDS.items()}
+_PERIOD_WORDS: dict[str, str | None] = {"每年": "yearly", "每半年": "half_yearly", "每季度": "quarterly",
+                                        "每月": "monthly", "持续": None}
+_PERIOD_LABEL: dict[str | None, str] = {v: k for k, v in _PERIOD_WORDS.items()}
 _COMPARATOR_WORDS = {"不低于": ">=", "高于": ">", "不超过": "<=", "不高于": "<=", "低于": "<"}
 _COMPARATOR_LABEL = {">=": "不低于", ">": "高于", "<=": "不超过", "<": "低于"}
 
@@ -598,6 +599,7 @@ def read_workbook(path: str | Path) -> tuple[dict[str, Any], _Locator]:
 
     domains: list[dict[str, Any]] = []
     domain_names: dict[str, str] = {}
+    entry: dict[str, Any]
     for n, r in enumerate(c.rows(SHEET_DOMAINS, by_sheet[SHEET_DOMAINS]) if SHEET_DOMAINS in by_sheet else []):
         entry = {k: c.text(r, k) for k in ("id", "name_zh", "name_en")}
         if entry["id"] is None and entry["name_en"]:
@@ -677,13 +679,13 @@ def _indicator(c: _Converter, n: int, group: list[_Row], domain_names: dict[str,
         if not col.indicator:
             continue
         for r in group:
-            text = c.text(r, col.key)
-            if text is None:
+            given = c.text(r, col.key)
+            if given is None:
                 continue
             if col.key not in values:
-                values[col.key] = (r, text)
-            elif _key(values[col.key][1]) != _key(text):
-                c.fail(r, col.key, "problem.xlsx_differs", text,
+                values[col.key] = (r, given)
+            elif _key(values[col.key][1]) != _key(given):
+                c.fail(r, col.key, "problem.xlsx_differs", given,
                        first_row=values[col.key][0].row, first=values[col.key][1])
     own = {k: v[0] for k, v in values.items()}  # key -> the row that gives it
 
@@ -765,8 +767,8 @@ def _indicator(c: _Converter, n: int, group: list[_Row], domain_names: dict[str,
         c.at.base_unit_given.add(where)
     # Field problems of the indicator's own columns are placed at the row that gave them.
     for key, r in own.items():
-        for doc_key, col in _DOCUMENT_KEYS[SHEET_ROWS].items():
-            if col == key and r is not where_row:
+        for doc_key, column in _DOCUMENT_KEYS[SHEET_ROWS].items():
+            if column == key and r is not where_row:
                 c.at.paths[f"{where}.{doc_key}"] = (SHEET_ROWS, r.row)
 
     targets: list[dict[str, Any]] = []
@@ -779,9 +781,9 @@ def _indicator(c: _Converter, n: int, group: list[_Row], domain_names: dict[str,
             if c.text(r, "baseline_value") is not None or c.text(r, "baseline_year") is not None:
                 c.fail(r, "baseline_value", "problem.xlsx_baseline_alone")
             else:
-                given = [k for k in _TARGET_CELLS if k != "nature" and c.text(r, k) is not None]
-                if given:
-                    c.fail(r, given[0], "problem.xlsx_target_needed")
+                stray = [k for k in _TARGET_CELLS if k != "nature" and c.text(r, k) is not None]
+                if stray:
+                    c.fail(r, stray[0], "problem.xlsx_target_needed")
             continue
         target = _target(c, r, entry, direction, display, base, source_names, sources)
         if target is None:
@@ -1000,13 +1002,13 @@ def _target_cells(t: dict[str, Any], display: str, base: str, indicator_id: str,
     """One target of the document as the cells of its row (several rows for a path)."""
     kind = t.get("kind", "reach")
     cells: dict[str, Any] = {}
-    comparator = t.get("comparator")
+    comparator = str(t.get("comparator"))
     if kind == "reach":
         cells["form"] = _COMPARATOR_LABEL.get(comparator, "达到")
         cells["target_value"] = _display(t.get("value"), display, base)
     elif kind == "threshold":
         period = t.get("period")
-        prefix = _PERIOD_LABEL.get(period, "持续")
+        prefix = _PERIOD_LABEL.get(period) or "持续"
         cells["form"] = prefix + _COMPARATOR_LABEL.get(comparator, "不低于")
         if period is not None and period not in _PERIOD_LABEL:
             cells["period"] = FREQUENCIES.get(period, (period, ""))[0]
