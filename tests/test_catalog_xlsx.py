@@ -418,3 +418,24 @@ def test_the_contracts_forms_load(tmp_path: Path, form: str, value: Any, extra: 
            "目标年份": 2025, "目标形式": form, "目标值": value, **extra}
     catalog = load_catalog_xlsx(fill(template(tmp_path), [row]))
     assert catalog.targets[0].kind.value == expected["kind"]
+
+
+def test_plan_table_spellings_of_dates_and_figures(tmp_path: Path) -> None:
+    rows = [
+        {"指标名称": "能耗", "单位": "%", "领域": "ecology", "测度": "比率", "基期年份": "2020年末",
+         "目标年份": "2025年6月底", "目标值": "〔13.5〕", "目标形式": "降低％"},
+        {"指标名称": "份额", "单位": "%", "领域": "ecology", "测度": "比率", "目标值": "30以下", "目标年份": "2028-2030"},
+        {"指标名称": "比例", "单位": "%", "领域": "ecology", "测度": "比率", "目标值": 0.931, "目标形式": "每年不低于"},
+    ]
+    path = fill(template(tmp_path), rows)
+    workbook = openpyxl.load_workbook(path)
+    cell = workbook[SHEET_ROWS].cell(row=4, column=next(n for n, c in enumerate(ROW_COLUMNS, 1) if c.key == "target_value"))
+    cell.number_format = "0.0%"  # shows 93.1%: read as the percent it shows, not 0.931
+    workbook.save(path)
+    energy, share, good = read_workbook(path)[0]["indicators"]
+    assert energy["targets"][0]["baseline"] == {"date": date(2020, 12, 31)}
+    assert energy["targets"][0]["deadline"] == date(2025, 6, 30)
+    assert energy["targets"][0]["change"] == {"relative": -13.5}
+    assert share["targets"][0]["comparator"] == "<=" and share["direction"] == "decrease"
+    assert share["targets"][0]["deadline"] == {"earliest": date(2028, 12, 31), "latest": date(2030, 12, 31)}
+    assert good["targets"][0]["value"] == 93.1
