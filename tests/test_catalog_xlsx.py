@@ -439,3 +439,16 @@ def test_plan_table_spellings_of_dates_and_figures(tmp_path: Path) -> None:
     assert share["targets"][0]["comparator"] == "<=" and share["direction"] == "decrease"
     assert share["targets"][0]["deadline"] == {"earliest": date(2028, 12, 31), "latest": date(2030, 12, 31)}
     assert good["targets"][0]["value"] == 93.1
+
+
+def test_a_domain_added_with_its_chinese_name_only(tmp_path: Path) -> None:
+    domains = {SHEET_DOMAINS: [["economy", "经济发展", "Economy"], [None, "民生福祉", None], [None, "绿色生态", "Green"]]}
+    rows = [{"指标名称": "a", "单位": "%", "领域": "民生福祉", "测度": "比率"},
+            {"指标名称": "b", "单位": "%", "领域": "Green", "测度": "比率"}]
+    path = tmp_path / "t.xlsx"
+    path.write_bytes(write_workbook({"domains": [{"id": "x", "name_zh": "旧", "name_en": "Old"}], "indicators": []}))
+    catalog = load_catalog_xlsx(fill(path, rows, sheet_edits=domains))
+    welfare = "ly-" + __import__("hashlib").sha1("民生福祉".encode()).hexdigest()[:8]
+    assert [(d.id, d.name_zh, d.name_en) for d in catalog.domains] == [
+        ("economy", "经济发展", "Economy"), (welfare, "民生福祉", "民生福祉"), ("green", "绿色生态", "Green")]
+    assert [i.domain for i in catalog.indicators] == [welfare, "green"]

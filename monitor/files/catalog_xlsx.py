@@ -32,7 +32,8 @@ The layout (documented for people on the 说明 sheet and in docs/catalog.md):
   without one, "zb-" and eight hex digits of the SHA-1 of the Chinese name: stable whatever the row
   order, so re-importing an edited sheet updates the same indicators. Target ids default to
   "<indicator id>-<n>" as in YAML.
-- 领域 (Domains: id, 中文名, English), 来源文件 (Documents: id, kind, title, English title, date) and
+- 领域 (Domains: id, 中文名, English; the id defaults as an indicator's, with "ly-", the English name to the
+  Chinese), 来源文件 (Documents: id, kind, title, English title, date) and
   工作区 (Workspace: one row) as in the YAML keys ``domains``, ``sources`` and ``workspace``. A 领域 or
   来源文件 cell of the 指标 sheet takes the id, the Chinese or the English name of a declared entry; an
   undeclared 来源文件 is declared with its text as id and title.
@@ -154,9 +155,9 @@ ROW_COLUMNS: tuple[Column, ...] = (
          "Optional: days after the period's end figures come out (default 30).", 8, True),
 )
 DOMAIN_COLUMNS: tuple[Column, ...] = (
-    _col("id", "领域代码", "Domain id", "小写字母、数字和“-”。", "A slug.", 14),
+    _col("id", "领域代码", "Domain id", "可选：小写字母、数字和“-”；空着时自动生成。", "Optional slug; made when empty.", 14),
     _col("name_zh", "中文名", "Chinese name", "必填。", "Required.", 20),
-    _col("name_en", "英文名", "English name", "必填。", "Required.", 24),
+    _col("name_en", "英文名", "English name", "可选（默认同中文名）。", "Optional (default: the Chinese name).", 24),
 )
 SOURCE_COLUMNS: tuple[Column, ...] = (
     _col("id", "文件代码", "Document id", "必填：指标表“来源文件”列引用的代码。", "Required: what 来源文件 names.", 24),
@@ -602,8 +603,13 @@ def read_workbook(path: str | Path) -> tuple[dict[str, Any], _Locator]:
     entry: dict[str, Any]
     for n, r in enumerate(c.rows(SHEET_DOMAINS, by_sheet[SHEET_DOMAINS]) if SHEET_DOMAINS in by_sheet else []):
         entry = {k: c.text(r, k) for k in ("id", "name_zh", "name_en")}
-        if entry["id"] is None and entry["name_en"]:
-            entry["id"] = _slug(entry["name_en"])
+        if entry["name_en"] is None:
+            entry["name_en"] = entry["name_zh"]
+        if entry["id"] is None and entry["name_zh"]:
+            # As an indicator's: a slug of the English name, else ly- and a hash of the Chinese one.
+            slug = _slug(entry["name_en"] or "")
+            entry["id"] = slug if slug and entry["name_en"] != entry["name_zh"] else (
+                "ly-" + hashlib.sha1(entry["name_zh"].encode("utf-8")).hexdigest()[:8])
         domains.append({k: v for k, v in entry.items() if v is not None})
         locator.paths[f"domains[{n}]"] = (SHEET_DOMAINS, r.row)
         for k in ("id", "name_zh", "name_en"):
