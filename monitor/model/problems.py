@@ -309,51 +309,6 @@ PROBLEMS: dict[str, dict[str, str]] = {
         "en": "has 'readings' twice: which list is meant?",
     },
     "problem.list_of_objects": {"zh": "{where} 应为对象的列表", "en": "{where} must be a list of objects"},
-    # ---- The catalogue of indicators and targets (monitor.files.catalog): {where} paths are in the column.
-    "problem.must_be_text": {"zh": "应为文本", "en": "must be text"},
-    "problem.must_be_number": {"zh": "应为以基本单位计的数字", "en": "must be a number in base units"},
-    "problem.must_be_finite": {"zh": "应为有限的数字", "en": "must be a finite number"},
-    "problem.must_be_date": {"zh": "应为日期 YYYY-MM-DD", "en": "must be a date YYYY-MM-DD"},
-    "problem.one_of": {"zh": "应为以下之一：{allowed}", "en": "must be one of {allowed}"},
-    "problem.not_utf8": {"zh": "不是 UTF-8 文本", "en": "is not UTF-8 text"},
-    "problem.yaml_invalid": {"zh": "不是有效的 YAML：{detail}", "en": "is not valid YAML: {detail}"},
-    "problem.indicator_list": {"zh": "应为指标条目的列表", "en": "must be a list of indicator entries"},
-    "problem.source_mapping": {
-        "zh": "应为映射 {{id: ..., title: ..., date: ...}}",
-        "en": "must be a mapping {{id: ..., title: ..., date: ...}}",
-    },
-    "problem.mapping": {"zh": "应为映射（键: 值）", "en": "must be a mapping"},
-    "problem.entry_list": {"zh": "应为条目的列表（不为空）", "en": "must be a non-empty list of entries"},
-    "problem.slug": {
-        "zh": "应由小写字母、数字和“-”组成",
-        "en": "must be a slug of lower-case letters, digits and '-'",
-    },
-    "problem.used_twice": {"zh": "被使用了两次", "en": "is used twice"},
-    "problem.bounds_form": {
-        "zh": "应为 [下限, 上限]，开放的一端写 null",
-        "en": "must be [min, max] with null for an open end",
-    },
-    "problem.bounds_order": {"zh": "下限大于上限", "en": "min is greater than max"},
-    "problem.lag_days": {"zh": "应为不小于 0 的整天数", "en": "must be a whole number of days >= 0"},
-    "problem.cannot_read": {"zh": "无法读取：{detail}", "en": "cannot be read: {detail}"},
-    "problem.display_unit": {
-        "zh": "无法换算为单位“{unit}”：{detail}",
-        "en": "cannot be converted to unit '{unit}': {detail}",
-    },
-    "problem.catalog_below_min": {
-        "zh": "低于该指标的合理下限 {limit}",
-        "en": "is below the indicator's plausible minimum {limit}",
-    },
-    "problem.catalog_above_max": {
-        "zh": "高于该指标的合理上限 {limit}",
-        "en": "is above the indicator's plausible maximum {limit}",
-    },
-    "problem.baseline_form": {"zh": "应为 {{value: ..., date: ...}}", "en": "must be {{value: ..., date: ...}}"},
-    "problem.baseline_both": {"zh": "需要同时填写数值和日期", "en": "needs both value and date"},
-    "problem.deadline_order": {"zh": "最早日期晚于最晚日期", "en": "earliest is after latest"},
-    "problem.deadline_needed": {"zh": "达到型目标需要截止日期", "en": "a reach target needs a deadline"},
-    "problem.deadline_unwanted": {"zh": "阈值型目标没有截止时间窗", "en": "a threshold target has no deadline window"},
-    "problem.deadline_after_baseline": {"zh": "应晚于基线日期", "en": "must be after the baseline date"},
     # ---- The catalogue spreadsheet (monitor.files.catalog_xlsx; helper xlsx): sheet, row and column in the source.
     "problem.xlsx_no_sheet": {
         "zh": "没有“{sheet}”工作表：请使用 monitor catalog template 生成的模板",
@@ -412,6 +367,51 @@ PROBLEMS: dict[str, dict[str, str]] = {
         "zh": "来源文件须与“原文”一起填写：请在“原文”列照录目标所在的句子或表格行",
         "en": "a source document is kept with its quote: copy the sentence or table line of the target into 原文",
     },
+    # ---- The catalogue of indicators and targets (monitor.files.catalog): {where} paths are in the column.
+    "problem.must_be_text": {"zh": "应为文本", "en": "must be text"},
+    "problem.must_be_number": {"zh": "应为以基本单位计的数字", "en": "must be a number in base units"},
+    "problem.must_be_finite": {"zh": "应为有限的数字", "en": "must be a finite number"},
+    "problem.must_be_date": {"zh": "应为日期 YYYY-MM-DD", "en": "must be a date YYYY-MM-DD"},
+    "problem.one_of": {"zh": "应为以下之一：{allowed}", "en": "must be one of {allowed}"},
+    "problem.not_utf8": {"zh": "不是 UTF-8 文本", "en": "is not UTF-8 text"},
+    "problem.yaml_invalid": {"zh": "不是有效的 YAML：{detail}", "en": "is not valid YAML: {detail}"},
+    "problem.indicator_list": {"zh": "应为指标条目的列表", "en": "must be a list of indicator entries"},
+    "problem.source_mapping": {
+        "zh": "应为映射 {{id: ..., title: ..., date: ...}}",
+        "en": "must be a mapping {{id: ..., title: ..., date: ...}}",
+    },
+    "problem.mapping": {"zh": "应为映射（键: 值）", "en": "must be a mapping"},
+    "problem.entry_list": {"zh": "应为条目的列表（不为空）", "en": "must be a non-empty list of entries"},
+    "problem.slug": {
+        "zh": "应由小写字母、数字和“-”组成",
+        "en": "must be a slug of lower-case letters, digits and '-'",
+    },
+    "problem.used_twice": {"zh": "被使用了两次", "en": "is used twice"},
+    "problem.bounds_form": {
+        "zh": "应为 [下限, 上限]，开放的一端写 null",
+        "en": "must be [min, max] with null for an open end",
+    },
+    "problem.bounds_order": {"zh": "下限大于上限", "en": "min is greater than max"},
+    "problem.lag_days": {"zh": "应为不小于 0 的整天数", "en": "must be a whole number of days >= 0"},
+    "problem.cannot_read": {"zh": "无法读取：{detail}", "en": "cannot be read: {detail}"},
+    "problem.display_unit": {
+        "zh": "无法换算为单位“{unit}”：{detail}",
+        "en": "cannot be converted to unit '{unit}': {detail}",
+    },
+    "problem.catalog_below_min": {
+        "zh": "低于该指标的合理下限 {limit}",
+        "en": "is below the indicator's plausible minimum {limit}",
+    },
+    "problem.catalog_above_max": {
+        "zh": "高于该指标的合理上限 {limit}",
+        "en": "is above the indicator's plausible maximum {limit}",
+    },
+    "problem.baseline_form": {"zh": "应为 {{value: ..., date: ...}}", "en": "must be {{value: ..., date: ...}}"},
+    "problem.baseline_both": {"zh": "需要同时填写数值和日期", "en": "needs both value and date"},
+    "problem.deadline_order": {"zh": "最早日期晚于最晚日期", "en": "earliest is after latest"},
+    "problem.deadline_needed": {"zh": "达到型目标需要截止日期", "en": "a reach target needs a deadline"},
+    "problem.deadline_unwanted": {"zh": "阈值型目标没有截止时间窗", "en": "a threshold target has no deadline window"},
+    "problem.deadline_after_baseline": {"zh": "应晚于基线日期", "en": "must be after the baseline date"},
     # ---- Catch-all: a reason given as English text (an error of another library, a catalogue entry).
     OTHER: {"zh": "无效（{reason}）", "en": "{reason}"},
 }
