@@ -485,3 +485,18 @@ def test_every_form_survives_a_store_round_trip(tmp_path: Path) -> None:
     assert sorted(kinds) == ["about", "average_growth", "change", "change", "change", "path", "range"]
     done = runner.invoke(main, ["--db", str(tmp_path / "a.duckdb"), "catalog", "import", str(out)])
     assert "0 new, 0 revised (new version)" in done.output
+
+
+def test_a_cell_merged_down_over_rows_counts_for_each(tmp_path: Path) -> None:
+    rows = [{"指标名称": "森林覆盖率", "单位": "%", "领域": "生态环境", "测度": "存量", "目标值": 24, "目标年份": 2025},
+            {"指标名称": "草原综合植被盖度", "单位": "%", "测度": "存量", "目标值": 58, "目标年份": 2025},
+            {"指标名称": "游客", "单位": "万人次", "领域": "文化旅游", "测度": "流量", "目标值": 1, "目标年份": 2025}]
+    path = fill(template(tmp_path), rows)
+    workbook = openpyxl.load_workbook(path)
+    letter = {c.key: openpyxl.utils.get_column_letter(n) for n, c in enumerate(ROW_COLUMNS, 1)}
+    workbook[SHEET_ROWS].merge_cells(f"{letter['domain']}2:{letter['domain']}3")  # 领域 spans two rows
+    workbook[SHEET_ROWS].merge_cells(f"{letter['measure']}4:{letter['frequency']}4")  # across columns: not copied
+    workbook.save(path)
+    document, _ = read_workbook(path)
+    assert [i["domain"] for i in document["indicators"]] == ["ecology", "ecology", "tourism"]
+    assert "frequency" not in document["indicators"][2]

@@ -547,6 +547,17 @@ class _Converter:
         if len(self.problems) > before:
             # A header that is not the template's: every row under it would be misread, so it is said alone.
             raise ValidationError(self.problems)
+        by_number = {number: cells for number, cells in table.rows}
+        for first_row, first_column, last_row, last_column in getattr(table, "merged", []):
+            # A cell merged down over several rows (a plan table's 领域 or 指标名称 spanning its rows) holds
+            # its value for each of them; a merge across columns is left as it is (whose column would it be?).
+            top = by_number.get(first_row)
+            if first_column != last_column or first_row < 2 or top is None or first_column > len(top):
+                continue
+            for number in range(first_row + 1, last_row + 1):
+                cells = by_number.get(number)
+                if cells is not None and cells[first_column - 1] is None:
+                    cells[first_column - 1] = top[first_column - 1]
         return [_Row(sheet, number, {keys[n]: v for n, v in enumerate(cells) if n in keys and v is not None})
                 for number, cells in table.rows]
 

@@ -280,6 +280,8 @@ class Sheet:
 
     header: list[str]
     rows: list[tuple[int, list[Any]]] = field(default_factory=list)  # (spreadsheet row number, cells)
+    # Merged cells (read_xlsx_sheets only): (first row, first column, last row, last column), 1-based.
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
 
 
 def _mb(size: int) -> str:
@@ -412,6 +414,29 @@ def read_xlsx(path: Path, limit: int | None = None,
         workbook.close()
 
 
+def _merged_cells(worksheet: Any) -> list[tuple[int, int, int, int]]:
+    """The sheet's merged ranges, from its XML's <mergeCell ref="A2:A5"/> records (openpyxl's read-only
+    worksheet does not read them). The part was checked for a DTD by _check_archive."""
+    from xml.etree.ElementTree import iterparse  # noqa: S405 - no DTD can reach here (see above)
+
+    from openpyxl.utils.cell import range_boundaries
+
+    found: list[tuple[int, int, int, int]] = []
+    with worksheet._get_source() as source:
+        for _, element in iterparse(source):  # noqa: S314
+            if element.tag.endswith("}mergeCell") or element.tag == "mergeCell":
+                try:
+                    first_column, first_row, last_column, last_row = range_boundaries(element.get("ref", ""))
+                except (TypeError, ValueError):
+                    continue  # a damaged record: the cells read as they are
+                if None not in (first_column, first_row, last_column, last_row):
+                    found.append((first_row, first_column, last_row, last_column))  # type: ignore[arg-type]
+                if len(found) > EXCEL_MAX_ROWS:
+                    break
+            element.clear()
+    return found
+
+
 def read_xlsx_sheets(path: Path, wanted: Callable[[str], bool]) -> dict[str, Sheet]:
     """The worksheets whose titles ``wanted`` accepts, by title, each read as ``read_xlsx`` reads the
     first (same caps and checks); a problem's source is "FILE, sheet TITLE". A sheet with nothing in
@@ -437,6 +462,7 @@ def read_xlsx_sheets(path: Path, wanted: Callable[[str], bool]) -> dict[str, She
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     sheets[title] = _read_sheet(workbook, worksheet, f"{name}, sheet {title}", None, None)
+                    sheets[title].merged = _merged_cells(worksheet)
             except ValidationError as e:
                 if [p.code for p in e.problems] != ["problem.sheet_empty"]:
                     raise
