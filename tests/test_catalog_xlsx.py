@@ -500,3 +500,23 @@ def test_a_cell_merged_down_over_rows_counts_for_each(tmp_path: Path) -> None:
     document, _ = read_workbook(path)
     assert [i["domain"] for i in document["indicators"]] == ["ecology", "ecology", "tourism"]
     assert "frequency" not in document["indicators"][2]
+
+
+def test_a_change_keeps_a_comparator_other_than_its_directions(tmp_path: Path) -> None:
+    def target(**keys: Any) -> dict[str, Any]:
+        return {"kind": "change", "baseline": {"date": date(2020, 12, 31)}, "deadline": date(2025, 12, 31), **keys}
+
+    indicator = {"id": "x", "name_zh": "能耗", "name_en": "Energy", "domain": "ecology", "unit": "%",
+                 "display_unit": "%", "measure": "ratio", "direction": "decrease", "frequency": "yearly",
+                 "bounds": [None, None]}
+    targets = [target(comparator="<=", change={"relative": -13.5}),  # the default: not written
+               target(comparator=">=", change={"relative": -13.5}),  # not the default: kept
+               target(comparator="<=", change={"factor": 2.0}),
+               {"kind": "average_growth", "comparator": "<=", "rate": -3.0, "baseline": {"date": date(2020, 12, 31)},
+                "deadline": date(2025, 12, 31)}]
+    path = tmp_path / "c.xlsx"
+    path.write_bytes(write_workbook({"indicators": [dict(indicator, targets=targets)]}))
+    back = read_workbook(path)[0]["indicators"][0]["targets"]
+    assert [t.get("comparator") for t in back] == [None, ">=", "<=", "<="]
+    assert [t.get("change") or t.get("rate") for t in back] == [
+        {"relative": -13.5}, {"relative": -13.5}, {"factor": 2.0}, -3.0]

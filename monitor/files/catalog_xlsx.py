@@ -892,18 +892,19 @@ def _target(c: _Converter, r: _Row, entry: dict[str, Any], direction: str | None
         value, sign, qualifier = c.figure(r, "target_value", display, base)
     elif form.kind == "change":  # factor
         if form.factor is not None:
-            given = c.figure(r, "target_value", None, None, percent=True)[0]
+            given, sign, _ = c.figure(r, "target_value", None, None, percent=True)
             if given is not None and given != form.factor:
                 c.fail(r, "target_value", "problem.xlsx_factor", raw_value, label=label or "", factor=f"{form.factor:g}")
             value = form.factor
         else:
-            value = c.figure(r, "target_value", None, None, percent=True)[0]
+            value, sign, _ = c.figure(r, "target_value", None, None, percent=True)
     comparator = form.comparator or sign
     if comparator is None and qualifier in (Qualifier.AT_LEAST, Qualifier.MORE_THAN, Qualifier.AT_MOST):
         comparator = {Qualifier.AT_LEAST: ">=", Qualifier.MORE_THAN: ">", Qualifier.AT_MOST: "<="}[qualifier]
     by_direction = False
     if comparator is None and form.kind == "average_growth":
-        comparator = ">="  # 年均增长7%: at least 7 % a year
+        # 年均增长7%: at least 7 % a year; a negative rate is a ceiling (the loader's default too)
+        comparator = "<=" if value is not None and value * form.sign < 0 else ">="
     if comparator is None and form.kind in ("reach", "path", "threshold"):
         comparator = "<=" if direction == "decrease" else ">="
         by_direction = direction is None
@@ -926,6 +927,10 @@ def _target(c: _Converter, r: _Row, entry: dict[str, Any], direction: str | None
             c.fail(r, "target_value", "problem.xlsx_sign", raw_value, label=label or "")
         key = form.change or "relative"
         t["change"] = {key: None if value is None else (value * form.sign if form.sign < 0 else value) + 0.0}
+        if sign is not None:
+            # Only a sign written before the figure: the loader's default from the change's direction is
+            # what 以上/以下 mean ("降低13.5%以上" is at or below the lowered level).
+            t["comparator"] = sign
     elif form.kind == "path":
         t["comparator"] = comparator
         step_date = c.day(r, "target_year")
@@ -1040,6 +1045,8 @@ def _target_cells(t: dict[str, Any], display: str, base: str, indicator_id: str,
             cells["tolerance"] = _display(t.get("tolerance"), display, base)
     elif kind == "change":
         change = t.get("change") or {}
+        amount = float(next(iter(change.values()), 0) or 0)
+        down = amount < 1 if "factor" in change else amount < 0
         if "relative" in change:
             v = float(change["relative"])
             cells["form"], cells["target_value"] = ("降低%", -v) if v < 0 else ("提高%", v)
@@ -1056,6 +1063,11 @@ def _target_cells(t: dict[str, Any], display: str, base: str, indicator_id: str,
                 cells["form"] = "翻两番"
             else:
                 cells["form"], cells["target_value"] = "倍数", _shown_number(v)
+            if comparator not in (None, "None", "<=" if down else ">=") and "target_value" not in cells:
+                cells["target_value"] = _shown_number(v)
+        if comparator not in ("None", "<=" if down else ">=") and cells.get("target_value") is not None:
+            # A comparator other than the one the change's direction implies: written before the figure.
+            cells["target_value"] = f"{comparator}{cells['target_value']}"
     elif kind == "average_growth":
         cells["form"] = "年均增长" + ("" if comparator == ">=" else _COMPARATOR_LABEL.get(comparator, ""))
         cells["target_value"] = _shown_number(float(t.get("rate") or 0))
