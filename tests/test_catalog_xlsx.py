@@ -520,3 +520,21 @@ def test_a_change_keeps_a_comparator_other_than_its_directions(tmp_path: Path) -
     assert [t.get("comparator") for t in back] == [None, ">=", "<=", "<="]
     assert [t.get("change") or t.get("rate") for t in back] == [
         {"relative": -13.5}, {"relative": -13.5}, {"factor": 2.0}, -3.0]
+
+
+def test_plan_table_traps_are_refused_with_a_way_out(tmp_path: Path) -> None:
+    rows = [
+        # 每千人口拥有执业（助理）医师数（人） 2.9: a rate, not a count
+        {"指标名称": "每千人口拥有执业（助理）医师数", "单位": "人", "领域": "ecology", "测度": "存量", "基期年份": 2020,
+         "基期值": 2.9, "目标年份": 2025, "目标值": 3.2},
+        # 人均预期寿命 [1]: a change over the plan, not the level 1
+        {"指标名称": "人均预期寿命", "单位": "岁", "领域": "ecology", "测度": "存量", "目标年份": 2025, "目标值": "[1]"},
+    ]
+    (bracket,) = refusals(fill(template(tmp_path), rows))
+    assert (bracket.row, bracket.column, bracket.code) == (3, "目标值 Target", "problem.xlsx_bracket")
+    problems = refusals(fill(template(tmp_path), rows[:1]))
+    assert [(p.row, p.column, p.code) for p in problems] == [
+        (2, "目标值 Target", "problem.xlsx_not_whole"), (2, "基期值 Baseline value", "problem.xlsx_not_whole")]
+    assert "人/千人" in problems[0].reason and "is not a whole number" in problems[0].reason
+    rows[0]["单位"] = "人/千人"
+    assert load_catalog_xlsx(fill(template(tmp_path), rows[:1])).targets[0].value == 3.2

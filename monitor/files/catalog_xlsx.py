@@ -363,7 +363,12 @@ class _Locator:
             key = "baseline_year"
         if sheet == SHEET_ROWS and rest.startswith("bounds.max"):
             key = "upper"
-        return Problem(self.source(sheet), row, self.column(sheet, key), p.code, p.params, p.value)
+        code, params = p.code, p.params
+        if code == "problem.not_whole":
+            # 每千人口医师数 2.9 人: in a plan table a count is often a rate; say how to write one.
+            code, params = "problem.xlsx_not_whole", {"detail": nested(p.code, p.params),
+                                                      "unit": str(p.params.get("unit", ""))}
+        return Problem(self.source(sheet), row, self.column(sheet, key), code, params, p.value)
 
 
 # A document key (the first part of a problem's path below an entry) -> the column that fills it.
@@ -855,6 +860,13 @@ def _target(c: _Converter, r: _Row, entry: dict[str, Any], direction: str | None
             base: str | None, source_names: dict[str, str], sources: list[dict[str, Any]]) -> dict[str, Any] | None:
     form, label = _form(c, r)
     if label is not None and form is None:
+        return None
+    bracketed = c.text(r, "target_value")
+    if (bracketed is not None and isinstance(r.cells.get("target_value"), str)
+            and fold_width(bracketed)[:1] in "[〔【" and fold_width(bracketed)[-1:] in "]〕】"
+            and (form is None or form.kind != "change")):
+        # [1] in a plan table is a change over the plan period: read as a level it would be silently wrong.
+        c.fail(r, "target_value", "problem.xlsx_bracket", bracketed)
         return None
     raw_value = r.cells.get("target_value")
     value_text = c.text(r, "target_value")

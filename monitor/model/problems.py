@@ -363,6 +363,16 @@ PROBLEMS: dict[str, dict[str, str]] = {
         "zh": "“{label}”已表示减少：请填正数",
         "en": "'{label}' already says it goes down: give a positive figure",
     },
+    "problem.xlsx_not_whole": {
+        "zh": "{detail}；如果这是每万人、每千人等的比率（如每千人口医师数），请把单位写成比率，如“{unit}/千人”",
+        "en": "{detail}; if it is a rate per thousand or per 10,000 people, write the unit as a rate, such as "
+              "{unit}/千人",
+    },
+    "problem.xlsx_bracket": {
+        "zh": "方括号中的数字在规划表中表示规划期内的累计变化：请选择目标形式“降低%”“提高%”“提高(绝对值)”等",
+        "en": "a bracketed figure is a plan table's change over the plan period: choose a change form "
+              "(降低%, 提高%, 提高(绝对值), …)",
+    },
     "problem.xlsx_source_quote": {
         "zh": "来源文件须与“原文”一起填写：请在“原文”列照录目标所在的句子或表格行",
         "en": "a source document is kept with its quote: copy the sentence or table line of the target into 原文",
