@@ -355,6 +355,8 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
 NEW_FORMS = [
     # (目标形式, 目标值, extra cells, the target the document gets, without kind-independent keys)
     ("区间", "4.5至5", {}, {"kind": "range", "low": 4.5, "high": 5.0}),
+    ("区间", "4.5%-5%", {}, {"kind": "range", "low": 4.5, "high": 5.0}),
+    ("", "4.5～5", {}, {"kind": "range", "low": 4.5, "high": 5.0}),
     ("左右", "2", {"允许偏差": 0.5}, {"kind": "about", "value": 2.0, "tolerance": 0.5}),
     ("降低%", "[13.5]", {}, {"kind": "change", "change": {"relative": -13.5}}),
     ("提高%", "10%", {}, {"kind": "change", "change": {"relative": 10.0}}),
@@ -408,8 +410,8 @@ def _loader_knows(kind: str) -> bool:
     return kind in {k.value for k in TargetKind}
 
 
-@pytest.mark.parametrize(("form", "value", "extra", "expected"), NEW_FORMS[:1] + NEW_FORMS[1:2] + NEW_FORMS[2:3]
-                         + NEW_FORMS[9:10], ids=["range", "about", "change", "average_growth"])
+@pytest.mark.parametrize(("form", "value", "extra", "expected"), NEW_FORMS[:1] + NEW_FORMS[3:4] + NEW_FORMS[4:5]
+                         + NEW_FORMS[11:12], ids=["range", "about", "change", "average_growth"])
 def test_the_contracts_forms_load(tmp_path: Path, form: str, value: Any, extra: dict[str, Any],
                                   expected: dict[str, Any]) -> None:
     if not _loader_knows(expected["kind"]):

@@ -272,6 +272,8 @@ FORM_EXAMPLES = (
 _BLANKS = frozenset({"", "—", "——", "-", "－", "–", "/", "／", "无", "…", "……", "n/a", "na"})
 _WINDOW = re.compile(r"^(.+?)(?:至|到|～|~|—|–)(.+)$")
 _YEAR_WINDOW = re.compile(r"^(\d{4})年?\s*-\s*(\d{4})年?$")
+# "4.5-5" or "4.5%-5%": two unsigned figures around a hyphen can only be a range.
+_HYPHEN_RANGE = re.compile(r"^(\d+(?:\.\d+)?\s*%?)\s*-\s*(\d+(?:\.\d+)?\s*%?)$")
 _YEAR = re.compile(r"^(\d{4})(?:年)?(?:末|底|年末|年底)?$")
 _SIGN = re.compile(r"^(<=|>=|≤|≥|<|>)")
 _SIGNS = {"<=": "<=", ">=": ">=", "≤": "<=", "≥": ">=", "<": "<", ">": ">"}
@@ -877,7 +879,7 @@ def _target(c: _Converter, r: _Row, entry: dict[str, Any], direction: str | None
     low_high = None
     if isinstance(raw_value, str) and value_text is not None:
         folded = fold_width(value_text)
-        split = _WINDOW.match(folded)
+        split = _WINDOW.match(folded) or _HYPHEN_RANGE.match(folded.strip())
         if split and not re.match(r"^\s*[<>≤≥]", folded):
             low_high = (split.group(1).strip(), split.group(2).strip())
     if form is None and value_text is not None:
