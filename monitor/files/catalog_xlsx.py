@@ -695,7 +695,8 @@ def _indicators(c: _Converter, rows: list[_Row], domain_names: dict[str, str], s
 
 def _indicator(c: _Converter, n: int, group: list[_Row], domain_names: dict[str, str], source_names: dict[str, str],
                sources: list[dict[str, Any]], used_ids: set[str]) -> dict[str, Any]:
-    domain_labels = list(dict.fromkeys(k for k in domain_names if not re.fullmatch(r"[a-z0-9&' -]+", k)))
+    domain_labels = list(dict.fromkeys(k for k in domain_names if not re.fullmatch(r"[a-z0-9&' -]+", k))) or list(
+        dict.fromkeys(domain_names.values()))  # the Chinese names, else (an English-only sheet) the ids
     first = group[0]
     # The indicator's own columns: from its first row; a later row may repeat them, not contradict them.
     values: dict[str, Any] = {}
