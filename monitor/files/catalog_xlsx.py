@@ -169,8 +169,9 @@ SOURCE_COLUMNS: tuple[Column, ...] = (
 WORKSPACE_COLUMNS: tuple[Column, ...] = (
     _col("title_zh", "标题", "Title", "看板标题（中文）。", "The dashboard's title (Chinese).", 30),
     _col("title_en", "英文标题", "English title", "看板标题（英文）。", "The dashboard's title (English).", 30),
-    _col("organisation_zh", "单位", "Organisation", "可选。", "Optional.", 30),
-    _col("organisation_en", "英文单位名称", "Organisation (English)", "可选。", "Optional.", 30),
+    _col("organisation_zh", "机构", "Organisation", "可选：标题下方的一行（机构名称或依据）。",
+         "Optional: the line under the title (who, or based on what).", 30),
+    _col("organisation_en", "英文机构名称", "Organisation (English)", "可选。", "Optional.", 30),
 )
 SHEET_COLUMNS = {SHEET_ROWS: ROW_COLUMNS, SHEET_DOMAINS: DOMAIN_COLUMNS, SHEET_SOURCES: SOURCE_COLUMNS,
                  SHEET_WORKSPACE: WORKSPACE_COLUMNS}
@@ -1298,7 +1299,7 @@ def _help_sheet(workbook: Any, domains: Sequence[Domain]) -> None:
                "Listed on the 领域 sheet; add rows there for more.")]
     lines += [("来源文件 / Documents", "在“来源文件”工作表登记：文件代码、类型（规划、工作报告、新闻发布会、其他）、标题、日期。",
                "Declared on the 来源文件 sheet: id, kind, title, date.")]
-    lines += [("工作区 / Workspace", "可选：看板标题和单位名称，一行。", "Optional: the dashboard's title and organisation, one row.")]
+    lines += [("工作区 / Workspace", "可选：看板标题和机构名称，一行。", "Optional: the dashboard's title and organisation, one row.")]
     lines += [("读数 / Readings", "实际数据不在此表中：用 monitor import 导入读数文件。",
                "Readings are not in this workbook: import them with `monitor import`.")]
     for line in lines:
