@@ -77,10 +77,15 @@ def catalog() -> None:
 @click.pass_context
 def catalog_import(ctx: click.Context, file: str) -> None:
     """Load indicators and targets from FILE; a changed target becomes a new version."""
-    from monitor.files.catalog import import_catalog, load_catalog
+    from monitor.files.catalog import import_catalog, load_catalog, read_profile
 
-    catalog_file = load_catalog(file)  # read first: an invalid file must not leave an empty database behind
     target = store(ctx)
+    # A catalogue that declares no domains (one adding an indicator) is checked against the store's.
+    known = None
+    if target.exists:
+        target.init()  # an older store gains the tables the profile is read from
+        known = [d.id for d in read_profile(target).domains]
+    catalog_file = load_catalog(file, known or None)  # read first: an invalid file must not leave an empty database behind
     target.init()
     result = import_catalog(target, catalog_file, recorded_by=f"catalog:{Path(file).name}")
     echo(
