@@ -71,6 +71,7 @@ FILE_ONLY: dict[str, str] = {
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "file_only: about the DuckDB file itself; not run on the lake backend")
+    config.addinivalue_line("markers", "default_db: about the default store location; MONITOR_DB is left unset")
 
 
 def _runs_on_lake(module: str, function: str) -> bool:
@@ -99,9 +100,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    # A developer's MONITOR_DB must never leak into (or be written by) a test.
-    monkeypatch.delenv("MONITOR_DB", raising=False)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    # A developer's MONITOR_DB must never leak into (or be written by) a test, and a test that names no
+    # store must not create the default one (data/monitor.duckdb) in the checkout: it gets a store path
+    # of its own that does not exist yet. A test about the default itself is marked ``default_db``.
+    if request.node.get_closest_marker("default_db"):
+        monkeypatch.delenv("MONITOR_DB", raising=False)
+    else:
+        monkeypatch.setenv("MONITOR_DB", str(tmp_path / "default-store" / "monitor.duckdb"))
     monkeypatch.delenv("MONITOR_DATA_PATH", raising=False)
     monkeypatch.delenv("MONITOR_SOURCES", raising=False)
     monkeypatch.delenv("MONITOR_EDITOR_PASSWORD_HASH", raising=False)

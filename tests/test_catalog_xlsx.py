@@ -74,7 +74,7 @@ def yaml_of(store: Store) -> Any:
 
 VISITS = {"指标名称": "全市接待游客人次", "单位": "万人次", "领域": "文化旅游", "测度": "流量", "频率": "月度",
           "英文名称": "Tourist visits received", "合理下限": 0}
-RACKS = {"指标名称": "标准机架", "单位": "万架", "领域": "数字经济与算力", "测度": "存量", "英文名称": "Standard racks",
+RACKS = {"指标名称": "标准机架", "单位": "万架", "领域": "数字经济", "测度": "存量", "英文名称": "Standard racks",
          "基期年份": "2025-06-30", "基期值": 2.3, "目标年份": "2028-06-30至2030-06-30", "目标值": 5, "目标形式": "不低于",
          "属性": "约束性", "来源文件": "press", "原文": "计划3年至5年内建成标准机架5万台", "合理下限": 0}
 AIR = {"指标名称": "空气质量优良天数比例", "单位": "%", "领域": "生态环境", "测度": "比率", "英文名称": "Good air days",
@@ -193,7 +193,7 @@ def test_forgiving_cells_where_the_meaning_is_plain(tmp_path: Path) -> None:
         {"指标名称": "常住人口城镇化率", "单位": "%", "领域": "ecology", "测度": "存量", "基期年份": "2020年",
          "基期值": "60.6*", "目标年份": 2025, "目标值": 65, "属性": "约束性", "责任单位": "—"},
         # a ceiling without a direction: lower is better
-        {"指标名称": "城镇调查失业率", "单位": "%", "领域": "Ecology & air", "测度": "比率", "目标值": "<5.5",
+        {"指标名称": "城镇调查失业率", "单位": "%", "领域": "Ecology", "测度": "比率", "目标值": "<5.5",
          "目标形式": "每年不超过", "属性": "预期性"},
         # a month is its last day; a cell with its own unit
         {"指标名称": "游客", "单位": "万人次", "领域": "tourism", "测度": "流量", "基期年份": "2025年6月",
@@ -540,3 +540,24 @@ def test_plan_table_traps_are_refused_with_a_way_out(tmp_path: Path) -> None:
     assert "人/千人" in problems[0].reason and "is not a whole number" in problems[0].reason
     rows[0]["单位"] = "人/千人"
     assert load_catalog_xlsx(fill(template(tmp_path), rows[:1])).targets[0].value == 3.2
+
+
+def test_a_workbook_without_domains_names_the_stores(tmp_path: Path) -> None:
+    db = tmp_path / "m.duckdb"
+    runner = CliRunner()
+    own = tmp_path / "own.xlsx"
+    own.write_bytes(write_workbook({"domains": [{"id": "economy", "name_zh": "经济发展", "name_en": "Economy"}],
+                                    "indicators": []}))
+    office = fill(own, [{"指标名称": "a", "单位": "%", "领域": "经济发展", "测度": "比率"}], tmp_path / "office.xlsx")
+    done = runner.invoke(main, ["--db", str(db), "catalog", "import", str(office)])
+    assert done.exit_code == 0, done.output
+    # A second office's workbook adds one indicator and leaves the 领域 sheet empty: the store's domains hold.
+    workbook = openpyxl.load_workbook(template(tmp_path, name="t2.xlsx"))
+    workbook[SHEET_DOMAINS].delete_rows(2, 10)
+    partial = tmp_path / "partial.xlsx"
+    workbook.save(partial)
+    partial = fill(partial, [{"指标名称": "b", "单位": "%", "领域": "经济发展", "测度": "比率"}], tmp_path / "p2.xlsx")
+    done = runner.invoke(main, ["--db", str(db), "catalog", "import", str(partial)])
+    assert done.exit_code == 0, done.output
+    assert [i["domain"] for i in yaml_of(Store(db))["indicators"]] == ["economy", "economy"]
+    assert [d["id"] for d in yaml_of(Store(db))["domains"]] == ["economy"]  # not replaced

@@ -252,3 +252,24 @@ def test_an_item_of_another_document_keeps_its_date_through_a_round_trip(tmp_pat
     result = CliRunner().invoke(main, ["--db", str(store.path), "catalog", "import", str(exported)])
     assert result.exit_code == 0, result.output
     assert "targets 0 new, 0 revised" in result.output, result.output
+
+
+def test_a_catalogue_without_domains_is_checked_against_the_stores(tmp_path: Path) -> None:
+    """A partial catalogue adding one indicator to a county's store uses the county's domains."""
+    db = tmp_path / "county.duckdb"
+    runner = CliRunner()
+    first = runner.invoke(main, ["--db", str(db), "catalog", "import", str(COUNTY)])
+    assert first.exit_code == 0, first.output
+    domain = load_catalog(COUNTY).domains[0].id
+    extra = tmp_path / "extra.yaml"
+    extra.write_text(
+        "indicators:\n"
+        f"  - {{id: extra-one, name_zh: 新增指标, name_en: Extra, domain: {domain}, unit: 个, measure: stock}}\n",
+        encoding="utf-8",
+    )
+    added = runner.invoke(main, ["--db", str(db), "catalog", "import", str(extra)])
+    assert added.exit_code == 0, added.output
+    assert "indicators 1 new" in added.output
+    # Into a fresh store (no domains of its own) the same file is checked against the defaults.
+    refused = runner.invoke(main, ["--db", str(tmp_path / "fresh.duckdb"), "catalog", "import", str(extra)])
+    assert refused.exit_code != 0 and domain in refused.output

@@ -82,15 +82,21 @@ def catalog() -> None:
 def catalog_import(ctx: click.Context, file: str) -> None:
     """Load indicators and targets from FILE (YAML, or .xlsx in the template's layout); a changed target
     becomes a new version."""
-    from monitor.files.catalog import import_catalog, load_catalog
+    from monitor.files.catalog import import_catalog, load_catalog, read_profile
 
+    target = store(ctx)
+    # A catalogue that declares no domains (one adding an indicator) is checked against the store's.
+    known = None
+    if target.exists:
+        target.init()  # an older store gains the tables the profile is read from
+        known = read_profile(target).domains
+    # Read first: an invalid file must not leave an empty database behind.
     if Path(file).suffix.lower() in XLSX_SUFFIXES:
         from monitor.files.catalog_xlsx import load_catalog_xlsx
 
-        catalog_file = load_catalog_xlsx(file)
+        catalog_file = load_catalog_xlsx(file, known or None)
     else:
-        catalog_file = load_catalog(file)  # read first: an invalid file must not leave an empty database behind
-    target = store(ctx)
+        catalog_file = load_catalog(file, [d.id for d in known] if known else None)
     target.init()
     result = import_catalog(target, catalog_file, recorded_by=f"catalog:{Path(file).name}")
     echo(

@@ -183,8 +183,11 @@ class _Reader:
             return default
 
 
-def load_catalog(path: str | Path | None = None) -> Catalog:
-    """Read and validate a catalogue file; raise ValidationError listing every problem."""
+def load_catalog(path: str | Path | None = None, known_domains: list[str] | None = None) -> Catalog:
+    """Read and validate a catalogue file; raise ValidationError listing every problem.
+
+    ``known_domains``: the domain ids of the store the catalogue is for; a catalogue that declares no
+    ``domains:`` (a partial one adding an indicator) is checked against them rather than the defaults."""
     path = Path(path) if path is not None else SEED_FILE
     name = path.name
     try:
@@ -200,10 +203,10 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
         line = mark.line + 1 if mark is not None else None
         raise ValidationError([Problem(name, line, None, "problem.yaml_invalid",
                                        {"detail": str(getattr(e, "problem", e))})]) from e
-    return parse_catalog(document, name)
+    return parse_catalog(document, name, known_domains)
 
 
-def parse_catalog(document: Any, source_name: str) -> Catalog:
+def parse_catalog(document: Any, source_name: str, known_domains: list[str] | None = None) -> Catalog:
     r = _Reader(source_name)
     if not isinstance(document, dict) or not isinstance(document.get("indicators"), list):
         raise ValidationError([Problem(source_name, None, "indicators", "problem.indicator_list")])
@@ -216,7 +219,7 @@ def parse_catalog(document: Any, source_name: str) -> Catalog:
     source_date = r.day(meta, "date", "source")
     workspace = _parse_workspace(r, document.get("workspace"))
     domains = _parse_domains(r, document.get("domains"))
-    allowed_domains = [d.id for d in domains] if domains else list(DOMAINS)
+    allowed_domains = [d.id for d in domains] if domains else list(known_domains or DOMAINS)
     sources = _parse_sources(r, document.get("sources"))
     if source_id and not any(s.id == source_id for s in sources):
         # The single top-level `source:` mapping (as before `sources:`) declares its document too.

@@ -592,8 +592,11 @@ def generated_id(name_zh: str, name_en: str | None) -> str:
     return "zb-" + hashlib.sha1(name_zh.encode("utf-8")).hexdigest()[:8]
 
 
-def read_workbook(path: str | Path) -> tuple[dict[str, Any], _Locator]:
+def read_workbook(path: str | Path, known_domains: Sequence[Domain] | None = None) -> tuple[dict[str, Any], _Locator]:
     """The catalogue document of a filled template, and where each of its parts came from.
+
+    ``known_domains``: the store's, which a 领域 cell may name when the 领域 sheet is empty (as a YAML
+    catalogue without ``domains:`` is checked against the store's); else the default domains.
 
     Raises ValidationError with every problem the cells have (before the catalogue rules run)."""
     from monitor.files.readers import read_xlsx_sheets
@@ -637,7 +640,7 @@ def read_workbook(path: str | Path) -> tuple[dict[str, Any], _Locator]:
     if domains:
         document["domains"] = domains
     else:
-        for d in DEFAULT_DOMAINS:
+        for d in known_domains or DEFAULT_DOMAINS:
             for text in (d.id, d.name_zh, d.name_en):
                 domain_names[_key(text)] = d.id
 
@@ -992,13 +995,15 @@ def _target(c: _Converter, r: _Row, entry: dict[str, Any], direction: str | None
     return t
 
 
-def load_catalog_xlsx(path: str | Path) -> Catalog:
-    """Read and validate a filled template; raise ValidationError with every problem at its sheet, row and column."""
+def load_catalog_xlsx(path: str | Path, known_domains: Sequence[Domain] | None = None) -> Catalog:
+    """Read and validate a filled template; raise ValidationError with every problem at its sheet, row and column.
+
+    ``known_domains``: the store's domains, for a workbook whose 领域 sheet is empty (read_workbook)."""
     from monitor.files.catalog import parse_catalog
 
-    document, locator = read_workbook(path)
+    document, locator = read_workbook(path, known_domains)
     try:
-        return parse_catalog(document, Path(path).name)
+        return parse_catalog(document, Path(path).name, [d.id for d in known_domains] if known_domains else None)
     except ValidationError as e:
         raise ValidationError([locator.locate(p) for p in e.problems]) from e
 
