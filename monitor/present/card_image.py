@@ -143,11 +143,15 @@ def _badge(pen: _Pen, x: float, y: float, status: str, label: str, size: int = 3
     return x + width
 
 
-def _sparkline(pen: _Pen, box: tuple[float, float, float, float], values: list[float], target: float | None) -> None:
-    """The trend as a line with its newest point, and the target as a dashed line, in ``box``."""
+def _sparkline(pen: _Pen, box: tuple[float, float, float, float], values: list[float], target: float | None,
+               empty: str) -> None:
+    """The trend as a line with its newest point, and the target as a dashed line, in ``box``; ``empty``
+    in its middle when there are fewer than two comparable readings."""
     left, top, right, bottom = box
     pen.draw.rectangle(box, outline=_LINE, width=2)
     if len(values) < 2:
+        text = pen.fit(empty, 30, right - left - 48)
+        pen.text(((left + right - pen.width(text, 30)) / 2, (top + bottom) / 2 - 20), text, 30, _MUTED)
         return
     span_values = values + ([target] if target is not None else [])
     low, high = min(span_values), max(span_values)
@@ -186,7 +190,7 @@ def _goal_png(card: GoalCard) -> bytes:
     image = Image.new("RGB", GOAL_SIZE, (255, 255, 255))
     texts = [card.name, card.status_label, card.latest_figure, card.latest_period, card.target_figure,
              card.target_when, card.as_of_label, card.source, card.source_label, card.workspace,
-             card.latest_label, card.target_label]
+             card.latest_label, card.target_label, card.no_trend_label]
     pen = _Pen(image, texts)
     margin = 56
     room = width - 2 * margin
@@ -209,7 +213,7 @@ def _goal_png(card: GoalCard) -> bytes:
         pen.text((x, y + 38), pen.fit(figure, 54, half - 24, bold=True), 54, bold=True)
         pen.text((x, y + 110), pen.fit(when, 28, half - 24), 28, _MUTED)
     y += 160
-    _sparkline(pen, (margin, y, width - margin, height - 110), card.trend, card.target_value)
+    _sparkline(pen, (margin, y, width - margin, height - 110), card.trend, card.target_value, card.no_trend_label)
     footer = f"{card.as_of_label} · {card.source_label}{card.source}"
     for n, line in enumerate(pen.wrap(footer, 26, room, 2)):
         pen.text((margin, height - 92 + n * 36), line, 26, _MUTED)

@@ -117,6 +117,7 @@ class GoalCard:
     source: str
     source_label: str
     workspace: str
+    no_trend_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,7 @@ def goal_card(store: Store, indicator_id: str, as_of: date, lang: str) -> GoalCa
         source=source,
         source_label=t("card.source", lang),
         workspace=workspace.title(profile, lang),
+        no_trend_label=t("phone.no_trend", lang),
     )
 
 
