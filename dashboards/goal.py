@@ -127,7 +127,7 @@ for record in records:
             who = "，".join(x for x in (quote.speaker, quote.office) if x)
             st.caption(escape_markdown(f"{t('goal.target_quote', lang)}{colon}“{quote.quote}”" + (f"（{who}）" if who else "")))
         with st.expander(t("goal.raw_evidence", lang)):
-            st.code(json.dumps(record["evidence"], ensure_ascii=False, indent=2, default=str), language="json")
+            st.code(json.dumps(record["evidence"], ensure_ascii=False, indent=2, default=str), language="json", wrap_lines=True)
 
 st.page_link(
     "add_reading.py", label=t("goal.add_link", lang), icon=":material/edit_note:",
@@ -149,7 +149,8 @@ name_en = indicator.name_en
 st.subheader(t("goal.readings", lang), anchor=False)
 latest_rows = reading_table(detail["readings"], indicator.unit, lang, name_en)
 if latest_rows:
-    st.dataframe(
+    phone.goal_readings(latest_rows, lang)  # a list on a phone; the table below on a wide screen
+    st.container(key="goal_readings_table").dataframe(
         pd.DataFrame(latest_rows),
         column_order=["period", "value", "qualifier", "source", "quote", "note"],
         column_config=reading_columns,

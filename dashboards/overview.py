@@ -92,7 +92,7 @@ widths = {
 }[lang]
 frame = pd.DataFrame(shown, columns=[*columns, "indicator_id"])
 row_px = 35
-st.dataframe(
+st.container(key="ov_table_box").dataframe(  # keyed box: hidden on a phone (dashboards/phone.py)
     frame,
     column_order=columns,
     column_config={

@@ -15,6 +15,7 @@ changes, so the address bar and the "share link" box always open the same view e
 
 from __future__ import annotations
 
+import base64
 from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,7 +31,7 @@ from monitor.present.overview import filter_rows
 
 PHONE_MAX_PX = 640
 # The overview's desktop parts (dashboards/overview.py keys), hidden on a phone.
-DESKTOP_KEYS = ("ov_known_on", "ov_counts", "ov_filters", "ov_table", "ov_caption")
+DESKTOP_KEYS = ("ov_known_on", "ov_counts", "ov_filters", "ov_table_box", "ov_caption", "goal_readings_table")
 ATTENTION = ("not_met", "deterioration", "limited_progress", "needs_acceleration")
 _PAGES = ("overview", "goal", "add", "import", "refresh", "methodology")
 
@@ -38,23 +39,28 @@ _hide_desktop = ", ".join(f".st-key-{key}" for key in DESKTOP_KEYS)
 CSS = f"""
 <style>
 @media (max-width: {PHONE_MAX_PX}px) {{
-  [data-testid="stMainBlockContainer"] {{ padding-left: 0.75rem; padding-right: 0.75rem; padding-top: 3rem; }}
+  [data-testid="stMainBlockContainer"] {{ padding-left: 0.75rem; padding-right: 0.75rem; padding-top: 4rem; }}
   .st-key-app_header [data-testid="stHorizontalBlock"] {{ flex-wrap: nowrap; gap: 0.5rem; }}
   .st-key-app_header [data-testid="stColumn"] {{ min-width: 0; width: auto; flex: 1 1 auto; }}
   .st-key-app_header [data-testid="stColumn"]:last-child {{ flex: 0 0 auto; }}
-  .st-key-app_header h1 {{ font-size: 1.2rem; line-height: 1.35; padding: 0.25rem 0 0 0; }}
+  .st-key-app_header h1 {{ font-size: 1.15rem; line-height: 1.35; padding: 0; }}
+  .st-key-app_header [data-testid="stButtonGroup"] button {{ padding: 0 0.45rem; min-height: 1.9rem; }}
+  .st-key-app_header [data-testid="stButtonGroup"] button p {{ font-size: 0.8rem; }}
   .st-key-app_header [data-testid="stCaptionContainer"] p {{
     white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }}
-  {_hide_desktop} {{ display: none; }}
+  {_hide_desktop} {{ display: none !important; }}
   .st-key-goal_share, .st-key-goal_header {{ gap: 0.5rem; }}
   [class*="st-key-goal_figures"] [data-testid="stColumn"] {{ min-width: calc(50% - 0.5rem); flex: 1 1 calc(50% - 0.5rem); }}
   [data-testid="stMetricValue"] {{ font-size: 1.5rem; }}
+  [data-testid="stMainBlockContainer"] h2 {{ font-size: 1.45rem; }}
+  [data-testid="stMainBlockContainer"] h3 {{ font-size: 1.15rem; }}
 }}
 @media (min-width: {PHONE_MAX_PX + 1}px) {{
-  .st-key-phone_overview {{ display: none; }}
+  .st-key-phone_overview, .st-key-goal_readings_phone {{ display: none !important; }}
 }}
 [class*="st-key-ph_card_"] p {{ margin-bottom: 0; }}
 [class*="st-key-ph_card_"] [data-testid="stPageLink"] p {{ font-size: 1.05rem; font-weight: 600; }}
+[class*="st-key-ph_card_"] [data-testid="stPageLink-NavLink"] {{ padding-left: 0; margin-left: 0; }}
 </style>
 """
 
@@ -161,18 +167,33 @@ def goal_share(path: str, indicator_id: str, day: date, lang: str) -> None:
 # ---------------------------------------------------------------- the overview as cards
 
 
-def _sparkline_svg(values: list[float]) -> str:
-    """A line of ``values`` as inline SVG: numbers only (no text of anyone's)."""
+def goal_readings(rows: list[dict[str, Any]], lang: str, limit: int = 12) -> None:
+    """The newest readings as a short list for a phone (the goal page's table is hidden there): period and
+    value in bold, the source under them; the table on a wide screen has every reading and column."""
+    with st.container(key="goal_readings_phone", gap="small"):
+        for row in rows[:limit]:  # newest first, as monitor.present.chart_data.reading_table gives them
+            st.markdown(escape_markdown(f"{row['period']} · {row['value']}"))
+            if row.get("source"):
+                st.caption(escape_markdown(f"{t('card.source', lang)}{row['source']}"))
+        if len(rows) > limit:
+            st.caption(t("phone.more_readings", lang, n=len(rows) - limit))
+
+
+def _sparkline_html(values: list[float]) -> str:
+    """A line of ``values`` as an SVG image (a data: URI: st.html's sanitiser drops inline SVG); numbers
+    only, no text of anyone's."""
     low, high = min(values), max(values)
     span = (high - low) or 1.0
     step = 100 / (len(values) - 1)
-    points = " ".join(f"{i * step:.1f},{28 - (v - low) / span * 24:.1f}" for i, v in enumerate(values))
-    last_x, last_y = points.rsplit(" ", 1)[-1].split(",")
-    return (
-        '<svg viewBox="0 0 100 32" preserveAspectRatio="none" width="100%" height="32" role="img" aria-hidden="true">'
+    coords = [(i * step, 28 - (v - low) / span * 24) for i, v in enumerate(values)]
+    points = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 32" preserveAspectRatio="none">'
         f'<polyline points="{points}" fill="none" stroke="#0072B2" stroke-width="2" vector-effect="non-scaling-stroke"/>'
-        f'<circle cx="{last_x}" cy="{last_y}" r="2.2" fill="#0072B2"/></svg>'
+        '</svg>'
     )
+    data = base64.b64encode(svg.encode()).decode()
+    return f'<img alt="" src="data:image/svg+xml;base64,{data}" style="width:100%;height:32px;display:block">'
 
 
 def _card(n: int, row: dict[str, Any], lang: str) -> None:
@@ -187,7 +208,7 @@ def _card(n: int, row: dict[str, Any], lang: str) -> None:
         if row["stale"]:
             st.caption(escape_markdown(row["freshness"]))
         if len(row["trend"]) >= 2:
-            st.html(_sparkline_svg([float(v) for v in row["trend"]]))
+            st.html(_sparkline_html([float(v) for v in row["trend"]]))
 
 
 def overview_cards(

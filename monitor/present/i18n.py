@@ -490,6 +490,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "phone.filters": {"zh": "筛选", "en": "Filters"},
     "phone.showing": {"zh": "显示 {shown} / {total} 项，按需关注程度排序", "en": "Showing {shown} of {total}, most urgent first"},
     "phone.no_trend": {"zh": "读数不足，暂无趋势", "en": "Too few readings for a trend"},
+    "phone.more_readings": {"zh": "另有 {n} 期较早数据，宽屏可见全表", "en": "{n} older readings: the full table is on a wide screen"},
     "share.link": {"zh": "分享链接", "en": "Share link"},
     "share.help": {
         "zh": "复制此链接发到群里：打开即是本页，语言、日期与筛选都在链接里。",
