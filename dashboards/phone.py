@@ -135,7 +135,8 @@ def base_url() -> str:
 
 
 def share_box(page: str, query: dict[str, str]) -> None:
-    """The link to this view (copy button included): st.code shows it as text, never as a link."""
+    """The link to ``page`` ("" for the overview: the default page is the app's root; /overview is no
+    page) with ``query``; st.code shows it as text (with a copy button), never as a link."""
     st.caption(t("share.help", state.lang()))
     st.code(share_url(base_url(), page, query), language=None, wrap_lines=True)
 
@@ -248,7 +249,7 @@ def overview_share(rows: list[dict[str, Any]], lang: str, day: date, known_on: d
         show_link = st.toggle(t("share.link", lang), key="ov_share_link")
         show_picture = st.toggle(t("card.copy", lang), key="ov_share_picture")
     if show_link:
-        share_box("overview", share_query(lang, known_on=known_on, domains=domains, statuses=statuses))
+        share_box("", share_query(lang, known_on=known_on, domains=domains, statuses=statuses))
     if show_picture:
         profile = state.profile(path)
         card = summary_card(rows, known_on or day, lang, workspace.title(profile, lang),

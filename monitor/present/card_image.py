@@ -65,8 +65,13 @@ def find_font() -> tuple[str, str] | None:
     return None
 
 
+# CJK punctuation, kana, ideographs, compatibility ideographs and full-width forms: what Pillow's own
+# font cannot draw and a Chinese card needs.
+_CJK = ((0x2E80, 0x9FFF), (0xF900, 0xFAFF), (0xFE30, 0xFE4F), (0xFF00, 0xFFEF), (0x20000, 0x3FFFF))
+
+
 def _needs_cjk(texts: list[str]) -> bool:
-    return any(ord(ch) > 0x2FF for text in texts for ch in text)
+    return any(low <= ord(ch) <= high for text in texts for ch in text for low, high in _CJK)
 
 
 class _Pen:
