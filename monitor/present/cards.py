@@ -189,7 +189,7 @@ def summary_card(
 ) -> SummaryCard:
     """The summary of overview rows (monitor.present.overview): counts of the goals with a target by status,
     and the first SUMMARY_GOALS of them in :func:`phone_order` (binding, then worst first)."""
-    with_target = [r for r in rows if r.get("has_target", True) and r.get("status_code") != "no_target"]
+    with_target = [dict(r) for r in rows if r.get("has_target", True) and r.get("status_code") != "no_target"]
     counts = [(s, status_text(s, lang, icon=False), n) for s, n in status_counts(with_target)]
     first = phone_order(with_target)[:SUMMARY_GOALS]
     return SummaryCard(
