@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import auth, state, widgets
+from dashboards import auth, phone, state, widgets
 from monitor.errors import MonitorError, StoreBusy
 from monitor.present import workspace
 from monitor.present.i18n import escape_markdown, t
@@ -44,6 +44,7 @@ pages = [
 page = st.navigation(pages, position="top")
 
 widgets.header(lang)
+phone.style()
 auth.sidebar(lang)
 if created:
     st.toast(t("app.created", lang, n=created))

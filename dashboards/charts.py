@@ -33,9 +33,10 @@ def goal_chart(data: dict[str, Any], lang: str) -> alt.LayerChart | None:
     color = alt.Color(
         "series:N",
         scale=alt.Scale(domain=names, range=[COLORS[k] for k in present]),
+        # On a phone (the chart's width under 500 px) one legend entry a line, short enough to fit.
         legend=alt.Legend(
-            title=None, orient="bottom", direction="horizontal", labelLimit=260, symbolOpacity=1,
-            symbolType="circle",
+            title=None, orient="bottom", direction="horizontal", labelLimit=alt.ExprRef("width < 500 ? 150 : 260"),
+            symbolOpacity=1, symbolType="circle", columns=alt.ExprRef("width < 500 ? 2 : 0"),
         ),
     )
     x_title, y_title = t("axis.date", lang), data["y_title"]
@@ -44,7 +45,10 @@ def goal_chart(data: dict[str, Any], lang: str) -> alt.LayerChart | None:
         alt.Tooltip("period:N", title=t("tip.period", lang)),
         alt.Tooltip("value_text:N", title=t("tip.value", lang)),
     ]
-    x_axis = alt.Axis(format="%Y-%m", labelAngle=0, title=x_title, tickCount=8)
+    # About one date label per 90 px: eight on a wide screen, three or four on a phone; labels that
+    # would still touch are dropped rather than overlapped.
+    x_axis = alt.Axis(format="%Y-%m", labelAngle=0, title=x_title, tickCount=alt.ExprRef("min(8, ceil(width / 90))"),
+                      labelOverlap="greedy", labelFlush=True)
     x_scale = alt.Scale(domain=data["x_domain"]) if data["x_domain"] else alt.Undefined
     y_axis = alt.Axis(title=y_title, format=",~r")
     # The axis fits the data (91.7 vs 93 must not look equal on a 0–100 axis).

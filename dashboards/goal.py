@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts, state, widgets
+from dashboards import charts, phone, state, widgets
 from monitor.present.chart_data import chart_data, evidence_rows, reading_table
 from monitor.present.i18n import escape_markdown, format_date, t
 from monitor.present.overview import progress_fraction
@@ -64,6 +64,7 @@ meta = [
 if indicator.responsible and lang == "zh":
     meta.append(f"{t('meta.responsible', lang)}{colon}{escape_markdown(indicator.responsible)}")
 st.caption(" · ".join(meta))
+phone.goal_share(path, goal, as_of, lang)
 
 for record in records:
     with st.container(border=True):
@@ -73,8 +74,24 @@ for record in records:
             st.subheader(t("goal.no_target_heading", lang), anchor=False)
         widgets.badge(record["status"], lang)
         st.markdown(f"**{t('goal.evidence', lang)}**{colon}{escape_markdown(explanation(record, lang))}")
+        # The numbers behind the sentence, folded under it (a phone reads the sentence first).
+        with st.expander(t("goal.evidence_numbers", lang)):
+            evidence = evidence_rows(record, lang)
+            st.dataframe(
+                pd.DataFrame(evidence),
+                column_config={
+                    "item": st.column_config.TextColumn(t("ev.item", lang), width=190),
+                    "value": st.column_config.TextColumn(t("ev.value", lang)),
+                },
+                hide_index=True,
+                width="stretch",
+                height=len(evidence) * 35 + 38,  # every number visible, no inner scrolling
+            )
+            if record["ratio"] is not None:
+                st.caption(f"{t('ev.bands_label', lang)}{colon}{t('ev.bands', lang)}")
 
-        m1, m2, m3, m4 = st.columns(4)
+        # keyed: two figures a row on a phone (dashboards/phone.py), four on a wide screen
+        m1, m2, m3, m4 = st.container(key=f"goal_figures_{record['target_id'] or 'none'}").columns(4)
         latest_figure, latest_period = latest_parts(record, lang)
         # A metric's value and delta are markdown too; the figures carry the catalogue's unit.
         m1.metric(
@@ -98,36 +115,19 @@ for record in records:
             delta_arrow="off",
         )
 
-        left, right = st.columns([3, 2])
-        with left:
-            st.markdown(f"**{t('goal.chart', lang)}**")
-            chart = charts.goal_chart(chart_data(record, detail["readings"], lang), lang)
-            if chart is None:
-                st.info(t("goal.no_readings", lang))
-            else:
-                st.altair_chart(chart, width="stretch")
-                st.caption(t("goal.chart_caption", lang))
-        with right:
-            st.markdown(f"**{t('goal.evidence_numbers', lang)}**")
-            evidence = evidence_rows(record, lang)
-            st.dataframe(
-                pd.DataFrame(evidence),
-                column_config={
-                    "item": st.column_config.TextColumn(t("ev.item", lang), width=190),
-                    "value": st.column_config.TextColumn(t("ev.value", lang)),
-                },
-                hide_index=True,
-                width="stretch",
-                height=len(evidence) * 35 + 38,  # every number visible, no inner scrolling
-            )
-            if record["ratio"] is not None:
-                st.caption(f"{t('ev.bands_label', lang)}{colon}{t('ev.bands', lang)}")
-            quote = detail["target_quotes"].get(record["target_id"] or "")
-            if quote is not None:
-                who = "，".join(x for x in (quote.speaker, quote.office) if x)
-                st.caption(escape_markdown(f"{t('goal.target_quote', lang)}{colon}“{quote.quote}”" + (f"（{who}）" if who else "")))
+        st.markdown(f"**{t('goal.chart', lang)}**")
+        chart = charts.goal_chart(chart_data(record, detail["readings"], lang), lang)
+        if chart is None:
+            st.info(t("goal.no_readings", lang))
+        else:
+            st.altair_chart(chart, width="stretch")
+            st.caption(t("goal.chart_caption", lang))
+        quote = detail["target_quotes"].get(record["target_id"] or "")
+        if quote is not None:
+            who = "，".join(x for x in (quote.speaker, quote.office) if x)
+            st.caption(escape_markdown(f"{t('goal.target_quote', lang)}{colon}“{quote.quote}”" + (f"（{who}）" if who else "")))
         with st.expander(t("goal.raw_evidence", lang)):
-            st.code(json.dumps(record["evidence"], ensure_ascii=False, indent=2, default=str), language="json")
+            st.code(json.dumps(record["evidence"], ensure_ascii=False, indent=2, default=str), language="json", wrap_lines=True)
 
 st.page_link(
     "add_reading.py", label=t("goal.add_link", lang), icon=":material/edit_note:",
@@ -149,7 +149,8 @@ name_en = indicator.name_en
 st.subheader(t("goal.readings", lang), anchor=False)
 latest_rows = reading_table(detail["readings"], indicator.unit, lang, name_en)
 if latest_rows:
-    st.dataframe(
+    phone.goal_readings(latest_rows, lang)  # a list on a phone; the table below on a wide screen
+    st.container(key="goal_readings_table").dataframe(
         pd.DataFrame(latest_rows),
         column_order=["period", "value", "qualifier", "source", "quote", "note"],
         column_config=reading_columns,
@@ -159,7 +160,8 @@ if latest_rows:
 else:
     st.info(t("goal.no_readings", lang))
 
-with st.expander(t("goal.history", lang), expanded=detail["revised"]):
+# Folded whether or not a period was revised: the readings above are what a reader needs first.
+with st.expander(t("goal.history", lang)):
     if not detail["revised"]:
         st.caption(t("goal.history_none", lang))
     history_rows = reading_table(detail["history"], indicator.unit, lang, name_en)

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboards import state
+from dashboards import phone, state
 from monitor.present.i18n import status_text, t
 from monitor.present.overview import SEVERITY, filter_rows, load_overview, status_counts
 
@@ -22,6 +22,8 @@ def known_overview(path: str, day: date, language: str) -> tuple[list[dict[str, 
 lang = state.lang()
 path = state.db_path()
 today = state.as_of()
+phone_slot = st.container(key="phone_overview")  # the phone's card list leads (dashboards/phone.py)
+phone.url_known_on(today)
 # "As known on": an optional past date; empty = the data known now.
 known_on = st.date_input(
     t("overview.known_on", lang), value=None, max_value=today, format="YYYY-MM-DD",
@@ -41,7 +43,7 @@ counts = [(t("overview.total", lang), len(with_target))]
 counts += [(status_text(s, lang), n) for s, n in status_counts(with_target)]
 counts.append((f"➖ {t('overview.tracked', lang)}", len(rows) - len(with_target)))
 counts.append((f"⏰ {t('overview.stale_count', lang)}", sum(1 for r in rows if r["stale"])))
-with st.container(horizontal=True, gap="small"):
+with st.container(horizontal=True, gap="small", key="ov_counts"):
     for label, n in counts:
         st.metric(label, n, border=True, width="stretch")
 
@@ -51,7 +53,8 @@ profile = state.profile(path)
 domains_present = list(dict.fromkeys([d.id for d in profile.domains] + [r["domain_code"] for r in rows]))
 domains_present = [d for d in domains_present if any(r["domain_code"] == d for r in rows)]
 statuses_present = [s for s in SEVERITY if any(r["status_code"] == s for r in rows)]
-c1, c2, c3, c4 = st.columns([2, 2, 2, 1.4], vertical_alignment="bottom")
+phone.url_filters(domains_present, statuses_present)
+c1, c2, c3, c4 = st.container(key="ov_filters").columns([2, 2, 2, 1.4], vertical_alignment="bottom")
 domains = c1.multiselect(
     t("overview.filter_domain", lang), domains_present, format_func=lambda d: profile.domain_name(d, lang),
     placeholder=t("common.all", lang), key="ov_domain",
@@ -70,7 +73,11 @@ with c4:
 shown = filter_rows(
     rows, domains=domains, statuses=statuses, text=text, stale_only=stale_only, targets_only=targets_only
 )
-st.caption(f"{t('overview.showing', lang, shown=len(shown), total=len(rows))} · {t('overview.hint', lang)}")
+phone.remember(known_on, domains, statuses)
+phone.overview_cards(phone_slot, rows, lang, known_on, today, domains_present, statuses_present,
+                     lambda d: profile.domain_name(d, lang))
+with st.container(key="ov_caption"):
+    st.caption(f"{t('overview.showing', lang, shown=len(shown), total=len(rows))} · {t('overview.hint', lang)}")
 
 if not shown:
     st.info(t("overview.empty", lang))
@@ -85,7 +92,7 @@ widths = {
 }[lang]
 frame = pd.DataFrame(shown, columns=[*columns, "indicator_id"])
 row_px = 35
-st.dataframe(
+st.container(key="ov_table_box").dataframe(  # keyed box: hidden on a phone (dashboards/phone.py)
     frame,
     column_order=columns,
     column_config={
@@ -110,6 +117,8 @@ st.dataframe(
     row_height=row_px,
     key="ov_table",
 )
+
+phone.overview_share(shown, lang, today, known_on, domains, statuses, path)
 
 clicked = st.session_state.get("ov_open")
 if clicked is not None:

@@ -37,7 +37,8 @@ _CSS = """
 def header(lang: str) -> None:
     """The workspace's title and organisation (from the store), the as-of date and the language switch."""
     st.html(_CSS)
-    left, right = st.columns([5, 1], vertical_alignment="center")
+    # keyed: the phone CSS (dashboards/phone.py) keeps title and switch on one compact line
+    left, right = st.container(key="app_header").columns([5, 1], vertical_alignment="center")
     with left:
         profile = state.profile(state.db_path())
         st.title(escape_markdown(workspace.title(profile, lang)), anchor=False)  # catalogue text: never markup

@@ -109,6 +109,7 @@ def markdown_strings(at: AppTest) -> list[str]:
     for m in at.metric:
         out += [m.label, str(m.value), str(m.proto.delta)]
     out += [e.label for e in at.expander]
+    out += [p.proto.label for p in at.page_link]  # the phone's goal cards (dashboards/phone.py) among them
     widgets = [*at.text_input, *at.selectbox, *at.number_input, *at.date_input, *at.button, *at.multiselect,
                *at.toggle, *at.text_area]
     for w in widgets:
@@ -135,11 +136,25 @@ def test_every_page_shows_hostile_stored_text_as_text(hostile_app: dict[str, Any
     for page in ("overview.py", "methodology.py"):
         assert_text_only(open_app(page, lang=lang), hostile_app, page)
 
+    # The phone's goal cards name each goal as text, in a link's label; the summary picture draws them.
+    overview = open_app("overview.py", lang=lang)
+    labels = [rendered_text(commonmark_html(p.proto.label)) for p in overview.page_link]
+    assert all(shows(labels, line) for line in lines), labels
+    overview.toggle(key="ov_share_picture").set_value(True).run()
+    overview.toggle(key="ov_share_link").set_value(True).run()
+    assert_text_only(overview, hostile_app, "overview: share link and picture")
+    assert overview.get("image"), "the summary picture is drawn"
+
     for n, line in enumerate(lines):
         goal = open_app("goal.py", lang=lang, goal=f"hostile-{n}")
         texts = assert_text_only(goal, hostile_app, f"goal hostile-{n}")
         assert shows(texts, line), f"the name {line!r} is shown as written"
         assert goal.dataframe, "the readings table is there"
+
+    goal = open_app("goal.py", lang=lang, goal="hostile-0")
+    goal.toggle(key="goal_share_picture").set_value(True).run()
+    assert_text_only(goal, hostile_app, "goal hostile-0: picture card")
+    assert goal.get("image"), "the goal's picture is drawn"
 
     # An id in the URL that is no indicator is quoted in the warning: a link sent to someone.
     unknown = open_app("goal.py", lang=lang, goal=lines[1])

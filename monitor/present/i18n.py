@@ -485,6 +485,26 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "problem.got": {"zh": "（输入：{value}）", "en": " (got {value})"},
     "problem.row": {"zh": "第 {row} 行", "en": "row {row}"},
+    # ---- The phone view, share links and picture cards (dashboards/phone.py, monitor/present/cards.py).
+    "phone.summary": {"zh": "{attention} 项需关注 · 共 {total} 项目标", "en": "{attention} need attention · {total} goals"},
+    "phone.filters": {"zh": "筛选", "en": "Filters"},
+    "phone.showing": {"zh": "显示 {shown} / {total} 项，按需关注程度排序", "en": "Showing {shown} of {total}, most urgent first"},
+    "phone.no_trend": {"zh": "读数不足，暂无趋势", "en": "Too few readings for a trend"},
+    "phone.more_readings": {"zh": "另有 {n} 期较早数据，宽屏可见全表", "en": "{n} older readings: the full table is on a wide screen"},
+    "share.link": {"zh": "分享链接", "en": "Share link"},
+    "share.help": {
+        "zh": "复制此链接发到群里：打开即是本页，语言、日期与筛选都在链接里。",
+        "en": "Copy this link into a chat: it opens this page with the same language, date and filters.",
+    },
+    "card.copy": {"zh": "复制为图片", "en": "Copy as picture"},
+    "card.copy_help": {
+        "zh": "长按（手机）或右键（电脑）图片即可复制，也可下载后发送。",
+        "en": "Long-press (phone) or right-click (computer) the picture to copy it, or download it.",
+    },
+    "card.download": {"zh": "下载图片", "en": "Download picture"},
+    "card.source": {"zh": "来源：", "en": "Source: "},
+    "card.total": {"zh": "共 {n} 项目标", "en": "{n} goals"},
+    "card.written": {"zh": "已写入 {path}（{width}×{height}）", "en": "wrote {path} ({width}×{height})"},
 }
 # Why an input is rejected: one table, kept with the model (monitor.model.problems) so that the lower layers
 # word their problems in English from it; the screens show the same codes in either language.

@@ -1,0 +1,258 @@
+"""The phone view: the overview as cards on a narrow screen, links that carry their state, picture cards.
+
+How a phone gets it: Streamlit knows nothing of the screen's width on the server, so every overview
+holds both layouts and constant CSS media queries pick one in the browser (PHONE_MAX_PX): at most
+640 CSS pixels wide the card list (``phone_overview``) shows and the desktop parts of the overview
+(known-on date, counts, filter row, table: the keyed elements in DESKTOP_KEYS) are hidden; wider, the
+reverse. The header is compacted the same way. No user text is ever markup here: names, figures and
+sources go through Streamlit's text elements (escaped), the CSS is a constant and the sparkline SVG is
+made of numbers only.
+
+Links: the overview's state lives in the query string (``lang``, ``known_on``, ``domain``,
+``status``; monitor.present.cards.share_query), read when a page opens and written back when a filter
+changes, so the address bar and the "share link" box always open the same view elsewhere.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import date
+from typing import Any
+from urllib.parse import urlsplit
+
+import streamlit as st
+
+from dashboards import state, widgets
+from monitor.present import workspace
+from monitor.present.card_image import render_png
+from monitor.present.cards import goal_card, phone_order, share_query, share_url, summary_card
+from monitor.present.i18n import escape_markdown, status_text, t
+from monitor.present.overview import filter_rows
+
+PHONE_MAX_PX = 640
+# The overview's desktop parts (dashboards/overview.py keys), hidden on a phone.
+DESKTOP_KEYS = ("ov_known_on", "ov_counts", "ov_filters", "ov_table_box", "ov_caption", "goal_readings_table")
+ATTENTION = ("not_met", "deterioration", "limited_progress", "needs_acceleration")
+_PAGES = ("overview", "goal", "add", "import", "refresh", "methodology")
+
+_hide_desktop = ", ".join(f".st-key-{key}" for key in DESKTOP_KEYS)
+CSS = f"""
+<style>
+@media (max-width: {PHONE_MAX_PX}px) {{
+  [data-testid="stMainBlockContainer"] {{ padding-left: 0.75rem; padding-right: 0.75rem; padding-top: 4rem; }}
+  .st-key-app_header [data-testid="stHorizontalBlock"] {{ flex-wrap: nowrap; gap: 0.5rem; }}
+  .st-key-app_header [data-testid="stColumn"] {{ min-width: 0; width: auto; flex: 1 1 auto; }}
+  .st-key-app_header [data-testid="stColumn"]:last-child {{ flex: 0 0 auto; }}
+  .st-key-app_header h1 {{ font-size: 1.15rem; line-height: 1.35; padding: 0; }}
+  .st-key-app_header [data-testid="stButtonGroup"] button {{ padding: 0 0.45rem; min-height: 1.9rem; }}
+  .st-key-app_header [data-testid="stButtonGroup"] button p {{ font-size: 0.8rem; }}
+  .st-key-app_header [data-testid="stCaptionContainer"] p {{
+    white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }}
+  {_hide_desktop} {{ display: none !important; }}
+  .st-key-goal_share, .st-key-goal_header {{ gap: 0.5rem; }}
+  [class*="st-key-goal_figures"] [data-testid="stColumn"] {{ min-width: calc(50% - 0.5rem); flex: 1 1 calc(50% - 0.5rem); }}
+  [data-testid="stMetricValue"] {{ font-size: 1.5rem; }}
+  [data-testid="stMainBlockContainer"] h2 {{ font-size: 1.45rem; }}
+  [data-testid="stMainBlockContainer"] h3 {{ font-size: 1.15rem; }}
+}}
+@media (min-width: {PHONE_MAX_PX + 1}px) {{
+  .st-key-phone_overview, .st-key-goal_readings_phone {{ display: none !important; }}
+}}
+[class*="st-key-ph_card_"] p {{ margin-bottom: 0; }}
+[class*="st-key-ph_card_"] [data-testid="stPageLink"] p {{ font-size: 1.05rem; font-weight: 600; }}
+[class*="st-key-ph_card_"] [data-testid="stPageLink-NavLink"] {{ padding-left: 0; margin-left: 0; }}
+</style>
+"""
+
+
+def style() -> None:
+    """The phone CSS (a constant): called once per page by widgets.header."""
+    st.html(CSS)
+
+
+# ---------------------------------------------------------------- state in the query string
+
+
+def _url_list(key: str) -> list[str]:
+    raw = st.query_params.get(key) or ""
+    return [part for part in raw.split(",") if part]
+
+
+def url_known_on(today: date) -> None:
+    """Before the overview's date input: its first value is ?known_on= (a past date; else ignored)."""
+    raw = st.query_params.get("known_on")
+    if "ov_known_on" in st.session_state or not raw:
+        return
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        return
+    if day <= today:
+        st.session_state["ov_known_on"] = day
+
+
+def url_filters(domains: list[str], statuses: list[str]) -> None:
+    """Before the overview's filters (desktop and phone): their first values are ?domain= and ?status=
+    (values the page does not offer are dropped)."""
+    for keys, url_key, offered in ((("ov_domain", "ph_domain"), "domain", domains),
+                                   (("ov_status", "ph_status"), "status", statuses)):
+        wanted = [v for v in _url_list(url_key) if v in offered]
+        for key in keys:
+            if key not in st.session_state:
+                st.session_state[key] = wanted
+
+
+def remember(known_on: date | None, domains: list[str], statuses: list[str], source: str = "desktop") -> None:
+    """Put the overview's state in the query string when it changed on the ``source`` filters (the
+    desktop and the phone filters each write their own changes; the last change wins)."""
+    now = (known_on, tuple(domains), tuple(statuses))
+    last_key = f"_ph_last_{source}"
+    if st.session_state.get(last_key) == now:
+        return
+    first = last_key not in st.session_state
+    st.session_state[last_key] = now
+    if first and source == "phone":
+        return  # the phone filters start from the URL: nothing to write until they change
+    wanted = share_query(state.lang(), known_on=known_on, domains=domains, statuses=statuses)
+    for key in ("known_on", "domain", "status"):
+        if key in wanted:
+            if st.query_params.get(key) != wanted[key]:
+                st.query_params[key] = wanted[key]
+        elif key in st.query_params:
+            del st.query_params[key]
+
+
+def base_url() -> str:
+    """The app's address as the browser sees it, without the page and the query ('' when unknown)."""
+    url = st.context.url or ""
+    parts = urlsplit(url)
+    if not parts.scheme:
+        return ""
+    path = parts.path.rstrip("/")
+    if path.rsplit("/", 1)[-1] in _PAGES:
+        path = path.rsplit("/", 1)[0]
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def share_box(page: str, query: dict[str, str]) -> None:
+    """The link to ``page`` ("" for the overview: the default page is the app's root; /overview is no
+    page) with ``query``; st.code shows it as text (with a copy button), never as a link."""
+    st.caption(t("share.help", state.lang()))
+    st.code(share_url(base_url(), page, query), language=None, wrap_lines=True)
+
+
+@st.cache_data(ttl=state.TTL_S, show_spinner=False, max_entries=64)
+def _goal_png(path: str, indicator_id: str, day: date, lang: str) -> bytes:
+    return render_png(goal_card(state.store(path), indicator_id, day, lang))
+
+
+def picture(png: bytes, file_name: str, lang: str, key: str) -> None:
+    """The card as an image (long-press or right-click copies it) and a download button."""
+    st.caption(t("card.copy_help", lang))
+    st.image(png, width="stretch")
+    st.download_button(t("card.download", lang), png, file_name=file_name, mime="image/png", key=f"{key}_download",
+                       icon=":material/download:")
+
+
+def goal_share(path: str, indicator_id: str, day: date, lang: str) -> None:
+    """The goal page's share link and picture card, behind two toggles."""
+    with st.container(key="goal_share", horizontal=True, gap="medium"):
+        show_link = st.toggle(t("share.link", lang), key="goal_share_link")
+        show_picture = st.toggle(t("card.copy", lang), key="goal_share_picture")
+    if show_link:
+        share_box("goal", share_query(lang, goal=indicator_id))
+    if show_picture:
+        picture(_goal_png(path, indicator_id, day, lang), f"{indicator_id}-{day.isoformat()}.png", lang, "goal_card")
+
+
+# ---------------------------------------------------------------- the overview as cards
+
+
+def goal_readings(rows: list[dict[str, Any]], lang: str, limit: int = 12) -> None:
+    """The newest readings as a short list for a phone (the goal page's table is hidden there): period and
+    value in bold, the source under them; the table on a wide screen has every reading and column."""
+    with st.container(key="goal_readings_phone", gap="small"):
+        for row in rows[:limit]:  # newest first, as monitor.present.chart_data.reading_table gives them
+            st.markdown(escape_markdown(f"{row['period']} · {row['value']}"))
+            if row.get("source"):
+                st.caption(escape_markdown(f"{t('card.source', lang)}{row['source']}"))
+        if len(rows) > limit:
+            st.caption(t("phone.more_readings", lang, n=len(rows) - limit))
+
+
+def _sparkline_html(values: list[float]) -> str:
+    """A line of ``values`` as an SVG image (a data: URI: st.html's sanitiser drops inline SVG); numbers
+    only, no text of anyone's."""
+    low, high = min(values), max(values)
+    span = (high - low) or 1.0
+    step = 100 / (len(values) - 1)
+    coords = [(i * step, 28 - (v - low) / span * 24) for i, v in enumerate(values)]
+    points = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 32" preserveAspectRatio="none">'
+        f'<polyline points="{points}" fill="none" stroke="#0072B2" stroke-width="2" vector-effect="non-scaling-stroke"/>'
+        '</svg>'
+    )
+    data = base64.b64encode(svg.encode()).decode()
+    return f'<img alt="" src="data:image/svg+xml;base64,{data}" style="width:100%;height:32px;display:block">'
+
+
+def _card(n: int, row: dict[str, Any], lang: str) -> None:
+    query = {"goal": row["indicator_id"], "lang": lang}
+    with st.container(border=True, key=f"ph_card_{n}", gap="small"):
+        st.page_link("goal.py", label=escape_markdown(row["name"]), query_params=query, width="stretch")
+        with st.container(horizontal=True, vertical_alignment="center", gap="small"):
+            widgets.badge(row["status_code"], lang)
+            st.caption(escape_markdown(row["domain"]))
+        st.markdown(f"**{escape_markdown(row['latest'])}**")
+        st.caption(escape_markdown(f"{t('goal.target', lang)}{t('punct.colon', lang)}{row['target']}"))
+        if row["stale"]:
+            st.caption(escape_markdown(row["freshness"]))
+        if len(row["trend"]) >= 2:
+            st.html(_sparkline_html([float(v) for v in row["trend"]]))
+
+
+def overview_cards(
+    slot: Any, rows: list[dict[str, Any]], lang: str, known_on: date | None, day: date,
+    domains: list[str], statuses: list[str], domain_name: Any,
+) -> None:
+    """The overview on a phone, in ``slot`` (created first on the page, so it leads): a summary line, the
+    filters folded in an expander, one card per goal (phone_order), the share link and the summary picture."""
+    with slot:
+        with_target = [r for r in rows if r["status_code"] != "no_target"]
+        attention = sum(1 for r in with_target if r["status_code"] in ATTENTION)
+        st.caption(escape_markdown(t("phone.summary", lang, attention=attention, total=len(with_target))))
+        if known_on is not None:
+            st.caption(t("overview.known_on_note", lang, day=known_on.isoformat()))
+        with st.expander(t("phone.filters", lang), icon=":material/filter_list:"):
+            chosen_domains = st.multiselect(
+                t("overview.filter_domain", lang), domains, format_func=domain_name,
+                placeholder=t("common.all", lang), key="ph_domain",
+            )
+            chosen_statuses = st.multiselect(
+                t("overview.filter_status", lang), statuses, format_func=lambda s: status_text(s, lang),
+                placeholder=t("common.all", lang), key="ph_status",
+            )
+        remember(known_on, chosen_domains, chosen_statuses, source="phone")
+        shown = phone_order(filter_rows(rows, domains=chosen_domains, statuses=chosen_statuses))
+        st.caption(t("phone.showing", lang, shown=len(shown), total=len(rows)))
+        if not shown:
+            st.info(t("overview.empty", lang))
+        for n, row in enumerate(shown):
+            _card(n, dict(row), lang)
+
+
+def overview_share(rows: list[dict[str, Any]], lang: str, day: date, known_on: date | None,
+                   domains: list[str], statuses: list[str], path: str) -> None:
+    """The overview's share link and summary picture (both layouts), behind two toggles."""
+    with st.container(key="overview_share", horizontal=True, gap="medium"):
+        show_link = st.toggle(t("share.link", lang), key="ov_share_link")
+        show_picture = st.toggle(t("card.copy", lang), key="ov_share_picture")
+    if show_link:
+        share_box("", share_query(lang, known_on=known_on, domains=domains, statuses=statuses))
+    if show_picture:
+        profile = state.profile(path)
+        card = summary_card(rows, known_on or day, lang, workspace.title(profile, lang),
+                            workspace.subtitle(profile, lang) or workspace.title(profile, lang))
+        picture(render_png(card), f"summary-{(known_on or day).isoformat()}.png", lang, "ov_card")
+
