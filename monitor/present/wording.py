@@ -119,7 +119,12 @@ def form_figure(record: dict[str, Any], lang: str) -> str | None:
                 return t("form.change_quadruple", lang)
             return t("form.change_factor", lang, factor=_number(amount))
         key = "form.change_absolute_down" if amount < 0 else "form.change_absolute_up"
-        return t(key, lang, amount=_quantity(abs(amount), record, lang))
+        # An absolute change of a percentage is in points: "提高1个百分点", never "提高1%" (a relative change).
+        if record["unit"] == "%":
+            shown = f"{_number(abs(amount))}个百分点" if lang == "zh" else f"{_number(abs(amount))} percentage points"
+        else:
+            shown = _quantity(abs(amount), record, lang)
+        return t(key, lang, amount=shown)
     if kind == "average_growth":
         return t("form.growth", lang, goal=growth_goal(record, lang))
     path = stated.get("path") or []

@@ -179,8 +179,13 @@ def _periodic(
     if target.baseline_date is not None:
         at_date = [r for r in prepared if r.period_end == target.baseline_date]
         baseline_reading = max(at_date, key=p._span_days) if at_date else None
+    # The target's period, else the indicator's own (a Jan-Jun reading of a yearly indicator is then a
+    # provisional part of its year, not the reference every full year is measured against).
+    period = target.period
+    if period is None and Frequency(indicator.frequency) in p.NOMINAL_SPAN_DAYS:
+        period = Frequency(indicator.frequency)
     shape = p._shape_for(
-        indicator, span_reading=None, period=target.period,
+        indicator, span_reading=None, period=period,
         fallback_reading=baseline_reading or (prepared[-1] if prepared else None),
         default_span=None, default_source="",
     )
