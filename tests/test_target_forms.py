@@ -464,3 +464,31 @@ def test_the_explanations_say_each_form(tmp_path: Path) -> None:
     # 2021 and 2022 (the Jan-Sep 2025 figure is not a year): (1.081 * 1.03) ** (1 / 2) - 1
     assert said["growth-avg"][1] == "average annual growth 5.5%, target at least 5%, ratio 1.10 → On track"
     assert said["level-path"][0] == "路径 60%→55%"
+
+
+def test_the_dashboard_shows_the_nature_and_each_form(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from app_helpers import open_app
+
+    _forms_store(tmp_path).close()
+    monkeypatch.setenv("MONITOR_DB", str(tmp_path / "forms.duckdb"))
+    at = open_app("overview.py", lang="zh")
+    frame = at.dataframe[0].value
+    natures = list(frame["nature"])
+    assert natures[:4] == ["约束性"] * 4 and set(natures[4:]) <= {"预期性", None, ""}
+    assert "区间 4.5%–5%（2025年）" in set(frame["target"])
+    assert any(m.label == "目标性质" for m in at.multiselect)
+    goal = open_app("goal.py", lang="en", goal="growth")
+    headings = [h.value for h in goal.subheader]
+    # Binding first: the average growth and the range, then the two "about" targets.
+    assert "average annual growth at least 5%" in headings[0] and "range 4.5%–5%" in headings[1]
+    assert "about 5% (±0.5)" in headings[2]
+
+
+def test_the_dashboard_of_expected_goals_only_has_no_nature_column(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from app_helpers import open_app
+
+    _store(tmp_path, _catalog(_indicator("x", [{"id": "t", "kind": "about", "value": 2}], [_year(2025, 2.2)]))).close()
+    monkeypatch.setenv("MONITOR_DB", str(tmp_path / "forms.duckdb"))
+    at = open_app("overview.py", lang="en")
+    assert "nature" not in at.dataframe[0].value.columns or at.dataframe[0].value["nature"].isna().all()
+    assert not any(m.label == "Nature" for m in at.multiselect)
