@@ -12,7 +12,7 @@ from dashboards import charts, phone, state, widgets
 from monitor.present.chart_data import chart_data, evidence_rows, reading_table
 from monitor.present.i18n import escape_markdown, format_date, t
 from monitor.present.overview import progress_fraction
-from monitor.present.wording import explanation, latest_parts, target_parts, target_text
+from monitor.present.wording import explanation, latest_parts, nature_rank, nature_text, target_parts, target_text
 
 lang = state.lang()
 path = state.db_path()
@@ -66,13 +66,20 @@ if indicator.responsible and lang == "zh":
 st.caption(" · ".join(meta))
 phone.goal_share(path, goal, as_of, lang)
 
-for record in records:
+# Binding goals first (stable: the others in the service's order).
+for record in sorted(records, key=nature_rank):
     with st.container(border=True):
         if record["target_id"]:
             st.subheader(escape_markdown(t("goal.target_heading", lang, target=target_text(record, lang))), anchor=False)
         else:
             st.subheader(t("goal.no_target_heading", lang), anchor=False)
-        widgets.badge(record["status"], lang)
+        if record.get("target_nature") == "binding":
+            # Expected (预期性) is the default and left unmarked: a catalogue without binding goals looks as before.
+            with st.container(horizontal=True, gap="small"):
+                widgets.badge(record["status"], lang)
+                st.badge(nature_text(record, lang), color="violet")
+        else:
+            widgets.badge(record["status"], lang)
         st.markdown(f"**{t('goal.evidence', lang)}**{colon}{escape_markdown(explanation(record, lang))}")
         # The numbers behind the sentence, folded under it (a phone reads the sentence first).
         with st.expander(t("goal.evidence_numbers", lang)):

@@ -69,9 +69,19 @@ text = c3.text_input(
 with c4:
     stale_only = st.toggle(t("overview.stale_only", lang), key="ov_stale")
     targets_only = st.toggle(t("overview.targets_only", lang), key="ov_targets")
+# Binding (约束性) or expected (预期性): the filter and the column appear once a goal is binding (a catalogue
+# of expected goals only, like the seed, looks as it did before the two natures existed).
+with_binding = any(r["nature_code"] == "binding" for r in rows)
+natures: list[str] = []
+if with_binding:
+    natures = st.multiselect(
+        t("overview.nature", lang), ["binding", "expected"], format_func=lambda n: t(f"nature.{n}", lang),
+        placeholder=t("common.all", lang), key="ov_nature", help=t("overview.nature_help", lang),
+    )
 
 shown = filter_rows(
-    rows, domains=domains, statuses=statuses, text=text, stale_only=stale_only, targets_only=targets_only
+    rows, domains=domains, statuses=statuses, text=text, stale_only=stale_only, targets_only=targets_only,
+    natures=natures,
 )
 phone.remember(known_on, domains, statuses)
 phone.overview_cards(phone_slot, rows, lang, known_on, today, domains_present, statuses_present,
@@ -85,12 +95,14 @@ if not shown:
 
 # ---- The table: one dataframe whatever the number of goals, with progress and sparkline columns.
 columns = ["name", "domain", "status", "latest", "target", "progress", "trend", "freshness"]
+if with_binding:
+    columns.insert(1, "nature")
 # Widths that fit a 1,400-pixel screen in either language; long names end in an ellipsis.
 widths = {
     "zh": {"name": 300, "domain": 130, "status": 100, "latest": 250, "target": 190, "progress": 90, "trend": 70, "freshness": 180},
     "en": {"name": 290, "domain": 140, "status": 135, "latest": 215, "target": 185, "progress": 80, "trend": 60, "freshness": 240},
 }[lang]
-frame = pd.DataFrame(shown, columns=[*columns, "indicator_id"])
+frame = pd.DataFrame(shown, columns=[*columns, "indicator_id"])  # nature: a column only when shown
 row_px = 35
 st.container(key="ov_table_box").dataframe(  # keyed box: hidden on a phone (dashboards/phone.py)
     frame,
@@ -99,6 +111,7 @@ st.container(key="ov_table_box").dataframe(  # keyed box: hidden on a phone (das
         "name": st.column_config.ButtonColumn(
             t("col.name", lang), type="tertiary", alignment="left", key="ov_open", width=widths["name"], pinned=True,
         ),
+        "nature": st.column_config.TextColumn(t("overview.nature", lang), width=80),
         "domain": st.column_config.TextColumn(t("col.domain", lang), width=widths["domain"]),
         "status": st.column_config.TextColumn(t("col.status", lang), width=widths["status"]),
         "latest": st.column_config.TextColumn(t("col.latest", lang), width=widths["latest"]),

@@ -16,7 +16,8 @@ from monitor.errors import ValidationError
 from monitor.files.export import export_store
 from monitor.files.ingest import add_reading
 from monitor.store.connection import Store
-from monitor.store.maintenance import backup, check, checksums, kept_copies, restore
+from monitor.store.maintenance import backup, check, checksums, kept_copies, restore, schema_columns
+from monitor.store.schema import LATEST_VERSION
 
 HERE = Path(__file__).resolve().parent
 
@@ -131,12 +132,24 @@ def _refused_or_restored(name: str, fresh_db: Store, tmp_path: Path) -> None:
         after = checksums(fresh_db)
         if name == "older-schema-version":
             # Migrated on: schema_migration gains the later versions, everything else is the backup's;
-            # the tables of version 4 (which a version-2 backup cannot hold) are there, empty.
-            later = ("schema_migration", "workspace", "catalog_domain", "source_document")
-            assert {t: v for t, v in after.items() if t not in later} == \
-                {t: v for t, v in backed_up.items() if t not in later}
+            # the tables of later versions (which a version-2 backup cannot hold) are there, empty, and
+            # the tables later versions widened (target, version 5) hold the backup's rows in the columns
+            # of version 2.
+            then, now = schema_columns(2), schema_columns(LATEST_VERSION)
+            later = ("schema_migration", *sorted(set(now) - set(then)))
+            widened = tuple(t for t in then if t != "schema_migration" and then[t] != now[t])
+            assert {t: v for t, v in after.items() if t not in later + widened} == \
+                {t: v for t, v in backed_up.items() if t not in later + widened}
             assert all(after[t]["rows"] == 0 for t in later[1:])
             assert after["schema_migration"]["rows"] == backed_up["schema_migration"]["rows"]
+            for table in widened:
+                columns = ", ".join(then[table])
+                digest = f"SELECT count(*), sum(hash(t)) FROM (SELECT {columns} FROM {{}}) AS t"
+                with fresh_db.read() as con:
+                    restored = con.execute(digest.format(table)).fetchone()
+                with duckdb.connect() as con:
+                    backed = con.execute(digest.format("read_parquet(?)"), [str(folder / f"{table}.parquet")]).fetchone()
+                assert restored == backed and restored[0] == backed_up[table]["rows"], table
         else:
             assert after == backed_up
         assert all(f.ok for f in check(fresh_db))

@@ -51,7 +51,7 @@ def _bounds_text(lower: float | None, upper: float | None) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def indicators(ctx: click.Context, domain: str | None, as_json: bool) -> None:
-    """List the indicators with their units, measure kinds and targets."""
+    """List the indicators with their units, measure kinds and targets (those with a binding target first)."""
     from monitor.present import views
 
     check_domain(domain, store(ctx))
@@ -67,7 +67,8 @@ def indicators(ctx: click.Context, domain: str | None, as_json: bool) -> None:
     for r in rows:
         bounds = _bounds_text(r["lower_bound"], r["upper_bound"])
         table.add_row(*cells(r["id"], r["name_zh"], r["domain"], r["unit"], r["display_unit"], r["measure"],
-                             r["frequency"], bounds, str(r["targets"])))
+                             r["frequency"], bounds,
+                             str(r["targets"]) + (f" ({r['binding_targets']} binding)" if r["binding_targets"] else "")))
     console().print(table)
 
 

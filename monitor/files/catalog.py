@@ -6,6 +6,7 @@ import re
 import reprlib
 from collections.abc import Callable
 from datetime import date, datetime
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
@@ -17,12 +18,16 @@ from monitor.model import (
     COMPARATORS,
     DEFAULT_DOMAINS,
     Catalog,
+    Change,
+    ChangeKind,
     Direction,
     Domain,
     Frequency,
     Indicator,
     MeasureKind,
     Method,
+    Nature,
+    PathPoint,
     Profile,
     Provenance,
     Qualifier,
@@ -445,6 +450,71 @@ def _check_value(r: _Reader, where: str, number: float | None, indicator: Indica
             r.problem(where, bad[0], number, **bad[1])
 
 
+# The keys that state a target's figure, by kind (docs/catalog.md, "Target forms"): any other of them is
+# refused with its place, so a "value" on a range or a "comparator" on an about is not silently ignored.
+_FORM_KEYS = ("comparator", "value", "low", "high", "tolerance", "change", "rate", "path")
+_KIND_KEYS: dict[TargetKind, tuple[str, ...]] = {
+    TargetKind.REACH: ("comparator", "value"),
+    TargetKind.THRESHOLD: ("comparator", "value"),
+    TargetKind.RANGE: ("low", "high"),
+    TargetKind.ABOUT: ("value", "tolerance"),
+    TargetKind.CHANGE: ("comparator", "change"),
+    TargetKind.AVERAGE_GROWTH: ("comparator", "rate"),
+    TargetKind.PATH: ("comparator", "path"),
+}
+_BASELINE_DATE_KINDS = (TargetKind.CHANGE, TargetKind.AVERAGE_GROWTH)
+_DEADLINE_KINDS = (TargetKind.REACH, TargetKind.CHANGE, TargetKind.AVERAGE_GROWTH)
+
+
+def _parse_change(r: _Reader, raw: Any, where: str) -> Change | None:
+    """{relative: -13.5} | {factor: 2} | {absolute: 1}: exactly one key."""
+    if not isinstance(raw, dict) or len(raw) != 1 or next(iter(raw)) not in {k.value for k in ChangeKind}:
+        r.problem(where, "problem.change_form", raw)
+        return None
+    kind = ChangeKind(next(iter(raw)))
+    amount = r.number(raw, kind.value, where)
+    if amount is None:
+        return None
+    if kind is ChangeKind.FACTOR and amount <= 0:
+        r.problem(f"{where}.factor", "problem.factor_positive", amount)
+        return None
+    if kind is ChangeKind.RELATIVE and amount <= -100:
+        r.problem(f"{where}.relative", "problem.relative_above_minus_100", amount)
+        return None
+    return Change(kind, amount)
+
+
+def _parse_path(r: _Reader, raw: Any, where: str, indicator: Indicator) -> tuple[PathPoint, ...] | None:
+    if not isinstance(raw, list) or not raw:
+        r.problem(where, "problem.path_form", raw)
+        return None
+    points: list[PathPoint] = []
+    for k, item in enumerate(raw):
+        at = f"{where}[{k}]"
+        if not isinstance(item, dict):
+            r.problem(at, "problem.path_form", item)
+            continue
+        day = r.day(item, "date", at, required=True)
+        number = r.number(item, "value", at)
+        _check_value(r, f"{at}.value", number, indicator)
+        if day is None or number is None:
+            continue
+        if points and day <= points[-1].date:
+            r.problem(f"{at}.date", "problem.path_order", day)
+        points.append(PathPoint(day, number))
+    return tuple(points) if len(points) == len(raw) else None
+
+
+def _default_comparator(kind: TargetKind, change: Change | None, rate: float | None) -> str | None:
+    """A change or an average growth says its direction by its sign: "降低13.5%" wants the value at or below."""
+    if kind is TargetKind.CHANGE and change is not None:
+        down = change.amount < 1 if change.kind is ChangeKind.FACTOR else change.amount < 0
+        return "<=" if down else ">="
+    if kind is TargetKind.AVERAGE_GROWTH and rate is not None:
+        return "<=" if rate < 0 else ">="
+    return None
+
+
 def _parse_target(r: _Reader, t: Any, indicator: Indicator, k: int, source: str | None, source_date: date | None,
                   dates: dict[str, date | None] | None = None) -> Target | None:
     where = f"{_entry(indicator)}.targets[{k}]"
@@ -452,10 +522,37 @@ def _parse_target(r: _Reader, t: Any, indicator: Indicator, k: int, source: str 
         r.problem(where, "problem.mapping")
         return None
     kind = r.choice(t, "kind", where, TargetKind)
-    comparator = r.text(t, "comparator", where)
+    nature = r.choice(t, "nature", where, Nature, Nature.EXPECTED) or Nature.EXPECTED
+    wanted = _KIND_KEYS[kind] if kind is not None else _FORM_KEYS
+    for key in _FORM_KEYS:
+        if key not in wanted and t.get(key) is not None:
+            r.problem(f"{where}.{key}", "problem.key_unwanted", t.get(key), kind=kind.value if kind else "")
+    comparator = r.text(t, "comparator", where, required=kind in (TargetKind.REACH, TargetKind.THRESHOLD,
+                                                                   TargetKind.PATH)) if "comparator" in wanted else ""
     if comparator and comparator not in COMPARATORS:
         r.problem(f"{where}.comparator", "problem.one_of", comparator, allowed=" | ".join(COMPARATORS))
-    value = r.number(t, "value", where)
+    value = r.number(t, "value", where) if "value" in wanted else None
+    low = r.number(t, "low", where) if "low" in wanted else None
+    high = r.number(t, "high", where) if "high" in wanted else None
+    if low is not None and high is not None and low > high:
+        r.problem(f"{where}.high", "problem.range_order", high)
+    tolerance = r.number(t, "tolerance", where, required=False) if "tolerance" in wanted else None
+    if tolerance is not None and tolerance < 0:
+        r.problem(f"{where}.tolerance", "problem.not_negative", tolerance)
+    change = None
+    if "change" in wanted:
+        if t.get("change") is None:
+            r.problem(f"{where}.change", "problem.required")
+        else:
+            change = _parse_change(r, t.get("change"), f"{where}.change")
+    rate = r.number(t, "rate", where) if "rate" in wanted else None
+    if rate is not None and rate <= -100:
+        r.problem(f"{where}.rate", "problem.relative_above_minus_100", rate)
+    path: tuple[PathPoint, ...] | None = ()
+    if "path" in wanted:
+        path = _parse_path(r, t.get("path"), f"{where}.path", indicator)
+    if kind in (TargetKind.CHANGE, TargetKind.AVERAGE_GROWTH) and comparator is None:
+        comparator = _default_comparator(kind, change, rate)
     baseline = t.get("baseline") or {}
     if not isinstance(baseline, dict):
         r.problem(f"{where}.baseline", "problem.baseline_form", baseline)
@@ -463,7 +560,11 @@ def _parse_target(r: _Reader, t: Any, indicator: Indicator, k: int, source: str 
     baseline_value = r.number(baseline, "value", f"{where}.baseline", required=False)
     baseline_date = r.day(baseline, "date", f"{where}.baseline")
     # On the raw keys: a baseline date that fails to parse is already reported, not also "missing".
-    if (baseline.get("value") is None) != (baseline.get("date") is None):
+    # A change or an average growth may leave the value out: the reading at the baseline date is used.
+    if kind in _BASELINE_DATE_KINDS:
+        if baseline.get("date") is None:
+            r.problem(f"{where}.baseline.date", "problem.baseline_date_needed", kind=kind.value)
+    elif (baseline.get("value") is None) != (baseline.get("date") is None):
         r.problem(f"{where}.baseline", "problem.baseline_both")
     deadline_raw = t.get("deadline")
     deadline = earliest = None
@@ -476,18 +577,19 @@ def _parse_target(r: _Reader, t: Any, indicator: Indicator, k: int, source: str 
         deadline = r.day(t, "deadline", where)
     # A target outside the indicator's plausible range is a typo in the catalogue (a percent of 900,
     # a negative count), like a reading there; the docs promise values lie in the bounds.
-    for key, number in (("value", value), ("baseline.value", baseline_value)):
+    for key, number in (("value", value), ("low", low), ("high", high), ("baseline.value", baseline_value)):
         _check_value(r, f"{where}.{key}", number, indicator)
-    if kind is TargetKind.REACH and deadline is None:
+    if kind in _DEADLINE_KINDS and deadline is None:
         r.problem(f"{where}.deadline", "problem.deadline_needed")
-    if kind is TargetKind.THRESHOLD and earliest is not None:
+    if kind is not None and kind not in _DEADLINE_KINDS and earliest is not None:
         r.problem(f"{where}.deadline", "problem.deadline_unwanted")
     if baseline_date and deadline and baseline_date >= deadline:
         r.problem(f"{where}.deadline", "problem.deadline_after_baseline")
     period = None
     if t.get("period") is not None:
         period = r.choice(t, "period", where, Frequency)
-    if kind is None or comparator not in COMPARATORS or value is None:
+    headline = _headline(kind, value, low, high, change, rate, path)
+    if kind is None or comparator is None or (comparator and comparator not in COMPARATORS) or headline is None:
         return None
     ident = str(t.get("id") or f"{indicator.id}-{k + 1}") if isinstance(t.get("id") or "", _SCALARS) else ""
     if not SLUG.match(ident):
@@ -497,7 +599,7 @@ def _parse_target(r: _Reader, t: Any, indicator: Indicator, k: int, source: str 
         indicator_id=indicator.id,
         kind=kind,
         comparator=comparator,
-        value=value,
+        value=headline,
         baseline_value=baseline_value,
         baseline_date=baseline_date,
         deadline=deadline,
@@ -506,7 +608,28 @@ def _parse_target(r: _Reader, t: Any, indicator: Indicator, k: int, source: str 
         period=period,
         provenance=_provenance(r, t, where, *_item_source(r, t, where, source, source_date, dates)),
         note=r.text(t, "note", where, required=False),
+        nature=nature,
+        low=low,
+        high=high,
+        tolerance=tolerance,
+        change=change,
+        rate=rate,
+        path=path or (),
     )
+
+
+def _headline(kind: TargetKind | None, value: float | None, low: float | None, high: float | None,
+              change: Change | None, rate: float | None, path: tuple[PathPoint, ...] | None) -> float | None:
+    """The figure stored in the target's ``value`` (monitor.model.Target), None when the form is incomplete."""
+    if kind is TargetKind.RANGE:
+        return None if low is None or high is None else float(Decimal(repr(low)) + Decimal(repr(high))) / 2
+    if kind is TargetKind.CHANGE:
+        return None if change is None else change.amount
+    if kind is TargetKind.AVERAGE_GROWTH:
+        return rate
+    if kind is TargetKind.PATH:
+        return path[-1].value if path else None
+    return value
 
 
 def _parse_reading(r: _Reader, raw: Any, indicator: Indicator, k: int, source: str | None, source_date: date | None,
@@ -569,9 +692,14 @@ def dump_catalog(indicators: list[Indicator], targets: list[Target], readings: l
         entries.append(entry)
         by_indicator[i.id] = entry
     for t in targets:
-        item: dict[str, Any] = {"id": t.id, "kind": t.kind.value, "comparator": t.comparator, "value": t.value}
+        item: dict[str, Any] = {"id": t.id, "kind": t.kind.value}
+        if t.nature is not Nature.EXPECTED:
+            item["nature"] = t.nature.value
+        item.update(_dump_form(t))
         if t.baseline_value is not None:
             item["baseline"] = {"value": t.baseline_value, "date": t.baseline_date}
+        elif t.baseline_date is not None:
+            item["baseline"] = {"date": t.baseline_date}
         if t.deadline_earliest is not None:
             item["deadline"] = {"earliest": t.deadline_earliest, "latest": t.deadline}
         elif t.deadline is not None:
@@ -619,6 +747,26 @@ def dump_catalog(indicators: list[Indicator], targets: list[Target], readings: l
         document["source"] = {k: v for k, v in (("id", common[0]), ("date", common[1])) if v is not None}
     document["indicators"] = entries
     return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=120)
+
+
+def _dump_form(t: Target) -> dict[str, Any]:
+    """The keys that state the target's figure, as _KIND_KEYS lists them for its kind."""
+    form: dict[str, Any] = {}
+    if t.kind is TargetKind.RANGE:
+        form.update(low=t.low, high=t.high)
+    elif t.kind is TargetKind.ABOUT:
+        form["value"] = t.value
+        if t.tolerance is not None:
+            form["tolerance"] = t.tolerance
+    elif t.kind is TargetKind.CHANGE and t.change is not None:
+        form.update(comparator=t.comparator, change={t.change.kind.value: t.change.amount})
+    elif t.kind is TargetKind.AVERAGE_GROWTH:
+        form.update(comparator=t.comparator, rate=t.rate)
+    elif t.kind is TargetKind.PATH:
+        form.update(comparator=t.comparator, path=[{"date": p.date, "value": p.value} for p in t.path])
+    else:
+        form.update(comparator=t.comparator, value=t.value)
+    return form
 
 
 def _dump_source(item: dict[str, Any], common: tuple[str | None, date | None], source: str | None, source_date: date | None) -> None:

@@ -90,6 +90,10 @@ def collect(store: Store, history: bool = False) -> dict[str, list[dict[str, Any
         for key in ("quote", "speaker", "office"):
             if provenance.get(key) is not None:
                 data[key] = provenance[key]
+        if "change" in data:  # a target's form (migration 5) as the store's flat columns
+            change = data.pop("change") or {}
+            data["change_kind"], data["change_amount"] = change.get("kind"), change.get("amount")
+            data["path"] = queries.path_text(obj.path)
         return {k: _plain(v) for k, v in data.items()}
 
     reading_rows = []

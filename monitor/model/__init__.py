@@ -50,8 +50,48 @@ class Qualifier(StrEnum):
 
 
 class TargetKind(StrEnum):
+    """The forms a plan states a goal in (docs/methodology.md, "Target forms")."""
+
     REACH = "reach"  # reach a value by a deadline
-    THRESHOLD = "threshold"  # stay at or beyond a value every period
+    THRESHOLD = "threshold"  # stay at or beyond a value every period ("5.5%以内")
+    RANGE = "range"  # between two values, inclusive ("4.5%至5%")
+    ABOUT = "about"  # a value give or take a tolerance ("2%左右")
+    CHANGE = "change"  # a change from the baseline ("降低13.5%", "翻一番", "提高1岁")
+    AVERAGE_GROWTH = "average_growth"  # an average annual growth since the baseline ("年均增长7%以上")
+    PATH = "path"  # a target value for each period
+
+
+# The kinds the set-based status path computes itself; the others go to the per-goal engine.
+SET_KINDS = (TargetKind.REACH, TargetKind.THRESHOLD)
+
+
+class Nature(StrEnum):
+    """Whether a target is binding (约束性) or expected (预期性); binding goals come first in every list."""
+
+    BINDING = "binding"
+    EXPECTED = "expected"
+
+
+class ChangeKind(StrEnum):
+    RELATIVE = "relative"  # percent of the baseline ("降低13.5%": -13.5)
+    FACTOR = "factor"  # a multiple of the baseline ("翻一番": 2, "翻两番": 4)
+    ABSOLUTE = "absolute"  # base units added to the baseline ("提高1岁": 1)
+
+
+@dataclass(frozen=True)
+class Change:
+    """A change target's change, as stated."""
+
+    kind: ChangeKind
+    amount: float
+
+
+@dataclass(frozen=True)
+class PathPoint:
+    """One point of a path target: the value in force for the period ending on ``date``."""
+
+    date: date
+    value: float  # base units
 
 
 class Method(StrEnum):
@@ -123,6 +163,17 @@ class Target:
     valid_from: datetime | None = None
     provenance: Provenance | None = None
     note: str | None = None
+    # The forms beyond reach and threshold (TargetKind), stored as stated. ``value`` (a NOT NULL column)
+    # then holds the form's headline figure: about its value, range the midpoint of low and high,
+    # change the stated amount, average_growth the rate, path the last point's value; ``comparator``
+    # is "" for range and about (they have none).
+    nature: Nature = Nature.EXPECTED
+    low: float | None = None  # range: lower end, base units, inclusive
+    high: float | None = None  # range: upper end, base units, inclusive
+    tolerance: float | None = None  # about: absolute, base units; None: the documented default
+    change: Change | None = None  # change
+    rate: float | None = None  # average_growth: percent a year
+    path: tuple[PathPoint, ...] = ()  # path: oldest first
 
 
 @dataclass(frozen=True)

@@ -422,6 +422,22 @@ PROBLEMS: dict[str, dict[str, str]] = {
     "problem.deadline_needed": {"zh": "达到型目标需要截止日期", "en": "a reach target needs a deadline"},
     "problem.deadline_unwanted": {"zh": "阈值型目标没有截止时间窗", "en": "a threshold target has no deadline window"},
     "problem.deadline_after_baseline": {"zh": "应晚于基线日期", "en": "must be after the baseline date"},
+    # ---- Target forms (docs/catalog.md, "Target forms"; helper forms).
+    "problem.key_unwanted": {"zh": "{kind} 型目标不使用此项", "en": "is not used by a {kind} target"},
+    "problem.range_order": {"zh": "下限 low 高于上限 high", "en": "low is above high"},
+    "problem.not_negative": {"zh": "不能为负数", "en": "must be 0 or more"},
+    "problem.change_form": {
+        "zh": "应为 {{relative: 百分比}}、{{factor: 倍数}} 或 {{absolute: 变化量}} 之一",
+        "en": "must be one of {{relative: percent}}, {{factor: multiple}} or {{absolute: amount}}",
+    },
+    "problem.factor_positive": {"zh": "倍数必须大于 0", "en": "a factor must be more than 0"},
+    "problem.relative_above_minus_100": {"zh": "不能降低 100% 或更多", "en": "must be more than -100 (percent)"},
+    "problem.path_form": {
+        "zh": "应为列表：[{{date: 日期, value: 数值}}, ...]",
+        "en": "must be a list of {{date: ..., value: ...}}",
+    },
+    "problem.path_order": {"zh": "日期须逐项递增", "en": "dates must increase from one point to the next"},
+    "problem.baseline_date_needed": {"zh": "{kind} 型目标需要基线日期", "en": "a {kind} target needs a baseline date"},
     # ---- Catch-all: a reason given as English text (an error of another library, a catalogue entry).
     OTHER: {"zh": "无效（{reason}）", "en": "{reason}"},
 }

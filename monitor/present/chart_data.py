@@ -134,7 +134,8 @@ def chart_data(record: dict[str, Any], readings: list[Reading], lang: str) -> di
     y_target = record["target_value"]
     deadline, stretch = _d(record["target_deadline"]), _d(record["target_stretch_date"])
     if y_target is not None:
-        is_threshold = record["target_kind"] == "threshold"
+        # Range, about and path are judged per period like a threshold: a line, no required path.
+        is_threshold = record["target_kind"] in ("threshold", "range", "about", "path")
         target_key = "series.threshold" if is_threshold else "series.target"
         target.append({
             "value": y_target / factor,
@@ -272,7 +273,7 @@ def evidence_rows(record: dict[str, Any], lang: str) -> list[dict[str, str]]:
         rows.append((t("ev.margin", lang), figure))
     if record["share_met"] is not None:
         rows.append((t("ev.share_met", lang), _pct(record["share_met"])))
-    if record["target_kind"] == "threshold":
+    if record["target_kind"] in ("threshold", "range", "about", "path"):
         rows.append((t("ev.provisional", lang), t("common.yes" if record["provisional"] else "common.no", lang)))
     if record["projected_value_at_deadline"] is not None:
         rows.append((t("ev.projected_value", lang), shown(_estimate(record["projected_value_at_deadline"]))))

@@ -16,7 +16,7 @@ from monitor.files.catalog import read_profile
 from monitor.model import Profile, Reading
 from monitor.model.periods import Period, comparable
 from monitor.present.i18n import status_text
-from monitor.present.wording import freshness_text, latest_text, name, target_text
+from monitor.present.wording import freshness_text, latest_text, name, nature_rank, nature_text, target_text
 from monitor.status import Detail, statuses
 from monitor.store import status_queries
 from monitor.store.connection import Store
@@ -91,12 +91,13 @@ def _percent(fraction: float | None) -> float | None:
 
 
 def _sort_key(order: Mapping[str, int]) -> Any:
-    # Goals with a target first (what the catalogue committed to), then the other indicators; each
-    # block grouped by domain (in the catalogue's order) with the worst status first.
-    def key(record: dict[str, Any]) -> tuple[bool, int, int, str]:
+    # Goals with a target first (what the catalogue committed to), binding ones before expected ones,
+    # then the other indicators; each block grouped by domain (in the catalogue's order) with the worst
+    # status first.
+    def key(record: dict[str, Any]) -> tuple[bool, int, int, int, str]:
         domain = order.get(record["domain"], len(order))
         severity = SEVERITY.index(record["status"]) if record["status"] in SEVERITY else len(SEVERITY)
-        return (record["target_id"] is None, domain, severity, record["indicator_id"])
+        return (record["target_id"] is None, nature_rank(record), domain, severity, record["indicator_id"])
 
     return key
 
@@ -109,7 +110,8 @@ def overview_rows(
     trends: Mapping[str, list[float]] | None = None,
     profile: Profile | None = None,
 ) -> list[dict[str, Any]]:
-    """One row per status record: goals with a target first, then by domain, worst status first.
+    """One row per status record: goals with a target first (binding before expected), then by domain,
+    worst status first.
 
     The sparkline of each goal comes from ``trends`` (indicator id -> values, as sparkline() gives
     them) when given, else from ``readings``. Domains are named and ordered as ``profile`` declares
@@ -132,6 +134,8 @@ def overview_rows(
             "status_code": record["status"],
             "stale": bool(record["stale"]),
             "has_target": record["target_id"] is not None,
+            "nature_code": record.get("target_nature"),
+            "nature": nature_text(record, lang),
             "search": " ".join((record["indicator_id"], record["name_zh"], record["name_en"])).lower(),
             "domain": profile.domain_name(record["domain"], lang),
             "name": name(record, lang),
@@ -161,17 +165,21 @@ def filter_rows(
     text: str | None = None,
     stale_only: bool = False,
     targets_only: bool = False,
+    natures: Sequence[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """The rows matching every filter given: domain codes, status codes, words in either language."""
+    """The rows matching every filter given: domain codes, status codes, words in either language,
+    natures ("binding", "expected": goals without a target have none)."""
     words = (text or "").strip().lower().split()
     domain_set = set(domains or ())
     status_set = set(statuses or ())
+    nature_set = set(natures or ())
     return [
         row for row in rows
         if (not domain_set or row["domain_code"] in domain_set)
         and (not status_set or row["status_code"] in status_set)
         and (not stale_only or row["stale"])
         and (not targets_only or row["has_target"])
+        and (not nature_set or row.get("nature_code") in nature_set)
         and all(w in row["search"] for w in words)
     ]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from monitor.model import Nature
 from monitor.store import queries
 from monitor.store.connection import Store
 
@@ -13,14 +14,19 @@ def indicator_rows(store: Store, domain: str | None = None) -> list[dict[str, An
         indicators = queries.list_indicators(con, domain)
         targets = queries.list_targets(con)
     per_indicator: dict[str, int] = {}
+    binding: dict[str, int] = {}
     for t in targets:
         per_indicator[t.indicator_id] = per_indicator.get(t.indicator_id, 0) + 1
+        binding[t.indicator_id] = binding.get(t.indicator_id, 0) + (t.nature is Nature.BINDING)
+    # Indicators with a binding target first (stable: otherwise by domain and id).
+    indicators = sorted(indicators, key=lambda i: binding.get(i.id, 0) == 0)
     return [
         {
             "id": i.id, "name_zh": i.name_zh, "name_en": i.name_en, "domain": i.domain, "unit": i.unit,
             "display_unit": i.display_unit, "measure": i.measure.value, "direction": i.direction.value,
             "frequency": i.frequency.value, "lower_bound": i.lower_bound, "upper_bound": i.upper_bound,
             "responsible": i.responsible, "targets": per_indicator.get(i.id, 0),
+            "binding_targets": binding.get(i.id, 0),
         }
         for i in indicators
     ]

@@ -63,12 +63,94 @@ def latest_text(record: dict[str, Any], lang: str) -> str:
     return f"{figure}（{period}）" if lang == "zh" else f"{figure} ({period})"
 
 
+_SYMBOL = {">=": "≥", ">": ">", "<=": "≤", "<": "<"}
+_GOAL = {">=": "form.goal_ge", ">": "form.goal_gt", "<=": "form.goal_le", "<": "form.goal_lt"}
+# The kinds of monitor.status.forms, which say their figure in their own words.
+FORM_KINDS = ("range", "about", "change", "average_growth", "path")
+
+
+def nature_text(record: dict[str, Any], lang: str) -> str:
+    """"约束性" / "Binding", "预期性" / "Expected"; "" without a target."""
+    nature = record.get("target_nature")
+    return t(f"nature.{nature}", lang) if nature else ""
+
+
+def nature_rank(record: dict[str, Any]) -> int:
+    """0 for a binding goal, 1 otherwise: binding goals come first in every list."""
+    return 0 if record.get("target_nature") == "binding" else 1
+
+
+def _quantity(value: float, record: dict[str, Any], lang: str) -> str:
+    return format_quantity(value, record["unit"], lang, record["name_en"])
+
+
+def _number(value: float) -> str:
+    return f"{value:g}"
+
+
+def form_figure(record: dict[str, Any], lang: str) -> str | None:
+    """The stated form of a range, about, change, average growth or path target as a person reads it
+    ("区间 4.5%–5%", "2%左右（±0.5）", "较基期降低13.5%", "年均增长7%以上"); None for the other kinds."""
+    kind = record.get("target_kind")
+    if kind not in FORM_KINDS:
+        return None
+    stated = record["evidence"].get("target") or {}
+    form = record["evidence"].get("form") or {}
+    if kind == "range":
+        return t("form.range", lang, low=_quantity(stated["low"], record, lang), high=_quantity(stated["high"], record, lang))
+    if kind == "about":
+        value = float(stated["value"])
+        tolerance = form.get("tolerance", stated.get("tolerance"))
+        if tolerance is None:
+            return t("target_kind.about", lang) + " " + _quantity(value, record, lang)
+        # "2%左右（±0.5）": a tolerance in percent is in points; others carry their unit ("±60万人").
+        shown = _number(tolerance) if record["unit"] == "%" else _quantity(tolerance, record, lang)
+        return t("form.about", lang, value=_quantity(value, record, lang), tolerance=shown)
+    if kind == "change":
+        change = stated["change"]
+        amount = change["amount"]
+        if change["kind"] == "relative":
+            key = "form.change_relative_down" if amount < 0 else "form.change_relative_up"
+            return t(key, lang, amount=_number(abs(amount)))
+        if change["kind"] == "factor":
+            if amount == 2:
+                return t("form.change_double", lang)
+            if amount == 4:
+                return t("form.change_quadruple", lang)
+            return t("form.change_factor", lang, factor=_number(amount))
+        key = "form.change_absolute_down" if amount < 0 else "form.change_absolute_up"
+        # An absolute change of a percentage is in points: "提高1个百分点", never "提高1%" (a relative change).
+        if record["unit"] == "%":
+            shown = f"{_number(abs(amount))}个百分点" if lang == "zh" else f"{_number(abs(amount))} percentage points"
+        else:
+            shown = _quantity(abs(amount), record, lang)
+        return t(key, lang, amount=shown)
+    if kind == "average_growth":
+        return t("form.growth", lang, goal=growth_goal(record, lang))
+    path = stated.get("path") or []
+    point = form.get("point")
+    if isinstance(point, dict):
+        year = date.fromisoformat(point["date"]).year
+        comparator = _SYMBOL.get(record["target_comparator"] or "", "")
+        return f"{comparator} {_quantity(point['value'], record, lang)}（{t('form.path_point', lang, year=year)}）" if lang == "zh" \
+            else f"{comparator} {_quantity(point['value'], record, lang)} ({t('form.path_point', lang, year=year)})"
+    if path:
+        return t("form.path", lang, first=_quantity(path[0]["value"], record, lang),
+                 last=_quantity(path[-1]["value"], record, lang))
+    return None
+
+
+def growth_goal(record: dict[str, Any], lang: str) -> str:
+    """An average growth target's rate with its comparator: "7%以上" / "at least 7%"."""
+    stated = record["evidence"].get("target") or {}
+    return t(_GOAL.get(record["target_comparator"] or ">=", "form.goal_ge"), lang, rate=f"{stated.get('rate', 0):g}%")
+
+
 def target_parts(record: dict[str, Any], lang: str) -> tuple[str, str]:
     """The target as (figure, when): ("≥ 5万架", "2028–2030年") / ("≥ 50,000 racks", "by 2028–2030")."""
-    if record["target_value"] is None:
+    shown = form_figure(record, lang)
+    if shown is None and record["target_value"] is None:
         return "—", ""
-    figure = format_quantity(record["target_value"], record["unit"], lang, record["name_en"])
-    comparator = {">=": "≥", ">": ">", "<=": "≤", "<": "<"}[record["target_comparator"]]
     when = ""
     if record["target_deadline"]:
         deadline = date.fromisoformat(record["target_deadline"]).year
@@ -76,9 +158,12 @@ def target_parts(record: dict[str, Any], lang: str) -> tuple[str, str]:
         if record["target_stretch_date"]:
             years = f"{date.fromisoformat(record['target_stretch_date']).year}–{deadline}"
         when = f"{years}年" if lang == "zh" else f"by {years}"
-    elif record["target_kind"] == "threshold":
+    elif record["target_kind"] in ("threshold", "range", "about"):
         when = _EVERY.get(record.get("target_period") or "", _EVERY[""])["zh" if lang == "zh" else "en"]
-    return f"{comparator} {figure}", when
+    if shown is not None:
+        return shown, "" if record["target_kind"] == "path" else when
+    figure = format_quantity(record["target_value"], record["unit"], lang, record["name_en"])
+    return f"{_SYMBOL[record['target_comparator']]} {figure}", when
 
 
 def target_text(record: dict[str, Any], lang: str) -> str:
@@ -94,6 +179,10 @@ def explanation(record: dict[str, Any], lang: str) -> str:
     ev = record["evidence"]
     verdict = t(f"status.{record['status']}", lang)
     zh = lang == "zh"
+    if record.get("target_kind") in FORM_KINDS:
+        said = _form_explanation(record, lang, verdict)
+        if said is not None:
+            return said
     if record["status"] == "achieved":
         return f"最新值已达到目标 → {verdict}" if zh else f"the latest reading meets the target → {verdict}"
     if "cagr_required" in ev and record["ratio"] is not None:
@@ -135,6 +224,44 @@ def explanation(record: dict[str, Any], lang: str) -> str:
     return verdict
 
 
+def _form_explanation(record: dict[str, Any], lang: str, verdict: str) -> str | None:
+    """The evidence sentence of a target of the forms (range, about, path; change; average growth), or
+    None to fall back on the reach wording (a change resolves to a reach target)."""
+    ev, kind = record["evidence"], record["target_kind"]
+    provisional = t("evidence.provisional", lang) if record["provisional"] else ""
+    if kind in ("range", "about", "path") and record["latest_used"]:
+        latest = value_text(record["latest_value"], record["unit"], lang, record["latest_qualifier"], record["name_en"])
+        form = form_figure(record, lang) or ""
+        if kind == "path":
+            return t("evidence.path", lang, latest=latest, point=form, provisional=provisional, verdict=verdict)
+        return t("evidence.band", lang, latest=latest, form=form, provisional=provisional, verdict=verdict)
+    if kind == "average_growth":
+        growth = ev.get("average_growth") or {}
+        if growth.get("observed") is None:
+            return _no_baseline(record, lang)
+        observed, goal = f"{growth['observed']:.1f}%", growth_goal(record, lang)
+        if record["ratio"] is not None and record["status"] not in ("achieved", "not_met"):
+            return t("evidence.growth_ratio", lang, observed=observed, goal=goal, ratio=f"{record['ratio']:.2f}",
+                     verdict=verdict)
+        return t("evidence.growth", lang, observed=observed, goal=goal, verdict=verdict)
+    if kind == "change":
+        change = ev.get("change") or {}
+        if change.get("resolved_value") is None:
+            return _no_baseline(record, lang)
+        rest = explanation({**record, "target_kind": "reach"}, lang)
+        resolved = f"{_SYMBOL.get(record['target_comparator'] or '', '')} {_quantity(change['resolved_value'], record, lang)}"
+        return t("evidence.change", lang, change=form_figure(record, lang), resolved=resolved,
+                 baseline=_quantity(change["baseline_value"], record, lang), rest=rest)
+    return None
+
+
+def _no_baseline(record: dict[str, Any], lang: str) -> str | None:
+    stated = record["evidence"].get("target") or {}
+    if stated.get("baseline_value") is None and stated.get("baseline_date") and record["baseline_value"] is None:
+        return t("evidence.no_baseline", lang, date=stated["baseline_date"])
+    return None
+
+
 def json_record(record: StatusRecord) -> dict[str, Any]:
     """The record as `monitor status --json` prints it: its fields, and the status in both languages
     (``status_zh``, ``status_en``) after its code."""
@@ -163,8 +290,15 @@ def name(record: dict[str, Any], lang: str) -> str:
     return record["name_zh"] if lang == "zh" else record["name_en"]
 
 
+def by_nature(records: list[dict[str, Any]], nature: str | None = None) -> list[dict[str, Any]]:
+    """The records of ``nature`` ("binding" | "expected"; None: all), binding goals first (stable otherwise)."""
+    kept = [r for r in records if nature is None or (r.get("target_nature") or "") == nature]
+    return sorted(kept, key=nature_rank)
+
+
 def status_table(records: list[dict[str, Any]], as_of: date, lang: str, profile: Profile | None = None) -> Any:
-    """A rich Table of every goal, grouped by domain (in the catalogue's order), titled with the workspace."""
+    """A rich Table of every goal, grouped by domain (in the catalogue's order), titled with the workspace;
+    binding goals first, under a heading of their own when there are any."""
     from rich.table import Table
     from rich.text import Text
 
@@ -186,7 +320,15 @@ def status_table(records: list[dict[str, Any]], as_of: date, lang: str, profile:
     for h in headers:
         table.add_column(h, overflow="fold")
     domain = None
-    for r in sorted(records, key=lambda r: (order.get(r["domain"], len(order)), r["domain"], r["target_id"] is None, r["indicator_id"])):
+    # Binding goals first; a store with none (the seed) shows no nature headings.
+    sections = any(nature_rank(r) == 0 for r in records)
+    nature: int | None = None
+    for r in sorted(records, key=lambda r: (nature_rank(r), order.get(r["domain"], len(order)), r["domain"],
+                                            r["target_id"] is None, r["indicator_id"])):
+        if sections and nature_rank(r) != nature:
+            nature, domain = nature_rank(r), None
+            heading = t("nature.heading_binding" if nature == 0 else "nature.heading_expected", lang)
+            table.add_row(Text(heading, style="bold underline"), "", "", "", "", "")
         if r["domain"] != domain:
             domain = r["domain"]
             # A domain the catalogue does not declare (written into the store around it) is shown as stored.

@@ -10,11 +10,14 @@ one — in the order of (domain, indicator, target). It alone decides which path
   (``indicator_ids``): it reads only those indicators' readings, and one goal costs one indicator;
 - otherwise the set-based path (``sets``, its SQL in monitor/store/status_queries.py), which computes
   every goal at once without holding the readings in Python (12-24x faster on a large store,
-  docs/benchmarks.md) and hands the goals it cannot represent to the engine.
+  docs/benchmarks.md) and hands the goals it cannot represent to the engine — among them every target of
+  the forms beyond reach and threshold (range, about, change, average_growth, path: monitor.status.forms,
+  docs/methodology.md section 9), which only the engine computes.
 
 Either way a record has the shape ``detail`` gives (record.Detail) and says in ``computed_by`` which path
 computed it. tests/test_status_sql.py holds the contract: both paths agree on every field, the summary
-evidence included, and the set-based path computes itself every goal shape it supports.
+evidence included, and the set-based path computes itself every goal shape it supports;
+tests/test_target_forms.py that the target forms give the same records whichever path is asked.
 
 Nothing outside this package imports ``engine`` or ``sets`` (tests/test_architecture.py); the paths
 are imported on first use, so importing the formulas (``progress``) stays light.

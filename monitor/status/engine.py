@@ -123,7 +123,8 @@ def record(goal: GoalStatus) -> StatusRecord:
         display_unit=i.display_unit,
         direction=i.direction.value,
         target_kind=target.kind.value if target else None,
-        target_comparator=target.comparator if target else None,
+        target_nature=target.nature.value if target else None,
+        target_comparator=(target.comparator or None) if target else None,  # range and about have none
         target_period=target.period.value if target and target.period else None,
         target_value=a.target_value,
         target_deadline=_iso(a.deadline),

@@ -16,12 +16,14 @@ from datetime import date, timedelta
 
 from monitor.model import (
     FREQUENCY_MONTHS,
+    SET_KINDS,
     STATUSES,
     Direction,
     Frequency,
     Indicator,
     MeasureKind,
     Method,
+    Nature,
     Qualifier,
     Reading,
     Target,
@@ -357,7 +359,12 @@ def _base_evidence(indicator: Indicator, target: Target | None, as_of: date, sta
             "method": Method(target.method).value,
             "period": None if target.period is None else Frequency(target.period).value,
             "valid_from": None if target.valid_from is None else target.valid_from.isoformat(),
+            "nature": Nature(target.nature).value,
         }
+        if TargetKind(target.kind) not in SET_KINDS:
+            from monitor.status.forms import form_evidence
+
+            ev["target"].update(form_evidence(target))  # type: ignore[attr-defined]
     return ev
 
 
@@ -365,7 +372,9 @@ def _begin(
     indicator: Indicator, target: Target | None, readings: Sequence[Reading], as_of: date, reasons: list[str]
 ) -> tuple[Staleness, dict[str, object], list[Reading], list[dict[str, object]]]:
     """What every assessment starts from: staleness, the base evidence and the usable readings."""
-    if target is not None and target.comparator not in (">=", ">", "<=", "<"):
+    # Range and about state no comparator (""); every other kind needs one.
+    no_comparator = target is not None and TargetKind(target.kind) in (TargetKind.RANGE, TargetKind.ABOUT)
+    if target is not None and not no_comparator and target.comparator not in (">=", ">", "<=", "<"):
         raise ValueError(f"target {target.id}: unknown comparator {target.comparator!r}")
     stale = staleness(indicator, readings, as_of)
     ev = _base_evidence(indicator, target, as_of, stale)
@@ -781,8 +790,13 @@ def assess(indicator: Indicator, targets: Sequence[Target], readings: Sequence[R
         return [assess_no_target(indicator, readings, as_of)]
     out: list[Assessment] = []
     for t in in_force:
-        if TargetKind(t.kind) is TargetKind.THRESHOLD:
+        kind = TargetKind(t.kind)
+        if kind is TargetKind.THRESHOLD:
             out.append(assess_threshold(indicator, t, readings, as_of))
-        else:
+        elif kind is TargetKind.REACH:
             out.append(assess_reach(indicator, t, readings, as_of))
+        else:
+            from monitor.status.forms import assess_form  # imports this module: loaded on first use
+
+            out.append(assess_form(indicator, t, readings, as_of))
     return out

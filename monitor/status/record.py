@@ -54,6 +54,8 @@ SUMMARY_EVIDENCE: tuple[str, ...] = (
     "met", "margin", "provisional", "share_met",
     # indicators without a target
     "trend_linear_per_year", "trend_cagr",
+    # the target forms of monitor.status.forms (range, about, path; change; average growth)
+    "form", "change", "average_growth",
 )  # fmt: skip
 _SUMMARY_KEYS = frozenset(SUMMARY_EVIDENCE)
 # What a BRIEF record leaves out (None), in its fields and in its evidence.
@@ -82,6 +84,7 @@ class StatusRecord:
     display_unit: str
     direction: str
     target_kind: str | None
+    target_nature: str | None  # "binding" | "expected" (monitor.model.Nature); None without a target
     target_comparator: str | None
     target_period: str | None
     target_value: float | None

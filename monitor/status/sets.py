@@ -9,7 +9,9 @@ gives the share of full periods met, the trend of goals without a target and the
 docs/methodology.md are applied to whole columns at once. tests/test_status_sql.py checks every record
 field, the summary evidence included, against the engine.
 
-Goals the set-based path cannot represent exactly (a period ending before it starts, a value that
+Targets of the forms beyond reach and threshold (range, about, change, average_growth, path: monitor.model
+SET_KINDS lists the two computed here) are the engine's (monitor.status.forms): goal_columns marks them, like
+the other goals handed over. Goals the set-based path cannot represent exactly (a period ending before it starts, a value that
 is not finite, an unknown qualifier or comparator, running totals from several start dates, a
 reference period over 400 days cutting through a group of readings) are handed to the engine
 (engine.assess_goals): their records say ``computed_by`` ENGINE, the others SETS.
@@ -348,6 +350,7 @@ def _evaluate(as_of: date, cols: dict[str, Any]) -> StatusTable:
         "version": _objects(cols["version"]),
         "valid_from": _timestamps(cols["valid_from"]),
         "kind": kind,
+        "nature": _objects(cols["nature"]),
         "comparator": comparator,
         "period": _ints(cols["period"], fill=len(FrequencyCode))[0],
         "method": method,
@@ -467,6 +470,7 @@ def records(table: StatusTable) -> list[StatusRecord]:
     ids, target_ids = c["indicator_id"].tolist(), c["target_id"].tolist()
     versions, valid_from = c["version"].tolist(), c["valid_from"]
     kind_codes, comparator_codes = c["kind"].tolist(), c["comparator"].tolist()
+    natures = c["nature"].tolist()
     period_codes, method_codes = c["period"].tolist(), c["method"].tolist()
     frequency_codes, lags = c["frequency"].tolist(), c["lag"].tolist()
     target_values = c["target_value"].tolist()
@@ -551,6 +555,7 @@ def records(table: StatusTable) -> list[StatusRecord]:
                 "baseline_date": dated(t_b_dates[i], t_b_null[i]),
                 "deadline": dated(deadlines[i], deadline_null[i]), "deadline_earliest": dated(stretch[i], stretch_null[i]),
                 "method": methods[method_codes[i]], "period": periods[period_codes[i]], "valid_from": valid_from[i],
+                "nature": natures[i],
             }
         latest_ev = (
             formulas.reading_evidence(day(l_start[i]), day(l_end[i]), l_value[i], qualifiers[l_q[i]], l_revision[i])
@@ -603,6 +608,7 @@ def records(table: StatusTable) -> list[StatusRecord]:
             display_unit=display_unit,
             direction=direction,
             target_kind=kind if has_target else None,
+            target_nature=natures[i] if has_target else None,
             target_comparator=comparator,
             target_period=periods[period_codes[i]] if has_target else None,
             target_value=target_value,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -10,11 +11,15 @@ import duckdb
 
 from monitor.model import (
     VALUE_MAX,
+    Change,
+    ChangeKind,
     Direction,
     Frequency,
     Indicator,
     MeasureKind,
     Method,
+    Nature,
+    PathPoint,
     Provenance,
     Qualifier,
     Reading,
@@ -104,8 +109,23 @@ def indicator_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 TARGET_COLUMNS = (
     "id, indicator_id, version, kind, comparator, value, baseline_value, baseline_date, deadline, "
-    "deadline_earliest, method, period, valid_from, note, quote, source, source_date, speaker, office"
+    "deadline_earliest, method, period, valid_from, note, quote, source, source_date, speaker, office, "
+    "nature, low, high, tolerance, change_kind, change_amount, rate, path"
 )
+_TARGET_WIDTH = TARGET_COLUMNS.count(",") + 1
+
+
+def path_text(path: Sequence[PathPoint]) -> str | None:
+    """A path target's points as the JSON text of the ``path`` column (None: no path)."""
+    if not path:
+        return None
+    return json.dumps([{"date": p.date.isoformat(), "value": p.value} for p in path], separators=(",", ":"))
+
+
+def path_points(text: str | None) -> tuple[PathPoint, ...]:
+    if not text:
+        return ()
+    return tuple(PathPoint(date.fromisoformat(p["date"]), float(p["value"])) for p in json.loads(text))
 
 
 def _target(row: Sequence[Any]) -> Target:
@@ -118,7 +138,20 @@ def _target(row: Sequence[Any]) -> Target:
         deadline_earliest=row[9], method=Method(row[10]),
         period=Frequency(row[11]) if row[11] else None, valid_from=row[12], note=row[13],
         provenance=provenance,
+        nature=Nature(row[19]) if row[19] else Nature.EXPECTED,
+        low=row[20], high=row[21], tolerance=row[22],
+        change=Change(ChangeKind(row[23]), row[24]) if row[23] else None,
+        rate=row[25], path=path_points(row[26]),
     )
+
+
+def _target_form_row(t: Target) -> list[Any]:
+    """The values of the form columns (migration 5), in TARGET_COLUMNS' order."""
+    return [
+        t.nature.value, t.low, t.high, t.tolerance,
+        t.change.kind.value if t.change else None, t.change.amount if t.change else None,
+        t.rate, path_text(t.path),
+    ]
 
 
 def _same_target(a: Target, b: Target) -> bool:
@@ -142,7 +175,7 @@ def record_targets(con: duckdb.DuckDBPyConnection, targets: Sequence[Target]) ->
         revised += old is not None
         p = target.provenance
         con.execute(
-            f"INSERT INTO target ({TARGET_COLUMNS}, recorded_at) VALUES ({', '.join('?' * 20)})",
+            f"INSERT INTO target ({TARGET_COLUMNS}, recorded_at) VALUES ({', '.join('?' * (_TARGET_WIDTH + 1))})",
             [
                 target.id, target.indicator_id, version, target.kind.value, target.comparator,
                 target.value, target.baseline_value, target.baseline_date, target.deadline,
@@ -152,7 +185,7 @@ def record_targets(con: duckdb.DuckDBPyConnection, targets: Sequence[Target]) ->
                 target.valid_from if target.valid_from or old is None else now,
                 target.note,
                 p.quote if p else None, p.source if p else None, p.source_date if p else None,
-                p.speaker if p else None, p.office if p else None, now,
+                p.speaker if p else None, p.office if p else None, *_target_form_row(target), now,
             ],
         )
     return new, revised, unchanged

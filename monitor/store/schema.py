@@ -232,6 +232,24 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        5,
+        "target forms and nature",
+        (
+            # The target forms beyond reach and threshold, stored as stated (monitor.model.Target;
+            # docs/methodology.md, "Target forms"). Plain nullable columns: no constraints, for DuckLake.
+            # nature NULL (a target recorded before this migration) reads as "expected".
+            "ALTER TABLE target ADD COLUMN IF NOT EXISTS nature VARCHAR",
+            "ALTER TABLE target ADD COLUMN IF NOT EXISTS low DOUBLE",
+            "ALTER TABLE target ADD COLUMN IF NOT EXISTS high DOUBLE",
+            "ALTER TABLE target ADD COLUMN IF NOT EXISTS tolerance DOUBLE",
+            "ALTER TABLE target ADD COLUMN IF NOT EXISTS change_kind VARCHAR",
+            "ALTER TABLE target ADD COLUMN IF NOT EXISTS change_amount DOUBLE",
+            "ALTER TABLE target ADD COLUMN IF NOT EXISTS rate DOUBLE",
+            # The path's points as JSON text, [{"date": "2026-12-31", "value": 100.0}, ...], oldest first.
+            "ALTER TABLE target ADD COLUMN IF NOT EXISTS path VARCHAR",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

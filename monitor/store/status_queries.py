@@ -38,7 +38,7 @@ from typing import Any, NamedTuple
 
 import duckdb
 
-from monitor.model import COMPARATORS, FREQUENCY_MONTHS, VALUE_MAX, Indicator, Qualifier, Target
+from monitor.model import COMPARATORS, FREQUENCY_MONTHS, SET_KINDS, VALUE_MAX, Indicator, Qualifier, Target
 from monitor.store.queries import (
     INDICATOR_COLUMNS,
     READING_COLUMNS,
@@ -195,6 +195,9 @@ BIG_SPAN = (1 << SPAN_BITS) - 1
 LONG_SPAN = 400  # periods longer than this are grouped by their start date (running totals)
 START_KEY = 4_000_000  # group key of such periods: START_KEY + start day (above any span)
 
+# The kinds the set-based path computes (and goals without a target); other kinds go to the engine.
+_SET_KINDS = ", ".join(f"'{k}'" for k in ("none", *(kind.value for kind in SET_KINDS)))
+
 # A target period's nominal length in days (monitor.status.progress.NOMINAL_SPAN_DAYS: 365.25 days a year).
 _NOMINAL = (
     "CASE t.period "
@@ -322,7 +325,8 @@ def _goal_sql(date_list: str, pass_filter: str, src: Sources = CURRENT) -> str:
                    i.cumulative_since, i.name_zh, i.name_en, i.domain, i.unit, i.display_unit, i.direction,
                    t.id AS target_id, t.version, coalesce(t.kind, 'none') AS kind, t.comparator,
                    t.value AS target_value, t.baseline_value, t.baseline_date, t.deadline,
-                   t.deadline_earliest, t.method, t.period, t.valid_from, {_NOMINAL} AS nominal
+                   t.deadline_earliest, t.method, t.period, t.valid_from, {_NOMINAL} AS nominal,
+                   CASE WHEN t.id IS NOT NULL THEN coalesce(t.nature, 'expected') END AS nature
             FROM ind AS i LEFT JOIN in_force AS t ON t.indicator_id = i.id
         ),
         -- readings at the targets' baseline dates: latest revision of each period
@@ -347,6 +351,8 @@ def _goal_sql(date_list: str, pass_filter: str, src: Sources = CURRENT) -> str:
             SELECT g.*, b.b_start, b.b_value, b.b_span,
                    CASE
                        WHEN list_contains(CAST($routed AS VARCHAR[]), g.indicator_id) THEN 'engine'
+                       -- the target forms beyond reach and threshold are the engine's (monitor.status.forms)
+                       WHEN g.kind NOT IN ({_SET_KINDS}) THEN 'engine'
                        WHEN g.kind <> 'none' AND g.comparator NOT IN ('>=', '>', '<=', '<') THEN 'engine'
                        WHEN g.measure = 'stock' THEN 'point'
                        WHEN g.measure = 'cumulative' AND g.cumulative_since IS NOT NULL THEN 'cum'
@@ -493,7 +499,7 @@ def _goal_sql(date_list: str, pass_filter: str, src: Sources = CURRENT) -> str:
             WHERE r.revision > 1 AND r.period_end <= $as_of
             GROUP BY p.goal_no
         )
-        SELECT g.goal_no, g.indicator_id, g.target_id, g.version,
+        SELECT g.goal_no, g.indicator_id, g.target_id, g.version, g.nature,
                {_code('g.kind', KindCode)} AS kind, {_code('g.comparator', ComparatorCode)} AS comparator,
                g.target_value, g.baseline_value, g.baseline_date - DATE '1970-01-01' AS baseline_date,
                g.deadline - DATE '1970-01-01' AS deadline, g.deadline_earliest - DATE '1970-01-01' AS deadline_earliest,
