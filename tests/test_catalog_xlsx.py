@@ -406,16 +406,10 @@ def test_a_path_takes_one_row_a_year_and_reads_back_the_same(tmp_path: Path) -> 
     assert read_workbook(again)[0]["indicators"] == document["indicators"]
 
 
-def _loader_knows(kind: str) -> bool:
-    return kind in {k.value for k in TargetKind}
-
-
 @pytest.mark.parametrize(("form", "value", "extra", "expected"), NEW_FORMS[:1] + NEW_FORMS[3:4] + NEW_FORMS[4:5]
                          + NEW_FORMS[11:12], ids=["range", "about", "change", "average_growth"])
 def test_the_contracts_forms_load(tmp_path: Path, form: str, value: Any, extra: dict[str, Any],
                                   expected: dict[str, Any]) -> None:
-    if not _loader_knows(expected["kind"]):
-        pytest.skip(f"parse_catalog does not know target kind {expected['kind']!r} yet (branch forms adds it)")
     row = {"指标名称": "指标", "单位": "%", "领域": "ecology", "测度": "比率", "基期年份": 2020, "基期值": 50,
            "目标年份": 2025, "目标形式": form, "目标值": value, **extra}
     catalog = load_catalog_xlsx(fill(template(tmp_path), [row]))
@@ -457,9 +451,6 @@ def test_a_domain_added_with_its_chinese_name_only(tmp_path: Path) -> None:
 
 
 def test_every_form_survives_a_store_round_trip(tmp_path: Path) -> None:
-    missing = [k for k in ("range", "about", "change", "average_growth", "path") if not _loader_knows(k)]
-    if missing:
-        pytest.skip(f"parse_catalog does not know target kinds {missing} yet (branch forms adds them)")
     plan = {"领域": "ecology", "测度": "比率", "单位": "%", "基期年份": 2020, "基期值": 50, "目标年份": 2025}
     rows = [
         {"指标名称": "经济增长", **plan, "目标形式": "区间", "目标值": "4.5至5", "属性": "预期性"},
