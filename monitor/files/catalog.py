@@ -573,17 +573,7 @@ def dump_catalog(indicators: list[Indicator], targets: list[Target], readings: l
     by_indicator: dict[str, dict[str, Any]] = {}
     entries: list[dict[str, Any]] = []
     for i in indicators:
-        entry: dict[str, Any] = {
-            "id": i.id, "name_zh": i.name_zh, "name_en": i.name_en, "domain": i.domain,
-            "unit": i.unit, "display_unit": i.display_unit, "measure": i.measure.value,
-            "direction": i.direction.value, "frequency": i.frequency.value,
-            "bounds": [i.lower_bound, i.upper_bound],
-        }
-        for field_name in ("responsible", "cumulative_since", "description"):
-            if getattr(i, field_name) is not None:
-                entry[field_name] = getattr(i, field_name)
-        if i.publication_lag_days != 30:
-            entry["publication_lag_days"] = i.publication_lag_days
+        entry = indicator_entry(i)
         retirement = (retired or {}).get(i.id)
         if retirement is not None:
             entry["retired"] = {"date": retirement.date, "reason": retirement.reason}
@@ -640,6 +630,22 @@ def dump_catalog(indicators: list[Indicator], targets: list[Target], readings: l
         document["source"] = {k: v for k, v in (("id", common[0]), ("date", common[1])) if v is not None}
     document["indicators"] = entries
     return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=120)
+
+
+def indicator_entry(i: Indicator) -> dict[str, Any]:
+    """An indicator as its catalogue entry (without targets and readings): parse_catalog reads it back."""
+    entry: dict[str, Any] = {
+        "id": i.id, "name_zh": i.name_zh, "name_en": i.name_en, "domain": i.domain,
+        "unit": i.unit, "display_unit": i.display_unit, "measure": i.measure.value,
+        "direction": i.direction.value, "frequency": i.frequency.value,
+        "bounds": [i.lower_bound, i.upper_bound],
+    }
+    for field_name in ("responsible", "cumulative_since", "description"):
+        if getattr(i, field_name) is not None:
+            entry[field_name] = getattr(i, field_name)
+    if i.publication_lag_days != 30:
+        entry["publication_lag_days"] = i.publication_lag_days
+    return entry
 
 
 def _dump_source(item: dict[str, Any], common: tuple[str | None, date | None], source: str | None, source_date: date | None) -> None:

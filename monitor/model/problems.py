@@ -354,6 +354,13 @@ PROBLEMS: dict[str, dict[str, str]] = {
     "problem.deadline_needed": {"zh": "达到型目标需要截止日期", "en": "a reach target needs a deadline"},
     "problem.deadline_unwanted": {"zh": "阈值型目标没有截止时间窗", "en": "a threshold target has no deadline window"},
     "problem.deadline_after_baseline": {"zh": "应晚于基线日期", "en": "must be after the baseline date"},
+    # ---- Editing the catalogue one change at a time (monitor.present.catalog_edit; helper editor).
+    "problem.indicator_exists": {"zh": "该指标编号已存在", "en": "is already an indicator of the catalogue"},
+    "problem.already_retired": {"zh": "该指标已于 {date} 停用", "en": "the indicator was retired on {date} already"},
+    "problem.target_unchanged": {
+        "zh": "与现行版本相同，未记录新版本",
+        "en": "is the same as the version in force; no new version was recorded",
+    },
     # ---- Catch-all: a reason given as English text (an error of another library, a catalogue entry).
     OTHER: {"zh": "无效（{reason}）", "en": "{reason}"},
 }
