@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from monitor.cli.app import main, setting_option, store
-from monitor.cli.options import DOMAIN_HELP, check_domain, parse_day, parse_known_on
+from monitor.cli.options import DOMAIN_HELP, check_domain, check_source, parse_day, parse_known_on
 from monitor.cli.output import cells, console, echo, print_data, print_json, print_json_text
 from monitor.errors import ValidationError
 
@@ -209,28 +209,37 @@ def export(ctx: click.Context, fmt: str, out: str | None, history: bool) -> None
 @click.option("--known-on", "known_on", default=None, metavar="DATE",
               help="As the store knew it on this date (UTC; or YYYY-MM-DDTHH:MM): later readings, revisions and targets are left out.")
 @click.option("--domain", default=None, help=DOMAIN_HELP)
+@click.option("--source", "source", default=None, metavar="ID",
+              help="Only the goals whose target comes from this source document (an id the catalogue declares).")
+@click.option("--include-retired", is_flag=True, help="Also the goals of retired indicators.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list with the evidence of every status.")
 @setting_option("MONITOR_LANG", "lang", resolve=True, type=click.Choice(["zh", "en"]))
 @click.pass_context
-def status(ctx: click.Context, as_of: str | None, known_on: str | None, domain: str | None, as_json: bool,
-           lang: str) -> None:
+def status(ctx: click.Context, as_of: str | None, known_on: str | None, domain: str | None, source: str | None,
+           include_retired: bool, as_json: bool, lang: str) -> None:
     """Status of every goal: achieved, on track, needs acceleration, ... with its numbers."""
     check_domain(domain, store(ctx))
+    check_source(source, store(ctx))
     known = parse_known_on(known_on)
     known_day = known.date() if isinstance(known, datetime) else known
     day = parse_day(as_of, "--as-of") or known_day or date.today()
+    from monitor.present.overview import goal_records
     from monitor.present.wording import json_record, status_table
     from monitor.status import Detail, statuses
 
     if as_json:
         # JSON carries the full evidence (every reading skipped and why), and the status in words.
-        print_json([json_record(r) for r in statuses(store(ctx), day, domain=domain, known_on=known, detail=Detail.FULL)])
+        found = statuses(store(ctx), day, domain=domain, known_on=known, detail=Detail.FULL)
+        kept = {(r["indicator_id"], r["target_id"])
+                for r in goal_records(store(ctx), [g.as_dict() for g in found], include_retired, source)}
+        print_json([json_record(r) for r in found if (r.indicator_id, r.target_id) in kept])
         warn_unusable(ctx, lang)
         return
     # The table explains each status from the summary evidence, which monitor.status computes for
     # every goal at once (12-24x faster on a large store, docs/benchmarks.md): a status poll holds
     # the read lock, and with it every writer, for that long.
     records = [r.as_dict() for r in statuses(store(ctx), day, domain=domain, known_on=known, detail=Detail.SUMMARY)]
+    records = goal_records(store(ctx), records, include_retired, source)
 
     if known is not None:
         echo(f"截至 {known.isoformat()}（UTC）库中已知的数据；其后录入的数据、修订和目标不计入。" if lang == "zh"

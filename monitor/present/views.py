@@ -8,10 +8,16 @@ from monitor.store import queries
 from monitor.store.connection import Store
 
 
-def indicator_rows(store: Store, domain: str | None = None) -> list[dict[str, Any]]:
+def indicator_rows(store: Store, domain: str | None = None, include_retired: bool = False) -> list[dict[str, Any]]:
+    """The indicators with their number of targets; retired ones (with when and why) only with ``include_retired``."""
+    from monitor.store import catalog_queries
+
     with store.read() as con:
         indicators = queries.list_indicators(con, domain)
         targets = queries.list_targets(con)
+        retired = catalog_queries.retirements(con)
+    if not include_retired:
+        indicators = [i for i in indicators if i.id not in retired]
     per_indicator: dict[str, int] = {}
     for t in targets:
         per_indicator[t.indicator_id] = per_indicator.get(t.indicator_id, 0) + 1
@@ -21,6 +27,8 @@ def indicator_rows(store: Store, domain: str | None = None) -> list[dict[str, An
             "display_unit": i.display_unit, "measure": i.measure.value, "direction": i.direction.value,
             "frequency": i.frequency.value, "lower_bound": i.lower_bound, "upper_bound": i.upper_bound,
             "responsible": i.responsible, "targets": per_indicator.get(i.id, 0),
+            "retired_on": retired[i.id].date.isoformat() if i.id in retired else None,
+            "retired_reason": retired[i.id].reason if i.id in retired else None,
         }
         for i in indicators
     ]
