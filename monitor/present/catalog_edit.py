@@ -35,7 +35,17 @@ from monitor.files.catalog import (
     retirement_change,
     target_changes,
 )
-from monitor.model import COMPARATORS, CatalogChange, Direction, Frequency, Indicator, MeasureKind, Retirement, Target
+from monitor.model import (
+    COMPARATORS,
+    CatalogChange,
+    Direction,
+    Frequency,
+    Indicator,
+    MeasureKind,
+    Method,
+    Retirement,
+    Target,
+)
 from monitor.model.units import to_base
 from monitor.store import catalog_queries, profile_queries, queries
 from monitor.store.connection import Store
@@ -51,10 +61,12 @@ __all__ = [
     "add_indicator",
     "add_target",
     "change_rows",
+    "indicator_targets",
     "new_target_id",
     "retire_indicator",
     "retired_ids",
     "source_target_ids",
+    "target_values",
 ]
 
 
@@ -64,13 +76,15 @@ class FieldSpec:
 
     kind: "text", "choice" (one of ``choices``), "number" (typed text; ``display_unit``: in the
     indicator's display unit, converted to base units), "date". path: the keys in the entry
-    ("baseline.value" -> entry["baseline"]["value"])."""
+    ("baseline.value" -> entry["baseline"]["value"]). labels: the MESSAGES prefix naming each choice
+    ("frequency" -> "frequency.yearly"); empty: a choice is shown as it is (">=")."""
 
     kind: str
     path: str
     choices: tuple[str, ...] = ()
     display_unit: bool = False
     required: bool = False
+    labels: str = ""
 
 
 # The indicator form, in order (labels: MESSAGES "catalog.field.<name>").
@@ -81,10 +95,9 @@ INDICATOR_FIELDS: dict[str, FieldSpec] = {
     "domain": FieldSpec("choice", "domain", required=True),  # the store's domains
     "unit": FieldSpec("text", "unit", required=True),
     "display_unit": FieldSpec("text", "display_unit"),
-    "measure": FieldSpec("choice", "measure", tuple(m.value for m in MeasureKind), required=True),
-    "direction": FieldSpec("choice", "direction", tuple(d.value for d in Direction)),
-    "frequency": FieldSpec("choice", "frequency", tuple(f.value for f in Frequency if f is not Frequency.IRREGULAR)
-                           + (Frequency.IRREGULAR.value,)),
+    "measure": FieldSpec("choice", "measure", tuple(m.value for m in MeasureKind), required=True, labels="measure"),
+    "direction": FieldSpec("choice", "direction", tuple(d.value for d in Direction), labels="direction"),
+    "frequency": FieldSpec("choice", "frequency", tuple(f.value for f in Frequency), labels="frequency"),
     "responsible": FieldSpec("text", "responsible"),
 }
 
@@ -95,8 +108,9 @@ TARGET_FIELDS: dict[str, FieldSpec] = {
     "baseline_value": FieldSpec("number", "baseline.value", display_unit=True),
     "baseline_date": FieldSpec("date", "baseline.date"),
     "deadline": FieldSpec("date", "deadline"),
-    "period": FieldSpec("choice", "period", tuple(f.value for f in Frequency if f is not Frequency.IRREGULAR)),
-    "method": FieldSpec("choice", "method", ("cagr", "linear")),
+    "period": FieldSpec("choice", "period", tuple(f.value for f in Frequency if f is not Frequency.IRREGULAR),
+                        labels="frequency"),
+    "method": FieldSpec("choice", "method", tuple(m.value for m in Method), labels="method"),
 }
 
 # The fields of each target kind the page offers, in order (labels: MESSAGES "catalog.kind.<kind>").
@@ -309,6 +323,39 @@ def source_target_ids(store: Store, source_id: str) -> set[str]:
             shown = ", ".join(documents) if documents else "none"
             raise NotFound(f"unknown source document '{source_id}'; the store's documents: {shown}")
         return catalog_queries.target_ids_from_source(con, source_id)
+
+
+def indicator_targets(store: Store, indicator_id: str) -> tuple[Indicator, list[Target]]:
+    """The indicator and the latest version of each of its targets; NotFound when unknown."""
+    with store.read() as con:
+        indicator = queries.get_indicator(con, indicator_id)
+        targets = [t for t in queries.list_targets(con) if t.indicator_id == indicator_id]
+    if indicator is None:
+        raise NotFound(f"unknown indicator '{indicator_id}' (see `monitor indicators`)")
+    return indicator, targets
+
+
+def target_values(target: Target, indicator: Indicator) -> dict[str, Any]:
+    """A stored target's fields as its form shows them (numbers in the display unit, as text): the
+    defaults of the form for its new version."""
+    from monitor.model.units import conversion_factor
+
+    entry: dict[str, Any] = {
+        "comparator": target.comparator, "value": target.value, "deadline": target.deadline,
+        "period": target.period.value if target.period else None, "method": target.method.value,
+        "baseline": {"value": target.baseline_value, "date": target.baseline_date},
+    }
+    factor = conversion_factor(indicator.display_unit, indicator.unit)
+    values: dict[str, Any] = {}
+    for name, spec in TARGET_FIELDS.items():
+        value: Any = entry
+        for key in spec.path.split("."):
+            value = value.get(key) if isinstance(value, dict) else None
+        if spec.kind == "number" and value is not None:
+            shown = value / factor if spec.display_unit else value
+            value = format(shown, ".12g")
+        values[name] = value
+    return values
 
 
 def _change_row(c: CatalogChange) -> dict[str, Any]:
