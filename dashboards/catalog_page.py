@@ -68,6 +68,22 @@ def _refused(error: Exception, heading: str) -> None:
         st.error(escape_markdown(str(error)))  # the message names the input: plain text
 
 
+FLASH = "cat_flash"
+
+
+def _done(message: str) -> None:
+    """After a change: forget the cached reads and run the page again (every list shows the change),
+    with the message shown at the top."""
+    state.invalidate()
+    st.session_state[FLASH] = message
+    st.rerun()
+
+
+flash = st.session_state.pop(FLASH, None)
+if flash:
+    st.success(escape_markdown(flash), icon=":material/check_circle:")
+
+
 def _indicator_name(row: dict[str, Any]) -> str:
     return f"{row['name_zh'] if lang == 'zh' else row['name_en']} ({row['id']})"
 
@@ -110,8 +126,7 @@ if added:
         except (ValidationError, StoreBusy) as e:
             _refused(e, t("catalog.add_errors", lang))
         else:
-            state.invalidate()
-            st.success(escape_markdown(t("catalog.added", lang, id=indicator.id)), icon=":material/check_circle:")
+            _done(t("catalog.added", lang, id=indicator.id))
 
 # ---- Add a target, or a new version of one.
 with target_tab:
@@ -151,9 +166,7 @@ with target_tab:
             except (ValidationError, StoreBusy, NotFound) as e:
                 _refused(e, t("catalog.target_errors", lang))
             else:
-                state.invalidate()
-                st.success(escape_markdown(t("catalog.target_saved", lang, id=target.id, version=target.version)),
-                           icon=":material/check_circle:")
+                _done(t("catalog.target_saved", lang, id=target.id, version=target.version))
 
 # ---- Retire an indicator.
 with retire_tab:
@@ -175,9 +188,7 @@ with retire_tab:
             except (ValidationError, StoreBusy, NotFound) as e:
                 _refused(e, t("catalog.retire_errors", lang))
             else:
-                state.invalidate()
-                st.success(escape_markdown(t("catalog.retired", lang, id=retiring, date=retirement.date.isoformat())),
-                           icon=":material/check_circle:")
+                _done(t("catalog.retired", lang, id=retiring, date=retirement.date.isoformat()))
 
 # ---- The change log.
 with log_tab:
