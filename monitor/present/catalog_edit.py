@@ -107,7 +107,9 @@ TARGET_FIELDS: dict[str, FieldSpec] = {
     "value": FieldSpec("number", "value", display_unit=True, required=True),
     "baseline_value": FieldSpec("number", "baseline.value", display_unit=True),
     "baseline_date": FieldSpec("date", "baseline.date"),
-    "deadline": FieldSpec("date", "deadline"),
+    "deadline": FieldSpec("date", "deadline.latest"),
+    # The stretch date of a "within 3-5 years" window (empty: the deadline is one date).
+    "deadline_earliest": FieldSpec("date", "deadline.earliest"),
     "period": FieldSpec("choice", "period", tuple(f.value for f in Frequency if f is not Frequency.IRREGULAR),
                         labels="frequency"),
     "method": FieldSpec("choice", "method", tuple(m.value for m in Method), labels="method"),
@@ -115,7 +117,7 @@ TARGET_FIELDS: dict[str, FieldSpec] = {
 
 # The fields of each target kind the page offers, in order (labels: MESSAGES "catalog.kind.<kind>").
 TARGET_FORMS: dict[str, tuple[str, ...]] = {
-    "reach": ("comparator", "value", "baseline_value", "baseline_date", "deadline", "method"),
+    "reach": ("comparator", "value", "baseline_value", "baseline_date", "deadline_earliest", "deadline", "method"),
     "threshold": ("comparator", "value", "period"),
 }
 
@@ -171,6 +173,10 @@ def _fill(entry: dict[str, Any], specs: Mapping[str, FieldSpec], names: tuple[st
         elif isinstance(value, str):
             value = value.strip()
         _put(entry, spec.path, value)
+    # A deadline window with only its latest date is one date (the catalogue's `deadline: 2027-12-31`).
+    window = entry.get("deadline")
+    if isinstance(window, dict) and set(window) == {"latest"}:
+        entry["deadline"] = window["latest"]
 
 
 def _require(text: str | None, column: str) -> str:
@@ -276,6 +282,9 @@ def add_target(
     target = catalog.targets[0]
     if valid_from is not None:
         target = replace(target, valid_from=datetime.combine(valid_from, datetime.min.time()))
+    if previous is not None and _same_goal(previous, target):
+        # Only the note (the reason) would differ: no new version of the same goal.
+        raise ValidationError([_problem(where, "problem.target_unchanged")])
     now = datetime.utcnow()
     with store.write() as con:
         written: list[tuple[Target, int]] = []
@@ -284,6 +293,12 @@ def add_target(
     if not written:
         raise ValidationError([_problem(where, "problem.target_unchanged")])
     return replace(target, version=written[0][1])
+
+
+def _same_goal(a: Target, b: Target) -> bool:
+    """Equal in what is judged (the version, when it is in force and its note aside)."""
+    keep = ("version", "valid_from", "note")
+    return all(getattr(a, f) == getattr(b, f) for f in a.__dataclass_fields__ if f not in keep)
 
 
 def retire_indicator(store: Store, indicator_id: str, reason: str | None, who: str, on: date | None = None) -> Retirement:
@@ -341,7 +356,8 @@ def target_values(target: Target, indicator: Indicator) -> dict[str, Any]:
     from monitor.model.units import conversion_factor
 
     entry: dict[str, Any] = {
-        "comparator": target.comparator, "value": target.value, "deadline": target.deadline,
+        "comparator": target.comparator, "value": target.value,
+        "deadline": {"earliest": target.deadline_earliest, "latest": target.deadline},
         "period": target.period.value if target.period else None, "method": target.method.value,
         "baseline": {"value": target.baseline_value, "date": target.baseline_date},
     }

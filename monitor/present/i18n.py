@@ -527,6 +527,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "catalog.field.baseline_value": {"zh": "基线值", "en": "Baseline value"},
     "catalog.field.baseline_date": {"zh": "基线日期", "en": "Baseline date"},
     "catalog.field.deadline": {"zh": "截止日期", "en": "Deadline"},
+    "catalog.field.deadline_earliest": {"zh": "最早完成日期（时间窗，可不填）", "en": "Earliest date (of a window; optional)"},
     "catalog.field.period": {"zh": "考核周期", "en": "Judged over"},
     "catalog.field.method": {"zh": "进度方法", "en": "Progress method"},
     "catalog.add_submit": {"zh": "新增指标", "en": "Add indicator"},
