@@ -440,3 +440,11 @@ def test_the_overview_page_filters_by_document_and_shows_retired_on_request(app_
     chinese = open_app("overview.py", lang="zh")
     assert chinese.selectbox(key="ov_source").label == "来源文件"
     assert "十五五规划纲要" in chinese.selectbox(key="ov_source").options
+
+
+def test_a_retired_indicator_causes_no_refresh_events(cat_db: Store) -> None:
+    from monitor.services.refresh.run import current_statuses
+
+    assert "racks" in {r["indicator_id"] for r in current_statuses(cat_db, TODAY).values()}
+    catalog_edit.retire_indicator(cat_db, "racks", "merged", "alice")
+    assert "racks" not in {r["indicator_id"] for r in current_statuses(cat_db, TODAY).values()}
