@@ -51,7 +51,8 @@ def _field(name: str, spec: FieldSpec, key: str, default: Any = None, *, choices
         label = t("catalog.in_unit", lang, label=label, unit=unit)
     if spec.kind == "choice":
         options = list(choices if choices is not None else spec.choices)
-        index = options.index(default) if default in options else (None if spec.required else 0)
+        # Nothing chosen unless a default is given: an optional choice left empty takes the loader's default.
+        index = options.index(default) if default in options else None
         return st.selectbox(escape_markdown(label), options, index=index, key=key,
                             format_func=shown or (lambda v: _choice_label(spec, v)), placeholder=t("catalog.pick", lang))
     if spec.kind == "date":
