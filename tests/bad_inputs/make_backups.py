@@ -97,10 +97,11 @@ def _literal(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def _checksum(folder: Path, table: str) -> dict[str, Any]:
-    """The row count and digest that `monitor backup` would write for the table's file as it is."""
+def _checksum(folder: Path, table: str, version: int | None = None) -> dict[str, Any]:
+    """The row count and digest that `monitor backup` would write for the table's file as it is (by the
+    schema ``version`` given, default the latest)."""
     with duckdb.connect() as con:
-        schema.migrate(con)
+        schema.migrate(con, up_to=version)
         con.execute(f"DELETE FROM {table}")
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet(?)", [str(folder / f"{table}.parquet")])
         rows, digest = _table_checksum(con, table)
@@ -108,17 +109,24 @@ def _checksum(folder: Path, table: str) -> dict[str, Any]:
 
 
 def _as_version_2(keep_claim: bool) -> Callable[[Path], Path]:
-    """The backup as schema version 2 made it: no scheduler_lease nor the tables of version 4,
-    schema_migration without versions 3 and 4. With ``keep_claim`` the manifest still says the
-    current versions (and keeps those tables)."""
+    """The backup as schema version 2 made it: none of the tables of the later versions, the tables'
+    columns as version 2 defined them, schema_migration without the later versions. With ``keep_claim``
+    the manifest still says the current versions (and keeps those tables)."""
     def damage(folder: Path) -> Path:
+        from monitor.store.maintenance import schema_columns
+
         _rewrite("schema_migration", "SELECT * FROM {t} WHERE version <= 2")(folder)
         manifest = _manifest(folder)
         manifest["tables"]["schema_migration"] = _checksum(folder, "schema_migration")
         if not keep_claim:
-            for table in ("scheduler_lease", "workspace", "catalog_domain", "source_document"):
-                (folder / f"{table}.parquet").unlink()
-                del manifest["tables"][table]
+            then, now = schema_columns(2), schema_columns(schema.LATEST_VERSION)
+            for table in sorted(manifest["tables"]):
+                if table not in then:
+                    (folder / f"{table}.parquet").unlink()
+                    del manifest["tables"][table]
+                elif then[table] != now.get(table):  # columns added since (ALTER TABLE of a later version)
+                    _rewrite(table, "SELECT " + ", ".join(then[table]) + " FROM {t}")(folder)
+                    manifest["tables"][table] = _checksum(folder, table, version=2)
             manifest["schema_versions"] = [1, 2]
         _write_manifest(folder, manifest)
         return folder
@@ -288,15 +296,16 @@ CASES: tuple[Case, ...] = (
          (MANIFEST, "in order, each once")),
     Case("schema-version-newer", "a schema version newer than this code knows",
          _edit(_newer_schema), (MANIFEST, "newer than this indicator-monitor knows")),
-    Case("table-of-a-later-version", "'schema_versions': [1, 2, 3] but the tables of version 4",
-         _edit(_set("schema_versions", [1, 2, 3])), (MANIFEST, "is defined from schema version 4 on")),
+    Case("table-of-a-later-version", "'schema_versions' without the latest version, but its tables",
+         _edit(_set("schema_versions", [m.version for m in schema.MIGRATIONS][:-1])),
+         (MANIFEST, f"is defined from schema version {schema.LATEST_VERSION} on")),
     Case("schema-migration-disagrees", "schema_migration.parquet records versions 1-2, the manifest says 1-3",
          _as_version_2(keep_claim=True), ("schema_migration.parquet", "records schema versions [1, 2]")),
     # -- tables: missing, extra, malformed entries
     Case("missing-table", "reading.parquet and its manifest entry deleted (issue 14, item 3)",
-         _drop_table("reading"), (MANIFEST, "schema version 4 defines table reading")),
+         _drop_table("reading"), (MANIFEST, f"schema version {schema.LATEST_VERSION} defines table reading")),
     Case("no-tables", "'tables': {} (issue 14, item 3)", _edit(_set("tables", {})),
-         (MANIFEST, "schema version 4 defines table alert_delivery")),
+         (MANIFEST, f"schema version {schema.LATEST_VERSION} defines table alert_delivery")),
     Case("tables-missing", "no 'tables' key", _edit(_delete("tables")), (MANIFEST, "lacks 'tables'")),
     Case("tables-a-list", "'tables' is a list of names", _edit(lambda m: m.__setitem__("tables", list(m["tables"]))),
          (MANIFEST, "'tables' must map each table name")),
