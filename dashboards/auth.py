@@ -108,6 +108,22 @@ def sidebar(lang: str) -> None:
         st.caption(t("auth.why", lang))
 
 
+def editing_allowed() -> bool:
+    """Whether this session may write, without saying anything: editing open (no hash configured) or the
+    editor signed in. A malformed hash allows nothing (may_edit says why on the writing pages)."""
+    try:
+        encoded = editor_hash()
+    except ConfigError:
+        return False
+    return encoded is None or signed_in()
+
+
+def editor_name() -> str:
+    """Who the change log records for this session's changes. There is one shared editor password and no
+    editor names yet: "dashboard" (the name the app has always recorded)."""
+    return "dashboard"
+
+
 def may_edit(lang: str, *, note: bool = True) -> bool:
     """Whether this session may write. Shows why not (or, with editing open, the trusted-network note)."""
     try:

@@ -18,7 +18,7 @@ lang = state.lang()
 path = state.db_path()
 as_of = state.as_of()
 
-indicators = state.indicators(path)
+indicators = state.indicators(path, include_retired=True)  # a retired indicator's history stays open
 names = {i["id"]: (i["name_zh"] if lang == "zh" else i["name_en"]) for i in indicators}
 goal = st.query_params.get("goal")
 

@@ -14,9 +14,11 @@ from monitor.present.overview import SEVERITY, filter_rows, load_overview, statu
 
 
 @st.cache_data(ttl=state.TTL_S, show_spinner=False)
-def known_overview(path: str, day: date, language: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def known_overview(path: str, day: date, language: str, include_retired: bool = False,
+                   source: str | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The overview as the store knew it on ``day``, judged as of that day."""
-    return load_overview(state.store(path), day, language, known_on=day)
+    return load_overview(state.store(path), day, language, known_on=day, include_retired=include_retired,
+                         source=source)
 
 
 lang = state.lang()
@@ -24,15 +26,26 @@ path = state.db_path()
 today = state.as_of()
 phone_slot = st.container(key="phone_overview")  # the phone's card list leads (dashboards/phone.py)
 phone.url_known_on(today)
+profile = state.profile(path)
+documents = {s.id: s.title_in(lang) for s in profile.sources}
+# The desktop's first row (hidden on a phone, which has its own filters: dashboards/phone.py).
+top1, top2, top3 = st.container(key="ov_top").columns([1.2, 2.4, 1], vertical_alignment="bottom")
 # "As known on": an optional past date; empty = the data known now.
-known_on = st.date_input(
+known_on = top1.date_input(
     t("overview.known_on", lang), value=None, max_value=today, format="YYYY-MM-DD",
     help=t("overview.known_on_help", lang), key="ov_known_on",
 )
+# Only the goals whose target comes from one source document (the catalogue's `sources:`), by its title.
+source = top2.selectbox(
+    t("overview.filter_document", lang), list(documents), index=None, format_func=documents.__getitem__,
+    placeholder=t("common.all", lang), key="ov_source", help=t("overview.filter_document_help", lang),
+)
+include_retired = top3.toggle(t("overview.include_retired", lang), key="ov_retired",
+                              help=t("overview.include_retired_help", lang))
 if known_on is None:
-    records, rows = state.overview(path, today, lang)
+    records, rows = state.overview(path, today, lang, include_retired, source)
 else:
-    records, rows = known_overview(path, known_on, lang)
+    records, rows = known_overview(path, known_on, lang, include_retired, source)
     st.info(t("overview.known_on_note", lang, day=known_on.isoformat()))
 state.warn_unusable(path, lang)
 
@@ -48,7 +61,6 @@ with st.container(horizontal=True, gap="small", key="ov_counts"):
         st.metric(label, n, border=True, width="stretch")
 
 # ---- Filters.
-profile = state.profile(path)
 # The catalogue's domains in its order, then any the store holds that it does not declare.
 domains_present = list(dict.fromkeys([d.id for d in profile.domains] + [r["domain_code"] for r in rows]))
 domains_present = [d for d in domains_present if any(r["domain_code"] == d for r in rows)]

@@ -75,8 +75,9 @@ def as_of() -> date:
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
-def overview(path: str, day: date, language: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    return load_overview(store(path), day, language)
+def overview(path: str, day: date, language: str, include_retired: bool = False,
+             source: str | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    return load_overview(store(path), day, language, include_retired=include_retired, source=source)
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
@@ -98,8 +99,16 @@ def detail(path: str, indicator_id: str, day: date) -> dict[str, Any] | None:
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
-def indicators(path: str) -> list[dict[str, Any]]:
-    return indicator_rows(store(path))
+def indicators(path: str, include_retired: bool = False) -> list[dict[str, Any]]:
+    return indicator_rows(store(path), include_retired=include_retired)
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def catalog_changes(path: str) -> list[dict[str, Any]]:
+    """The catalogue's change log, newest first."""
+    from monitor.present.catalog_edit import change_rows
+
+    return change_rows(store(path))
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
@@ -125,5 +134,5 @@ def warn_unusable(path: str, lang: str, indicator_id: str | None = None) -> None
 
 def invalidate() -> None:
     """Forget every cached read: call after each write."""
-    for cached in (overview, profile, goal_records, detail, indicators, unusable):
+    for cached in (overview, profile, goal_records, detail, indicators, unusable, catalog_changes):
         cached.clear()

@@ -18,7 +18,7 @@ from monitor.store import queries
 from monitor.store.connection import Store
 
 REPO = Path(__file__).resolve().parent.parent
-PAGES = ("overview.py", "goal.py", "add_reading.py", "import_page.py", "methodology.py")
+PAGES = ("overview.py", "goal.py", "add_reading.py", "import_page.py", "methodology.py", "catalog_page.py")
 CJK = re.compile(r"[\u3400-\u9fff\uff08\uff09\u3001\u3002\uff1a\uff0c]")
 
 TODAY = date.today()
@@ -324,7 +324,8 @@ def test_english_from_the_url(db: Store) -> None:
     assert at.query_params["lang"] == "en"
 
 
-@pytest.mark.parametrize("page", ["goal.py", "add_reading.py", "import_page.py", "methodology.py", "refresh_page.py"])
+@pytest.mark.parametrize("page", ["goal.py", "add_reading.py", "import_page.py", "methodology.py", "refresh_page.py",
+                                  "catalog_page.py"])
 def test_no_chinese_wording_on_english_pages(db: Store, page: str) -> None:
     at = open_app(page, lang="en", goal="good-air-days-ratio", indicator="compute-racks")
     shown = texts(at)

@@ -15,9 +15,9 @@ from monitor.cli import main
 from monitor.errors import ValidationError
 from monitor.files.export import export_store
 from monitor.files.ingest import add_reading
+from monitor.store import schema
 from monitor.store.connection import Store
 from monitor.store.maintenance import backup, check, checksums, kept_copies, restore, schema_columns
-from monitor.store.schema import LATEST_VERSION
 
 HERE = Path(__file__).resolve().parent
 
@@ -132,14 +132,14 @@ def _refused_or_restored(name: str, fresh_db: Store, tmp_path: Path) -> None:
         after = checksums(fresh_db)
         if name == "older-schema-version":
             # Migrated on: schema_migration gains the later versions, everything else is the backup's;
-            # the tables of later versions (which a version-2 backup cannot hold) are there, empty, and
-            # the tables later versions widened (target, version 5) hold the backup's rows in the columns
-            # of version 2.
-            then, now = schema_columns(2), schema_columns(LATEST_VERSION)
-            later = ("schema_migration", *sorted(set(now) - set(then)))
-            widened = tuple(t for t in then if t != "schema_migration" and then[t] != now[t])
-            assert {t: v for t, v in after.items() if t not in later + widened} == \
-                {t: v for t, v in backed_up.items() if t not in later + widened}
+            # the tables of the later versions (which a version-2 backup cannot hold) are there, empty,
+            # and the columns they added to older tables (schema migration 6) are empty in its rows.
+            then, now = schema_columns(2), schema_columns(schema.LATEST_VERSION)
+            later = ("schema_migration", *sorted(t for t in now if t not in then))
+            widened = {t for t in then if then[t] != now[t]}
+            assert {t: v for t, v in after.items() if t not in later and t not in widened} == \
+                {t: v for t, v in backed_up.items() if t not in later and t not in widened}
+            assert all(after[t]["rows"] == backed_up[t]["rows"] for t in widened)
             assert all(after[t]["rows"] == 0 for t in later[1:])
             assert after["schema_migration"]["rows"] == backed_up["schema_migration"]["rows"]
             for table in widened:

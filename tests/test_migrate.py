@@ -103,7 +103,8 @@ def test_file_to_file_is_exact_and_verified(full_db: Store, db_path: Path, tmp_p
     result = _cli(runner, str(db_path), "migrate", "--to", str(copy))
     assert result.exit_code == 0, result.output
     assert f"Migrated {db_path} -> {copy}" in result.output
-    assert "verified: row counts and digests of 13 tables match" in result.output
+    # 14 tables: schema migration 6 added catalog_change
+    assert "verified: row counts and digests of 14 tables match" in result.output
     target = Store(copy)
     assert checksums(target) == before
     target.close()
@@ -135,7 +136,9 @@ def test_a_non_empty_target_is_refused_unless_force(full_db: Store, other_db: St
     occupied = checksums(Store(other))
     result = _cli(runner, str(full_db.path), "migrate", "--to", str(other))
     assert result.exit_code == ConfigError.exit_code
-    assert f"Error: target database {other} is not empty (indicator 4" in result.output and "--force" in result.output
+    # the seeded target's change log (schema migration 6) is listed first, then the indicators
+    assert f"Error: target database {other} is not empty (catalog_change 6, indicator 4" in result.output
+    assert "--force" in result.output
     assert checksums(Store(other)) == occupied  # untouched
     forced = _cli(runner, str(full_db.path), "migrate", "--to", str(other), "--force")
     assert forced.exit_code == 0, forced.output

@@ -48,27 +48,33 @@ def _bounds_text(lower: float | None, upper: float | None) -> str:
 
 @main.command()
 @click.option("--domain", default=None, help=DOMAIN_HELP)
+@click.option("--include-retired", is_flag=True, help="Also the retired indicators (with when and why).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
-def indicators(ctx: click.Context, domain: str | None, as_json: bool) -> None:
-    """List the indicators with their units, measure kinds and targets (those with a binding target first)."""
+def indicators(ctx: click.Context, domain: str | None, include_retired: bool, as_json: bool) -> None:
+    """List the indicators with their units, measure kinds and targets (those with a binding target first;
+    retired ones left out by default)."""
     from monitor.present import views
 
     check_domain(domain, store(ctx))
-    rows = views.indicator_rows(store(ctx), domain)
+    rows = views.indicator_rows(store(ctx), domain, include_retired=include_retired)
     if as_json:
         print_json(rows)
         return
     from rich.table import Table
 
     table = Table(title=f"{len(rows)} indicators", show_lines=False)
-    for name in ("id", "name", "domain", "unit (values)", "shown as", "measure", "frequency", "bounds", "targets"):
+    columns = ["id", "name", "domain", "unit (values)", "shown as", "measure", "frequency", "bounds", "targets"]
+    for name in columns + (["retired"] if include_retired else []):
         table.add_column(name)
     for r in rows:
         bounds = _bounds_text(r["lower_bound"], r["upper_bound"])
-        table.add_row(*cells(r["id"], r["name_zh"], r["domain"], r["unit"], r["display_unit"], r["measure"],
-                             r["frequency"], bounds,
-                             str(r["targets"]) + (f" ({r['binding_targets']} binding)" if r["binding_targets"] else "")))
+        targets = str(r["targets"]) + (f" ({r['binding_targets']} binding)" if r["binding_targets"] else "")
+        row = [r["id"], r["name_zh"], r["domain"], r["unit"], r["display_unit"], r["measure"],
+               r["frequency"], bounds, targets]
+        if include_retired:
+            row.append(f"{r['retired_on']}: {r['retired_reason']}" if r["retired_on"] else "")
+        table.add_row(*cells(*row))
     console().print(table)
 
 
@@ -79,10 +85,12 @@ def catalog() -> None:
 
 @catalog.command(name="import")
 @click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--by", "by", default=None, metavar="NAME",
+              help="Who makes the change, for the change log (default: \"catalog import\").")
 @click.pass_context
-def catalog_import(ctx: click.Context, file: str) -> None:
+def catalog_import(ctx: click.Context, file: str, by: str | None) -> None:
     """Load indicators and targets from FILE (YAML, or .xlsx in the template's layout); a changed target
-    becomes a new version."""
+    becomes a new version. Every change is recorded in the change log (`monitor catalog changes`)."""
     from monitor.files.catalog import import_catalog, load_catalog, read_profile
 
     target = store(ctx)
@@ -99,7 +107,8 @@ def catalog_import(ctx: click.Context, file: str) -> None:
     else:
         catalog_file = load_catalog(file, [d.id for d in known] if known else None)
     target.init()
-    result = import_catalog(target, catalog_file, recorded_by=f"catalog:{Path(file).name}")
+    result = import_catalog(target, catalog_file, recorded_by=f"catalog:{Path(file).name}",
+                            changed_by=_who(by, "catalog import"))
     echo(
         "{file}: indicators {indicators_new} new, {indicators_changed} changed, {indicators_unchanged} unchanged; "
         "targets {targets_new} new, {targets_revised} revised (new version), {targets_unchanged} unchanged; "
@@ -158,3 +167,58 @@ def catalog_template(ctx: click.Context, out: str) -> None:
     profile = read_profile(target) if target.exists else None  # no database is created for a template
     write_whole(Path(out), write_template(profile))
     echo(f"Wrote {out}", err=True)
+
+
+def _who(by: str | None, default: str) -> str:
+    if by is None:
+        return default
+    if not by.strip() or not by.isprintable():
+        raise click.BadParameter("give a name (printable text)", param_hint="--by")
+    return by.strip()
+
+
+@catalog.command(name="retire")
+@click.argument("indicator")
+@click.option("--reason", required=True, help="Why the indicator is no longer followed (kept in the change log).")
+@click.option("--date", "on", default=None, metavar="DATE", help="Retired as of this date (default: today, UTC).")
+@click.option("--by", "by", default=None, metavar="NAME", help="Who retires it, for the change log (default: \"cli\").")
+@click.pass_context
+def catalog_retire(ctx: click.Context, indicator: str, reason: str, on: str | None, by: str | None) -> None:
+    """Retire INDICATOR: it keeps its readings, targets and history, and leaves statuses and lists
+    (`--include-retired` shows it)."""
+    from monitor.cli.options import parse_day
+    from monitor.present.catalog_edit import retire_indicator
+
+    day = parse_day(on, "--date")
+    who = _who(by, "cli")
+    target = store(ctx)
+    target.init()  # a store written before schema migration 6 gets its columns
+    retirement = retire_indicator(target, indicator, reason, who, day)
+    echo(f"{indicator}: retired as of {retirement.date.isoformat()} ({retirement.reason})")
+
+
+@catalog.command(name="changes")
+@click.option("--indicator", default=None, help="Only the changes to this indicator.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def catalog_changes(ctx: click.Context, indicator: str | None, as_json: bool) -> None:
+    """List the change log of the catalogue, newest first: when (UTC), who, what, why."""
+    from monitor.present.catalog_edit import change_rows
+
+    rows = change_rows(store(ctx), indicator)
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        echo("No changes recorded.")
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{len(rows)} changes (times UTC)")
+    for name in ("when", "who", "what", "indicator", "target", "reason", "details"):
+        table.add_column(name, overflow="fold")
+    for r in rows:
+        details = ", ".join(f"{k}={v}" for k, v in r["details"].items())
+        table.add_row(*cells(r["changed_at"], r["changed_by"], r["what"], r["indicator_id"], r["target_id"] or "",
+                             r["reason"] or "", details))
+    console().print(table)

@@ -33,6 +33,18 @@ def check_domain(domain: str | None, store: Any = None) -> None:
         raise click.BadParameter(f"'{domain}' is not a domain; use one of {', '.join(ids)}", param_hint="--domain")
 
 
+def check_source(source: str | None, store: Any) -> None:
+    """A usage error unless ``source`` is None or the id of one of the store's source documents (listed)."""
+    if source is None:
+        return
+    from monitor.files.catalog import read_profile
+
+    ids = [s.id for s in read_profile(store).sources] if store is not None and store.exists else []
+    if source not in ids:
+        shown = ", ".join(ids) if ids else "none (the catalogue declares no `sources:`)"
+        raise click.BadParameter(f"'{source}' is not a source document; use one of {shown}", param_hint="--source")
+
+
 def parse_day(value: str | None, name: str) -> date | None:
     """A YYYY-MM-DD option value as a date (None stays None)."""
     if value is None:

@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from monitor.cli.app import main, setting_option, store
-from monitor.cli.options import DOMAIN_HELP, check_domain, parse_day, parse_known_on
+from monitor.cli.options import DOMAIN_HELP, check_domain, check_source, parse_day, parse_known_on
 from monitor.cli.output import cells, console, echo, print_data, print_json, print_json_text
 from monitor.errors import ValidationError
 
@@ -211,31 +211,38 @@ def export(ctx: click.Context, fmt: str, out: str | None, history: bool) -> None
 @click.option("--domain", default=None, help=DOMAIN_HELP)
 @click.option("--nature", type=click.Choice(["binding", "expected"]), default=None,
               help="Only binding (约束性) or expected (预期性) goals. Binding goals come first either way.")
+@click.option("--source", "source", default=None, metavar="ID",
+              help="Only the goals whose target comes from this source document (an id the catalogue declares).")
+@click.option("--include-retired", is_flag=True, help="Also the goals of retired indicators.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list with the evidence of every status.")
 @setting_option("MONITOR_LANG", "lang", resolve=True, type=click.Choice(["zh", "en"]))
 @click.pass_context
 def status(ctx: click.Context, as_of: str | None, known_on: str | None, domain: str | None, nature: str | None,
-           as_json: bool, lang: str) -> None:
+           source: str | None, include_retired: bool, as_json: bool, lang: str) -> None:
     """Status of every goal: achieved, on track, needs acceleration, ... with its numbers."""
     check_domain(domain, store(ctx))
+    check_source(source, store(ctx))
     known = parse_known_on(known_on)
     known_day = known.date() if isinstance(known, datetime) else known
     day = parse_day(as_of, "--as-of") or known_day or date.today()
+    from monitor.present.overview import goal_records
     from monitor.present.wording import by_nature, json_record, nature_rank, status_table
     from monitor.status import Detail, statuses
 
     if as_json:
         # JSON carries the full evidence (every reading skipped and why), and the status in words.
         found = statuses(store(ctx), day, domain=domain, known_on=known, detail=Detail.FULL)
+        kept = {(r["indicator_id"], r["target_id"])
+                for r in goal_records(store(ctx), [g.as_dict() for g in found], include_retired, source)}
         print_json([json_record(r) for r in sorted(found, key=lambda r: nature_rank({"target_nature": r.target_nature}))
-                    if nature is None or r.target_nature == nature])
+                    if (r.indicator_id, r.target_id) in kept and (nature is None or r.target_nature == nature)])
         warn_unusable(ctx, lang)
         return
     # The table explains each status from the summary evidence, which monitor.status computes for
     # every goal at once (12-24x faster on a large store, docs/benchmarks.md): a status poll holds
     # the read lock, and with it every writer, for that long.
-    records = by_nature([r.as_dict() for r in statuses(store(ctx), day, domain=domain, known_on=known,
-                                                       detail=Detail.SUMMARY)], nature)
+    records = [r.as_dict() for r in statuses(store(ctx), day, domain=domain, known_on=known, detail=Detail.SUMMARY)]
+    records = by_nature(goal_records(store(ctx), records, include_retired, source), nature)
 
     if known is not None:
         echo(f"截至 {known.isoformat()}（UTC）库中已知的数据；其后录入的数据、修订和目标不计入。" if lang == "zh"

@@ -18,6 +18,7 @@ from monitor.model import (
     COMPARATORS,
     DEFAULT_DOMAINS,
     Catalog,
+    CatalogChange,
     Change,
     ChangeKind,
     Direction,
@@ -32,6 +33,7 @@ from monitor.model import (
     Provenance,
     Qualifier,
     Reading,
+    Retirement,
     SourceDocument,
     SourceKind,
     Target,
@@ -236,6 +238,7 @@ def parse_catalog(document: Any, source_name: str, known_domains: list[str] | No
     indicators: list[Indicator] = []
     targets: list[Target] = []
     readings: list[Reading] = []
+    retired: dict[str, Retirement] = {}
     seen_ids: set[str] = set()
     seen_targets: set[str] = set()
     for n, entry in enumerate(document["indicators"]):
@@ -294,6 +297,9 @@ def parse_catalog(document: Any, source_name: str, known_domains: list[str] | No
             continue
         if display_unit and unit:
             _check_units(r, where, display_unit, unit)
+        retirement = _parse_retired(r, entry.get("retired"), where)
+        if retirement is not None and ident:
+            retired[ident] = retirement
         indicators.append(indicator)
 
         for k, t in enumerate(entry.get("targets") or []):
@@ -312,7 +318,21 @@ def parse_catalog(document: Any, source_name: str, known_domains: list[str] | No
     if r.problems:
         raise ValidationError(r.problems)
     return Catalog(indicators, targets, readings, source=source_id, source_date=source_date,
-                   workspace=workspace, domains=domains, sources=sources)
+                   workspace=workspace, domains=domains, sources=sources, retired=retired)
+
+
+def _parse_retired(r: _Reader, raw: Any, where: str) -> Retirement | None:
+    """`retired: {date, reason}`: the indicator is no longer followed (both keys required)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        r.problem(f"{where}.retired", "problem.mapping", raw)
+        return None
+    day = r.day(raw, "date", f"{where}.retired", required=True)
+    reason = r.text(raw, "reason", f"{where}.retired")
+    if day is None or reason is None:
+        return None
+    return Retirement(day, reason)
 
 
 def _parse_workspace(r: _Reader, raw: Any) -> Workspace | None:
@@ -661,9 +681,10 @@ def _parse_reading(r: _Reader, raw: Any, indicator: Indicator, k: int, source: s
 
 
 def dump_catalog(indicators: list[Indicator], targets: list[Target], readings: list[Reading] | None = None,
-                 profile: Profile | None = None) -> str:
+                 profile: Profile | None = None, retired: dict[str, Retirement] | None = None) -> str:
     """The catalogue as YAML in the same format load_catalog reads (round-trips), with the workspace,
-    the domains and the source documents of ``profile`` when given."""
+    the domains and the source documents of ``profile`` when given, and each retired indicator's
+    ``retired: {date, reason}``."""
     # Without the source, re-importing an export changed every target with a quote (a new version
     # each time): the most common source becomes the file's, the others are written per item.
     origins: dict[tuple[str | None, date | None], int] = {}
@@ -678,17 +699,10 @@ def dump_catalog(indicators: list[Indicator], targets: list[Target], readings: l
     by_indicator: dict[str, dict[str, Any]] = {}
     entries: list[dict[str, Any]] = []
     for i in indicators:
-        entry: dict[str, Any] = {
-            "id": i.id, "name_zh": i.name_zh, "name_en": i.name_en, "domain": i.domain,
-            "unit": i.unit, "display_unit": i.display_unit, "measure": i.measure.value,
-            "direction": i.direction.value, "frequency": i.frequency.value,
-            "bounds": [i.lower_bound, i.upper_bound],
-        }
-        for field_name in ("responsible", "cumulative_since", "description"):
-            if getattr(i, field_name) is not None:
-                entry[field_name] = getattr(i, field_name)
-        if i.publication_lag_days != 30:
-            entry["publication_lag_days"] = i.publication_lag_days
+        entry = indicator_entry(i)
+        retirement = (retired or {}).get(i.id)
+        if retirement is not None:
+            entry["retired"] = {"date": retirement.date, "reason": retirement.reason}
         entries.append(entry)
         by_indicator[i.id] = entry
     for t in targets:
@@ -769,6 +783,22 @@ def _dump_form(t: Target) -> dict[str, Any]:
     return form
 
 
+def indicator_entry(i: Indicator) -> dict[str, Any]:
+    """An indicator as its catalogue entry (without targets and readings): parse_catalog reads it back."""
+    entry: dict[str, Any] = {
+        "id": i.id, "name_zh": i.name_zh, "name_en": i.name_en, "domain": i.domain,
+        "unit": i.unit, "display_unit": i.display_unit, "measure": i.measure.value,
+        "direction": i.direction.value, "frequency": i.frequency.value,
+        "bounds": [i.lower_bound, i.upper_bound],
+    }
+    for field_name in ("responsible", "cumulative_since", "description"):
+        if getattr(i, field_name) is not None:
+            entry[field_name] = getattr(i, field_name)
+    if i.publication_lag_days != 30:
+        entry["publication_lag_days"] = i.publication_lag_days
+    return entry
+
+
 def _dump_source(item: dict[str, Any], common: tuple[str | None, date | None], source: str | None, source_date: date | None) -> None:
     if source != common[0]:
         item["source"] = source
@@ -791,10 +821,67 @@ def _dump_provenance(item: dict[str, Any], p: Provenance | None) -> None:
 # ---------------------------------------------------------------- use cases on a store
 
 
-def import_catalog(store: Store, catalog: Catalog, recorded_by: str = "catalog") -> dict[str, int]:
-    """Write a catalogue's indicators, targets and readings in one transaction (idempotent)."""
-    from monitor.store import profile_queries, queries
+def indicator_changes(written: list[tuple[Indicator, Indicator | None]], who: str, when: datetime,
+                      reason: str | None = None) -> list[CatalogChange]:
+    """Change-log rows for indicators added or changed (queries.upsert_indicators' ``written``)."""
+    changes = []
+    for new, old in written:
+        if old is None:
+            details: dict[str, Any] = {"name_zh": new.name_zh, "name_en": new.name_en, "domain": new.domain}
+            changes.append(CatalogChange(when, who, "indicator_added", new.id, None, reason, details))
+            continue
+        changed = {
+            f: [_plain(getattr(old, f)), _plain(getattr(new, f))]
+            for f in new.__dataclass_fields__ if getattr(old, f) != getattr(new, f)
+        }
+        changes.append(CatalogChange(when, who, "indicator_changed", new.id, None, reason, {"changed": changed}))
+    return changes
 
+
+def target_changes(written: list[tuple[Target, int]], who: str, when: datetime,
+                   reason: str | None = None) -> list[CatalogChange]:
+    """Change-log rows for target versions recorded (queries.record_targets' ``written``)."""
+    changes = []
+    for target, version in written:
+        details: dict[str, Any] = {"version": version, "kind": target.kind.value, "comparator": target.comparator,
+                                   "value": target.value}
+        for key, value in (("baseline_value", target.baseline_value), ("baseline_date", target.baseline_date),
+                           ("deadline", target.deadline), ("period", target.period),
+                           ("source", target.provenance.source if target.provenance else None)):
+            if value is not None:
+                details[key] = _plain(value)
+        changes.append(CatalogChange(when, who, "target_version", target.indicator_id, target.id, reason, details))
+    return changes
+
+
+def retirement_change(indicator_id: str, before: Retirement | None, after: Retirement | None, who: str,
+                      when: datetime) -> CatalogChange:
+    """The change-log row of an indicator retired (or followed again: ``after`` None)."""
+    if after is not None:
+        return CatalogChange(when, who, "indicator_retired", indicator_id, None, after.reason,
+                             {"date": after.date.isoformat()})
+    shown = None if before is None else {"date": before.date.isoformat(), "reason": before.reason}
+    return CatalogChange(when, who, "indicator_changed", indicator_id, None, None, {"changed": {"retired": [shown, None]}})
+
+
+def _plain(value: Any) -> Any:
+    """A value as JSON holds it (enums by their value, dates as ISO text)."""
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return getattr(value, "value", value)
+
+
+def import_catalog(store: Store, catalog: Catalog, recorded_by: str = "catalog",
+                   changed_by: str | None = None) -> dict[str, int]:
+    """Write a catalogue's indicators, targets and readings in one transaction (idempotent).
+
+    Each indicator added or changed, target version recorded and retirement changed is also a row of
+    the change log (monitor.store.catalog_queries), by ``changed_by`` (default: ``recorded_by``). An
+    indicator of the catalogue without ``retired`` is followed (a retired one is followed again)."""
+    from monitor.store import catalog_queries, profile_queries, queries
+
+    who = changed_by or recorded_by
+    now = datetime.utcnow()
     with store.write() as con:
         # Whose monitor this is, replaced by a catalogue that declares it; one that declares none
         # (written before these keys existed) leaves the store's as they are.
@@ -803,8 +890,18 @@ def import_catalog(store: Store, catalog: Catalog, recorded_by: str = "catalog")
         if catalog.domains:
             profile_queries.write_domains(con, catalog.domains)
         profile_queries.write_sources(con, catalog.sources)
-        ind_new, ind_changed, ind_same = queries.upsert_indicators(con, catalog.indicators)
-        tgt_new, tgt_revised, tgt_same = queries.record_targets(con, catalog.targets)
+        ind_written: list[tuple[Indicator, Indicator | None]] = []
+        ind_new, ind_changed, ind_same = queries.upsert_indicators(con, catalog.indicators, ind_written)
+        tgt_written: list[tuple[Target, int]] = []
+        tgt_new, tgt_revised, tgt_same = queries.record_targets(con, catalog.targets, who, tgt_written)
+        changes = indicator_changes(ind_written, who, now)
+        before = catalog_queries.retirements(con)
+        for indicator in catalog.indicators:
+            after = catalog.retired.get(indicator.id)
+            if catalog_queries.set_retirement(con, indicator.id, after):
+                changes.append(retirement_change(indicator.id, before.get(indicator.id), after, who, now))
+        changes += target_changes(tgt_written, who, now)
+        catalog_queries.add_changes(con, changes)
         counts = {"seen": 0, "new": 0, "revised": 0, "unchanged": 0}
         if catalog.readings:
             stage = queries.stage_readings(con, catalog.readings)
@@ -835,14 +932,16 @@ def init_store(store: Store, seed: str | Path | None = None, with_seed: bool = T
 
 
 def export_catalog(store: Store, with_readings: bool = False) -> str:
-    from monitor.store import profile_queries, queries
+    """The store's catalogue (retired indicators included, with their ``retired``) as load_catalog reads it."""
+    from monitor.store import catalog_queries, profile_queries, queries
 
     with store.read() as con:
         profile = profile_queries.read_profile(con)
         indicators = queries.list_indicators(con)
         targets = queries.list_targets(con)
         readings = queries.list_readings(con) if with_readings else None
-    return dump_catalog(indicators, targets, readings, profile)
+        retired = catalog_queries.retirements(con)
+    return dump_catalog(indicators, targets, readings, profile, retired)
 
 
 def read_profile(store: Store) -> Profile:

@@ -271,6 +271,33 @@ class Profile:
 
 
 @dataclass(frozen=True)
+class Retirement:
+    """An indicator no longer followed: when and why. It stays in the store and its history; statuses
+    and lists leave it out by default (the catalogue's ``retired: {date, reason}``)."""
+
+    date: date
+    reason: str
+
+
+# What a row of the catalogue's change log records (the store's catalog_change.what).
+CHANGE_KINDS: tuple[str, ...] = ("indicator_added", "indicator_changed", "indicator_retired", "target_version")
+
+
+@dataclass(frozen=True)
+class CatalogChange:
+    """One change to the catalogue: when (UTC), who, what, to which indicator (and target), why, and the
+    details (what changed; the target version written)."""
+
+    changed_at: datetime
+    changed_by: str
+    what: str  # one of CHANGE_KINDS
+    indicator_id: str
+    target_id: str | None = None
+    reason: str | None = None
+    details: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Catalog:
     """Indicators with their targets and (seed) readings, as read from a catalogue file, and what the
     file declares of its workspace, domains (empty: none declared) and source documents."""
@@ -283,6 +310,8 @@ class Catalog:
     workspace: Workspace | None = None
     domains: list[Domain] = field(default_factory=list)
     sources: list[SourceDocument] = field(default_factory=list)
+    # The indicators the file declares retired (indicator id -> Retirement); the others are not.
+    retired: dict[str, Retirement] = field(default_factory=dict)
 
 
 # The largest size of a figure the product stores: 10^18 is far above any public figure in any base unit

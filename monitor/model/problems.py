@@ -438,6 +438,13 @@ PROBLEMS: dict[str, dict[str, str]] = {
     },
     "problem.path_order": {"zh": "日期须逐项递增", "en": "dates must increase from one point to the next"},
     "problem.baseline_date_needed": {"zh": "{kind} 型目标需要基线日期", "en": "a {kind} target needs a baseline date"},
+    # ---- Editing the catalogue one change at a time (monitor.present.catalog_edit; helper editor).
+    "problem.indicator_exists": {"zh": "该指标编号已存在", "en": "is already an indicator of the catalogue"},
+    "problem.already_retired": {"zh": "该指标已于 {date} 停用", "en": "the indicator was retired on {date} already"},
+    "problem.target_unchanged": {
+        "zh": "与现行版本相同，未记录新版本",
+        "en": "is the same as the version in force; no new version was recorded",
+    },
     # ---- Catch-all: a reason given as English text (an error of another library, a catalogue entry).
     OTHER: {"zh": "无效（{reason}）", "en": "{reason}"},
 }

@@ -25,6 +25,7 @@ __all__ = [
     "SEVERITY",
     "SPARKLINE_POINTS",
     "filter_rows",
+    "goal_records",
     "load_overview",
     "overview_rows",
     "progress_fraction",
@@ -184,8 +185,27 @@ def filter_rows(
     ]
 
 
+def goal_records(
+    store: Store, records: Iterable[dict[str, Any]], include_retired: bool = False, source: str | None = None
+) -> list[dict[str, Any]]:
+    """The status records to show: without the retired indicators' goals unless ``include_retired``;
+    with ``source`` (a source document's id), only the goals whose target comes from that document
+    (NotFound, listing the documents, for an unknown id)."""
+    from monitor.present.catalog_edit import retired_ids, source_target_ids
+
+    kept = list(records)
+    if not include_retired:
+        retired = retired_ids(store)
+        kept = [r for r in kept if r["indicator_id"] not in retired]
+    if source is not None:
+        targets = source_target_ids(store, source)
+        kept = [r for r in kept if r["target_id"] in targets]
+    return kept
+
+
 def load_overview(
-    store: Store, as_of: date, lang: str, known_on: date | None = None
+    store: Store, as_of: date, lang: str, known_on: date | None = None, *, include_retired: bool = False,
+    source: str | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The status records and the overview rows, in two reads of the store.
 
@@ -193,9 +213,10 @@ def load_overview(
     the projections, which the overview does not show, so every goal is computed set-wise; the
     sparklines are shaped in SQL too. Nothing here holds every reading in Python, so the overview stays
     cheap however long the series are. With ``known_on``, the store as it was known on that date
-    (monitor.store.status_queries).
+    (monitor.store.status_queries). The retired indicators and ``source`` as goal_records says.
     """
     records = [r.as_dict() for r in statuses(store, as_of, known_on=known_on, detail=Detail.BRIEF)]
+    records = goal_records(store, records, include_retired, source)
     with store.read() as con:
         trends = status_queries.sparklines(con, as_of, SPARKLINE_POINTS, known_on)
     return records, overview_rows(records, (), as_of, lang, trends, read_profile(store))

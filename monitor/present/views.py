@@ -9,10 +9,16 @@ from monitor.store import queries
 from monitor.store.connection import Store
 
 
-def indicator_rows(store: Store, domain: str | None = None) -> list[dict[str, Any]]:
+def indicator_rows(store: Store, domain: str | None = None, include_retired: bool = False) -> list[dict[str, Any]]:
+    """The indicators with their number of targets; retired ones (with when and why) only with ``include_retired``."""
+    from monitor.store import catalog_queries
+
     with store.read() as con:
         indicators = queries.list_indicators(con, domain)
         targets = queries.list_targets(con)
+        retired = catalog_queries.retirements(con)
+    if not include_retired:
+        indicators = [i for i in indicators if i.id not in retired]
     per_indicator: dict[str, int] = {}
     binding: dict[str, int] = {}
     for t in targets:
@@ -27,6 +33,8 @@ def indicator_rows(store: Store, domain: str | None = None) -> list[dict[str, An
             "frequency": i.frequency.value, "lower_bound": i.lower_bound, "upper_bound": i.upper_bound,
             "responsible": i.responsible, "targets": per_indicator.get(i.id, 0),
             "binding_targets": binding.get(i.id, 0),
+            "retired_on": retired[i.id].date.isoformat() if i.id in retired else None,
+            "retired_reason": retired[i.id].reason if i.id in retired else None,
         }
         for i in indicators
     ]

@@ -52,8 +52,16 @@ def _indicator(row: Sequence[Any]) -> Indicator:
     )
 
 
-def upsert_indicators(con: duckdb.DuckDBPyConnection, indicators: Sequence[Indicator]) -> tuple[int, int, int]:
-    """Insert new indicators, replace changed ones; return (new, changed, unchanged)."""
+def upsert_indicators(
+    con: duckdb.DuckDBPyConnection,
+    indicators: Sequence[Indicator],
+    written: list[tuple[Indicator, Indicator | None]] | None = None,
+) -> tuple[int, int, int]:
+    """Insert new indicators, replace changed ones; return (new, changed, unchanged). ``written``, when
+    given, gets (indicator, the one it replaced or None) for each new or changed one (the change log).
+
+    A replaced indicator keeps its retirement (schema migration 6): only catalog_queries.set_retirement
+    changes that."""
     existing = {i.id: i for i in list_indicators(con)}
     new = changed = unchanged = 0
     now = datetime.utcnow()
@@ -62,15 +70,23 @@ def upsert_indicators(con: duckdb.DuckDBPyConnection, indicators: Sequence[Indic
         if old == indicator:
             unchanged += 1
             continue
+        if written is not None:
+            written.append((indicator, old))
         if old is None:
             new += 1
+            con.execute(
+                f"INSERT INTO indicator ({INDICATOR_COLUMNS}, updated_at) VALUES ({', '.join('?' * 16)})",
+                [*_indicator_row(indicator), now],
+            )
         else:
             changed += 1
-            con.execute("DELETE FROM indicator WHERE id = ?", [indicator.id])
-        con.execute(
-            f"INSERT INTO indicator ({INDICATOR_COLUMNS}, updated_at) VALUES ({', '.join('?' * 16)})",
-            [*_indicator_row(indicator), now],
-        )
+            # An UPDATE, not a delete and insert: the columns this statement does not name (the
+            # retirement, migration 6) stay as they are.
+            names = [c.strip() for c in INDICATOR_COLUMNS.split(",")][1:]
+            con.execute(
+                f"UPDATE indicator SET {', '.join(f'{c} = ?' for c in names)}, updated_at = ? WHERE id = ?",
+                [*_indicator_row(indicator)[1:], now, indicator.id],
+            )
     return new, changed, unchanged
 
 
@@ -160,8 +176,16 @@ def _same_target(a: Target, b: Target) -> bool:
     return all(getattr(a, f) == getattr(b, f) for f in a.__dataclass_fields__ if f not in keep)
 
 
-def record_targets(con: duckdb.DuckDBPyConnection, targets: Sequence[Target]) -> tuple[int, int, int]:
-    """Record each target whose content changed as a new version; return (new, revised, unchanged)."""
+def record_targets(
+    con: duckdb.DuckDBPyConnection,
+    targets: Sequence[Target],
+    recorded_by: str | None = None,
+    written: list[tuple[Target, int]] | None = None,
+) -> tuple[int, int, int]:
+    """Record each target whose content changed as a new version; return (new, revised, unchanged).
+
+    recorded_by: who (schema migration 6; None on a store written before it). ``written``, when given,
+    gets (target, version written) for each version recorded (the change log)."""
     current = {t.id: t for t in list_targets(con)}
     new = revised = unchanged = 0
     now = datetime.utcnow()
@@ -173,9 +197,12 @@ def record_targets(con: duckdb.DuckDBPyConnection, targets: Sequence[Target]) ->
         version = 1 if old is None else old.version + 1
         new += old is None
         revised += old is not None
+        if written is not None:
+            written.append((target, version))
         p = target.provenance
+        who = ", recorded_by" if recorded_by is not None else ""
         con.execute(
-            f"INSERT INTO target ({TARGET_COLUMNS}, recorded_at) VALUES ({', '.join('?' * (_TARGET_WIDTH + 1))})",
+            f"INSERT INTO target ({TARGET_COLUMNS}, recorded_at{who}) VALUES ({', '.join('?' * (_TARGET_WIDTH + 1 + bool(who)))})",
             [
                 target.id, target.indicator_id, version, target.kind.value, target.comparator,
                 target.value, target.baseline_value, target.baseline_date, target.deadline,
@@ -186,6 +213,7 @@ def record_targets(con: duckdb.DuckDBPyConnection, targets: Sequence[Target]) ->
                 target.note,
                 p.quote if p else None, p.source if p else None, p.source_date if p else None,
                 p.speaker if p else None, p.office if p else None, *_target_form_row(target), now,
+                *([recorded_by] if who else []),
             ],
         )
     return new, revised, unchanged

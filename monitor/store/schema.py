@@ -250,6 +250,32 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE target ADD COLUMN IF NOT EXISTS path VARCHAR",
         ),
     ),
+    Migration(
+        6,
+        "catalogue change log, indicator retirement, who recorded a target version",
+        (
+            # Retirement (monitor.present.catalog_edit): a retired indicator stays, with its readings and
+            # targets, in the store and its history; statuses and lists leave it out by default.
+            "ALTER TABLE indicator ADD COLUMN retired_on DATE",
+            "ALTER TABLE indicator ADD COLUMN retired_reason VARCHAR",
+            # Who recorded each target version (an editor's name, "dashboard", "catalog import", ...).
+            "ALTER TABLE target ADD COLUMN recorded_by VARCHAR",
+            # Append-only: one row per change to the catalogue (indicator_added, indicator_changed,
+            # indicator_retired, target_version), from the dashboard, the CLI or a catalogue import.
+            # changed_at is UTC; details is JSON (what changed, the target version written).
+            """
+            CREATE TABLE IF NOT EXISTS catalog_change (
+                changed_at   TIMESTAMP NOT NULL,
+                changed_by   VARCHAR NOT NULL,
+                what         VARCHAR NOT NULL,
+                indicator_id VARCHAR NOT NULL,
+                target_id    VARCHAR,
+                reason       VARCHAR,
+                details      VARCHAR NOT NULL
+            )
+            """,
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

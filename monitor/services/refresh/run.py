@@ -365,11 +365,14 @@ def current_statuses(store: Store, as_of: date) -> dict[str, dict[str, Any]]:
 
     Detail.BRIEF (monitor.status): the status and staleness of every goal, computed set-wise. It runs
     inside the refresh's write transaction, so its time is time every other writer waits (seen: 3 s
-    holds with 1M readings).
+    holds with 1M readings). A retired indicator's goals are left out: no events or alerts about them.
     """
+    from monitor.present.catalog_edit import retired_ids
     from monitor.status import Detail, statuses
 
-    return {goal_key(r): r for r in (s.as_dict() for s in statuses(store, as_of, detail=Detail.BRIEF)) if r["target_id"]}
+    retired = retired_ids(store)
+    return {goal_key(r): r for r in (s.as_dict() for s in statuses(store, as_of, detail=Detail.BRIEF))
+            if r["target_id"] and r["indicator_id"] not in retired}
 
 
 def _full_record(store: Store, as_of: date, record: dict[str, Any]) -> dict[str, Any]:
