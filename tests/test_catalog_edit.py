@@ -148,7 +148,8 @@ def test_refused_changes_say_where_and_why_and_write_nothing(cat_db: Store) -> N
 def test_every_target_kind_of_the_form_is_a_kind_the_loader_reads() -> None:
     # The form is data: each kind's fields are known fields, and a complete entry of each kind parses.
     complete = {"comparator": ">=", "value": 1, "baseline": {"value": 0.5, "date": date(2025, 1, 1)},
-                "deadline": date(2030, 12, 31), "period": "yearly", "method": "linear"}
+                "deadline": date(2030, 12, 31), "period": "yearly", "method": "linear", "low": 0.5, "high": 2,
+                "tolerance": 0.1, "change": {"relative": 10}, "rate": 7, "nature": "binding"}
     for kind, names in catalog_edit.TARGET_FORMS.items():
         assert set(names) <= set(catalog_edit.TARGET_FIELDS), kind
         item: dict[str, Any] = {"kind": kind}
@@ -161,6 +162,35 @@ def test_every_target_kind_of_the_form_is_a_kind_the_loader_reads() -> None:
         entry = {"id": "x", "name_zh": "x", "name_en": "x", "domain": "tourism", "unit": "元", "measure": "stock",
                  "targets": [item]}
         assert parse_catalog({"indicators": [entry]}, "form").targets[0].kind.value == kind
+
+
+@pytest.mark.parametrize(("kind", "values", "stated"), [
+    ("range", {"low": "4.5", "high": "5", "deadline": LATER}, {"low": 4.5, "high": 5.0}),
+    ("about", {"value": "2", "tolerance": "0.3", "nature": "binding"}, {"value": 2.0, "tolerance": 0.3}),
+    ("change", {"change_relative": "-13.5", "baseline_value": "80", "baseline_date": date(2025, 12, 31),
+                "deadline": LATER}, {"comparator": "<="}),
+    ("change", {"change_factor": "2", "baseline_date": date(2025, 12, 31), "deadline": LATER}, {"comparator": ">="}),
+    ("change", {"change_absolute": "1", "baseline_value": "80", "baseline_date": date(2025, 12, 31),
+                "deadline": LATER, "comparator_default": ">"}, {"comparator": ">"}),
+    ("average_growth", {"rate": "7", "baseline_value": "80", "baseline_date": date(2025, 12, 31), "deadline": LATER},
+     {"rate": 7.0, "comparator": ">="}),
+], ids=["range", "about", "relative", "factor", "absolute", "growth"])
+def test_the_page_adds_every_target_form_and_its_new_version_starts_from_it(
+        cat_db: Store, kind: str, values: dict[str, Any], stated: dict[str, Any]) -> None:
+    # Issue 16: the forms of Chinese plans are entered without YAML, stored as stated, and judged.
+    catalog_edit.add_indicator(cat_db, {**BIKE, "unit": "%", "display_unit": "%", "measure": "ratio"}, "alice")
+    target = catalog_edit.add_target(cat_db, "bike-lanes", kind, values, "alice")
+    assert target.kind.value == kind
+    assert {k: getattr(target, k) for k in stated} == stated
+    assert target.nature.value == values.get("nature", "expected")
+    if kind == "change":
+        assert target.change is not None
+    assert records(cat_db)[("bike-lanes", target.id)]["status"] is not None, "the engine judges it"
+    indicator, [stored] = catalog_edit.indicator_targets(cat_db, "bike-lanes")
+    shown = catalog_edit.target_values(stored, indicator)
+    with pytest.raises(ValidationError) as same:  # its own fields, shown again, are the same goal
+        catalog_edit.add_target(cat_db, "bike-lanes", kind, shown, "bob", target_id=target.id, reason="again")
+    assert codes(same)[-1][1] == "problem.target_unchanged"
 
 
 def test_a_retired_indicator_leaves_statuses_and_lists_but_stays_in_the_history(cat_db: Store) -> None:

@@ -43,6 +43,7 @@ from monitor.model import (
     Indicator,
     MeasureKind,
     Method,
+    Nature,
     Retirement,
     Target,
 )
@@ -113,12 +114,32 @@ TARGET_FIELDS: dict[str, FieldSpec] = {
     "period": FieldSpec("choice", "period", tuple(f.value for f in Frequency if f is not Frequency.IRREGULAR),
                         labels="frequency"),
     "method": FieldSpec("choice", "method", tuple(m.value for m in Method), labels="method"),
+    # The forms of docs/methodology.md, "Target forms": a band in display units; a change or a growth rate
+    # as stated (a percent, a factor, or an amount in display units), resolved against the baseline.
+    "low": FieldSpec("number", "low", display_unit=True, required=True),
+    "high": FieldSpec("number", "high", display_unit=True, required=True),
+    "tolerance": FieldSpec("number", "tolerance", display_unit=True),
+    "change_relative": FieldSpec("number", "change.relative"),
+    "change_factor": FieldSpec("number", "change.factor"),
+    "change_absolute": FieldSpec("number", "change.absolute", display_unit=True),
+    "rate": FieldSpec("number", "rate", required=True),
+    # A change's or a growth's comparator: empty takes the one its sign implies (降低 → <=).
+    "comparator_default": FieldSpec("choice", "comparator", COMPARATORS),
+    "nature": FieldSpec("choice", "nature", tuple(n.value for n in Nature), labels="nature"),
 }
 
 # The fields of each target kind the page offers, in order (labels: MESSAGES "catalog.kind.<kind>").
+# A path (逐年目标: one value per year) is not offered: its points are rows of the workbook or a list in
+# the YAML (docs/catalog.md).
 TARGET_FORMS: dict[str, tuple[str, ...]] = {
-    "reach": ("comparator", "value", "baseline_value", "baseline_date", "deadline_earliest", "deadline", "method"),
-    "threshold": ("comparator", "value", "period"),
+    "reach": ("comparator", "value", "baseline_value", "baseline_date", "deadline_earliest", "deadline", "method",
+              "nature"),
+    "threshold": ("comparator", "value", "period", "nature"),
+    "range": ("low", "high", "deadline", "nature"),
+    "about": ("value", "tolerance", "deadline", "nature"),
+    "change": ("change_relative", "change_factor", "change_absolute", "comparator_default", "baseline_value",
+               "baseline_date", "deadline", "method", "nature"),
+    "average_growth": ("rate", "comparator_default", "baseline_value", "baseline_date", "deadline", "nature"),
 }
 
 
@@ -360,6 +381,9 @@ def target_values(target: Target, indicator: Indicator) -> dict[str, Any]:
         "deadline": {"earliest": target.deadline_earliest, "latest": target.deadline},
         "period": target.period.value if target.period else None, "method": target.method.value,
         "baseline": {"value": target.baseline_value, "date": target.baseline_date},
+        "low": target.low, "high": target.high, "tolerance": target.tolerance, "rate": target.rate,
+        "change": {target.change.kind.value: target.change.amount} if target.change else {},
+        "nature": target.nature.value,
     }
     factor = conversion_factor(indicator.display_unit, indicator.unit)
     values: dict[str, Any] = {}
