@@ -17,6 +17,7 @@ them, so importing this package stays light.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -46,7 +47,9 @@ def _check(store: Store, fmt: str, as_of: date, since: date, office: str | None)
     if since >= as_of:
         raise ConfigError(f"--since {since.isoformat()} must be before --as-of {as_of.isoformat()}")
     if not store.exists:
-        raise ConfigError(f"database {store.location} does not exist; run `monitor init` first")
+        from monitor.store.lake import shown
+
+        raise ConfigError(f"database {shown(store.location)} does not exist; run `monitor init` first")
     if office is not None:
         from monitor.present.views import indicator_rows
 
@@ -63,10 +66,10 @@ def build_report(
     as_of: date,
     since: date | None = None,
     lang: str = "zh",
-    domain: str | None = None,
+    domain: str | Sequence[str] | None = None,
     office: str | None = None,
 ) -> bytes:
-    """The report as a file's bytes in ``fmt`` (docx, pdf, xlsx or html)."""
+    """The report as a file's bytes in ``fmt`` (docx, pdf, xlsx or html); ``domain``: one domain id or several."""
     since = since if since is not None else default_since(as_of)
     _check(store, fmt, as_of, since, office)
     content = build_content(store, as_of, since, lang, domain=domain, office=office)
@@ -98,7 +101,7 @@ def write_report(
     as_of: date,
     since: date | None = None,
     lang: str = "zh",
-    domain: str | None = None,
+    domain: str | Sequence[str] | None = None,
     office: str | None = None,
 ) -> Path:
     """Write the report to ``out`` (default: default_out) whole or not at all; the path written."""

@@ -32,6 +32,7 @@ first); within that, binding targets come before expected ones when the records 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -94,14 +95,15 @@ def chart_spec(record: dict[str, Any], series: list[Reading], factor: float) -> 
     level. Numbers and years only (no words: the image needs no font for either language). None when
     there is nothing to draw."""
     points = [{"date": r.period_end.isoformat(), "value": r.value / factor} for r in series]
-    if not points:
+    # One reading and no target to compare it with is no picture.
+    if not points or (len(points) < 2 and record["target_value"] is None):
         return None
     layers: list[dict[str, Any]] = [{
         "data": {"values": points},
         "mark": {"type": "line", "point": {"size": 28, "filled": True}, "color": "#1f4e79", "strokeWidth": 2},
         "encoding": {
-            "x": {"field": "date", "type": "temporal", "axis": {"title": None, "format": "%Y", "tickCount": 4,
-                                                              "grid": False}},
+            "x": {"field": "date", "type": "temporal", "axis": {"title": None, "format": "%Y", "grid": False,
+                                                              "tickCount": {"interval": "year", "step": 1}}},
             "y": {"field": "value", "type": "quantitative", "scale": {"zero": False},
                   "axis": {"title": None, "tickCount": 4, "format": "~s"}},
         },
@@ -120,8 +122,9 @@ def chart_spec(record: dict[str, Any], series: list[Reading], factor: float) -> 
     }
 
 
-def _table(columns: list[str], rows: list[list[str]], empty: str) -> dict[str, Any]:
-    return {"columns": columns, "rows": rows, "empty": empty}
+def _table(columns: list[str], rows: list[list[str]], empty: str, widths: list[float]) -> dict[str, Any]:
+    """A table of plain text; ``widths``: the columns' relative widths, for the writers that set them."""
+    return {"columns": columns, "rows": rows, "empty": empty, "widths": widths}
 
 
 def build_content(
@@ -129,14 +132,17 @@ def build_content(
     as_of: date,
     since: date,
     lang: str,
-    domain: str | None = None,
+    domain: str | Sequence[str] | None = None,
     office: str | None = None,
 ) -> dict[str, Any]:
-    """The report's content (see the module docstring). ``domain`` and ``office`` keep only the goals of
-    that domain and of indicators that office is responsible for."""
+    """The report's content (see the module docstring). ``domain`` (one domain id, or several) and
+    ``office`` keep only the goals of those domains and of indicators that office is responsible for."""
     profile = read_profile(store)
+    chosen = [domain] if isinstance(domain, str) else list(domain or ())
+    single = chosen[0] if len(chosen) == 1 else None
     with store.read() as con:
-        indicators = {i.id: i for i in queries.list_indicators(con, domain)}
+        indicators = {i.id: i for i in queries.list_indicators(con, single)
+                      if not chosen or i.domain in chosen}
         every_reading = queries.list_readings(con, history=True)
 
     def office_of(indicator_id: str) -> str:
@@ -146,8 +152,8 @@ def build_content(
     def kept(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return [r for r in records if r["indicator_id"] in indicators and (office is None or office_of(r["indicator_id"]) == office)]
 
-    now = kept([r.as_dict() for r in statuses(store, as_of, domain=domain, detail=Detail.SUMMARY)])
-    then = {goal_key(r): r for r in kept([r.as_dict() for r in statuses(store, since, domain=domain, detail=Detail.BRIEF)])}
+    now = kept([r.as_dict() for r in statuses(store, as_of, domain=single, detail=Detail.SUMMARY)])
+    then = {goal_key(r): r for r in kept([r.as_dict() for r in statuses(store, since, domain=single, detail=Detail.BRIEF)])}
     wanted = {r["indicator_id"] for r in now}
 
     # Readings known at as_of (latest revision of each period ending by then), per indicator.
@@ -217,7 +223,7 @@ def build_content(
         "kind": t("report.kind", lang),
         "as_of_text": t("report.as_of", lang, day=format_date(as_of, lang)),
         "period_text": t("report.period", lang, since=format_date(since, lang), as_of=format_date(as_of, lang)),
-        "filters_text": _filters_text(profile.domain_name(domain, lang) if domain else None, office, lang),
+        "filters_text": _filters_text([profile.domain_name(d, lang) for d in chosen], office, lang),
         "colon": t("punct.colon", lang),
         "labels": {k: t(f"report.label.{k}", lang) for k in (
             "status", "latest", "period", "target", "evidence", "office", "nature", "chart_note")},
@@ -235,10 +241,11 @@ def build_content(
     }
 
 
-def _filters_text(domain_name: str | None, office: str | None, lang: str) -> str:
+def _filters_text(domain_names: list[str], office: str | None, lang: str) -> str:
+    comma = "、" if lang == "zh" else ", "
     parts = []
-    if domain_name:
-        parts.append(t("report.filter_domain", lang, domain=domain_name))
+    if domain_names:
+        parts.append(t("report.filter_domain", lang, domain=comma.join(domain_names)))
     if office:
         parts.append(t("report.filter_office", lang, office=office))
     return ("；" if lang == "zh" else "; ").join(parts)
@@ -267,7 +274,7 @@ def _summary(records: list[dict[str, Any]], natures: dict[str, str | None] | Non
     return {
         "heading": t("report.h.summary", lang),
         "intro": intro,
-        "table": _table(columns, rows, t("report.none", lang)),
+        "table": _table(columns, rows, t("report.none", lang), [3.0] + [1.0] * (len(columns) - 1)),
         "codes": present,
         "counts": dict(counts),
     }
@@ -309,13 +316,14 @@ def _changes(
         "parts": [
             {"heading": t("report.h.status_changes", lang), "table": _table(
                 [t("report.col.name", lang), t("report.col.domain", lang), t("report.col.before", lang),
-                 t("report.col.after", lang)], changed, t("report.none", lang))},
+                 t("report.col.after", lang)], changed, t("report.none", lang), [4, 2, 2, 2])},
             {"heading": t("report.h.new_readings", lang), "table": _table(
                 [t("report.col.name", lang), t("report.col.period", lang), t("report.col.value", lang),
-                 t("report.col.kind", lang), t("report.col.recorded_at", lang)], new_rows, t("report.none", lang))},
+                 t("report.col.kind", lang), t("report.col.recorded_at", lang)], new_rows, t("report.none", lang),
+                [4, 3, 2, 1.2, 2])},
             {"heading": t("report.h.newly_overdue", lang), "table": _table(
                 [t("report.col.name", lang), t("report.col.office", lang), t("report.col.next_due", lang),
-                 t("report.col.days_overdue", lang)], overdue, t("report.none", lang))},
+                 t("report.col.days_overdue", lang)], overdue, t("report.none", lang), [4, 3, 2, 1.2])},
         ],
     }
 
@@ -341,15 +349,17 @@ def _annex(goals: list[dict[str, Any]], lang: str) -> dict[str, Any]:
         if g["stale"]:
             by_office[g["office"]].append(g)
     rows = []
-    for office in sorted(by_office):
+    no_office = t("report.no_office", lang)
+    # Named offices first (in the order of their names), then the goals no office is named for.
+    for office in sorted(by_office, key=lambda o: (o == no_office, o)):
         for g in sorted(by_office[office], key=lambda g: (g["next_due"] or date.max, g["name"])):
             rows.append([office, g["name"], format_date(g["next_due"], lang) if g["next_due"] else "—",
                          str(g["days_overdue"])])
     return {
         "heading": t("report.h.annex", lang),
         "table": _table([t("report.col.office", lang), t("report.col.name", lang), t("report.col.next_due", lang),
-                         t("report.col.days_overdue", lang)], rows, t("report.none", lang)),
-        "offices": sorted(by_office),
+                         t("report.col.days_overdue", lang)], rows, t("report.none", lang), [3, 4, 2, 1.2]),
+        "offices": sorted(by_office, key=lambda o: (o == no_office, o)),
     }
 
 

@@ -17,6 +17,8 @@ __all__ = ["BODY_FONT", "HEADING_FONT", "LATIN_FONT", "write_docx"]
 HEADING_FONT = "黑体"
 BODY_FONT = "仿宋"
 LATIN_FONT = "Times New Roman"
+# A4 less the left and right margins of GB/T 9704 (28 mm and 26 mm).
+TEXT_WIDTH_MM = 210 - 28 - 26
 
 
 def _fonts(style_or_run: Any, east_asian: str, size: float | None = None, bold: bool | None = None) -> None:
@@ -79,13 +81,14 @@ def _borders(table: Any, show: bool) -> None:
 
 
 def _table(doc: Any, table: dict[str, Any], size: float = 10.5) -> None:
-    from docx.shared import Pt
+    from docx.shared import Mm, Pt
 
     if not table["rows"]:
         doc.add_paragraph(table["empty"], style="Body")
         return
     grid = doc.add_table(rows=1, cols=len(table["columns"]))
     _borders(grid, True)
+    total = sum(table["widths"])
     for cell, text in zip(grid.rows[0].cells, table["columns"], strict=True):
         cell.text = ""
         run = cell.paragraphs[0].add_run(text)
@@ -97,7 +100,8 @@ def _table(doc: Any, table: dict[str, Any], size: float = 10.5) -> None:
             run = cell.paragraphs[0].add_run(text)
             _fonts(run, BODY_FONT, size)
     for row in grid.rows:
-        for cell in row.cells:
+        for cell, width in zip(row.cells, table["widths"], strict=True):
+            cell.width = Mm(TEXT_WIDTH_MM * width / total)
             cell.paragraphs[0].paragraph_format.space_after = Pt(0)
             cell.paragraphs[0].paragraph_format.first_line_indent = Pt(0)
     doc.add_paragraph("", style="Body")

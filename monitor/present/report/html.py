@@ -38,9 +38,11 @@ table.grid th, table.grid td { border: 1px solid #000; padding: 2px 6px; text-al
 def _table(table: dict[str, Any]) -> str:
     if not table["rows"]:
         return f'<p class="body">{escape(table["empty"])}</p>'
+    total = sum(table["widths"])
+    cols = "".join(f'<col style="width:{100 * w / total:.1f}%">' for w in table["widths"])
     head = "".join(f"<th>{escape(c)}</th>" for c in table["columns"])
     body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in table["rows"])
-    return f'<table class="grid"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return f'<table class="grid"><colgroup>{cols}</colgroup><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def _goal(goal: dict[str, Any], number: int, labels: dict[str, str], colon: str, image: bytes | None) -> str:

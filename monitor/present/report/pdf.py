@@ -15,6 +15,8 @@ from xml.sax.saxutils import escape
 __all__ = ["FONT", "write_pdf"]
 
 FONT = "STSong-Light"
+# A4 less the left and right margins (28 mm and 26 mm), in points.
+FRAME_WIDTH = (210 - 28 - 26) * 72 / 25.4
 
 
 def _styles() -> dict[str, Any]:
@@ -37,10 +39,14 @@ def _styles() -> dict[str, Any]:
     }
 
 
+# Characters the standard Chinese font lacks (a viewer would show a box), and what stands in for them.
+_STAND_INS = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2060": ""})
+
+
 def _p(text: str, style: Any) -> Any:
     from reportlab.platypus import Paragraph
 
-    return Paragraph(escape(text), style)
+    return Paragraph(escape(text.translate(_STAND_INS)), style)
 
 
 def _table(table: dict[str, Any], styles: dict[str, Any]) -> list[Any]:
@@ -51,7 +57,8 @@ def _table(table: dict[str, Any], styles: dict[str, Any]) -> list[Any]:
         return [_p(table["empty"], styles["body"])]
     data = [[_p(c, styles["cell"]) for c in table["columns"]]]
     data += [[_p(c, styles["cell"]) for c in row] for row in table["rows"]]
-    grid = Table(data, repeatRows=1)
+    total = sum(table["widths"])
+    grid = Table(data, repeatRows=1, hAlign="LEFT", colWidths=[FRAME_WIDTH * w / total for w in table["widths"]])
     grid.setStyle(TableStyle([
         ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -77,8 +84,8 @@ def _goal(goal: dict[str, Any], number: int, content: dict[str, Any], image: byt
         reader = ImageReader(io.BytesIO(image))
         width, height = reader.getSize()
         picture = Image(io.BytesIO(image), width=62 * mm, height=62 * mm * height / width)
-    block = Table([[text, picture]], colWidths=[92 * mm, 64 * mm])
-    block.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (0, 0), 0)]))
+    block = Table([[text, picture]], colWidths=[FRAME_WIDTH - 66 * mm, 66 * mm], hAlign="LEFT")
+    block.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
     return KeepTogether([_p(f"{number}. {goal['name']}", styles["goal"]), block])
 
 
