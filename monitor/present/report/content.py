@@ -158,12 +158,12 @@ def build_content(
 
     # Readings known at as_of (latest revision of each period ending by then), per indicator.
     latest_revision: dict[tuple[str, date, date], Reading] = {}
-    for r in every_reading:
-        if r.indicator_id in wanted and r.period_end <= as_of:
-            latest_revision[(r.indicator_id, r.period_start, r.period_end)] = r  # revisions come in order
+    for x in every_reading:
+        if x.indicator_id in wanted and x.period_end <= as_of:
+            latest_revision[(x.indicator_id, x.period_start, x.period_end)] = x  # revisions come in order
     per_indicator: dict[str, list[Reading]] = defaultdict(list)
-    for r in latest_revision.values():
-        per_indicator[r.indicator_id].append(r)
+    for x in latest_revision.values():
+        per_indicator[x.indicator_id].append(x)
 
     # The overview's order, then binding before expected (a stable sort keeps the rest of that order).
     order = {goal_key(r): n for n, r in enumerate(overview_rows(now, (), as_of, lang, {}, profile))}

@@ -37,8 +37,8 @@ def _text(value: Any) -> Any:
     return _xlsx_cell(value)
 
 
-def _number_format(value: float | None) -> str:
-    return "#,##0" if value is None or float(value).is_integer() else "#,##0.00"
+def _number_format(value: Any) -> str:
+    return "#,##0" if not isinstance(value, float) or value.is_integer() else "#,##0.00"
 
 
 def write_xlsx(content: dict[str, Any]) -> bytes:
