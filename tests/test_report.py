@@ -70,8 +70,11 @@ def _table_with_header(document: Any, first: str, last: str) -> list[list[str]]:
 
 
 def _east_asian(style: Any) -> str | None:
+    """The East Asian font a style names, None if none or if a theme font would take precedence."""
     fonts = style.element.rPr.find(qn("w:rFonts"))
-    return fonts.get(qn("w:eastAsia")) if fonts is not None else None
+    if fonts is None or fonts.get(qn("w:eastAsiaTheme")) is not None:
+        return None
+    return fonts.get(qn("w:eastAsia"))
 
 
 # ---------------------------------------------------------------- Word

@@ -320,7 +320,7 @@ def _changes(
             {"heading": t("report.h.new_readings", lang), "table": _table(
                 [t("report.col.name", lang), t("report.col.period", lang), t("report.col.value", lang),
                  t("report.col.kind", lang), t("report.col.recorded_at", lang)], new_rows, t("report.none", lang),
-                [4, 3, 2, 1.2, 2])},
+                [4, 3, 2, 1, 2.4])},
             {"heading": t("report.h.newly_overdue", lang), "table": _table(
                 [t("report.col.name", lang), t("report.col.office", lang), t("report.col.next_due", lang),
                  t("report.col.days_overdue", lang)], overdue, t("report.none", lang), [4, 3, 2, 1.2])},

@@ -37,6 +37,9 @@ def _fonts(style_or_run: Any, east_asian: str, size: float | None = None, bold: 
     if fonts is None:
         fonts = rpr.makeelement(qn("w:rFonts"), {})
         rpr.insert(0, fonts)
+    # A theme font (w:asciiTheme, w:eastAsiaTheme, ...) takes precedence over a named one: drop them.
+    for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+        fonts.attrib.pop(qn(attr), None)
     for attr in ("w:ascii", "w:hAnsi", "w:cs"):
         fonts.set(qn(attr), LATIN_FONT)
     fonts.set(qn("w:eastAsia"), east_asian)
@@ -157,6 +160,20 @@ def write_docx(content: dict[str, Any], images: dict[str, bytes]) -> bytes:
     section.footer_distance = Mm(20)
 
     styles = doc.styles
+    # The document's defaults too: the template's theme fonts and US English would apply to any text
+    # without a style of ours.
+    from docx.oxml.ns import qn
+
+    defaults = styles.element.find(qn("w:docDefaults"))
+    for fonts in defaults.iter(qn("w:rFonts")):
+        for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+            fonts.attrib.pop(qn(attr), None)
+        fonts.set(qn("w:ascii"), LATIN_FONT)
+        fonts.set(qn("w:hAnsi"), LATIN_FONT)
+        fonts.set(qn("w:eastAsia"), BODY_FONT)
+    for language in defaults.iter(qn("w:lang")):
+        language.set(qn("w:eastAsia"), "zh-CN")
+        language.set(qn("w:val"), "zh-CN" if content["lang"] == "zh" else "en-GB")
     # 三号 (16 pt) body with a two-character first-line indent, as official documents are set.
     normal = styles["Normal"]
     _fonts(normal, BODY_FONT, 12)
