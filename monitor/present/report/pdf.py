@@ -1,25 +1,28 @@
 """The report as PDF (reportlab): the same content and layout as the Word document, A4, page numbers.
 
 Chinese needs no font file: reportlab's built-in CID font STSong-Light (Adobe's Simplified Chinese
-standard font, referenced by name with the UniGB-UCS2-H encoding) is used for every text, headings
-larger; a PDF viewer supplies the glyphs, as for any standard Asian font. Every string is escaped
+standard font, referenced by name with the UniGB-UCS2-H encoding) is used for every text of a Chinese
+report, headings larger, and for the non-Latin runs of an English one (set in Times); a PDF viewer
+supplies the glyphs, as for any standard Asian font. Every string is escaped
 before it becomes a Paragraph (reportlab reads its own small markup in paragraph text).
 """
 
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 from xml.sax.saxutils import escape
 
 __all__ = ["FONT", "write_pdf"]
 
 FONT = "STSong-Light"
+LATIN = "Times-Roman"
 # A4 less the left and right margins (28 mm and 26 mm), in points.
 FRAME_WIDTH = (210 - 28 - 26) * 72 / 25.4
 
 
-def _styles() -> dict[str, Any]:
+def _styles(lang: str) -> dict[str, Any]:
     from reportlab.lib.enums import TA_CENTER
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.pdfbase import pdfmetrics
@@ -27,7 +30,10 @@ def _styles() -> dict[str, Any]:
 
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    base = ParagraphStyle("base", fontName=FONT, fontSize=10.5, leading=15, wordWrap="CJK")
+    # Chinese: everything in the Chinese font, lines broken between any two characters. English: Times,
+    # lines broken between words, and the Chinese font only for the runs Times cannot show (_p).
+    base = (ParagraphStyle("base", fontName=FONT, fontSize=10.5, leading=15, wordWrap="CJK") if lang == "zh"
+            else ParagraphStyle("base", fontName=LATIN, fontSize=10.5, leading=15))
     return {
         "title": ParagraphStyle("title", parent=base, fontSize=22, leading=30, alignment=TA_CENTER, spaceAfter=4),
         "centred": ParagraphStyle("centred", parent=base, fontSize=13, leading=20, alignment=TA_CENTER),
@@ -39,6 +45,9 @@ def _styles() -> dict[str, Any]:
     }
 
 
+# What the standard Latin font cannot show (its encoding is Windows-1252): set in the Chinese font.
+_WIN_ANSI = "".join(sorted({chr(b).encode("latin-1").decode("cp1252", errors="ignore") for b in range(256)} - {""}))
+_BEYOND_LATIN = re.compile("[^" + re.escape(_WIN_ANSI) + "]+")
 # Characters the standard Chinese font lacks (a viewer would show a box), and what stands in for them.
 _STAND_INS = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2060": ""})
 
@@ -46,7 +55,10 @@ _STAND_INS = str.maketrans({"\u2212": "-", "\u2013": "-", "\u2060": ""})
 def _p(text: str, style: Any) -> Any:
     from reportlab.platypus import Paragraph
 
-    return Paragraph(escape(text.translate(_STAND_INS)), style)
+    markup = escape(text.translate(_STAND_INS))
+    if style.fontName != FONT:
+        markup = _BEYOND_LATIN.sub(lambda m: f'<font name="{FONT}">{m.group()}</font>', markup)
+    return Paragraph(markup, style)
 
 
 def _table(table: dict[str, Any], styles: dict[str, Any]) -> list[Any]:
@@ -95,7 +107,7 @@ def write_pdf(content: dict[str, Any], images: dict[str, bytes]) -> bytes:
     from reportlab.lib.units import mm
     from reportlab.platypus import PageBreak, SimpleDocTemplate
 
-    styles = _styles()
+    styles = _styles(content["lang"])
 
     def page_number(canvas: Any, doc: Any) -> None:
         canvas.saveState()
