@@ -11,6 +11,7 @@ import streamlit as st
 from dashboards import phone, state
 from monitor.present.i18n import status_text, t
 from monitor.present.overview import SEVERITY, filter_rows, load_overview, status_counts
+from monitor.present.report import FORMATS, MEDIA_TYPES, build_report, default_out
 
 
 @st.cache_data(ttl=state.TTL_S, show_spinner=False)
@@ -98,6 +99,24 @@ shown = filter_rows(
 phone.remember(known_on, domains, statuses)
 phone.overview_cards(phone_slot, rows, lang, known_on, today, domains_present, statuses_present,
                      lambda d: profile.domain_name(d, lang))
+
+# ---- The progress report (monitor.present.report): as of the day shown, in the page's language, for the
+# domains selected. Made when the button is clicked (a callable: the page itself never builds it).
+report_day = known_on or today
+r1, r2, _ = st.container(key="ov_report_box").columns([1, 1.4, 4.6], vertical_alignment="bottom")
+report_format = r1.selectbox(t("report.format", lang), FORMATS, key="ov_report_format")
+report_store, report_domains = state.store(path), tuple(domains)
+
+
+def _report() -> bytes:
+    return build_report(report_store, report_format, as_of=report_day, lang=lang, domain=report_domains or None)
+
+
+r2.download_button(
+    t("report.download", lang), data=_report, file_name=default_out(report_day, report_format).name,
+    mime=MEDIA_TYPES[report_format], help=t("report.download_help", lang), icon=":material/download:",
+    on_click="ignore", key="ov_report",
+)
 with st.container(key="ov_caption"):
     st.caption(f"{t('overview.showing', lang, shown=len(shown), total=len(rows))} · {t('overview.hint', lang)}")
 

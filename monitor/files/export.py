@@ -7,6 +7,7 @@ name beside it and renamed, so a full disk leaves no truncated export that looks
 from __future__ import annotations
 
 import csv
+import errno
 import gc
 import io
 import json
@@ -187,8 +188,14 @@ def _xlsx_bytes(workbook: Any, path: Path) -> bytes:
     failure: OSError | None = None
     try:
         workbook.save(buffer)
-    except OSError as e:
-        failure = OSError(e.errno, e.strerror, str(path))
+    except Exception as e:
+        if isinstance(e, OSError):
+            failure = OSError(e.errno, e.strerror, str(path))
+        else:
+            code = _lxml_io_errno(e)
+            if code is None:
+                raise
+            failure = OSError(code, os.strerror(code), str(path))
         hook = sys.unraisablehook
         sys.unraisablehook = lambda unraisable: None
         try:
@@ -200,6 +207,17 @@ def _xlsx_bytes(workbook: Any, path: Path) -> bytes:
     if failure is not None:
         raise failure
     return buffer.getvalue()
+
+
+def _lxml_io_errno(error: BaseException) -> int | None:
+    """The errno of a write lxml failed ("IO_ENOSPC", "IO_EFBIG", ...), else None. openpyxl writes its
+    sheets with lxml whenever lxml is installed (python-docx, for the reports, depends on it), and lxml
+    reports a failed write as its own SerialisationError rather than an OSError."""
+    if type(error).__name__ != "SerialisationError" or not type(error).__module__.startswith("lxml"):
+        return None
+    name = str(error).strip().removeprefix("IO_")
+    code = getattr(errno, name, None)
+    return code if isinstance(code, int) else errno.EIO
 
 
 def _emit(text: str, out: str | Path | None, encoding: str = "utf-8") -> str | None:

@@ -162,7 +162,8 @@ def _long_header(path: Path) -> None:
 
 
 def _cached_formula(xml: str) -> str:
-    return re.sub(r'(<c r="D2"[^>]*>)<f>(.*?)</f><v\s*/>', r"\1<f>\2</f><v>5</v>", xml)
+    # <v/> or <v></v>: openpyxl writes either, as lxml (when installed) or its own writer serialises it
+    return re.sub(r'(<c r="D2"[^>]*>)<f>(.*?)</f>(?:<v\s*/>|<v>\s*</v>)', r"\1<f>\2</f><v>5</v>", xml)
 
 
 # ---------------------------------------------------------------- writers for issue 14 (readers)
