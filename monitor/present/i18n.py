@@ -662,6 +662,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "overview.include_retired_help": {
         "zh": "停用的指标默认不显示；其数据与历史仍保留。",
         "en": "Retired indicators are left out by default; their data and history are kept.",
+    },
     # ---- Progress reports (helper `report`: monitor/present/report, `monitor report`, the overview's button).
     "report.kind": {"zh": "目标进展报告", "en": "Progress report"},
     "report.as_of": {"zh": "截至 {day}", "en": "As of {day}"},
