@@ -146,6 +146,28 @@ def test_the_county_report_carries_its_own_title_and_nothing_of_the_seed(tmp_pat
     assert "Progress by domain" in english and "Economy" in english
 
 
+def test_the_target_forms_are_stated_as_the_plan_words_them_in_every_format(tmp_path: Path) -> None:
+    # Issue 16's forms in issue 18's report: a range, "about", a change and an average growth say what the
+    # plan said, and the binding goal comes first.
+    county = _county(tmp_path)
+    wanted = {"zh": ("区间 4.5%–5%", "2%左右", "较基期降低13.5%", "较基期提高1岁", "年均增长7%以上", "约束性"),
+              "en": ("range 4.5%–5%", "about 2%", "13.5% below the baseline", "average annual growth at least 7%",
+                     "Binding")}
+    for lang, phrases in wanted.items():
+        word = _docx_text(docx.Document(io.BytesIO(build_report(county, "docx", as_of=TODAY, lang=lang))))
+        html = build_report(county, "html", as_of=TODAY, lang=lang).decode("utf-8")
+        sheet = openpyxl.load_workbook(io.BytesIO(build_report(county, "xlsx", as_of=TODAY, lang=lang)))
+        cells = " ".join(str(c.value) for ws in sheet.worksheets for row in ws.iter_rows() for c in row if c.value)
+        pdf = "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(build_report(county, "pdf", as_of=TODAY,
+                                                                                          lang=lang))).pages)
+        for phrase in phrases:
+            for name, text in (("docx", word), ("html", html), ("xlsx", cells)):
+                assert phrase in text, (lang, name, phrase)
+        assert "13.5" in pdf, lang
+    content = build_content(county, TODAY, default_since(TODAY), "en")
+    assert content["goals"][0]["target_id"] == "county-energy-2030", "the binding goal leads"
+
+
 # ---------------------------------------------------------------- the spreadsheet
 
 

@@ -717,6 +717,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report.col.period_end": {"zh": "期间止", "en": "Period end"},
     "report.col.period": {"zh": "期间", "en": "Period"},
     "report.col.target": {"zh": "目标值", "en": "Target value"},
+    "report.col.target_stated": {"zh": "目标表述", "en": "Target as stated"},
     "report.col.deadline": {"zh": "截止日期", "en": "Deadline"},
     "report.col.evidence": {"zh": "依据", "en": "Why"},
     "report.col.office": {"zh": "责任单位", "en": "Responsible office"},

@@ -236,7 +236,7 @@ def build_content(
         "sheet": {k: t(f"report.sheet.{k}", lang) for k in ("status", "readings")},
         "columns": {k: t(f"report.col.{k}", lang) for k in (
             "domain", "indicator_id", "name", "status", "nature", "latest", "unit", "period_start", "period_end",
-            "target", "deadline", "evidence", "office", "next_due", "days_overdue", "value", "qualifier",
+            "target", "target_stated", "deadline", "evidence", "office", "next_due", "days_overdue", "value", "qualifier",
             "revision", "source", "recorded_at", "new")},
     }
 

@@ -1,7 +1,8 @@
 """The report as a workbook (openpyxl): a formatted status sheet beside the readings.
 
 The status sheet has one row per goal in the report's order, headers in the report's language, the
-latest value and the target as numbers in the display unit (the unit in its own column), real date
+latest value and the target as numbers in the display unit (the unit in its own column) and the target as
+the plan states it (a range, "about", a change from the baseline: the number alone would hide it), real date
 cells, and the status cell filled with its status colour (the word stays in the cell, so the meaning
 does not rest on colour). The readings sheet lists every revision of the report's indicators, in the
 same units, with the readings recorded since the previous report marked. Text cells go through the
@@ -53,7 +54,7 @@ def write_xlsx(content: dict[str, Any]) -> bytes:
     sheet = workbook.worksheets[0]
     sheet.title = content["sheet"]["status"]
     header = ["domain", "name", "status", "nature", "latest", "unit", "period_start", "period_end", "target",
-              "deadline", "evidence", "office", "next_due", "days_overdue", "indicator_id"]
+              "target_stated", "deadline", "evidence", "office", "next_due", "days_overdue", "indicator_id"]
     sheet.append([columns[h] for h in header])
     for cell in sheet[1]:
         cell.font = bold
@@ -61,7 +62,7 @@ def write_xlsx(content: dict[str, Any]) -> bytes:
         sheet.append([
             _text(goal["domain"]), _text(goal["name"]), goal["status"], goal["nature"] or None,
             goal["latest_value"], _text(goal["unit_shown"]), goal["period_start"], goal["period_end"],
-            goal["target_value"], goal["deadline"], _text(goal["evidence"]), _text(goal["office"]),
+            goal["target_value"], _text(goal["target"]), goal["deadline"], _text(goal["evidence"]), _text(goal["office"]),
             goal["next_due"], goal["days_overdue"] if goal["stale"] else None, _text(goal["indicator_id"]),
         ])
         row = sheet.max_row
@@ -75,7 +76,7 @@ def write_xlsx(content: dict[str, Any]) -> bytes:
             sheet.cell(row, header.index(name) + 1).number_format = "yyyy-mm-dd"
         sheet.cell(row, header.index("evidence") + 1).alignment = Alignment(wrap_text=True, vertical="top")
     widths = {"domain": 14, "name": 30, "status": 12, "nature": 8, "latest": 14, "unit": 10, "period_start": 12,
-              "period_end": 12, "target": 14, "deadline": 12, "evidence": 50, "office": 20, "next_due": 12,
+              "period_end": 12, "target": 14, "target_stated": 24, "deadline": 12, "evidence": 50, "office": 20, "next_due": 12,
               "days_overdue": 10, "indicator_id": 24}
     for n, name in enumerate(header, start=1):
         sheet.column_dimensions[get_column_letter(n)].width = widths[name]
