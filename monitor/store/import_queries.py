@@ -361,7 +361,7 @@ DROP VIEW IF EXISTS {queries.IMPORT_VALID}; DROP TABLE IF EXISTS {queries.IMPORT
 DROP TABLE IF EXISTS import_problem; DROP TABLE IF EXISTS import_dup; DROP TABLE IF EXISTS {queries.IMPORT_EXISTING};
 DROP VIEW IF EXISTS {RAW}; DROP TABLE IF EXISTS records_view; DROP TABLE IF EXISTS {CELL_PROBLEMS};
 DROP TABLE IF EXISTS unit_factor; DROP TABLE IF EXISTS unit_rule; DROP TABLE IF EXISTS {HELD};
-DROP TABLE IF EXISTS jump_stage;
+DROP TABLE IF EXISTS jump_stage; DROP TABLE IF EXISTS jump_again;
 """
 _REGISTERED = (SPILL, f"{RAW}_src")
 
@@ -492,6 +492,7 @@ WITH staged AS (
            CASE WHEN i.measure = 'flow' THEN CAST(round((datediff('day', s.period_start, s.period_end) + 1) / 30.4375) AS INTEGER)
                 ELSE 0 END AS bucket
     FROM {rows} AS s JOIN {indicators} AS i ON i.id = s.indicator_id
+    WHERE {staged_filter}
 ),
 stored AS (
     SELECT r.indicator_id, r.period_start, r.period_end, r.value, 1 AS rank_src
@@ -504,7 +505,7 @@ candidates AS (
                 ELSE 0 END AS bucket
     FROM (SELECT indicator_id, period_start, period_end, value, rank_src FROM stored
           UNION ALL
-          SELECT indicator_id, period_start, period_end, value, 0 FROM {rows}) AS c
+          SELECT indicator_id, period_start, period_end, value, 0 FROM {rows} WHERE {candidate_filter}) AS c
     JOIN {indicators} AS i ON i.id = c.indicator_id
     QUALIFY row_number() OVER (PARTITION BY c.indicator_id, bucket, c.period_end
                                ORDER BY c.rank_src, c.period_start DESC) = 1
@@ -524,15 +525,25 @@ SELECT row_no, v, p, p_end, unit FROM paired WHERE coalesce(({jump}), false) ORD
 
 def find_jumps(
     con: duckdb.DuckDBPyConnection, rows: str, indicators: str, factor: float, points: float,
-    is_percent: Callable[[str], bool],
+    is_percent: Callable[[str], bool], again: Sequence[int] | None = None,
 ) -> list[tuple[Any, ...]]:
     """(row_no, value, previous value, previous period end, base unit) of the staged rows in ``rows`` (a
     relation: row_no, indicator_id, period_start, period_end, value) that jump from their previous reading,
     by row; ``indicators`` is the relation of the indicators (id, unit, measure). Inside a session: it
     reads the store's readings. ``rows`` and ``indicators`` are this module's names, never input;
-    ``is_percent`` tells a unit in % (monitor.model.units.normalize_unit), asked once per distinct unit."""
+    ``is_percent`` tells a unit in % (monitor.model.units.normalize_unit), asked once per distinct unit.
+
+    ``again``: judge only these rows once more, without them among the candidates (a row held because the
+    row before it in the input is itself a jump is not held for that)."""
     units = [u for (u,) in con.execute(f"SELECT DISTINCT unit FROM {indicators}").fetchall()]
-    sql = _JUMPS_SQL.format(rows=rows, indicators=indicators, jump=JUMP_SQL)
+    staged_filter = candidate_filter = "true"
+    if again is not None:
+        con.execute("CREATE OR REPLACE TEMP TABLE jump_again (row_no INTEGER)")
+        con.executemany("INSERT INTO jump_again VALUES (?)", [(n,) for n in sorted(set(again))])
+        staged_filter = "s.row_no IN (SELECT row_no FROM jump_again)"
+        candidate_filter = "row_no NOT IN (SELECT row_no FROM jump_again)"
+    sql = _JUMPS_SQL.format(rows=rows, indicators=indicators, jump=JUMP_SQL, staged_filter=staged_filter,
+                            candidate_filter=candidate_filter)
     return con.execute(sql, {"factor": factor, "points": points,
                              "percent_units": [u for u in units if u and is_percent(u)]}).fetchall()
 

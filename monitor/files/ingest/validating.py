@@ -157,14 +157,22 @@ def jumps(db: duckdb.DuckDBPyConnection, rows: str, indicators: str) -> list[tup
     from monitor.model.units import normalize_unit
 
     limit = limits()
-    found = []
-    for row_no, value, previous, previous_end, unit in import_queries.find_jumps(
-        db, rows, indicators, limit.factor, limit.points, lambda u: normalize_unit(u) == "%",
-    ):
-        rule = jump_rule(previous, value, unit, limit, previous_end)
-        if rule is not None:
-            found.append((int(row_no), *rule))
-    return found
+
+    def find(again: list[int] | None) -> list[tuple[int, str, dict[str, Any]]]:
+        found = []
+        for row_no, value, previous, previous_end, unit in import_queries.find_jumps(
+            db, rows, indicators, limit.factor, limit.points, lambda u: normalize_unit(u) == "%", again,
+        ):
+            rule = jump_rule(previous, value, unit, limit, previous_end)
+            if rule is not None:
+                found.append((int(row_no), *rule))
+        return found
+
+    held = find(None)
+    if held:
+        # The rows held are judged again without one another: 3亿 then 2.5万 in a file holds the first only.
+        held = find([n for n, _, _ in held])
+    return held
 
 
 def hold_jumps(db: duckdb.DuckDBPyConnection, con: duckdb.DuckDBPyConnection, report: ImportReport, kept: int) -> None:
