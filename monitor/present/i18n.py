@@ -485,6 +485,26 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "problem.got": {"zh": "（输入：{value}）", "en": " (got {value})"},
     "problem.row": {"zh": "第 {row} 行", "en": "row {row}"},
+    # ---- Plausibility in the add form (issue 17): the value as it will be stored, a held jump, the dates.
+    "add.will_store": {"zh": "将保存：{period}，{value}", "en": "Will be stored: {value} for {period}"},
+    "add.will_store_unreadable": {
+        "zh": "将保存：{period}（数值尚无法读取，保存时会说明原因）",
+        "en": "Will be stored for {period} (the value cannot be read yet; Save says why)",
+    },
+    "add.held": {
+        "zh": "请核对：此数值与上一读数相差很大，确认无误后才会保存。",
+        "en": "Please check: this value is far from the previous reading; it is stored only once you confirm it.",
+    },
+    "add.confirm_jump": {"zh": "我已核对，{value} 无误，确认保存", "en": "I checked it: {value} is right, store it"},
+    "add.date_missing": {"zh": "请选择日期：没有日期无法保存。", "en": "Choose a date: nothing is saved without one."},
+    "add.date_future": {
+        "zh": "日期 {date} 晚于今天（{today}），无法保存：请改为已结束的期间。",
+        "en": "The date {date} is after today ({today}) and cannot be saved: choose a period that has ended.",
+    },
+    "add.date_order": {
+        "zh": "截止日期早于起始日期，无法保存。",
+        "en": "The end date is before the start date; nothing can be saved.",
+    },
 }
 # Why an input is rejected: one table, kept with the model (monitor.model.problems) so that the lower layers
 # word their problems in English from it; the screens show the same codes in either language.
@@ -785,6 +805,10 @@ def problem_reason(problem: Any, lang: str = DEFAULT_LANG) -> str:
             shown[name] = format_quantity(float(value), params.get("unit") or None, lang)
         elif name == "unit" and code == "problem.not_whole" and english:
             shown[name] = unit_label(str(value), lang) or value
+        elif name in ("figure", "previous") and isinstance(value, (int, float)):
+            shown[name] = format_quantity(float(value), params.get("unit") or None, lang)
+        elif name in ("factor", "points") and isinstance(value, (int, float)):
+            shown[name] = format_number(float(value), lang, compact=False)
         else:
             shown[name] = value
     if code not in MESSAGES or not code.startswith("problem."):
