@@ -227,3 +227,94 @@ def test_a_value_past_the_limit_is_refused_by_every_path(db: Store, db_path: Pat
     status = runner.invoke(main, ["--db", str(db_path), "status", "--json"])
     assert status.exit_code == 0, status.output
     assert {r["indicator_id"] for r in json.loads(status.stdout)} >= {"compute-racks"}
+
+
+# ---------------------------------------------------------------- a scheduled refresh
+
+
+def test_a_refresh_quarantines_held_rows_and_records_an_event(db: Store, tmp_path: Path) -> None:
+    from monitor.services.refresh.alerts import render
+    from monitor.services.refresh.run import run_sources
+    from monitor.services.refresh.sources import load_config
+    from monitor.store import refresh_queries
+    from refresh_helpers import LoopbackServer, Reply, csv_bytes, write_sources
+
+    body = csv_bytes(f"compute-racks,,{LAST_MONTH_END.isoformat()},30000,,万架",
+                     "good-air-days-ratio,,2025-07-31,93.5,,")
+    with LoopbackServer() as server:
+        server.route("/feed.csv", Reply(body=body))
+        sources = write_sources(tmp_path, f"""
+[[sources]]
+name = "feed"
+kind = "csv"
+url = "{server.url('/feed.csv')}"
+every = "1h"
+timeout = "1s"
+retries = 0
+""")
+        [result] = run_sources(db, load_config(sources))
+    assert result.outcome == "partial" and (result.rows_new, result.rows_rejected) == (1, 1)
+    assert (LAST_MONTH_END, 3e8) not in racks(db)
+    [held] = rejected(db)
+    assert held["file"] == "feed.csv" and held["row_number"] == 2 and "13,043 times" in held["reason"]
+    with db.read() as con:
+        events = [e for e in refresh_queries.list_events(con) if e["kind"] == "values_held"]
+    assert len(events) == 1
+    payload = json.loads(events[0]["payload"])
+    assert payload["held"] == 1 and "feed.csv, row 2" in payload["error"] and "--accept-jumps" in payload["error"]
+    title, markdown, plain = render(events[0], "zh")
+    assert title == "数值异常跳变，已暂扣：feed" and "13,043" in plain
+
+
+# ---------------------------------------------------------------- the form (AppTest)
+
+
+def _confirm_box(at: Any) -> Any:
+    boxes = [c for c in at.checkbox if c.key and c.key.startswith("add_confirm_")]
+    return boxes[0] if boxes else None
+
+
+@pytest.mark.parametrize(("lang", "echo", "sentence"), [
+    ("zh", "3亿架", "为 3亿架，是上一读数 2.3万架（2025-06-30）的 13,043 倍"),
+    ("en", "300 million racks", "300 million racks, 13,043 times the previous reading 23,000 racks"),
+])
+def test_the_form_echoes_the_value_holds_the_jump_and_stores_it_once_confirmed(
+        db: Store, lang: str, echo: str, sentence: str) -> None:
+    at = open_app("add_reading.py", lang=lang, indicator="compute-racks")
+    # The same unit in both languages, shown: the indicator's display unit.
+    assert at.selectbox(key="add_unit_compute-racks").value == "万架"
+    at.date_input(key="add_day").set_value(LAST_MONTH_END)
+    at.text_input(key="add_value").input("30000").run()
+    shown = " ".join(m.value for m in at.markdown)
+    assert echo in shown and sentence in shown  # before Save
+    box = _confirm_box(at)
+    assert box is not None and echo in box.label and not box.value
+
+    at.button(key="add_submit").click().run()  # not confirmed: held, nothing stored
+    assert any(sentence in e.value for e in at.error)
+    assert (LAST_MONTH_END, 3e8) not in racks(db)
+
+    _confirm_box(at).check()
+    at.button(key="add_submit").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert racks(db)[-1] == (LAST_MONTH_END, 3e8)
+
+
+def test_the_form_stores_a_plausible_value_without_asking(db: Store) -> None:
+    at = open_app("add_reading.py", lang="en", indicator="compute-racks")
+    at.date_input(key="add_day").set_value(LAST_MONTH_END)
+    at.text_input(key="add_value").input("2.6").run()
+    assert any("Will be stored: 26,000 racks" in m.value for m in at.markdown)
+    assert _confirm_box(at) is None
+    at.button(key="add_submit").click().run()
+    assert not at.error and racks(db)[-1] == (LAST_MONTH_END, 26000.0)
+
+
+def test_a_future_date_blocks_save_with_a_message(db: Store) -> None:
+    at = open_app("add_reading.py", lang="zh", indicator="compute-racks")
+    at.date_input(key="add_day").set_value(date(TODAY.year + 1, 6, 30))
+    at.text_input(key="add_value").input("2.6").run()
+    assert any("晚于今天" in e.value for e in at.error)
+    assert at.button(key="add_submit").disabled  # a browser user cannot press it (AppTest refuses to)
+    at.date_input(key="add_day").set_value(LAST_MONTH_END).run()
+    assert not at.error and not at.button(key="add_submit").disabled
