@@ -318,3 +318,66 @@ def test_a_future_date_blocks_save_with_a_message(db: Store) -> None:
     assert at.button(key="add_submit").disabled  # a browser user cannot press it (AppTest refuses to)
     at.date_input(key="add_day").set_value(LAST_MONTH_END).run()
     assert not at.error and not at.button(key="add_submit").disabled
+
+
+# ---------------------------------------------------------------- the form in headless Chromium
+
+
+@pytest.mark.browser
+def test_chromium_30000_in_wan_racks_is_held_then_confirmed_and_a_future_date_blocks_save(tmp_path: Path) -> None:
+    import re
+
+    from test_browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, _require_chromium, _settle, _streamlit
+
+    from monitor.files.catalog import init_store
+
+    _require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    db = tmp_path / "monitor.duckdb"
+    store = Store(db)
+    init_store(store)
+    store.close()
+    with _streamlit(tmp_path, db) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(viewport={"width": 1400, "height": 1200}, locale="zh-CN").new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            page.goto(f"{url}/add?lang=zh&indicator=compute-racks")
+            page.get_by_text("录入一期数据").wait_for()
+            _settle(page)
+            # The reproduction: a date past today (typed as a person does) is said, and Save cannot be pressed.
+            for part, text in (("year", "2027"), ("month", "06"), ("day", "30")):
+                page.get_by_role("spinbutton", name=f"{part}, 日期").click()
+                page.keyboard.type(text)
+            page.keyboard.press("Escape")
+            page.get_by_text("录入一期数据").click()  # away from the field: the date is committed
+            page.get_by_text(re.compile("晚于今天")).wait_for()
+            assert page.get_by_role("button", name="保存").is_disabled()
+            # Back to the end of last month; 30000 typed in 万架 (the unit shown next to the number).
+            for part, text in (("year", f"{LAST_MONTH_END.year}"), ("month", f"{LAST_MONTH_END.month:02d}"),
+                               ("day", f"{LAST_MONTH_END.day:02d}")):
+                page.get_by_role("spinbutton", name=f"{part}, 日期").click()
+                page.keyboard.type(text)
+            page.keyboard.press("Escape")
+            page.get_by_text("录入一期数据").click()
+            _settle(page)
+            value = page.locator(".st-key-add_value input")
+            assert value.get_attribute("aria-label") == "数值（万架）"  # the unit next to the number
+            value.fill("30000")
+            page.keyboard.press("Tab")
+            page.get_by_text(re.compile("将保存：.*3亿架")).wait_for()
+            page.get_by_text(re.compile("是上一读数 2.3万架（2025-06-30）的 13,043 倍")).first.wait_for()
+            page.get_by_role("button", name="保存").click()
+            page.get_by_text("未保存，请修改以下内容：").wait_for()
+            assert (LAST_MONTH_END, 3e8) not in racks(Store(db))
+            page.get_by_text(re.compile("我已核对，3亿架 无误")).click()
+            _settle(page)
+            page.get_by_role("button", name="保存").click()
+            page.get_by_text(re.compile("已保存：3亿架")).wait_for()
+        except Exception:
+            page.screenshot(path="/tmp/plaus_fail.png", full_page=True)
+            raise
+        finally:
+            browser.close()
+    assert (LAST_MONTH_END, 3e8) in racks(Store(db))
