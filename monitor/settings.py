@@ -57,16 +57,20 @@ def _flag(text: str) -> bool:
 
 
 def _jump_factor(text: str) -> float:
+    if text.lower() == "off":
+        return float("inf")
     value = float(text)
     if not (1 < value < 10**9):
-        raise ValueError("must be a factor above 1, such as 5")
+        raise ValueError("must be a factor above 1, such as 5, or off")
     return value
 
 
 def _points(text: str) -> float:
+    if text.lower() == "off":
+        return float("inf")
     value = float(text)
     if not (0 < value <= 100):
-        raise ValueError("must be a number of percentage points above 0 and at most 100")
+        raise ValueError("must be a number of percentage points above 0 and at most 100, or off")
     return value
 
 
@@ -133,11 +137,11 @@ SETTINGS: dict[str, Setting] = {
         Setting("MONITOR_JUMP_FACTOR", "factor", 5.0,
                 "A new value more than this many times the indicator's previous reading (or less than its "
                 "1/factor) is held as implausible until confirmed: `monitor add --confirm-jump`, "
-                "`monitor import --accept-jumps`, the form's confirmation; a refresh quarantines it "
-                "(docs/plausibility.md).", _jump_factor),
+                "`monitor import --accept-jumps`, the form's confirmation; a refresh quarantines it. "
+                "`off` turns the check off.", _jump_factor),
         Setting("MONITOR_JUMP_POINTS", "percentage points", 20.0,
                 "For values in % (shares, year-on-year changes): a move of more than this many percentage "
-                "points from the previous reading is held like a jump.", _points),
+                "points from the previous reading is held like a jump; `off` turns this check off.", _points),
         Setting("MONITOR_DEBUG", "0 or 1", False,
                 "1: a failing `monitor` command prints the traceback as well as its one `Error:` line (for bug reports).",
                 _flag),

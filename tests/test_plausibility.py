@@ -381,3 +381,13 @@ def test_chromium_30000_in_wan_racks_is_held_then_confirmed_and_a_future_date_bl
         finally:
             browser.close()
     assert (LAST_MONTH_END, 3e8) in racks(Store(db))
+
+
+def test_off_turns_each_check_off(db: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MONITOR_JUMP_FACTOR", "off")
+    monkeypatch.setenv("MONITOR_JUMP_POINTS", "off")
+    from monitor.model.plausibility import limits
+
+    assert jump_rule(23000.0, 0.0, "架", limits()) is None and jump_rule(91.7, 10.0, "%", limits()) is None
+    add_reading(db, "compute-racks", "30000", LAST_MONTH_END, unit="万架")
+    assert racks(db)[-1] == (LAST_MONTH_END, 3e8)

@@ -11,7 +11,7 @@ indicator's previous reading, through ``jump_rule`` here:
   1/factor of it (setting MONITOR_JUMP_FACTOR, default 5); exactly at the factor is accepted;
 - a fall to 0 from a non-zero reading is held; a previous reading of 0 or a change of sign gives no
   ratio to judge by and is accepted (bounds and the value rules still apply); no previous reading:
-  accepted.
+  accepted. Either limit may be infinite (the setting's ``off``): that check is off.
 
 The previous reading of a new row is found by the store (``monitor.store.import_queries.find_jumps``,
 one set-based query for every path): the current revision of the indicator's reading with the latest
@@ -90,7 +90,7 @@ def jump_rule(
     if previous == 0 or (value != 0 and (value > 0) != (previous > 0)):
         return None  # no ratio to judge by
     if value == 0:
-        return "problem.jump_zero", params
+        return ("problem.jump_zero", params) if math.isfinite(limits.factor) else None
     if abs(value) > limits.factor * abs(previous):
         return "problem.jump_up", {**params, "factor": _shown_factor(abs(value / previous))}
     if abs(previous) > limits.factor * abs(value):
@@ -104,7 +104,7 @@ JUMP_SQL = """
 CASE WHEN p IS NULL THEN NULL
      WHEN pct THEN abs(v - p) > $points
      WHEN p = 0 THEN false
-     WHEN v = 0 THEN true
+     WHEN v = 0 THEN isfinite(CAST($factor AS DOUBLE))
      WHEN sign(v) <> sign(p) THEN false
      ELSE abs(v) > $factor * abs(p) OR abs(p) > $factor * abs(v)
 END
