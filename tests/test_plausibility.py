@@ -327,9 +327,8 @@ def test_a_future_date_blocks_save_with_a_message(db: Store) -> None:
 def test_chromium_30000_in_wan_racks_is_held_then_confirmed_and_a_future_date_blocks_save(tmp_path: Path) -> None:
     import re
 
-    from test_browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, _require_chromium, _settle, _streamlit
-
     from monitor.files.catalog import init_store
+    from test_browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, _require_chromium, _settle, _streamlit
 
     _require_chromium()
     from playwright.sync_api import sync_playwright
