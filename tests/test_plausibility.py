@@ -375,7 +375,7 @@ def test_chromium_30000_in_wan_racks_is_held_then_confirmed_and_a_future_date_bl
             page.get_by_role("button", name="保存").click()
             page.get_by_text(re.compile("已保存：3亿架")).wait_for()
         except Exception:
-            page.screenshot(path="/tmp/plaus_fail.png", full_page=True)
+            page.screenshot(path=str(tmp_path / "failed.png"), full_page=True)  # to look at when it fails
             raise
         finally:
             browser.close()
