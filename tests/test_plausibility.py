@@ -320,6 +320,22 @@ def test_a_future_date_blocks_save_with_a_message(db: Store) -> None:
     assert not at.error and not at.button(key="add_submit").disabled
 
 
+def test_the_import_page_lists_held_rows_and_takes_them_once_ticked(db: Store) -> None:
+    body = (f"indicator_id,period_end,value,unit\ncompute-racks,{LAST_MONTH_END.isoformat()},30000,万架\n").encode()
+    at = open_app("import_page.py", lang="zh")
+    at.file_uploader(key="imp_file").set_value(("jumps.csv", body, "text/csv")).run()
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["行数"], metrics["有效"], metrics["有误"]) == ("1", "0", "1")
+    problems = at.dataframe[1].value
+    assert "13,043 倍" in problems["reason"].iloc[0]
+    at.button(key="imp_all").click().run()
+    assert any("未导入" in e.value for e in at.error) and (LAST_MONTH_END, 3e8) not in racks(db)
+    [box] = [c for c in at.checkbox if c.key and c.key.startswith("imp_accept_")]
+    box.check()
+    at.button(key="imp_all").click().run()
+    assert (LAST_MONTH_END, 3e8) in racks(db)
+
+
 # ---------------------------------------------------------------- the form in headless Chromium
 
 

@@ -505,6 +505,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "截止日期早于起始日期，无法保存。",
         "en": "The end date is before the start date; nothing can be saved.",
     },
+    "imp.accept_jumps": {
+        "zh": "我已核对：上表中与上一读数相差很大的 {n} 行数值无误，一并导入",
+        "en": "I checked them: the {n} row(s) above that are far from their previous reading are right; import them too",
+    },
 }
 # Why an input is rejected: one table, kept with the model (monitor.model.problems) so that the lower layers
 # word their problems in English from it; the screens show the same codes in either language.
