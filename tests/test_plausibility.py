@@ -42,6 +42,13 @@ def rejected(store: Store) -> list[dict[str, Any]]:
         return queries.list_rejected(con)
 
 
+@pytest.fixture(autouse=True)
+def _jump_check_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Overrides conftest's: here the jump check is on, with the settings' defaults."""
+    monkeypatch.delenv("MONITOR_JUMP_FACTOR", raising=False)
+    monkeypatch.delenv("MONITOR_JUMP_POINTS", raising=False)
+
+
 @pytest.fixture
 def db(fresh_db: Store, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
     """The seed (compute-racks: 2.3万架 on 2025-06-30; good-air-days-ratio 91.7 %), as MONITOR_DB."""
