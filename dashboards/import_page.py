@@ -12,6 +12,7 @@ import streamlit as st
 from dashboards import auth, state, widgets
 from monitor.errors import StoreBusy, ValidationError
 from monitor.files.ingest import import_file
+from monitor.model.plausibility import JUMP_CODES
 from monitor.present.entry import UPLOAD_LIMIT_MB, problem_rows, read_table, rejected_csv, template_csv
 from monitor.present.i18n import escape_markdown, t
 
@@ -105,6 +106,10 @@ with tempfile.TemporaryDirectory(prefix="monitor-upload-") as folder:
     else:
         st.success(t("imp.all_valid", lang), icon=":material/check_circle:")
 
+    # Rows held as jumps from their indicator's previous reading (monitor.model.plausibility) are listed
+    # with the invalid ones; ticked, they are taken as they are.
+    held = sum(p.code in JUMP_CODES for p in report.problems)
+    accept_jumps = bool(held) and st.checkbox(t("imp.accept_jumps", lang, n=held), key=f"imp_accept_{digest}")
     b1, b2 = st.columns(2)
     import_all = b1.button(
         t("imp.import_all", lang), type="secondary" if report.problems else "primary", key="imp_all",
@@ -117,6 +122,7 @@ with tempfile.TemporaryDirectory(prefix="monitor-upload-") as folder:
         try:
             result = import_file(
                 state.store(path), file, skip_invalid=import_valid, recorded_by="dashboard", today=as_of,
+                accept_jumps=accept_jumps,
             )
         except ValidationError as e:
             rows = {p.row for p in e.problems if p.row is not None}

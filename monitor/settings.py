@@ -56,6 +56,24 @@ def _flag(text: str) -> bool:
     return text.lower() not in ("0", "false", "no", "off")
 
 
+def _jump_factor(text: str) -> float:
+    if text.lower() == "off":
+        return float("inf")
+    value = float(text)
+    if not (1 < value < 10**9):
+        raise ValueError("must be a factor above 1, such as 5, or off")
+    return value
+
+
+def _points(text: str) -> float:
+    if text.lower() == "off":
+        return float("inf")
+    value = float(text)
+    if not (0 < value <= 100):
+        raise ValueError("must be a number of percentage points above 0 and at most 100, or off")
+    return value
+
+
 def _lang(text: str) -> str:
     if text not in ("zh", "en"):
         raise ValueError("must be zh or en")
@@ -116,6 +134,14 @@ SETTINGS: dict[str, Setting] = {
                 "Streamlit's secrets; without either the dashboard lets anyone who reaches it write.", secret=True),
         Setting("MONITOR_LANG", "zh or en", "zh", "The CLI's language for status tables.", _lang,
                 option="--lang"),
+        Setting("MONITOR_JUMP_FACTOR", "factor", 5.0,
+                "A new value more than this many times the indicator's previous reading (or less than its "
+                "1/factor) is held as implausible until confirmed: `monitor add --confirm-jump`, "
+                "`monitor import --accept-jumps`, the form's confirmation; a refresh quarantines it. "
+                "`off` turns the check off.", _jump_factor),
+        Setting("MONITOR_JUMP_POINTS", "percentage points", 20.0,
+                "For values in % (shares, year-on-year changes): a move of more than this many percentage "
+                "points from the previous reading is held like a jump; `off` turns this check off.", _points),
         Setting("MONITOR_DEBUG", "0 or 1", False,
                 "1: a failing `monitor` command prints the traceback as well as its one `Error:` line (for bug reports).",
                 _flag),

@@ -19,6 +19,14 @@ HEADER = "indicator_id,period_start,period_end,value,unit,note"
 TODAY = date(2025, 7, 11)
 
 
+@pytest.fixture(autouse=True)
+def no_jump_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rules here are checked with figures chosen before plausibility existed (1 rack after 23,000):
+    the jump check is off in this module; tests/test_plausibility.py checks it on both import paths."""
+    monkeypatch.setenv("MONITOR_JUMP_FACTOR", "off")
+    monkeypatch.setenv("MONITOR_JUMP_POINTS", "off")
+
+
 @pytest.fixture
 def db(cat_db: Store) -> Iterator[Store]:
     """A database seeded from the small test catalogue: visits (人次, flow, monthly), good-air-share (%,

@@ -174,7 +174,7 @@ def test_form_periods() -> None:
     assert period_bounds("quarter", year=2025, quarter=4) == (date(2025, 10, 1), date(2025, 12, 31))
     assert period_bounds("month", year=2024, month=2) == (date(2024, 2, 1), date(2024, 2, 29))
     assert unit_choices("架", "万架", "zh") == ["万架", "架"]
-    assert unit_choices("架", "万架", "en") == ["架", "万架"]
+    assert unit_choices("架", "万架", "en") == ["万架", "架"]  # issue 17: the same order in every language
     assert unit_choices("%", "%", "en") == ["%"]
 
 

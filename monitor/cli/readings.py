@@ -92,17 +92,28 @@ def readings(ctx: click.Context, indicator: str | None, history: bool, as_json: 
 @click.option("--qualifier", default=None, help="exact | approx | at_least | more_than | at_most (or 约, 以上, 余).")
 @click.option("--source", default=None, help="Where the figure comes from.")
 @click.option("--note", default=None)
+@click.option("--confirm-jump", is_flag=True,
+              help="Store VALUE even if it is far from the indicator's previous reading (MONITOR_JUMP_FACTOR, "
+                   "MONITOR_JUMP_POINTS); without it such a value is refused with exit code 5.")
 @click.pass_context
 def add(ctx: click.Context, indicator: str, value: str, period_end: str, period_start: str | None,
-        unit: str | None, qualifier: str | None, source: str | None, note: str | None) -> None:
+        unit: str | None, qualifier: str | None, source: str | None, note: str | None, confirm_jump: bool) -> None:
     """Append one reading of INDICATOR (a changed value for a period becomes a new revision)."""
     from monitor.files.ingest import add_reading
+    from monitor.model.plausibility import JUMP_CODES
 
-    with duckdb_without_pandas():
-        report = add_reading(
-            store(ctx), indicator, value, period_end, period_start=period_start, unit=unit,
-            qualifier=qualifier, source=source, note=note, recorded_by="cli",
-        )
+    try:
+        with duckdb_without_pandas():
+            report = add_reading(
+                store(ctx), indicator, value, period_end, period_start=period_start, unit=unit,
+                qualifier=qualifier, source=source, note=note, recorded_by="cli", accept_jumps=confirm_jump,
+            )
+    except ValidationError as e:
+        if len(e.problems) == 1 and e.problems[0].code in JUMP_CODES:
+            # Held, not invalid: say how to store it anyway.
+            raise ValidationError(e.problems, f"{e.problems[0]}; nothing was stored (if the figure is right, "
+                                              "run the command again with --confirm-jump)") from e
+        raise
     outcome = "new reading" if report.new else "new revision" if report.revised else "unchanged (same value already recorded)"
     echo(f"{indicator}: {outcome}")
 
@@ -110,10 +121,12 @@ def add(ctx: click.Context, indicator: str, value: str, period_end: str, period_
 @main.command(name="import")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Validate and report; write nothing.")
-@click.option("--skip-invalid", is_flag=True, help="Import the valid rows; quarantine the rest.")
+@click.option("--skip-invalid", is_flag=True, help="Import the valid rows; quarantine the rest (rows held as jumps too).")
+@click.option("--accept-jumps", is_flag=True,
+              help="Import rows far from their indicator's previous reading (held otherwise, like invalid rows).")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context
-def import_(ctx: click.Context, file: str, dry_run: bool, skip_invalid: bool, as_json: bool) -> None:
+def import_(ctx: click.Context, file: str, dry_run: bool, skip_invalid: bool, accept_jumps: bool, as_json: bool) -> None:
     """Import readings from a CSV (UTF-8 or GB18030), XLSX, Parquet or JSON FILE."""
     from monitor.files.ingest import import_file
 
@@ -130,7 +143,8 @@ def import_(ctx: click.Context, file: str, dry_run: bool, skip_invalid: bool, as
             bar.update(task, completed=done, description=f"{Path(file).name}: {step}")
 
     try:
-        report = import_file(store(ctx), file, dry_run=dry_run, skip_invalid=skip_invalid, progress=progress)
+        report = import_file(store(ctx), file, dry_run=dry_run, skip_invalid=skip_invalid, progress=progress,
+                             accept_jumps=accept_jumps)
     finally:
         if bar is not None:
             bar.stop()

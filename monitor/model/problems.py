@@ -445,11 +445,37 @@ PROBLEMS: dict[str, dict[str, str]] = {
         "zh": "与现行版本相同，未记录新版本",
         "en": "is the same as the version in force; no new version was recorded",
     },
+    # ---- Plausibility (monitor.model.plausibility): a value far from the indicator's previous reading is held
+    # until confirmed. {figure} and {previous} are in base units ({unit}); {date} is the previous reading's
+    # period end; {factor} how many times larger or smaller; {points} the move in percentage points.
+    "problem.jump_up": {
+        "zh": "为 {figure}，是上一读数 {previous}（{date}）的 {factor} 倍：可能是单位或量词有误；如确实无误，请确认",
+        "en": "is {figure}, {factor} times the previous reading {previous} ({date}): a wrong unit or magnitude "
+              "word? If it is right, confirm it",
+    },
+    "problem.jump_down": {
+        "zh": "为 {figure}，只有上一读数 {previous}（{date}）的 {factor} 分之一：可能是单位或量词有误；如确实无误，请确认",
+        "en": "is {figure}, 1/{factor} of the previous reading {previous} ({date}): a wrong unit or magnitude "
+              "word? If it is right, confirm it",
+    },
+    "problem.jump_zero": {
+        "zh": "为 0，上一读数为 {previous}（{date}）：如确实为 0，请确认",
+        "en": "is 0 where the previous reading is {previous} ({date}): if it is right, confirm it",
+    },
+    "problem.jump_points": {
+        "zh": "为 {figure}，与上一读数 {previous}（{date}）相差 {points} 个百分点：如确实无误，请确认",
+        "en": "is {figure}, {points} percentage points from the previous reading {previous} ({date}): "
+              "if it is right, confirm it",
+    },
     # ---- Catch-all: a reason given as English text (an error of another library, a catalogue entry).
     OTHER: {"zh": "无效（{reason}）", "en": "{reason}"},
 }
 
 _FORMATTER = string.Formatter()
+# Parameters that are figures in base units (with "unit") or plain counts: English shows them grouped
+# ("300,000,000 架", "13,043"); the screens format them for their language (monitor.present.i18n).
+_FIGURES = ("figure", "previous")
+_COUNTS = ("factor", "points")
 
 
 def placeholders(template: str) -> set[str]:
@@ -472,6 +498,12 @@ def render(code: str, params: Mapping[str, Any] | None = None, lang: str = "en")
             shown[name] = render(value["code"], value.get("params"), lang)
         elif name == "bound":
             shown[name] = f"{value!r} {params.get('unit') or ''}"  # as the rules worded it before codes
+        elif name in _FIGURES and isinstance(value, (int, float)):
+            unit = params.get("unit") or ""
+            number = f"{value:,.15g}"
+            shown[name] = f"{number}%" if unit == "%" else f"{number} {unit}".rstrip()
+        elif name in _COUNTS and isinstance(value, (int, float)):
+            shown[name] = f"{value:,.15g}"
         else:
             shown[name] = value
     entry = PROBLEMS.get(code)

@@ -32,6 +32,7 @@ __all__ = [
     "problem_rows",
     "read_table",
     "rejected_csv",
+    "stored_preview",
     "template_csv",
     "unit_choices",
 ]
@@ -107,14 +108,37 @@ def period_bounds(
 
 
 def unit_choices(unit: str, display_unit: str, lang: str) -> list[str]:
-    """The units a value may be typed in, the one people use first: zh the display unit ("万架"),
-    en the base unit ("racks"), since "10,000 racks" is not how English speakers count."""
-    options = [display_unit, unit] if lang == "zh" else [unit, display_unit]
+    """The units a value may be typed in, the indicator's display unit ("万架") first in every language:
+    the same keystrokes must store the same figure whatever the screen's language (issue 17: 30000 was
+    3亿架 in Chinese and 30,000 racks in English). ``lang`` is kept for callers; it changes nothing."""
+    options = [display_unit, unit]
     seen: list[str] = []
     for option in options:
         if option and normalize_unit(option) not in [normalize_unit(s) for s in seen]:
             seen.append(option)
     return seen
+
+
+def stored_preview(text: str, unit: str | None, indicator: dict[str, Any], lang: str) -> str | None:
+    """The value typed in the form as it will be stored, in words and unit ("3亿架", "300 million racks"),
+    or None when it cannot be read (Save then says why). ``unit`` is the form's unit choice; a unit typed
+    with the number ("2.3万架") wins, as in the import."""
+    from monitor.model.units import conversion_factor, parse_quantity, to_base
+    from monitor.present.i18n import format_quantity, qualified
+
+    if not text or not text.strip():
+        return None
+    try:
+        quantity = parse_quantity(text)
+        written = quantity.unit if quantity.unit not in ("", "%") else None
+        if written is None and unit and conversion_factor(unit, indicator["unit"]) != 1 and any(
+                word in text for word in "万亿千"):
+            return None  # a magnitude word in the value and in the unit: the import refuses it (magnitude_twice)
+        base = to_base(quantity.value, written or unit, indicator["unit"], indicator["display_unit"])
+    except ValueError:
+        return None
+    shown = format_quantity(base, indicator["unit"], lang, indicator.get("name_en"))
+    return qualified(shown, quantity.qualifier.value if quantity.qualifier else None, lang)
 
 
 def unit_choice_label(unit: str, lang: str, name_en: str | None = None) -> str:

@@ -741,6 +741,30 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "A progress report in the current language for the selected domains (as of the date shown, covering "
               "the three months before it), made when you click; it may take a few seconds.",
     },
+    # ---- Plausibility in the add form (issue 17): the value as it will be stored, a held jump, the dates.
+    "add.will_store": {"zh": "将保存：{period}，{value}", "en": "Will be stored: {value} for {period}"},
+    "add.will_store_unreadable": {
+        "zh": "将保存：{period}（数值尚无法读取，保存时会说明原因）",
+        "en": "Will be stored for {period} (the value cannot be read yet; Save says why)",
+    },
+    "add.held": {
+        "zh": "请核对：此数值与上一读数相差很大，确认无误后才会保存。",
+        "en": "Please check: this value is far from the previous reading; it is stored only once you confirm it.",
+    },
+    "add.confirm_jump": {"zh": "我已核对，{value} 无误，确认保存", "en": "I checked it: {value} is right, store it"},
+    "add.date_missing": {"zh": "请选择日期：没有日期无法保存。", "en": "Choose a date: nothing is saved without one."},
+    "add.date_future": {
+        "zh": "日期 {date} 晚于今天（{today}），无法保存：请改为已结束的期间。",
+        "en": "The date {date} is after today ({today}) and cannot be saved: choose a period that has ended.",
+    },
+    "add.date_order": {
+        "zh": "截止日期早于起始日期，无法保存。",
+        "en": "The end date is before the start date; nothing can be saved.",
+    },
+    "imp.accept_jumps": {
+        "zh": "我已核对：上表中与上一读数相差很大的 {n} 行数值无误，一并导入",
+        "en": "I checked them: the {n} row(s) above that are far from their previous reading are right; import them too",
+    },
 }
 # Why an input is rejected: one table, kept with the model (monitor.model.problems) so that the lower layers
 # word their problems in English from it; the screens show the same codes in either language.
@@ -1041,6 +1065,10 @@ def problem_reason(problem: Any, lang: str = DEFAULT_LANG) -> str:
             shown[name] = format_quantity(float(value), params.get("unit") or None, lang)
         elif name == "unit" and code == "problem.not_whole" and english:
             shown[name] = unit_label(str(value), lang) or value
+        elif name in ("figure", "previous") and isinstance(value, (int, float)):
+            shown[name] = format_quantity(float(value), params.get("unit") or None, lang)
+        elif name in ("factor", "points") and isinstance(value, (int, float)):
+            shown[name] = format_number(float(value), lang, compact=False)
         else:
             shown[name] = value
     if code not in MESSAGES or not code.startswith("problem."):

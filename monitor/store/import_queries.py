@@ -27,12 +27,14 @@ from typing import Any
 import duckdb
 
 from monitor.model import validate as _rules
+from monitor.model.plausibility import JUMP_SQL
 from monitor.store import queries
 
 RAW = "raw_input"
 # Problems a reader found in typed cells (readers.cell_problem, JSON keys given twice): row, column, reason, value.
 CELL_PROBLEMS = "import_cell_problem"
 SPILL = "import_spill"
+HELD = "import_held"
 # Rows per row group of the spill file: what the Parquet writer buffers (per thread) before writing.
 SPILL_ROW_GROUP = 16_384
 
@@ -334,12 +336,15 @@ UNION ALL
 SELECT row_no, col, code, params, val FROM {CELL_PROBLEMS}
 """
 
+# Rows held as implausible jumps (find_jumps) are not valid either, unless accepted: filled after the pass.
 VALID_SQL = f"""
+CREATE OR REPLACE TEMP TABLE {HELD} (row_no INTEGER);
 CREATE OR REPLACE TEMP VIEW {queries.IMPORT_VALID} AS
 SELECT row_no, indicator_id, period_start, period_end, value, qualifier, source, note
 FROM {SPILL}
 WHERE problems IS NULL AND row_no NOT IN (SELECT row_no FROM import_dup)
   AND row_no NOT IN (SELECT row_no FROM {CELL_PROBLEMS})
+  AND row_no NOT IN (SELECT row_no FROM {HELD})
 """
 
 REJECTED_SQL = f"""
@@ -355,7 +360,8 @@ _DROP_SCRATCH = f"""
 DROP VIEW IF EXISTS {queries.IMPORT_VALID}; DROP TABLE IF EXISTS {queries.IMPORT_REJECTED};
 DROP TABLE IF EXISTS import_problem; DROP TABLE IF EXISTS import_dup; DROP TABLE IF EXISTS {queries.IMPORT_EXISTING};
 DROP VIEW IF EXISTS {RAW}; DROP TABLE IF EXISTS records_view; DROP TABLE IF EXISTS {CELL_PROBLEMS};
-DROP TABLE IF EXISTS unit_factor; DROP TABLE IF EXISTS unit_rule;
+DROP TABLE IF EXISTS unit_factor; DROP TABLE IF EXISTS unit_rule; DROP TABLE IF EXISTS {HELD};
+DROP TABLE IF EXISTS jump_stage; DROP TABLE IF EXISTS jump_again;
 """
 _REGISTERED = (SPILL, f"{RAW}_src")
 
@@ -468,6 +474,96 @@ def find_problems(con: duckdb.DuckDBPyConnection, kept: int) -> tuple[int, int, 
         ).fetchall()
     con.execute(VALID_SQL)
     return int(rejected), int(total), listed
+
+
+# ---------------------------------------------------------------- plausibility (monitor.model.plausibility)
+
+# Per staged row (row_no, indicator_id, period_start, period_end, value of the relation {rows}, the
+# indicators' unit and measure from {indicators}): its previous reading, and the rows whose value jumps
+# from it by monitor.model.plausibility's rule (JUMP_SQL). Candidates are the current revisions of the
+# store's readings of the same indicators and the other staged rows (a staged row wins over a stored reading
+# of the same period); the previous one ends last before the row's period end, else first after it (two
+# ASOF joins: a row never compares with its own period, so a correction is judged against the period
+# before). A flow compares only with periods of the same length in whole months (bucket).
+_JUMPS_SQL = """
+WITH staged AS (
+    SELECT s.row_no, s.indicator_id, s.period_end, s.value AS v, i.unit,
+           list_contains(CAST($percent_units AS VARCHAR[]), i.unit) AS pct,
+           CASE WHEN i.measure = 'flow' THEN CAST(round((datediff('day', s.period_start, s.period_end) + 1) / 30.4375) AS INTEGER)
+                ELSE 0 END AS bucket
+    FROM {rows} AS s JOIN {indicators} AS i ON i.id = s.indicator_id
+    WHERE {staged_filter}
+),
+stored AS (
+    SELECT r.indicator_id, r.period_start, r.period_end, r.value, 1 AS rank_src
+    FROM reading AS r SEMI JOIN (SELECT DISTINCT indicator_id FROM staged) AS k USING (indicator_id)
+    QUALIFY r.revision = max(r.revision) OVER (PARTITION BY r.indicator_id, r.period_start, r.period_end)
+),
+candidates AS (
+    SELECT c.indicator_id, c.period_end, c.value,
+           CASE WHEN i.measure = 'flow' THEN CAST(round((datediff('day', c.period_start, c.period_end) + 1) / 30.4375) AS INTEGER)
+                ELSE 0 END AS bucket
+    FROM (SELECT indicator_id, period_start, period_end, value, rank_src FROM stored
+          UNION ALL
+          SELECT indicator_id, period_start, period_end, value, 0 FROM {rows} WHERE {candidate_filter}) AS c
+    JOIN {indicators} AS i ON i.id = c.indicator_id
+    QUALIFY row_number() OVER (PARTITION BY c.indicator_id, bucket, c.period_end
+                               ORDER BY c.rank_src, c.period_start DESC) = 1
+),
+paired AS (
+    SELECT s.row_no, s.v, s.unit, s.pct,
+           coalesce(b.value, a.value) AS p, CASE WHEN b.value IS NOT NULL THEN b.period_end ELSE a.period_end END AS p_end
+    FROM staged AS s
+    ASOF LEFT JOIN candidates AS b
+      ON s.indicator_id = b.indicator_id AND s.bucket = b.bucket AND s.period_end > b.period_end
+    ASOF LEFT JOIN candidates AS a
+      ON s.indicator_id = a.indicator_id AND s.bucket = a.bucket AND s.period_end < a.period_end
+)
+SELECT row_no, v, p, p_end, unit FROM paired WHERE coalesce(({jump}), false) ORDER BY row_no
+"""
+
+
+def find_jumps(
+    con: duckdb.DuckDBPyConnection, rows: str, indicators: str, factor: float, points: float,
+    is_percent: Callable[[str], bool], again: Sequence[int] | None = None,
+) -> list[tuple[Any, ...]]:
+    """(row_no, value, previous value, previous period end, base unit) of the staged rows in ``rows`` (a
+    relation: row_no, indicator_id, period_start, period_end, value) that jump from their previous reading,
+    by row; ``indicators`` is the relation of the indicators (id, unit, measure). Inside a session: it
+    reads the store's readings. ``rows`` and ``indicators`` are this module's names, never input;
+    ``is_percent`` tells a unit in % (monitor.model.units.normalize_unit), asked once per distinct unit.
+
+    ``again``: judge only these rows once more, without them among the candidates (a row held because the
+    row before it in the input is itself a jump is not held for that)."""
+    units = [u for (u,) in con.execute(f"SELECT DISTINCT unit FROM {indicators}").fetchall()]
+    staged_filter = candidate_filter = "true"
+    if again is not None:
+        con.execute("CREATE OR REPLACE TEMP TABLE jump_again (row_no INTEGER)")
+        con.executemany("INSERT INTO jump_again VALUES (?)", [(n,) for n in sorted(set(again))])
+        staged_filter = "s.row_no IN (SELECT row_no FROM jump_again)"
+        candidate_filter = "row_no NOT IN (SELECT row_no FROM jump_again)"
+    sql = _JUMPS_SQL.format(rows=rows, indicators=indicators, jump=JUMP_SQL, staged_filter=staged_filter,
+                            candidate_filter=candidate_filter)
+    return con.execute(sql, {"factor": factor, "points": points,
+                             "percent_units": [u for u in units if u and is_percent(u)]}).fetchall()
+
+
+def stage_jump_rows(con: duckdb.DuckDBPyConnection, rows: Sequence[tuple[Any, ...]]) -> str:
+    """(row_no, indicator_id, period_start, period_end, value) of a small batch as the table jump_stage."""
+    con.execute("CREATE OR REPLACE TEMP TABLE jump_stage (row_no INTEGER, indicator_id VARCHAR, period_start DATE, "
+                "period_end DATE, value DOUBLE)")
+    if rows:
+        con.executemany("INSERT INTO jump_stage VALUES (?, ?, ?, ?, ?)", rows)
+    return "jump_stage"
+
+
+def hold_rows(con: duckdb.DuckDBPyConnection, problems: Sequence[tuple[Any, ...]]) -> None:
+    """Rows held as jumps: no longer valid (HELD), and their problems (row_no, col, code, params as JSON,
+    shown value) among the import's problems."""
+    if not problems:
+        return
+    con.executemany(f"INSERT INTO {HELD} VALUES (?)", sorted({(p[0],) for p in problems}))
+    con.executemany("INSERT INTO import_problem VALUES (?, ?, ?, ?, ?)", problems)
 
 
 def stage_rejected(con: duckdb.DuckDBPyConnection) -> None:

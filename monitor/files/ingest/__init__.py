@@ -50,7 +50,7 @@ from monitor.files.ingest.reading import (
     stage_rows,
 )
 from monitor.files.ingest.report import ImportReport, ProgressCallback, summary
-from monitor.files.ingest.validating import find_problems, validate_pass
+from monitor.files.ingest.validating import find_problems, hold_jumps, validate_pass
 from monitor.files.ingest.writing import check_schema, classify_and_write, write_small
 from monitor.model import validate as _rules
 from monitor.model.problems import nested
@@ -108,6 +108,7 @@ def _run_import(
     today: date,
     progress: ProgressCallback | None,
     rows_required: bool = True,
+    accept_jumps: bool = False,
 ) -> ImportReport:
     staged = stage()  # file-level problems (header, encoding, type) raise before the store is read
     # Checked first: a write session creates a missing file, and without the schema validation
@@ -124,13 +125,20 @@ def _run_import(
         housekeeping.INDICATORS[id(con)] = (con, location, token)
         return token
 
-    def check() -> None:
-        """The pass over the file (no lock held) and the problems."""
+    def check(db: duckdb.DuckDBPyConnection | None = None) -> None:
+        """The pass over the file (no lock held), the problems, and the rows held as jumps from their
+        previous readings (in ``db``, a session, or a read session of its own) unless accepted."""
         report.rows = validate_pass(con, staged, folder / "rows.parquet", today)
         if report.rows == 0 and rows_required:
             raise ValidationError([Problem(report.file, None, None, "problem.no_rows")])
         report.problems, report.problem_count = [], 0
         find_problems(con, report, PROBLEMS_KEPT)
+        if report.valid and not accept_jumps:
+            if db is None:
+                with store.read() as session:
+                    hold_jumps(session, con, report, PROBLEMS_KEPT)
+            else:
+                hold_jumps(db, con, report, PROBLEMS_KEPT)
         if report.problem_count and not dry_run:
             import_queries.stage_rejected(con)  # the rejected rows' cells, read before any lock is taken
 
@@ -177,7 +185,7 @@ def _run_import(
         if queries.indicators_token(db) == token:
             return True
         token = snapshot(db)
-        check()
+        check(db)
         return go_on()
 
     def current_token() -> tuple[Any, ...]:
@@ -203,8 +211,11 @@ def import_file(
     today: date | None = None,
     progress: ProgressCallback | None = None,
     kind: str | None = None,
+    accept_jumps: bool = False,
 ) -> ImportReport:
-    """Import a reading file in one transaction: every valid row, or (by default) nothing if any is invalid."""
+    """Import a reading file in one transaction: every valid row, or (by default) nothing if any is invalid.
+    A row far from its indicator's previous reading (monitor.model.plausibility) is held like an invalid one
+    unless ``accept_jumps``."""
     file = Path(path)
     bad_name = _rules.control_rule(file.name)
     if bad_name is not None:
@@ -218,7 +229,7 @@ def import_file(
         return _run_import(
             store, con, folder, stack, lambda: stage_file(con, file, kind, stack), report, dry_run=dry_run,
             skip_invalid=skip_invalid, recorded_by=recorded_by, source=file.name, today=today or date.today(),
-            progress=progress,
+            progress=progress, accept_jumps=accept_jumps,
         )
 
 
@@ -231,19 +242,20 @@ def import_rows(
     skip_invalid: bool = False,
     recorded_by: str = "cli",
     today: date | None = None,
+    accept_jumps: bool = False,
 ) -> ImportReport:
     """Import readings given as dictionaries with the canonical columns (values as text or numbers)."""
     report = ImportReport(file=source_name, batch_id=uuid.uuid4().hex[:12], dry_run=dry_run)
     if len(rows) <= SMALL_BATCH:
         return write_small(
             store, report, rows, dry_run=dry_run, skip_invalid=skip_invalid, recorded_by=recorded_by,
-            source=source_name, today=today or date.today(),
+            source=source_name, today=today or date.today(), accept_jumps=accept_jumps,
         )
     with housekeeping.import_scratch(store) as (con, folder, stack):
         return _run_import(
             store, con, folder, stack, lambda: stage_rows(con, source_name, rows), report, dry_run=dry_run,
             skip_invalid=skip_invalid, recorded_by=recorded_by, source=source_name, today=today or date.today(),
-            progress=None, rows_required=False,
+            progress=None, rows_required=False, accept_jumps=accept_jumps,
         )
 
 
@@ -260,8 +272,12 @@ def add_reading(
     note: str | None = None,
     recorded_by: str = "cli",
     today: date | None = None,
+    accept_jumps: bool = False,
+    dry_run: bool = False,
 ) -> ImportReport:
-    """Append one reading through the same validation as a file import."""
+    """Append one reading through the same validation as a file import; a value far from the indicator's
+    previous reading is refused (problem.jump_*) unless ``accept_jumps`` (the user confirmed it).
+    ``dry_run``: check only (the form's echo before Save)."""
     row = {
         "indicator_id": indicator_id,
         "value": value,
@@ -273,7 +289,11 @@ def add_reading(
         "note": note,
     }
     try:
-        return import_rows(store, [row], source_name="reading", recorded_by=recorded_by, today=today)
+        report = import_rows(store, [row], source_name="reading", recorded_by=recorded_by, today=today,
+                             accept_jumps=accept_jumps, dry_run=dry_run)
+        if report.problems:  # a dry run returns its problems: raised as the write would
+            raise ValidationError(report.problems)
+        return report
     except ValidationError as e:
         # One reading has no file or row: name only the field.
         problems = [Problem("reading", None, p.column, p.code, p.params, p.value) for p in e.problems]

@@ -38,7 +38,11 @@ def summary(report: ImportReport) -> str:
     first = report.problems[0]
     more = max(report.problem_count, len(report.problems)) - 1
     tail = f" (and {more} more problem{'s' if more != 1 else ''})" if more else ""
+    from monitor.model.plausibility import JUMP_CODES
+
+    held = " or --accept-jumps to take the values held as jumps" if any(
+        p.code in JUMP_CODES for p in report.problems) else ""
     return (
         f"{first}{tail}; {report.rejected} of {report.rows} rows invalid, nothing was imported "
-        "(use --skip-invalid to import the valid rows)"
+        f"(use --skip-invalid to import the valid rows{held})"
     )

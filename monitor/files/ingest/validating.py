@@ -146,6 +146,83 @@ def find_problems(con: duckdb.DuckDBPyConnection, report: ImportReport, kept: in
         ]
 
 
+# ---------------------------------------------------------------- plausibility (both paths)
+
+
+def jumps(db: duckdb.DuckDBPyConnection, rows: str, indicators: str) -> list[tuple[int, str, dict[str, Any]]]:
+    """(row number, code, params) of the staged rows (relation ``rows``) whose value jumps from the
+    indicator's previous reading: found set-based by the store (import_queries.find_jumps), each worded by
+    monitor.model.plausibility.jump_rule with the limits of the settings. Inside a session."""
+    from monitor.model.plausibility import jump_rule, limits
+    from monitor.model.units import normalize_unit
+
+    limit = limits()
+    if limit.factor == float("inf") and limit.points == float("inf"):
+        return []  # both checks off: no query
+
+    def find(again: list[int] | None) -> list[tuple[int, str, dict[str, Any]]]:
+        found = []
+        for row_no, value, previous, previous_end, unit in import_queries.find_jumps(
+            db, rows, indicators, limit.factor, limit.points, lambda u: normalize_unit(u) == "%", again,
+        ):
+            rule = jump_rule(previous, value, unit, limit, previous_end)
+            if rule is not None:
+                found.append((int(row_no), *rule))
+        return found
+
+    held = find(None)
+    if held:
+        # The rows held are judged again without one another: 3亿 then 2.5万 in a file holds the first only.
+        held = find([n for n, _, _ in held])
+    return held
+
+
+def hold_jumps(db: duckdb.DuckDBPyConnection, con: duckdb.DuckDBPyConnection, report: ImportReport, kept: int) -> None:
+    """The bulk path: rows of IMPORT_VALID that jump are held (no longer valid) and reported like invalid rows
+    (their problems listed, counted, quarantined with --skip-invalid). ``db``: a session on the scratch
+    connection ``con``."""
+    from monitor.store import queries
+
+    held = jumps(db, queries.IMPORT_VALID, "indicator_snapshot")
+    if not held:
+        return
+    import_queries.hold_rows(con, [(n, "value", code, json.dumps(params), None) for n, code, params in held])
+    rows = len({n for n, _, _ in held})
+    report.rejected += rows
+    report.valid -= rows
+    report.problem_count += len(held)
+    report.problems = sorted(
+        report.problems + [Problem(report.file, n, "value", code, params) for n, code, params in held],
+        key=lambda p: (p.row or 0, p.column or ""),
+    )[:kept]
+
+
+def hold_small(
+    db: duckdb.DuckDBPyConnection,
+    report: ImportReport,
+    numbered: list[tuple[int, dict[str, str | None]]],
+    valid: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """The row-wise path: the valid readings of check_small that do not jump; held ones become problems."""
+    bad = {p.row for p in report.problems}
+    numbers = [n for n, _ in numbered if n not in bad]
+    rows = [(n, v["indicator_id"], v["period_start"], v["period_end"], v["value"])
+            for n, v in zip(numbers, valid, strict=True)]
+    held = jumps(db, import_queries.stage_jump_rows(db, rows), "indicator")
+    if not held:
+        return valid
+    cells = dict(numbered)
+    report.problems = sorted(
+        report.problems + [Problem(report.file, n, "value", code, params, cells[n].get("value"))
+                           for n, code, params in held],
+        key=lambda p: (p.row or 0, p.column or ""),
+    )
+    held_rows = {n for n, _, _ in held}
+    report.rejected += len(held_rows)
+    report.valid -= len(held_rows)
+    return [v for n, v in zip(numbers, valid, strict=True) if n not in held_rows]
+
+
 # ---------------------------------------------------------------- the row-wise path (small batches)
 
 

@@ -19,7 +19,7 @@ import duckdb
 
 from monitor.errors import StoreError, ValidationError
 from monitor.files.ingest.report import ImportReport, summary
-from monitor.files.ingest.validating import check_small, number_rows
+from monitor.files.ingest.validating import check_small, hold_small, number_rows
 from monitor.store import queries, schema
 from monitor.store.connection import Store
 
@@ -91,8 +91,10 @@ def write_small(
     recorded_by: str,
     source: str,
     today: date,
+    accept_jumps: bool = False,
 ) -> ImportReport:
-    """A small batch validated in Python (validating.check_small) and written, in one session."""
+    """A small batch validated in Python (validating.check_small), its jumps held unless ``accept_jumps``
+    (validating.hold_small), and written, in one session."""
     if not store.exists:
         raise StoreError(f"database {store.path} does not exist; run `monitor init` first")
     flagged, blanked, numbered = number_rows(report.file, rows)
@@ -105,6 +107,8 @@ def write_small(
         except duckdb.CatalogException as e:
             raise StoreError(f"database {store.path} has no monitor schema; run `monitor init` first") from e
         valid = check_small(report, numbered, flagged, blanked, indicators, today)
+        if valid and not accept_jumps:
+            valid = hold_small(db, report, numbered, valid)
         if report.problems and not skip_invalid:
             if dry_run:
                 return report

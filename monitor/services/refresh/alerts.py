@@ -37,12 +37,15 @@ log = logging.getLogger("monitor.services.refresh.alerts")
 SCHEMA = "indicator-monitor/alert-v1"
 WECOM_MAX_BYTES = 4096  # WeCom rejects markdown content longer than this
 DINGTALK_MAX_BYTES = 18000
+# Events about a source's run, not a goal: they carry the source, its location and an error text.
+SOURCE_EVENTS = ("source_failed", "values_held")
 
 TEXT = {
     "zh": {
         "status_changed": "目标状态变化",
         "became_stale": "数据逾期",
         "source_failed": "数据源刷新失败",
+        "values_held": "数值异常跳变，已暂扣",
         "why": "依据",
         "reading": "最新数据",
         "reading_from": "来源 {source}，第 {revision} 版",
@@ -61,6 +64,7 @@ TEXT = {
         "status_changed": "Goal status changed",
         "became_stale": "Data overdue",
         "source_failed": "Source refresh failed",
+        "values_held": "Values held as implausible jumps",
         "why": "Why",
         "reading": "Latest reading",
         "reading_from": "source {source}, revision {revision}",
@@ -116,7 +120,7 @@ def _title(event: dict[str, Any], lang: str) -> str:
     tx = TEXT[lang]
     p = _payload(event)
     kind = event["kind"]
-    subject = p["source"] if kind == "source_failed" else p["name"][lang]
+    subject = p["source"] if kind in SOURCE_EVENTS else p["name"][lang]
     return f"{tx[kind]}：{subject}" if lang == "zh" else f"{tx[kind]}: {subject}"
 
 
@@ -133,7 +137,7 @@ def _lines(
     when_text = f"{when:%Y-%m-%d %H:%M}（{zone}）" if lang == "zh" else f"{when:%Y-%m-%d %H:%M} ({zone})"
     colon = "：" if lang == "zh" else ": "
     lines: list[str] = []
-    if kind == "source_failed":
+    if kind in SOURCE_EVENTS:
         lines += [f"- {tx['error']}{colon}{esc(p['error'])}", f"- {tx['location']}{colon}{esc(p['location'])}"]
     else:
         if kind == "status_changed":
@@ -168,7 +172,7 @@ def webhook_payload(event: dict[str, Any], lang: str, config: RefreshConfig | No
     p = _payload(event)
     title, markdown, plain = render(event, lang, config)
     goal = None
-    if event["kind"] != "source_failed":
+    if event["kind"] not in SOURCE_EVENTS:
         goal = {"indicator_id": p["indicator_id"], "target_id": p["target_id"], "name": p["name"][lang],
                 "name_zh": p["name"]["zh"], "name_en": p["name"]["en"], "unit": p["unit"]}
     return {

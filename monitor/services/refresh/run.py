@@ -14,7 +14,8 @@
    short escaped excerpts. The run fails when no file could be imported;
 3. in one write transaction: record the run, recompute every goal's status for today (in the
    configured time zone), compare with the last known statuses and record events (status changed,
-   became stale, source failed);
+   became stale, source failed, values held: rows far from their indicator's previous reading,
+   monitor.model.plausibility, quarantined like invalid rows until someone confirms them);
 4. deliver undelivered events to the configured alert channels (see alerts.py).
 
 A run of the scheduler gets its leader's ``lease`` (monitor.services.leader.LeaseGuard): every write of steps
@@ -46,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.errors import MonitorError, StoreError, ValidationError
+from monitor.model.plausibility import JUMP_CODES
 from monitor.services.leader import LeaseGuard, LeaseLost
 from monitor.services.refresh import FetchError
 from monitor.services.refresh.fetch import Fetched, fetch_file, fetch_inbox, fetch_url, move_done
@@ -84,6 +86,8 @@ class RunResult:
     rows_rejected: int = 0
     attempts: int = 0
     error: str | None = None
+    # Rows held as implausible jumps (quarantined): "file, row n, column 'value': reason" each.
+    held: list[str] = field(default_factory=list)
     reports: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     deliveries: list[dict[str, Any]] = field(default_factory=list)
@@ -98,7 +102,7 @@ class RunResult:
 
     def row(self) -> dict[str, Any]:
         """The refresh_run row."""
-        data = {k: v for k, v in asdict(self).items() if k not in ("reports", "events", "deliveries")}
+        data = {k: v for k, v in asdict(self).items() if k not in ("reports", "events", "deliveries", "held")}
         data["detail"] = json.dumps(self.reports, ensure_ascii=False, default=str)
         return data
 
@@ -268,6 +272,8 @@ def _import_all(store: Store, source: Source, result: RunResult, fetched: list[F
         result.rows_revised += report.revised
         result.rows_unchanged += report.unchanged
         result.rows_rejected += report.rejected
+        # Where and why (figures in the indicator's base unit), never the cell as written.
+        result.held += [f"{p.source}, row {p.row}: {p.reason}" for p in report.problems if p.code in JUMP_CODES]
         # A file none of whose rows could be taken (a 5000-digit number in every value, say) is a failed
         # file, not a processed one: it goes to failed/ with its report, as a file no reader can read does.
         nothing_taken = report.rows > 0 and report.rejected >= report.rows
@@ -431,6 +437,16 @@ def record_run(
             events.append(_event("source_failed", result, now, {
                 "source": result.source, "location": result.location, "outcome": result.outcome,
                 "error": result.error, "attempts": result.attempts,
+            }))
+        if result.held:
+            shown = result.held[:MAX_FAILURES_SHOWN]
+            if len(result.held) > MAX_FAILURES_SHOWN:
+                shown.append(f"and {len(result.held) - MAX_FAILURES_SHOWN} more (see `monitor rejected`)")
+            events.append(_event("values_held", result, now, {
+                "source": result.source, "location": result.location, "outcome": result.outcome,
+                "held": len(result.held),
+                "error": f"{len(result.held)} value(s) held as implausible jumps and quarantined "
+                         f"(`monitor rejected`; import them again with --accept-jumps if right): " + "; ".join(shown),
             }))
         refresh_queries.insert_events(con, events)
         refresh_queries.set_goal_statuses(con, updates, as_of, result.id, now)
