@@ -982,12 +982,21 @@ UNIT_LABELS_EN: dict[str, str] = {
     "%": "%",
     "百分点": "percentage points",
     "PFlops": "PFlops",
+    # Units of plans' main-indicator tables (docs/catalog.md): life expectancy, energy intensity, land.
+    "岁": "years",
+    "吨标准煤": "tce",
+    "吨标准煤/万元": "tce per 10,000 yuan",
+    "立方米": "m³",
+    "公顷": "ha",
+    "平方公里": "km²",
+    "千克": "kg",
+    "小时": "hours",
 }
 
 _SINGULAR_EN: dict[str, str] = {
     "racks": "rack", "units": "unit", "visits": "visit", "people": "person", "households": "household",
     "cases": "case", "items": "item", "firms": "firm", "institutions": "institution",
-    "facilities": "facility", "times": "time", "days": "day", "years": "year",
+    "facilities": "facility", "times": "time", "days": "day", "years": "year", "hours": "hour",
     "percentage points": "percentage point",
 }
 
