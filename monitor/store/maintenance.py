@@ -62,10 +62,15 @@ def _quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
-def _table_checksum(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, str]:
-    """Row count and an order-independent digest of every row's content."""
+def _table_checksum(con: duckdb.DuckDBPyConnection, table: str, columns: list[str] | None = None) -> tuple[int, str]:
+    """Row count and an order-independent digest of every row's content (of ``columns`` only, in their
+    order, when given: a backup of an older schema restored into a DuckLake whose tables have gained
+    columns since, which no migration removes, is checked on the columns it was made with)."""
+    source = _quote(table)
+    if columns is not None:
+        source = f"(SELECT {', '.join(_quote(c) for c in columns)} FROM {_quote(table)})"
     row = con.execute(
-        f"SELECT count(*), coalesce(sum(hash(t)), 0) FROM {_quote(table)} AS t"
+        f"SELECT count(*), coalesce(sum(hash(t)), 0) FROM {source} AS t"
     ).fetchone()
     assert row is not None
     return int(row[0]), hashlib.sha256(str(row[1]).encode()).hexdigest()[:16]
@@ -461,7 +466,8 @@ def _load_backup(con: duckdb.DuckDBPyConnection, backup: _OpenedBackup) -> None:
             # A failed statement ends the transaction: this is the last problem that can be found.
             reason = f"cannot be loaded into table {table}: {_error_text(e, (backup.files[table], name))[:300]}"
             raise _refused(backup.folder, [*problems, _problem(name, reason)]) from e
-        rows, digest = _table_checksum(con, table)
+        backed_up = [r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [backup.files[table]]).fetchall()]
+        rows, digest = _table_checksum(con, table, backed_up)
         if rows != expected["rows"] or digest != expected["digest"]:
             problems.append(_problem(name, f"does not match the backup manifest ({rows} rows, digest {digest}; "
                                      f"expected {expected['rows']}, {expected['digest']})"))

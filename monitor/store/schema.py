@@ -256,10 +256,10 @@ MIGRATIONS: tuple[Migration, ...] = (
         (
             # Retirement (monitor.present.catalog_edit): a retired indicator stays, with its readings and
             # targets, in the store and its history; statuses and lists leave it out by default.
-            "ALTER TABLE indicator ADD COLUMN retired_on DATE",
-            "ALTER TABLE indicator ADD COLUMN retired_reason VARCHAR",
+            "ALTER TABLE indicator ADD COLUMN IF NOT EXISTS retired_on DATE",
+            "ALTER TABLE indicator ADD COLUMN IF NOT EXISTS retired_reason VARCHAR",
             # Who recorded each target version (an editor's name, "dashboard", "catalog import", ...).
-            "ALTER TABLE target ADD COLUMN recorded_by VARCHAR",
+            "ALTER TABLE target ADD COLUMN IF NOT EXISTS recorded_by VARCHAR",
             # Append-only: one row per change to the catalogue (indicator_added, indicator_changed,
             # indicator_retired, target_version), from the dashboard, the CLI or a catalogue import.
             # changed_at is UTC; details is JSON (what changed, the target version written).
