@@ -1,0 +1,61 @@
+"""Readings no target of their indicator can ever use: found at entry, reported as warnings (issue 21).
+
+A reading can be valid and still count for nothing: a stock entered over a span, a period length no
+target compares (a monthly figure where every target compares years), a period ending before every target's
+baseline. The rule is the engine's own (``monitor.status.progress.never_counts``, which the assessments
+call too); this module only applies it to the rows an entry path is about to store, and words each finding
+as a located Problem ("problem.never_counts", row and column ``period_end``) in ``ImportReport.warnings``.
+A warning is not a refusal: the reading is stored unless the caller asks for strictness (`--strict`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+
+import duckdb
+
+from monitor.errors import Problem
+from monitor.model import Reading
+from monitor.model.problems import nested
+from monitor.status.progress import never_counts
+from monitor.store import queries, status_queries
+
+# (where: a row number, or a catalogue entry's path such as "indicator 'x'.readings[3]"; indicator id,
+# period start, period end)
+Row = tuple[int | str | None, str, date, date]
+
+
+def uncounted_problems(db: duckdb.DuckDBPyConnection, file: str, rows: Sequence[Row]) -> list[Problem]:
+    """One warning per row that no target of its indicator can ever use, in row order. ``db``: a session on
+    the store (its indicators, targets and the readings that fix a target's comparable span)."""
+    ids = sorted({r[1] for r in rows})
+    if not ids:
+        return []
+    indicators = queries.indicators_by_id(db, ids)
+    targets = defaultdict(list)
+    for t in status_queries.targets_of(db, ids):
+        targets[t.indicator_id].append(t)
+    if not targets:
+        return []  # no target: every reading serves the trend
+    with_targets = [i for i in ids if i in targets]
+    others: dict[str, list[Reading]] = defaultdict(list)
+    for r in queries.readings_from_rows(status_queries.reading_rows_of(db, with_targets, date.max)):
+        others[r.indicator_id].append(r)
+    new = [Reading(i, start, end, 0.0) for _, i, start, end in rows]
+    for r in new:  # the rows given together count as each other's context (a baseline among them)
+        others[r.indicator_id].append(r)
+    found: list[Problem] = []
+    for (where, ident, start, end), reading in zip(rows, new, strict=True):
+        indicator = indicators.get(ident)
+        if indicator is None or ident not in targets:
+            continue
+        why = never_counts(indicator, targets[ident], reading, [o for o in others[ident] if o is not reading])
+        if why:
+            first = why[0]
+            period = start.isoformat() if start == end else f"{start.isoformat()}..{end.isoformat()}"
+            row, column = (None, f"{where}.period_end") if isinstance(where, str) else (where, "period_end")
+            found.append(Problem(file, row, column, "problem.never_counts",
+                                 {"target": first.target_id, "why": nested(first.code, first.params)}, period))
+    return found
