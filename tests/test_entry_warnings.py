@@ -281,3 +281,32 @@ def test_monitor_catalog_import_yaml_warns_by_entry_and_strict_writes_nothing(fy
     assert "indicator 'patents'.readings[3].period_end" in lines[1] and "a stock is read at one date" in lines[1]
     assert "indicator 'energy'.readings[0].period_end" in lines[2]
     assert (date(2021, 12, 31), date(2021, 12, 31)) in [(s, e) for s, e, _, _ in _stored(Store(fyp_path), "patents")]
+
+
+# ---------------------------------------------------------------- a refresh (real HTTP on 127.0.0.1)
+
+
+def test_a_refresh_stores_uncounted_rows_and_records_an_event(fyp: Store, tmp_path: Path) -> None:
+    from monitor.services.refresh.alerts import render
+    from monitor.services.refresh.run import run_sources
+    from monitor.services.refresh.sources import load_config
+    from monitor.store import refresh_queries
+    from refresh_helpers import LoopbackServer, Reply, csv_bytes
+
+    body = csv_bytes(*[f"{i},{s},{e},{v},," for i, s, e, v in (*QUIET, *WARNED)])
+    with LoopbackServer() as server:
+        server.route("/feed.csv", Reply(body=body))
+        path = tmp_path / "sources.toml"
+        path.write_text(f'[[sources]]\nname = "feed"\nkind = "csv"\nurl = "{server.url("/feed.csv")}"\n'
+                        'every = "1h"\ntimeout = "1s"\nretries = 0\n', encoding="utf-8")
+        [result] = run_sources(fyp, load_config(path))
+    assert result.outcome == "ok" and result.rows_new == 6  # stored: a refresh does not fail for it
+    with fyp.read() as con:
+        events = [e for e in refresh_queries.list_events(con) if e["kind"] == "readings_uncounted"]
+    assert len(events) == 1
+    payload = json.loads(events[0]["payload"])
+    assert payload["uncounted"] == 3
+    assert "feed.csv, row 5, column 'period_end'" in payload["error"] and "a stock is read at one date" in payload["error"]
+    assert "before the target's baseline date 2020-12-31" in payload["error"]
+    title, _, plain = render(events[0], "en")
+    assert title == "Readings stored that count for no target: feed" and "row 7" in plain
