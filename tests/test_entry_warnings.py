@@ -310,3 +310,82 @@ def test_a_refresh_stores_uncounted_rows_and_records_an_event(fyp: Store, tmp_pa
     assert "before the target's baseline date 2020-12-31" in payload["error"]
     title, _, plain = render(events[0], "en")
     assert title == "Readings stored that count for no target: feed" and "row 7" in plain
+
+
+# ---------------------------------------------------------------- `monitor check`
+
+
+def test_monitor_check_lists_readings_that_count_for_no_target_by_indicator_and_reason(
+    fyp_path: Path, tmp_path: Path
+) -> None:
+    assert "readings that count for no target: none" in _cli(fyp_path, "check").stdout
+    import_file(Store(fyp_path), _csv(tmp_path, (*QUIET, *WARNED)))
+    result = _cli(fyp_path, "check")
+    assert result.exit_code == 0, result.output  # a note, not a failure
+    assert "note  readings that count for no target: 3, listed below" in result.stdout
+    lines = [line.strip() for line in result.stdout.splitlines() if line.startswith("      ")]
+    assert lines == [
+        "energy: target energy-cap: covers 31 days, the reference period about 365 — 1 reading(s): 2021-03-01..2021-03-31",
+        "patents: target patents-12: a stock is read at one date; this reading spans 199 days — 1 reading(s): "
+        "2021-03-01..2021-09-15",
+        "patents: target patents-12: ends 2019-12-31, before the target's baseline date 2020-12-31 — 1 reading(s): "
+        "2019-12-31",
+    ]
+
+
+# ---------------------------------------------------------------- the dashboard (AppTest)
+
+
+@pytest.fixture
+def app_db(fyp: Store, backend: str, monkeypatch: pytest.MonkeyPatch) -> Store:
+    if backend != "file":
+        pytest.skip("the dashboard cases run on the file store")
+    monkeypatch.setenv("MONITOR_DB", str(fyp.path))
+    return fyp
+
+
+@pytest.mark.parametrize(("lang", "note", "why"), [
+    ("zh", "不会计入该指标的任何目标", "早于目标的基期 2020-12-31"),
+    ("en", "counts for no target of the indicator", "before the target's baseline date 2020-12-31"),
+])
+def test_the_form_says_before_save_that_a_reading_counts_for_no_target(
+    app_db: Store, lang: str, note: str, why: str
+) -> None:
+    from app_helpers import open_app
+
+    at = open_app("add_reading.py", lang=lang, indicator="patents")
+    at.date_input(key="add_day").set_value(date(2019, 12, 31))
+    at.text_input(key="add_value").input("5.9").run()
+    assert any(note in w.value for w in at.warning), [w.value for w in at.warning]
+    assert any(why in m.value for m in at.markdown)
+    at.button(key="add_submit").click().run()  # Save still stores it
+    assert not at.error and _stored(app_db, "patents")[0][:3] == (date(2019, 12, 31), date(2019, 12, 31), 5.9)
+    # A year-end reading counts: no note.
+    at.date_input(key="add_day").set_value(date(2021, 12, 31))
+    at.text_input(key="add_value").input("7.5").run()
+    assert not any(note in w.value for w in at.warning)
+
+
+def test_the_form_warns_about_a_month_of_a_flow_whose_target_compares_years(app_db: Store) -> None:
+    from app_helpers import open_app
+
+    at = open_app("add_reading.py", lang="en", indicator="energy")
+    at.selectbox(key="add_kind_energy").set_value("month").run()
+    at.number_input(key="add_year").set_value(2021).run()
+    at.selectbox(key="add_month").set_value(3)
+    at.text_input(key="add_value").input("42000").run()
+    assert any("the reference period about 365" in m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize(("lang", "heading", "why"), [
+    ("zh", "未计入此目标的读数", "2019年12月31日：5.9件/万人 —— 不晚于基期"),
+    ("en", "Readings this goal does not count", "31 Dec 2019: 5.9 件/万人 — not after the baseline date"),
+])
+def test_the_goal_page_shows_the_skipped_readings_and_why(app_db: Store, lang: str, heading: str, why: str) -> None:
+    from app_helpers import open_app
+
+    import_rows(app_db, [_row(FINE), _row(BEFORE_BASELINE), _row(STOCK_SPAN)], source_name="t")
+    at = open_app("goal.py", lang=lang, goal="patents")
+    shown = " ".join(m.value for m in at.markdown)
+    assert heading in shown and why in shown
+    assert ("存量指标按时点计" if lang == "zh" else "a stock is read at one date") in shown

@@ -502,6 +502,8 @@ PROBLEMS: dict[str, dict[str, str]] = {
         "zh": "不在截至期限 {deadline} 的期间之内",
         "en": "not inside the period ending at the deadline {deadline}",
     },
+    "problem.uncounted_not_after_baseline": {"zh": "不晚于基期", "en": "not after the baseline date"},
+    "problem.superseded": {"zh": "已被同一期间的第 {revision} 版取代", "en": "superseded by revision {revision} of the same period"},
     "problem.uncounted_before_path": {"zh": "早于目标路径的第一个期间", "en": "before the path's first period"},
     "problem.uncounted_growth_after_deadline": {
         "zh": "晚于目标期限：年均增速只计规划期内",

@@ -39,7 +39,6 @@ from monitor.model import (
     Target,
     TargetKind,
 )
-from monitor.model.problems import render
 from monitor.status import progress as p
 from monitor.status.formulas import cagr, decimal_diff, finite, reading_meets, status_for_ratio, years_between
 
@@ -203,7 +202,7 @@ def _periodic(
     for r in prepared:
         outside = applies(r)
         if outside is not None:
-            skipped.append(p._reading_ev(r, render(*outside)))
+            skipped.append(p._skipped_ev(r, *outside))
             continue
         verdict, why = p.counted_as(indicator, kind, shape, r)
         if verdict == "same":
@@ -211,7 +210,7 @@ def _periodic(
         elif verdict == "shorter":
             shorter.append(r)
         else:
-            skipped.append(p._reading_ev(r, render(*why) if why else "not comparable"))
+            skipped.append(p._skipped_ev(r, *why) if why else p._reading_ev(r, "not comparable"))
     full = p._one_per_end(full)
     counted = sorted(full + shorter, key=lambda r: (r.period_end, p._span_days(r)))
     if not counted:
@@ -377,7 +376,7 @@ def assess_average_growth(
     after: list[Reading] = []
     for r in p._after_baseline(same, t0, skipped):
         if deadline is not None and r.period_end > deadline:
-            skipped.append(p._reading_ev(r, render("problem.uncounted_growth_after_deadline")))
+            skipped.append(p._skipped_ev(r, "problem.uncounted_growth_after_deadline"))
         else:
             after.append(r)
     ev["readings_used"] = [p._reading_ev(r) for r in after]

@@ -142,6 +142,14 @@ def _reading_ev(r: Reading, reason: str | None = None) -> dict[str, object]:
                             Qualifier(r.qualifier).value, r.revision, reason)
 
 
+def _skipped_ev(r: Reading, code: str, params: dict[str, object] | None = None) -> dict[str, object]:
+    """A skipped reading with its reason in English ("reason") and as a problem code ("why", for the screens'
+    languages: monitor.present.i18n.problem_reason)."""
+    out = _reading_ev(r, render(code, params))
+    out["why"] = {"code": code, "params": dict(params or {})}
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 # Staleness
 
@@ -214,10 +222,10 @@ def _prepare(
         if held is None:
             by_period[key] = r
         elif r.revision > held.revision:
-            skipped.append(_reading_ev(held, f"superseded by revision {r.revision} of the same period"))
+            skipped.append(_skipped_ev(held, "problem.superseded", {"revision": r.revision}))
             by_period[key] = r
         else:
-            skipped.append(_reading_ev(r, f"superseded by revision {held.revision} of the same period"))
+            skipped.append(_skipped_ev(r, "problem.superseded", {"revision": held.revision}))
     # A value the product cannot compute with (not finite, or outside monitor.model.validate's sizes: a store
     # written before those rules may hold one) is skipped after the revisions are sorted out: its
     # period then has no reading, rather than the revision it replaced passing for the current figure.
@@ -626,11 +634,10 @@ def _comparable(
     same: list[Reading] = []
     for r in prepared:
         verdict, rule = counted_as(indicator, None, shape, r)
-        why = None if rule is None else render(*rule)
         if verdict == "same":
             same.append(r)
         else:
-            skipped.append(_reading_ev(r, why or "not comparable"))
+            skipped.append(_skipped_ev(r, *rule) if rule else _reading_ev(r, "not comparable"))
     return _one_per_end(same)
 
 
@@ -665,7 +672,7 @@ def _after_baseline(same: list[Reading], t0: date, skipped: list[dict[str, objec
         if r.period_end > t0:
             after.append(r)
         else:
-            skipped.append(_reading_ev(r, "not after the baseline date"))
+            skipped.append(_skipped_ev(r, "problem.uncounted_not_after_baseline"))
     return after
 
 
@@ -807,7 +814,7 @@ def assess_threshold(indicator: Indicator, target: Target, readings: Sequence[Re
         elif verdict == "shorter":
             shorter.append(r)
         else:
-            skipped.append(_reading_ev(r, render(*why) if why else "not comparable"))
+            skipped.append(_skipped_ev(r, *why) if why else _reading_ev(r, "not comparable"))
     full = _one_per_end(full)
     counted = sorted(full + shorter, key=lambda r: (r.period_end, _span_days(r)))
     if not counted:

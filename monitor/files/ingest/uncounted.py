@@ -59,3 +59,26 @@ def uncounted_problems(db: duckdb.DuckDBPyConnection, file: str, rows: Sequence[
             found.append(Problem(file, row, column, "problem.never_counts",
                                  {"target": first.target_id, "why": nested(first.code, first.params)}, period))
     return found
+
+
+def stored_uncounted(db: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], list[Reading]]:
+    """The stored readings (current revisions) no target of their indicator can ever use, by (indicator id,
+    the reason in English: that of its first target), oldest first: what `monitor check` lists."""
+    targets = defaultdict(list)
+    for t in queries.list_targets(db, history=True):
+        targets[t.indicator_id].append(t)
+    ids = sorted(targets)
+    indicators = queries.indicators_by_id(db, ids)
+    readings: dict[str, list[Reading]] = defaultdict(list)
+    for r in queries.readings_from_rows(status_queries.reading_rows_of(db, ids, date.max)):
+        readings[r.indicator_id].append(r)
+    found: dict[tuple[str, str], list[Reading]] = defaultdict(list)
+    for ident in ids:
+        indicator, own = indicators.get(ident), readings[ident]
+        if indicator is None:
+            continue
+        for r in own:
+            why = never_counts(indicator, targets[ident], r, [o for o in own if o is not r])
+            if why:
+                found[(ident, f"target {why[0].target_id}: {why[0].reason}")].append(r)
+    return dict(found)
