@@ -389,3 +389,14 @@ def test_the_goal_page_shows_the_skipped_readings_and_why(app_db: Store, lang: s
     shown = " ".join(m.value for m in at.markdown)
     assert heading in shown and why in shown
     assert ("存量指标按时点计" if lang == "zh" else "a stock is read at one date") in shown
+
+
+def test_the_import_page_lists_rows_that_count_for_no_target(app_db: Store) -> None:
+    from app_helpers import open_app
+
+    body = ("indicator_id,period_start,period_end,value\n"
+            + "".join(f"{i},{s},{e},{v}\n" for i, s, e, v in (FINE, BEFORE_BASELINE))).encode()
+    at = open_app("import_page.py", lang="zh")
+    at.file_uploader(key="imp_file").set_value(("years.csv", body, "text/csv")).run()
+    assert any("1 行数据有效，但不会计入" in w.value for w in at.warning)
+    assert any("第 3 行：此读数不会计入该指标的任何目标" in m.value for m in at.markdown)

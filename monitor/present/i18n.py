@@ -758,6 +758,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Note: this reading is valid but counts for no target of the indicator (Save still stores it, "
               "for the record and the chart).",
     },
+    "imp.uncounted": {
+        "zh": "{n} 行数据有效，但不会计入其指标的任何目标（导入后仅作记录和图表）：",
+        "en": "{n} valid rows count for no target of their indicator (imported, they serve the record and the chart):",
+    },
+    "imp.uncounted_row": {"zh": "第 {row} 行：{reason}", "en": "Row {row}: {reason}"},
     "goal.skipped_heading": {"zh": "未计入此目标的读数", "en": "Readings this goal does not count"},
     "goal.skipped_intro": {
         "zh": "以下读数已录入，但判断此目标的状态时未使用，原因如下：",
