@@ -17,7 +17,7 @@ from datetime import date
 import duckdb
 
 from monitor.errors import Problem
-from monitor.model import Reading
+from monitor.model import Reading, Target
 from monitor.model.problems import nested
 from monitor.status.progress import never_counts
 from monitor.store import queries, status_queries
@@ -25,6 +25,13 @@ from monitor.store import queries, status_queries
 # (where: a row number, or a catalogue entry's path such as "indicator 'x'.readings[3]"; indicator id,
 # period start, period end)
 Row = tuple[int | str | None, str, date, date]
+
+
+def _at_baselines(targets: Sequence[Target], readings: Sequence[Reading]) -> list[Reading]:
+    """The readings that may fix a target's comparable span: those ending at a target's baseline date (the rule
+    looks at no other; passing only these keeps a large import linear)."""
+    dates = {t.baseline_date for t in targets if t.baseline_date is not None}
+    return [r for r in readings if r.period_end in dates]
 
 
 def uncounted_problems(db: duckdb.DuckDBPyConnection, file: str, rows: Sequence[Row]) -> list[Problem]:
@@ -46,12 +53,13 @@ def uncounted_problems(db: duckdb.DuckDBPyConnection, file: str, rows: Sequence[
     new = [Reading(i, start, end, 0.0) for _, i, start, end in rows]
     for r in new:  # the rows given together count as each other's context (a baseline among them)
         others[r.indicator_id].append(r)
+    context = {i: _at_baselines(targets[i], others[i]) for i in with_targets}
     found: list[Problem] = []
     for (where, ident, start, end), reading in zip(rows, new, strict=True):
         indicator = indicators.get(ident)
         if indicator is None or ident not in targets:
             continue
-        why = never_counts(indicator, targets[ident], reading, [o for o in others[ident] if o is not reading])
+        why = never_counts(indicator, targets[ident], reading, [o for o in context[ident] if o is not reading])
         if why:
             first = why[0]
             period = start.isoformat() if start == end else f"{start.isoformat()}..{end.isoformat()}"
@@ -77,8 +85,9 @@ def stored_uncounted(db: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], lis
         indicator, own = indicators.get(ident), readings[ident]
         if indicator is None:
             continue
+        context = _at_baselines(targets[ident], own)
         for r in own:
-            why = never_counts(indicator, targets[ident], r, [o for o in own if o is not r])
+            why = never_counts(indicator, targets[ident], r, [o for o in context if o is not r])
             if why:
                 found[(ident, f"target {why[0].target_id}: {why[0].reason}")].append(r)
     return dict(found)
