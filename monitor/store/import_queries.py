@@ -621,9 +621,10 @@ def set_memory_limit(con: duckdb.DuckDBPyConnection, limit: str) -> None:
     con.execute("SET memory_limit = ?", [limit])
 
 
+VALID_PERIODS_SQL = (f"SELECT min(row_no), indicator_id, period_start, period_end FROM {queries.IMPORT_VALID} "
+                     "GROUP BY ALL ORDER BY 1")
+
+
 def valid_periods(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
     """(first row number, indicator id, period start, period end) of each period among an import's valid rows."""
-    return con.execute(
-        f"SELECT min(row_no), indicator_id, period_start, period_end FROM {queries.IMPORT_VALID} "
-        "GROUP BY ALL ORDER BY 1"
-    ).fetchall()
+    return con.execute(VALID_PERIODS_SQL).fetchall()
