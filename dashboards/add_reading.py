@@ -192,7 +192,14 @@ if end is not None and not date_problem:
         # A value far from the previous reading (monitor.model.plausibility) is held: said before Save, with
         # the check box that confirms it. The box's key names what it confirms: another value unticks it.
         try:
-            _save(accept_jumps=False, dry_run=True)
+            checked = _save(accept_jumps=False, dry_run=True)
+            if checked.warnings:
+                # Valid, but no target of the indicator can ever use it (monitor.files.ingest.uncounted): said
+                # before Save, which still stores it (for the record and the chart).
+                with st.container(border=True):
+                    st.warning(escape_markdown(t("add.uncounted", lang)), icon=":material/info:")
+                    for problem in checked.warnings:
+                        st.markdown(escape_markdown(problem_reason(problem, lang)))
         except ValidationError as e:
             held = [p for p in e.problems if p.code in JUMP_CODES]
             if held:

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import charts, phone, state, widgets
-from monitor.present.chart_data import chart_data, evidence_rows, reading_table
+from monitor.present.chart_data import chart_data, evidence_rows, reading_table, skipped_readings
 from monitor.present.i18n import escape_markdown, format_date, t
 from monitor.present.overview import progress_fraction
 from monitor.present.wording import explanation, latest_parts, nature_rank, nature_text, target_parts, target_text
@@ -133,6 +133,13 @@ for record in sorted(records, key=nature_rank):
         if quote is not None:
             who = "，".join(x for x in (quote.speaker, quote.office) if x)
             st.caption(escape_markdown(f"{t('goal.target_quote', lang)}{colon}“{quote.quote}”" + (f"（{who}）" if who else "")))
+        skipped_rows = skipped_readings(record, indicator.unit, lang)
+        if skipped_rows:
+            # Readings recorded but not used for this goal, and why: in view, not only in the raw evidence.
+            st.markdown(f"**{t('goal.skipped_heading', lang)}**")
+            st.caption(t("goal.skipped_intro", lang))
+            for row in skipped_rows:
+                st.markdown(escape_markdown(t("goal.skipped_row", lang, **row)))
         with st.expander(t("goal.raw_evidence", lang)):
             st.code(json.dumps(record["evidence"], ensure_ascii=False, indent=2, default=str), language="json", wrap_lines=True)
 

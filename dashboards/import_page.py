@@ -14,7 +14,7 @@ from monitor.errors import StoreBusy, ValidationError
 from monitor.files.ingest import import_file
 from monitor.model.plausibility import JUMP_CODES
 from monitor.present.entry import UPLOAD_LIMIT_MB, problem_rows, read_table, rejected_csv, template_csv
-from monitor.present.i18n import escape_markdown, t
+from monitor.present.i18n import escape_markdown, problem_reason, t
 
 PREVIEW_ROWS = 20
 
@@ -105,6 +105,13 @@ with tempfile.TemporaryDirectory(prefix="monitor-upload-") as folder:
         )
     else:
         st.success(t("imp.all_valid", lang), icon=":material/check_circle:")
+    if report.warnings:
+        # Valid rows no target of their indicator can ever use (monitor.files.ingest.uncounted): imported all the
+        # same, said before the import.
+        st.warning(t("imp.uncounted", lang, n=len(report.warnings)), icon=":material/info:")
+        for problem in report.warnings[:20]:
+            st.markdown(escape_markdown(t("imp.uncounted_row", lang, row=problem.row,
+                                          reason=problem_reason(problem, lang))))
 
     # Rows held as jumps from their indicator's previous reading (monitor.model.plausibility) are listed
     # with the invalid ones; ticked, they are taken as they are.

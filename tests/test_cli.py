@@ -188,7 +188,8 @@ def test_add_without_period_end_is_a_usage_error(runner: CliRunner, cat_db: Path
 
 
 def test_import_happy_path_and_reimport(runner: CliRunner, cat_db: Path, tmp_path: Path) -> None:
-    path = write_csv(tmp_path, "ok.csv", "visits,2024-01-01,2024-01-31,100,,", "racks,,2024-12-31,2.5,万架,")
+    # racks at the end of 2025: after its target's baseline (2025-06-30), so the import has no warning to print.
+    path = write_csv(tmp_path, "ok.csv", "visits,2024-01-01,2024-01-31,100,,", "racks,,2025-12-31,2.5,万架,")
     result = ok(run(runner, cat_db, "import", str(path)))
     assert result.output.strip() == "ok.csv: 2 rows, 2 valid, 0 rejected; imported 2 new, 0 revised, 0 unchanged"
     again = json.loads(ok(run(runner, cat_db, "import", str(path), "--json")).output)

@@ -87,8 +87,11 @@ def catalog() -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--by", "by", default=None, metavar="NAME",
               help="Who makes the change, for the change log (default: \"catalog import\").")
+@click.option("--strict", is_flag=True,
+              help="Refuse the file (exit code 5, nothing written) if a reading would count for no target of its "
+                   "indicator; without it such readings are stored and listed as warnings.")
 @click.pass_context
-def catalog_import(ctx: click.Context, file: str, by: str | None) -> None:
+def catalog_import(ctx: click.Context, file: str, by: str | None, strict: bool) -> None:
     """Load indicators and targets from FILE (YAML, or .xlsx in the template's layout); a changed target
     becomes a new version. Every change is recorded in the change log (`monitor catalog changes`)."""
     from monitor.files.catalog import import_catalog, load_catalog, read_profile
@@ -108,12 +111,16 @@ def catalog_import(ctx: click.Context, file: str, by: str | None) -> None:
         catalog_file = load_catalog(file, [d.id for d in known] if known else None)
     target.init()
     result = import_catalog(target, catalog_file, recorded_by=f"catalog:{Path(file).name}",
-                            changed_by=_who(by, "catalog import"))
+                            changed_by=_who(by, "catalog import"), strict=strict)
     echo(
         "{file}: indicators {indicators_new} new, {indicators_changed} changed, {indicators_unchanged} unchanged; "
         "targets {targets_new} new, {targets_revised} revised (new version), {targets_unchanged} unchanged; "
         "readings {readings_new} new, {readings_revised} revised".format(file=Path(file).name, **result)
     )
+    for problem in result["warnings"][:20]:
+        echo(f"  warning: {problem}", err=True)
+    if len(result["warnings"]) > 20:
+        echo(f"  ... and {len(result['warnings']) - 20} more warnings", err=True)
 
 
 XLSX_SUFFIXES = (".xlsx", ".xlsm")

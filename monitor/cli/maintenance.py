@@ -74,11 +74,30 @@ def restore(ctx: click.Context, folder: str, force: bool) -> None:
 @main.command()
 @click.pass_context
 def check(ctx: click.Context) -> None:
-    """Verify the store: migrations, orphan rows, duplicate revisions, bounds, unusable values. Exit 1 if anything is wrong."""
+    """Verify the store: migrations, orphan rows, duplicate revisions, bounds, unusable values. Exit 1 if anything is wrong.
+    Also lists the readings that count for no target, by indicator and reason (a note, not a failure)."""
     from monitor.store.maintenance import check as run_check
 
     findings = run_check(store(ctx))
     for f in findings:
         echo(f"{'ok  ' if f.ok else 'FAIL'}  {f.check}: {f.detail}")
+    _uncounted(ctx)
     if not all(f.ok for f in findings):
         sys.exit(1)
+
+
+def _uncounted(ctx: click.Context) -> None:
+    """Readings stored that count for no target, by indicator and reason (monitor.files.ingest.uncounted):
+    noted, not a failure (the store is sound; the figures are not used)."""
+    from monitor.files.ingest.uncounted import stored_uncounted
+
+    with store(ctx).read() as con:
+        found = stored_uncounted(con)
+    total = sum(len(rs) for rs in found.values())
+    echo(f"{'note' if total else 'ok  '}  readings that count for no target: "
+         + (f"{total}, listed below" if total else "none"))
+    for (indicator, reason), readings in sorted(found.items()):
+        periods = ", ".join(r.period_end.isoformat() if r.period_start == r.period_end
+                            else f"{r.period_start.isoformat()}..{r.period_end.isoformat()}" for r in readings[:10])
+        more = f" and {len(readings) - 10} more" if len(readings) > 10 else ""
+        echo(f"      {indicator}: {reason} — {len(readings)} reading(s): {periods}{more}")

@@ -95,9 +95,12 @@ def readings(ctx: click.Context, indicator: str | None, history: bool, as_json: 
 @click.option("--confirm-jump", is_flag=True,
               help="Store VALUE even if it is far from the indicator's previous reading (MONITOR_JUMP_FACTOR, "
                    "MONITOR_JUMP_POINTS); without it such a value is refused with exit code 5.")
+@click.option("--strict", is_flag=True,
+              help="Refuse (exit code 5) a reading no target of INDICATOR can ever use (a warning otherwise).")
 @click.pass_context
 def add(ctx: click.Context, indicator: str, value: str, period_end: str, period_start: str | None,
-        unit: str | None, qualifier: str | None, source: str | None, note: str | None, confirm_jump: bool) -> None:
+        unit: str | None, qualifier: str | None, source: str | None, note: str | None, confirm_jump: bool,
+        strict: bool) -> None:
     """Append one reading of INDICATOR (a changed value for a period becomes a new revision)."""
     from monitor.files.ingest import add_reading
     from monitor.model.plausibility import JUMP_CODES
@@ -107,6 +110,7 @@ def add(ctx: click.Context, indicator: str, value: str, period_end: str, period_
             report = add_reading(
                 store(ctx), indicator, value, period_end, period_start=period_start, unit=unit,
                 qualifier=qualifier, source=source, note=note, recorded_by="cli", accept_jumps=confirm_jump,
+                strict=strict,
             )
     except ValidationError as e:
         if len(e.problems) == 1 and e.problems[0].code in JUMP_CODES:
@@ -116,6 +120,15 @@ def add(ctx: click.Context, indicator: str, value: str, period_end: str, period_
         raise
     outcome = "new reading" if report.new else "new revision" if report.revised else "unchanged (same value already recorded)"
     echo(f"{indicator}: {outcome}")
+    echo_warnings(report.warnings)
+
+
+def echo_warnings(warnings: list[Any], shown: int = 20) -> None:
+    """Readings stored that count for no target (monitor.files.ingest.uncounted), one located line each on stderr."""
+    for problem in warnings[:shown]:
+        echo(f"  warning: {problem}", err=True)
+    if len(warnings) > shown:
+        echo(f"  ... and {len(warnings) - shown} more warnings", err=True)
 
 
 @main.command(name="import")
@@ -124,9 +137,13 @@ def add(ctx: click.Context, indicator: str, value: str, period_end: str, period_
 @click.option("--skip-invalid", is_flag=True, help="Import the valid rows; quarantine the rest (rows held as jumps too).")
 @click.option("--accept-jumps", is_flag=True,
               help="Import rows far from their indicator's previous reading (held otherwise, like invalid rows).")
+@click.option("--strict", is_flag=True,
+              help="Refuse the file (exit code 5, nothing written) if a row would count for no target of its "
+                   "indicator; without it such rows are imported and listed as warnings.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context
-def import_(ctx: click.Context, file: str, dry_run: bool, skip_invalid: bool, accept_jumps: bool, as_json: bool) -> None:
+def import_(ctx: click.Context, file: str, dry_run: bool, skip_invalid: bool, accept_jumps: bool, strict: bool,
+            as_json: bool) -> None:
     """Import readings from a CSV (UTF-8 or GB18030), XLSX, Parquet or JSON FILE."""
     from monitor.files.ingest import import_file
 
@@ -144,7 +161,7 @@ def import_(ctx: click.Context, file: str, dry_run: bool, skip_invalid: bool, ac
 
     try:
         report = import_file(store(ctx), file, dry_run=dry_run, skip_invalid=skip_invalid, progress=progress,
-                             accept_jumps=accept_jumps)
+                             accept_jumps=accept_jumps, strict=strict)
     finally:
         if bar is not None:
             bar.stop()
@@ -161,6 +178,10 @@ def import_(ctx: click.Context, file: str, dry_run: bool, skip_invalid: bool, ac
         if total > 20:
             where = " (all listed by `monitor rejected`)" if report.written else ""
             echo(f"  ... and {total - 20} more{where}", err=True)
+        echo_warnings(report.warnings)
+    if dry_run and strict and report.warnings:
+        raise ValidationError([], summary=f"{report.file}: {len(report.warnings)} rows would count for no target; "
+                                          "a strict import would write nothing")
     if dry_run and report.problems and not skip_invalid:
         # The problems are listed above (or in the JSON): the error carries the summary only.
         raise ValidationError([], summary=f"{report.file}: {report.rejected} of {report.rows} rows invalid; "

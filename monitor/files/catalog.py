@@ -42,7 +42,7 @@ from monitor.model import (
     magnitude_code,
 )
 from monitor.model.problems import nested, of_error
-from monitor.model.validate import control_rule, value_rule
+from monitor.model.validate import STOCK_AT_END_NOTE, control_rule, stock_at_end, value_rule
 
 FORMAT = "indicator-monitor/catalog v1"
 # The reviewed seed: data/briefing.yaml in a checkout, shipped as the package monitor.seed (pyproject.toml).
@@ -406,7 +406,10 @@ def _parse_sources(r: _Reader, raw: Any) -> list[SourceDocument]:
 
 def _entry(indicator: Indicator) -> str:
     """How problems name an indicator entry: by its id while that is short printable text."""
-    ident = indicator.id
+    return _entry_of(indicator.id)
+
+
+def _entry_of(ident: str) -> str:
     return f"indicator '{ident}'" if ident.isprintable() and len(ident) <= 100 else f"indicator {_shown(ident[:40])!r}"
 
 
@@ -668,6 +671,11 @@ def _parse_reading(r: _Reader, raw: Any, indicator: Indicator, k: int, source: s
     if end < start:
         r.problem(f"{where}.period_end", "problem.before_start", end, date=str(start))
     _check_value(r, f"{where}.value", value, indicator)
+    note = r.text(raw, "note", where, required=False)
+    if stock_at_end(indicator, start, end):
+        # A yearbook's "2021: 85.3" of a stock is its level at the end of 2021 (docs/catalog.md).
+        said = STOCK_AT_END_NOTE.format(start=start.isoformat(), end=end.isoformat())
+        note, start = (f"{note}; {said}" if note else said), end
     return Reading(
         indicator_id=indicator.id,
         period_start=start,
@@ -675,7 +683,7 @@ def _parse_reading(r: _Reader, raw: Any, indicator: Indicator, k: int, source: s
         value=value,
         qualifier=qualifier,
         source=source,
-        note=r.text(raw, "note", where, required=False),
+        note=note,
         provenance=_provenance(r, raw, where, source, source_date),
     )
 
@@ -872,12 +880,16 @@ def _plain(value: Any) -> Any:
 
 
 def import_catalog(store: Store, catalog: Catalog, recorded_by: str = "catalog",
-                   changed_by: str | None = None) -> dict[str, int]:
+                   changed_by: str | None = None, *, strict: bool = False) -> dict[str, Any]:
     """Write a catalogue's indicators, targets and readings in one transaction (idempotent).
 
     Each indicator added or changed, target version recorded and retirement changed is also a row of
     the change log (monitor.store.catalog_queries), by ``changed_by`` (default: ``recorded_by``). An
-    indicator of the catalogue without ``retired`` is followed (a retired one is followed again)."""
+    indicator of the catalogue without ``retired`` is followed (a retired one is followed again).
+
+    ``warnings`` in the result: the catalogue's readings that no target of their indicator can ever use
+    (monitor.files.ingest.uncounted), located by entry (``indicator 'x'.readings[3].period_end``); stored
+    all the same, unless ``strict``: then a ValidationError and nothing is written."""
     from monitor.store import catalog_queries, profile_queries, queries
 
     who = changed_by or recorded_by
@@ -903,6 +915,10 @@ def import_catalog(store: Store, catalog: Catalog, recorded_by: str = "catalog",
         changes += target_changes(tgt_written, who, now)
         catalog_queries.add_changes(con, changes)
         counts = {"seen": 0, "new": 0, "revised": 0, "unchanged": 0}
+        warnings = _uncounted(con, catalog)
+        if strict and warnings:
+            raise ValidationError(warnings, f"{warnings[0]}; {len(warnings)} reading(s) would count for no target, "
+                                            "nothing was imported (without --strict they are stored with warnings)")
         if catalog.readings:
             stage = queries.stage_readings(con, catalog.readings)
             counts = queries.add_staged_readings(con, stage, recorded_by, f"catalog:{catalog.source or 'file'}")
@@ -916,7 +932,21 @@ def import_catalog(store: Store, catalog: Catalog, recorded_by: str = "catalog",
         "readings_new": counts["new"],
         "readings_revised": counts["revised"],
         "readings_unchanged": counts["unchanged"],
+        "warnings": warnings,
     }
+
+
+def _uncounted(con: Any, catalog: Catalog) -> list[Problem]:
+    """The catalogue's readings no target can ever use, against the targets just recorded (same session)."""
+    from monitor.files.ingest.uncounted import uncounted_problems
+
+    seen: dict[str, int] = {}
+    rows: list[tuple[int | str | None, str, date, date]] = []
+    for rd in catalog.readings:
+        k = seen.get(rd.indicator_id, 0)
+        seen[rd.indicator_id] = k + 1
+        rows.append((f"{_entry_of(rd.indicator_id)}.readings[{k}]", rd.indicator_id, rd.period_start, rd.period_end))
+    return uncounted_problems(con, catalog.source or "catalogue", rows) if rows else []
 
 
 def init_store(store: Store, seed: str | Path | None = None, with_seed: bool = True) -> dict[str, Any]:

@@ -467,6 +467,48 @@ PROBLEMS: dict[str, dict[str, str]] = {
         "en": "is {figure}, {points} percentage points from the previous reading {previous} ({date}): "
               "if it is right, confirm it",
     },
+    # ---- A reading no target of its indicator can ever use (monitor.status.progress.never_counts): the entry
+    # paths warn about it. The "uncounted_*" codes are also the engine's reasons in a goal's evidence
+    # ("skipped"): their English must stay as it was. {days} and {reference} are inclusive day counts.
+    "problem.never_counts": {
+        "zh": "此读数不会计入该指标的任何目标（目标 {target}：{why}）",
+        "en": "counts for no target of this indicator (target {target}: {why})",
+    },
+    "problem.uncounted_stock_span": {
+        "zh": "存量指标按时点计（起止日期相同）；此读数跨 {days} 天",
+        "en": "a stock is read at one date; this reading spans {days} days",
+    },
+    "problem.uncounted_cumulative_start": {
+        "zh": "累计值自 {start} 起算，而非自 {since} 起算",
+        "en": "running total since {start}, not since {since}",
+    },
+    "problem.uncounted_shorter": {
+        "zh": "覆盖 {days} 天，参照期间约 {reference} 天",
+        "en": "covers {days} days, the reference period about {reference}",
+    },
+    "problem.uncounted_longer": {
+        "zh": "覆盖 {days} 天，长于约 {reference} 天的参照期间",
+        "en": "covers {days} days, longer than the reference period of about {reference}",
+    },
+    "problem.uncounted_before_baseline": {
+        "zh": "截止于 {date}，早于目标的基期 {baseline}",
+        "en": "ends {date}, before the target's baseline date {baseline}",
+    },
+    "problem.uncounted_after_deadline": {
+        "zh": "晚于目标期限 {deadline}：目标只看截至期限的期间",
+        "en": "ends after the deadline {deadline}: the target is about the period ending then",
+    },
+    "problem.uncounted_outside_deadline_period": {
+        "zh": "不在截至期限 {deadline} 的期间之内",
+        "en": "not inside the period ending at the deadline {deadline}",
+    },
+    "problem.uncounted_not_after_baseline": {"zh": "不晚于基期", "en": "not after the baseline date"},
+    "problem.superseded": {"zh": "已被同一期间的第 {revision} 版取代", "en": "superseded by revision {revision} of the same period"},
+    "problem.uncounted_before_path": {"zh": "早于目标路径的第一个期间", "en": "before the path's first period"},
+    "problem.uncounted_growth_after_deadline": {
+        "zh": "晚于目标期限：年均增速只计规划期内",
+        "en": "after the deadline: the average is over the plan's period",
+    },
     # ---- Catch-all: a reason given as English text (an error of another library, a catalogue entry).
     OTHER: {"zh": "无效（{reason}）", "en": "{reason}"},
 }

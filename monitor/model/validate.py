@@ -271,6 +271,20 @@ def _default_start(indicator: Indicator, end: date) -> date | None:
     return add_months(end.replace(day=1), -back)
 
 
+# A stock given for a whole calendar period (a yearbook's "2021年": 2021-01-01..2021-12-31) is its level at the
+# period's end: stored as that one date, with this note (docs/catalog.md, docs/methodology.md section 2).
+STOCK_AT_END_NOTE = "entered for {start} to {end}; a stock is its level at the period's end"
+
+
+def stock_at_end(indicator: Indicator, start: date, end: date) -> bool:
+    """Whether a stock's reading over start..end is a whole calendar month, quarter, half-year or year (read
+    as the level at ``end``). The bulk pass of monitor.store.import_queries applies the same rule in SQL."""
+    if indicator.measure is not MeasureKind.STOCK or not start < end or start.day != 1 or not _month_end(end):
+        return False
+    months = (end.year * 12 + end.month) - (start.year * 12 + start.month) + 1
+    return months in (1, 3, 6, 12) and (start.month - 1) % months == 0
+
+
 def _base_value(value: float, factor: float) -> float:
     converted = value * factor
     if factor == 1 or value == 0 or not math.isfinite(converted):
@@ -360,10 +374,15 @@ def check_rows(
             if bad is not None:
                 found.append((column, *bad, cell[column]))
         problems.extend(Problem(file, row_no, col, code, params, value) for col, code, params, value in found)
+        note = cell["note"]
+        if indicator is not None and start is not None and pe is not None and stock_at_end(indicator, start, pe):
+            said = STOCK_AT_END_NOTE.format(start=start.isoformat(), end=pe.isoformat())
+            note = f"{note}; {said}" if note else said
+            start = pe
         checked.append({
             "row_no": row_no, "ok": not found, "key_ok": indicator is not None and pe is not None and start is not None,
             "indicator_id": ident.strip() if ident else None, "period_start": start, "period_end": pe,
-            "value": base, "qualifier": q, "source": cell["source"], "note": cell["note"],
+            "value": base, "qualifier": q, "source": cell["source"], "note": note,
         })
     problems.extend(_duplicates(checked, file))
     problem_rows = {p.row for p in problems}

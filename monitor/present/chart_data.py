@@ -345,3 +345,23 @@ def goal_detail(store: Store, indicator_id: str, as_of: date) -> dict[str, Any] 
         "target_quotes": {x.id: x.provenance for x in targets if x.provenance is not None},
         "revised": any(r.revision > 1 for r in history),
     }
+
+
+def skipped_readings(record: dict[str, Any], unit: str, lang: str) -> list[dict[str, str]]:
+    """The readings a goal's full evidence lists as skipped, each as {period, value, reason} in ``lang``: the
+    reason from its problem code when the engine gave one (monitor.status.progress), else its English."""
+    from types import SimpleNamespace
+
+    from monitor.present.i18n import problem_reason
+
+    evidence = record.get("evidence") or {}
+    out: list[dict[str, str]] = []
+    for s in evidence.get("skipped") or []:
+        why = s.get("why")
+        reason = problem_reason(SimpleNamespace(code=why["code"], params=why.get("params") or {}), lang) \
+            if isinstance(why, dict) else str(s.get("reason") or "")
+        start, end = date.fromisoformat(s["period_start"]), date.fromisoformat(s["period_end"])
+        value = s.get("value")
+        shown = "—" if value is None else format_quantity(float(value), unit, lang)
+        out.append({"period": label(Period(start, end), lang), "value": shown, "reason": reason})
+    return out

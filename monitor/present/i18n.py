@@ -752,6 +752,23 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Please check: this value is far from the previous reading; it is stored only once you confirm it.",
     },
     "add.confirm_jump": {"zh": "我已核对，{value} 无误，确认保存", "en": "I checked it: {value} is right, store it"},
+    # ---- Readings no target can use (issue 21): the form before Save, the goal page, `monitor check`.
+    "add.uncounted": {
+        "zh": "注意：此读数有效，但不会计入该指标的任何目标（仍可保存，仅作记录和图表）。",
+        "en": "Note: this reading is valid but counts for no target of the indicator (Save still stores it, "
+              "for the record and the chart).",
+    },
+    "imp.uncounted": {
+        "zh": "{n} 行数据有效，但不会计入其指标的任何目标（导入后仅作记录和图表）：",
+        "en": "{n} valid rows count for no target of their indicator (imported, they serve the record and the chart):",
+    },
+    "imp.uncounted_row": {"zh": "第 {row} 行：{reason}", "en": "Row {row}: {reason}"},
+    "goal.skipped_heading": {"zh": "未计入此目标的读数", "en": "Readings this goal does not count"},
+    "goal.skipped_intro": {
+        "zh": "以下读数已录入，但判断此目标的状态时未使用，原因如下：",
+        "en": "These readings are recorded but were not used to judge this goal, for the reason given:",
+    },
+    "goal.skipped_row": {"zh": "{period}：{value} —— {reason}", "en": "{period}: {value} — {reason}"},
     "add.date_missing": {"zh": "请选择日期：没有日期无法保存。", "en": "Choose a date: nothing is saved without one."},
     "add.date_future": {
         "zh": "日期 {date} 晚于今天（{today}），无法保存：请改为已结束的期间。",

@@ -131,7 +131,9 @@ class _Criterion:
 
     meets: Callable[[Reading], bool]
     margin: Callable[[Reading], float]
-    applies: Callable[[Reading], str | None]  # None: counted; else why the reading is not
+
+
+Rule = tuple[str, dict[str, object]]
 
 
 def _in_band(low: float, high: float) -> _Criterion:
@@ -141,10 +143,10 @@ def _in_band(low: float, high: float) -> _Criterion:
     def margin(r: Reading) -> float:
         return min(decimal_diff(r.value, low), decimal_diff(high, r.value))
 
-    return _Criterion(meets, margin, lambda r: None)
+    return _Criterion(meets, margin)
 
 
-def _deadline_window(target: Target, span_days: float | None) -> Callable[[Reading], str | None]:
+def _deadline_window(target: Target, span_days: float | None) -> Callable[[Reading], Rule | None]:
     """With a deadline: only readings inside the period ending at it (its length: the target's period, else
     the comparable span, else a year)."""
     deadline = target.deadline
@@ -156,14 +158,25 @@ def _deadline_window(target: Target, span_days: float | None) -> Callable[[Readi
         length = span_days or p.DAYS_PER_YEAR
     earliest_start = deadline - timedelta(days=math.floor(length) - 1 + p.SPAN_TOLERANCE_DAYS)
 
-    def applies(r: Reading) -> str | None:
+    def applies(r: Reading) -> Rule | None:
         if r.period_end > deadline:
-            return f"ends after the deadline {deadline.isoformat()}: the target is about the period ending then"
+            return "problem.uncounted_after_deadline", {"deadline": deadline.isoformat()}
         if r.period_start < earliest_start:
-            return f"not inside the period ending at the deadline {deadline.isoformat()}"
+            return "problem.uncounted_outside_deadline_period", {"deadline": deadline.isoformat()}
         return None
 
     return applies
+
+
+def applies_rule(indicator: Indicator, target: Target, shape: p._Shape) -> Callable[[Reading], Rule | None]:
+    """Whether a per-period target looks at a reading at all, before comparability: range and about with a
+    deadline only at the period ending then, a path from its first period on; (code, params) of why not."""
+    kind = TargetKind(target.kind)
+    if kind in (TargetKind.RANGE, TargetKind.ABOUT):
+        return _deadline_window(target, shape.span_days)
+    if kind is TargetKind.PATH:
+        return lambda r: None if point_in_force(target, r.period_end) is not None else ("problem.uncounted_before_path", {})
+    return lambda r: None
 
 
 def _periodic(
@@ -175,41 +188,29 @@ def _periodic(
     reasons: list[str] = []
     stale, ev, prepared, skipped = p._begin(indicator, target, readings, as_of, reasons)
     ev["form"] = form
-    baseline_reading = None
-    if target.baseline_date is not None:
-        at_date = [r for r in prepared if r.period_end == target.baseline_date]
-        baseline_reading = max(at_date, key=p._span_days) if at_date else None
-    # The target's period, else the indicator's own (a Jan-Jun reading of a yearly indicator is then a
-    # provisional part of its year, not the reference every full year is measured against).
-    period = target.period
-    if period is None and Frequency(indicator.frequency) in p.NOMINAL_SPAN_DAYS:
-        period = Frequency(indicator.frequency)
-    shape = p._shape_for(
-        indicator, span_reading=None, period=period,
-        fallback_reading=baseline_reading or (prepared[-1] if prepared else None),
-        default_span=None, default_source="",
-    )
+    # The target's period, else the indicator's own, else the baseline or latest reading's (progress.target_shape).
+    shape = p.target_shape(indicator, target, p.baseline_reading_of(target, prepared), prepared)
     if shape is None:
         reasons.append("no reading known at the as-of date")
         return p._blank(indicator, target, "insufficient_data", stale, ev)
     ev["comparable_period"] = shape.describe()
     criterion = make(shape)
+    applies = applies_rule(indicator, target, shape)
+    kind = TargetKind(target.kind)
     full: list[Reading] = []
     shorter: list[Reading] = []
     for r in prepared:
-        why = criterion.applies(r)
-        if why is not None:
-            skipped.append(p._reading_ev(r, why))
+        outside = applies(r)
+        if outside is not None:
+            skipped.append(p._skipped_ev(r, *outside))
             continue
-        verdict, why = p._compare(shape, r)
+        verdict, why = p.counted_as(indicator, kind, shape, r)
         if verdict == "same":
             full.append(r)
-        elif verdict == "shorter" and MeasureKind(indicator.measure) in (
-            MeasureKind.RATIO, MeasureKind.FLOW, MeasureKind.YOY_CHANGE
-        ):
+        elif verdict == "shorter":
             shorter.append(r)
         else:
-            skipped.append(p._reading_ev(r, why or "not comparable"))
+            skipped.append(p._skipped_ev(r, *why) if why else p._reading_ev(r, "not comparable"))
     full = p._one_per_end(full)
     counted = sorted(full + shorter, key=lambda r: (r.period_end, p._span_days(r)))
     if not counted:
@@ -251,11 +252,7 @@ def assess_band(indicator: Indicator, target: Target, readings: Sequence[Reading
         tolerance, source = about_tolerance(indicator, target)
         form.update(value=target.value, tolerance=tolerance, tolerance_source=source)
 
-    def make(shape: p._Shape) -> _Criterion:
-        c = _in_band(low, high)
-        return _Criterion(c.meets, c.margin, _deadline_window(target, shape.span_days))
-
-    return _periodic(indicator, target, readings, as_of, make, form)
+    return _periodic(indicator, target, readings, as_of, lambda shape: _in_band(low, high), form)
 
 
 def assess_path(indicator: Indicator, target: Target, readings: Sequence[Reading], as_of: date) -> p.Assessment:
@@ -275,10 +272,7 @@ def assess_path(indicator: Indicator, target: Target, readings: Sequence[Reading
         v = value_for(r)
         return decimal_diff(r.value, v) if comparator in (">=", ">") else decimal_diff(v, r.value)
 
-    def applies(r: Reading) -> str | None:
-        return None if point_in_force(target, r.period_end) is not None else "before the path's first period"
-
-    a = _periodic(indicator, target, readings, as_of, lambda shape: _Criterion(meets, margin, applies), form)
+    a = _periodic(indicator, target, readings, as_of, lambda shape: _Criterion(meets, margin), form)
     if a.latest is not None:
         found = point_in_force(target, a.latest.period_end)
         assert found is not None
@@ -364,8 +358,7 @@ def assess_average_growth(
     base: dict[str, object] = {}
     if growth_readings:
         # Each reading is already a year's growth: no level is needed, only the years after the baseline.
-        shape = p._shape_for(indicator, span_reading=None, period=target.period or Frequency.YEARLY,
-                             fallback_reading=None, default_span=None, default_source="")
+        shape = p.target_shape(indicator, target, None, prepared)
     else:
         found = _baseline(target, prepared)
         if found is None:
@@ -374,16 +367,16 @@ def assess_average_growth(
         y0, t0, source = found
         info["baseline"] = {"value": y0, "date": t0.isoformat(), "source": source}
         base = dict(baseline_value=y0, baseline_date=t0)
-        shape = p._reach_shape(indicator, target, p._reading_at_baseline_date(target, prepared), prepared)
+        shape = p.target_shape(indicator, target, p.baseline_reading_of(target, prepared), prepared)
     if shape is None:
         reasons.append("no reading to tell which period length is comparable")
         return p._blank(indicator, target, "insufficient_data", stale, ev, target_value=None, **base)
     ev["comparable_period"] = shape.describe()
-    same = p._comparable(shape, prepared, skipped)
+    same = p._comparable(indicator, shape, prepared, skipped)
     after: list[Reading] = []
     for r in p._after_baseline(same, t0, skipped):
         if deadline is not None and r.period_end > deadline:
-            skipped.append(p._reading_ev(r, "after the deadline: the average is over the plan's period"))
+            skipped.append(p._skipped_ev(r, "problem.uncounted_growth_after_deadline"))
         else:
             after.append(r)
     ev["readings_used"] = [p._reading_ev(r) for r in after]

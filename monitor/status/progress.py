@@ -30,6 +30,7 @@ from monitor.model import (
     TargetKind,
 )
 from monitor.model.periods import add_months
+from monitor.model.problems import render
 from monitor.model.validate import magnitude_problem, usable_value
 from monitor.status.formulas import (
     DAYS_PER_YEAR,
@@ -58,6 +59,8 @@ __all__ = [  # the formulas, here too: tests and callers read them as the engine
     "reading_evidence", "reading_meets", "recency_weights", "status_for_ratio", "weighted_fit", "years_between",
     "REACH_STATUS_ORDER", "STATUSES", "Assessment", "Staleness", "assess", "assess_no_target", "assess_reach",
     "assess_threshold", "next_period_end", "staleness", "targets_in_force",
+    "PART_PERIOD_MEASURES", "PER_PERIOD_KINDS", "Uncounted", "counted_as", "never_counts", "target_shape",
+    "uncounted_for",
 ]
 
 
@@ -139,6 +142,14 @@ def _reading_ev(r: Reading, reason: str | None = None) -> dict[str, object]:
                             Qualifier(r.qualifier).value, r.revision, reason)
 
 
+def _skipped_ev(r: Reading, code: str, params: dict[str, object] | None = None) -> dict[str, object]:
+    """A skipped reading with its reason in English ("reason") and as a problem code ("why", for the screens'
+    languages: monitor.present.i18n.problem_reason)."""
+    out = _reading_ev(r, render(code, params))
+    out["why"] = {"code": code, "params": dict(params or {})}
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 # Staleness
 
@@ -211,10 +222,10 @@ def _prepare(
         if held is None:
             by_period[key] = r
         elif r.revision > held.revision:
-            skipped.append(_reading_ev(held, f"superseded by revision {r.revision} of the same period"))
+            skipped.append(_skipped_ev(held, "problem.superseded", {"revision": r.revision}))
             by_period[key] = r
         else:
-            skipped.append(_reading_ev(r, f"superseded by revision {held.revision} of the same period"))
+            skipped.append(_skipped_ev(r, "problem.superseded", {"revision": held.revision}))
     # A value the product cannot compute with (not finite, or outside monitor.model.validate's sizes: a store
     # written before those rules may hold one) is skipped after the revisions are sorted out: its
     # period then has no reading, rather than the revision it replaced passing for the current figure.
@@ -258,26 +269,149 @@ def _shape_for(
     return None
 
 
-def _compare(shape: _Shape, r: Reading) -> tuple[str, str | None]:
-    """("same" | "shorter" | "skip", reason). "shorter" only arises for span shapes."""
+def _compare_rule(shape: _Shape, r: Reading) -> tuple[str, tuple[str, dict[str, object]] | None]:
+    """("same" | "shorter" | "skip", (problem code, params) of why not "same"). "shorter" only for span shapes."""
     if shape.kind == "point":
         if r.period_start != r.period_end:
-            return "skip", f"a stock is read at one date; this reading spans {_span_days(r)} days"
+            return "skip", ("problem.uncounted_stock_span", {"days": _span_days(r)})
         return "same", None
     if shape.kind == "cumulative":
         if r.period_start != shape.cumulative_start:
-            return "skip", (
-                f"running total since {r.period_start.isoformat()}, not since "
-                f"{_iso(shape.cumulative_start)}"
-            )
+            return "skip", ("problem.uncounted_cumulative_start",
+                            {"start": r.period_start.isoformat(), "since": _iso(shape.cumulative_start)})
         return "same", None
     assert shape.span_days is not None
     span = _span_days(r)
     if abs(span - shape.span_days) <= SPAN_TOLERANCE_DAYS:
         return "same", None
+    params: dict[str, object] = {"days": span, "reference": f"{shape.span_days:.0f}"}
     if span < shape.span_days:
-        return "shorter", f"covers {span} days, the reference period about {shape.span_days:.0f}"
-    return "skip", f"covers {span} days, longer than the reference period of about {shape.span_days:.0f}"
+        return "shorter", ("problem.uncounted_shorter", params)
+    return "skip", ("problem.uncounted_longer", params)
+
+
+def _compare(shape: _Shape, r: Reading) -> tuple[str, str | None]:
+    """("same" | "shorter" | "skip", reason in English). "shorter" only arises for span shapes."""
+    verdict, why = _compare_rule(shape, r)
+    return verdict, None if why is None else render(*why)
+
+
+# Targets judged per period (a threshold's rule): a shorter part of the period of a flow, ratio or
+# year-on-year change counts there, provisionally; targets judged from a baseline compare like with like.
+PER_PERIOD_KINDS = (TargetKind.THRESHOLD, TargetKind.RANGE, TargetKind.ABOUT, TargetKind.PATH)
+PART_PERIOD_MEASURES = (MeasureKind.RATIO, MeasureKind.FLOW, MeasureKind.YOY_CHANGE)
+
+
+def counted_as(
+    indicator: Indicator, kind: TargetKind | None, shape: _Shape, r: Reading
+) -> tuple[str, tuple[str, dict[str, object]] | None]:
+    """How a target of ``kind`` (None: no target) counts reading ``r`` of the comparable ``shape``: "same"
+    (a full period), "shorter" (a part of one, provisional: per-period kinds only) or "skip", with the
+    (code, params) of why. The one per-reading comparability rule of the engine and of ``never_counts``."""
+    verdict, why = _compare_rule(shape, r)
+    if verdict == "shorter" and not (kind in PER_PERIOD_KINDS and MeasureKind(indicator.measure) in PART_PERIOD_MEASURES):
+        return "skip", why
+    return verdict, why
+
+
+def target_shape(
+    indicator: Indicator, target: Target, baseline_reading: Reading | None, prepared: Sequence[Reading]
+) -> _Shape | None:
+    """The comparable shape of ``target``'s readings (docs/methodology.md section 2): the stock's point, the
+    cumulative start, else the span of the reading at the baseline date, the target's period, ... in each
+    kind's order; from ``prepared`` (the indicator's readings, oldest first) only as the last resort. None
+    when nothing tells it (``never_counts`` passes no readings: a shape only the data gives is unknown)."""
+    kind = TargetKind(target.kind)
+    if kind in PER_PERIOD_KINDS:
+        period = target.period
+        if kind is not TargetKind.THRESHOLD and period is None and Frequency(indicator.frequency) in NOMINAL_SPAN_DAYS:
+            # Range, about, path: the indicator's own period (a Jan-Jun reading of a yearly indicator is then a
+            # provisional part of its year, not the reference every full year is measured against).
+            period = Frequency(indicator.frequency)
+        # The target's own period comes first: a yearly threshold is about whole years even when the latest
+        # reading covers half of one. Without it, compare like with the latest reading.
+        return _shape_for(indicator, span_reading=None, period=period,
+                          fallback_reading=baseline_reading or (prepared[-1] if prepared else None),
+                          default_span=None, default_source="")
+    if kind is TargetKind.AVERAGE_GROWTH and MeasureKind(indicator.measure) is MeasureKind.YOY_CHANGE:
+        return _shape_for(indicator, span_reading=None, period=target.period or Frequency.YEARLY,
+                          fallback_reading=None, default_span=None, default_source="")
+    return _reach_shape(indicator, target, baseline_reading, list(prepared))
+
+
+def baseline_reading_of(target: Target, prepared: Sequence[Reading]) -> Reading | None:
+    """The reading at the target's baseline date that fixes its comparable span (threshold and the per-period
+    forms: the longest; reach, change, average growth: the one with the stated value if any, else the longest)."""
+    if TargetKind(target.kind) in PER_PERIOD_KINDS:
+        if target.baseline_date is None:
+            return None
+        at_date = [r for r in prepared if r.period_end == target.baseline_date]
+        return max(at_date, key=_span_days) if at_date else None
+    return _reading_at_baseline_date(target, list(prepared))
+
+
+@dataclass(frozen=True)
+class Uncounted:
+    """Why a reading can never count for one target: a problem code of monitor.model.problems and its params."""
+
+    target_id: str
+    code: str
+    params: dict[str, object]
+
+    @property
+    def reason(self) -> str:
+        return render(self.code, self.params)
+
+
+def uncounted_for(
+    indicator: Indicator, target: Target, r: Reading, others: Sequence[Reading] = ()
+) -> Uncounted | None:
+    """Why ``target`` can never use reading ``r``, or None when it may (now, later, or as its baseline).
+
+    ``others``: the indicator's other readings, only to find the reading at the target's baseline date (which
+    fixes the comparable span). Only what the target states decides: a shape only the data would give (a
+    threshold without a period on a flow: the latest reading's) is unknown, so the reading may count. The rule
+    is the engine's: ``target_shape`` and ``counted_as``, the baseline (a reach, change or average growth
+    counts readings after its stated baseline date; one at that date is the baseline), and the forms' own
+    windows (monitor.status.forms.applies_rule)."""
+    kind = TargetKind(target.kind)
+    pool = sorted([*others, r], key=lambda x: (x.period_end, x.period_start))
+    shape = target_shape(indicator, target, baseline_reading_of(target, pool), [])
+    if shape is None:
+        return None
+    verdict, why = counted_as(indicator, kind, shape, r)
+    if verdict == "skip" and why is not None:
+        return Uncounted(target.id, *why)
+    if kind in PER_PERIOD_KINDS:
+        from monitor.status.forms import applies_rule
+
+        found = applies_rule(indicator, target, shape)(r)
+        return None if found is None else Uncounted(target.id, *found)
+    # Strictly before: a reading at the baseline date is the baseline (or beside it), context.
+    if target.baseline_date is not None and r.period_end < target.baseline_date:
+        return Uncounted(target.id, "problem.uncounted_before_baseline",
+                         {"date": r.period_end.isoformat(), "baseline": target.baseline_date.isoformat()})
+    if kind is TargetKind.AVERAGE_GROWTH and target.deadline is not None and r.period_end > target.deadline:
+        return Uncounted(target.id, "problem.uncounted_growth_after_deadline", {})
+    return None
+
+
+def never_counts(
+    indicator: Indicator, targets: Sequence[Target], r: Reading, others: Sequence[Reading] = ()
+) -> list[Uncounted]:
+    """Why reading ``r`` can never count for any target of ``indicator`` (one entry per target), or [] when one
+    of them may use it, or the indicator has no target (its trend uses any reading).
+
+    The targets are the latest version of each target id (those in force from some date on); ``others``
+    as for ``uncounted_for``. The entry paths warn with this (monitor.files.ingest), `monitor check` lists
+    the stored readings it finds."""
+    found: list[Uncounted] = []
+    for t in targets_in_force(targets, indicator.id, date.max):
+        why = uncounted_for(indicator, t, r, others)
+        if why is None:
+            return []
+        found.append(why)
+    return found
 
 
 def _one_per_end(rs: list[Reading]) -> list[Reading]:
@@ -395,13 +529,13 @@ def assess_reach(indicator: Indicator, target: Target, readings: Sequence[Readin
     stale, ev, prepared, skipped = _begin(indicator, target, readings, as_of, reasons)
     d = _reach_direction(indicator, target, ev, reasons)
 
-    baseline_reading = _reading_at_baseline_date(target, prepared)
-    shape = _reach_shape(indicator, target, baseline_reading, prepared)
+    baseline_reading = baseline_reading_of(target, prepared)
+    shape = target_shape(indicator, target, baseline_reading, prepared)
     if shape is None:
         reasons.append("no reading to tell which period length is comparable")
         return _blank(indicator, target, "insufficient_data", stale, ev)
     ev["comparable_period"] = shape.describe()
-    same = _comparable(shape, prepared, skipped)
+    same = _comparable(indicator, shape, prepared, skipped)
 
     baseline = _reach_baseline(target, baseline_reading, same, ev, reasons)
     if baseline is None:
@@ -493,15 +627,17 @@ def _reach_shape(
     return shape
 
 
-def _comparable(shape: _Shape, prepared: list[Reading], skipped: list[dict[str, object]]) -> list[Reading]:
+def _comparable(
+    indicator: Indicator, shape: _Shape, prepared: list[Reading], skipped: list[dict[str, object]]
+) -> list[Reading]:
     """The readings of the same shape, one per end date; the others go to ``skipped`` with the reason."""
     same: list[Reading] = []
     for r in prepared:
-        verdict, why = _compare(shape, r)
+        verdict, rule = counted_as(indicator, None, shape, r)
         if verdict == "same":
             same.append(r)
         else:
-            skipped.append(_reading_ev(r, why or "not comparable"))
+            skipped.append(_skipped_ev(r, *rule) if rule else _reading_ev(r, "not comparable"))
     return _one_per_end(same)
 
 
@@ -536,7 +672,7 @@ def _after_baseline(same: list[Reading], t0: date, skipped: list[dict[str, objec
         if r.period_end > t0:
             after.append(r)
         else:
-            skipped.append(_reading_ev(r, "not after the baseline date"))
+            skipped.append(_skipped_ev(r, "problem.uncounted_not_after_baseline"))
     return after
 
 
@@ -662,20 +798,8 @@ def assess_threshold(indicator: Indicator, target: Target, readings: Sequence[Re
     stale, ev, prepared, skipped = _begin(indicator, target, readings, as_of, reasons)
     V = target.value
 
-    baseline_reading = None
-    if target.baseline_date is not None:
-        at_date = [r for r in prepared if r.period_end == target.baseline_date]
-        baseline_reading = max(at_date, key=_span_days) if at_date else None
-    # The target's own period comes first: a yearly threshold is about whole years even when
-    # the latest reading covers half of one. Without it, compare like with the latest reading.
-    shape = _shape_for(
-        indicator,
-        span_reading=None,
-        period=target.period,
-        fallback_reading=baseline_reading or (prepared[-1] if prepared else None),
-        default_span=None,
-        default_source="",
-    )
+    # The target's own period, else the baseline reading's, else the latest reading's (target_shape).
+    shape = target_shape(indicator, target, baseline_reading_of(target, prepared), prepared)
     if shape is None:
         reasons.append("no reading known at the as-of date")
         return _blank(indicator, target, "insufficient_data", stale, ev)
@@ -684,13 +808,13 @@ def assess_threshold(indicator: Indicator, target: Target, readings: Sequence[Re
     full: list[Reading] = []
     shorter: list[Reading] = []
     for r in prepared:
-        verdict, why = _compare(shape, r)
+        verdict, why = counted_as(indicator, TargetKind.THRESHOLD, shape, r)
         if verdict == "same":
             full.append(r)
-        elif verdict == "shorter" and MeasureKind(indicator.measure) in (MeasureKind.RATIO, MeasureKind.FLOW, MeasureKind.YOY_CHANGE):
+        elif verdict == "shorter":
             shorter.append(r)
         else:
-            skipped.append(_reading_ev(r, why or "not comparable"))
+            skipped.append(_skipped_ev(r, *why) if why else _reading_ev(r, "not comparable"))
     full = _one_per_end(full)
     counted = sorted(full + shorter, key=lambda r: (r.period_end, _span_days(r)))
     if not counted:
@@ -746,7 +870,7 @@ def assess_no_target(indicator: Indicator, readings: Sequence[Reading], as_of: d
     )
     assert shape is not None  # a fallback reading always yields a shape
     ev["comparable_period"] = shape.describe()
-    same = _comparable(shape, prepared, skipped)
+    same = _comparable(indicator, shape, prepared, skipped)
     window = same[-TREND_WINDOW:]
     ev["trend_window"] = [_reading_ev(r) for r in window]
     latest = window[-1] if window else None

@@ -207,6 +207,17 @@ _PROBLEM_LIST = "list_filter([" + ", ".join(
 # One pass over the staged rows: typed columns (SQL for the common forms, Python UDFs only for the rows
 # SQL cannot read: full-width digits, "2.3万", "2025年6月"), the indicator's rules, and the row's problems.
 # The source column is written only when the row names one (the file name is the default, at insert).
+def _stock_note_sql() -> str:
+    """monitor.model.validate.STOCK_AT_END_NOTE as a SQL expression of start_date and pe."""
+    def lit(text: str) -> str:
+        return "'" + text.replace("'", "''") + "'"
+
+    head, rest = _rules.STOCK_AT_END_NOTE.split("{start}")
+    middle, tail = rest.split("{end}")
+    return (f"{lit(head)} || strftime(start_date, '%Y-%m-%d') || {lit(middle)} || strftime(pe, '%Y-%m-%d') "
+            f"|| {lit(tail)}")
+
+
 PASS_SELECT = f"""
 WITH trimmed AS (
     SELECT r.*, trim(indicator_id) AS k_id, nullif(trim(value), '') AS t_value,
@@ -283,12 +294,24 @@ sized AS (
 judged AS (
     SELECT *, {_ANY_PROBLEM} AS bad FROM sized
 )
-SELECT row_no, k_id AS indicator_id, start_date AS period_start, pe AS period_end,
+SELECT row_no, k_id AS indicator_id,
+       CASE WHEN whole_stock THEN pe ELSE start_date END AS period_start, pe AS period_end,
        -- + 0.0: "-0" is stored as 0, as in monitor.model.validate.
-       base_value + 0.0 AS value, q AS qualifier, nullif(trim(source), '') AS source, nullif(trim(note), '') AS note,
+       base_value + 0.0 AS value, q AS qualifier, nullif(trim(source), '') AS source,
+       CASE WHEN whole_stock THEN concat_ws('; ', nullif(trim(note), ''),
+                                            {_stock_note_sql()})
+            ELSE nullif(trim(note), '') END AS note,
        known AND pe IS NOT NULL AND start_date IS NOT NULL AS key_ok,
        CASE WHEN bad THEN {_PROBLEM_LIST} END AS problems
-FROM judged
+FROM (
+    -- A stock given for a whole calendar month, quarter, half-year or year ("2021年") is its level at the
+    -- period's end (monitor.model.validate.stock_at_end: the same rule).
+    SELECT *, coalesce(measure = 'stock' AND start_date < pe AND day(start_date) = 1 AND pe = last_day(pe)
+                       AND (year(pe) * 12 + month(pe)) - (year(start_date) * 12 + month(start_date)) + 1 IN (1, 3, 6, 12)
+                       AND (month(start_date) - 1) % ((year(pe) * 12 + month(pe)) - (year(start_date) * 12 + month(start_date)) + 1) = 0,
+                       false) AS whole_stock
+    FROM judged
+)
 """
 # Written a row group at a time (the order of the rows in the file does not matter: row_no is a column).
 # (A temporary table instead of the file for small inputs was measured: no faster for 10k rows.)
@@ -596,3 +619,12 @@ def memory_limit(con: duckdb.DuckDBPyConnection) -> str:
 
 def set_memory_limit(con: duckdb.DuckDBPyConnection, limit: str) -> None:
     con.execute("SET memory_limit = ?", [limit])
+
+
+VALID_PERIODS_SQL = (f"SELECT min(row_no), indicator_id, period_start, period_end FROM {queries.IMPORT_VALID} "
+                     "GROUP BY ALL ORDER BY 1")
+
+
+def valid_periods(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
+    """(first row number, indicator id, period start, period end) of each period among an import's valid rows."""
+    return con.execute(VALID_PERIODS_SQL).fetchall()

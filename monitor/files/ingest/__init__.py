@@ -49,7 +49,8 @@ from monitor.files.ingest.reading import (
     stage_file,
     stage_rows,
 )
-from monitor.files.ingest.report import ImportReport, ProgressCallback, summary
+from monitor.files.ingest.report import ImportReport, ProgressCallback, strict_summary, summary
+from monitor.files.ingest.uncounted import uncounted_problems
 from monitor.files.ingest.validating import find_problems, hold_jumps, validate_pass
 from monitor.files.ingest.writing import check_schema, classify_and_write, write_small
 from monitor.model import validate as _rules
@@ -109,6 +110,7 @@ def _run_import(
     progress: ProgressCallback | None,
     rows_required: bool = True,
     accept_jumps: bool = False,
+    strict: bool = False,
 ) -> ImportReport:
     staged = stage()  # file-level problems (header, encoding, type) raise before the store is read
     # Checked first: a write session creates a missing file, and without the schema validation
@@ -125,6 +127,14 @@ def _run_import(
         housekeeping.INDICATORS[id(con)] = (con, location, token)
         return token
 
+    def judge(db: duckdb.DuckDBPyConnection) -> None:
+        """The valid rows against the store: held as jumps unless accepted; warned about if they count for no target."""
+        if not accept_jumps:
+            hold_jumps(db, con, report, PROBLEMS_KEPT)
+        if report.valid:
+            rows = [(n, i, s, e) for n, i, s, e in import_queries.valid_periods(db)]
+            report.warnings = uncounted_problems(db, report.file, rows)[:PROBLEMS_KEPT]
+
     def check(db: duckdb.DuckDBPyConnection | None = None) -> None:
         """The pass over the file (no lock held), the problems, and the rows held as jumps from their
         previous readings (in ``db``, a session, or a read session of its own) unless accepted."""
@@ -133,12 +143,13 @@ def _run_import(
             raise ValidationError([Problem(report.file, None, None, "problem.no_rows")])
         report.problems, report.problem_count = [], 0
         find_problems(con, report, PROBLEMS_KEPT)
-        if report.valid and not accept_jumps:
+        report.warnings = []
+        if report.valid:
             if db is None:
                 with store.read() as session:
-                    hold_jumps(session, con, report, PROBLEMS_KEPT)
+                    judge(session)
             else:
-                hold_jumps(db, con, report, PROBLEMS_KEPT)
+                judge(db)
         if report.problem_count and not dry_run:
             import_queries.stage_rejected(con)  # the rejected rows' cells, read before any lock is taken
 
@@ -148,6 +159,8 @@ def _run_import(
             if dry_run:
                 return False
             raise ValidationError(report.problems, summary(report))
+        if strict and report.warnings and not dry_run:
+            raise ValidationError(report.warnings, strict_summary(report))
         return True
 
     cached = housekeeping.INDICATORS.get(id(con))
@@ -212,10 +225,12 @@ def import_file(
     progress: ProgressCallback | None = None,
     kind: str | None = None,
     accept_jumps: bool = False,
+    strict: bool = False,
 ) -> ImportReport:
     """Import a reading file in one transaction: every valid row, or (by default) nothing if any is invalid.
     A row far from its indicator's previous reading (monitor.model.plausibility) is held like an invalid one
-    unless ``accept_jumps``."""
+    unless ``accept_jumps``. A row no target of its indicator can ever use is listed in ``warnings``
+    (monitor.files.ingest.uncounted) and stored, unless ``strict``: then nothing is written."""
     file = Path(path)
     bad_name = _rules.control_rule(file.name)
     if bad_name is not None:
@@ -229,7 +244,7 @@ def import_file(
         return _run_import(
             store, con, folder, stack, lambda: stage_file(con, file, kind, stack), report, dry_run=dry_run,
             skip_invalid=skip_invalid, recorded_by=recorded_by, source=file.name, today=today or date.today(),
-            progress=progress, accept_jumps=accept_jumps,
+            progress=progress, accept_jumps=accept_jumps, strict=strict,
         )
 
 
@@ -243,19 +258,21 @@ def import_rows(
     recorded_by: str = "cli",
     today: date | None = None,
     accept_jumps: bool = False,
+    strict: bool = False,
 ) -> ImportReport:
-    """Import readings given as dictionaries with the canonical columns (values as text or numbers)."""
+    """Import readings given as dictionaries with the canonical columns (values as text or numbers); as
+    ``import_file`` (warnings, ``strict``)."""
     report = ImportReport(file=source_name, batch_id=uuid.uuid4().hex[:12], dry_run=dry_run)
     if len(rows) <= SMALL_BATCH:
         return write_small(
             store, report, rows, dry_run=dry_run, skip_invalid=skip_invalid, recorded_by=recorded_by,
-            source=source_name, today=today or date.today(), accept_jumps=accept_jumps,
+            source=source_name, today=today or date.today(), accept_jumps=accept_jumps, strict=strict,
         )
     with housekeeping.import_scratch(store) as (con, folder, stack):
         return _run_import(
             store, con, folder, stack, lambda: stage_rows(con, source_name, rows), report, dry_run=dry_run,
             skip_invalid=skip_invalid, recorded_by=recorded_by, source=source_name, today=today or date.today(),
-            progress=None, rows_required=False, accept_jumps=accept_jumps,
+            progress=None, rows_required=False, accept_jumps=accept_jumps, strict=strict,
         )
 
 
@@ -274,10 +291,12 @@ def add_reading(
     today: date | None = None,
     accept_jumps: bool = False,
     dry_run: bool = False,
+    strict: bool = False,
 ) -> ImportReport:
     """Append one reading through the same validation as a file import; a value far from the indicator's
     previous reading is refused (problem.jump_*) unless ``accept_jumps`` (the user confirmed it).
-    ``dry_run``: check only (the form's echo before Save)."""
+    ``dry_run``: check only (the form's echo before Save). A reading no target can ever use is stored with
+    a warning in the report (``warnings``), or refused when ``strict``."""
     row = {
         "indicator_id": indicator_id,
         "value": value,
@@ -290,11 +309,17 @@ def add_reading(
     }
     try:
         report = import_rows(store, [row], source_name="reading", recorded_by=recorded_by, today=today,
-                             accept_jumps=accept_jumps, dry_run=dry_run)
+                             accept_jumps=accept_jumps, dry_run=dry_run, strict=strict)
         if report.problems:  # a dry run returns its problems: raised as the write would
             raise ValidationError(report.problems)
-        return report
+        return single(report)
     except ValidationError as e:
         # One reading has no file or row: name only the field.
         problems = [Problem("reading", None, p.column, p.code, p.params, p.value) for p in e.problems]
         raise ValidationError(problems) from e
+
+
+def single(report: ImportReport) -> ImportReport:
+    """A one-reading report's warnings without a row number (one reading has no file or row)."""
+    report.warnings = [Problem("reading", None, p.column, p.code, p.params, p.value) for p in report.warnings]
+    return report

@@ -27,10 +27,14 @@ class ImportReport:
     problems: list[Problem] = field(default_factory=list)
     # Every problem found; `problems` lists the first PROBLEMS_KEPT of them (bulk imports).
     problem_count: int = 0
+    # Valid rows no target of their indicator can ever use (monitor.files.ingest.uncounted): stored all the
+    # same, unless the import is strict (then refused like problems, and nothing is written).
+    warnings: list[Problem] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        data = {k: v for k, v in self.__dict__.items() if k != "problems"}
+        data = {k: v for k, v in self.__dict__.items() if k not in ("problems", "warnings")}
         data["problems"] = [p.as_dict() for p in self.problems]
+        data["warnings"] = [p.as_dict() for p in self.warnings]
         return data
 
 
@@ -46,3 +50,10 @@ def summary(report: ImportReport) -> str:
         f"{first}{tail}; {report.rejected} of {report.rows} rows invalid, nothing was imported "
         f"(use --skip-invalid to import the valid rows{held})"
     )
+
+
+def strict_summary(report: ImportReport) -> str:
+    """The error of a strict import refused for its warnings."""
+    n = len(report.warnings)
+    return (f"{report.warnings[0]}; {n} row{'s' if n != 1 else ''} would count for no target, nothing was "
+            f"imported (without --strict they are stored and listed as warnings)")

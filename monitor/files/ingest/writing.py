@@ -18,7 +18,8 @@ from typing import Any
 import duckdb
 
 from monitor.errors import StoreError, ValidationError
-from monitor.files.ingest.report import ImportReport, summary
+from monitor.files.ingest.report import ImportReport, strict_summary, summary
+from monitor.files.ingest.uncounted import uncounted_problems
 from monitor.files.ingest.validating import check_small, hold_small, number_rows
 from monitor.store import queries, schema
 from monitor.store.connection import Store
@@ -92,6 +93,7 @@ def write_small(
     source: str,
     today: date,
     accept_jumps: bool = False,
+    strict: bool = False,
 ) -> ImportReport:
     """A small batch validated in Python (validating.check_small), its jumps held unless ``accept_jumps``
     (validating.hold_small), and written, in one session."""
@@ -113,6 +115,12 @@ def write_small(
             if dry_run:
                 return report
             raise ValidationError(report.problems, summary(report))
+        bad = {p.row for p in report.problems}
+        numbers = [n for n, _ in numbered if n not in bad]
+        report.warnings = uncounted_problems(db, report.file, [
+            (n, v["indicator_id"], v["period_start"], v["period_end"]) for n, v in zip(numbers, valid, strict=True)])
+        if strict and report.warnings and not dry_run:
+            raise ValidationError(report.warnings, strict_summary(report))
         for reading in valid:
             reading["source"] = reading["source"] or source
         if dry_run:

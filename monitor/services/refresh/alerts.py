@@ -38,7 +38,7 @@ SCHEMA = "indicator-monitor/alert-v1"
 WECOM_MAX_BYTES = 4096  # WeCom rejects markdown content longer than this
 DINGTALK_MAX_BYTES = 18000
 # Events about a source's run, not a goal: they carry the source, its location and an error text.
-SOURCE_EVENTS = ("source_failed", "values_held")
+SOURCE_EVENTS = ("source_failed", "values_held", "readings_uncounted")
 
 TEXT = {
     "zh": {
@@ -46,6 +46,7 @@ TEXT = {
         "became_stale": "数据逾期",
         "source_failed": "数据源刷新失败",
         "values_held": "数值异常跳变，已暂扣",
+        "readings_uncounted": "已存数据不计入任何目标",
         "why": "依据",
         "reading": "最新数据",
         "reading_from": "来源 {source}，第 {revision} 版",
@@ -65,6 +66,7 @@ TEXT = {
         "became_stale": "Data overdue",
         "source_failed": "Source refresh failed",
         "values_held": "Values held as implausible jumps",
+        "readings_uncounted": "Readings stored that count for no target",
         "why": "Why",
         "reading": "Latest reading",
         "reading_from": "source {source}, revision {revision}",

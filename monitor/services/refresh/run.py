@@ -15,7 +15,8 @@
 3. in one write transaction: record the run, recompute every goal's status for today (in the
    configured time zone), compare with the last known statuses and record events (status changed,
    became stale, source failed, values held: rows far from their indicator's previous reading,
-   monitor.model.plausibility, quarantined like invalid rows until someone confirms them);
+   monitor.model.plausibility, quarantined like invalid rows until someone confirms them; readings
+   uncounted: rows stored that no target of their indicator can ever use, monitor.files.ingest.uncounted);
 4. deliver undelivered events to the configured alert channels (see alerts.py).
 
 A run of the scheduler gets its leader's ``lease`` (monitor.services.leader.LeaseGuard): every write of steps
@@ -88,6 +89,8 @@ class RunResult:
     error: str | None = None
     # Rows held as implausible jumps (quarantined): "file, row n, column 'value': reason" each.
     held: list[str] = field(default_factory=list)
+    # Rows stored that count for no target of their indicator (monitor.files.ingest.uncounted), likewise.
+    uncounted: list[str] = field(default_factory=list)
     reports: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     deliveries: list[dict[str, Any]] = field(default_factory=list)
@@ -102,7 +105,7 @@ class RunResult:
 
     def row(self) -> dict[str, Any]:
         """The refresh_run row."""
-        data = {k: v for k, v in asdict(self).items() if k not in ("reports", "events", "deliveries", "held")}
+        data = {k: v for k, v in asdict(self).items() if k not in ("reports", "events", "deliveries", "held", "uncounted")}
         data["detail"] = json.dumps(self.reports, ensure_ascii=False, default=str)
         return data
 
@@ -274,6 +277,7 @@ def _import_all(store: Store, source: Source, result: RunResult, fetched: list[F
         result.rows_rejected += report.rejected
         # Where and why (figures in the indicator's base unit), never the cell as written.
         result.held += [f"{p.source}, row {p.row}: {p.reason}" for p in report.problems if p.code in JUMP_CODES]
+        result.uncounted += [str(p) for p in report.warnings]
         # A file none of whose rows could be taken (a 5000-digit number in every value, say) is a failed
         # file, not a processed one: it goes to failed/ with its report, as a file no reader can read does.
         nothing_taken = report.rows > 0 and report.rejected >= report.rows
@@ -447,6 +451,16 @@ def record_run(
                 "held": len(result.held),
                 "error": f"{len(result.held)} value(s) held as implausible jumps and quarantined "
                          f"(`monitor rejected`; import them again with --accept-jumps if right): " + "; ".join(shown),
+            }))
+        if result.uncounted:
+            # Stored, not refused (a refresh never fails for it): the event says which rows and why.
+            shown = result.uncounted[:MAX_FAILURES_SHOWN]
+            if len(result.uncounted) > MAX_FAILURES_SHOWN:
+                shown.append(f"and {len(result.uncounted) - MAX_FAILURES_SHOWN} more (see `monitor check`)")
+            events.append(_event("readings_uncounted", result, now, {
+                "source": result.source, "location": result.location, "outcome": result.outcome,
+                "uncounted": len(result.uncounted),
+                "error": f"{len(result.uncounted)} reading(s) stored that count for no target: " + "; ".join(shown),
             }))
         refresh_queries.insert_events(con, events)
         refresh_queries.set_goal_statuses(con, updates, as_of, result.id, now)
