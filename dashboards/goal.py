@@ -215,6 +215,46 @@ def _withdraw_form() -> None:
     st.rerun()
 
 
+def _withdraw_target_form() -> None:
+    """Editors only: withdraw a target's version in force (monitor.services.withdraw): the previous version
+    is in force again, or the goal has none; the catalogue's change log records it."""
+    from monitor.errors import MonitorError, ValidationError
+    from monitor.services.withdraw import withdraw_target
+
+    versions = {r["target_id"]: r for r in records if r["target_id"]}
+    with st.form("goal_withdraw_target_form", border=True):
+        st.markdown(f"**{t('goal.withdraw_target.heading', lang)}**")
+        chosen = st.selectbox(t("goal.withdraw_target.target", lang), list(versions), index=None,
+                              key="goal_withdraw_target", placeholder=t("goal.withdraw_target.pick", lang),
+                              format_func=lambda k: t("goal.withdraw_target.option", lang, id=k,
+                                                      target=target_text(versions[k], lang)))
+        why = st.text_input(t("goal.withdraw.reason", lang), key="goal_withdraw_target_reason", max_chars=500)
+        sure = st.checkbox(t("goal.withdraw_target.confirm", lang), key="goal_withdraw_target_confirm")
+        submitted = st.form_submit_button(t("goal.withdraw.submit", lang), key="goal_withdraw_target_submit")
+    if not submitted:
+        return
+    if chosen is None:
+        st.error(t("goal.withdraw_target.pick", lang))
+        return
+    if not sure:
+        st.error(t("goal.withdraw.unconfirmed", lang))
+        return
+    try:
+        done = withdraw_target(state.store(path), chosen, why, who=auth.editor_name())
+    except ValidationError as e:
+        widgets.problems(e.problems, lang, heading=t("goal.withdraw.errors", lang))
+        return
+    except MonitorError as e:
+        st.error(escape_markdown(str(e)))  # names the target: plain text
+        return
+    state.invalidate()
+    assert done.target is not None
+    st.session_state[WITHDRAW_FLASH] = t("goal.withdraw_target.done", lang, version=done.target.version) + (
+        t("goal.withdraw_target.again", lang, version=done.in_force_again.version) if done.in_force_again
+        else t("goal.withdraw_target.none", lang))
+    st.rerun()
+
+
 # Folded whether or not a period was revised: the readings above are what a reader needs first.
 with st.expander(t("goal.history", lang)):
     if not detail["revised"]:
@@ -231,3 +271,5 @@ with st.expander(t("goal.history", lang)):
         )
     if auth.editing_allowed() and detail["readings"]:
         _withdraw_form()
+    if auth.editing_allowed() and any(r["target_id"] for r in records):
+        _withdraw_target_form()

@@ -359,6 +359,7 @@ def app_db(fresh_db: Store, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> S
     return fresh_db
 
 
+@pytest.mark.file_only  # the dashboard's tests run on the file (tests/test_dashboard.py)
 def test_the_goal_page_withdraws_a_reading_after_confirmation(app_db: Store) -> None:
     at = open_app("goal.py", lang="en", goal=RACKS)
     choice = f"{WRONG_END.isoformat()}..{WRONG_END.isoformat()}"
@@ -381,6 +382,7 @@ def test_the_goal_page_withdraws_a_reading_after_confirmation(app_db: Store) -> 
     assert list(history["withdrawn"]).count("withdrawn: typed 230万 for 2.3万") == 1
 
 
+@pytest.mark.file_only  # the dashboard's tests run on the file (tests/test_dashboard.py)
 def test_the_goal_page_needs_a_reason(app_db: Store) -> None:
     at = open_app("goal.py", lang="zh", goal=RACKS)
     at.selectbox(key="goal_withdraw_period").set_value(f"{WRONG_END.isoformat()}..{WRONG_END.isoformat()}")
@@ -391,6 +393,7 @@ def test_the_goal_page_needs_a_reason(app_db: Store) -> None:
         assert queries.withdrawn_periods(con) == []
 
 
+@pytest.mark.file_only  # the dashboard's tests run on the file (tests/test_dashboard.py)
 def test_readers_get_no_withdraw_form(app_db: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     from monitor.services.auth import hash_password
 
@@ -437,3 +440,18 @@ def test_withdrawing_in_the_browser(tmp_path: Path) -> None:
     with Store(db).read() as con:
         [withdrawal] = queries.withdrawn_periods(con)
     assert (withdrawal.period_end, withdrawal.recorded_by) == (WRONG_END, "dashboard")
+
+
+@pytest.mark.file_only  # the dashboard's tests run on the file (tests/test_dashboard.py)
+def test_the_goal_page_withdraws_a_target_version(app_db: Store) -> None:
+    at = open_app("goal.py", lang="en", goal=RACKS)
+    at.selectbox(key="goal_withdraw_target").set_value("compute-racks-50k")
+    at.text_input(key="goal_withdraw_target_reason").input("not in the adopted plan")
+    at.checkbox(key="goal_withdraw_target_confirm").check()
+    at.button(key="goal_withdraw_target_submit").click().run()
+    assert not at.exception and not at.error
+    assert any(s.value == "Withdrew target version 1; the goal has no target now" for s in at.success)
+    with app_db.read() as con:
+        change = catalog_queries.list_changes(con, RACKS)[0]
+    assert (change.what, change.changed_by, change.reason) == ("target_withdrawn", "dashboard", "not in the adopted plan")
+    assert [r.target_id for r in sets.statuses(app_db, AS_OF) if r.indicator_id == RACKS] == [None]
