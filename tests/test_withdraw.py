@@ -276,8 +276,17 @@ def test_a_withdrawn_target_version_puts_the_previous_one_back_then_none(fresh_d
     with pytest.raises(NotFound, match="withdrawn already"):
         wd.withdraw_target(fresh_db, "compute-racks-50k", "again")
     with pytest.raises(NotFound, match="unknown target"):
-        wd.withdraw_target(fresh_db, "nope", "x")
+        wd.withdraw_target(fresh_db, "compute-racks-50k".upper(), "x")
     assert all(f.ok for f in check(fresh_db))
+    # Recorded again after every version was withdrawn: the next number, in force from the beginning.
+    with fresh_db.write() as con:
+        first = [t for t in queries.list_targets(con, history=True, withdrawn=True) if t.id == "compute-racks-50k"][0]
+        fields = {f: getattr(first, f) for f in first.__dataclass_fields__ if f not in ("version", "valid_from")}
+        assert queries.record_targets(con, [Target(**fields)], recorded_by="bob") == (1, 0, 0)
+    racks = [r for r in sets.statuses(fresh_db, AS_OF) if r.indicator_id == RACKS]
+    assert [(r.target_id, r.target_value) for r in racks] == [("compute-racks-50k", 50_000)]
+    with fresh_db.read() as con:
+        assert [t.version for t in queries.list_targets(con) if t.id == "compute-racks-50k"] == [7]  # 1, 2, 3 (withdraws 2), 4, 5 (4), 6 (1)
 
 
 # ---------------------------------------------------------------- CLI

@@ -211,8 +211,8 @@ def record_targets(
             unchanged += 1
             continue
         version = last.get(target.id, 0) + 1
-        new += target.id not in last
-        revised += target.id in last
+        new += old is None
+        revised += old is not None
         if written is not None:
             written.append((target, version))
         p = target.provenance
@@ -225,7 +225,8 @@ def record_targets(
                 target.deadline_earliest, target.method.value,
                 target.period.value if target.period else None,
                 # The first version is in force from the beginning; later ones from when recorded.
-                target.valid_from if target.valid_from or target.id not in last else now,
+                # (after every version was withdrawn, the next is in force from the beginning too)
+                target.valid_from if target.valid_from or old is None else now,
                 target.note,
                 p.quote if p else None, p.source if p else None, p.source_date if p else None,
                 p.speaker if p else None, p.office if p else None, *_target_form_row(target), now,
