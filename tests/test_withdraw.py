@@ -438,11 +438,14 @@ def test_withdrawing_in_the_browser(tmp_path: Path) -> None:
             page.get_by_role("heading", name=re.compile("Standard data-centre racks")).wait_for()
             _settle(page)
             page.get_by_text("Revision history (every version)").click()
-            page.locator('[data-testid="stSelectbox"]', has_text="Period (reading in force)").click()
-            page.get_by_role("option").filter(has_text="Dec").first.click()
-            page.get_by_label("Reason (required)").fill("typed 230万 for 2.3万")
+            # the select box filters as one types; Enter takes the one option left
+            page.locator('[data-testid="stSelectbox"]', has_text="Period (reading in force)").locator("input").click()
+            page.keyboard.type("31 Dec 2025")
+            page.get_by_role("option", name="31 Dec 2025").wait_for()
+            page.keyboard.press("Enter")
+            page.get_by_label("Reason (required)").first.fill("typed 230万 for 2.3万")
             page.get_by_text(re.compile("^Confirm: the period no longer counts")).click()
-            page.get_by_role("button", name="Withdraw").click()
+            page.get_by_role("button", name="Withdraw").first.click()
             page.get_by_text(re.compile("Withdrew the reading of")).wait_for()
         finally:
             browser.close()
