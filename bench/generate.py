@@ -113,7 +113,7 @@ def _sql(scale: Scale) -> list[str]:
         FROM gen_ind
         """,
         """
-        INSERT INTO indicator
+        INSERT INTO indicator (id, name_zh, name_en, domain, unit, display_unit, measure, direction, frequency, lower_bound, upper_bound, responsible, publication_lag_days, cumulative_since, description, updated_at)
         SELECT id, '合成指标 ' || id, 'Synthetic indicator ' || id,
                ['tourism', 'ecology', 'digital', 'innovation', 'openness', 'livelihood'][1 + i % 6],
                unit, CASE WHEN unit IN ('%', '元', '人次') THEN (CASE unit WHEN '元' THEN '亿元' WHEN '人次' THEN '万人次' ELSE '%' END)
@@ -160,7 +160,7 @@ def _sql(scale: Scale) -> list[str]:
         FROM gen_slot
         """,
         """
-        INSERT INTO reading
+        INSERT INTO reading (indicator_id, period_start, period_end, revision, value, qualifier, source, note, recorded_by, recorded_at, batch_id, quote, source_date, speaker, office)
         SELECT id, period_start, period_end, 1, value,
                CASE WHEN u_qual < 0.95 THEN 'exact' WHEN u_qual < 0.97 THEN 'approx' WHEN u_qual < 0.98 THEN 'at_least'
                     WHEN u_qual < 0.99 THEN 'more_than' ELSE 'at_most' END,
@@ -169,7 +169,7 @@ def _sql(scale: Scale) -> list[str]:
         """,
         # About 5 % of readings revised once, recorded later (appended at the end, as in life).
         """
-        INSERT INTO reading
+        INSERT INTO reading (indicator_id, period_start, period_end, revision, value, qualifier, source, note, recorded_by, recorded_at, batch_id, quote, source_date, speaker, office)
         SELECT id, period_start, period_end, 2,
                CASE WHEN value = 0 THEN 0.0 WHEN id IN (SELECT id FROM gen_ind2 WHERE unit = '%')
                     THEN round(value + (u_noise - 0.5), 1) ELSE round(value * (1 + 0.02 * (u_noise - 0.5))) END,
@@ -230,7 +230,7 @@ def _sql(scale: Scale) -> list[str]:
         FROM based
         """,
         """
-        INSERT INTO target
+        INSERT INTO target (id, indicator_id, version, kind, comparator, value, baseline_value, baseline_date, deadline, deadline_earliest, method, period, valid_from, recorded_at, note, quote, source, source_date, speaker, office)
         SELECT target_id, indicator_id, 1, kind, comparator, value, baseline_value, baseline_date, deadline,
                deadline_earliest, method, period, NULL, TIMESTAMP '2025-01-01 00:00:00', NULL,
                'synthetic target', 'generator', NULL, NULL, NULL
@@ -238,7 +238,7 @@ def _sql(scale: Scale) -> list[str]:
         """,
         # 3 % re-stated: a second version, in force from 2020 (2 %) or only after the as-of date (1 %).
         """
-        INSERT INTO target
+        INSERT INTO target (id, indicator_id, version, kind, comparator, value, baseline_value, baseline_date, deadline, deadline_earliest, method, period, valid_from, recorded_at, note, quote, source, source_date, speaker, office)
         SELECT t.target_id, t.indicator_id, 2, t.kind, t.comparator,
                CASE WHEN t.kind = 'threshold' THEN t.value ELSE round(t.value * 1.1, 1) END,
                t.baseline_value, t.baseline_date, t.deadline, t.deadline_earliest, t.method, t.period,
@@ -249,7 +249,7 @@ def _sql(scale: Scale) -> list[str]:
         """,
         # 2 % of indicators carry a second, threshold target next to a reach one.
         """
-        INSERT INTO target
+        INSERT INTO target (id, indicator_id, version, kind, comparator, value, baseline_value, baseline_date, deadline, deadline_earliest, method, period, valid_from, recorded_at, note, quote, source, source_date, speaker, office)
         SELECT t.target_id || 'b', t.indicator_id, 1, 'threshold', t.comparator,
                CASE WHEN g.measure = 'ratio' THEN least(100.0, t.value) ELSE round(t.value * 0.6) END,
                NULL, NULL, NULL, NULL, 'cagr', t.period, NULL, TIMESTAMP '2025-01-01 00:00:00', NULL,

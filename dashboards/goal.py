@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboards import charts, phone, state, widgets
+from dashboards import auth, charts, phone, state, widgets
 from monitor.present.chart_data import chart_data, evidence_rows, reading_table, skipped_readings
 from monitor.present.i18n import escape_markdown, format_date, t
 from monitor.present.overview import progress_fraction
@@ -158,6 +158,7 @@ reading_columns = {
     "revision": st.column_config.NumberColumn(t("rcol.revision", lang), format="%d"),
     "recorded_by": st.column_config.TextColumn(t("rcol.recorded_by", lang)),
     "recorded_at": st.column_config.TextColumn(t("rcol.recorded_at", lang)),
+    "withdrawn": st.column_config.TextColumn(t("rcol.withdrawn", lang)),
 }
 name_en = indicator.name_en
 st.subheader(t("goal.readings", lang), anchor=False)
@@ -174,6 +175,93 @@ if latest_rows:
 else:
     st.info(t("goal.no_readings", lang))
 
+WITHDRAW_FLASH = "goal_withdraw_flash"
+flash = st.session_state.pop(WITHDRAW_FLASH, None)
+if flash:
+    st.success(escape_markdown(flash), icon=":material/check_circle:")
+
+
+def _withdraw_form() -> None:
+    """Editors only: withdraw the reading in force of one period (monitor.services.withdraw), confirmed
+    with a checkbox and a required reason, as the catalogue page retires an indicator."""
+    from monitor.errors import MonitorError, ValidationError
+    from monitor.model.periods import Period, label
+    from monitor.services.withdraw import withdraw_reading
+
+    periods = {f"{r.period_start.isoformat()}..{r.period_end.isoformat()}": r for r in reversed(detail["readings"])}
+    with st.form("goal_withdraw_form", border=True):
+        st.markdown(f"**{t('goal.withdraw.heading', lang)}**")
+        chosen = st.selectbox(t("goal.withdraw.period", lang), list(periods), index=None, key="goal_withdraw_period",
+                              format_func=lambda k: label(Period(periods[k].period_start, periods[k].period_end), lang),
+                              placeholder=t("goal.withdraw.pick", lang))
+        why = st.text_input(t("goal.withdraw.reason", lang), key="goal_withdraw_reason", max_chars=500)
+        sure = st.checkbox(t("goal.withdraw.confirm", lang), key="goal_withdraw_confirm")
+        submitted = st.form_submit_button(t("goal.withdraw.submit", lang), key="goal_withdraw_submit")
+    st.caption(t("goal.withdraw.note", lang))
+    if not submitted:
+        return
+    if chosen is None:
+        st.error(t("goal.withdraw.pick", lang))
+        return
+    if not sure:
+        st.error(t("goal.withdraw.unconfirmed", lang))
+        return
+    r = periods[chosen]
+    try:
+        done = withdraw_reading(state.store(path), goal, r.period_end, why, who=auth.editor_name(),
+                                period_start=r.period_start)
+    except ValidationError as e:
+        widgets.problems(e.problems, lang, heading=t("goal.withdraw.errors", lang))
+        return
+    except MonitorError as e:
+        st.error(escape_markdown(str(e)))  # names the indicator and period: plain text
+        return
+    state.invalidate()
+    st.session_state[WITHDRAW_FLASH] = t("goal.withdraw.done", lang, revision=done.revision,
+                                         period=label(Period(r.period_start, r.period_end), lang))
+    st.rerun()
+
+
+def _withdraw_target_form() -> None:
+    """Editors only: withdraw a target's version in force (monitor.services.withdraw): the previous version
+    is in force again, or the goal has none; the catalogue's change log records it."""
+    from monitor.errors import MonitorError, ValidationError
+    from monitor.services.withdraw import withdraw_target
+
+    versions = {r["target_id"]: r for r in records if r["target_id"]}
+    with st.form("goal_withdraw_target_form", border=True):
+        st.markdown(f"**{t('goal.withdraw_target.heading', lang)}**")
+        chosen = st.selectbox(t("goal.withdraw_target.target", lang), list(versions), index=None,
+                              key="goal_withdraw_target", placeholder=t("goal.withdraw_target.pick", lang),
+                              format_func=lambda k: t("goal.withdraw_target.option", lang, id=k,
+                                                      target=target_text(versions[k], lang)))
+        why = st.text_input(t("goal.withdraw.reason", lang), key="goal_withdraw_target_reason", max_chars=500)
+        sure = st.checkbox(t("goal.withdraw_target.confirm", lang), key="goal_withdraw_target_confirm")
+        submitted = st.form_submit_button(t("goal.withdraw.submit", lang), key="goal_withdraw_target_submit")
+    if not submitted:
+        return
+    if chosen is None:
+        st.error(t("goal.withdraw_target.pick", lang))
+        return
+    if not sure:
+        st.error(t("goal.withdraw.unconfirmed", lang))
+        return
+    try:
+        done = withdraw_target(state.store(path), chosen, why, who=auth.editor_name())
+    except ValidationError as e:
+        widgets.problems(e.problems, lang, heading=t("goal.withdraw.errors", lang))
+        return
+    except MonitorError as e:
+        st.error(escape_markdown(str(e)))  # names the target: plain text
+        return
+    state.invalidate()
+    assert done.target is not None
+    st.session_state[WITHDRAW_FLASH] = t("goal.withdraw_target.done", lang, version=done.target.version) + (
+        t("goal.withdraw_target.again", lang, version=done.in_force_again.version) if done.in_force_again
+        else t("goal.withdraw_target.none", lang))
+    st.rerun()
+
+
 # Folded whether or not a period was revised: the readings above are what a reader needs first.
 with st.expander(t("goal.history", lang)):
     if not detail["revised"]:
@@ -182,8 +270,13 @@ with st.expander(t("goal.history", lang)):
     if history_rows:
         st.dataframe(
             pd.DataFrame(history_rows),
-            column_order=["period", "revision", "value", "qualifier", "source", "recorded_by", "recorded_at", "note"],
+            column_order=["period", "revision", "value", "qualifier", "withdrawn", "source", "recorded_by", "recorded_at",
+                          "note"],
             column_config=reading_columns,
             hide_index=True,
             width="stretch",
         )
+    if auth.editing_allowed() and detail["readings"]:
+        _withdraw_form()
+    if auth.editing_allowed() and any(r["target_id"] for r in records):
+        _withdraw_target_form()

@@ -36,6 +36,7 @@ TEST_CATALOG = REPO / "tests" / "fixtures" / "catalog.yaml"
 # Storage, engine, CLI, refresh and maintenance tests (MONITOR_TEST_LAKE=modules runs all of them on both).
 LAKE_MODULES = {
     "test_store", "test_ingest", "test_cli", "test_status_sql", "test_refresh_run", "test_maintenance", "test_lake",
+    "test_withdraw",
 }
 # The default run: these modules entirely, and the sample below from the others.
 LAKE_FULL_BY_DEFAULT = {"test_store", "test_lake"}

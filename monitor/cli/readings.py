@@ -77,7 +77,10 @@ def readings(ctx: click.Context, indicator: str | None, history: bool, as_json: 
         table.add_column(name, overflow="fold")
     for r in rows:
         table.add_row(*cells(
-            r["indicator_id"], r["period_label"], r["value_display"], r["qualifier"], str(r["revision"]),
+            r["indicator_id"], r["period_label"],
+            f"withdrawn by {r['recorded_by']}: {r['withdrawn_reason']} (was {r['value_display']})"
+            if r["withdrawn"] else r["value_display"],
+            r["qualifier"], str(r["revision"]),
             r["source"] or "", (r["recorded_at"] or "")[:16],
         ))
     console().print(table)

@@ -31,6 +31,10 @@ READING_EXPORT_COLUMNS = (
     "indicator_id", "period_start", "period_end", "value", "qualifier", "unit", "source", "note",
     "revision", "recorded_at", "recorded_by", "quote",
 )
+# With --history the withdrawals (schema migration 7) are rows too: they say so in two more columns.
+# Without it a withdrawn period has no row (no reading in force), and the columns stay as they were, so
+# such an export re-imports.
+HISTORY_EXPORT_COLUMNS = (*READING_EXPORT_COLUMNS, "withdrawn", "withdrawn_reason")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -81,7 +85,7 @@ def _plain(value: Any) -> Any:
 def collect(store: Store, history: bool = False) -> dict[str, list[dict[str, Any]]]:
     with store.read() as con:
         indicators = queries.list_indicators(con)
-        targets = queries.list_targets(con, history=history)
+        targets = queries.list_targets(con, history=history, withdrawn=history)
         readings = queries.list_readings(con, history=history)
     units = {i.id: i.unit for i in indicators}
 
@@ -95,6 +99,9 @@ def collect(store: Store, history: bool = False) -> dict[str, list[dict[str, Any
             change = data.pop("change") or {}
             data["change_kind"], data["change_amount"] = change.get("kind"), change.get("amount")
             data["path"] = queries.path_text(obj.path)
+        if not history:  # nothing withdrawn is in force: the export's shape is as before withdrawals
+            for key in ("withdrawn", "withdrawn_reason", "withdraws"):
+                data.pop(key, None)
         return {k: _plain(v) for k, v in data.items()}
 
     reading_rows = []
@@ -121,10 +128,10 @@ def json_ready(data: Any) -> Any:
     return data
 
 
-def _reading_table(readings: Sequence[dict[str, Any]], safe: bool) -> list[list[Any]]:
+def _reading_table(readings: Sequence[dict[str, Any]], safe: bool, columns: Sequence[str]) -> list[list[Any]]:
     rows = []
     for r in readings:
-        row = [r.get(c) for c in READING_EXPORT_COLUMNS]
+        row = [r.get(c) for c in columns]
         rows.append([neutralise(v) for v in row] if safe else row)
     return rows
 
@@ -136,12 +143,13 @@ def export_store(store: Store, fmt: str, out: str | Path | None = None, history:
     if out is None and fmt not in TEXT_FORMATS:
         raise ConfigError(f"--format {fmt} is binary: give --out PATH")
     data = collect(store, history=history)
+    reading_columns = HISTORY_EXPORT_COLUMNS if history else READING_EXPORT_COLUMNS
     if fmt == "json":
         text = json.dumps(json_ready(data), ensure_ascii=False, indent=2)
         return _emit(text, out)
     if fmt == "csv":
         buffer = io.StringIO()
-        write_csv_rows(buffer, [list(READING_EXPORT_COLUMNS), *_reading_table(data["readings"], safe=True)])
+        write_csv_rows(buffer, [list(reading_columns), *_reading_table(data["readings"], safe=True, columns=reading_columns)])
         # A file gets a UTF-8 BOM: without it Excel on Chinese Windows reads the text as GBK.
         return _emit(buffer.getvalue(), out, encoding="utf-8-sig")
     assert out is not None
@@ -151,7 +159,7 @@ def export_store(store: Store, fmt: str, out: str | Path | None = None, history:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        columns = {c: [r.get(c) for r in data["readings"]] for c in READING_EXPORT_COLUMNS}
+        columns = {c: [r.get(c) for r in data["readings"]] for c in reading_columns}
         columns["period_start"] = [date.fromisoformat(str(v)) for v in columns["period_start"]]
         columns["period_end"] = [date.fromisoformat(str(v)) for v in columns["period_end"]]
         columns["recorded_at"] = [datetime.fromisoformat(v) if v else None for v in columns["recorded_at"]]
@@ -164,8 +172,8 @@ def export_store(store: Store, fmt: str, out: str | Path | None = None, history:
     workbook = openpyxl.Workbook()
     sheet = workbook.worksheets[0]  # a new workbook has its one sheet
     sheet.title = "readings"
-    sheet.append(list(READING_EXPORT_COLUMNS))
-    for row in _reading_table(data["readings"], safe=True):
+    sheet.append(list(reading_columns))
+    for row in _reading_table(data["readings"], safe=True, columns=reading_columns):
         sheet.append([_xlsx_cell(v) for v in row])
     for name in ("indicators", "targets"):
         ws = workbook.create_sheet(name)

@@ -174,6 +174,10 @@ class Target:
     change: Change | None = None  # change
     rate: float | None = None  # average_growth: percent a year
     path: tuple[PathPoint, ...] = ()  # path: oldest first
+    # A withdrawal row (monitor.present.withdraw; only in the full history): the version it withdraws,
+    # and why. Neither that version nor this row is ever in force.
+    withdraws: int | None = None
+    withdrawn_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -189,6 +193,10 @@ class Reading:
     recorded_at: datetime | None = None
     revision: int = 1
     provenance: Provenance | None = None
+    # A withdrawal (monitor.present.withdraw): this revision withdraws the period's value, which then has
+    # no reading in force; recorded_by and recorded_at say who and when.
+    withdrawn: bool = False
+    withdrawn_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -280,7 +288,9 @@ class Retirement:
 
 
 # What a row of the catalogue's change log records (the store's catalog_change.what).
-CHANGE_KINDS: tuple[str, ...] = ("indicator_added", "indicator_changed", "indicator_retired", "target_version")
+CHANGE_KINDS: tuple[str, ...] = (
+    "indicator_added", "indicator_changed", "indicator_retired", "target_version", "target_withdrawn",
+)
 
 
 @dataclass(frozen=True)

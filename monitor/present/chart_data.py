@@ -318,6 +318,8 @@ def reading_table(readings: list[Reading], unit: str, lang: str, name_en: str | 
             "note": r.note or "",
             "recorded_by": _recorded_by(r.recorded_by, lang),
             "recorded_at": r.recorded_at.isoformat(sep=" ", timespec="seconds") if r.recorded_at else "",
+            # a withdrawal (only in the history): recorded_by and recorded_at say who and when
+            "withdrawn": t("goal.withdrawn_cell", lang, reason=r.withdrawn_reason or "") if r.withdrawn else "",
         })
     return rows
 

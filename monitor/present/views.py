@@ -75,6 +75,9 @@ def reading_rows(store: Store, indicator_id: str | None = None, history: bool = 
             "recorded_by": r.recorded_by,
             "recorded_at": r.recorded_at.isoformat(timespec="seconds") if r.recorded_at else None,
             "quote": r.provenance.quote if r.provenance else None,
+            # only in the history: this revision withdraws the period (who and when: recorded_by, recorded_at)
+            "withdrawn": r.withdrawn,
+            "withdrawn_reason": r.withdrawn_reason,
         })
     return rows
 

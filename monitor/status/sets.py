@@ -229,6 +229,8 @@ def status_table(
     with store.read_copy() as con:
         sane, last_end = sq.sanity(con, known_on)
         routed = [] if sane else sq.suspect_indicators(con, as_of, known_on)
+        # the one pass reads every revision: indicators with a withdrawn period go to the engine
+        routed = sorted({*routed, *sq.withdrawn_indicators(con, as_of, known_on)})
         cols = sq.goal_columns(con, as_of, domain, routed, sq.baseline_dates(con, as_of, known_on), keep=extras,
                                last_end=last_end, known_on=known_on)
         order = np.argsort(np.asarray(cols["goal_no"]), kind="stable")

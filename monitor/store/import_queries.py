@@ -503,7 +503,8 @@ def find_problems(con: duckdb.DuckDBPyConnection, kept: int) -> tuple[int, int, 
 
 # Per staged row (row_no, indicator_id, period_start, period_end, value of the relation {rows}, the
 # indicators' unit and measure from {indicators}): its previous reading, and the rows whose value jumps
-# from it by monitor.model.plausibility's rule (JUMP_SQL). Candidates are the current revisions of the
+# from it by monitor.model.plausibility's rule (JUMP_SQL). Candidates are the readings in force (a
+# withdrawn period is none: queries.IN_FORCE) of the
 # store's readings of the same indicators and the other staged rows (a staged row wins over a stored reading
 # of the same period); the previous one ends last before the row's period end, else first after it (two
 # ASOF joins: a row never compares with its own period, so a correction is judged against the period
@@ -520,7 +521,7 @@ WITH staged AS (
 stored AS (
     SELECT r.indicator_id, r.period_start, r.period_end, r.value, 1 AS rank_src
     FROM reading AS r SEMI JOIN (SELECT DISTINCT indicator_id FROM staged) AS k USING (indicator_id)
-    QUALIFY r.revision = max(r.revision) OVER (PARTITION BY r.indicator_id, r.period_start, r.period_end)
+    QUALIFY {in_force}
 ),
 candidates AS (
     SELECT c.indicator_id, c.period_end, c.value,
@@ -565,7 +566,7 @@ def find_jumps(
         con.executemany("INSERT INTO jump_again VALUES (?)", [(n,) for n in sorted(set(again))])
         staged_filter = "s.row_no IN (SELECT row_no FROM jump_again)"
         candidate_filter = "row_no NOT IN (SELECT row_no FROM jump_again)"
-    sql = _JUMPS_SQL.format(rows=rows, indicators=indicators, jump=JUMP_SQL, staged_filter=staged_filter,
+    sql = _JUMPS_SQL.format(in_force=queries.IN_FORCE, rows=rows, indicators=indicators, jump=JUMP_SQL, staged_filter=staged_filter,
                             candidate_filter=candidate_filter)
     return con.execute(sql, {"factor": factor, "points": points,
                              "percent_units": [u for u in units if u and is_percent(u)]}).fetchall()

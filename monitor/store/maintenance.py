@@ -671,16 +671,24 @@ def _unusable(column: str) -> str:
     return UNUSABLE_SQL.format(column)
 
 
-# Every value column of the data tables, with the current rows (latest revision, latest version) marked.
+def _in_effect() -> str:
+    from monitor.store.queries import target_in_effect
+
+    return target_in_effect("target")
+
+
+# Every value column of the data tables, with the current rows (the reading in force of its period, the
+# latest version in effect of its target; withdrawn ones are history, migration 7) marked.
 _UNUSABLE_SQL = f"""
 SELECT 'reading' AS t, indicator_id, indicator_id || ' ' || CAST(period_start AS VARCHAR) || '..' || CAST(period_end AS VARCHAR)
        || ' revision ' || CAST(revision AS VARCHAR) AS w, 'value' AS c, value AS v,
        revision = (SELECT max(x.revision) FROM reading AS x WHERE x.indicator_id = r.indicator_id
-                   AND x.period_start = r.period_start AND x.period_end = r.period_end) AS cur
+                   AND x.period_start = r.period_start AND x.period_end = r.period_end)
+       AND withdrawn IS NOT TRUE AS cur
 FROM reading AS r WHERE {_unusable("value")}
 UNION ALL
 SELECT 'target', indicator_id, id || ' version ' || CAST(version AS VARCHAR), col, v,
-       version = (SELECT max(x.version) FROM target AS x WHERE x.id = g.id)
+       version = (SELECT max(x.version) FROM {_in_effect()} AS x WHERE x.id = g.id)
 FROM (SELECT id, indicator_id, version, 'value' AS col, value AS v FROM target
       UNION ALL SELECT id, indicator_id, version, 'baseline_value', baseline_value FROM target) AS g
 WHERE {_unusable("v")}
@@ -730,6 +738,9 @@ def check(store: Store | LakeStore) -> list[Finding]:
             count = con.execute(sql).fetchone()[0]  # type: ignore[index]
             findings.append(Finding(name, count == 0, "none" if count == 0 else f"{count} found"))
         unusable = unusable_values(con)
+        from monitor.store.queries import withdrawn_periods
+
+        withdrawn = withdrawn_periods(con)
     current = [u for u in unusable if u.current]
     if not unusable:
         detail = "none"
@@ -741,10 +752,30 @@ def check(store: Store | LakeStore) -> list[Finding]:
         if more > 0:
             detail += f"; and {more} more"
         if current:
-            detail += " (record a corrected reading for the period, or a new target version, to replace each)"
+            detail += (" (record a corrected reading for the period, or a new target version, to replace each; "
+                       "or withdraw it: `monitor withdraw`, `monitor withdraw-target`)")
     # (It replaces a check of readings' non-finite values only: this one covers targets and bounds too.)
     findings.append(Finding("values the product cannot use (not finite or too large)", not current, detail))
+    findings.append(Finding("withdrawn periods", True, withdrawn_detail(withdrawn)))
     return findings
+
+
+def withdrawn_detail(withdrawn: list[Any]) -> str:
+    """The periods withdrawn (information, never damage: a withdrawal is how a mistake is undone), by
+    indicator, each with who and why."""
+    if not withdrawn:
+        return "none"
+    by_indicator: dict[str, list[Any]] = {}
+    for r in withdrawn:
+        by_indicator.setdefault(r.indicator_id, []).append(r)
+    parts = []
+    for indicator_id, rows in by_indicator.items():
+        listed = "; ".join(
+            f"{r.period_start.isoformat()}..{r.period_end.isoformat()} by {r.recorded_by or '?'} "
+            f"on {r.recorded_at:%Y-%m-%d}: {r.withdrawn_reason or ''}" for r in rows[:5])
+        more = f"; and {len(rows) - 5} more" if len(rows) > 5 else ""
+        parts.append(f"{indicator_id} ({len(rows)}: {listed}{more})")
+    return f"{len(withdrawn)} (information, not damage): " + ", ".join(parts)
 
 
 def refuse_unusable(con: duckdb.DuckDBPyConnection, what: str) -> None:

@@ -129,6 +129,18 @@ TARGET_COLUMNS = (
     "nature, low, high, tolerance, change_kind, change_amount, rate, path"
 )
 _TARGET_WIDTH = TARGET_COLUMNS.count(",") + 1
+# A target's withdrawal (schema migration 7): list_targets reads these after TARGET_COLUMNS.
+TARGET_WITHDRAWAL_COLUMNS = "withdraws, withdrawn_reason"
+
+
+def target_in_effect(table: str) -> str:
+    """The rows of ``table`` (the target table, or a subquery of it) that can be in force: every version
+    but the withdrawal rows and the versions they withdraw (schema migration 7). The one rule of a
+    target's withdrawal; the version in force is then the latest of these valid on the date."""
+    return (
+        f"(SELECT * FROM {table} AS t WHERE t.withdraws IS NULL AND NOT EXISTS "
+        f"(SELECT 1 FROM {table} AS w WHERE w.id = t.id AND w.withdraws = t.version))"
+    )
 
 
 def path_text(path: Sequence[PathPoint]) -> str | None:
@@ -158,6 +170,8 @@ def _target(row: Sequence[Any]) -> Target:
         low=row[20], high=row[21], tolerance=row[22],
         change=Change(ChangeKind(row[23]), row[24]) if row[23] else None,
         rate=row[25], path=path_points(row[26]),
+        withdraws=row[27] if len(row) > _TARGET_WIDTH else None,
+        withdrawn_reason=row[28] if len(row) > _TARGET_WIDTH else None,
     )
 
 
@@ -172,7 +186,7 @@ def _target_form_row(t: Target) -> list[Any]:
 
 def _same_target(a: Target, b: Target) -> bool:
     """Equal in everything a new version would record (version and valid_from aside)."""
-    keep = ("version", "valid_from")
+    keep = ("version", "valid_from", "withdraws", "withdrawn_reason")
     return all(getattr(a, f) == getattr(b, f) for f in a.__dataclass_fields__ if f not in keep)
 
 
@@ -187,6 +201,8 @@ def record_targets(
     recorded_by: who (schema migration 6; None on a store written before it). ``written``, when given,
     gets (target, version written) for each version recorded (the change log)."""
     current = {t.id: t for t in list_targets(con)}
+    # The next version follows every row of the id, withdrawn ones included (not the one in effect).
+    last = dict(con.execute("SELECT id, max(version) FROM target GROUP BY id").fetchall())
     new = revised = unchanged = 0
     now = datetime.utcnow()
     for target in targets:
@@ -194,7 +210,7 @@ def record_targets(
         if old is not None and _same_target(old, target):
             unchanged += 1
             continue
-        version = 1 if old is None else old.version + 1
+        version = last.get(target.id, 0) + 1
         new += old is None
         revised += old is not None
         if written is not None:
@@ -209,6 +225,7 @@ def record_targets(
                 target.deadline_earliest, target.method.value,
                 target.period.value if target.period else None,
                 # The first version is in force from the beginning; later ones from when recorded.
+                # (after every version was withdrawn, the next is in force from the beginning too)
                 target.valid_from if target.valid_from or old is None else now,
                 target.note,
                 p.quote if p else None, p.source if p else None, p.source_date if p else None,
@@ -219,12 +236,15 @@ def record_targets(
     return new, revised, unchanged
 
 
-def list_targets(con: duckdb.DuckDBPyConnection, history: bool = False) -> list[Target]:
-    """The latest version of every target, or every version with ``history``."""
+def list_targets(con: duckdb.DuckDBPyConnection, history: bool = False, withdrawn: bool = False) -> list[Target]:
+    """The latest version in effect of every target (none when every version was withdrawn), or with
+    ``history`` every version in effect (what the status engine chooses from) and, with ``withdrawn``
+    too, every row: the withdrawn versions and the withdrawals (Target.withdraws) as well."""
+    every = history and withdrawn
     rows = con.execute(
         f"""
-        SELECT {TARGET_COLUMNS}
-        FROM target
+        SELECT {TARGET_COLUMNS}, {TARGET_WITHDRAWAL_COLUMNS}
+        FROM {"target" if every else target_in_effect("target")}
         QUALIFY ? OR version = max(version) OVER (PARTITION BY id)
         ORDER BY indicator_id, id, version
         """,
@@ -233,12 +253,51 @@ def list_targets(con: duckdb.DuckDBPyConnection, history: bool = False) -> list[
     return [_target(row) for row in rows]
 
 
+def withdraw_target(
+    con: duckdb.DuckDBPyConnection, target_id: str, reason: str, withdrawn_by: str, now: datetime | None = None
+) -> tuple[Target, Target | None, int] | None:
+    """Withdraw the version in effect of the target: append a row that withdraws it (a copy of it, with
+    ``withdraws`` its version). Returns (the version withdrawn, the version in effect again or None,
+    the withdrawal's version), or None when the target has no version in effect."""
+    current = [t for t in list_targets(con) if t.id == target_id]
+    if not current:
+        return None
+    old = current[0]
+    row = con.execute(
+        f"SELECT {TARGET_COLUMNS}, recorded_at FROM target WHERE id = ? AND version = ?", [target_id, old.version]
+    ).fetchone()
+    assert row is not None
+    version = int(con.execute("SELECT max(version) FROM target WHERE id = ?", [target_id]).fetchone()[0]) + 1  # type: ignore[index]
+    names = [c.strip() for c in TARGET_COLUMNS.split(",")]
+    values = list(row[:_TARGET_WIDTH])
+    values[names.index("version")] = version
+    con.execute(
+        f"""
+        INSERT INTO target ({TARGET_COLUMNS}, recorded_at, recorded_by, {TARGET_WITHDRAWAL_COLUMNS})
+        VALUES ({', '.join('?' * (_TARGET_WIDTH + 4))})
+        """,
+        [*values, now or datetime.utcnow(), withdrawn_by, old.version, reason],
+    )
+    again = [t for t in list_targets(con) if t.id == target_id]
+    return old, (again[0] if again else None), version
+
+
 # ---------------------------------------------------------------- readings
 
-READING_COLUMNS = (
+# The columns a value's revision is written with; a withdrawal (withdraw_reading) adds the last two.
+_VALUE_COLUMNS = (
     "indicator_id, period_start, period_end, revision, value, qualifier, source, note, "
     "recorded_by, recorded_at, quote, source_date, speaker, office"
 )
+READING_COLUMNS = _VALUE_COLUMNS + ", withdrawn, withdrawn_reason"
+
+# The one rule of "the reading in force" (a QUALIFY condition on the reading table, columns unqualified):
+# the latest revision of its period, unless that revision withdraws the period (schema migration 7).
+# Every statement that selects the readings in force uses it; LATEST_REVISION alone is for the history
+# and for deciding the next revision.
+LATEST_REVISION = "revision = max(revision) OVER (PARTITION BY indicator_id, period_start, period_end)"
+NOT_WITHDRAWN = "withdrawn IS NOT TRUE"
+IN_FORCE = f"({LATEST_REVISION} AND {NOT_WITHDRAWN})"
 
 
 def _reading(row: Sequence[Any]) -> Reading:
@@ -249,6 +308,7 @@ def _reading(row: Sequence[Any]) -> Reading:
         indicator_id=row[0], period_start=row[1], period_end=row[2], revision=row[3], value=row[4],
         qualifier=Qualifier(row[5]), source=row[6], note=row[7], recorded_by=row[8],
         recorded_at=row[9], provenance=provenance,
+        withdrawn=bool(row[14]), withdrawn_reason=row[15],
     )
 
 
@@ -298,7 +358,7 @@ def add_readings_direct(
     counts = {"seen": len(readings), "new": 0, "revised": 0, "unchanged": 0}
     if not readings:
         return counts
-    current: dict[tuple[Any, Any, Any], tuple[int, float, str]] = {}
+    current: dict[tuple[Any, Any, Any], tuple[int, float | None, str | None]] = {}
     ids = sorted({r["indicator_id"] for r in readings})
     ends = sorted({r["period_end"] for r in readings})
     # Filters DuckDB pushes into the scan (zone maps skip most row groups): list_contains() is not
@@ -306,7 +366,7 @@ def add_readings_direct(
     if len(ids) == 1 and len(ends) == 1:
         found = con.execute(
             """
-            SELECT indicator_id, period_start, period_end, revision, value, qualifier
+            SELECT indicator_id, period_start, period_end, revision, value, qualifier, withdrawn
             FROM reading
             WHERE indicator_id = ? AND period_end = ?
             """,
@@ -315,16 +375,17 @@ def add_readings_direct(
     else:
         found = con.execute(
             """
-            SELECT indicator_id, period_start, period_end, revision, value, qualifier
+            SELECT indicator_id, period_start, period_end, revision, value, qualifier, withdrawn
             FROM reading
             WHERE indicator_id IN (SELECT unnest(?)) AND period_end IN (SELECT unnest(?))
             """,
             [ids, ends],
         )
-    for ident, start, end, revision, value, qualifier in found.fetchall():
+    for ident, start, end, revision, value, qualifier, withdrawn in found.fetchall():
         key = (ident, start, end)
         if key not in current or revision > current[key][0]:
-            current[key] = (revision, value, qualifier)
+            # a withdrawn period: any value is a new revision (it brings the period back)
+            current[key] = (revision, None, None) if withdrawn else (revision, value, qualifier)
     now = datetime.utcnow()
     rows = []
     for r in readings:
@@ -371,13 +432,14 @@ def classify_staged(con: duckdb.DuckDBPyConnection, stage: str) -> dict[str, int
     row = con.execute(
         f"""
         WITH current AS (
-            SELECT indicator_id, period_start, period_end, value, qualifier FROM reading
+            SELECT indicator_id, period_start, period_end, value, qualifier, withdrawn IS TRUE AS withdrawn FROM reading
             WHERE indicator_id IN (SELECT DISTINCT indicator_id FROM {stage})
-            QUALIFY revision = max(revision) OVER (PARTITION BY indicator_id, period_start, period_end)
+            QUALIFY {LATEST_REVISION}
         )
         SELECT count(*) FILTER (WHERE c.value IS NULL),
-               count(*) FILTER (WHERE c.value IS NOT NULL AND (c.value <> s.value OR c.qualifier <> s.qualifier)),
-               count(*) FILTER (WHERE c.value = s.value AND c.qualifier = s.qualifier)
+               count(*) FILTER (WHERE c.value IS NOT NULL
+                                AND (c.withdrawn OR c.value <> s.value OR c.qualifier <> s.qualifier)),
+               count(*) FILTER (WHERE NOT c.withdrawn AND c.value = s.value AND c.qualifier = s.qualifier)
         FROM {stage} AS s LEFT JOIN current AS c USING (indicator_id, period_start, period_end)
         """
     ).fetchone()
@@ -397,16 +459,17 @@ def add_staged_readings(
         f"""
         CREATE OR REPLACE TEMP TABLE reading_classified AS
         WITH current AS (
-            SELECT indicator_id, period_start, period_end, revision, value, qualifier
+            SELECT indicator_id, period_start, period_end, revision, value, qualifier, withdrawn
             FROM reading
             WHERE indicator_id IN (SELECT DISTINCT indicator_id FROM {stage})
-            QUALIFY revision = max(revision) OVER (PARTITION BY indicator_id, period_start, period_end)
+            QUALIFY {LATEST_REVISION}
         )
         SELECT s.*,
                c.revision AS current_revision,
                CASE
                    WHEN c.revision IS NULL THEN 'new'
-                   WHEN c.value = s.value AND c.qualifier = s.qualifier THEN 'unchanged'
+                   -- a value for a withdrawn period brings it back: a new revision, even if the same
+                   WHEN c.value = s.value AND c.qualifier = s.qualifier AND c.withdrawn IS NOT TRUE THEN 'unchanged'
                    ELSE 'revised'
                END AS outcome
         FROM {stage} AS s
@@ -418,7 +481,7 @@ def add_staged_readings(
     )
     con.execute(
         f"""
-        INSERT INTO reading ({READING_COLUMNS}, batch_id)
+        INSERT INTO reading ({_VALUE_COLUMNS}, batch_id)
         SELECT indicator_id, period_start, period_end, coalesce(current_revision, 0) + 1, value,
                qualifier, source, note, ?, ?, quote, source_date, speaker, office, ?
         FROM reading_classified
@@ -451,7 +514,8 @@ IMPORT_REJECTED = "import_rejected"  # row_no, col, reason, val, raw_row (JSON o
 _EXISTING_SELECT = """
 SELECT s.row_no, max(r.revision) AS revision,
        arg_max(r.value, r.revision) = any_value(s.value)
-       AND arg_max(r.qualifier, r.revision) = any_value(s.qualifier) AS same
+       AND arg_max(r.qualifier, r.revision) = any_value(s.qualifier)
+       AND NOT arg_max(coalesce(r.withdrawn, false), r.revision) AS same
 FROM import_valid AS s JOIN reading AS r USING (indicator_id, period_start, period_end)
 """
 
@@ -563,7 +627,7 @@ def add_imported_readings(
         _recheck_import(con, snapshot, appended_rowids)
     con.execute(
         f"""
-        INSERT INTO reading ({READING_COLUMNS}, batch_id)
+        INSERT INTO reading ({_VALUE_COLUMNS}, batch_id)
         SELECT s.indicator_id, s.period_start, s.period_end, coalesce(e.revision, 0) + 1, s.value, s.qualifier,
                coalesce(s.source, ?), s.note, ?, ?, NULL, NULL, NULL, NULL, ?
         FROM {IMPORT_VALID} AS s LEFT JOIN {IMPORT_EXISTING} AS e USING (row_no)
@@ -613,11 +677,65 @@ def reading_rows(
         FROM reading
         WHERE (? IS NULL OR indicator_id = ?)
           AND (? IS NULL OR period_end <= ?)
-        QUALIFY ? OR revision = max(revision) OVER (PARTITION BY indicator_id, period_start, period_end)
+        QUALIFY ? OR {IN_FORCE}
         ORDER BY indicator_id, period_end, period_start, revision
         """,
         [indicator_id, indicator_id, as_of, as_of, history],
     ).fetchall()
+
+
+def in_force_periods(
+    con: duckdb.DuckDBPyConnection, indicator_id: str, period_end: date, period_start: date | None = None
+) -> list[Reading]:
+    """The readings in force of the indicator's periods ending on ``period_end`` (and starting on
+    ``period_start`` if given): what withdraw_reading can withdraw."""
+    rows = con.execute(
+        f"""
+        SELECT {READING_COLUMNS} FROM reading
+        WHERE indicator_id = ? AND period_end = ?
+        QUALIFY {IN_FORCE}
+        ORDER BY period_start
+        """,
+        [indicator_id, period_end],
+    ).fetchall()
+    return [r for r in readings_from_rows(rows) if period_start is None or r.period_start == period_start]
+
+
+def withdraw_reading(
+    con: duckdb.DuckDBPyConnection, reading: Reading, reason: str, withdrawn_by: str, now: datetime | None = None
+) -> Reading:
+    """Append the revision that withdraws ``reading`` (the revision in force of its period, from
+    in_force_periods): the same value and qualifier, marked withdrawn with the reason; who and when
+    (UTC) are its recorded_by and recorded_at. Returns the withdrawal."""
+    when = now or datetime.utcnow()
+    revision = reading.revision + 1
+    con.execute(
+        f"""
+        INSERT INTO reading ({READING_COLUMNS}, batch_id)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, true, ?, NULL)
+        """,
+        [reading.indicator_id, reading.period_start, reading.period_end, revision, reading.value,
+         reading.qualifier.value, reading.source, reading.note, withdrawn_by, when, reason],
+    )
+    return Reading(
+        indicator_id=reading.indicator_id, period_start=reading.period_start, period_end=reading.period_end,
+        value=reading.value, qualifier=reading.qualifier, source=reading.source, note=reading.note,
+        recorded_by=withdrawn_by, recorded_at=when, revision=revision, withdrawn=True, withdrawn_reason=reason,
+    )
+
+
+def withdrawn_periods(con: duckdb.DuckDBPyConnection, indicator_id: str | None = None) -> list[Reading]:
+    """The periods withdrawn now (their latest revision is a withdrawal), as those withdrawals."""
+    rows = con.execute(
+        f"""
+        SELECT {READING_COLUMNS} FROM reading
+        WHERE ? IS NULL OR indicator_id = ?
+        QUALIFY {LATEST_REVISION} AND withdrawn IS TRUE
+        ORDER BY indicator_id, period_end, period_start
+        """,
+        [indicator_id, indicator_id],
+    ).fetchall()
+    return readings_from_rows(rows)
 
 
 def count_rows(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

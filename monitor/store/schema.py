@@ -276,6 +276,23 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        7,
+        "withdrawn readings and target versions",
+        (
+            # A withdrawal (monitor.present.withdraw) is a new revision of the period, recorded_by and
+            # recorded_at saying who and when (UTC), its value and qualifier those of the revision it
+            # withdraws. A period whose latest revision is withdrawn has no reading in force; a later
+            # revision brings it back. NULL (every reading recorded before this migration): not withdrawn.
+            "ALTER TABLE reading ADD COLUMN IF NOT EXISTS withdrawn BOOLEAN",
+            "ALTER TABLE reading ADD COLUMN IF NOT EXISTS withdrawn_reason VARCHAR",
+            # A target version is withdrawn by a new row of the same id whose ``withdraws`` names the
+            # version withdrawn (its other columns copy that version; recorded_by and recorded_at say who
+            # and when). Neither row is ever in force: the previous version is again, or none.
+            "ALTER TABLE target ADD COLUMN IF NOT EXISTS withdraws INTEGER",
+            "ALTER TABLE target ADD COLUMN IF NOT EXISTS withdrawn_reason VARCHAR",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -24,8 +24,15 @@ Every function takes an optional ``known_on`` (a date: the end of that day, UTC;
 datetime): the store as it was known then. Readings and target versions recorded later are invisible
 (a period revised later shows its earlier revision), and so are indicators that had no reading,
 target or definition recorded by then. With ``known_on=None`` the statements are exactly those of
-today, reading the tables directly; with it, they read the KNOWN sources, whose cutoff is bound as the
-session variable ``monitor_known_on`` (a value, never SQL text).
+today, reading the tables directly (target versions: those in effect, queries.target_in_effect); with
+it, they read the KNOWN sources, whose cutoff is bound as the session variable ``monitor_known_on`` (a
+value, never SQL text).
+
+Withdrawals (schema migration 7): a withdrawn target version is never in force (the sources read the
+versions in effect). A withdrawn period has no reading in force: the engine's statements select readings
+with queries.IN_FORCE, and the one pass of goal_columns, which reads every revision, leaves the
+indicators with a withdrawal (``withdrawn_indicators``) to the engine, as it does those with a value it
+cannot use. Withdrawals are rare; the pass stays one scan.
 """
 
 from __future__ import annotations
@@ -40,12 +47,14 @@ import duckdb
 
 from monitor.model import COMPARATORS, FREQUENCY_MONTHS, SET_KINDS, VALUE_MAX, Indicator, Qualifier, Target
 from monitor.store.queries import (
+    IN_FORCE,
     INDICATOR_COLUMNS,
     READING_COLUMNS,
     TARGET_COLUMNS,
     UNUSABLE_SQL,
     _indicator,
     _target,
+    target_in_effect,
 )
 
 # The store "as known on": a date (through the end of that day, UTC) or a naive UTC datetime; None = now.
@@ -75,14 +84,15 @@ class Sources(NamedTuple):
     indicator: str
 
 
-# Today: the tables themselves (the statements are exactly those without known_on).
-CURRENT = Sources("reading", "target", "indicator")
+# Today: the tables themselves (the statements are exactly those without known_on), of the target
+# versions those in effect (not withdrawn).
+CURRENT = Sources("reading", target_in_effect("target"), "indicator")
 # As known on the cutoff: rows recorded by then. An indicator is replaced in place when it changes
 # (no history of its definition), so one counts as known when its definition, a reading or a target
 # of it was recorded by then; its definition is today's.
 KNOWN = Sources(
     f"(SELECT * FROM reading WHERE recorded_at <= {_CUT})",
-    f"(SELECT * FROM target WHERE recorded_at <= {_CUT})",
+    target_in_effect(f"(SELECT * FROM target WHERE recorded_at <= {_CUT})"),
     f"(SELECT * FROM indicator WHERE updated_at <= {_CUT}"
     f" OR id IN (SELECT indicator_id FROM reading WHERE recorded_at <= {_CUT})"
     f" OR id IN (SELECT indicator_id FROM target WHERE recorded_at <= {_CUT}))",
@@ -237,6 +247,16 @@ def suspect_indicators(con: duckdb.DuckDBPyConnection, as_of: date, known_on: Kn
                OR NOT list_contains(?, qualifier))
         """,
         [as_of, list(QUALIFIERS)],
+    ).fetchall()
+    return sorted(r[0] for r in rows)
+
+
+def withdrawn_indicators(con: duckdb.DuckDBPyConnection, as_of: date, known_on: Known = None) -> list[str]:
+    """The indicators with a withdrawal among their readings ending by ``as_of`` (in force or since
+    replaced): left to the engine, which selects the readings in force with queries.IN_FORCE."""
+    src = KNOWN if bind_known(con, known_on) else CURRENT
+    rows = con.execute(
+        f"SELECT DISTINCT indicator_id FROM {src.reading} WHERE withdrawn AND period_end <= ?", [as_of]
     ).fetchall()
     return sorted(r[0] for r in rows)
 
@@ -547,7 +567,7 @@ def reading_rows_of(
         SELECT {READING_COLUMNS}
         FROM {src.reading}
         WHERE list_contains(CAST(? AS VARCHAR[]), indicator_id) AND period_end <= ?
-        QUALIFY revision = max(revision) OVER (PARTITION BY indicator_id, period_start, period_end)
+        QUALIFY {IN_FORCE}
         ORDER BY indicator_id, period_end, period_start, revision
         """,
         [list(indicator_ids), as_of],
@@ -658,6 +678,8 @@ def sparklines(
             SELECT indicator_id, period_start AS s, period_end AS e, arg_max(value, revision) AS value
             FROM {src.reading} WHERE period_end <= $as_of
             GROUP BY indicator_id, period_start, period_end
+            -- a withdrawn period (its latest revision a withdrawal) has no reading in force
+            HAVING NOT arg_max(coalesce(withdrawn, false), revision)
         ),
         newest AS (
             SELECT indicator_id, arg_max(s, (e, s)) AS ns, max(e) AS ne FROM cur GROUP BY indicator_id
@@ -721,7 +743,7 @@ def known_reading_rows(
         FROM {src.reading}
         WHERE (? IS NULL OR indicator_id = ?)
           AND (? IS NULL OR period_end <= ?)
-        QUALIFY revision = max(revision) OVER (PARTITION BY indicator_id, period_start, period_end)
+        QUALIFY {IN_FORCE}
         ORDER BY indicator_id, period_end, period_start, revision
         """,
         [indicator_id, indicator_id, as_of, as_of],

@@ -163,7 +163,8 @@ def build_content(
             latest_revision[(x.indicator_id, x.period_start, x.period_end)] = x  # revisions come in order
     per_indicator: dict[str, list[Reading]] = defaultdict(list)
     for x in latest_revision.values():
-        per_indicator[x.indicator_id].append(x)
+        if not x.withdrawn:  # a withdrawn period has no reading in force (monitor.services.withdraw)
+            per_indicator[x.indicator_id].append(x)
 
     # The overview's order, then binding before expected (a stable sort keeps the rest of that order).
     order = {goal_key(r): n for n, r in enumerate(overview_rows(now, (), as_of, lang, {}, profile))}
@@ -308,7 +309,8 @@ def _changes(
         ind = indicators[x.indicator_id]
         figure = value_text(x.value, ind.unit, lang, x.qualifier.value, ind.name_en)
         new_rows.append([ind.name_zh if lang == "zh" else ind.name_en, label(Period(x.period_start, x.period_end), lang),
-                         figure, t("report.revised", lang) if x.revision > 1 else t("report.new_reading", lang),
+                         figure, t("report.withdrawn", lang) if x.withdrawn
+                         else t("report.revised", lang) if x.revision > 1 else t("report.new_reading", lang),
                          format_date(x.recorded_at.date(), lang) if x.recorded_at else ""])
     return {
         "heading": t("report.h.changes", lang),
@@ -384,7 +386,9 @@ def _readings(
             "period_end": x.period_end,
             "value": x.value / factor,
             "unit": unit,
-            "qualifier": t(f"qualifier.{x.qualifier.value}", lang),
+            # a withdrawal (its value: the one withdrawn) says so where the qualifier goes, with why
+            "qualifier": t("report.withdrawn_because", lang, reason=x.withdrawn_reason or "") if x.withdrawn
+            else t(f"qualifier.{x.qualifier.value}", lang),
             "revision": x.revision,
             "source": x.source or "",
             "recorded_at": x.recorded_at,

@@ -60,6 +60,9 @@ TEXT = {
         "run": "刷新任务 {source}（运行 {run}）",
         "workspace": "监测",
         "none": "无",
+        "withdrawn_reading": "{by} 撤回了 {start}..{end} 的数据（{value}），原因：{reason}",
+        "withdrawn_target": "{by} 撤回了目标 {target} 的第 {version} 版，原因：{reason}",
+        "withdrawal": "撤回",
     },
     "en": {
         "status_changed": "Goal status changed",
@@ -80,6 +83,9 @@ TEXT = {
         "run": "refresh of {source} (run {run})",
         "workspace": "Monitor",
         "none": "none",
+        "withdrawn_reading": "{by} withdrew the reading of {start}..{end} ({value}), because: {reason}",
+        "withdrawn_target": "{by} withdrew version {version} of target {target}, because: {reason}",
+        "withdrawal": "withdrawal",
     },
 }
 
@@ -145,6 +151,16 @@ def _lines(
         if kind == "status_changed":
             change = f"{_status(p['old_status'], lang)} → {_status(p['new_status'], lang)}"
             lines.append(f"**{change}**" if markdown else change)
+            w = p.get("withdrawal")
+            if isinstance(w, dict):  # the change was a withdrawal's (monitor.services.withdraw): say so
+                if w.get("what") == "target":
+                    said = tx["withdrawn_target"].format(by=esc(w.get("by")), target=esc(w.get("target_id")),
+                                                         version=esc(w.get("version")), reason=esc(w.get("reason")))
+                else:
+                    said = tx["withdrawn_reading"].format(by=esc(w.get("by")), start=esc(w.get("period_start")),
+                                                          end=esc(w.get("period_end")), value=esc(w.get("value")),
+                                                          reason=esc(w.get("reason")))
+                lines.append(f"- {said}")
         else:
             lines.append(f"- {tx['status_now']}{colon}{_status(p['new_status'], lang)}")
             due, days = p.get("next_due"), p.get("days_overdue")
@@ -161,7 +177,10 @@ def _lines(
         lines.append(f"- {tx['reading']}{colon}{latest}")
         lines.append(f"- {tx['target']}{colon}{esc(p['target'][lang])}")
     comma = "，" if lang == "zh" else ", "
-    run = tx["run"].format(source=esc(event.get("source") or p.get("run_source")), run=esc(event.get("run_id")))
+    if event.get("run_id") is None and isinstance(p.get("withdrawal"), dict):
+        run = tx["withdrawal"]
+    else:
+        run = tx["run"].format(source=esc(event.get("source") or p.get("run_source")), run=esc(event.get("run_id")))
     lines.append(f"- {tx['when']}{colon}{when_text}{comma}{run}")
     if isinstance(p.get("workspace"), dict) and p["workspace"].get(lang):
         # The workspace's title (the catalogue's, so user text: escaped like every other value).
