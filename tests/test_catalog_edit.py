@@ -165,7 +165,7 @@ def test_every_target_kind_of_the_form_is_a_kind_the_loader_reads() -> None:
 
 
 @pytest.mark.parametrize(("kind", "values", "stated"), [
-    ("range", {"low": "4.5", "high": "5", "deadline": LATER}, {"low": 4.5, "high": 5.0}),
+    ("range", {"low": "4.5", "high": "5", "deadline": LATER, "period": "yearly"}, {"low": 4.5, "high": 5.0}),
     ("about", {"value": "2", "tolerance": "0.3", "nature": "binding"}, {"value": 2.0, "tolerance": 0.3}),
     ("change", {"change_relative": "-13.5", "baseline_value": "80", "baseline_date": date(2025, 12, 31),
                 "deadline": LATER}, {"comparator": "<="}),
@@ -183,6 +183,7 @@ def test_the_page_adds_every_target_form_and_its_new_version_starts_from_it(
     assert target.kind.value == kind
     assert {k: getattr(target, k) for k in stated} == stated
     assert target.nature.value == values.get("nature", "expected")
+    assert (target.period.value if target.period else None) == values.get("period"), "a yearly range stays yearly"
     if kind == "change":
         assert target.change is not None
     assert records(cat_db)[("bike-lanes", target.id)]["status"] is not None, "the engine judges it"

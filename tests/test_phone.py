@@ -53,13 +53,13 @@ def test_phone_order_puts_binding_goals_then_the_worst_first() -> None:
     rows = [
         {"indicator_id": "a", "status_code": "achieved", "has_target": True},
         {"indicator_id": "b", "status_code": "no_target", "has_target": False},
-        {"indicator_id": "c", "status_code": "on_track", "has_target": True, "nature": "binding"},
-        {"indicator_id": "d", "status_code": "not_met", "has_target": True, "nature": "expected"},
+        {"indicator_id": "c", "status_code": "on_track", "has_target": True, "nature_code": "binding"},
+        {"indicator_id": "d", "status_code": "not_met", "has_target": True, "nature_code": "expected"},
         {"indicator_id": "e", "status_code": "needs_acceleration", "has_target": True},
         {"indicator_id": "f", "status_code": "not_met", "has_target": True},
     ]
     assert [r["indicator_id"] for r in phone_order(rows)] == ["c", "d", "f", "e", "a", "b"]
-    without_nature = [{k: v for k, v in r.items() if k != "nature"} for r in rows]
+    without_nature = [{k: v for k, v in r.items() if k != "nature_code"} for r in rows]
     assert [r["indicator_id"] for r in phone_order(without_nature)] == ["d", "f", "e", "c", "a", "b"]
 
 
@@ -399,3 +399,13 @@ def test_desktop_pages_show_goals_first_and_fit(phone_server: dict[str, Any], ch
     else:
         assert _on_first_screen(tab, tab.get_by_role("heading", name="Share of days with good air quality"))
     tab.context.close()
+
+
+def test_binding_goals_lead_on_the_phone_and_the_summary_card(tmp_path: Path) -> None:
+    # Real rows of a store whose one binding goal (county-energy) is not the worst: it still comes first.
+    db = tmp_path / "county.duckdb"
+    fixture = Path(__file__).resolve().parent / "fixtures" / "county.yaml"
+    assert CliRunner().invoke(main, ["--db", str(db), "init", "--seed", str(fixture)]).exit_code == 0
+    for lang in ("zh", "en"):
+        _, rows = load_overview(Store(db), date.today(), lang)
+        assert phone_order(rows)[0]["indicator_id"] == "county-energy", lang

@@ -376,3 +376,15 @@ def test_the_overview_download_button_makes_the_report(fresh_db: Store, db_path:
     domains = {sheet.cell(r, 1).value for r in range(2, sheet.max_row + 1)}
     assert domains == {read_profile(fresh_db).domain_name("ecology", "en")}
     assert not re.search(r"[\u3400-\u9fff]", button.proto.label)
+
+
+def test_a_retired_indicator_leaves_the_report(tmp_path: Path) -> None:
+    county = _county(tmp_path)
+    before = build_content(county, TODAY, default_since(TODAY), "en")
+    assert "county-forest" in {g["indicator_id"] for g in before["goals"]}
+    result = CliRunner().invoke(main, ["--db", str(county.path), "catalog", "retire", "county-forest", "--reason", "x"])
+    assert result.exit_code == 0, result.output
+    after = build_content(county, TODAY, default_since(TODAY), "en")
+    assert "county-forest" not in {g["indicator_id"] for g in after["goals"]}
+    assert len(after["goals"]) == len(before["goals"]) - 1
+    assert "Forest coverage" not in build_report(county, "html", as_of=TODAY, lang="en").decode("utf-8")

@@ -51,13 +51,19 @@ def _behind(status: str) -> int:
     return SEVERITY.index(status) if status in SEVERITY else len(SEVERITY)
 
 
+def _binding(record: Mapping[str, Any]) -> bool:
+    """Binding (约束性): an overview row says so in ``nature_code`` (``nature`` is the word shown), a status
+    record in ``target_nature``."""
+    return "binding" in (record.get("nature_code"), record.get("target_nature"))
+
+
 def phone_order(rows: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """The overview rows as the phone lists them: binding goals first (when the rows carry a target
     ``nature``), then the goals with a target, each block worst status first; the table's order
     (catalogue domain order) breaks ties, so the list is stable."""
     indexed = list(enumerate(rows))
     indexed.sort(key=lambda pair: (
-        pair[1].get("nature") != "binding",
+        not _binding(pair[1]),
         not pair[1].get("has_target", pair[1].get("target_id") is not None),
         _behind(str(pair[1].get("status_code", pair[1].get("status", "")))),
         pair[0],
@@ -136,7 +142,7 @@ class SummaryCard:
 
 
 def _record_order(record: Mapping[str, Any]) -> tuple[bool, bool, int]:
-    return (record.get("nature") != "binding", record["target_id"] is None, _behind(record["status"]))
+    return (not _binding(record), record["target_id"] is None, _behind(record["status"]))
 
 
 def goal_card(store: Store, indicator_id: str, as_of: date, lang: str) -> GoalCard:

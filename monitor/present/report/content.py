@@ -140,9 +140,12 @@ def build_content(
     profile = read_profile(store)
     chosen = [domain] if isinstance(domain, str) else list(domain or ())
     single = chosen[0] if len(chosen) == 1 else None
+    from monitor.present.catalog_edit import retired_ids
+
+    retired = retired_ids(store)  # a retired indicator is left out, as on the overview and in `monitor status`
     with store.read() as con:
         indicators = {i.id: i for i in queries.list_indicators(con, single)
-                      if not chosen or i.domain in chosen}
+                      if (not chosen or i.domain in chosen) and i.id not in retired}
         every_reading = queries.list_readings(con, history=True)
 
     def office_of(indicator_id: str) -> str:
