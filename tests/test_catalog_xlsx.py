@@ -552,3 +552,25 @@ def test_a_workbook_without_domains_names_the_stores(tmp_path: Path) -> None:
     assert done.exit_code == 0, done.output
     assert [i["domain"] for i in yaml_of(Store(db))["indicators"]] == ["economy", "economy"]
     assert [d["id"] for d in yaml_of(Store(db))["domains"]] == ["economy"]  # not replaced
+
+
+def test_a_retired_indicator_stays_retired_through_the_workbook(tmp_path: Path) -> None:
+    # Re-importing a workbook export must not follow a retired indicator again (a change the summary hid).
+    from click.testing import CliRunner
+
+    db, fresh = tmp_path / "a.duckdb", tmp_path / "b.duckdb"
+    county = Path(__file__).resolve().parent / "fixtures" / "county.yaml"
+    run = CliRunner().invoke
+    assert run(main, ["--db", str(db), "init", "--seed", str(county)]).exit_code == 0
+    retired = run(main, ["--db", str(db), "catalog", "retire", "county-forest", "--reason", "merged", "--date", "2026-06-30"])
+    assert retired.exit_code == 0, retired.output
+    book = tmp_path / "all.xlsx"
+    assert run(main, ["--db", str(db), "catalog", "export", "--out", str(book)]).exit_code == 0
+    before = export_catalog(Store(db))
+    again = run(main, ["--db", str(db), "catalog", "import", str(book)])
+    assert again.exit_code == 0 and "0 changed" in again.output, again.output
+    assert export_catalog(Store(db)) == before
+    assert run(main, ["--db", str(fresh), "catalog", "import", str(book)]).exit_code == 0
+    assert "reason: merged" in export_catalog(Store(fresh))
+    half = fill(template(tmp_path), [{"指标名称": "a", "单位": "%", "领域": "ecology", "测度": "比率", "停用日期": 2026}])
+    assert [(p.row, p.column) for p in refusals(half)] == [(2, "停用日期 Retired on")], "a date without its reason"

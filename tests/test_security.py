@@ -618,7 +618,10 @@ ALLOWED: dict[tuple[str, str], dict[str, str]] = {
     ("monitor/store/connection.py", "_attach"): {"statement": "the ATTACH path, quoted"},
     # Table names from duckdb_tables() (the database's own catalogue), quoted by _quote; the backup
     # folder path quoted by _escape (COPY takes no parameters); CHECKS are constants.
-    ("monitor/store/maintenance.py", "_table_checksum"): {"table": "table names from the catalogue"},
+    ("monitor/store/maintenance.py", "_table_checksum"): {
+        "table": "table names from the catalogue",
+        "source": "the quoted table, or a SELECT of its columns as a backup's Parquet file names them, each quoted",
+    },
     ("monitor/store/maintenance.py", "backup"): {"table": "table names from the catalogue", "path": "the backup folder, quoted"},
     ("monitor/store/maintenance.py", "restore"): {"table": "table names from the catalogue"},
     ("monitor/store/maintenance.py", "_load_backup"): {"table": "table names from the catalogue"},

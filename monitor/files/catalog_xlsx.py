@@ -153,6 +153,11 @@ ROW_COLUMNS: tuple[Column, ...] = (
          "For a cumulative measure: the date counting starts.", 10, True),
     _col("lag", "发布滞后天数", "Publication lag (days)", "可选：数据在期末后多少天发布，默认 30。",
          "Optional: days after the period's end figures come out (default 30).", 8, True),
+    # A retired indicator (docs/catalog.md, "Retired indicators"): both cells or neither; an export writes
+    # them, so importing the export back does not follow a retired indicator again.
+    _col("retired_on", "停用日期", "Retired on", "可选：不再跟踪的指标填写停用日期和原因（两项都填）。",
+         "Optional: for an indicator no longer followed, the date and the reason (both).", 10, True),
+    _col("retired_reason", "停用原因", "Retired because", "可选：停用原因。", "Optional: why it was retired.", 16, True),
 )
 DOMAIN_COLUMNS: tuple[Column, ...] = (
     _col("id", "领域代码", "Domain id", "可选：小写字母、数字和“-”；空着时自动生成。", "Optional slug; made when empty.", 14),
@@ -381,6 +386,7 @@ _DOCUMENT_KEYS: dict[str, dict[str, str]] = {
         "display_unit": "unit", "measure": "measure", "direction": "direction", "frequency": "frequency",
         "bounds": "lower", "responsible": "responsible", "publication_lag_days": "lag",
         "cumulative_since": "cumulative_since", "description": "description", "targets": "form",
+        "retired": "retired_on",
         "readings": "name_zh",
     },
     SHEET_DOMAINS: {"id": "id", "name_zh": "name_zh", "name_en": "name_en"},
@@ -780,6 +786,10 @@ def _indicator(c: _Converter, n: int, group: list[_Row], domain_names: dict[str,
             entry[doc_key] = text(key)
     if "cumulative_since" in own:
         entry["cumulative_since"] = c.day(own["cumulative_since"], "cumulative_since")
+    if "retired_on" in own or "retired_reason" in values:
+        # Both keys go to the loader, which refuses a retirement without its date or reason at this row.
+        entry["retired"] = {"date": c.day(own["retired_on"], "retired_on") if "retired_on" in own else None,
+                            "reason": text("retired_reason") if "retired_reason" in values else None}
     if "lag" in own:
         raw = own["lag"].cells.get("lag")
         if isinstance(raw, (int, float)) and not isinstance(raw, bool) and float(raw).is_integer():
@@ -1171,6 +1181,9 @@ def document_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
             own["cumulative_since"] = entry["cumulative_since"].isoformat()
         if entry.get("publication_lag_days") not in (None, 30):
             own["lag"] = entry["publication_lag_days"]
+        if entry.get("retired"):
+            own["retired_on"] = entry["retired"]["date"].isoformat()
+            own["retired_reason"] = entry["retired"]["reason"]
         target_rows = [cells for k, t in enumerate(entry.get("targets") or [])
                        for cells in _target_cells(t, display, base, str(entry.get("id")), k, common, dates)]
         if not target_rows:
