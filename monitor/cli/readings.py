@@ -264,16 +264,16 @@ def status(ctx: click.Context, as_of: str | None, known_on: str | None, domain: 
     known_day = known.date() if isinstance(known, datetime) else known
     day = parse_day(as_of, "--as-of") or known_day or date.today()
     from monitor.present.overview import goal_records
-    from monitor.present.wording import by_nature, json_record, nature_rank, status_table
+    from monitor.present.wording import by_nature, json_record, status_table
     from monitor.status import Detail, statuses
 
     if as_json:
         # JSON carries the full evidence (every reading skipped and why), and the status in words.
         found = statuses(store(ctx), day, domain=domain, known_on=known, detail=Detail.FULL)
-        kept = {(r["indicator_id"], r["target_id"])
-                for r in goal_records(store(ctx), [g.as_dict() for g in found], include_retired, source)}
-        print_json([json_record(r) for r in sorted(found, key=lambda r: nature_rank({"target_nature": r.target_nature}))
-                    if (r.indicator_id, r.target_id) in kept and (nature is None or r.target_nature == nature)])
+        # The same filters and order as the table (by_nature), applied to the full records.
+        full = {(g.indicator_id, g.target_id): g for g in found}
+        kept = by_nature(goal_records(store(ctx), [g.as_dict() for g in found], include_retired, source), nature)
+        print_json([json_record(full[(r["indicator_id"], r["target_id"])]) for r in kept])
         warn_unusable(ctx, lang)
         return
     # The table explains each status from the summary evidence, which monitor.status computes for
