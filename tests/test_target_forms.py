@@ -81,8 +81,8 @@ def _problems(entries: list[dict[str, Any]]) -> list[str]:
     [
         ({"kind": "range", "low": 5, "high": 4.5}, "targets[0].high", "low is above high"),
         ({"kind": "range", "low": 4.5}, "targets[0].high", "is required"),
-        ({"kind": "range", "low": 4.5, "high": 5, "value": 5}, "targets[0].value", "is not used by a range target"),
-        ({"kind": "about", "value": 2, "comparator": ">="}, "targets[0].comparator", "is not used by a about target"),
+        ({"kind": "range", "low": 4.5, "high": 5, "value": 5}, "targets[0].value", "is not used by a target of kind range"),
+        ({"kind": "about", "value": 2, "comparator": ">="}, "targets[0].comparator", "is not used by a target of kind about"),
         ({"kind": "about", "value": 2, "tolerance": -0.5}, "targets[0].tolerance", "must be 0 or more"),
         ({"kind": "change", "change": {"percent": 3}, "baseline": {"date": "2020-12-31"}, "deadline": "2025-12-31"},
          "targets[0].change", "must be one of {relative: percent}"),
@@ -91,7 +91,7 @@ def _problems(entries: list[dict[str, Any]]) -> list[str]:
         ({"kind": "change", "change": {"relative": -120}, "baseline": {"date": "2020-12-31"}, "deadline": "2025-12-31"},
          "targets[0].change.relative", "must be more than -100"),
         ({"kind": "change", "change": {"relative": -13.5}, "deadline": "2025-12-31"},
-         "targets[0].baseline.date", "a change target needs a baseline date"),
+         "targets[0].baseline.date", "a target of kind change needs a baseline date"),
         ({"kind": "change", "change": {"relative": -13.5}, "baseline": {"date": "2020-12-31"}},
          "targets[0].deadline", "needs a deadline"),
         ({"kind": "average_growth", "baseline": {"date": "2020-12-31"}, "deadline": "2025-12-31"},
@@ -111,6 +111,24 @@ def test_a_malformed_form_is_refused_with_its_place(target: dict[str, Any], fiel
     problems = _problems([_indicator("x", [target], bounds=[0, 100])])
     place = f"plan.yaml, indicator 'x'.{field}:"
     assert any(p.startswith(place) and fragment in p for p in problems), problems
+
+
+@pytest.mark.parametrize("change", [{"relative": -13.5}, {"factor": 2}])
+def test_a_relative_or_factor_change_of_yearly_changes_is_refused(change: dict[str, float]) -> None:
+    # "降低13.5%" on a series that is itself each year's change would be judged against the latest
+    # yearly change as a level (a smaller fall read as deterioration).
+    target = {"kind": "change", "change": change, "baseline": {"date": "2020-12-31", "value": -3.0},
+              "deadline": "2025-12-31"}
+    problems = _problems([_indicator("x", [target], measure="yoy_change")])
+    assert any(p.startswith("plan.yaml, indicator 'x'.targets[0].change:") and "average_growth" in p
+               for p in problems), problems
+
+
+def test_an_absolute_change_of_yearly_changes_is_taken() -> None:
+    # "提高1个百分点" of a growth rate is a plain difference: it means what it says.
+    target = {"kind": "change", "change": {"absolute": 1}, "baseline": {"date": "2020-12-31", "value": 3.0},
+              "deadline": "2025-12-31"}
+    assert _catalog(_indicator("x", [target], measure="yoy_change"), name="plan.yaml") is not None
 
 
 def _every_form() -> list[dict[str, Any]]:

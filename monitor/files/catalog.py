@@ -568,6 +568,11 @@ def _parse_target(r: _Reader, t: Any, indicator: Indicator, k: int, source: str 
             r.problem(f"{where}.change", "problem.required")
         else:
             change = _parse_change(r, t.get("change"), f"{where}.change")
+    if change is not None and change.kind is not ChangeKind.ABSOLUTE and indicator.measure == MeasureKind.YOY_CHANGE:
+        # "降低13.5%" of a series of yearly changes would be judged against the latest yearly change, as a
+        # level: a year that fell 3% after one that fell 4% would read as "deterioration". Refused, with the
+        # two forms that do mean it.
+        r.problem(f"{where}.change", "problem.change_of_yearly_changes", t.get("change"))
     rate = r.number(t, "rate", where) if "rate" in wanted else None
     if rate is not None and rate <= -100:
         r.problem(f"{where}.rate", "problem.relative_above_minus_100", rate)

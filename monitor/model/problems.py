@@ -423,7 +423,7 @@ PROBLEMS: dict[str, dict[str, str]] = {
     "problem.deadline_unwanted": {"zh": "阈值型目标没有截止时间窗", "en": "a threshold target has no deadline window"},
     "problem.deadline_after_baseline": {"zh": "应晚于基线日期", "en": "must be after the baseline date"},
     # ---- Target forms (docs/catalog.md, "Target forms"; helper forms).
-    "problem.key_unwanted": {"zh": "{kind} 型目标不使用此项", "en": "is not used by a {kind} target"},
+    "problem.key_unwanted": {"zh": "类型为 {kind} 的目标不使用此项", "en": "is not used by a target of kind {kind}"},
     "problem.range_order": {"zh": "下限 low 高于上限 high", "en": "low is above high"},
     "problem.not_negative": {"zh": "不能为负数", "en": "must be 0 or more"},
     "problem.change_form": {
@@ -437,7 +437,14 @@ PROBLEMS: dict[str, dict[str, str]] = {
         "en": "must be a list of {{date: ..., value: ...}}",
     },
     "problem.path_order": {"zh": "日期须逐项递增", "en": "dates must increase from one point to the next"},
-    "problem.baseline_date_needed": {"zh": "{kind} 型目标需要基线日期", "en": "a {kind} target needs a baseline date"},
+    "problem.baseline_date_needed": {"zh": "类型为 {kind} 的目标需要基线日期", "en": "a target of kind {kind} needs a baseline date"},
+    "problem.change_of_yearly_changes": {
+        "zh": "该指标的读数本身是同比增减（measure: yoy_change），无法按相对基期的比例或倍数变化评判；"
+              "累计降低或提高请用年均增速目标（kind: average_growth），或以水平值（如单位GDP能耗，measure: ratio 或 stock）建指标",
+        "en": "the indicator's readings are themselves year-on-year changes (measure: yoy_change), so a relative or "
+              "factor change from the baseline cannot be judged on them; state it as an average annual growth "
+              "(kind: average_growth), or track the level itself (e.g. energy use per unit of GDP, measure: ratio or stock)",
+    },
     # ---- Editing the catalogue one change at a time (monitor.present.catalog_edit; helper editor).
     "problem.indicator_exists": {"zh": "该指标编号已存在", "en": "is already an indicator of the catalogue"},
     "problem.already_retired": {"zh": "该指标已于 {date} 停用", "en": "the indicator was retired on {date} already"},
