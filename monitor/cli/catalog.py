@@ -187,7 +187,7 @@ def _who(by: str | None, default: str) -> str:
 @catalog.command(name="retire")
 @click.argument("indicator")
 @click.option("--reason", required=True, help="Why the indicator is no longer followed (kept in the change log).")
-@click.option("--date", "on", default=None, metavar="DATE", help="Retired as of this date (default: today, UTC).")
+@click.option("--date", "on", default=None, metavar="DATE", help="Retired as of this date (default: today in the workspace's time zone).")
 @click.option("--by", "by", default=None, metavar="NAME", help="Who retires it, for the change log (default: \"cli\").")
 @click.pass_context
 def catalog_retire(ctx: click.Context, indicator: str, reason: str, on: str | None, by: str | None) -> None:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
+from monitor import clock
 from monitor.cli.app import main, setting_option, store
 from monitor.cli.options import DOMAIN_HELP, check_domain, check_source, parse_day, parse_known_on
 from monitor.cli.output import cells, console, echo, print_data, print_json, print_json_text
@@ -262,7 +263,7 @@ def status(ctx: click.Context, as_of: str | None, known_on: str | None, domain: 
     check_source(source, store(ctx))
     known = parse_known_on(known_on)
     known_day = known.date() if isinstance(known, datetime) else known
-    day = parse_day(as_of, "--as-of") or known_day or date.today()
+    day = parse_day(as_of, "--as-of") or known_day or clock.today()
     from monitor.present.overview import goal_records
     from monitor.present.wording import by_nature, json_record, nature_rank, status_table
     from monitor.status import Detail, statuses

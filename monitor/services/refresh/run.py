@@ -47,6 +47,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from monitor import clock
 from monitor.errors import MonitorError, StoreError, ValidationError
 from monitor.model.plausibility import JUMP_CODES
 from monitor.services.leader import LeaseGuard, LeaseLost
@@ -554,7 +555,7 @@ def run_source(
     (the scheduler's), every write checks that the lease is still held; a refused write abandons the
     run (outcome ``abandoned``, the reason in ``error``): see the module's docstring.
     """
-    as_of = as_of or datetime.now(config.tz).date()
+    as_of = as_of or clock.today()
     result = RunResult(
         id=uuid.uuid4().hex[:12], source=source.name, kind=source.kind, location=source.location,
         trigger=trigger, started_at=utc_now(),
