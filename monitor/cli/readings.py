@@ -82,7 +82,7 @@ def readings(ctx: click.Context, indicator: str | None, history: bool, as_json: 
             f"withdrawn by {r['recorded_by']}: {r['withdrawn_reason']} (was {r['value_display']})"
             if r["withdrawn"] else r["value_display"],
             r["qualifier"], str(r["revision"]),
-            r["source"] or "", (r["recorded_at"] or "")[:16],
+            r["source"] or "", clock.stamp(datetime.fromisoformat(r["recorded_at"])) if r["recorded_at"] else "",
         ))
     console().print(table)
 

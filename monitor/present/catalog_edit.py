@@ -412,6 +412,6 @@ def _change_row(c: CatalogChange) -> dict[str, Any]:
 
 
 def change_rows(store: Store, indicator_id: str | None = None) -> list[dict[str, Any]]:
-    """The change log, newest first, as plain rows (times UTC, ISO text)."""
+    """The change log, newest first, as plain rows (times as stored: UTC, ISO text; monitor.clock shows them)."""
     with store.read() as con:
         return [_change_row(c) for c in catalog_queries.list_changes(con, indicator_id)]

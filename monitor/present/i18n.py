@@ -302,7 +302,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "rcol.note": {"zh": "备注", "en": "Note"},
     "rcol.revision": {"zh": "版本", "en": "Revision"},
     "rcol.recorded_by": {"zh": "录入方式", "en": "Recorded by"},
-    "rcol.recorded_at": {"zh": "录入时间（UTC）", "en": "Recorded at (UTC)"},
+    "rcol.recorded_at": {"zh": "录入时间", "en": "Recorded at"},  # shown with its UTC offset (monitor.clock)
     "recorded_by.seed": {"zh": "指标目录初始数据", "en": "catalogue seed"},
     "recorded_by.dashboard": {"zh": "仪表盘录入", "en": "dashboard"},
     "recorded_by.import": {"zh": "文件导入", "en": "file import"},
@@ -597,7 +597,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "catalog.col.unit": {"zh": "单位", "en": "Unit"},
     "catalog.col.targets": {"zh": "目标数", "en": "Targets"},
     "catalog.col.retired": {"zh": "停用", "en": "Retired"},
-    "catalog.col.when": {"zh": "时间（UTC）", "en": "When (UTC)"},
+    "catalog.col.when": {"zh": "时间", "en": "When"},  # shown with its UTC offset (monitor.clock)
     "catalog.col.who": {"zh": "操作人", "en": "Who"},
     "catalog.col.what": {"zh": "修改", "en": "Change"},
     "catalog.col.target": {"zh": "目标", "en": "Target"},

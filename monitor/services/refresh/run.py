@@ -643,9 +643,10 @@ def stage_example_samples(config: RefreshConfig) -> list[Path]:
 
 
 def _local(ts: datetime | None, config: RefreshConfig) -> str | None:
-    if ts is None:
-        return None
-    return ts.replace(tzinfo=UTC).astimezone(config.tz).isoformat(timespec="seconds")
+    # Shown in the workspace's zone (monitor.clock), like every other time, whatever zone the sources
+    # file schedules cron in (``config`` is kept for the callers; the zone is not the file's).
+    shown = clock.local(ts)
+    return shown.isoformat(timespec="seconds") if shown else None
 
 
 def _utc(ts: datetime | None) -> str | None:
@@ -653,7 +654,7 @@ def _utc(ts: datetime | None) -> str | None:
 
 
 def run_rows(store: Store, config: RefreshConfig, source: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
-    """Run history, newest first; times in UTC ('Z') and in the configured time zone ('_local')."""
+    """Run history, newest first; times in UTC ('Z') and in the workspace's time zone ('_local', with its offset)."""
     from monitor.store import refresh_queries
 
     if not store.exists:
