@@ -13,7 +13,7 @@
    elided; the full problems are in the report beside the file in failed/); for a URL, the readers'
    short escaped excerpts. The run fails when no file could be imported;
 3. in one write transaction: record the run, recompute every goal's status for today (in the
-   configured time zone), compare with the last known statuses and record events (status changed,
+   workspace's time zone, monitor.clock), compare with the last known statuses and record events (status changed,
    became stale, source failed, values held: rows far from their indicator's previous reading,
    monitor.model.plausibility, quarantined like invalid rows until someone confirms them; readings
    uncounted: rows stored that no target of their indicator can ever use, monitor.files.ingest.uncounted);
@@ -551,7 +551,7 @@ def run_source(
 ) -> RunResult:
     """Refresh one source now. Never raises for a source's failure: that is the run's outcome.
 
-    Statuses are judged as of ``as_of`` (default: today in the configured time zone). With ``lease``
+    Statuses are judged as of ``as_of`` (default: today in the workspace's time zone, monitor.clock). With ``lease``
     (the scheduler's), every write checks that the lease is still held; a refused write abandons the
     run (outcome ``abandoned``, the reason in ``error``): see the module's docstring.
     """
