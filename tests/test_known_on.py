@@ -140,7 +140,8 @@ def test_an_indicator_redefined_later_stays_known_through_its_readings(history: 
 
 def test_known_cutoff() -> None:
     assert known_cutoff(None) is None
-    assert known_cutoff(date(2026, 1, 2)) == datetime(2026, 1, 2, 23, 59, 59, 999999)
+    # a date ends when it ends in the workspace's zone (Asia/Shanghai by default, UTC+8), as UTC
+    assert known_cutoff(date(2026, 1, 2)) == datetime(2026, 1, 2, 15, 59, 59, 999999)
     assert known_cutoff(datetime(2026, 1, 2, 3, 4)) == datetime(2026, 1, 2, 3, 4)
     with pytest.raises(TypeError):
         known_cutoff("2026-01-02")  # type: ignore[arg-type]
