@@ -175,7 +175,7 @@ def test_cli_known_on_table_says_so(history: Store, db_path: Path, runner: CliRu
     history.close()
     result = _status(runner, db_path, "--known-on", "2026-03-10", "--lang", "en")
     assert result.exit_code == 0, result.output
-    assert "As known on 2026-03-10 (UTC)" in result.output and "Met" in result.output
+    assert "As known on 2026-03-10 (Asia/Shanghai)" in result.output and "Met" in result.output
 
 
 def test_cli_known_on_rejects_a_bad_date(history: Store, db_path: Path, runner: CliRunner) -> None:
@@ -216,7 +216,7 @@ def test_the_overview_shows_the_store_as_known_on_a_date(history: Store, db_path
     assert set(then) == {"air"}  # "noise" was defined later
     assert then["air"][0] == status_text("met", lang) and "95" in then["air"][1]
     note = " ".join(i.value for i in at.info)
-    assert "2026-03-10" in note and ("UTC" in note)
+    assert "2026-03-10 结束时" in note if lang == "zh" else "at the end of 2026-03-10" in note  # the workspace's day
 
     at.date_input(key="ov_known_on").set_value(date(2026, 1, 20)).run()
     earlier = _shown(at)

@@ -246,7 +246,7 @@ def export(ctx: click.Context, fmt: str, out: str | None, history: bool) -> None
 @click.option("--as-of", "as_of", default=None, metavar="DATE",
               help="Judge as of this date (default: the --known-on date, else today).")
 @click.option("--known-on", "known_on", default=None, metavar="DATE",
-              help="As the store knew it on this date (UTC; or YYYY-MM-DDTHH:MM): later readings, revisions and targets are left out.")
+              help="As the store knew it at the end of this date in the workspace's time zone (MONITOR_TIMEZONE), or at YYYY-MM-DDTHH:MM (UTC unless it has an offset): later readings, revisions and targets are left out.")
 @click.option("--domain", default=None, help=DOMAIN_HELP)
 @click.option("--nature", type=click.Choice(["binding", "expected"]), default=None,
               help="Only binding (约束性) or expected (预期性) goals. Binding goals come first either way.")
@@ -284,8 +284,11 @@ def status(ctx: click.Context, as_of: str | None, known_on: str | None, domain: 
     records = by_nature(goal_records(store(ctx), records, include_retired, source), nature)
 
     if known is not None:
-        echo(f"截至 {known.isoformat()}（UTC）库中已知的数据；其后录入的数据、修订和目标不计入。" if lang == "zh"
-             else f"As known on {known.isoformat()} (UTC): readings, revisions and targets recorded later are left out.")
+        # a date ends in the workspace's zone (monitor.clock); a date-time is UTC unless it has an offset
+        zone = (clock.zone_name() if not isinstance(known, datetime)
+                else "UTC" if known.tzinfo is None else clock.offset_text(known))
+        echo(f"截至 {known.isoformat()}（{zone}）库中已知的数据；其后录入的数据、修订和目标不计入。" if lang == "zh"
+             else f"As known on {known.isoformat()} ({zone}): readings, revisions and targets recorded later are left out.")
     from monitor.files.catalog import read_profile
 
     console().print(status_table(records, day, lang, read_profile(store(ctx))))
