@@ -199,6 +199,7 @@ def test_the_header_the_run_times_the_history_and_the_alerts_agree(db: Store, db
         started = str(page.dataframe[1].value.iloc[0, 0])
         assert started.startswith(f"{shanghai_day.isoformat()} 00:30:") and started.endswith("UTC+8"), started
 
+
     # the run views: UTC with its Z for machines, the workspace's zone for people
     [run] = run_rows(db, load_config(sources))
     assert run["started_at"].startswith("2026-12-04T16:30:") and run["started_at"].endswith("Z")
@@ -217,3 +218,11 @@ def test_the_header_the_run_times_the_history_and_the_alerts_agree(db: Store, db
     assert any(r["recorded_at"].startswith("2026-12-04T16:30") for r in machine), "JSON keeps the stored UTC"
     runs = CliRunner().invoke(main, ["--db", str(db_path), "runs", "--sources", str(sources)])
     assert "2026-12-05 00:30:" in runs.output and "UTC+8" in runs.output, runs.output
+    # a withdrawal's time in `monitor check`
+    with time_machine.travel(at_utc + timedelta(minutes=5), tick=True):
+        cli = CliRunner()
+        withdrawn = cli.invoke(main, ["--db", str(db_path), "withdraw", RACKS, "--period-end", shanghai_day.isoformat(),
+                                      "--reason", "typo", "--by", "alice"])
+        assert withdrawn.exit_code == 0, withdrawn.output
+        checked = cli.invoke(main, ["--db", str(db_path), "check"])
+        assert "by alice on 2026-12-05 00:35 UTC+8: typo" in checked.output, checked.output
