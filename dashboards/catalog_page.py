@@ -4,13 +4,14 @@ validates through the catalogue loader; app.py lists this page only for a sessio
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from dashboards import auth, state, widgets
+from monitor import clock
 from monitor.errors import NotFound, StoreBusy, ValidationError
 from monitor.present.catalog_edit import (
     INDICATOR_FIELDS,
@@ -199,7 +200,7 @@ with log_tab:
     else:
         st.dataframe(pd.DataFrame([
             {
-                t("catalog.col.when", lang): c["changed_at"],
+                t("catalog.col.when", lang): clock.stamp(datetime.fromisoformat(c["changed_at"])),
                 t("catalog.col.who", lang): c["changed_by"],
                 t("catalog.col.what", lang): t(f"catalog.what.{c['what']}", lang)
                 if f"catalog.what.{c['what']}" in MESSAGES else c["what"],

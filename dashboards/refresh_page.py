@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import auth, state
+from monitor import clock
 from monitor.errors import MonitorError
 from monitor.present.i18n import MESSAGES, escape_markdown, t
 from monitor.services.refresh import load_scheduler_module
@@ -37,6 +38,11 @@ def schedule_text(schedule: str, lang: str) -> str:
     if schedule.startswith("every "):
         return t("refresh.every", lang, interval=schedule.removeprefix("every "))
     return schedule
+
+
+def _shown(iso: str | None, seconds: bool = True) -> str:
+    """A time from the run views (ISO, in the workspace's zone) as the page shows it, with its offset."""
+    return clock.stamp(datetime.fromisoformat(iso), seconds=seconds) if iso else ""
 
 
 def L(key: str, lang: str, **fmt: Any) -> str:
@@ -82,10 +88,9 @@ table = pd.DataFrame([
         L("location", lang): s["location"],
         L("schedule", lang): schedule_text(s["schedule"], lang) if s["enabled"]
         else f"{schedule_text(s['schedule'], lang)} ({L('disabled', lang)})",
-        L("next", lang): next_runs[s["name"]].astimezone(config.tz).strftime("%Y-%m-%d %H:%M:%S")
-        if next_runs.get(s["name"]) else "—",
+        L("next", lang): clock.stamp(next_runs[s["name"]], seconds=True) if next_runs.get(s["name"]) else "—",
         L("last", lang): outcome_text(s["last_outcome"], lang) if s["last_outcome"] else "—",
-        L("last_at", lang): (s["last_started_local"] or "—")[:19].replace("T", " "),
+        L("last_at", lang): _shown(s["last_started_local"]) or "—",
         L("error", lang): s["last_error"] or "",
     }
     for s in sources
@@ -112,7 +117,7 @@ runs = run_rows(store, config, limit=200)
 if runs:
     st.dataframe(pd.DataFrame([
         {
-            L("started", lang): (r["started_local"] or "")[:19].replace("T", " "),
+            L("started", lang): _shown(r["started_local"]),
             L("finished", lang): (r["finished_local"] or "")[11:19],
             L("name", lang): r["source"],
             L("outcome", lang): outcome_text(r["outcome"], lang),
@@ -135,7 +140,7 @@ st.subheader(L("events", lang))
 events = event_rows(store, config, limit=100, lang=lang)
 if events:
     for e in events:
-        when = (e["occurred_local"] or "")[:16].replace("T", " ")
+        when = _shown(e["occurred_local"], seconds=False)
         with st.expander(escape_markdown(f"{when} · {e['title']}")):
             # The message quotes names, sources and errors: shown as text, never as markdown.
             st.text("\n".join(e["message"].splitlines()[1:]))

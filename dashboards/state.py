@@ -13,7 +13,7 @@ from typing import Any
 
 import streamlit as st
 
-from monitor import settings
+from monitor import clock, settings
 from monitor.files.catalog import init_store, read_profile
 from monitor.model import Profile
 from monitor.present.chart_data import goal_detail
@@ -71,7 +71,8 @@ def set_lang(new: str) -> None:
 
 
 def as_of() -> date:
-    return date.today()
+    """Today in the workspace's time zone (MONITOR_TIMEZONE): every page's default as-of date."""
+    return clock.today()
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)

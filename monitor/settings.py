@@ -74,6 +74,16 @@ def _points(text: str) -> float:
     return value
 
 
+def _time_zone(text: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(text)
+    except (ValueError, OSError, ZoneInfoNotFoundError):  # OSError: a name too long for a file
+        raise ValueError("must be an IANA time zone name such as Asia/Shanghai or UTC") from None
+    return text
+
+
 def _lang(text: str) -> str:
     if text not in ("zh", "en"):
         raise ValueError("must be zh or en")
@@ -132,6 +142,10 @@ SETTINGS: dict[str, Setting] = {
         Setting("MONITOR_EDITOR_PASSWORD_HASH", "hash", None,
                 "The editors' password hash (`monitor hash-password`); else `editor_password_hash` in "
                 "Streamlit's secrets; without either the dashboard lets anyone who reaches it write.", secret=True),
+        Setting("MONITOR_TIMEZONE", "IANA time zone", "Asia/Shanghai",
+                "The workspace's time zone: what day \"today\" is (default as-of dates, \"in the future\" for a "
+                "reading, staleness) and the zone every time is shown in; stored times stay UTC. The refresh "
+                "sources file's `timezone` (when cron schedules fire) defaults to it.", _time_zone),
         Setting("MONITOR_LANG", "zh or en", "zh", "The CLI's language for status tables.", _lang,
                 option="--lang"),
         Setting("MONITOR_JUMP_FACTOR", "factor", 5.0,

@@ -112,6 +112,7 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, request: pyte
     monkeypatch.delenv("MONITOR_DATA_PATH", raising=False)
     monkeypatch.delenv("MONITOR_SOURCES", raising=False)
     monkeypatch.delenv("MONITOR_EDITOR_PASSWORD_HASH", raising=False)
+    monkeypatch.delenv("MONITOR_TIMEZONE", raising=False)  # the default zone, Asia/Shanghai, unless a test sets one
 
 
 @pytest.fixture(autouse=True)

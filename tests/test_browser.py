@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from monitor import clock
 from monitor.files.catalog import init_store
 from monitor.status import Detail, statuses
 from monitor.store.connection import Store
@@ -39,7 +40,7 @@ SHOTS = REPO / "docs" / "screenshots"
 WIDTH = 1400
 TIMEOUT_MS = 30_000
 
-TODAY = date.today()
+TODAY = clock.today()
 # The methodology's worked example (30,000 racks at 2026-06-30) once that date has passed.
 READING_DAY = date(2026, 6, 30) if TODAY > date(2026, 6, 30) else TODAY.replace(day=1) - timedelta(days=1)
 

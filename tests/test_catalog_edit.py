@@ -14,6 +14,7 @@ import yaml
 from click.testing import CliRunner, Result
 
 from app_helpers import open_app
+from monitor import clock
 from monitor.cli import main
 from monitor.errors import NotFound, ValidationError
 from monitor.files.catalog import export_catalog, import_catalog, load_catalog, parse_catalog
@@ -25,7 +26,7 @@ from monitor.status import Detail, statuses
 from monitor.store import catalog_queries, queries, schema
 from monitor.store.connection import Store
 
-TODAY = date.today()
+TODAY = clock.today()
 LATER = TODAY + timedelta(days=400)
 
 BIKE = {
@@ -197,7 +198,7 @@ def test_the_page_adds_every_target_form_and_its_new_version_starts_from_it(
 def test_a_retired_indicator_leaves_statuses_and_lists_but_stays_in_the_history(cat_db: Store) -> None:
     readings_before = [r for r in _readings(cat_db) if r.indicator_id == "racks"]
     retirement = catalog_edit.retire_indicator(cat_db, "racks", "merged into compute-capacity", "alice")
-    assert retirement.date == datetime.utcnow().date()
+    assert retirement.date == clock.today()
     assert [r for r in _readings(cat_db) if r.indicator_id == "racks"] == readings_before, "the readings are kept"
 
     listed = {r["id"] for r in indicator_rows(cat_db)}

@@ -12,6 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app_helpers import open_app
+from monitor import clock
 from monitor.present.views import rejected_rows
 from monitor.status import Detail, statuses
 from monitor.store import queries
@@ -21,7 +22,7 @@ REPO = Path(__file__).resolve().parent.parent
 PAGES = ("overview.py", "goal.py", "add_reading.py", "import_page.py", "methodology.py", "catalog_page.py")
 CJK = re.compile(r"[\u3400-\u9fff\uff08\uff09\u3001\u3002\uff1a\uff0c]")
 
-TODAY = date.today()
+TODAY = clock.today()
 # The end of last month: always in the past and after every baseline of the seed (mid-2025).
 LAST_MONTH_END = TODAY.replace(day=1) - timedelta(days=1)
 LAST_YEAR = TODAY.year - 1

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from monitor import clock
 from monitor.errors import Problem, ValidationError
 from monitor.files.ingest import add_reading, import_file, import_rows
 from monitor.store import queries
@@ -315,11 +316,11 @@ def test_unknown_qualifier(db: Store, tmp_path: Path) -> None:
 
 
 def test_future_period_is_judged_against_today(db: Store, tmp_path: Path) -> None:
-    tomorrow = date.today() + timedelta(days=1)
+    tomorrow = clock.today() + timedelta(days=1)
     path = write(tmp_path, "f.csv", ["indicator_id,period_end,value", f"racks,{tomorrow.isoformat()},1"])
     with pytest.raises(ValidationError, match="in the future"):
         import_file(db, path)  # no `today`: the real date
-    path = write(tmp_path, "f.csv", ["indicator_id,period_end,value", f"racks,{date.today().isoformat()},1"])
+    path = write(tmp_path, "f.csv", ["indicator_id,period_end,value", f"racks,{clock.today().isoformat()},1"])
     assert import_file(db, path).new == 1
 
 

@@ -140,7 +140,8 @@ def test_an_indicator_redefined_later_stays_known_through_its_readings(history: 
 
 def test_known_cutoff() -> None:
     assert known_cutoff(None) is None
-    assert known_cutoff(date(2026, 1, 2)) == datetime(2026, 1, 2, 23, 59, 59, 999999)
+    # a date ends when it ends in the workspace's zone (Asia/Shanghai by default, UTC+8), as UTC
+    assert known_cutoff(date(2026, 1, 2)) == datetime(2026, 1, 2, 15, 59, 59, 999999)
     assert known_cutoff(datetime(2026, 1, 2, 3, 4)) == datetime(2026, 1, 2, 3, 4)
     with pytest.raises(TypeError):
         known_cutoff("2026-01-02")  # type: ignore[arg-type]
@@ -174,7 +175,7 @@ def test_cli_known_on_table_says_so(history: Store, db_path: Path, runner: CliRu
     history.close()
     result = _status(runner, db_path, "--known-on", "2026-03-10", "--lang", "en")
     assert result.exit_code == 0, result.output
-    assert "As known on 2026-03-10 (UTC)" in result.output and "Met" in result.output
+    assert "As known on 2026-03-10 (Asia/Shanghai)" in result.output and "Met" in result.output
 
 
 def test_cli_known_on_rejects_a_bad_date(history: Store, db_path: Path, runner: CliRunner) -> None:
@@ -215,7 +216,7 @@ def test_the_overview_shows_the_store_as_known_on_a_date(history: Store, db_path
     assert set(then) == {"air"}  # "noise" was defined later
     assert then["air"][0] == status_text("met", lang) and "95" in then["air"][1]
     note = " ".join(i.value for i in at.info)
-    assert "2026-03-10" in note and ("UTC" in note)
+    assert "2026-03-10 结束时" in note if lang == "zh" else "at the end of 2026-03-10" in note  # the workspace's day
 
     at.date_input(key="ov_known_on").set_value(date(2026, 1, 20)).run()
     earlier = _shown(at)

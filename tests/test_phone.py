@@ -23,6 +23,7 @@ import pytest
 from click.testing import CliRunner
 
 from app_helpers import open_app
+from monitor import clock
 from monitor.cli import main
 from monitor.errors import ConfigError, NotFound
 from monitor.present import card_image
@@ -31,7 +32,7 @@ from monitor.present.cards import GoalCard, goal_card, phone_order, share_query,
 from monitor.present.overview import SEVERITY, load_overview
 from monitor.store.connection import Store
 
-TODAY = date.today()
+TODAY = clock.today()
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
@@ -407,5 +408,5 @@ def test_binding_goals_lead_on_the_phone_and_the_summary_card(tmp_path: Path) ->
     fixture = Path(__file__).resolve().parent / "fixtures" / "county.yaml"
     assert CliRunner().invoke(main, ["--db", str(db), "init", "--seed", str(fixture)]).exit_code == 0
     for lang in ("zh", "en"):
-        _, rows = load_overview(Store(db), date.today(), lang)
+        _, rows = load_overview(Store(db), clock.today(), lang)
         assert phone_order(rows)[0]["indicator_id"] == "county-energy", lang

@@ -20,6 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from app_helpers import open_app
+from monitor import clock
 from monitor.cli import main
 from monitor.errors import ValidationError
 from monitor.files.ingest import add_reading, import_file, import_rows
@@ -28,7 +29,7 @@ from monitor.present.i18n import problem_reason
 from monitor.store import queries
 from monitor.store.connection import Store
 
-TODAY = date.today()
+TODAY = clock.today()
 LAST_MONTH_END = TODAY.replace(day=1) - timedelta(days=1)
 
 

@@ -23,6 +23,7 @@ import yaml
 from click.testing import CliRunner
 from docx.oxml.ns import qn
 
+from monitor import clock
 from monitor.cli import main
 from monitor.files.catalog import read_profile
 from monitor.files.ingest import add_reading
@@ -37,7 +38,7 @@ from monitor.store.connection import Store
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 COUNTY = FIXTURES / "county.yaml"
 SEED_WORDS = ("西宁", "Xining", "青海", "Qinghai")
-TODAY = date.today()
+TODAY = clock.today()
 LAST_MONTH_END = TODAY.replace(day=1) - timedelta(days=1)
 
 

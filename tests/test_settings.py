@@ -190,6 +190,7 @@ def test_settings_command_lists_every_setting_with_value_origin_and_description(
         "MONITOR_SOURCES = (none)  (default)",
         "MONITOR_SCHEDULER_LEASE = 15  (default)",
         "MONITOR_EDITOR_PASSWORD_HASH = (none)  (default)",
+        "MONITOR_TIMEZONE = Asia/Shanghai  (default)",
         "MONITOR_LANG = zh  (default)",
         "MONITOR_JUMP_FACTOR = 5  (default)",
         "MONITOR_JUMP_POINTS = 20  (default)",

@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app_helpers import open_app
+from monitor import clock
 from monitor.cli import main
 from monitor.errors import ValidationError
 from monitor.files.catalog import load_catalog
@@ -149,7 +150,7 @@ def test_check_names_every_unusable_value_and_a_corrected_revision_clears_it(poi
     for named in list(POISONED.values())[:5]:
         assert named in line, (named, line)
     # Corrected values replace them: a revision per reading, a new version per target, the bound.
-    today = date.today().isoformat()
+    today = clock.today().isoformat()
     assert cli(poisoned, "add", "compute-racks", "24000", "--period-end", "2025-06-30")[0] == 0
     assert cli(poisoned, "add", "good-air-days-ratio", "91.7", "--period-start", "2025-01-01",
                "--period-end", "2025-06-30")[0] == 0
@@ -192,7 +193,7 @@ def test_status_sql_and_the_engine_agree_on_a_poisoned_store(poisoned: Path) -> 
     from monitor.status import Detail, statuses
 
     store = Store(poisoned)
-    day = date.today()
+    day = clock.today()
     fast = {(r.indicator_id, r.target_id): r.status for r in statuses(store, day, detail=Detail.SUMMARY)}
     full = {(r.indicator_id, r.target_id): r.status for r in statuses(store, day, detail=Detail.FULL)}
     assert fast == full

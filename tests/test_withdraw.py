@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from app_helpers import open_app
+from monitor import clock
 from monitor.cli import main
 from monitor.errors import NotFound, ValidationError
 from monitor.files.export import HISTORY_EXPORT_COLUMNS, READING_EXPORT_COLUMNS, collect, export_store
@@ -183,7 +184,7 @@ def test_the_report_leaves_it_out_and_lists_the_withdrawal(fresh_db: Store) -> N
 
     _mistake(fresh_db)
     wd.withdraw_reading(fresh_db, RACKS, WRONG_END, "typo")
-    today = datetime.utcnow().date()
+    today = clock.today()
     content = build_content(fresh_db, max(today, AS_OF), date(2025, 1, 1), "en")
     text = json.dumps(content, ensure_ascii=False, default=str)
     assert "2,300,000" not in text.split('"readings"')[0], "no goal rests on the withdrawn value"
@@ -222,7 +223,7 @@ def test_a_withdrawal_that_changes_a_status_raises_an_event_the_alert_explains(f
     from monitor.store import refresh_queries
 
     _mistake(fresh_db)
-    today = datetime.utcnow().date()
+    today = clock.today()
     done = wd.withdraw_reading(fresh_db, RACKS, WRONG_END, "typo", who="alice", as_of=today)
     assert [(e["target_id"], e["old_status"], e["new_status"]) for e in done.events] == [
         ("compute-racks-50k", "achieved", _racks(fresh_db, today)["status"])]
@@ -251,7 +252,7 @@ def _new_version(store: Store, value: float) -> None:
 
 
 def test_a_withdrawn_target_version_puts_the_previous_one_back_then_none(fresh_db: Store) -> None:
-    today = datetime.utcnow().date()  # a new version is in force from when it was recorded
+    today = clock.today()  # a new version is in force from when it was recorded
     _new_version(fresh_db, 5_000_000)  # version 2: a typo
     assert _racks(fresh_db, today)["target_value"] == 5_000_000
     done = wd.withdraw_target(fresh_db, "compute-racks-50k", "a zero too many", who="alice")

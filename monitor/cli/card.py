@@ -7,11 +7,11 @@ glyphs for a Chinese card: 2; a file that cannot be written: 74).
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import click
 
+from monitor import clock
 from monitor.cli.app import main, setting_option, store
 from monitor.cli.options import parse_day
 from monitor.cli.output import echo
@@ -30,7 +30,7 @@ def card(ctx: click.Context, goal: str | None, out: str, as_of: str | None, lang
     from monitor.present.cards import goal_card, summary_card_from_store
     from monitor.present.i18n import t
 
-    day = parse_day(as_of, "--as-of") or date.today()
+    day = parse_day(as_of, "--as-of") or clock.today()
     db = store(ctx)
     if goal is not None:
         png, size = render_png(goal_card(db, goal, day, lang)), GOAL_SIZE

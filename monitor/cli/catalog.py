@@ -10,10 +10,12 @@ monitor.cli.output; errors are raised to the one handler in monitor.cli.app.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import click
 
+from monitor import clock
 from monitor.cli.app import main, store
 from monitor.cli.options import DOMAIN_HELP, check_domain
 from monitor.cli.output import cells, console, echo, print_data, print_json
@@ -187,7 +189,7 @@ def _who(by: str | None, default: str) -> str:
 @catalog.command(name="retire")
 @click.argument("indicator")
 @click.option("--reason", required=True, help="Why the indicator is no longer followed (kept in the change log).")
-@click.option("--date", "on", default=None, metavar="DATE", help="Retired as of this date (default: today, UTC).")
+@click.option("--date", "on", default=None, metavar="DATE", help="Retired as of this date (default: today in the workspace's time zone).")
 @click.option("--by", "by", default=None, metavar="NAME", help="Who retires it, for the change log (default: \"cli\").")
 @click.pass_context
 def catalog_retire(ctx: click.Context, indicator: str, reason: str, on: str | None, by: str | None) -> None:
@@ -209,7 +211,7 @@ def catalog_retire(ctx: click.Context, indicator: str, reason: str, on: str | No
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def catalog_changes(ctx: click.Context, indicator: str | None, as_json: bool) -> None:
-    """List the change log of the catalogue, newest first: when (UTC), who, what, why."""
+    """List the change log of the catalogue, newest first: when (in the workspace's time zone), who, what, why."""
     from monitor.present.catalog_edit import change_rows
 
     rows = change_rows(store(ctx), indicator)
@@ -221,11 +223,11 @@ def catalog_changes(ctx: click.Context, indicator: str | None, as_json: bool) ->
         return
     from rich.table import Table
 
-    table = Table(title=f"{len(rows)} changes (times UTC)")
+    table = Table(title=f"{len(rows)} changes (times in {clock.zone_name()})")
     for name in ("when", "who", "what", "indicator", "target", "reason", "details"):
         table.add_column(name, overflow="fold")
     for r in rows:
         details = ", ".join(f"{k}={v}" for k, v in r["details"].items())
-        table.add_row(*cells(r["changed_at"], r["changed_by"], r["what"], r["indicator_id"], r["target_id"] or "",
+        table.add_row(*cells(clock.stamp(datetime.fromisoformat(r["changed_at"])), r["changed_by"], r["what"], r["indicator_id"], r["target_id"] or "",
                              r["reason"] or "", details))
     console().print(table)

@@ -56,7 +56,7 @@ def parse_day(value: str | None, name: str) -> date | None:
 
 
 def parse_known_on(value: str | None) -> date | datetime | None:
-    """--known-on: a date (through the end of that day, UTC) or an ISO date-time (UTC unless it has an offset)."""
+    """--known-on: a date (through the end of that day in the workspace's zone) or an ISO date-time (UTC unless it has an offset)."""
     if value is None:
         return None
     try:

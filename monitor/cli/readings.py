@@ -10,12 +10,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
+from monitor import clock
 from monitor.cli.app import main, setting_option, store
 from monitor.cli.options import DOMAIN_HELP, check_domain, check_source, parse_day, parse_known_on
 from monitor.cli.output import cells, console, echo, print_data, print_json, print_json_text
@@ -81,7 +82,7 @@ def readings(ctx: click.Context, indicator: str | None, history: bool, as_json: 
             f"withdrawn by {r['recorded_by']}: {r['withdrawn_reason']} (was {r['value_display']})"
             if r["withdrawn"] else r["value_display"],
             r["qualifier"], str(r["revision"]),
-            r["source"] or "", (r["recorded_at"] or "")[:16],
+            r["source"] or "", clock.stamp(datetime.fromisoformat(r["recorded_at"])) if r["recorded_at"] else "",
         ))
     console().print(table)
 
@@ -245,7 +246,7 @@ def export(ctx: click.Context, fmt: str, out: str | None, history: bool) -> None
 @click.option("--as-of", "as_of", default=None, metavar="DATE",
               help="Judge as of this date (default: the --known-on date, else today).")
 @click.option("--known-on", "known_on", default=None, metavar="DATE",
-              help="As the store knew it on this date (UTC; or YYYY-MM-DDTHH:MM): later readings, revisions and targets are left out.")
+              help="As the store knew it at the end of this date in the workspace's time zone (MONITOR_TIMEZONE), or at YYYY-MM-DDTHH:MM (UTC unless it has an offset): later readings, revisions and targets are left out.")
 @click.option("--domain", default=None, help=DOMAIN_HELP)
 @click.option("--nature", type=click.Choice(["binding", "expected"]), default=None,
               help="Only binding (约束性) or expected (预期性) goals. Binding goals come first either way.")
@@ -262,7 +263,7 @@ def status(ctx: click.Context, as_of: str | None, known_on: str | None, domain: 
     check_source(source, store(ctx))
     known = parse_known_on(known_on)
     known_day = known.date() if isinstance(known, datetime) else known
-    day = parse_day(as_of, "--as-of") or known_day or date.today()
+    day = parse_day(as_of, "--as-of") or known_day or clock.today()
     from monitor.present.overview import goal_records
     from monitor.present.wording import by_nature, json_record, status_table
     from monitor.status import Detail, statuses
@@ -283,8 +284,11 @@ def status(ctx: click.Context, as_of: str | None, known_on: str | None, domain: 
     records = by_nature(goal_records(store(ctx), records, include_retired, source), nature)
 
     if known is not None:
-        echo(f"截至 {known.isoformat()}（UTC）库中已知的数据；其后录入的数据、修订和目标不计入。" if lang == "zh"
-             else f"As known on {known.isoformat()} (UTC): readings, revisions and targets recorded later are left out.")
+        # a date ends in the workspace's zone (monitor.clock); a date-time is UTC unless it has an offset
+        zone = (clock.zone_name() if not isinstance(known, datetime)
+                else "UTC" if known.tzinfo is None else clock.offset_text(known))
+        echo(f"截至 {known.isoformat()}（{zone}）库中已知的数据；其后录入的数据、修订和目标不计入。" if lang == "zh"
+             else f"As known on {known.isoformat()} ({zone}): readings, revisions and targets recorded later are left out.")
     from monitor.files.catalog import read_profile
 
     console().print(status_table(records, day, lang, read_profile(store(ctx))))

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import signal
 import sys
+from datetime import datetime
 from typing import Any
 
 import click
 
+from monitor import clock
 from monitor.cli.app import db_location, main, setting_option, store
 from monitor.cli.output import echo, print_json
 from monitor.errors import MonitorError
@@ -98,7 +100,7 @@ def refresh(ctx: click.Context, names: tuple[str, ...], sources_path: str | None
 @click.option("--source", default=None, metavar="NAME", help="Only this source.")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 100000))
 @setting_option("MONITOR_SOURCES", "sources_path", metavar="PATH")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (times in UTC and in the configured time zone).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (times in UTC and in the workspace's time zone).")
 @click.pass_context
 def runs(ctx: click.Context, source: str | None, limit: int, sources_path: str | None, as_json: bool) -> None:
     """Run history, newest first: source, started, finished, outcome, counts, error."""
@@ -112,7 +114,7 @@ def runs(ctx: click.Context, source: str | None, limit: int, sources_path: str |
         echo("No refresh runs yet (run `monitor refresh`).")
         return
     for r in rows:
-        started = (r["started_local"] or "")[:19].replace("T", " ")
+        started = clock.stamp(datetime.fromisoformat(r["started_local"]), seconds=True) if r["started_local"] else ""
         finished = (r["finished_local"] or "")[11:19]
         echo(f"{started}–{finished}  {r['source']:<20} {r['outcome']:<8} {r['files']} file(s), {_counts(r)}  [{r['trigger']}, run {r['id']}]")
         if r["error"]:
@@ -137,7 +139,7 @@ def events(ctx: click.Context, limit: int, lang: str | None, sources_path: str |
         echo("No events yet.")
         return
     for r in rows:
-        when = (r["occurred_local"] or "")[:19].replace("T", " ")
+        when = clock.stamp(datetime.fromisoformat(r["occurred_local"]), seconds=True) if r["occurred_local"] else ""
         echo(f"{when}  {r['kind']:<15} {r['title']}" + (f"  [alerts: {r['deliveries']}]" if r["deliveries"] else ""))
         for line in r["message"].splitlines()[1:]:
             echo(f"    {line}")

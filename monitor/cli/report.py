@@ -5,10 +5,9 @@ One library call (monitor.present.report.write_report); errors go to the one han
 
 from __future__ import annotations
 
-from datetime import date
-
 import click
 
+from monitor import clock
 from monitor.cli.app import main, setting_option, store
 from monitor.cli.options import DOMAIN_HELP, check_domain, parse_day
 from monitor.cli.output import echo
@@ -31,7 +30,7 @@ FORMATS = ("docx", "pdf", "xlsx", "html")
 def report(ctx: click.Context, as_of: str | None, since: str | None, fmt: str, domain: str | None,
            office: str | None, out: str | None, lang: str) -> None:
     """Write a progress report: summary, changes since the last period, a section per domain, overdue annex."""
-    day = parse_day(as_of, "--as-of") or date.today()
+    day = parse_day(as_of, "--as-of") or clock.today()
     start = parse_day(since, "--since")
     db = store(ctx)
     check_domain(domain, db)

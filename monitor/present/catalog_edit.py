@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
+from monitor import clock
 from monitor.errors import NotFound, Problem, ValidationError
 from monitor.files.catalog import (
     indicator_changes,
@@ -323,10 +324,10 @@ def _same_goal(a: Target, b: Target) -> bool:
 
 
 def retire_indicator(store: Store, indicator_id: str, reason: str | None, who: str, on: date | None = None) -> Retirement:
-    """Retire the indicator as of ``on`` (default: today, UTC) for ``reason`` (required). It keeps its
+    """Retire the indicator as of ``on`` (default: today in the workspace's time zone, monitor.clock) for ``reason`` (required). It keeps its
     readings, targets and history. ValidationError when the reason is missing or it is retired already."""
     text = _require(reason, "reason")
-    retirement = Retirement(on or datetime.utcnow().date(), text)
+    retirement = Retirement(on or clock.today(), text)
     entry_where = f"indicator '{indicator_id}'.retired"
     now = datetime.utcnow()
     with store.write() as con:
@@ -411,6 +412,6 @@ def _change_row(c: CatalogChange) -> dict[str, Any]:
 
 
 def change_rows(store: Store, indicator_id: str | None = None) -> list[dict[str, Any]]:
-    """The change log, newest first, as plain rows (times UTC, ISO text)."""
+    """The change log, newest first, as plain rows (times as stored: UTC, ISO text; monitor.clock shows them)."""
     with store.read() as con:
         return [_change_row(c) for c in catalog_queries.list_changes(con, indicator_id)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from monitor import clock
 from monitor.model import Reading
 from monitor.model.periods import Period, label
 from monitor.model.units import normalize_unit, split_unit
@@ -317,7 +318,7 @@ def reading_table(readings: list[Reading], unit: str, lang: str, name_en: str | 
             "quote": r.provenance.quote if r.provenance else "",
             "note": r.note or "",
             "recorded_by": _recorded_by(r.recorded_by, lang),
-            "recorded_at": r.recorded_at.isoformat(sep=" ", timespec="seconds") if r.recorded_at else "",
+            "recorded_at": clock.stamp(r.recorded_at, seconds=True),  # stored UTC, shown in the workspace's zone
             # a withdrawal (only in the history): recorded_by and recorded_at say who and when
             "withdrawn": t("goal.withdrawn_cell", lang, reason=r.withdrawn_reason or "") if r.withdrawn else "",
         })

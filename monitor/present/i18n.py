@@ -157,13 +157,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     "overview.stale_count": {"zh": "逾期未更新", "en": "Stale"},
     "overview.known_on": {"zh": "按当时已知数据（日期）", "en": "As known on"},
     "overview.known_on_help": {
-        "zh": "选择一个过去的日期：只计入该日（UTC）结束前已录入的数据、修订和目标，状态按该日判断。留空即为当前数据。",
-        "en": "Pick a past date: only readings, revisions and targets recorded by the end of that day (UTC) count, "
+        "zh": "选择一个过去的日期：只计入该日（本工作区时区）结束前已录入的数据、修订和目标，状态按该日判断。留空即为当前数据。",
+        "en": "Pick a past date: only readings, revisions and targets recorded by the end of that day (in the workspace's time zone) count, "
               "and the status is judged as of that day. Leave empty for the data known now.",
     },
     "overview.known_on_note": {
-        "zh": "这是截至 {day}（UTC）库中已知的数据：其后录入的数据、修订和目标不计入。",
-        "en": "As the store knew it on {day} (UTC): readings, revisions and targets recorded later are left out.",
+        "zh": "这是截至 {day} 结束时库中已知的数据：其后录入的数据、修订和目标不计入。",
+        "en": "As the store knew it at the end of {day}: readings, revisions and targets recorded later are left out.",
     },
     "col.domain": {"zh": "领域", "en": "Domain"},
     "col.name": {"zh": "指标", "en": "Goal"},
@@ -302,7 +302,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "rcol.note": {"zh": "备注", "en": "Note"},
     "rcol.revision": {"zh": "版本", "en": "Revision"},
     "rcol.recorded_by": {"zh": "录入方式", "en": "Recorded by"},
-    "rcol.recorded_at": {"zh": "录入时间（UTC）", "en": "Recorded at (UTC)"},
+    "rcol.recorded_at": {"zh": "录入时间", "en": "Recorded at"},  # shown with its UTC offset (monitor.clock)
     "recorded_by.seed": {"zh": "指标目录初始数据", "en": "catalogue seed"},
     "recorded_by.dashboard": {"zh": "仪表盘录入", "en": "dashboard"},
     "recorded_by.import": {"zh": "文件导入", "en": "file import"},
@@ -597,7 +597,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "catalog.col.unit": {"zh": "单位", "en": "Unit"},
     "catalog.col.targets": {"zh": "目标数", "en": "Targets"},
     "catalog.col.retired": {"zh": "停用", "en": "Retired"},
-    "catalog.col.when": {"zh": "时间（UTC）", "en": "When (UTC)"},
+    "catalog.col.when": {"zh": "时间", "en": "When"},  # shown with its UTC offset (monitor.clock)
     "catalog.col.who": {"zh": "操作人", "en": "Who"},
     "catalog.col.what": {"zh": "修改", "en": "Change"},
     "catalog.col.target": {"zh": "目标", "en": "Target"},

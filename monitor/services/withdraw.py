@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from monitor import clock
 from monitor.errors import MonitorError, NotFound, Problem, ValidationError
 from monitor.model import CatalogChange, Reading, Target
 from monitor.store import catalog_queries, queries, refresh_queries
@@ -145,7 +146,7 @@ def withdraw_reading(
     no such period in force (nothing to withdraw); ValidationError: no reason."""
     text = _reason(reason)
     by = _who(who)
-    day = as_of or datetime.utcnow().date()
+    day = as_of or clock.today()
     with store.write() as con:
         if queries.get_indicator(con, indicator_id) is None:
             raise NotFound(f"unknown indicator '{indicator_id}' (see `monitor indicators`)")
@@ -181,7 +182,7 @@ def withdraw_target(
     unknown target, or every version withdrawn already; ValidationError: no reason."""
     text = _reason(reason)
     by = _who(who)
-    day = as_of or datetime.utcnow().date()
+    day = as_of or clock.today()
     with store.write() as con:
         every = [t for t in queries.list_targets(con, history=True, withdrawn=True) if t.id == target_id]
         if not every:

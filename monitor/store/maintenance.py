@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from monitor import clock
 from monitor.errors import ConfigError, Problem, StoreError, ValidationError
 from monitor.model.problems import OTHER
 from monitor.store import schema
@@ -772,7 +773,7 @@ def withdrawn_detail(withdrawn: list[Any]) -> str:
     for indicator_id, rows in by_indicator.items():
         listed = "; ".join(
             f"{r.period_start.isoformat()}..{r.period_end.isoformat()} by {r.recorded_by or '?'} "
-            f"on {r.recorded_at:%Y-%m-%d}: {r.withdrawn_reason or ''}" for r in rows[:5])
+            f"on {clock.stamp(r.recorded_at)}: {r.withdrawn_reason or ''}" for r in rows[:5])
         more = f"; and {len(rows) - 5} more" if len(rows) > 5 else ""
         parts.append(f"{indicator_id} ({len(rows)}: {listed}{more})")
     return f"{len(withdrawn)} (information, not damage): " + ", ".join(parts)

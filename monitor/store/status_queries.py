@@ -20,7 +20,8 @@ dates, or a period of over 400 days as the reference) is flagged for the engine.
 The other statements serve the goals left to the engine (monitor.status.engine) and the optional second pass
 (``extras``: share of periods met, trend of goals without a target, projection points).
 
-Every function takes an optional ``known_on`` (a date: the end of that day, UTC; or a naive UTC
+Every function takes an optional ``known_on`` (a date: the end of that day in the workspace's time zone,
+monitor.clock; or a naive UTC
 datetime): the store as it was known then. Readings and target versions recorded later are invisible
 (a period revised later shows its earlier revision), and so are indicators that had no reading,
 target or definition recorded by then. With ``known_on=None`` the statements are exactly those of
@@ -39,12 +40,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from enum import IntEnum
 from typing import Any, NamedTuple
 
 import duckdb
 
+from monitor import clock
 from monitor.model import COMPARATORS, FREQUENCY_MONTHS, SET_KINDS, VALUE_MAX, Indicator, Qualifier, Target
 from monitor.store.queries import (
     IN_FORCE,
@@ -57,7 +59,8 @@ from monitor.store.queries import (
     target_in_effect,
 )
 
-# The store "as known on": a date (through the end of that day, UTC) or a naive UTC datetime; None = now.
+# The store "as known on": a date (through the end of that day in the workspace's zone) or a naive UTC
+# datetime; None = now.
 Known = date | datetime | None
 
 
@@ -68,7 +71,7 @@ def known_cutoff(known_on: Known) -> datetime | None:
     if isinstance(known_on, datetime):
         return known_on.replace(tzinfo=None) if known_on.tzinfo is None else known_on.astimezone(UTC).replace(tzinfo=None)
     if isinstance(known_on, date):
-        return datetime.combine(known_on, time.max)
+        return clock.day_end_utc(known_on)
     raise TypeError(f"known_on must be a date or a datetime, not {type(known_on).__name__}")
 
 

@@ -36,6 +36,7 @@ from typing import Any
 
 import duckdb
 
+from monitor import clock
 from monitor.errors import Problem, StoreError, ValidationError
 from monitor.files.ingest import housekeeping
 from monitor.files.ingest.reading import (
@@ -243,7 +244,7 @@ def import_file(
             progress("read", 1, 4)
         return _run_import(
             store, con, folder, stack, lambda: stage_file(con, file, kind, stack), report, dry_run=dry_run,
-            skip_invalid=skip_invalid, recorded_by=recorded_by, source=file.name, today=today or date.today(),
+            skip_invalid=skip_invalid, recorded_by=recorded_by, source=file.name, today=today or clock.today(),
             progress=progress, accept_jumps=accept_jumps, strict=strict,
         )
 
@@ -266,12 +267,12 @@ def import_rows(
     if len(rows) <= SMALL_BATCH:
         return write_small(
             store, report, rows, dry_run=dry_run, skip_invalid=skip_invalid, recorded_by=recorded_by,
-            source=source_name, today=today or date.today(), accept_jumps=accept_jumps, strict=strict,
+            source=source_name, today=today or clock.today(), accept_jumps=accept_jumps, strict=strict,
         )
     with housekeeping.import_scratch(store) as (con, folder, stack):
         return _run_import(
             store, con, folder, stack, lambda: stage_rows(con, source_name, rows), report, dry_run=dry_run,
-            skip_invalid=skip_invalid, recorded_by=recorded_by, source=source_name, today=today or date.today(),
+            skip_invalid=skip_invalid, recorded_by=recorded_by, source=source_name, today=today or clock.today(),
             progress=None, rows_required=False, accept_jumps=accept_jumps, strict=strict,
         )
 

@@ -33,9 +33,10 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any
 
+from monitor import clock
 from monitor.files.catalog import read_profile
 from monitor.model import Reading
 from monitor.model.periods import Period, add_months, comparable, label
@@ -301,10 +302,10 @@ def _changes(
             overdue.append([name(r, lang), (indicators[r["indicator_id"]].responsible or t("report.no_office", lang)),
                             format_date(due, lang) if due else "—", str(r["days_overdue"])])
     recorded = []
-    start = datetime.combine(since + timedelta(days=1), datetime.min.time())
-    end = datetime.combine(as_of + timedelta(days=1), datetime.min.time())
+    # days in the workspace's zone (monitor.clock); recorded_at is stored UTC
+    start, end = clock.day_end_utc(since), clock.day_end_utc(as_of)
     for x in every_reading:
-        if x.indicator_id in wanted and x.recorded_at is not None and start <= x.recorded_at < end:
+        if x.indicator_id in wanted and x.recorded_at is not None and start < x.recorded_at <= end:
             recorded.append(x)
     recorded.sort(key=lambda x: (x.recorded_at, x.indicator_id, x.period_end))
     new_rows = []
@@ -314,7 +315,7 @@ def _changes(
         new_rows.append([ind.name_zh if lang == "zh" else ind.name_en, label(Period(x.period_start, x.period_end), lang),
                          figure, t("report.withdrawn", lang) if x.withdrawn
                          else t("report.revised", lang) if x.revision > 1 else t("report.new_reading", lang),
-                         format_date(x.recorded_at.date(), lang) if x.recorded_at else ""])
+                         format_date(clock.local(x.recorded_at).date(), lang) if x.recorded_at else ""])  # type: ignore[union-attr]
     return {
         "heading": t("report.h.changes", lang),
         "intro": t("report.changes_intro", lang, since=format_date(since, lang), as_of=format_date(as_of, lang)),
@@ -375,7 +376,7 @@ def _readings(
     """Every revision recorded of the report's indicators for periods ending by ``as_of``, in the unit
     of their goals' rows (one factor per indicator), newest recorded first."""
     factors = {g["indicator_id"]: (g["factor"], g["unit_shown"]) for g in goals}
-    start = datetime.combine(since + timedelta(days=1), datetime.min.time())
+    start = clock.day_end_utc(since)  # after ``since`` in the workspace's zone; recorded_at is UTC
     rows = []
     for x in every_reading:
         if x.indicator_id not in wanted or x.period_end > as_of:
@@ -395,7 +396,7 @@ def _readings(
             "revision": x.revision,
             "source": x.source or "",
             "recorded_at": x.recorded_at,
-            "new": x.recorded_at is not None and x.recorded_at >= start,
+            "new": x.recorded_at is not None and x.recorded_at > start,
         })
     rows.sort(key=lambda row: (row["indicator_id"], row["period_end"], row["period_start"], row["revision"]))
     return rows

@@ -15,6 +15,8 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from monitor import clock
+
 __all__ = ["STATUS_FILLS", "write_xlsx"]
 
 # Status -> fill colour (ARGB without alpha): greens for done or on course, yellow to red as it worsens,
@@ -36,6 +38,13 @@ def _text(value: Any) -> Any:
     from monitor.files.export import _xlsx_cell
 
     return _xlsx_cell(value)
+
+
+def _wall(ts: Any) -> Any:
+    """A stored UTC time as the workspace's wall-clock time: a sheet's cell holds no zone, and its
+    reader reads it as local time (monitor.clock)."""
+    shown = clock.local(ts)
+    return shown.replace(tzinfo=None) if shown else None
 
 
 def _number_format(value: Any) -> str:
@@ -92,7 +101,7 @@ def write_xlsx(content: dict[str, Any]) -> bytes:
     for r in content["readings"]:
         readings.append([
             _text(r["indicator_id"]), _text(r["name"]), r["period_start"], r["period_end"], r["value"], _text(r["unit"]),
-            r["qualifier"], r["revision"], _text(r["source"]), r["recorded_at"], "✓" if r["new"] else None,
+            r["qualifier"], r["revision"], _text(r["source"]), _wall(r["recorded_at"]), "✓" if r["new"] else None,
         ])
         row = readings.max_row
         readings.cell(row, 3).number_format = readings.cell(row, 4).number_format = "yyyy-mm-dd"

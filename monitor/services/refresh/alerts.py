@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote_plus
 
+from monitor import clock
 from monitor.errors import MonitorError
 from monitor.services.refresh.fetch import RETRY_STATUS, backoff_delay, request_headers
 from monitor.services.refresh.sources import Channel, RefreshConfig, safe_url
@@ -139,9 +140,9 @@ def _lines(
     tx = TEXT[lang]
     p = _payload(event)
     kind = event["kind"]
-    tz = config.tz if config else UTC
-    when = _occurred(event).astimezone(tz)
-    zone = esc(config.timezone if config else "UTC")
+    # The workspace's zone (monitor.clock), named, as every time shown; payloads keep UTC ('Z').
+    when = _occurred(event).astimezone(clock.zone())
+    zone = esc(clock.zone_name())
     when_text = f"{when:%Y-%m-%d %H:%M}（{zone}）" if lang == "zh" else f"{when:%Y-%m-%d %H:%M} ({zone})"
     colon = "：" if lang == "zh" else ": "
     lines: list[str] = []

@@ -13,7 +13,7 @@
    elided; the full problems are in the report beside the file in failed/); for a URL, the readers'
    short escaped excerpts. The run fails when no file could be imported;
 3. in one write transaction: record the run, recompute every goal's status for today (in the
-   configured time zone), compare with the last known statuses and record events (status changed,
+   workspace's time zone, monitor.clock), compare with the last known statuses and record events (status changed,
    became stale, source failed, values held: rows far from their indicator's previous reading,
    monitor.model.plausibility, quarantined like invalid rows until someone confirms them; readings
    uncounted: rows stored that no target of their indicator can ever use, monitor.files.ingest.uncounted);
@@ -47,6 +47,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from monitor import clock
 from monitor.errors import MonitorError, StoreError, ValidationError
 from monitor.model.plausibility import JUMP_CODES
 from monitor.services.leader import LeaseGuard, LeaseLost
@@ -550,11 +551,11 @@ def run_source(
 ) -> RunResult:
     """Refresh one source now. Never raises for a source's failure: that is the run's outcome.
 
-    Statuses are judged as of ``as_of`` (default: today in the configured time zone). With ``lease``
+    Statuses are judged as of ``as_of`` (default: today in the workspace's time zone, monitor.clock). With ``lease``
     (the scheduler's), every write checks that the lease is still held; a refused write abandons the
     run (outcome ``abandoned``, the reason in ``error``): see the module's docstring.
     """
-    as_of = as_of or datetime.now(config.tz).date()
+    as_of = as_of or clock.today()
     result = RunResult(
         id=uuid.uuid4().hex[:12], source=source.name, kind=source.kind, location=source.location,
         trigger=trigger, started_at=utc_now(),
@@ -642,9 +643,10 @@ def stage_example_samples(config: RefreshConfig) -> list[Path]:
 
 
 def _local(ts: datetime | None, config: RefreshConfig) -> str | None:
-    if ts is None:
-        return None
-    return ts.replace(tzinfo=UTC).astimezone(config.tz).isoformat(timespec="seconds")
+    # Shown in the workspace's zone (monitor.clock), like every other time, whatever zone the sources
+    # file schedules cron in (``config`` is kept for the callers; the zone is not the file's).
+    shown = clock.local(ts)
+    return shown.isoformat(timespec="seconds") if shown else None
 
 
 def _utc(ts: datetime | None) -> str | None:
@@ -652,7 +654,7 @@ def _utc(ts: datetime | None) -> str | None:
 
 
 def run_rows(store: Store, config: RefreshConfig, source: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
-    """Run history, newest first; times in UTC ('Z') and in the configured time zone ('_local')."""
+    """Run history, newest first; times in UTC ('Z') and in the workspace's time zone ('_local', with its offset)."""
     from monitor.store import refresh_queries
 
     if not store.exists:

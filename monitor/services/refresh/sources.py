@@ -34,14 +34,13 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from monitor import settings
+from monitor import clock, settings
 from monitor.errors import ConfigError, NotFound
 from monitor.services.refresh import policy
 
 DEFAULT_SOURCES = Path("data") / "sources.toml"
 # Shipped as the package monitor.seed (data/ in a checkout): used when the user has no sources file.
 EXAMPLE_SOURCES = Path(str(resources.files("monitor.seed") / "sources.example.toml"))
-DEFAULT_TIMEZONE = "Asia/Shanghai"
 KINDS = ("csv", "json", "xlsx")
 CHANNEL_TYPES = ("webhook", "wecom", "dingtalk", "log")
 EVENT_KINDS = ("status_changed", "became_stale", "source_failed", "values_held", "readings_uncounted")
@@ -178,7 +177,8 @@ class Channel:
 @dataclass(frozen=True)
 class RefreshConfig:
     path: Path
-    timezone: str = DEFAULT_TIMEZONE
+    # when cron schedules fire; without a `timezone` key, the workspace's zone (MONITOR_TIMEZONE)
+    timezone: str = field(default_factory=clock.zone_name)
     lang: str = "zh"
     sources: tuple[Source, ...] = ()
     channels: tuple[Channel, ...] = ()
@@ -385,7 +385,8 @@ def parse_config(data: dict[str, Any], file: Path, *, store: str | os.PathLike[s
     base = file.resolve().parent if base is None else base.resolve()
     for key in sorted(set(data) - TOP_KEYS):
         errors.append(f"unknown top-level key '{key}' (allowed: {', '.join(sorted(TOP_KEYS))})")
-    timezone = data.get("timezone", DEFAULT_TIMEZONE)
+    # No second default: a file without `timezone` schedules in the workspace's zone (monitor.clock).
+    timezone = data.get("timezone", clock.zone_name())
     try:
         if not isinstance(timezone, str):
             raise ValueError
@@ -393,7 +394,7 @@ def parse_config(data: dict[str, Any], file: Path, *, store: str | os.PathLike[s
     except (ValueError, OSError, ZoneInfoNotFoundError):  # OSError: a name too long for a file
         shown = timezone if isinstance(timezone, str) and len(timezone) <= 60 else f"{str(timezone)[:59]}…"
         errors.append(f"timezone: {shown!r} is not an IANA time zone such as Asia/Shanghai")
-        timezone = DEFAULT_TIMEZONE
+        timezone = clock.zone_name()
     lang = data.get("lang", "zh")
     if lang not in ("zh", "en"):
         errors.append(f"lang: must be 'zh' or 'en' (got {lang!r})")
