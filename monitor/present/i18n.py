@@ -783,6 +783,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report.period": {"zh": "报告期：{since} 至 {as_of}", "en": "Reporting period: {since} to {as_of}"},
     "report.filter_domain": {"zh": "领域：{domain}", "en": "Domain: {domain}"},
     "report.filter_office": {"zh": "责任单位：{office}", "en": "Responsible office: {office}"},
+    # The overview's other filters, when the report is made from the overview (monitor.present.filters).
+    "report.filter_document": {"zh": "来源文件：{document}", "en": "Source document: {document}"},
+    "report.filter_nature": {"zh": "目标性质：{nature}", "en": "Target nature: {nature}"},
+    "report.filter_status": {"zh": "状态：{status}", "en": "Status: {status}"},
+    "report.filter_text": {"zh": "关键词：{text}", "en": "Words: {text}"},
+    "report.filter_known_on": {"zh": "按{day}已知数据", "en": "As known on {day}"},
     "report.no_office": {"zh": "未明确责任单位", "en": "No office named"},
     "report.nature.binding": {"zh": "约束性", "en": "Binding"},
     "report.nature.expected": {"zh": "预期性", "en": "Expected"},
