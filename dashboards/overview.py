@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import phone, state
+from monitor.present.filters import GoalFilter
 from monitor.present.i18n import status_text, t
 from monitor.present.overview import SEVERITY, filter_rows, load_overview, status_counts
 from monitor.present.report import FORMATS, MEDIA_TYPES, build_report, default_out
@@ -108,8 +109,14 @@ report_format = r1.selectbox(t("report.format", lang), FORMATS, key="ov_report_f
 report_store, report_domains = state.store(path), tuple(domains)
 
 
+# The overview's own filters: the report holds the goals the table shows.
+report_filters = GoalFilter(domains=report_domains, statuses=tuple(statuses), text=text, stale_only=stale_only,
+                            targets_only=targets_only, natures=tuple(natures), source=source,
+                            include_retired=include_retired, known_on=known_on)
+
+
 def _report() -> bytes:
-    return build_report(report_store, report_format, as_of=report_day, lang=lang, domain=report_domains or None)
+    return build_report(report_store, report_format, as_of=report_day, lang=lang, filters=report_filters)
 
 
 r2.download_button(

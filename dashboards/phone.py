@@ -8,9 +8,12 @@ reverse. The header is compacted the same way. No user text is ever markup here:
 sources go through Streamlit's text elements (escaped), the CSS is a constant and the sparkline SVG is
 made of numbers only.
 
-Links: the overview's state lives in the query string (``lang``, ``known_on``, ``domain``,
-``status``; monitor.present.cards.share_query), read when a page opens and written back when a filter
-changes, so the address bar and the "share link" box always open the same view elsewhere.
+Links: the overview's state lives in the query string (``lang``, ``known_on``, ``domain``, ``status``,
+``nature``, ``document``, ``q``, ``stale``, ``targets``, ``retired``: every filter of the overview;
+monitor.present.cards.share_query), read when a page opens and written back when a filter changes, so
+the address bar and the "share link" box always open the same view elsewhere. The filters beyond domain
+and status are read from the overview's own widgets (their keys in OVERVIEW_FILTERS), so the overview's
+calls stay as they are. The phone's cards follow the nature filter, which shows on a phone too.
 """
 
 from __future__ import annotations
@@ -78,8 +81,45 @@ def _url_list(key: str) -> list[str]:
     return [part for part in raw.split(",") if part]
 
 
+# The overview's other filters: (widget key, query key), read from st.session_state.
+OVERVIEW_FILTERS = {
+    "natures": ("ov_nature", "nature"), "source": ("ov_source", "document"), "text": ("ov_text", "q"),
+    "stale_only": ("ov_stale", "stale"), "targets_only": ("ov_targets", "targets"),
+    "include_retired": ("ov_retired", "retired"),
+}
+_NATURES = ("binding", "expected")
+
+
+def _other_filters() -> dict[str, Any]:
+    """The overview's filters beyond known-on, domain and status, as share_query takes them."""
+    values: dict[str, Any] = {}
+    for name, (key, _) in OVERVIEW_FILTERS.items():
+        value = st.session_state.get(key)
+        if name == "natures":
+            values[name] = tuple(v for v in (value or ()) if v in _NATURES)
+        elif name == "source":
+            values[name] = value or None
+        elif name == "text":
+            values[name] = str(value or "")
+        else:
+            values[name] = bool(value)
+    return values
+
+
+def _first_value(key: str, value: Any) -> None:
+    # A widget's first value only: once the page has drawn it, the widget's own state wins.
+    if key not in st.session_state:
+        st.session_state[key] = value
+
+
 def url_known_on(today: date) -> None:
-    """Before the overview's date input: its first value is ?known_on= (a past date; else ignored)."""
+    """Before the overview's first row: its first values are ?known_on= (a past date; else ignored),
+    ?document= (a source document the workspace declares) and ?retired=1."""
+    documents = {x.id for x in state.profile(state.db_path()).sources}
+    if st.query_params.get("document") in documents:
+        _first_value("ov_source", st.query_params.get("document"))
+    if st.query_params.get("retired") == "1":
+        _first_value("ov_retired", True)
     raw = st.query_params.get("known_on")
     if "ov_known_on" in st.session_state or not raw:
         return
@@ -100,12 +140,22 @@ def url_filters(domains: list[str], statuses: list[str]) -> None:
         for key in keys:
             if key not in st.session_state:
                 st.session_state[key] = wanted
+    # The other filters of the overview's filter row, from ?nature=, ?q=, ?stale=1 and ?targets=1.
+    natures = [v for v in _url_list("nature") if v in _NATURES]
+    if natures:
+        _first_value("ov_nature", natures)
+    if st.query_params.get("q"):
+        _first_value("ov_text", str(st.query_params.get("q"))[:200])
+    for key, url_key in (("ov_stale", "stale"), ("ov_targets", "targets")):
+        if st.query_params.get(url_key) == "1":
+            _first_value(key, True)
 
 
 def remember(known_on: date | None, domains: list[str], statuses: list[str], source: str = "desktop") -> None:
     """Put the overview's state in the query string when it changed on the ``source`` filters (the
     desktop and the phone filters each write their own changes; the last change wins)."""
-    now = (known_on, tuple(domains), tuple(statuses))
+    others = _other_filters()
+    now = (known_on, tuple(domains), tuple(statuses), tuple(sorted(others.items())))
     last_key = f"_ph_last_{source}"
     if st.session_state.get(last_key) == now:
         return
@@ -113,8 +163,8 @@ def remember(known_on: date | None, domains: list[str], statuses: list[str], sou
     st.session_state[last_key] = now
     if first and source == "phone":
         return  # the phone filters start from the URL: nothing to write until they change
-    wanted = share_query(state.lang(), known_on=known_on, domains=domains, statuses=statuses)
-    for key in ("known_on", "domain", "status"):
+    wanted = share_query(state.lang(), known_on=known_on, domains=domains, statuses=statuses, **others)
+    for key in ("known_on", "domain", "status", *(url_key for _, url_key in OVERVIEW_FILTERS.values())):
         if key in wanted:
             if st.query_params.get(key) != wanted[key]:
                 st.query_params[key] = wanted[key]
@@ -234,7 +284,10 @@ def overview_cards(
                 placeholder=t("common.all", lang), key="ph_status",
             )
         remember(known_on, chosen_domains, chosen_statuses, source="phone")
-        shown = phone_order(filter_rows(rows, domains=chosen_domains, statuses=chosen_statuses))
+        # The nature filter (the overview's, shown on a phone too) narrows the cards as it does the table.
+        # As on the desktop, only once a goal is binding (before that the filter is not drawn).
+        natures = _other_filters()["natures"] if any(r.get("nature_code") == "binding" for r in rows) else ()
+        shown = phone_order(filter_rows(rows, domains=chosen_domains, statuses=chosen_statuses, natures=natures))
         st.caption(t("phone.showing", lang, shown=len(shown), total=len(rows)))
         if not shown:
             st.info(t("overview.empty", lang))
@@ -249,7 +302,7 @@ def overview_share(rows: list[dict[str, Any]], lang: str, day: date, known_on: d
         show_link = st.toggle(t("share.link", lang), key="ov_share_link")
         show_picture = st.toggle(t("card.copy", lang), key="ov_share_picture")
     if show_link:
-        share_box("", share_query(lang, known_on=known_on, domains=domains, statuses=statuses))
+        share_box("", share_query(lang, known_on=known_on, domains=domains, statuses=statuses, **_other_filters()))
     if show_picture:
         profile = state.profile(path)
         card = summary_card(rows, known_on or day, lang, workspace.title(profile, lang),

@@ -12,8 +12,7 @@ from monitor.cli.app import main, setting_option, store
 from monitor.cli.options import DOMAIN_HELP, check_domain, parse_day
 from monitor.cli.output import echo
 from monitor.cli.readings import duckdb_without_pandas
-
-FORMATS = ("docx", "pdf", "xlsx", "html")
+from monitor.present.report import FORMATS
 
 
 @main.command()

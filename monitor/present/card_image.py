@@ -188,6 +188,19 @@ def _png(image: Any) -> bytes:
     return out.getvalue()
 
 
+# A figure that does not fit its half of the card at full size (an English target phrase such as "13.5%
+# below the baseline") is set smaller on up to two lines rather than cut: the sizes tried, largest first.
+FIGURE_SIZE, FIGURE_WRAPPED_SIZE = 54, 36
+
+
+def _figure_lines(pen: _Pen, figure: str, room: float) -> tuple[int, list[str]]:
+    """(size, lines) of a latest or target figure in ``room`` pixels: one line at FIGURE_SIZE when it fits,
+    else up to two at FIGURE_WRAPPED_SIZE (the second ends in an ellipsis only if even that is too short)."""
+    if pen.width(figure, FIGURE_SIZE, True) <= room:
+        return FIGURE_SIZE, [figure]
+    return FIGURE_WRAPPED_SIZE, pen.wrap(figure, FIGURE_WRAPPED_SIZE, room, 2, bold=True)
+
+
 def _goal_png(card: GoalCard) -> bytes:
     from PIL import Image
 
@@ -209,15 +222,20 @@ def _goal_png(card: GoalCard) -> bytes:
     _badge(pen, margin, y, card.status, card.status_label)
     y += 80
     half = room / 2
+    bottom = 0.0
     for n, (label, figure, when) in enumerate((
         (card.latest_label, card.latest_figure, card.latest_period),
         (card.target_label, card.target_figure, card.target_when),
     )):
         x = margin + n * half
         pen.text((x, y), label, 28, _MUTED)
-        pen.text((x, y + 38), pen.fit(figure, 54, half - 24, bold=True), 54, bold=True)
-        pen.text((x, y + 110), pen.fit(when, 28, half - 24), 28, _MUTED)
-    y += 160
+        size, lines = _figure_lines(pen, figure, half - 24)
+        for k, line in enumerate(lines):
+            pen.text((x, y + 38 + k * (size + 6)), line, size, bold=True)
+        below = max(y + 110, y + 38 + len(lines) * (size + 6) + 6)
+        pen.text((x, below), pen.fit(when, 28, half - 24), 28, _MUTED)
+        bottom = max(bottom, below + 50)  # the "when" line and a gap before the chart
+    y = max(y + 160, bottom)
     _sparkline(pen, (margin, y, width - margin, height - 110), card.trend, card.target_value, card.no_trend_label)
     footer = f"{card.as_of_label} · {card.source_label}{card.source}"
     for n, line in enumerate(pen.wrap(footer, 26, room, 2)):

@@ -77,8 +77,17 @@ def share_query(
     known_on: date | None = None,
     domains: Sequence[str] = (),
     statuses: Sequence[str] = (),
+    *,
+    natures: Sequence[str] = (),
+    source: str | None = None,
+    text: str = "",
+    stale_only: bool = False,
+    targets_only: bool = False,
+    include_retired: bool = False,
 ) -> dict[str, str]:
-    """The query parameters of a link (only those set): lang, goal, known_on, domain and status (comma-joined)."""
+    """The query parameters of a link (only those set): lang, goal, known_on, domain, status and nature
+    (comma-joined), document (a source document's id), q (the words searched), and stale, targets and
+    retired ("1" when on) — every filter of the overview, so a link opens the view it was copied from."""
     query = {"lang": lang}
     if goal:
         query["goal"] = goal
@@ -88,6 +97,15 @@ def share_query(
         query["domain"] = ",".join(domains)
     if statuses:
         query["status"] = ",".join(statuses)
+    if natures:
+        query["nature"] = ",".join(natures)
+    if source:
+        query["document"] = source
+    if text.strip():
+        query["q"] = text.strip()
+    for key, on in (("stale", stale_only), ("targets", targets_only), ("retired", include_retired)):
+        if on:
+            query[key] = "1"
     return query
 
 

@@ -444,6 +444,90 @@ MESSAGES: dict[str, dict[str, str]] = {
     "pcol.problems": {"zh": "问题", "en": "Problems"},
     # ---- Methodology.
     "meth.missing": {"zh": "找不到方法说明文件 {path}", "en": "The methodology file {path} is missing"},
+    # The leaders' summary above the method (monitor/present/methodology.py): plain words, no identifiers.
+    "meth.leaders.heading": {"zh": "如何阅读各项状态", "en": "How to read the statuses"},
+    "meth.intro.what": {
+        "zh": "每个目标都按同一套方法对照目标判断进展；总览、目标页面、报告和本页使用同样的状态名称。",
+        "en": "Every goal is judged against its target by one method; the overview, the goal pages, the reports "
+              "and this page name the statuses the same way.",
+    },
+    "meth.intro.families": {
+        "zh": "目标分两类：一类要在期限前达到某个数值，看实际增长速度够不够按期完成；另一类每一期都要达到某个水平"
+              "（不低于或不高于某一数值、落在某个区间、在某个数值左右，或逐年的目标值），看最新一期是否达到。",
+        "en": "Goals are of two kinds. Some must reach a value by a deadline: what counts is whether the growth "
+              "so far is fast enough to get there in time. Others must hold a level every period (no less or no "
+              "more than a value, within a range, about a value, or a value set for each year): what counts is "
+              "whether the latest period meets it.",
+    },
+    "meth.statuses.heading": {"zh": "状态含义", "en": "What each status means"},
+    "meth.group.reach": {"zh": "在期限前达到某个数值的目标", "en": "Goals to reach a value by a deadline"},
+    "meth.group.period": {"zh": "每一期都要达到某个水平的目标", "en": "Goals to meet every period"},
+    "meth.group.other": {"zh": "暂不判断", "en": "No judgement"},
+    "meth.means.reach.achieved": {"zh": "最新数据已经达到目标值。", "en": "The latest figure already reaches the target."},
+    "meth.means.reach.on_track": {
+        "zh": "尚未达到，但自起点以来的实际增速达到按期完成所需增速的 95% 以上：照此速度能按期完成。",
+        "en": "Not there yet, but growth since the starting point is at least 95% of the pace needed: at this "
+              "pace the target is reached in time.",
+    },
+    "meth.means.reach.needs_acceleration": {
+        "zh": "实际增速只有所需增速的 60% 至 95%：照此速度会晚于期限，需要加快。",
+        "en": "Growth is 60% to 95% of the pace needed: at this pace the target is reached late, so it must "
+              "speed up.",
+    },
+    "meth.means.reach.limited_progress": {
+        "zh": "朝目标方向有进展，但不到所需增速的 60%。",
+        "en": "Moving towards the target, but at less than 60% of the pace needed.",
+    },
+    "meth.means.reach.deterioration": {"zh": "数值正在远离目标。", "en": "The figure is moving away from the target."},
+    "meth.means.reach.not_met": {
+        "zh": "期限已到，最新数据仍未达到目标。",
+        "en": "The deadline has passed and the latest figure falls short of the target.",
+    },
+    "meth.means.period.met": {"zh": "最新一期达到要求。", "en": "The latest period meets the requirement."},
+    "meth.means.period.not_met": {"zh": "最新一期未达到要求。", "en": "The latest period falls short of the requirement."},
+    "meth.means.other.insufficient_data": {
+        "zh": "还没有能与起点比较的新数据，暂时无法判断；录入下一期数据后即可判断。",
+        "en": "There is no new figure yet that can be compared with the starting point, so nothing can be "
+              "judged until the next figure is recorded.",
+    },
+    "meth.means.other.no_target": {
+        "zh": "只跟踪数据，没有可对照的目标。",
+        "en": "Tracked only: there is no target to judge against.",
+    },
+    "meth.notes.heading": {"zh": "其他标记", "en": "Other marks"},
+    "meth.note.progress": {
+        "zh": "进度：目标完成到了什么程度，与总览和目标页面上的数字相同。状态按上面的规则判断，不由进度决定。",
+        "en": "Progress: how far along the goal is, the same figure as on the overview and the goal page. The "
+              "status follows the rules above, not the progress figure.",
+    },
+    "meth.note.provisional": {
+        "zh": "暂定：最新数据只覆盖一期中的一部分（例如上半年数据对照全年目标），以全期数据出来后的判断为准。",
+        "en": "Provisional: the latest figure covers only part of a period (for example the first half of a "
+              "year against a yearly target); the judgement on the full period's figure is the one that stands.",
+    },
+    "meth.note.overdue": {
+        "zh": "逾期：按指标的更新频率和通常的发布时间，下一期数据应当已经公布，但还没有录入。逾期不改变状态，"
+              "只说明数据需要更新。",
+        "en": "Overdue: by the indicator's frequency and usual publication delay, the next figure should be "
+              "out already but has not been recorded. Being overdue does not change the status; it says the "
+              "figures need updating.",
+    },
+    "meth.examples.heading": {"zh": "本工作区的实例（截至{date}）", "en": "Examples from this workspace (as of {date})"},
+    "meth.examples.intro": {
+        "zh": "以下实例在打开本页时由本工作区的数据计算，数字与对应的目标页面相同。",
+        "en": "These examples are computed from this workspace's figures when the page opens, and show the same "
+              "numbers as their goal pages.",
+    },
+    "meth.example.reach": {"zh": "达到类目标", "en": "A goal to reach by a deadline"},
+    "meth.example.period": {"zh": "每期达标类目标", "en": "A goal to meet every period"},
+    "meth.example.baseline": {"zh": "起点", "en": "Starting point"},
+    "meth.example.means": {"zh": "这表示", "en": "What this means"},
+    "meth.example.open": {"zh": "打开该目标页面", "en": "Open this goal's page"},
+    "meth.no_examples": {
+        "zh": "本工作区还没有带目标的指标，暂无实例。",
+        "en": "This workspace has no goal with a target yet, so there is no example to show.",
+    },
+    "meth.technical": {"zh": "技术细节：完整计算方法（供分析人员参考）", "en": "Technical detail: the full method (for analysts)"},
     # ---- Refresh page (dashboards/refresh_page.py): sources, runs and events.
     "refresh.config": {"zh": "数据源配置：{path}", "en": "Sources file: {path}"},
     "refresh.running": {"zh": "调度器运行中", "en": "Scheduler running"},
@@ -699,6 +783,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report.period": {"zh": "报告期：{since} 至 {as_of}", "en": "Reporting period: {since} to {as_of}"},
     "report.filter_domain": {"zh": "领域：{domain}", "en": "Domain: {domain}"},
     "report.filter_office": {"zh": "责任单位：{office}", "en": "Responsible office: {office}"},
+    # The overview's other filters, when the report is made from the overview (monitor.present.filters).
+    "report.filter_document": {"zh": "来源文件：{document}", "en": "Source document: {document}"},
+    "report.filter_nature": {"zh": "目标性质：{nature}", "en": "Target nature: {nature}"},
+    "report.filter_status": {"zh": "状态：{status}", "en": "Status: {status}"},
+    "report.filter_text": {"zh": "关键词：{text}", "en": "Words: {text}"},
+    "report.filter_known_on": {"zh": "按{day}已知数据", "en": "As known on {day}"},
     "report.no_office": {"zh": "未明确责任单位", "en": "No office named"},
     "report.nature.binding": {"zh": "约束性", "en": "Binding"},
     "report.nature.expected": {"zh": "预期性", "en": "Expected"},

@@ -6,8 +6,12 @@ catalogue, every word already in the reader's language) and one writer per forma
 once per report (``charts.render``: Vega-Lite specs to PNG with vl-convert) and handed to the writers that
 show them.
 
-    build_report(store, "docx", as_of=..., since=None, lang="zh", domain=None, office=None) -> bytes
+    build_report(store, "docx", as_of=..., since=None, lang="zh", domain=None, office=None, filters=None) -> bytes
     write_report(store, "docx", out=None, ...) -> Path        (default out: ./report-<as_of>.<ext>)
+
+``filters`` is the overview's own filter object (monitor.present.filters.GoalFilter): the overview's
+下载报告 button hands over what the overview shows. ``FORMATS`` is the one list of formats (the CLI's
+--format choices and the overview's selector).
 
 ``since`` defaults to DEFAULT_SINCE_MONTHS (3) months before ``as_of``; a ``since`` not before ``as_of``,
 a domain or an office the store does not know are a ConfigError / NotFound naming the value. The
@@ -20,12 +24,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from monitor.errors import ConfigError, NotFound
-from monitor.present.report.content import DEFAULT_SINCE_MONTHS, build_content, default_since
-from monitor.store.connection import Store
 
-__all__ = ["DEFAULT_SINCE_MONTHS", "FORMATS", "MEDIA_TYPES", "build_report", "default_out", "write_report"]
+if TYPE_CHECKING:
+    from monitor.present.filters import GoalFilter
+    from monitor.store.connection import Store
+
+__all__ = ["DEFAULT_SINCE_MONTHS", "FORMATS", "GoalFilter", "MEDIA_TYPES", "build_report", "default_out", "write_report"]
 
 FORMATS: tuple[str, ...] = ("docx", "pdf", "xlsx", "html")
 MEDIA_TYPES: dict[str, str] = {
@@ -34,6 +41,20 @@ MEDIA_TYPES: dict[str, str] = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "html": "text/html",
 }
+
+
+def __getattr__(name: str) -> Any:
+    # The content builder (and the status service behind it) is imported on first use: `monitor --help` and
+    # `monitor add` import this package for FORMATS alone and must stay light (tests/test_architecture.py).
+    if name == "DEFAULT_SINCE_MONTHS":
+        from monitor.present.report.content import DEFAULT_SINCE_MONTHS
+
+        return DEFAULT_SINCE_MONTHS
+    if name == "GoalFilter":
+        from monitor.present.filters import GoalFilter
+
+        return GoalFilter
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def default_out(as_of: date, fmt: str) -> Path:
@@ -68,11 +89,14 @@ def build_report(
     lang: str = "zh",
     domain: str | Sequence[str] | None = None,
     office: str | None = None,
+    filters: GoalFilter | None = None,
 ) -> bytes:
     """The report as a file's bytes in ``fmt`` (docx, pdf, xlsx or html); ``domain``: one domain id or several."""
+    from monitor.present.report.content import build_content, default_since
+
     since = since if since is not None else default_since(as_of)
     _check(store, fmt, as_of, since, office)
-    content = build_content(store, as_of, since, lang, domain=domain, office=office)
+    content = build_content(store, as_of, since, lang, domain=domain, office=office, filters=filters)
     if fmt == "xlsx":
         from monitor.present.report.xlsx import write_xlsx
 
@@ -103,11 +127,12 @@ def write_report(
     lang: str = "zh",
     domain: str | Sequence[str] | None = None,
     office: str | None = None,
+    filters: GoalFilter | None = None,
 ) -> Path:
     """Write the report to ``out`` (default: default_out) whole or not at all; the path written."""
     from monitor.files.export import write_whole
 
-    data = build_report(store, fmt, as_of=as_of, since=since, lang=lang, domain=domain, office=office)
+    data = build_report(store, fmt, as_of=as_of, since=since, lang=lang, domain=domain, office=office, filters=filters)
     path = Path(out) if out is not None else default_out(as_of, fmt)
     write_whole(path, data)
     return path

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from monitor import clock
@@ -41,6 +41,7 @@ from monitor.files.catalog import read_profile
 from monitor.model import Reading
 from monitor.model.periods import Period, add_months, comparable, label
 from monitor.present.chart_data import axis_scale
+from monitor.present.filters import GoalFilter
 from monitor.present.i18n import format_date, status_text, t
 from monitor.present.overview import SEVERITY, overview_rows
 from monitor.present.wording import explanation, latest_parts, latest_text, name, target_text, value_text
@@ -91,27 +92,77 @@ def _comparable_series(readings: list[Reading]) -> list[Reading]:
     return [r for r in ordered if comparable(Period(r.period_start, r.period_end), newest)][-CHART_POINTS:]
 
 
-def chart_spec(record: dict[str, Any], series: list[Reading], factor: float) -> dict[str, Any] | None:
-    """A small Vega-Lite chart of one goal: the comparable readings as a line, the target as a dashed
-    level. Numbers and years only (no words: the image needs no font for either language). None when
-    there is nothing to draw."""
-    points = [{"date": r.period_end.isoformat(), "value": r.value / factor} for r in series]
-    # One reading and no target to compare it with is no picture.
-    if not points or (len(points) < 2 and record["target_value"] is None):
+# At most this many labelled years on a chart's time axis (a chart is 230 pixels wide).
+CHART_YEAR_TICKS = 6
+CHART_MARGIN_DAYS = 40
+
+
+def _utc_ms(day: date) -> int:
+    """A date as Vega-Lite's UTC time stamp (milliseconds), the unit of the axis's tick values."""
+    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp() * 1000)
+
+
+def year_end_ticks(first: date, last: date) -> tuple[list[int], tuple[int, int]]:
+    """The time axis of a report chart: ticks at year ends (31 December), each labelled with its year, so a
+    reading for the year 2025 (ending 2025-12-31) sits on the "2025" tick, not under "2026"; and the axis's
+    domain, from the year end before ``first``'s year to the year end of ``last``, each widened by
+    CHART_MARGIN_DAYS so that a point on the first or last tick is not cut at the edge. Every ``step``-th
+    year is labelled when there are more than CHART_YEAR_TICKS, the newest always."""
+    start, stop = date(first.year - 1, 12, 31), date(last.year, 12, 31)
+    years = list(range(start.year, stop.year + 1))
+    step = -(-len(years) // CHART_YEAR_TICKS)
+    ticks = [_utc_ms(date(y, 12, 31)) for y in years[::-1][::step]][::-1]
+    margin = timedelta(days=CHART_MARGIN_DAYS)
+    return ticks, (_utc_ms(start - margin), _utc_ms(stop + margin))
+
+
+def target_band(record: dict[str, Any]) -> tuple[float, float] | None:
+    """(low, high) of a range or "about" target (base units), from its summary evidence; None otherwise."""
+    form = (record.get("evidence") or {}).get("form") or {}
+    low, high = form.get("low"), form.get("high")
+    if low is None or high is None:
         return None
-    layers: list[dict[str, Any]] = [{
+    return float(low), float(high)
+
+
+def chart_spec(record: dict[str, Any], series: list[Reading], factor: float, lang: str = "zh") -> dict[str, Any] | None:
+    """A small Vega-Lite chart of one goal: the comparable readings as a line, the target as a dashed
+    level (a range or "about" target as its band between two dashed bounds). Numbers and years only (no
+    words: the image needs no font for either language). Each reading sits at the end of its period on a
+    UTC time axis whose ticks are year ends (year_end_ticks); the value axis shows plain numbers in the
+    display unit (0.5 as "0.5", never an SI "500m"). None when there is nothing to draw."""
+    band = target_band(record)
+    points = [{"date": _utc_ms(r.period_end), "value": r.value / factor} for r in series]
+    # One reading and no target to compare it with is no picture.
+    if not points or (len(points) < 2 and record["target_value"] is None and band is None):
+        return None
+    ticks, domain = year_end_ticks(series[0].period_end, series[-1].period_end)
+    # Thousands separated in English (12,560); Chinese writes 4500 (monitor.present.wording.value_text).
+    number = ",~r" if lang == "en" else "~r"
+    layers: list[dict[str, Any]] = []
+    if band is not None:
+        low, high = band[0] / factor, band[1] / factor
+        layers.append({
+            "data": {"values": [{"low": low, "high": high}]},
+            "mark": {"type": "rect", "color": "#c00000", "opacity": 0.08},
+            "encoding": {"y": {"field": "low", "type": "quantitative"}, "y2": {"field": "high"}},
+        })
+        levels = [low, high]
+    else:
+        levels = [] if record["target_value"] is None else [record["target_value"] / factor]
+    layers.append({
         "data": {"values": points},
         "mark": {"type": "line", "point": {"size": 28, "filled": True}, "color": "#1f4e79", "strokeWidth": 2},
         "encoding": {
-            "x": {"field": "date", "type": "temporal", "axis": {"title": None, "format": "%Y", "grid": False,
-                                                              "tickCount": {"interval": "year", "step": 1}}},
+            "x": {"field": "date", "type": "temporal", "scale": {"type": "utc", "domain": list(domain)},
+                  "axis": {"title": None, "format": "%Y", "grid": False, "values": ticks}},
             "y": {"field": "value", "type": "quantitative", "scale": {"zero": False},
-                  "axis": {"title": None, "tickCount": 4, "format": "~s"}},
+                  "axis": {"title": None, "tickCount": 4, "format": number}},
         },
-    }]
-    if record["target_value"] is not None:
+    })
+    if levels:
         layers.append({
-            "data": {"values": [{"value": record["target_value"] / factor}]},
+            "data": {"values": [{"value": v} for v in levels]},
             "mark": {"type": "rule", "color": "#c00000", "strokeDash": [5, 3], "strokeWidth": 1.5},
             "encoding": {"y": {"field": "value", "type": "quantitative"}},
         })
@@ -135,29 +186,42 @@ def build_content(
     lang: str,
     domain: str | Sequence[str] | None = None,
     office: str | None = None,
+    filters: GoalFilter | None = None,
 ) -> dict[str, Any]:
     """The report's content (see the module docstring). ``domain`` (one domain id, or several) and
-    ``office`` keep only the goals of those domains and of indicators that office is responsible for."""
+    ``office`` keep only the goals of those domains and of indicators that office is responsible for;
+    ``filters``, the overview's own (monitor.present.filters), keep the goals the overview shows with
+    them — its domains, statuses, words, overdue and target toggles, natures, source document, retired
+    indicators (left out unless included) and "as known on" (the store as it was known that day)."""
+    filters = filters if filters is not None else GoalFilter()
     profile = read_profile(store)
     chosen = [domain] if isinstance(domain, str) else list(domain or ())
+    chosen = list(dict.fromkeys(chosen + list(filters.domains)))
     single = chosen[0] if len(chosen) == 1 else None
-    from monitor.present.catalog_edit import retired_ids
-
-    retired = retired_ids(store)  # a retired indicator is left out, as on the overview and in `monitor status`
+    known_on = filters.known_on
     with store.read() as con:
-        indicators = {i.id: i for i in queries.list_indicators(con, single)
-                      if (not chosen or i.domain in chosen) and i.id not in retired}
+        indicators = {i.id: i for i in queries.list_indicators(con, single) if not chosen or i.domain in chosen}
         every_reading = queries.list_readings(con, history=True)
+    if known_on is not None:
+        # Readings recorded after the day it was known on (in the workspace's zone) are not part of that store.
+        end = clock.day_end_utc(known_on)
+        every_reading = [x for x in every_reading if x.recorded_at is None or x.recorded_at <= end]
 
     def office_of(indicator_id: str) -> str:
         found = indicators.get(indicator_id)
         return (found.responsible or "") if found is not None else ""
 
     def kept(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [r for r in records if r["indicator_id"] in indicators and (office is None or office_of(r["indicator_id"]) == office)]
+        # The overview's catalogue filters (retired indicators, source document), then domain and office.
+        return [r for r in filters.records(store, records)
+                if r["indicator_id"] in indicators and (office is None or office_of(r["indicator_id"]) == office)]
 
-    now = kept([r.as_dict() for r in statuses(store, as_of, domain=single, detail=Detail.SUMMARY)])
-    then = {goal_key(r): r for r in kept([r.as_dict() for r in statuses(store, since, domain=single, detail=Detail.BRIEF)])}
+    now = kept([r.as_dict() for r in statuses(store, as_of, domain=single, known_on=known_on, detail=Detail.SUMMARY)])
+    # The overview's row filters (statuses, words, overdue, targets, natures) on the goals as they are now.
+    shown = {goal_key(r) for r in filters.rows(overview_rows(now, (), as_of, lang, {}, profile))}
+    now = [r for r in now if goal_key(r) in shown]
+    then = {goal_key(r): r for r in kept([r.as_dict() for r in statuses(store, since, domain=single, known_on=known_on,
+                                                                         detail=Detail.BRIEF)])}
     wanted = {r["indicator_id"] for r in now}
 
     # Readings known at as_of (latest revision of each period ending by then), per indicator.
@@ -216,7 +280,7 @@ def build_content(
             "period_end": _day(r["latest_period_end"]),
             "deadline": _day(r["target_deadline"]),
             "factor": factor,
-            "chart": chart_spec(r, series, factor),
+            "chart": chart_spec(r, series, factor, lang),
         })
 
     return {
@@ -228,7 +292,7 @@ def build_content(
         "kind": t("report.kind", lang),
         "as_of_text": t("report.as_of", lang, day=format_date(as_of, lang)),
         "period_text": t("report.period", lang, since=format_date(since, lang), as_of=format_date(as_of, lang)),
-        "filters_text": _filters_text([profile.domain_name(d, lang) for d in chosen], office, lang),
+        "filters_text": _filters_text([profile.domain_name(d, lang) for d in chosen], office, lang, filters, profile),
         "colon": t("punct.colon", lang),
         "labels": {k: t(f"report.label.{k}", lang) for k in (
             "status", "latest", "period", "target", "evidence", "office", "nature", "chart_note")},
@@ -246,13 +310,34 @@ def build_content(
     }
 
 
-def _filters_text(domain_names: list[str], office: str | None, lang: str) -> str:
+def _filters_text(domain_names: list[str], office: str | None, lang: str, filters: GoalFilter | None = None,
+                  profile: Any = None) -> str:
+    """The filters the report was made with, in words ("" without any)."""
     comma = "、" if lang == "zh" else ", "
     parts = []
     if domain_names:
         parts.append(t("report.filter_domain", lang, domain=comma.join(domain_names)))
     if office:
         parts.append(t("report.filter_office", lang, office=office))
+    if filters is not None:
+        if filters.source is not None:
+            titles = {x.id: x.title_in(lang) for x in profile.sources} if profile is not None else {}
+            parts.append(t("report.filter_document", lang, document=titles.get(filters.source, filters.source)))
+        if filters.natures:
+            parts.append(t("report.filter_nature", lang, nature=comma.join(t(f"nature.{n}", lang) for n in filters.natures)))
+        if filters.statuses:
+            parts.append(t("report.filter_status", lang,
+                           status=comma.join(status_text(x, lang, icon=False) for x in filters.statuses)))
+        if filters.text.strip():
+            parts.append(t("report.filter_text", lang, text=filters.text.strip()))
+        if filters.stale_only:
+            parts.append(t("overview.stale_only", lang))
+        if filters.targets_only:
+            parts.append(t("overview.targets_only", lang))
+        if filters.include_retired:
+            parts.append(t("overview.include_retired", lang))
+        if filters.known_on is not None:
+            parts.append(t("report.filter_known_on", lang, day=format_date(filters.known_on, lang)))
     return ("；" if lang == "zh" else "; ").join(parts)
 
 
