@@ -34,6 +34,8 @@ __all__ = [
     "progress_fraction",
     "share_of_target",
     "sparkline",
+    "period_ends",
+    "first_recorded",
     "due_text",
     "with_changes",
     "status_counts",
@@ -408,3 +410,33 @@ def load_overview(
     with store.read() as con:
         trends = status_queries.sparklines(con, as_of, SPARKLINE_POINTS, known_on)
     return records, overview_rows(records, (), as_of, lang, trends, read_profile(store))
+
+
+def period_ends(today: date, years: int = 3) -> list[tuple[date, str]]:
+    """The days a status can be asked for besides today, newest first: the month ends of the last twelve
+    months, and the quarter, half-year and year ends of the last ``years`` years; each with its kind
+    ("month", "quarter", "half", "year": the longest period it closes)."""
+    out: dict[date, str] = {}
+    year, month = today.year, today.month
+    for back in range(12 * years + 1):
+        m = month - back
+        y = year + (m - 1) // 12
+        m = (m - 1) % 12 + 1
+        first_next = date(y + (m == 12), m % 12 + 1, 1)
+        end = date.fromordinal(first_next.toordinal() - 1)
+        if end >= today:
+            continue
+        kind = "year" if m == 12 else "half" if m == 6 else "quarter" if m % 3 == 0 else "month"
+        if kind == "month" and back > 12:
+            continue
+        out[end] = kind
+    return sorted(out.items(), reverse=True)
+
+
+def first_recorded(store: Store) -> date | None:
+    """The day (UTC) the store's first reading was recorded; None while it holds none."""
+    from monitor.store import queries
+
+    with store.read() as con:
+        days = [r.recorded_at for r in queries.list_readings(con, history=True) if r.recorded_at is not None]
+    return min(days).date() if days else None
