@@ -134,6 +134,44 @@ def test_overview_filters(db: Store) -> None:
     assert any("没有符合" in x for x in texts(at))
 
 
+def test_status_at_a_period_end_and_the_change_since_an_earlier_one(db: Store) -> None:
+    from monitor.present.overview import load_overview, period_ends
+
+    at = open_app(lang="en")
+    picker = at.selectbox(key="ov_as_of")
+    ends = dict(period_ends(TODAY))
+    assert {"month", "quarter", "half"} <= set(ends.values())
+    half = next(d for d, kind in ends.items() if kind == "half" and d > date(2025, 6, 30))
+    picker.set_value(half).run()
+    assert not at.exception
+    frame = overview_frame(at)
+    _, expected = load_overview(db, half, "en")  # through the one status entry point, as the page
+    assert dict(zip(frame["indicator_id"] + "/" + frame["target_id"].fillna(""), frame["status"], strict=True)) == {
+        f"{r['indicator_id']}/{r['target_id'] or ''}": r["status"] for r in expected}
+    assert any(half.isoformat() in str(i.value) or "as of" in str(i.value) for i in at.info)
+    assert "change" not in frame.columns
+    earlier = date(2025, 3, 31)
+    at.selectbox(key="ov_since").set_value(earlier).run()
+    frame = overview_frame(at)
+    assert "change" in frame.columns
+    assert all(str(c).startswith(("↑", "↓", "↔", "+ New", "= Status unchanged")) for c in frame["change"])
+    assert any(str(c).startswith("Since 31 Mar 2025:") for c in (x.value for x in at.caption))
+    # The compare list offers only days before the status day.
+    offered = at.selectbox(key="ov_since").options[1:]  # after "No comparison": "2025-03-31 · quarter end", …
+    assert offered and all(date.fromisoformat(label[:10]) < half for label in offered)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_known_on_before_any_data_says_so(db: Store, lang: str) -> None:
+    at = open_app(lang=lang)
+    at.date_input(key="ov_known_on").set_value(TODAY - timedelta(days=1)).run()
+    assert not at.exception
+    said = " ".join(w.value for w in at.warning)
+    assert ("还没有任何数据" if lang == "zh" else "held no data yet") in said
+    assert TODAY.isoformat() in said  # the first figures were recorded today (the seed)
+    assert not [h for h in at.html if "ov-table" in h.value]
+
+
 # ---------------------------------------------------------------- add reading
 
 
