@@ -90,7 +90,7 @@ def test_overview_shows_every_goal(db: Store) -> None:
     assert racks["status"] == "❔ 数据不足"
     # Overdue, explained in place: since when, the due date and the rule (half-yearly, 30 days' lag).
     assert racks["due"].startswith("最近更新") and "⏰ 逾期" in racks["due"]
-    assert "2026年1月30日 前发布（半年度指标，期末后 30 天内发布）" in racks["due"]
+    assert "2026年1月30日 前发布\n半年度指标，期末后 30 天内发布" in racks["due"]
     # The share of the target (2.3万 of 5万), the baseline-relative measure beside it.
     assert racks["share"] == "46%\n自基期 0%"
     air = frame[frame["indicator_id"] == "good-air-days-ratio"].iloc[0]

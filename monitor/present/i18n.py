@@ -209,8 +209,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "overview.due_next": {"zh": "下一期应于 {due} 前发布", "en": "Next figure due by {due}"},
     "overview.due_rule": {
-        "zh": "（{frequency}指标，期末后 {lag} 天内发布）",
-        "en": " ({frequency} figure, published {lag} days after the period ends)",
+        "zh": "{frequency}指标，期末后 {lag} 天内发布",
+        "en": "{frequency} figure, published {lag} days after the period ends",
     },
     "overview.due_irregular": {"zh": "不定期发布，无应更新日期", "en": "Irregular: no due date"},
     "col.change": {"zh": "较 {day} 的变化", "en": "Change since {day}"},

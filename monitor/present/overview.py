@@ -268,8 +268,9 @@ def _iso_day(text: str | None) -> date | None:
 
 def due_text(record: dict[str, Any], lang: str) -> str:
     """Why a goal is or is not overdue, in place: "⏰ 逾期 431 天：截至 2025年6月30日 一期之后的数据应于
-    2025年9月29日 前发布", else when the next figure is due; "" without any reading (nothing is due
-    before a series starts: monitor.status.progress.staleness)."""
+    2025年9月29日 前发布", else when the next figure is due; on a second line the rule behind the date
+    (the frequency and the publication lag); "" without any reading (nothing is due before a series
+    starts: monitor.status.progress.staleness)."""
     last, due = _iso_day(record["last_period_end"]), _iso_day(record["next_due"])
     if last is None:
         return ""
@@ -285,7 +286,7 @@ def due_text(record: dict[str, Any], lang: str) -> str:
     frequency, lag = rule.get("frequency"), rule.get("publication_lag_days")
     if frequency and lag is not None:
         words = t(f"frequency.{frequency}", lang)
-        text += t("overview.due_rule", lang, frequency=words if lang == "zh" else words.lower(), lag=lag)
+        text += "\n" + t("overview.due_rule", lang, frequency=words if lang == "zh" else words.lower(), lag=lag)
     return text
 
 

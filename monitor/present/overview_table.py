@@ -52,7 +52,7 @@ CSS = """
 .ov-badge.good { background: #e3f4e8; } .ov-badge.warn { background: #fdf0d9; }
 .ov-badge.bad { background: #fbe2e2; } .ov-badge.none { background: #eeeff2; }
 .ov-badge.prov { border: 1px dashed rgba(49, 51, 63, 0.55); }
-.ov-due.late { color: #a1260d; font-weight: 600; }
+.ov-due.late { color: #a1260d; }
 .ov-muted { color: rgba(49, 51, 63, 0.65); font-size: 0.8rem; }
 .ov-bar { height: 0.4rem; background: #e6e8ec; border-radius: 0.2rem; margin: 0.2rem 0; }
 .ov-bar > span { display: block; height: 100%; background: #0072B2; border-radius: 0.2rem; }
@@ -123,7 +123,9 @@ def _cell(column: str, row: dict[str, Any], lang: str) -> str:
         late = " late" if row["stale"] else ""
         parts = [f'<span class="ov-line">{e(row["updated"])}</span>']
         if row["due"]:
-            parts.append(f'<span class="ov-line ov-due{late}">{e(row["due"])}</span>')
+            first, *rest = row["due"].split("\n")
+            parts.append(f'<span class="ov-line ov-due{late}">{e(first)}</span>')
+            parts += [f'<span class="ov-line ov-muted">{e(line)}</span>' for line in rest]
         return "".join(parts)
     if column == "share":
         if not row["progress_text"]:
