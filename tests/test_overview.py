@@ -328,7 +328,6 @@ def test_period_ends_offer_month_quarter_and_half_year_ends() -> None:
 
 def test_table_html_escapes_every_text_and_links_by_quoted_id() -> None:
     from app_helpers import table_rows
-
     from monitor.present.overview_table import table_html
 
     evil = '<img src=x onerror="alert(1)">**b** [l](http://x)'
