@@ -342,3 +342,15 @@ def test_table_html_escapes_every_text_and_links_by_quoted_id() -> None:
     assert parsed[0]["indicator_id"] == 'a"b<c'
     assert parsed[0]["name"] == evil and parsed[0]["target"] == evil and parsed[0]["change"] == evil + "\n" + evil
     assert parsed[0]["trend"] == 2
+
+
+def test_a_provisional_verdict_says_its_full_periods_are_the_earlier_ones(fresh_db: Store) -> None:
+    """Issue 18: "完整周期达标率 100.0%（非全年数据，暂定）→ 未达标" read as a contradiction."""
+    from monitor.present.wording import explanation
+
+    from monitor.status import statuses
+
+    air = next(r.as_dict() for r in statuses(fresh_db, AS_OF, indicator_ids=["good-air-days-ratio"]))
+    assert air["provisional"] and air["share_met"] == 1.0 and air["status"] == "not_met"
+    assert explanation(air, "zh") == "与目标相差 −1.3个百分点（非全年数据，暂定）；此前完整周期达标率 100.0% → 未达标"
+    assert explanation(air, "en") == "margin −1.3 pp (part-period figure, provisional); earlier full periods met: 100.0% → Not met"
