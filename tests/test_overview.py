@@ -347,7 +347,6 @@ def test_table_html_escapes_every_text_and_links_by_quoted_id() -> None:
 def test_a_provisional_verdict_says_its_full_periods_are_the_earlier_ones(fresh_db: Store) -> None:
     """Issue 18: "完整周期达标率 100.0%（非全年数据，暂定）→ 未达标" read as a contradiction."""
     from monitor.present.wording import explanation
-
     from monitor.status import statuses
 
     air = next(r.as_dict() for r in statuses(fresh_db, AS_OF, indicator_ids=["good-air-days-ratio"]))
