@@ -5,22 +5,35 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
 from dashboards import phone, state
 from monitor.present.filters import GoalFilter
-from monitor.present.i18n import status_text, t
-from monitor.present.overview import SEVERITY, filter_rows, load_overview, status_counts
+from monitor.present.i18n import format_date, status_text, t
+from monitor.present.overview import (
+    SEVERITY,
+    filter_rows,
+    first_recorded,
+    load_overview,
+    period_ends,
+    status_counts,
+    with_changes,
+)
+from monitor.present.overview_table import table_html
 from monitor.present.report import FORMATS, MEDIA_TYPES, build_report, default_out
 
 
 @st.cache_data(ttl=state.TTL_S, show_spinner=False)
 def known_overview(path: str, day: date, language: str, include_retired: bool = False,
-                   source: str | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The overview as the store knew it on ``day``, judged as of that day."""
-    return load_overview(state.store(path), day, language, known_on=day, include_retired=include_retired,
+                   source: str | None = None, as_of: date | None = None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The overview as the store knew it on ``day``, judged as of ``as_of`` (default: that day)."""
+    return load_overview(state.store(path), as_of or day, language, known_on=day, include_retired=include_retired,
                          source=source)
+
+
+@st.cache_data(ttl=state.TTL_S, show_spinner=False)
+def first_day(path: str) -> date | None:
+    return first_recorded(state.store(path))
 
 
 lang = state.lang()
@@ -44,11 +57,47 @@ source = top2.selectbox(
 )
 include_retired = top3.toggle(t("overview.include_retired", lang), key="ov_retired",
                               help=t("overview.include_retired_help", lang))
+# Status at a chosen day (a month, quarter, half-year or year end), and the change since an earlier one:
+# both judged on all the data held now (or as known on the day above), through monitor.status.
+ends = period_ends(today)
+end_kinds = dict(ends)
+w1, w2, _ = st.container(key="ov_when").columns([1.2, 1.2, 2.6], vertical_alignment="bottom")
+status_day = w1.selectbox(
+    t("overview.status_day", lang), [None, *[d for d, _ in ends]], key="ov_as_of",
+    format_func=lambda d: (t("overview.status_today", lang, day=today.isoformat()) if d is None
+                           else f"{d.isoformat()} · {t(f'period_end.{end_kinds[d]}', lang)}"),
+    help=t("overview.status_day_help", lang),
+)
+shown_day = status_day or (known_on or today)
+compare_day = w2.selectbox(
+    t("overview.compare_day", lang), [None, *[d for d, _ in ends if d < shown_day]], key="ov_since",
+    format_func=lambda d: (t("overview.compare_none", lang) if d is None
+                           else f"{d.isoformat()} · {t(f'period_end.{end_kinds[d]}', lang)}"),
+    help=t("overview.compare_day_help", lang),
+)
 if known_on is None:
-    records, rows = state.overview(path, today, lang, include_retired, source)
+    if status_day is None:
+        records, rows = state.overview(path, today, lang, include_retired, source)
+    else:
+        records, rows = state.overview(path, status_day, lang, include_retired, source)
+        st.info(t("overview.status_day_note", lang, day=format_date(status_day, lang)))
 else:
-    records, rows = known_overview(path, known_on, lang, include_retired, source)
+    records, rows = known_overview(path, known_on, lang, include_retired, source, status_day)
     st.info(t("overview.known_on_note", lang, day=known_on.isoformat()))
+    first = first_day(path)
+    if not records and (first is None or known_on < first):
+        # Before any data the store knew nothing: say so rather than show an empty table.
+        st.warning(t("overview.known_on_before_data", lang, day=known_on.isoformat(),
+                     first=first.isoformat() if first else "—"))
+        st.stop()
+change_counts = None
+if compare_day is not None:
+    if known_on is None:
+        then_records, _ = state.overview(path, compare_day, lang, include_retired, source)
+    else:
+        then_records, _ = known_overview(path, known_on, lang, include_retired, source, compare_day)
+    rows = [dict(r) for r in rows]  # the cached rows stay as they were
+    change_counts = with_changes(rows, records, then_records, lang)
 state.warn_unusable(path, lang)
 
 # ---- Counts by status: icon and word, so they survive colour blindness and greyscale printing.
@@ -103,7 +152,7 @@ phone.overview_cards(phone_slot, rows, lang, known_on, today, domains_present, s
 
 # ---- The progress report (monitor.present.report): as of the day shown, in the page's language, for the
 # domains selected. Made when the button is clicked (a callable: the page itself never builds it).
-report_day = known_on or today
+report_day = shown_day
 r1, r2, _ = st.container(key="ov_report_box").columns([1, 1.4, 4.6], vertical_alignment="bottom")
 report_format = r1.selectbox(t("report.format", lang), FORMATS, key="ov_report_format")
 report_store, report_domains = state.store(path), tuple(domains)
@@ -131,48 +180,12 @@ if not shown:
     st.info(t("overview.empty", lang))
     st.stop()
 
-# ---- The table: one dataframe whatever the number of goals, with progress and sparkline columns.
-columns = ["name", "domain", "status", "latest", "target", "progress", "trend", "freshness"]
-if with_binding:
-    columns.insert(1, "nature")
-# Widths that fit a 1,400-pixel screen in either language; long names end in an ellipsis.
-widths = {
-    "zh": {"name": 300, "domain": 130, "status": 100, "latest": 250, "target": 190, "progress": 90, "trend": 70, "freshness": 180},
-    "en": {"name": 290, "domain": 140, "status": 135, "latest": 215, "target": 185, "progress": 80, "trend": 60, "freshness": 240},
-}[lang]
-frame = pd.DataFrame(shown, columns=[*columns, "indicator_id"])  # nature: a column only when shown
-row_px = 35
-st.container(key="ov_table_box").dataframe(  # keyed box: hidden on a phone (dashboards/phone.py)
-    frame,
-    column_order=columns,
-    column_config={
-        "name": st.column_config.ButtonColumn(
-            t("col.name", lang), type="tertiary", alignment="left", key="ov_open", width=widths["name"], pinned=True,
-        ),
-        "nature": st.column_config.TextColumn(t("overview.nature", lang), width=80),
-        "domain": st.column_config.TextColumn(t("col.domain", lang), width=widths["domain"]),
-        "status": st.column_config.TextColumn(t("col.status", lang), width=widths["status"]),
-        "latest": st.column_config.TextColumn(t("col.latest", lang), width=widths["latest"]),
-        "target": st.column_config.TextColumn(t("col.target", lang), width=widths["target"]),
-        "progress": st.column_config.ProgressColumn(
-            t("col.progress", lang), help=t("col.progress_help", lang), min_value=0, max_value=100,
-            format="%.0f%%", width=widths["progress"],
-        ),
-        "trend": st.column_config.LineChartColumn(
-            t("col.trend", lang), help=t("col.trend_help", lang), width=widths["trend"],
-        ),
-        "freshness": st.column_config.TextColumn(t("col.freshness", lang), width=widths["freshness"]),
-    },
-    hide_index=True,
-    height=min(len(frame), 50) * row_px + 38,
-    row_height=row_px,
-    key="ov_table",
+# ---- The table: escaped HTML that wraps (monitor/present/overview_table.py says why not st.dataframe).
+if change_counts is not None:
+    st.caption(t("overview.change_summary", lang, day=format_date(compare_day, lang), **change_counts))
+st.container(key="ov_table_box").html(  # keyed box: hidden on a phone (dashboards/phone.py)
+    table_html(shown, lang, nature=with_binding, change_day=format_date(compare_day, lang) if compare_day else None)
 )
+st.caption(t("col.due_help", lang))
 
 phone.overview_share(shown, lang, today, known_on, domains, statuses, path)
-
-clicked = st.session_state.get("ov_open")
-if clicked is not None:
-    row = clicked["row"]
-    if 0 <= row < len(shown):
-        st.switch_page("goal.py", query_params={"goal": shown[row]["indicator_id"], "lang": lang})

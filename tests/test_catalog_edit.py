@@ -13,7 +13,7 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
-from app_helpers import open_app
+from app_helpers import open_app, overview_frame
 from monitor import clock
 from monitor.cli import main
 from monitor.errors import NotFound, ValidationError
@@ -460,15 +460,15 @@ def test_the_overview_page_filters_by_document_and_shows_retired_on_request(app_
     import_catalog(app_db, parse_catalog(yaml.safe_load(TWO_DOCUMENTS), "two.yaml"))
     catalog_edit.retire_indicator(app_db, "racks", "merged", "alice")
     at = open_app("overview.py", lang="en")
-    names = set(at.dataframe[0].value["name"])
+    names = set(overview_frame(at)["name"])
     assert "Standard racks" not in names and "Tourist visits received" in names
     at.toggle(key="ov_retired").set_value(True).run()
-    assert "Standard racks" in set(at.dataframe[0].value["name"])
+    assert "Standard racks" in set(overview_frame(at)["name"])
     document = at.selectbox(key="ov_source")
     # by their titles, oldest document first
     assert document.options == ["test-source", "Government work report", "15th Five-Year Plan"]
     document.set_value("plan-2026").run()
-    assert list(at.dataframe[0].value["name"]) == ["Tourist visits received"]
+    assert list(overview_frame(at)["name"]) == ["Tourist visits received"]
     chinese = open_app("overview.py", lang="zh")
     assert chinese.selectbox(key="ov_source").label == "来源文件"
     assert "十五五规划纲要" in chinese.selectbox(key="ov_source").options

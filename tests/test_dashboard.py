@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_helpers import open_app
+from app_helpers import open_app, overview_frame
 from monitor import clock
 from monitor.present.views import rejected_rows
 from monitor.status import Detail, statuses
@@ -46,10 +46,6 @@ def texts(at: AppTest) -> list[str]:
     found += [w.label for w in (*at.multiselect, *at.selectbox, *at.text_input, *at.toggle, *at.button)]
     found += [e.value for e in (*at.info, *at.warning, *at.error, *at.success)]
     return [str(x) for x in found]
-
-
-def overview_frame(at: AppTest):  # noqa: ANN201 - a pandas DataFrame
-    return at.dataframe[0].value
 
 
 # ---------------------------------------------------------------- every page
@@ -93,10 +89,14 @@ def test_overview_shows_every_goal(db: Store) -> None:
     assert racks["latest"] == "2.3万架（2025年6月30日）"
     assert racks["target"] == "≥ 5万架（2028–2030年）"
     assert racks["status"] == "❔ 数据不足"
-    assert racks["freshness"].startswith("最近更新") and racks["freshness"].endswith("· 逾期")
-    assert racks["progress"] == 0.0  # percent of the way from the baseline to the target
+    # Overdue, explained in place: since when, the due date and the rule (half-yearly, 30 days' lag).
+    assert racks["due"].startswith("最近更新") and "⏰ 逾期" in racks["due"]
+    assert "2026年1月30日 前发布\n半年度指标，期末后 30 天内发布" in racks["due"]
+    # The share of the target (2.3万 of 5万), the baseline-relative measure beside it.
+    assert racks["share"] == "46%\n自基期 0%"
     air = frame[frame["indicator_id"] == "good-air-days-ratio"].iloc[0]
-    assert len(air["trend"]) >= 2
+    assert air["trend"] >= 2
+    assert air["status"] == "✖ 未达标（暂定）" and air["share"] == "98%"  # 91.7 of 93, rounded down
     metrics = {m.label: m.value for m in at.metric}
     with_target = sum(1 for r in records if r["status"] != "no_target")
     assert metrics["有目标的指标"] == str(with_target) == "9"
@@ -118,7 +118,7 @@ def test_overview_filters(db: Store) -> None:
     at.multiselect(key="ov_status").select("met").run()
     frame = overview_frame(at)
     assert len(frame) == sum(r["status"] == "met" for r in records) == 5
-    assert set(frame["status"]) == {"✔ 达标"}
+    assert set(frame["status"]) == {"✔ 达标", "✔ 达标（暂定）"}  # provisional ones marked on the badge
 
     at.multiselect(key="ov_status").unselect("met").run()
     at.toggle(key="ov_stale").set_value(True).run()
@@ -131,8 +131,46 @@ def test_overview_filters(db: Store) -> None:
     assert list(overview_frame(at)["indicator_id"]) == ["compute-racks"]
 
     at.text_input(key="ov_text").input("no such goal").run()
-    assert not at.dataframe
+    assert not [h for h in at.html if "ov-table" in h.value]
     assert any("没有符合" in x for x in texts(at))
+
+
+def test_status_at_a_period_end_and_the_change_since_an_earlier_one(db: Store) -> None:
+    from monitor.present.overview import load_overview, period_ends
+
+    at = open_app(lang="en")
+    picker = at.selectbox(key="ov_as_of")
+    ends = dict(period_ends(TODAY))
+    assert {"month", "quarter", "half"} <= set(ends.values())
+    half = next(d for d, kind in ends.items() if kind == "half" and d > date(2025, 6, 30))
+    picker.set_value(half).run()
+    assert not at.exception
+    frame = overview_frame(at)
+    _, expected = load_overview(db, half, "en")  # through the one status entry point, as the page
+    assert dict(zip(frame["indicator_id"] + "/" + frame["target_id"].fillna(""), frame["status"], strict=True)) == {
+        f"{r['indicator_id']}/{r['target_id'] or ''}": r["status"] for r in expected}
+    assert any(half.isoformat() in str(i.value) or "as of" in str(i.value) for i in at.info)
+    assert "change" not in frame.columns
+    earlier = date(2025, 3, 31)
+    at.selectbox(key="ov_since").set_value(earlier).run()
+    frame = overview_frame(at)
+    assert "change" in frame.columns
+    assert all(str(c).startswith(("↑", "↓", "↔", "+ New", "= Status unchanged")) for c in frame["change"])
+    assert any(str(c).startswith("Since 31 Mar 2025:") for c in (x.value for x in at.caption))
+    # The compare list offers only days before the status day.
+    offered = at.selectbox(key="ov_since").options[1:]  # after "No comparison": "2025-03-31 · quarter end", …
+    assert offered and all(date.fromisoformat(label[:10]) < half for label in offered)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_known_on_before_any_data_says_so(db: Store, lang: str) -> None:
+    at = open_app(lang=lang)
+    at.date_input(key="ov_known_on").set_value(TODAY - timedelta(days=1)).run()
+    assert not at.exception
+    said = " ".join(w.value for w in at.warning)
+    assert ("还没有任何数据" if lang == "zh" else "held no data yet") in said
+    assert TODAY.isoformat() in said  # the first figures were recorded today (the seed)
+    assert not [h for h in at.html if "ov-table" in h.value]
 
 
 # ---------------------------------------------------------------- add reading
@@ -312,13 +350,14 @@ def test_english_from_the_url(db: Store) -> None:
     at = open_app(lang="en")
     assert at.title[0].value == "Xining development goals monitor"
     frame = overview_frame(at)
-    for column in ("name", "domain", "status", "latest", "target", "freshness"):
+    for column in ("name", "domain", "status", "due", "latest", "target", "share"):
         for value in frame[column]:
             assert not CJK.search(str(value)), (column, value)
     racks = frame[frame["indicator_id"] == "compute-racks"].iloc[0]
     assert racks["latest"] == "23,000 racks (30 Jun 2025)"
     assert racks["target"] == "≥ 50,000 racks by 2028–2030"
     assert racks["status"] == "❔ Insufficient data"
+    assert racks["share"] == "46%\n0% from baseline"
     for text in texts(at):
         if not text.startswith("Database:"):
             assert not CJK.search(text), text

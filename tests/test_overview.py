@@ -75,7 +75,7 @@ def test_overview_rows_and_filters(fresh_db: Store) -> None:
     assert air["latest"] == "91.7%（2025年1—6月）"
     _, rows_en = load_overview(fresh_db, AS_OF, "en")
     air_en = next(r for r in rows_en if r["indicator_id"] == "good-air-days-ratio")
-    assert (air_en["status"], air_en["target"]) == ("✖ Not met", "≥ 93% every year")
+    assert (air_en["status"], air_en["target"]) == ("✖ Not met (provisional)", "≥ 93% every year")
 
 
 def test_a_single_reading_has_no_sparkline() -> None:
@@ -191,3 +191,165 @@ def test_upload_helpers(tmp_path: Any) -> None:
     rejected = rejected_csv(gbk, [Problem("gbk.csv", 2, "value", "problem.below_min", {"bound": 0.0, "unit": "架"}, "2.6万")], "en")
     text = rejected.decode("utf-8-sig")
     assert "Value: is below the plausible minimum 0 racks" in text and text.startswith("Row,indicator_id")
+
+
+# ---------------------------------------------------------------- share of the target, per form (issue 18 item 4)
+
+
+def _form_record(tmp_path: Any, target: dict[str, Any], readings: list[tuple[str, str, float]], as_of: date,
+                 **fields: Any) -> dict[str, Any]:
+    """The one goal's record from the status service, on a real store holding that target."""
+    from test_target_forms import _catalog, _indicator, _store
+
+    store = _store(tmp_path, _catalog(_indicator("x", [{"id": "t", **target}], readings, **fields)),
+                   name=f"share{len(list(tmp_path.iterdir()))}.duckdb")
+    from monitor.status import Detail, statuses
+
+    found = [r.as_dict() for r in statuses(store, as_of, detail=Detail.BRIEF)]
+    assert len(found) == 1
+    return found[0]
+
+
+def _y(year: int, value: float) -> tuple[str, str, float]:
+    return (f"{year}-01-01", f"{year}-12-31", value)
+
+
+REACH_UP = {"kind": "reach", "comparator": ">=", "value": 50000, "baseline": {"value": 23000, "date": "2025-06-30"},
+            "deadline": "2030-06-30"}
+
+
+@pytest.mark.parametrize(
+    ("target", "readings", "fields", "expected", "status"),
+    [
+        # reach, a floor: the racks (2.3万 of 5万), its only reading being the baseline itself
+        (REACH_UP, [("2025-06-30", "2025-06-30", 23000)], {"measure": "stock", "unit": "架", "frequency": "half_yearly"},
+         23000 / 50000, "insufficient_data"),
+        (REACH_UP, [("2025-06-30", "2025-06-30", 23000), ("2026-06-30", "2026-06-30", 30000)],
+         {"measure": "stock", "unit": "架", "frequency": "half_yearly"}, 30000 / 50000, None),
+        # reach, a ceiling: 90 against at most 80
+        ({"kind": "reach", "comparator": "<=", "value": 80, "baseline": {"value": 100, "date": "2020-12-31"},
+          "deadline": "2030-12-31"}, [_y(2020, 100), _y(2023, 90)], {"direction": "decrease"}, 80 / 90, None),
+        # threshold floor and ceiling, met
+        ({"kind": "threshold", "comparator": ">=", "value": 93, "period": "yearly"}, [_y(2024, 91.7)], {}, 91.7 / 93, "not_met"),
+        ({"kind": "threshold", "comparator": "<=", "value": 70, "period": "yearly"}, [_y(2024, 77)], {}, 70 / 77, "not_met"),
+        ({"kind": "threshold", "comparator": ">=", "value": 93, "period": "yearly"}, [_y(2024, 95)], {}, 1.0, "met"),
+        # a growth rate below zero: no share means anything
+        ({"kind": "threshold", "comparator": ">=", "value": 5, "period": "yearly"}, [_y(2024, -2)], {}, None, "not_met"),
+        # range: below, above, inside
+        ({"kind": "range", "low": 4.5, "high": 5, "period": "yearly"}, [_y(2024, 4.0)], {}, 4.0 / 4.5, "not_met"),
+        ({"kind": "range", "low": 4.5, "high": 5, "period": "yearly"}, [_y(2024, 5.5)], {}, 5 / 5.5, "not_met"),
+        ({"kind": "range", "low": 4.5, "high": 5, "period": "yearly"}, [_y(2024, 4.7)], {}, 1.0, "met"),
+        # about 5 ± 0.3: 4.0 is below 4.7
+        ({"kind": "about", "value": 5, "tolerance": 0.3}, [_y(2024, 4.0)], {}, 4.0 / 4.7, "not_met"),
+        # change: 13.5% down from 100 resolves to at most 86.5; 95 is 86.5/95 of the way
+        ({"kind": "change", "change": {"relative": -13.5}, "baseline": {"value": 100, "date": "2020-12-31"},
+          "deadline": "2030-12-31"}, [_y(2020, 100), _y(2023, 95)], {"direction": "decrease", "unit": "吨"},
+         86.5 / 95, None),
+        # average growth: 100 -> 105 over two years against 5% a year
+        ({"kind": "average_growth", "rate": 5, "baseline": {"value": 100, "date": "2020-12-31"},
+          "deadline": "2030-12-31"}, [_y(2020, 100), _y(2022, 105)], {"unit": "亿元", "measure": "flow"},
+         ((105 / 100) ** (365.25 / 730) - 1) * 100 / 5, None),  # CAGR over 730 days (years of 365.25)
+        # path: at most 60 in 2026
+        ({"kind": "path", "comparator": "<=", "path": [{"date": "2026-12-31", "value": 60},
+                                                       {"date": "2027-12-31", "value": 55}]},
+         [_y(2026, 66)], {}, 60 / 66, "not_met"),
+    ],
+)
+def test_share_of_target_for_every_form(tmp_path: Any, target: dict[str, Any], readings: list[Any],
+                                        fields: dict[str, Any], expected: float | None, status: str | None) -> None:
+    from monitor.present.overview import percent_text, share_of_target
+
+    rec = _form_record(tmp_path, target, readings, date(2027, 3, 1), **fields)
+    if status is not None:
+        assert rec["status"] == status
+    share = share_of_target(rec)
+    if expected is None:
+        assert share is None
+        assert percent_text(share) == "—"
+    else:
+        assert share == pytest.approx(expected, rel=1e-6)
+        assert percent_text(share) == f"{int(expected * 100 + 1e-9)}%"
+
+
+def test_share_of_target_is_none_without_a_target_and_never_100_when_not_reached() -> None:
+    from monitor.present.overview import percent_text, share_of_target
+
+    assert share_of_target(record(status="no_target", target_kind=None)) is None
+    near = record(target_kind="threshold", target_value=93.0, latest_value=92.999, status="not_met")
+    assert share_of_target(near) < 1 and percent_text(share_of_target(near)) == "99%"
+    assert percent_text(0.46) == "46%"  # 2.3 / 5 is 0.45999…: still 46%
+    assert percent_text(2.3 / 5) == "46%"
+
+
+def test_overview_rows_say_share_baseline_provisional_and_due(fresh_db: Store) -> None:
+    _, rows = load_overview(fresh_db, AS_OF, "zh")
+    racks = next(r for r in rows if r["indicator_id"] == "compute-racks")
+    assert (racks["progress_text"], racks["from_baseline"]) == ("46%", "自基期 0%")
+    air = next(r for r in rows if r["indicator_id"] == "good-air-days-ratio")
+    assert air["provisional"] and air["status"] == "✖ 未达标（暂定）"
+    assert air["from_baseline"] == ""  # a threshold has no baseline to measure from
+    assert racks["stale"] and racks["due"].startswith("⏰ 逾期")
+    assert "2026年1月30日" in racks["due"] and racks["due"].endswith("\n半年度指标，期末后 30 天内发布")
+    without = next(r for r in rows if r["indicator_id"] == "digital-talent-trained")
+    assert without["due"] == ""  # no reading yet: nothing is due
+
+
+def test_change_column_uses_the_reports_comparison(fresh_db: Store) -> None:
+    from monitor.present.overview import with_changes
+    from monitor.present.report.content import goal_changes, goal_key
+
+    now_records, rows = load_overview(fresh_db, AS_OF, "en")
+    then_records, _ = load_overview(fresh_db, date(2025, 3, 31), "en")
+    counts = with_changes(rows, now_records, then_records, "en")
+    found = goal_changes(now_records, {goal_key(r): r for r in then_records})
+    assert counts["values"] == sum(1 for c in found.values() if c["value_changed"] and c["before_record"])
+    assert counts["better"] + counts["worse"] + counts["other"] == sum(1 for c in found.values() if c["status_changed"])
+    by_key = {f"{r['indicator_id']}/{r['target_id'] or ''}": r for r in rows}
+    for key, change in found.items():
+        text = by_key[key]["change"]
+        if change["status_changed"] and change["before"] is not None:
+            assert text.split("\n")[0].startswith(("↑", "↓", "↔")), text
+        elif change["before"] is None:
+            assert text.startswith("+ New"), text
+        else:
+            assert text.startswith("= Status unchanged"), text
+    assert counts["values"] > 0
+
+
+def test_period_ends_offer_month_quarter_and_half_year_ends() -> None:
+    from monitor.present.overview import period_ends
+
+    ends = dict(period_ends(date(2026, 12, 5)))
+    assert ends[date(2026, 11, 30)] == "month" and ends[date(2026, 9, 30)] == "quarter"
+    assert ends[date(2026, 6, 30)] == "half" and ends[date(2025, 12, 31)] == "year"
+    assert ends[date(2024, 6, 30)] == "half" and date(2024, 5, 31) not in ends  # old month ends are left out
+    assert all(d < date(2026, 12, 5) for d in ends)
+
+
+def test_table_html_escapes_every_text_and_links_by_quoted_id() -> None:
+    from app_helpers import table_rows
+    from monitor.present.overview_table import table_html
+
+    evil = '<img src=x onerror="alert(1)">**b** [l](http://x)'
+    row = {"indicator_id": 'a"b<c', "target_id": None, "name": evil, "domain": evil, "status_code": "not_met",
+           "status": evil, "provisional": True, "stale": True, "updated": evil, "due": evil, "latest": evil,
+           "target": evil, "progress": 46.0, "progress_text": "46%", "from_baseline": evil, "trend": [1.0, 2.0],
+           "change": evil + "\n" + evil, "nature": evil}
+    markup = table_html([row], "en", nature=True, change_day=evil)
+    assert "<img src=x" not in markup and 'onerror="' not in markup
+    assert 'href="goal?goal=a%22b%3Cc&amp;lang=en"' in markup
+    parsed = table_rows(markup)
+    assert parsed[0]["indicator_id"] == 'a"b<c'
+    assert parsed[0]["name"] == evil and parsed[0]["target"] == evil and parsed[0]["change"] == evil + "\n" + evil
+    assert parsed[0]["trend"] == 2
+
+
+def test_a_provisional_verdict_says_its_full_periods_are_the_earlier_ones(fresh_db: Store) -> None:
+    """Issue 18: "完整周期达标率 100.0%（非全年数据，暂定）→ 未达标" read as a contradiction."""
+    from monitor.present.wording import explanation
+    from monitor.status import statuses
+
+    air = next(r.as_dict() for r in statuses(fresh_db, AS_OF, indicator_ids=["good-air-days-ratio"]))
+    assert air["provisional"] and air["share_met"] == 1.0 and air["status"] == "not_met"
+    assert explanation(air, "zh") == "与目标相差 −1.3个百分点（非全年数据，暂定）；此前完整周期达标率 100.0% → 未达标"
+    assert explanation(air, "en") == "margin −1.3 pp (part-period figure, provisional); earlier full periods met: 100.0% → Not met"

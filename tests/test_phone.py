@@ -337,7 +337,7 @@ def test_phone_overview_leads_with_goal_cards_and_never_scrolls_sideways(
     card = tab.locator(".st-key-ph_card_0")
     assert card.locator('[data-testid="stPageLink"]').inner_text().strip() == first
     assert _on_first_screen(tab, card), card.bounding_box()
-    assert not tab.locator('[data-testid="stDataFrame"]').first.is_visible(), "the wide table is hidden"
+    assert not tab.locator('.ov-table').first.is_visible(), "the wide table is hidden"
     assert not tab.locator(".st-key-ov_counts").is_visible() and not tab.locator(".st-key-ov_filters").is_visible()
     assert tab.locator(".st-key-ov_known_on").is_hidden()
     _shot(tab, "phone-overview")
@@ -386,14 +386,14 @@ def test_desktop_pages_show_goals_first_and_fit(phone_server: dict[str, Any], ch
     tab = _tab(chromium, DESKTOP)
     overview = path.startswith("/?")
     _settled(tab, f"{phone_server['url']}{path}",
-             '[data-testid="stDataFrame"]' if overview else '[data-testid="stVegaLiteChart"]')
+             ".ov-table" if overview else '[data-testid="stVegaLiteChart"]')
     _no_horizontal_overflow(tab, f"desktop {path}")
     assert tab.locator(".st-key-phone_overview").is_hidden() and tab.locator(".st-key-goal_readings_phone").is_hidden()
     if overview:
         table = tab.locator(".st-key-ov_table_box")
         box = table.bounding_box()
         assert box is not None and box["y"] < 1080 - 3 * 35, "the first rows of the table are on the first screen"
-        first = tab.locator('[data-testid="stDataFrame"] td[role="gridcell"][aria-colindex="1"]').first
+        first = tab.locator('.ov-table td[data-col="name"]').first
         first.wait_for(state="attached")
         _, rows = load_overview(Store(phone_server["db"]), TODAY, "zh")
         assert first.inner_text().strip() == rows[0]["name"]

@@ -485,12 +485,12 @@ def test_the_explanations_say_each_form(tmp_path: Path) -> None:
 
 
 def test_the_dashboard_shows_the_nature_and_each_form(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from app_helpers import open_app
+    from app_helpers import open_app, overview_frame
 
     _forms_store(tmp_path).close()
     monkeypatch.setenv("MONITOR_DB", str(tmp_path / "forms.duckdb"))
     at = open_app("overview.py", lang="zh")
-    frame = at.dataframe[0].value
+    frame = overview_frame(at)
     natures = list(frame["nature"])
     assert natures[:4] == ["约束性"] * 4 and set(natures[4:]) <= {"预期性", None, ""}
     assert "区间 4.5%–5%（2025年）" in set(frame["target"])
@@ -503,10 +503,10 @@ def test_the_dashboard_shows_the_nature_and_each_form(tmp_path: Path, monkeypatc
 
 
 def test_the_dashboard_of_expected_goals_only_has_no_nature_column(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from app_helpers import open_app
+    from app_helpers import open_app, overview_frame
 
     _store(tmp_path, _catalog(_indicator("x", [{"id": "t", "kind": "about", "value": 2}], [_year(2025, 2.2)]))).close()
     monkeypatch.setenv("MONITOR_DB", str(tmp_path / "forms.duckdb"))
     at = open_app("overview.py", lang="en")
-    assert "nature" not in at.dataframe[0].value.columns or at.dataframe[0].value["nature"].isna().all()
+    assert "nature" not in overview_frame(at).columns
     assert not any(m.label == "Nature" for m in at.multiselect)

@@ -178,6 +178,84 @@ MESSAGES: dict[str, dict[str, str]] = {
     "col.trend": {"zh": "走势", "en": "Trend"},
     "col.trend_help": {"zh": "可比期间的历次数据", "en": "Comparable readings over time"},
     "col.freshness": {"zh": "更新情况", "en": "Freshness"},
+    # ---- The overview that cannot be misread (issue 18 item 4): share of the target, provisional badges,
+    # overdue explained in place; status at a chosen date and the change since an earlier one (item 3).
+    "col.share": {"zh": "达到目标的比例", "en": "Share of target"},
+    "col.share_help": {
+        "zh": "最新值占目标值的比例（如 2.3万 / 5万 = 46%），按目标形式计算，向下取整，未达到目标时不会显示 100%；"
+              "从基期算起的类目标，下方另列“自基期”：从基期值到目标值已走完的比例。",
+        "en": "The latest value as a share of the target (e.g. 23,000 / 50,000 = 46%), per target form, rounded "
+              "down so a goal not reached never shows 100%; for goals measured from a baseline, \"from baseline\" "
+              "below is the share of the way from the baseline to the target.",
+    },
+    "overview.from_baseline": {"zh": "自基期 {pct}", "en": "{pct} from baseline"},
+    "overview.provisional_mark": {"zh": "（暂定）", "en": " (provisional)"},
+    "overview.provisional_help": {
+        "zh": "暂定：最新数据只覆盖目标期间的一部分（如 1—6 月），全期数据出来后可能改变。",
+        "en": "Provisional: the latest figure covers only part of the target's period (e.g. Jan–Jun) and may "
+              "change once the full period is known.",
+    },
+    "col.due": {"zh": "更新情况（应更新日期）", "en": "Updates (due date)"},
+    "col.due_help": {
+        "zh": "逾期：下一期数据的应发布日（期末加上该指标的发布滞后天数）已过而尚未录入。"
+              "因此同样 16 个月前更新的指标，年度指标可能尚未到期，季度指标已经逾期。",
+        "en": "Overdue: the day the next period's figure was due (the period's end plus the indicator's "
+              "publication lag) has passed and no figure is recorded. So of two goals last updated 16 months "
+              "ago, a yearly one may not be due yet while a quarterly one is overdue.",
+    },
+    "overview.due_overdue": {
+        "zh": "⏰ 逾期 {days} 天：截至 {last} 一期之后的数据应于 {due} 前发布",
+        "en": "⏰ Overdue {days} days: the period after {last} was due by {due}",
+    },
+    "overview.due_next": {"zh": "下一期应于 {due} 前发布", "en": "Next figure due by {due}"},
+    "overview.due_rule": {
+        "zh": "{frequency}指标，期末后 {lag} 天内发布",
+        "en": "{frequency} figure, published {lag} days after the period ends",
+    },
+    "overview.due_irregular": {"zh": "不定期发布，无应更新日期", "en": "Irregular: no due date"},
+    "col.change": {"zh": "较 {day} 的变化", "en": "Change since {day}"},
+    "overview.change_better": {"zh": "↑ 好转：{before} → {after}", "en": "↑ Better: {before} → {after}"},
+    "overview.change_worse": {"zh": "↓ 变差：{before} → {after}", "en": "↓ Worse: {before} → {after}"},
+    "overview.change_other": {"zh": "↔ {before} → {after}", "en": "↔ {before} → {after}"},
+    "overview.change_new": {"zh": "＋ 新纳入：{after}", "en": "+ New: {after}"},
+    "overview.change_same": {"zh": "＝ 状态未变", "en": "= Status unchanged"},
+    "overview.change_value": {"zh": "数值：{before} → {after}", "en": "Value: {before} → {after}"},
+    "overview.change_overdue": {"zh": "新逾期", "en": "newly overdue"},
+    "overview.change_summary": {
+        "zh": "与 {day} 相比：{better} 项好转，{worse} 项变差，{other} 项状态另有变化，{values} 项有新数值。",
+        "en": "Since {day}: {better} better, {worse} worse, {other} other status changes, {values} with a new value.",
+    },
+    "overview.status_day": {"zh": "状态日期", "en": "Status on"},
+    "overview.status_day_help": {
+        "zh": "按所选日期判断各目标的状态（只计入期末在该日之前的数据）。与“按当时已知数据”不同：这里用的是现在库中的全部数据。",
+        "en": "Judge every goal as of the chosen day (only figures for periods ending by then count). Unlike "
+              "\"As known on\", this uses all the data the store holds now.",
+    },
+    "overview.status_today": {"zh": "今天（{day}）", "en": "Today ({day})"},
+    "overview.compare_day": {"zh": "与此日期比较", "en": "Compare with"},
+    "overview.compare_day_help": {
+        "zh": "选择一个更早的日期：表中增加一列，显示状态的升降和数值的变化（与进展报告“变化情况”一节同一算法）。",
+        "en": "Pick an earlier day: a column shows each goal's status going up or down and its value changing "
+              "(the same comparison as the progress report's \"what changed\").",
+    },
+    "overview.compare_none": {"zh": "不比较", "en": "No comparison"},
+    "period_end.month": {"zh": "月末", "en": "month end"},
+    "period_end.quarter": {"zh": "季末", "en": "quarter end"},
+    "period_end.half": {"zh": "半年末", "en": "half-year end"},
+    "period_end.year": {"zh": "年末", "en": "year end"},
+    "overview.status_day_note": {
+        "zh": "这是各目标截至 {day} 的状态（按现有全部数据判断）。",
+        "en": "Each goal's status as of {day} (judged on all the data held now).",
+    },
+    "overview.known_on_before_data": {
+        "zh": "{day} 时库中还没有任何数据：最早的数据录入于 {first}（UTC）。请选择这之后的日期，或留空查看当前数据。",
+        "en": "On {day} the store held no data yet: the first figures were recorded on {first} (UTC). Pick a "
+              "later day, or leave the date empty for the data known now.",
+    },
+    "overview.table_caption": {
+        "zh": "目标一览：名称、状态、更新情况、最新值、目标与达到目标的比例",
+        "en": "Every goal: name, status, updates, latest value, target and share of target",
+    },
     # ---- Goal detail.
     "goal.pick": {"zh": "选择指标", "en": "Choose a goal"},
     "goal.pick_help": {"zh": "可输入名称搜索", "en": "Type to search by name"},

@@ -206,6 +206,13 @@ def explanation(record: dict[str, Any], lang: str) -> str:
         share = ""
         if record["share_met"] is not None:
             share = f"，完整周期达标率 {_pct(record['share_met'])}" if zh else f", met in {_pct(record['share_met'])} of full periods"
+            if provisional:
+                # The verdict rests on the part-period figure: say so next to it, and that the full periods
+                # are the earlier ones (else "100% of full periods met → not met" reads as a contradiction).
+                share = (f"；此前完整周期达标率 {_pct(record['share_met'])}" if zh
+                         else f"; earlier full periods met: {_pct(record['share_met'])}")
+                return (f"与目标相差 {figure}{provisional}{share} → {verdict}" if zh
+                        else f"margin {figure}{provisional}{share} → {verdict}")
         return (f"与目标相差 {figure}{share}{provisional} → {verdict}" if zh
                 else f"margin {figure}{share}{provisional} → {verdict}")
     if record["status"] == "no_target":

@@ -50,7 +50,7 @@ from monitor.status import Detail, statuses
 from monitor.store import queries
 from monitor.store.connection import Store
 
-__all__ = ["CHART_POINTS", "DEFAULT_SINCE_MONTHS", "NATURES", "build_content", "default_since", "goal_key"]
+__all__ = ["CHART_POINTS", "DEFAULT_SINCE_MONTHS", "NATURES", "build_content", "default_since", "goal_changes", "goal_key"]
 
 # Without --since, a report looks back this many months from its as-of date (docs/reports.md).
 DEFAULT_SINCE_MONTHS = 3
@@ -370,19 +370,45 @@ def _summary(records: list[dict[str, Any]], natures: dict[str, str | None] | Non
     }
 
 
+def goal_changes(now: list[dict[str, Any]], then: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """What changed for each goal of ``now`` (status records at the later date) against ``then`` (the
+    records at the earlier date, by goal_key), keyed by goal_key: ``before``/``after`` (status codes;
+    ``before`` None when the goal was not tracked then), ``status_changed``, ``value_changed`` (another
+    latest value or period), ``newly_overdue`` (stale now, not then) and ``before_record``.
+
+    The one comparison of two dates: the report's "what changed" section and the overview's change
+    column (monitor.present.overview.with_changes) both read it."""
+    out: dict[str, dict[str, Any]] = {}
+    for r in now:
+        before = then.get(goal_key(r))
+        old = before["status"] if before is not None else None
+        value_changed = before is not None and (
+            (before["latest_value"], before["latest_period_end"]) != (r["latest_value"], r["latest_period_end"]))
+        out[goal_key(r)] = {
+            "before": old,
+            "after": r["status"],
+            "status_changed": old != r["status"],
+            "value_changed": bool(value_changed),
+            "newly_overdue": bool(r["stale"]) and not (before is not None and before["stale"]),
+            "before_record": before,
+        }
+    return out
+
+
 def _changes(
     now: list[dict[str, Any]], then: dict[str, dict[str, Any]], indicators: dict[str, Any],
     every_reading: list[Reading], wanted: set[str], since: date, as_of: date, lang: str, profile: Any,
 ) -> dict[str, Any]:
     changed, overdue = [], []
+    found = goal_changes(now, then)
     for r in now:
-        before = then.get(goal_key(r))
-        old = before["status"] if before is not None else None
-        if old != r["status"]:
+        change = found[goal_key(r)]
+        old = change["before"]
+        if change["status_changed"]:
             changed.append([name(r, lang), profile.domain_name(r["domain"], lang),
                             status_text(old, lang, icon=False) if old else t("report.not_tracked", lang),
                             status_text(r["status"], lang, icon=False)])
-        if r["stale"] and not (before is not None and before["stale"]):
+        if change["newly_overdue"]:
             due = _day(r["next_due"])
             overdue.append([name(r, lang), (indicators[r["indicator_id"]].responsible or t("report.no_office", lang)),
                             format_date(due, lang) if due else "—", str(r["days_overdue"])])
