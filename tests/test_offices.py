@@ -183,3 +183,25 @@ def test_due_days_move_with_the_as_of_date(fresh_db: Store) -> None:
     for r in later["calendar"]:
         if (r["indicator_id"], r["period"]) in pairs:
             assert pairs[(r["indicator_id"], r["period"])] - r["days_left"] == 10
+
+
+# ---------------------------------------------------------------- the CLI
+
+
+def test_cli_offices_lists_offices_and_prints_one_scorecard(fresh_db: Store) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from monitor.cli import main
+
+    runner = CliRunner()
+    listed = runner.invoke(main, ["--db", str(fresh_db.path), "offices", "--json", "--lang", "en"])
+    assert listed.exit_code == 0, listed.output
+    assert [r["office"] for r in json.loads(listed.output) if r["office"]] == office_names(fresh_db)
+    card = runner.invoke(main, ["--db", str(fresh_db.path), "offices", "--office", ECOLOGY, "--lang", "en",
+                                "--as-of", TODAY.isoformat(), "--days", "60"])
+    assert card.exit_code == 0, card.output
+    assert "Submission calendar (next 60 days)" in card.output and "Share of days with good air quality" in card.output
+    unknown = runner.invoke(main, ["--db", str(fresh_db.path), "offices", "--office", "nope"])
+    assert unknown.exit_code == 3 and "Error: no indicator names 'nope'" in unknown.output
