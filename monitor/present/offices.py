@@ -32,7 +32,10 @@ from monitor.status.progress import next_period_end
 from monitor.store import queries
 from monitor.store.connection import Store
 
-__all__ = ["DEFAULT_HORIZON_DAYS", "Due", "Schedule", "office_index", "office_names", "scorecard", "submission_calendar"]
+__all__ = [
+    "DEFAULT_HORIZON_DAYS", "Due", "Schedule", "due_within", "office_index", "office_names", "scorecard",
+    "submission_calendar",
+]
 
 # The calendar looks this far ahead by default: a quarter and a bit, so every quarterly series shows its next due day.
 DEFAULT_HORIZON_DAYS = 120
@@ -215,3 +218,41 @@ def calendar_row(d: Due, name: str, frequency: str, lang: str) -> dict[str, Any]
         "state": state,
         "overdue": d.overdue,
     }
+
+
+def due_within(store: Store, offices: Iterable[str], as_of: date, days: int) -> list[dict[str, Any]]:
+    """The readings the named ``offices`` owe that fall due from ``as_of`` to ``as_of + days`` (not the
+    overdue ones: those are ``became_stale`` events already), in both languages, for reminders: one dict
+    per (office, indicator, period) with ``office``, ``indicator_id``, ``name`` and ``period`` ({zh, en}),
+    ``unit``, ``period_start``/``period_end``/``due`` (ISO) and ``days_left``. An office no indicator
+    names is skipped (a channel may name one before the catalogue does)."""
+    from monitor.present.catalog_edit import retired_ids
+
+    wanted = set(offices)
+    indicators = {i: ind for i, ind in _indicators(store).items()
+                  if ind.responsible in wanted and i not in retired_ids(store)}
+    if not indicators:
+        return []
+    from monitor.status import Detail, statuses
+
+    # The last period each series has recorded, as the status service sees it (the same as its next_due).
+    last_ends: dict[str, date] = {}
+    for r in statuses(store, as_of, indicator_ids=sorted(indicators), detail=Detail.BRIEF):
+        end = date.fromisoformat(r.last_period_end) if r.last_period_end else None
+        if end is not None and (r.indicator_id not in last_ends or end > last_ends[r.indicator_id]):
+            last_ends[r.indicator_id] = end
+    schedules = [Schedule(i, ind.frequency.value, ind.publication_lag_days, last_ends.get(i)) for i, ind in indicators.items()]
+    out = []
+    for d in submission_calendar(schedules, as_of, as_of + timedelta(days=days)):
+        if not 0 <= d.days_left <= days:
+            continue
+        ind = indicators[d.indicator_id]
+        period = Period(d.period_start, d.period_end)
+        out.append({
+            "office": ind.responsible, "indicator_id": d.indicator_id, "target_id": None,
+            "name": {"zh": ind.name_zh, "en": ind.name_en}, "unit": ind.unit,
+            "period": {"zh": label(period, "zh"), "en": label(period, "en")},
+            "period_start": d.period_start.isoformat(), "period_end": d.period_end.isoformat(),
+            "due": d.due.isoformat(), "days_left": d.days_left,
+        })
+    return out
