@@ -162,10 +162,10 @@ def _lines(
     if kind == "due_soon":
         # A reminder (monitor.services.refresh.reminders): the office, the period it owes and when.
         days = p.get("days_left")
-        due = tx["due_today" if days == 0 else "due_in"].format(due=esc(p.get("due")), days=esc(days))
+        due_line = tx["due_today" if days == 0 else "due_in"].format(due=esc(p.get("due")), days=esc(days))
         lines += [f"- {tx['office']}{colon}{esc(p.get('office'))}",
                   f"- {tx['period']}{colon}{esc(p['period'][lang])}",
-                  f"- {tx['due']}{colon}{due}",
+                  f"- {tx['due']}{colon}{due_line}",
                   f"- {tx['when']}{colon}{when_text}{'，' if lang == 'zh' else ', '}"
                   f"{tx['reminder_job'].format(days=esc(p.get('days_before')))}"]
         if isinstance(p.get("workspace"), dict) and p["workspace"].get(lang):
