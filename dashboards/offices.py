@@ -3,7 +3,7 @@
 Without ``?office=`` the page lists the offices (the overview grouped by office); with it (a link such as
 ``/office?office=市生态环境局&lang=en``, which opens directly and survives being pasted into a chat: the
 name is percent-encoded by monitor.present.cards.share_url) it shows that office's goals, what is overdue
-and its submission calendar. The logic is monitor.present.offices; office names are catalogue text and
+and its submission calendar. ``?as_of=YYYY-MM-DD`` judges both as of that past day (links keep it). The logic is monitor.present.offices; office names are catalogue text and
 are shown as plain text only (escaped where Streamlit reads markdown).
 """
 
@@ -37,10 +37,32 @@ today = state.as_of()
 office = st.query_params.get("office") or None
 
 
+def _day_from_url() -> date | None:
+    """?as_of=YYYY-MM-DD: judge as of that past day (a future or unreadable one is ignored)."""
+    raw = st.query_params.get("as_of") or ""
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        return None
+    return day if day <= today else None
+
+
+as_of = _day_from_url()
+day = as_of or today
+
+
+def _query(**extra: str) -> dict[str, str]:
+    """A link's query: the language, the as-of day when one was asked for, and ``extra``."""
+    query = {"lang": lang, **extra}
+    if as_of is not None:
+        query["as_of"] = as_of.isoformat()
+    return query
+
+
 def _index_page() -> None:
     st.subheader(t("office.title", lang))
     st.caption(t("office.intro", lang))
-    rows = _index(path, today, lang)
+    rows = _index(path, day, lang)
     if not rows:
         st.info(t("office.empty", lang))
         return
@@ -50,7 +72,7 @@ def _index_page() -> None:
                 c1, c2 = st.columns([2.2, 3], vertical_alignment="center")
                 if row["office"]:
                     c1.page_link("offices.py", label=escape_markdown(row["name"]),
-                                 query_params={"office": row["office"], "lang": lang}, icon=":material/apartment:")
+                                 query_params=_query(office=row["office"]), icon=":material/apartment:")
                 else:
                     c1.text(row["name"])
                 c2.text(" · ".join([
@@ -60,18 +82,18 @@ def _index_page() -> None:
                     f"⏰ {t('office.col.overdue', lang)} {row['overdue']}",
                 ]))
                 c2.caption(escape_markdown(row["summary"]))
-    phone.share_box("office", {"lang": lang})
+    phone.share_box("office", _query())
 
 
 def _scorecard_page(name: str) -> None:
-    st.page_link("offices.py", label=t("office.back", lang), icon=":material/arrow_back:", query_params={"lang": lang})
+    st.page_link("offices.py", label=t("office.back", lang), icon=":material/arrow_back:", query_params=_query())
     try:
-        card = _scorecard(path, name, today, lang)
+        card = _scorecard(path, name, day, lang)
     except NotFound:
         st.warning(t("office.unknown", lang, office=escape_markdown(name)))
         return
     st.subheader(t("office.heading", lang, office=escape_markdown(name)))
-    st.caption(t("office.as_of", lang, day=format_date(today, lang)))
+    st.caption(t("office.as_of", lang, day=format_date(day, lang)))
     with st.container(horizontal=True, gap="small", key="of_counts"):
         st.metric(t("office.col.goals", lang), sum(1 for r in card["rows"] if r["has_target"]), border=True)
         for s, n in card["counts"]:
@@ -110,7 +132,7 @@ def _scorecard_page(name: str) -> None:
                      })
     else:
         st.info(t("office.none_due", lang))
-    phone.share_box("office", {"lang": lang, "office": name})
+    phone.share_box("office", _query(office=name))
 
 
 if office:

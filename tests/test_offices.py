@@ -130,6 +130,13 @@ def test_the_office_link_opens_its_scorecard(app_db: Store) -> None:
     assert len(overdue) >= 1 and (overdue["days"] > 0).all()
     assert list(calendar.columns) == ["name", "frequency", "period", "due", "state"] and len(calendar) >= 1
     assert [c.value for c in at.code] == [f"/office?lang=en&office={quote(ECOLOGY, safe='')}"]
+    # A past as-of day in the link: the scorecard is judged then, and its links keep the day.
+    past = open_app("offices.py", lang="en", office=ECOLOGY, as_of="2025-08-25")
+    assert "As of 25 Aug 2025" in [c.value for c in past.caption]
+    assert [c.value for c in past.code] == [f"/office?lang=en&office={quote(ECOLOGY, safe='')}&as_of=2025-08-25"]
+    assert [s.value for s in past.success] == ["Nothing is overdue."]
+    calendar = past.dataframe[-1].value  # goals and calendar (nothing overdue then)
+    assert calendar["due"].tolist()[:2] == ["30 Aug 2025", "30 Aug 2025"] and calendar["state"].tolist()[0] == "in 5 days"
     unknown = open_app("offices.py", lang="zh", office="不存在的单位")
     assert [w.value for w in unknown.warning] == ["没有指标以“不存在的单位”为责任单位。"]
 
