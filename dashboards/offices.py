@@ -136,6 +136,10 @@ def _scorecard_page(name: str) -> None:
 
 
 if office:
+    # A page link to this same page hands its query to the script but the address bar may keep the old
+    # one: write it back so the address is the scorecard's link, as the share box shows it.
+    for key, value in _query(office=office).items():
+        st.query_params[key] = value
     _scorecard_page(office)
 else:
     _index_page()

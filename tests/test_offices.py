@@ -212,3 +212,30 @@ def test_cli_offices_lists_offices_and_prints_one_scorecard(fresh_db: Store) -> 
     assert "Submission calendar (next 60 days)" in card.output and "Share of days with good air quality" in card.output
     unknown = runner.invoke(main, ["--db", str(fresh_db.path), "offices", "--office", "nope"])
     assert unknown.exit_code == 3 and "Error: no indicator names 'nope'" in unknown.output
+
+
+@pytest.mark.browser
+def test_the_office_index_opens_a_scorecard_in_chinese(office_server: dict[str, Any]) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from test_browser import CHROMIUM, CHROMIUM_ARGS, SHOTS, TIMEOUT_MS, _settle
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            tab = browser.new_page(viewport={"width": 1280, "height": 1400}, locale="zh-CN")
+            tab.set_default_timeout(TIMEOUT_MS)
+            tab.goto(f"{office_server['url']}/office?lang=zh")
+            link = tab.locator('[data-testid="stPageLink"] a', has_text=ECOLOGY)
+            link.wait_for()
+            link.click()
+            tab.get_by_role("heading", name=f"责任单位记分卡：{ECOLOGY}").wait_for()
+            assert "office=" in tab.url and "lang=zh" in tab.url
+            tab.locator('[data-testid="stDataFrame"]').nth(2).wait_for()
+            _settle(tab)
+            body = tab.locator('[data-testid="stMain"]').inner_text()
+            assert "报送日历" in body and "逾期未报送" in body
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            tab.screenshot(path=str(SHOTS / "office-zh.png"))
+        finally:
+            browser.close()
