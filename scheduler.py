@@ -8,6 +8,9 @@
   and ``misfire_grace_time=None`` (a late job still runs, however late, instead of being skipped).
 - ``cron`` is read in the sources file's time zone (default Asia/Shanghai); ``every`` is an interval.
   Sources with ``run_on_start = true`` also run as soon as the scheduler starts.
+- With a channel naming ``offices`` (docs/alerts.md), one more job, ``reminders``, on the ``[reminders]``
+  cron (default 09:00 daily): monitor.services.refresh.reminders records and sends the submission
+  reminders due within ``days_before`` days, each due date once.
 - SIGTERM and SIGINT stop the scheduler after the running job has finished
   (``scheduler.shutdown(wait=True)``); the exit code is then 0.
 - Exactly one active scheduler per store, across processes and hosts: every scheduler runs a
@@ -156,7 +159,38 @@ def build_scheduler(config: RefreshConfig, db: Any, is_leader: Any = None,
         scheduler.add_job(job, trigger, args=[source.name], id=f"refresh:{source.name}",
                           name=f"refresh {source.name} ({source.schedule})", replace_existing=True,
                           **JOB_OPTIONS, **extra)
+    reminder = build_reminder_trigger(config)
+    if reminder is not None:
+
+        def remind_job() -> None:
+            from monitor.services.refresh.reminders import remind
+
+            if is_leader is not None and not is_leader():
+                log.info("reminders skipped: this scheduler does not hold the lease")
+                return
+            store = open_store(db)
+            try:
+                done = remind(store, config, lease=lease)
+                log.info("reminders of %s: %d recorded", done["day"], done["recorded"])
+            except MonitorError as e:  # LeaseLost among them: nothing was written
+                log.error("reminders could not be recorded: %s", e)
+            finally:
+                store.close()
+
+        scheduler.add_job(remind_job, reminder, id="reminders",
+                          name=f"reminders ({config.reminders.days_before} days ahead, cron {config.reminders.cron})",
+                          replace_existing=True, **JOB_OPTIONS)
     return scheduler
+
+
+def build_reminder_trigger(config: RefreshConfig) -> CronTrigger | None:
+    """The reminder job's trigger ([reminders] cron, in the file's time zone); None when no channel names
+    an office or the reminders are disabled: then there is no job."""
+    if not config.reminder_offices or not config.reminders.enabled:
+        return None
+    minute, hour, day, month, weekday = config.reminders.cron.split()
+    return CronTrigger(minute=minute, hour=hour, day=day, month=month,
+                       day_of_week=crontab_weekdays(weekday), timezone=config.tz)
 
 
 def serve(db: str | None = None, sources: str | None = None, lease: float | str | None = None) -> int:

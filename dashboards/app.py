@@ -36,6 +36,7 @@ except MonitorError as e:
 pages = [
     st.Page("overview.py", title=t("page.overview", lang), icon=":material/dashboard:", url_path="overview", default=True),
     st.Page("goal.py", title=t("page.goal", lang), icon=":material/monitoring:", url_path="goal"),
+    st.Page("offices.py", title=t("page.offices", lang), icon=":material/apartment:", url_path="office"),
     st.Page("add_reading.py", title=t("page.add", lang), icon=":material/edit_note:", url_path="add"),
     st.Page("import_page.py", title=t("page.import", lang), icon=":material/upload_file:", url_path="import"),
     st.Page("refresh_page.py", title=t("page.refresh", lang), icon=":material/sync:", url_path="refresh"),

@@ -36,7 +36,7 @@ PHONE_MAX_PX = 640
 # The overview's desktop parts (dashboards/overview.py keys), hidden on a phone.
 DESKTOP_KEYS = ("ov_top", "ov_known_on", "ov_counts", "ov_filters", "ov_table_box", "ov_caption", "goal_readings_table")
 ATTENTION = ("not_met", "deterioration", "limited_progress", "needs_acceleration")
-_PAGES = ("overview", "goal", "add", "import", "refresh", "methodology")
+_PAGES = ("overview", "goal", "office", "add", "import", "refresh", "methodology")
 
 _hide_desktop = ", ".join(f".st-key-{key}" for key in DESKTOP_KEYS)
 CSS = f"""

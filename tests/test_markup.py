@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -200,3 +201,24 @@ def test_the_forms_show_hostile_input_as_text(hostile_app: dict[str, Any]) -> No
     imp.button(key="imp_all").click().run()
     texts = assert_text_only(imp, hostile_app, "import: done")
     assert imp.success and any(name in t for t in texts), "the file name is shown as written"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_office_pages_show_a_hostile_office_name_as_text(hostile_app: dict[str, Any], lang: str) -> None:
+    """The catalogue's responsible office (责任单位) is user text: on the office index (a link's label) and
+    on its scorecard (heading, share link) it is shown as written, never as markup."""
+    from monitor.present.offices import office_names
+    from monitor.store.connection import Store
+
+    lines = hostile_app["lines"]
+    index = open_app("offices.py", lang=lang)
+    labels = assert_text_only(index, hostile_app, "office index")
+    offices = office_names(Store(os.environ["MONITOR_DB"]))
+    hostile = [o for o in offices if any(flat(line) in flat(o) for line in lines)]
+    assert hostile, offices
+    for office in hostile:
+        assert shows(labels, office), f"the office {office!r} is listed as written"
+        card = open_app("offices.py", lang=lang, office=office)
+        texts = assert_text_only(card, hostile_app, f"scorecard {office!r}")
+        assert shows(texts, office), "the heading names the office as written"
+        assert card.dataframe, "the goals table is there"

@@ -5,13 +5,13 @@
 - monitor.cli.output: how everything is printed (control characters escaped, JSON, data, tables);
 - the commands, by subject: readings (add, import, readings, rejected, export, status), catalog
   (init, indicators, catalog import/export), card (a picture card for a chat), maintenance (backup, restore, check), refresh (refresh,
-  runs, events, scheduler, leader), serve (up), admin (hash-password, migrate, settings), report (report),
+  runs, events, scheduler, leader), serve (up), admin (hash-password, migrate, settings), report (report), offices (offices),
   withdraw (withdraw, withdraw-target).
 
 Importing this package attaches every command to ``main``.
 """
 
-from monitor.cli import admin, card, catalog, maintenance, readings, refresh, report, serve, withdraw  # noqa: F401  (they attach their commands)
+from monitor.cli import admin, card, catalog, maintenance, offices, readings, refresh, report, serve, withdraw  # noqa: F401  (they attach their commands)
 from monitor.cli.app import EXIT_CODES, main
 
 __all__ = ["EXIT_CODES", "main"]

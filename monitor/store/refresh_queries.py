@@ -129,6 +129,14 @@ def insert_events(con: duckdb.DuckDBPyConnection, events: Sequence[dict[str, Any
     )
 
 
+def known_event_ids(con: duckdb.DuckDBPyConnection, ids: Sequence[str]) -> set[str]:
+    """Those of ``ids`` the event table holds already (a reminder is recorded once per due date)."""
+    if not ids:
+        return set()
+    rows = con.execute("SELECT id FROM event WHERE id IN (SELECT unnest(?::VARCHAR[]))", [list(ids)]).fetchall()
+    return {r[0] for r in rows}
+
+
 def list_events(
     con: duckdb.DuckDBPyConnection, limit: int = 50, run_id: str | None = None
 ) -> list[dict[str, Any]]:
@@ -165,8 +173,12 @@ def claim_deliveries(
     max_attempts: int,
     claim: str,
     now: datetime,
+    offices: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
     """Mark this channel's undelivered events as 'sending' under ``claim`` and return them.
+
+    Reminders (kind ``due_soon``) are this channel's only when their office (the payload's ``office``) is
+    one of ``offices``: an office's reminders go to the channels that name it, and to no other.
 
     New events get a delivery row; earlier failures are taken again while they have attempts left.
     Run inside a write transaction: the exclusive lock makes the claim atomic across processes, so
@@ -180,9 +192,10 @@ def claim_deliveries(
         SELECT e.id, ?, ?, 'sending', 0, ?, ?, ?, NULL, NULL
         FROM event AS e
         WHERE e.occurred_at >= ? AND e.kind IN ({marks})
+          AND (e.kind <> 'due_soon' OR json_extract_string(e.payload, '$.office') IN (SELECT unnest(?::VARCHAR[])))
           AND NOT EXISTS (SELECT 1 FROM alert_delivery AS d WHERE d.event_id = e.id AND d.channel = ?)
         """,
-        [channel, channel_type, claim, now, now, since, *kinds, channel],
+        [channel, channel_type, claim, now, now, since, *kinds, list(offices), channel],
     )
     con.execute(
         """

@@ -64,6 +64,13 @@ TEXT = {
         "withdrawn_reading": "{by} 撤回了 {start}..{end} 的数据（{value}），原因：{reason}",
         "withdrawn_target": "{by} 撤回了目标 {target} 的第 {version} 版，原因：{reason}",
         "withdrawal": "撤回",
+        "due_soon": "数据报送提醒",
+        "office": "责任单位",
+        "period": "数据期",
+        "due": "应报日期",
+        "due_in": "{due}（{days} 天后）",
+        "due_today": "{due}（今天）",
+        "reminder_job": "报送提醒（提前 {days} 天）",
     },
     "en": {
         "status_changed": "Goal status changed",
@@ -87,6 +94,13 @@ TEXT = {
         "withdrawn_reading": "{by} withdrew the reading of {start}..{end} ({value}), because: {reason}",
         "withdrawn_target": "{by} withdrew version {version} of target {target}, because: {reason}",
         "withdrawal": "withdrawal",
+        "due_soon": "Reading due soon",
+        "office": "Office",
+        "period": "Period",
+        "due": "Due",
+        "due_in": "{due} (in {days} days)",
+        "due_today": "{due} (today)",
+        "reminder_job": "submission reminder ({days} days ahead)",
     },
 }
 
@@ -146,6 +160,18 @@ def _lines(
     when_text = f"{when:%Y-%m-%d %H:%M}（{zone}）" if lang == "zh" else f"{when:%Y-%m-%d %H:%M} ({zone})"
     colon = "：" if lang == "zh" else ": "
     lines: list[str] = []
+    if kind == "due_soon":
+        # A reminder (monitor.services.refresh.reminders): the office, the period it owes and when.
+        days = p.get("days_left")
+        due_line = tx["due_today" if days == 0 else "due_in"].format(due=esc(p.get("due")), days=esc(days))
+        lines += [f"- {tx['office']}{colon}{esc(p.get('office'))}",
+                  f"- {tx['period']}{colon}{esc(p['period'][lang])}",
+                  f"- {tx['due']}{colon}{due_line}",
+                  f"- {tx['when']}{colon}{when_text}{'，' if lang == 'zh' else ', '}"
+                  f"{tx['reminder_job'].format(days=esc(p.get('days_before')))}"]
+        if isinstance(p.get("workspace"), dict) and p["workspace"].get(lang):
+            lines.append(f"- {tx['workspace']}{colon}{esc(p['workspace'][lang])}")
+        return lines
     if kind in SOURCE_EVENTS:
         lines += [f"- {tx['error']}{colon}{esc(p['error'])}", f"- {tx['location']}{colon}{esc(p['location'])}"]
     else:
@@ -214,13 +240,18 @@ def webhook_payload(event: dict[str, Any], lang: str, config: RefreshConfig | No
         "old_status_text": _status(p.get("old_status"), lang) if goal else None,
         "new_status_text": _status(p.get("new_status"), lang) if goal else None,
         "stale": p.get("stale"),
-        "explanation": p["explanation"][lang] if goal else None,
-        "target": p["target"][lang] if goal else None,
+        "explanation": p["explanation"][lang] if goal and "explanation" in p else None,
+        "target": p["target"][lang] if goal and "target" in p else None,
         "ratio": p.get("ratio"),
         "margin": p.get("margin"),
         "evidence": p.get("evidence"),
         "reading": p.get("reading"),
         "error": p.get("error"),
+        # due_soon only (else null): the office reminded, the period it owes and its due date.
+        "office": p.get("office"),
+        "period_start": p.get("period_start"),
+        "period_end": p.get("period_end"),
+        "due": p.get("due"),
     }
 
 
@@ -369,6 +400,7 @@ def deliver_pending(
             events = refresh_queries.claim_deliveries(
                 con, channel=channel.name, channel_type=channel.type, kinds=channel.events,
                 since=now - channel.max_age, max_attempts=channel.max_attempts, claim=claim, now=now,
+                offices=channel.offices,
             )
         if not events:
             continue

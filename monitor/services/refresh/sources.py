@@ -26,7 +26,7 @@ import math
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -43,7 +43,12 @@ DEFAULT_SOURCES = Path("data") / "sources.toml"
 EXAMPLE_SOURCES = Path(str(resources.files("monitor.seed") / "sources.example.toml"))
 KINDS = ("csv", "json", "xlsx")
 CHANNEL_TYPES = ("webhook", "wecom", "dingtalk", "log")
-EVENT_KINDS = ("status_changed", "became_stale", "source_failed", "values_held", "readings_uncounted")
+EVENT_KINDS = ("status_changed", "became_stale", "source_failed", "values_held", "readings_uncounted", "due_soon")
+# A reminder that an office's reading falls due (monitor.services.refresh.reminders): sent only to the channels
+# that name that office in ``offices``.
+REMINDER_EVENTS = ("due_soon",)
+DEFAULT_REMINDER_CRON = "0 9 * * *"
+DEFAULT_REMINDER_DAYS = 7
 CANONICAL = ("indicator_id", "period_start", "period_end", "value", "qualifier", "unit", "source", "note")
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 ENV_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -66,7 +71,8 @@ MAX_EVERY = timedelta(days=366)  # longer than a year: use cron
 MAX_DURATION_S = 3660 * 86400.0
 MAX_WAIT_S = 3600.0  # timeout, backoff, settle
 
-TOP_KEYS = {"timezone", "lang", "sources", "channels", "allowed_base"}
+TOP_KEYS = {"timezone", "lang", "sources", "channels", "allowed_base", "reminders"}
+REMINDER_KEYS = {"days_before", "cron", "enabled"}
 SOURCE_KEYS = {
     "name", "kind", "url", "path", "cron", "every", "columns", "defaults", "records", "headers",
     "timeout", "retries", "backoff", "settle", "run_on_start", "enabled", "max_bytes", "pattern",
@@ -74,7 +80,7 @@ SOURCE_KEYS = {
 }
 CHANNEL_KEYS = {
     "name", "type", "url", "url_env", "secret_env", "headers", "path", "lang", "events", "timeout",
-    "retries", "backoff", "max_age", "max_attempts",
+    "retries", "backoff", "max_age", "max_attempts", "offices",
 }
 
 
@@ -152,6 +158,8 @@ class Channel:
     backoff: float = 1.0
     max_age: timedelta = timedelta(days=1)
     max_attempts: int = 10
+    # The responsible offices (责任单位, as the catalogue names them) whose due-date reminders this channel gets.
+    offices: tuple[str, ...] = ()
 
     def resolved_url(self) -> str:
         if self.url_env:
@@ -175,6 +183,16 @@ class Channel:
 
 
 @dataclass(frozen=True)
+class Reminders:
+    """The reminder job: every ``cron`` (in the file's time zone), the readings falling due within
+    ``days_before`` days are announced to their offices' channels, each due date once."""
+
+    days_before: int = DEFAULT_REMINDER_DAYS
+    cron: str = DEFAULT_REMINDER_CRON
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
 class RefreshConfig:
     path: Path
     # when cron schedules fire; without a `timezone` key, the workspace's zone (MONITOR_TIMEZONE)
@@ -184,6 +202,12 @@ class RefreshConfig:
     channels: tuple[Channel, ...] = ()
     note: str | None = None  # e.g. "using the example file"
     allowed_base: tuple[Path, ...] = ()
+    reminders: Reminders = field(default_factory=Reminders)
+
+    @property
+    def reminder_offices(self) -> tuple[str, ...]:
+        """Every office some channel takes reminders for (each once, in the file's order)."""
+        return tuple(dict.fromkeys(o for c in self.channels for o in c.offices))
 
     @property
     def tz(self) -> ZoneInfo:
@@ -350,8 +374,7 @@ def load_config(path: str | os.PathLike[str] | None = None, *, store: str | os.P
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{file} is not valid TOML: {e}") from e
     config = parse_config(data, file, store=store, base=base)
-    return RefreshConfig(config.path, config.timezone, config.lang, config.sources, config.channels, note,
-                         config.allowed_base)
+    return replace(config, note=note)
 
 
 @dataclass(frozen=True)
@@ -421,6 +444,7 @@ def parse_config(data: dict[str, Any], file: Path, *, store: str | os.PathLike[s
         channel = _parse_channel(raw, n, ctx, errors)
         if channel is not None:
             channels.append(channel)
+    reminders = _parse_reminders(data.get("reminders", {}), timezone, errors)
     for what, items in (("source", sources), ("channel", channels)):
         seen: set[str] = set()
         for item in items:
@@ -430,7 +454,26 @@ def parse_config(data: dict[str, Any], file: Path, *, store: str | os.PathLike[s
     if errors:
         more = "".join(f"\n  {e}" for e in errors[1:])
         raise ConfigError(f"{file}: {errors[0]}" + (f" (and {len(errors) - 1} more){more}" if more else ""))
-    return RefreshConfig(file, timezone, lang, tuple(sources), tuple(channels), allowed_base=bases)
+    return RefreshConfig(file, timezone, lang, tuple(sources), tuple(channels), allowed_base=bases, reminders=reminders)
+
+
+def _parse_reminders(raw: Any, timezone: str, errors: list[str]) -> Reminders:
+    if not isinstance(raw, dict):
+        errors.append("reminders: must be a table ([reminders])")
+        return Reminders()
+    _check_keys(raw, REMINDER_KEYS, "reminders", errors)
+    days = raw.get("days_before", DEFAULT_REMINDER_DAYS)
+    if not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= 366:
+        errors.append(f"reminders: 'days_before' must be a whole number of days from 0 to 366 (got {days!r})")
+        days = DEFAULT_REMINDER_DAYS
+    cron = raw.get("cron", DEFAULT_REMINDER_CRON)
+    if not isinstance(cron, str):
+        errors.append("reminders: 'cron' must be a string such as \"0 9 * * *\"")
+        cron = DEFAULT_REMINDER_CRON
+    else:
+        _check_cron(cron, timezone, "reminders", errors)
+    enabled = _bool(raw, "enabled", "reminders", errors, True)
+    return Reminders(days_before=days, cron=cron, enabled=enabled)
 
 
 def _label(what: str, raw: Any, n: int) -> str:
@@ -781,6 +824,10 @@ def _parse_channel(raw: Any, n: int, ctx: _Context, errors: list[str]) -> Channe
     if not isinstance(events, list) or not events or not all(e in EVENT_KINDS for e in events):
         errors.append(f"{label}: 'events' must be a non-empty list of {', '.join(EVENT_KINDS)}")
         events = list(EVENT_KINDS)
+    offices = raw.get("offices", [])
+    if not isinstance(offices, list) or not all(isinstance(o, str) and o.strip() for o in offices):
+        errors.append(f"{label}: 'offices' must be a list of office names (as the catalogue's 'responsible')")
+        offices = []
     timeout = _number(raw, "timeout", label, errors, 10.0, duration=True)
     retries = int(_number(raw, "retries", label, errors, 3, duration=False))
     backoff = _number(raw, "backoff", label, errors, 1.0, duration=True)
@@ -793,5 +840,5 @@ def _parse_channel(raw: Any, n: int, ctx: _Context, errors: list[str]) -> Channe
         name=name, type=str(ctype), url=url, url_env=url_env, secret_env=secret_env, headers=headers,
         path=_path(path, ctx.base) if path is not None else None, lang=lang, events=tuple(events),
         timeout=timeout, retries=retries, backoff=backoff, max_age=timedelta(seconds=max_age),
-        max_attempts=max(1, max_attempts),
+        max_attempts=max(1, max_attempts), offices=tuple(o.strip() for o in offices),
     )
