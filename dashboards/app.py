@@ -41,8 +41,9 @@ pages = [
     st.Page("refresh_page.py", title=t("page.refresh", lang), icon=":material/sync:", url_path="refresh"),
     st.Page("methodology.py", title=t("page.methodology", lang), icon=":material/menu_book:", url_path="methodology"),
 ]
-# The catalogue page is there only for a session that may edit (editing open, or the editor signed in).
-if auth.editing_allowed():
+# The catalogue page is there only for a session that may edit it (editing open, or a signed-in user who
+# writes without domain or office limits).
+if auth.catalog_allowed():
     pages.insert(4, st.Page("catalog_page.py", title=t("page.catalog", lang), icon=":material/list_alt:",
                             url_path="catalog"))
 page = st.navigation(pages, position="top")

@@ -437,6 +437,46 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "编辑密码的配置有误，已禁止写入：{reason}",
         "en": "The editor password is misconfigured, so writing is disabled: {reason}",
     },
+    # ---- Named users and roles (dashboards/auth.py, monitor/services/users.py).
+    "auth.user": {"zh": "用户名", "en": "User name"},
+    "auth.user_password": {"zh": "密码", "en": "Password"},
+    "auth.user_sign_in": {"zh": "登录", "en": "Sign in"},
+    "auth.signed_in_as": {"zh": "已登录：{name}（{role}）", "en": "Signed in as {name} ({role})"},
+    "auth.limits": {"zh": "限于：{limits}", "en": "Limited to: {limits}"},
+    "auth.wrong_user": {"zh": "用户名或密码不正确", "en": "Wrong user name or password"},
+    "auth.sso": {"zh": "用单位账号登录", "en": "Sign in with your organisation account"},
+    "auth.sso_viewer": {
+        "zh": "单位账号 {email} 尚未登记为编辑，只能浏览；请管理员用 monitor users add 登记。",
+        "en": "The organisation account {email} is not registered as an editor, so it can only read; "
+              "ask an administrator to add it with monitor users add.",
+    },
+    "auth.required_user": {
+        "zh": "需要登录：请在侧边栏输入用户名和密码。",
+        "en": "Sign-in required: enter your user name and password in the sidebar.",
+    },
+    "auth.no_write": {
+        "zh": "你的角色（{role}）只能浏览，不能写入数据。",
+        "en": "Your role ({role}) can read but not write data.",
+    },
+    "auth.scope_note": {
+        "zh": "你只能为以下范围内的指标写入数据：{limits}",
+        "en": "You can write data only for indicators within: {limits}",
+    },
+    "auth.not_allowed": {"zh": "不允许：{reason}", "en": "Not allowed: {reason}"},
+    "auth.refresh_limited": {
+        "zh": "数据源可能带来任何指标的数据：只有不限范围的编辑可以立即刷新。",
+        "en": "A source may bring readings of any indicator: only editors without limits can run a refresh now.",
+    },
+    "auth.catalog_limited": {
+        "zh": "指标目录只能由不限领域和责任单位的编辑修改。",
+        "en": "The catalogue can be changed only by editors without domain or office limits.",
+    },
+    "auth.domains": {"zh": "领域 {names}", "en": "domains {names}"},
+    "auth.offices": {"zh": "责任单位 {names}", "en": "offices {names}"},
+    "role.viewer": {"zh": "查看者", "en": "viewer"},
+    "role.editor": {"zh": "编辑", "en": "editor"},
+    "role.reviewer": {"zh": "审核人", "en": "reviewer"},
+    "role.admin": {"zh": "管理员", "en": "admin"},
     "pcol.row": {"zh": "行", "en": "Row"},
     "pcol.column": {"zh": "列", "en": "Column"},
     "pcol.reason": {"zh": "原因", "en": "Reason"},

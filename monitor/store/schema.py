@@ -293,6 +293,33 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE target ADD COLUMN IF NOT EXISTS withdrawn_reason VARCHAR",
         ),
     ),
+    Migration(
+        8,
+        "named users with roles",
+        (
+            # The people who may sign in (monitor.services.users): at most one row per name, kept so by the
+            # write logic (a change replaces the row in one write transaction). role: viewer, editor,
+            # reviewer or admin; domains and offices: JSON lists limiting what the user may write or review
+            # (empty: everything); password_hash: scrypt (monitor.services.auth), NULL for a user who signs
+            # in only through single sign-on (matched by email). A disabled user is kept (the history
+            # names them) but may no longer sign in. Timestamps are UTC.
+            """
+            CREATE TABLE IF NOT EXISTS app_user (
+                name          VARCHAR NOT NULL,
+                display_name  VARCHAR,
+                email         VARCHAR,
+                role          VARCHAR NOT NULL,
+                domains       VARCHAR NOT NULL,
+                offices       VARCHAR NOT NULL,
+                password_hash VARCHAR,
+                disabled      BOOLEAN NOT NULL,
+                created_at    TIMESTAMP NOT NULL,
+                updated_at    TIMESTAMP NOT NULL,
+                updated_by    VARCHAR NOT NULL
+            )
+            """,
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

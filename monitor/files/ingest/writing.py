@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 
 from monitor.errors import StoreError, ValidationError
-from monitor.files.ingest.report import ImportReport, strict_summary, summary
+from monitor.files.ingest.report import Authorize, ImportReport, strict_summary, summary
 from monitor.files.ingest.uncounted import uncounted_problems
 from monitor.files.ingest.validating import check_small, hold_small, number_rows
 from monitor.store import queries, schema
@@ -94,6 +94,7 @@ def write_small(
     today: date,
     accept_jumps: bool = False,
     strict: bool = False,
+    authorize: Authorize | None = None,
 ) -> ImportReport:
     """A small batch validated in Python (validating.check_small), its jumps held unless ``accept_jumps``
     (validating.hold_small), and written, in one session."""
@@ -109,6 +110,9 @@ def write_small(
         except duckdb.CatalogException as e:
             raise StoreError(f"database {store.path} has no monitor schema; run `monitor init` first") from e
         valid = check_small(report, numbered, flagged, blanked, indicators, today)
+        if authorize is not None and valid:
+            # Who writes may write these indicators (monitor.services.users.check_writes): else nothing is.
+            authorize([indicators[i] for i in sorted({v["indicator_id"] for v in valid}) if i in indicators])
         if valid and not accept_jumps:
             valid = hold_small(db, report, numbered, valid)
         if report.problems and not skip_invalid:
