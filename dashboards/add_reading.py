@@ -14,6 +14,7 @@ from datetime import date
 import streamlit as st
 
 from dashboards import auth, state, widgets
+from monitor.services import review
 from monitor.errors import NotAllowed, StoreBusy, ValidationError
 from monitor.files.ingest import add_reading
 from monitor.model import Qualifier
@@ -179,7 +180,7 @@ def _save(accept_jumps: bool, dry_run: bool = False):  # type: ignore[no-untyped
         qualifier=None if qualifier == Qualifier.EXACT.value else qualifier,
         source=source.strip() or None, note=note.strip() or None,
         recorded_by=auth.editor_name(), today=as_of, accept_jumps=accept_jumps, dry_run=dry_run,
-        authorize=auth.authorize(),
+        authorize=auth.authorize(), pending=review.enabled(),
     )
 
 

@@ -17,6 +17,7 @@ from dashboards import auth, phone, state, widgets
 from monitor.errors import MonitorError, StoreBusy
 from monitor.present import workspace
 from monitor.present.i18n import escape_markdown, t
+from monitor.services import review
 
 lang = state.lang()
 path = state.db_path()
@@ -46,9 +47,16 @@ pages = [
 if auth.catalog_allowed():
     pages.insert(4, st.Page("catalog_page.py", title=t("page.catalog", lang), icon=":material/list_alt:",
                             url_path="catalog"))
+# The review queue (MONITOR_REVIEW=on) is there only for reviewers and admins.
+if review.enabled() and auth.reviewing_allowed():
+    pages.insert(4, st.Page("review_page.py", title=t("page.review", lang), icon=":material/fact_check:",
+                            url_path="review"))
 page = st.navigation(pages, position="top")
 
 widgets.header(lang)
+# Review on: how many entered values are not counted yet (every page, the overview included).
+if review.enabled() and (pending := review.pending_count(state.store(path))):
+    st.caption(t("review.pending_note", lang, n=pending))
 phone.style()
 auth.sidebar(lang)
 if created:

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import auth, state, widgets
+from monitor.services import review
 from monitor.errors import NotAllowed, StoreBusy, ValidationError
 from monitor.files.ingest import import_file
 from monitor.model.plausibility import JUMP_CODES
@@ -133,7 +134,7 @@ with tempfile.TemporaryDirectory(prefix="monitor-upload-") as folder:
         try:
             result = import_file(
                 state.store(path), file, skip_invalid=import_valid, recorded_by=auth.editor_name(), today=as_of,
-                accept_jumps=accept_jumps, authorize=auth.authorize(),
+                accept_jumps=accept_jumps, authorize=auth.authorize(), pending=review.enabled(),
             )
         except NotAllowed as e:
             st.error(escape_markdown(t("auth.not_allowed", lang, reason=str(e))), icon=":material/lock:")

@@ -86,6 +86,12 @@ def readings(ctx: click.Context, indicator: str | None, history: bool, as_json: 
     console().print(table)
 
 
+def review_enabled() -> bool:
+    from monitor.services.review import enabled
+
+    return enabled()
+
+
 def _who(by: str | None) -> str:
     """Who the history records for a command's readings: --by, else the operating-system user."""
     from monitor.services.users import check_name, os_user
@@ -121,7 +127,7 @@ def add(ctx: click.Context, indicator: str, value: str, period_end: str, period_
             report = add_reading(
                 store(ctx), indicator, value, period_end, period_start=period_start, unit=unit,
                 qualifier=qualifier, source=source or "cli", note=note, recorded_by=_who(by),
-                accept_jumps=confirm_jump,
+                accept_jumps=confirm_jump, pending=review_enabled(),
                 strict=strict,
             )
     except ValidationError as e:
@@ -174,7 +180,8 @@ def import_(ctx: click.Context, file: str, dry_run: bool, skip_invalid: bool, ac
 
     try:
         report = import_file(store(ctx), file, dry_run=dry_run, skip_invalid=skip_invalid, progress=progress,
-                             accept_jumps=accept_jumps, strict=strict, recorded_by=_who(by))
+                             accept_jumps=accept_jumps, strict=strict, recorded_by=_who(by),
+                             pending=review_enabled())
     finally:
         if bar is not None:
             bar.stop()

@@ -97,7 +97,7 @@ def _statuses(store: Store, indicator_id: str, as_of: date) -> dict[str, dict[st
 
 def _status_events(
     store: Store, con: Any, indicator_id: str, before: dict[str, dict[str, Any]], as_of: date, now: datetime,
-    withdrawal: dict[str, Any],
+    withdrawal: dict[str, Any], cause: str = "withdrawal", source: str = SOURCE_NAME,
 ) -> list[dict[str, Any]]:
     """The status_changed events of the indicator's goals whose status the withdrawal changed (goals with
     a target, as a refresh run reports them); their last known status is updated (no second event)."""
@@ -115,10 +115,10 @@ def _status_events(
         if old is None or new is None or not new["target_id"] or old["status"] == new["status"]:
             continue
         payload = _goal_payload(con, new, as_of, old["status"], bool(old["stale"]))
-        payload.update(withdrawal=withdrawal, run_source=SOURCE_NAME, occurred_at=now.isoformat() + "Z")
+        payload.update({cause: withdrawal, "run_source": source, "occurred_at": now.isoformat() + "Z"})
         events.append({
             "id": uuid.uuid4().hex, "run_id": None, "kind": "status_changed", "occurred_at": now,
-            "source": SOURCE_NAME, "indicator_id": indicator_id, "target_id": new["target_id"],
+            "source": source, "indicator_id": indicator_id, "target_id": new["target_id"],
             "old_status": old["status"], "new_status": new["status"],
             "payload": json.dumps(payload, ensure_ascii=False, default=str),
         })

@@ -320,6 +320,19 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
     ),
+    Migration(
+        9,
+        "review of readings",
+        (
+            # Review (MONITOR_REVIEW=on; monitor.services.review): a reading entered while review is on is
+            # written with review 'pending' and does not count (queries.COUNTS) until a reviewer appends a
+            # revision copying it with review 'approved' (or 'rejected': it never counts), recorded_by the
+            # reviewer, review_comment their comment. NULL (every reading written with review off, or
+            # before this migration): counts, as always.
+            "ALTER TABLE reading ADD COLUMN IF NOT EXISTS review VARCHAR",
+            "ALTER TABLE reading ADD COLUMN IF NOT EXISTS review_comment VARCHAR",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -112,6 +112,7 @@ def _run_import(
     accept_jumps: bool = False,
     strict: bool = False,
     authorize: Authorize | None = None,
+    pending: bool = False,
 ) -> ImportReport:
     staged = stage()  # file-level problems (header, encoding, type) raise before the store is read
     # Checked first: a write session creates a missing file, and without the schema validation
@@ -212,7 +213,7 @@ def _run_import(
 
     if not classify_and_write(store, report, current, current_token, dry_run=dry_run, recorded_by=recorded_by,
                               source=source, classify_while_writing=CLASSIFY_WHILE_WRITING,
-                              small_batch=SMALL_BATCH):
+                              small_batch=SMALL_BATCH, pending=pending):
         return report
     if progress:
         progress("done", 4, 4)
@@ -232,6 +233,7 @@ def import_file(
     accept_jumps: bool = False,
     strict: bool = False,
     authorize: Authorize | None = None,
+    pending: bool = False,
 ) -> ImportReport:
     """Import a reading file in one transaction: every valid row, or (by default) nothing if any is invalid.
     A row far from its indicator's previous reading (monitor.model.plausibility) is held like an invalid one
@@ -250,7 +252,7 @@ def import_file(
         return _run_import(
             store, con, folder, stack, lambda: stage_file(con, file, kind, stack), report, dry_run=dry_run,
             skip_invalid=skip_invalid, recorded_by=recorded_by, source=file.name, today=today or date.today(),
-            progress=progress, accept_jumps=accept_jumps, strict=strict, authorize=authorize,
+            progress=progress, accept_jumps=accept_jumps, strict=strict, authorize=authorize, pending=pending,
         )
 
 
@@ -266,6 +268,7 @@ def import_rows(
     accept_jumps: bool = False,
     strict: bool = False,
     authorize: Authorize | None = None,
+    pending: bool = False,
 ) -> ImportReport:
     """Import readings given as dictionaries with the canonical columns (values as text or numbers); as
     ``import_file`` (warnings, ``strict``)."""
@@ -274,14 +277,14 @@ def import_rows(
         return write_small(
             store, report, rows, dry_run=dry_run, skip_invalid=skip_invalid, recorded_by=recorded_by,
             source=source_name, today=today or date.today(), accept_jumps=accept_jumps, strict=strict,
-            authorize=authorize,
+            authorize=authorize, pending=pending,
         )
     with housekeeping.import_scratch(store) as (con, folder, stack):
         return _run_import(
             store, con, folder, stack, lambda: stage_rows(con, source_name, rows), report, dry_run=dry_run,
             skip_invalid=skip_invalid, recorded_by=recorded_by, source=source_name, today=today or date.today(),
             progress=None, rows_required=False, accept_jumps=accept_jumps, strict=strict,
-            authorize=authorize,
+            authorize=authorize, pending=pending,
         )
 
 
@@ -302,6 +305,7 @@ def add_reading(
     dry_run: bool = False,
     strict: bool = False,
     authorize: Authorize | None = None,
+    pending: bool = False,
 ) -> ImportReport:
     """Append one reading through the same validation as a file import; a value far from the indicator's
     previous reading is refused (problem.jump_*) unless ``accept_jumps`` (the user confirmed it).
@@ -319,7 +323,7 @@ def add_reading(
     }
     try:
         report = import_rows(store, [row], source_name="reading", recorded_by=recorded_by, today=today,
-                             accept_jumps=accept_jumps, dry_run=dry_run, strict=strict, authorize=authorize)
+                             accept_jumps=accept_jumps, dry_run=dry_run, strict=strict, authorize=authorize, pending=pending)
         if report.problems:  # a dry run returns its problems: raised as the write would
             raise ValidationError(report.problems)
         return single(report)

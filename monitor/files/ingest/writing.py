@@ -41,6 +41,7 @@ def classify_and_write(
     source: str,
     classify_while_writing: int,
     small_batch: int,
+    pending: bool = False,
 ) -> bool:
     """Classify the valid rows (queries.IMPORT_VALID) and, unless a dry run, write them; the counts into
     ``report``. False when ``current`` stopped it (the rows, checked again, are refused: a dry run)."""
@@ -55,6 +56,8 @@ def classify_and_write(
                 queries.add_rejected_import(db, report.batch_id, report.file)
             counts = queries.add_imported_readings(db, classified, recorded_by, report.batch_id, source,
                                                      appended_rowids=exact)
+            if pending:
+                queries.mark_pending(db, report.batch_id)  # review on: counted once approved
         report.written = True
     else:
         with store.read() as db:
@@ -77,6 +80,8 @@ def classify_and_write(
                     queries.add_rejected_import(db, report.batch_id, report.file)
                 counts = queries.add_imported_readings(db, classified, recorded_by, report.batch_id, source,
                                                          appended_rowids=exact)
+                if pending:
+                    queries.mark_pending(db, report.batch_id)  # review on: counted once approved
             report.written = True
     report.new, report.revised, report.unchanged = counts["new"], counts["revised"], counts["unchanged"]
     return True
@@ -95,6 +100,7 @@ def write_small(
     accept_jumps: bool = False,
     strict: bool = False,
     authorize: Authorize | None = None,
+    pending: bool = False,
 ) -> ImportReport:
     """A small batch validated in Python (validating.check_small), its jumps held unless ``accept_jumps``
     (validating.hold_small), and written, in one session."""
@@ -137,6 +143,8 @@ def write_small(
                 for p in report.problems
             ])
             counts = queries.add_readings_direct(db, valid, recorded_by, report.batch_id)
+            if pending:
+                queries.mark_pending(db, report.batch_id)  # review on: counted once approved
             report.written = True
     report.new, report.revised, report.unchanged = counts["new"], counts["revised"], counts["unchanged"]
     return report
