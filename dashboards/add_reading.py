@@ -14,7 +14,6 @@ from datetime import date
 import streamlit as st
 
 from dashboards import auth, state, widgets
-from monitor.services import review
 from monitor.errors import NotAllowed, StoreBusy, ValidationError
 from monitor.files.ingest import add_reading
 from monitor.model import Qualifier
@@ -39,6 +38,7 @@ from monitor.present.i18n import (
     unit_label,
 )
 from monitor.present.wording import explanation, latest_text, value_text
+from monitor.services import review
 
 lang = state.lang()
 path = state.db_path()

@@ -10,12 +10,12 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import auth, state, widgets
-from monitor.services import review
 from monitor.errors import NotAllowed, StoreBusy, ValidationError
 from monitor.files.ingest import import_file
 from monitor.model.plausibility import JUMP_CODES
 from monitor.present.entry import UPLOAD_LIMIT_MB, problem_rows, read_table, rejected_csv, template_csv
 from monitor.present.i18n import escape_markdown, problem_reason, t
+from monitor.services import review
 
 PREVIEW_ROWS = 20
 

@@ -6,6 +6,8 @@ there: exit 3; the reviewer entered the reading: exit 77; a rejection without a 
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from monitor.cli.app import main, store
@@ -58,7 +60,7 @@ def _decide(ctx: click.Context, decision: str, indicator: str, period_end: str, 
         echo(f"  status of {e['target_id']}: {e['old_status']} -> {e['new_status']}")
 
 
-def _options(f):  # type: ignore[no-untyped-def]
+def _options(f: Any) -> Any:
     f = click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")(f)
     f = click.option("--by", default=None, metavar="NAME", help="Who reviews (default: the operating-system user).")(f)
     f = click.option("--period-start", default=None, metavar="DATE",
