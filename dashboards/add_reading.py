@@ -14,7 +14,7 @@ from datetime import date
 import streamlit as st
 
 from dashboards import auth, state, widgets
-from monitor.errors import StoreBusy, ValidationError
+from monitor.errors import NotAllowed, StoreBusy, ValidationError
 from monitor.files.ingest import add_reading
 from monitor.model import Qualifier
 from monitor.model.periods import Period, label
@@ -38,13 +38,16 @@ from monitor.present.i18n import (
     unit_label,
 )
 from monitor.present.wording import explanation, latest_text, value_text
+from monitor.services import review
 
 lang = state.lang()
 path = state.db_path()
 as_of = state.as_of()
 
 indicators = {i["id"]: i for i in state.indicators(path)}
-ids = list(indicators)
+user = auth.current_user()
+# Only the indicators the user may write (their domains and offices); the write checks again.
+ids = [k for k, i in indicators.items() if user is None or user.covers_parts(i["domain"], i["responsible"])]
 
 
 def _name(indicator_id: str) -> str:
@@ -176,7 +179,8 @@ def _save(accept_jumps: bool, dry_run: bool = False):  # type: ignore[no-untyped
         # "exact" is the default: leave it unset so that a word typed with the value ("约2.3") counts.
         qualifier=None if qualifier == Qualifier.EXACT.value else qualifier,
         source=source.strip() or None, note=note.strip() or None,
-        recorded_by="dashboard", today=as_of, accept_jumps=accept_jumps, dry_run=dry_run,
+        recorded_by=auth.editor_name(), today=as_of, accept_jumps=accept_jumps, dry_run=dry_run,
+        authorize=auth.authorize(), pending=review.enabled(),
     )
 
 
@@ -209,7 +213,7 @@ if end is not None and not date_problem:
                         st.markdown(escape_markdown(problem_reason(problem, lang)))
                     signature = hashlib.sha256(repr((indicator_id, value, unit, start, end)).encode()).hexdigest()[:12]
                     confirmed = st.checkbox(t("add.confirm_jump", lang, value=preview), key=f"add_confirm_{signature}")
-        except StoreBusy:
+        except (StoreBusy, NotAllowed):
             pass  # Save says so
 
 submitted = st.button(t("add.submit", lang), type="primary", key="add_submit", disabled=bool(date_problem))
@@ -219,6 +223,8 @@ if submitted and not date_problem:
         report = _save(accept_jumps=confirmed)
     except ValidationError as e:
         widgets.problems(e.problems, lang, heading=t("add.errors", lang))
+    except NotAllowed as e:
+        st.error(escape_markdown(t("auth.not_allowed", lang, reason=str(e))), icon=":material/lock:")
     except StoreBusy:
         st.error(t("add.busy", lang))
     else:

@@ -17,6 +17,7 @@ from dashboards import auth, phone, state, widgets
 from monitor.errors import MonitorError, StoreBusy
 from monitor.present import workspace
 from monitor.present.i18n import escape_markdown, t
+from monitor.services import review
 
 lang = state.lang()
 path = state.db_path()
@@ -42,13 +43,21 @@ pages = [
     st.Page("refresh_page.py", title=t("page.refresh", lang), icon=":material/sync:", url_path="refresh"),
     st.Page("methodology.py", title=t("page.methodology", lang), icon=":material/menu_book:", url_path="methodology"),
 ]
-# The catalogue page is there only for a session that may edit (editing open, or the editor signed in).
-if auth.editing_allowed():
+# The catalogue page is there only for a session that may edit it (editing open, or a signed-in user who
+# writes without domain or office limits).
+if auth.catalog_allowed():
     pages.insert(4, st.Page("catalog_page.py", title=t("page.catalog", lang), icon=":material/list_alt:",
                             url_path="catalog"))
+# The review queue (MONITOR_REVIEW=on) is there only for reviewers and admins.
+if review.enabled() and auth.reviewing_allowed():
+    pages.insert(4, st.Page("review_page.py", title=t("page.review", lang), icon=":material/fact_check:",
+                            url_path="review"))
 page = st.navigation(pages, position="top")
 
 widgets.header(lang)
+# Review on: how many entered values are not counted yet (every page, the overview included).
+if review.enabled() and (pending := review.pending_count(state.store(path))):
+    st.caption(t("review.pending_note", lang, n=pending))
 phone.style()
 auth.sidebar(lang)
 if created:

@@ -33,6 +33,9 @@ as_of = state.as_of()
 st.caption(t("catalog.intro", lang))
 if not auth.may_edit(lang):
     st.stop()
+if not auth.catalog_allowed():
+    st.warning(t("auth.catalog_limited", lang), icon=":material/lock:")
+    st.stop()
 who = auth.editor_name()
 db = state.store(path)
 profile = state.profile(path)

@@ -209,7 +209,7 @@ def _withdraw_form() -> None:
     r = periods[chosen]
     try:
         done = withdraw_reading(state.store(path), goal, r.period_end, why, who=auth.editor_name(),
-                                period_start=r.period_start)
+                                period_start=r.period_start, user=auth.acting_user())
     except ValidationError as e:
         widgets.problems(e.problems, lang, heading=t("goal.withdraw.errors", lang))
         return
@@ -247,7 +247,8 @@ def _withdraw_target_form() -> None:
         st.error(t("goal.withdraw.unconfirmed", lang))
         return
     try:
-        done = withdraw_target(state.store(path), chosen, why, who=auth.editor_name())
+        done = withdraw_target(state.store(path), chosen, why, who=auth.editor_name(),
+                               user=auth.acting_user())
     except ValidationError as e:
         widgets.problems(e.problems, lang, heading=t("goal.withdraw.errors", lang))
         return
@@ -278,5 +279,5 @@ with st.expander(t("goal.history", lang)):
         )
     if auth.editing_allowed() and detail["readings"]:
         _withdraw_form()
-    if auth.editing_allowed() and any(r["target_id"] for r in records):
+    if auth.catalog_allowed() and any(r["target_id"] for r in records):
         _withdraw_target_form()

@@ -10,11 +10,12 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import auth, state, widgets
-from monitor.errors import StoreBusy, ValidationError
+from monitor.errors import NotAllowed, StoreBusy, ValidationError
 from monitor.files.ingest import import_file
 from monitor.model.plausibility import JUMP_CODES
 from monitor.present.entry import UPLOAD_LIMIT_MB, problem_rows, read_table, rejected_csv, template_csv
 from monitor.present.i18n import escape_markdown, problem_reason, t
+from monitor.services import review
 
 PREVIEW_ROWS = 20
 
@@ -60,15 +61,19 @@ with tempfile.TemporaryDirectory(prefix="monitor-upload-") as folder:
         )
         st.dataframe(frame, hide_index=True, width="stretch", height=min(len(frame), 8) * 35 + 38)
 
-    cache_key = f"imp_dry_{digest}"
+    cache_key = f"imp_dry_{digest}_{auth.editor_name()}"
     if cache_key not in st.session_state:
         try:
             st.session_state[cache_key] = import_file(
-                state.store(path), file, dry_run=True, recorded_by="dashboard", today=as_of,
+                state.store(path), file, dry_run=True, recorded_by=auth.editor_name(), today=as_of,
+                authorize=auth.authorize(),
             )
         except ValidationError as e:
             # The file as a whole cannot be read (encoding, header, no rows).
             widgets.problems(e.problems, lang, heading=t("imp.file_error", lang))
+            st.stop()
+        except NotAllowed as e:
+            st.error(escape_markdown(t("auth.not_allowed", lang, reason=str(e))), icon=":material/lock:")
             st.stop()
         except StoreBusy:
             st.error(t("app.busy", lang))
@@ -128,9 +133,11 @@ with tempfile.TemporaryDirectory(prefix="monitor-upload-") as folder:
     if import_all or import_valid:
         try:
             result = import_file(
-                state.store(path), file, skip_invalid=import_valid, recorded_by="dashboard", today=as_of,
-                accept_jumps=accept_jumps,
+                state.store(path), file, skip_invalid=import_valid, recorded_by=auth.editor_name(), today=as_of,
+                accept_jumps=accept_jumps, authorize=auth.authorize(), pending=review.enabled(),
             )
+        except NotAllowed as e:
+            st.error(escape_markdown(t("auth.not_allowed", lang, reason=str(e))), icon=":material/lock:")
         except ValidationError as e:
             rows = {p.row for p in e.problems if p.row is not None}
             widgets.problems(e.problems, lang, heading=t("imp.failed", lang, n=len(rows)))

@@ -97,13 +97,15 @@ table = pd.DataFrame([
 ])
 st.dataframe(table, hide_index=True, width="stretch")
 
-if sources and auth.may_edit(lang):
+if sources and auth.may_edit(lang) and not auth.catalog_allowed():
+    st.caption(t("auth.refresh_limited", lang))
+elif sources and auth.catalog_allowed():
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
     chosen = c1.selectbox(L("pick", lang), [s["name"] for s in sources], key="refresh_source")
     if c2.button(L("run_now", lang), type="primary", key="refresh_run_now"):
         with st.spinner(escape_markdown(chosen)):
             try:
-                result = run_sources(store, config, [chosen], trigger="dashboard")[0]
+                result = run_sources(store, config, [chosen], trigger="dashboard", user=auth.acting_user())[0]
             except MonitorError as e:
                 st.error(escape_markdown(str(e)))
             else:

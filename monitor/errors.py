@@ -32,6 +32,13 @@ class NotFound(MonitorError):
     exit_code = 3
 
 
+class NotAllowed(MonitorError):
+    """The person acting may not do this: their role, or the domains and offices they are limited to
+    (monitor.services.users), or a reviewer approving their own entry. Nothing was written."""
+
+    exit_code = 77  # EX_NOPERM
+
+
 class StoreError(MonitorError):
     """The database could not be read or written."""
 

@@ -156,6 +156,10 @@ SETTINGS: dict[str, Setting] = {
         Setting("MONITOR_JUMP_POINTS", "percentage points", 20.0,
                 "For values in % (shares, year-on-year changes): a move of more than this many percentage "
                 "points from the previous reading is held like a jump; `off` turns this check off.", _points),
+        Setting("MONITOR_REVIEW", "on or off", False,
+                "on: a reading entered (form, import, `monitor add`) stays pending, counted nowhere and alerting "
+                "no one, until a reviewer who is not its author approves it (`monitor review`, the dashboard's "
+                "review page); a scheduled refresh is not reviewed. Off by default.", _flag),
         Setting("MONITOR_DEBUG", "0 or 1", False,
                 "1: a failing `monitor` command prints the traceback as well as its one `Error:` line (for bug reports).",
                 _flag),

@@ -565,3 +565,69 @@ def test_another_catalogue_shows_its_own_title_and_domains(county: dict[str, Any
             assert not [w for w in ("西宁", "Xining", "青海", "Qinghai") if w in text + page.title()], text
     finally:
         context.close()
+
+
+# ---- Review (issue 17 item 5): pending -> approved by two people, in Chromium.
+
+@pytest.fixture(scope="module")
+def reviewed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The app with review on and two users: ana (editor) and bo (reviewer)."""
+    from monitor.services import users
+    from monitor.services.auth import hash_password
+
+    _require_chromium()
+    folder = tmp_path_factory.mktemp("reviewed")
+    db = folder / "monitor.duckdb"
+    store = Store(db)
+    init_store(store)
+    for name, role in (("ana", "editor"), ("bo", "reviewer")):
+        users.add_user(store, name, role, password_hash=hash_password(f"{name} pass", method="pbkdf2_sha256"), by="test")
+    store.close()
+    with _streamlit(folder, db, MONITOR_REVIEW="on") as url:
+        yield {"url": url, "db": db}
+
+
+def _sign_in(page: Any, name: str) -> None:
+    _settle(page)
+    page.get_by_label("User name").fill(name)
+    page.get_by_label("Password", exact=True).fill(f"{name} pass")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text(re.compile(f"Signed in as {name}")).wait_for()
+    _settle(page)
+
+
+def test_a_value_entered_by_an_editor_counts_once_another_reviewer_approves(reviewed: dict[str, Any], browser: Any) -> None:
+    from monitor.services import review
+
+    store = Store(reviewed["db"])
+    before = [r for r in status_records(store, TODAY) if r["indicator_id"] == "compute-racks"][0]["latest_value"]
+    editor = browser.new_context(viewport={"width": WIDTH, "height": 900}, locale="en-US").new_page()
+    editor.set_default_timeout(TIMEOUT_MS)
+    editor.goto(f"{reviewed['url']}/add?lang=en&indicator=compute-racks")
+    _sign_in(editor, "ana")
+    editor.locator('input[aria-label^="Value"]').fill("3")
+    editor.keyboard.press("Tab")
+    _settle(editor)
+    editor.get_by_role("button", name="Save").click()
+    _settle(editor)
+    assert review.pending_count(store) == 1
+    assert [r for r in status_records(store, TODAY) if r["indicator_id"] == "compute-racks"][0]["latest_value"] == before
+    editor.context.close()
+
+    reviewer = browser.new_context(viewport={"width": WIDTH, "height": 900}, locale="en-US").new_page()
+    reviewer.set_default_timeout(TIMEOUT_MS)
+    reviewer.goto(f"{reviewed['url']}/add?lang=en")  # a page whose sidebar is open
+    _sign_in(reviewer, "bo")
+    reviewer.get_by_text(re.compile("1 entered values are pending review")).wait_for()
+    reviewer.get_by_role("link", name="Review").click()
+    reviewer.get_by_text("Choose a value to review").first.wait_for()
+    _settle(reviewer)
+    _grid_cell(reviewer, "ana")
+    reviewer.locator('[data-testid="stSelectbox"]').filter(has_text="Choose a value to review").click()
+    reviewer.get_by_role("option").first.click()
+    reviewer.get_by_label("Comment (required to reject)").fill("checked with the bureau")
+    reviewer.get_by_role("button", name="Approve").click()
+    reviewer.get_by_text(re.compile("Approved 30000")).wait_for()
+    reviewer.context.close()
+    assert review.pending_count(store) == 0
+    assert [r for r in status_records(store, TODAY) if r["indicator_id"] == "compute-racks"][0]["latest_value"] == 30000

@@ -103,8 +103,8 @@ def test_file_to_file_is_exact_and_verified(full_db: Store, db_path: Path, tmp_p
     result = _cli(runner, str(db_path), "migrate", "--to", str(copy))
     assert result.exit_code == 0, result.output
     assert f"Migrated {db_path} -> {copy}" in result.output
-    # 14 tables: schema migration 6 added catalog_change
-    assert "verified: row counts and digests of 14 tables match" in result.output
+    # 15 tables: schema migration 6 added catalog_change, 8 app_user
+    assert "verified: row counts and digests of 15 tables match" in result.output
     target = Store(copy)
     assert checksums(target) == before
     target.close()

@@ -194,6 +194,7 @@ def test_settings_command_lists_every_setting_with_value_origin_and_description(
         "MONITOR_LANG = zh  (default)",
         "MONITOR_JUMP_FACTOR = 5  (default)",
         "MONITOR_JUMP_POINTS = 20  (default)",
+        "MONITOR_REVIEW = 0  (default)",
         "MONITOR_DEBUG = 0  (default)",
     ]
     assert lines[1::2] == [f"    {s.text}" for s in settings.SETTINGS.values()]

@@ -350,7 +350,7 @@ def test_a_store_at_version_6_migrates_and_keeps_its_readings(tmp_path: Path) ->
                 "VALUES ('x', DATE '2024-12-31', DATE '2024-12-31', 1, 5, 'exact', now())")
     con.close()
     store = Store(path)
-    assert store.init() == [7]
+    assert store.init() == [7, 8, 9]
     with store.read() as c:
         [reading] = queries.list_readings(c, "x")
     assert (reading.value, reading.withdrawn, reading.withdrawn_reason) == (5, False, None)

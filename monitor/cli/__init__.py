@@ -11,7 +11,20 @@
 Importing this package attaches every command to ``main``.
 """
 
-from monitor.cli import admin, card, catalog, maintenance, offices, readings, refresh, report, serve, withdraw  # noqa: F401  (they attach their commands)
+from monitor.cli import (  # noqa: F401  (they attach their commands)
+    admin,
+    card,
+    catalog,
+    maintenance,
+    offices,
+    readings,
+    refresh,
+    report,
+    review,
+    serve,
+    users,
+    withdraw,
+)
 from monitor.cli.app import EXIT_CODES, main
 
 __all__ = ["EXIT_CODES", "main"]

@@ -52,6 +52,7 @@ EXIT_CODES: dict[int, str] = {
     70: f"an unexpected error (a bug): the line names the exception; rerun with {DEBUG_ENV}=1 for its traceback",
     73: "another scheduler already serves this database (monitor.services.refresh.SchedulerRunning)",
     74: "a file other than the database could not be read or written (e.g. `export --out` in a read-only folder)",
+    77: "not allowed: the user's role or scope does not cover it, or a reviewer approving their own entry",
     75: "the database was busy (locked by another process) beyond the wait; nothing was written, retry",
     130: "interrupted (Ctrl-C); an unfinished write is rolled back",
     EXIT_BROKEN_PIPE: "the reader of the output went away (`monitor readings | head -1`); nothing more is printed",

@@ -8,10 +8,9 @@ stored text: printed as plain cells, never as rich markup.
 
 from __future__ import annotations
 
-from datetime import date
-
 import click
 
+from monitor import clock
 from monitor.cli.app import main, setting_option, store
 from monitor.cli.options import parse_day
 from monitor.cli.output import cells, console, print_json
@@ -32,7 +31,7 @@ def offices(ctx: click.Context, office: str | None, as_of: str | None, days: int
     from monitor.present.i18n import t
     from monitor.present.offices import DEFAULT_HORIZON_DAYS, office_index, scorecard
 
-    day = parse_day(as_of, "--as-of") or date.today()
+    day = parse_day(as_of, "--as-of") or clock.today()
     if office is None:
         rows = office_index(store(ctx), day, lang)
         if as_json:

@@ -87,6 +87,19 @@ def readings(ctx: click.Context, indicator: str | None, history: bool, as_json: 
     console().print(table)
 
 
+def review_enabled() -> bool:
+    from monitor.services.review import enabled
+
+    return enabled()
+
+
+def _who(by: str | None) -> str:
+    """Who the history records for a command's readings: --by, else the operating-system user."""
+    from monitor.services.users import check_name, os_user
+
+    return os_user() if by is None else check_name(by, "--by")
+
+
 @main.command(context_settings={"ignore_unknown_options": True})
 @click.argument("indicator")
 @click.argument("value")
@@ -101,10 +114,11 @@ def readings(ctx: click.Context, indicator: str | None, history: bool, as_json: 
                    "MONITOR_JUMP_POINTS); without it such a value is refused with exit code 5.")
 @click.option("--strict", is_flag=True,
               help="Refuse (exit code 5) a reading no target of INDICATOR can ever use (a warning otherwise).")
+@click.option("--by", default=None, metavar="NAME", help="Who enters it, for the history (default: the operating-system user).")
 @click.pass_context
 def add(ctx: click.Context, indicator: str, value: str, period_end: str, period_start: str | None,
         unit: str | None, qualifier: str | None, source: str | None, note: str | None, confirm_jump: bool,
-        strict: bool) -> None:
+        strict: bool, by: str | None) -> None:
     """Append one reading of INDICATOR (a changed value for a period becomes a new revision)."""
     from monitor.files.ingest import add_reading
     from monitor.model.plausibility import JUMP_CODES
@@ -113,7 +127,8 @@ def add(ctx: click.Context, indicator: str, value: str, period_end: str, period_
         with duckdb_without_pandas():
             report = add_reading(
                 store(ctx), indicator, value, period_end, period_start=period_start, unit=unit,
-                qualifier=qualifier, source=source, note=note, recorded_by="cli", accept_jumps=confirm_jump,
+                qualifier=qualifier, source=source or "cli", note=note, recorded_by=_who(by),
+                accept_jumps=confirm_jump, pending=review_enabled(),
                 strict=strict,
             )
     except ValidationError as e:
@@ -145,9 +160,10 @@ def echo_warnings(warnings: list[Any], shown: int = 20) -> None:
               help="Refuse the file (exit code 5, nothing written) if a row would count for no target of its "
                    "indicator; without it such rows are imported and listed as warnings.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--by", default=None, metavar="NAME", help="Who imports it, for the history (default: the operating-system user).")
 @click.pass_context
 def import_(ctx: click.Context, file: str, dry_run: bool, skip_invalid: bool, accept_jumps: bool, strict: bool,
-            as_json: bool) -> None:
+            as_json: bool, by: str | None) -> None:
     """Import readings from a CSV (UTF-8 or GB18030), XLSX, Parquet or JSON FILE."""
     from monitor.files.ingest import import_file
 
@@ -165,7 +181,8 @@ def import_(ctx: click.Context, file: str, dry_run: bool, skip_invalid: bool, ac
 
     try:
         report = import_file(store(ctx), file, dry_run=dry_run, skip_invalid=skip_invalid, progress=progress,
-                             accept_jumps=accept_jumps, strict=strict)
+                             accept_jumps=accept_jumps, strict=strict, recorded_by=_who(by),
+                             pending=review_enabled())
     finally:
         if bar is not None:
             bar.stop()

@@ -17,15 +17,15 @@ it changed, its payload saying what was withdrawn, by whom and why; the alert ch
 
 from __future__ import annotations
 
-import getpass
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from monitor import clock
-from monitor.errors import MonitorError, NotFound, Problem, ValidationError
+from monitor.errors import MonitorError, NotAllowed, NotFound, Problem, ValidationError
 from monitor.model import CatalogChange, Reading, Target
+from monitor.services.users import User, check_writes, os_user
 from monitor.store import catalog_queries, queries, refresh_queries
 from monitor.store.connection import Store
 
@@ -35,10 +35,7 @@ WHERE_READING = "the reading in force"
 
 def default_who() -> str:
     """Who withdraws, when not said (--by): the operating-system user."""
-    try:
-        return getpass.getuser() or "cli"
-    except Exception:  # no user name in the environment (a container without /etc/passwd entry)
-        return "cli"
+    return os_user()
 
 
 def _reason(reason: str | None) -> str:
@@ -101,7 +98,7 @@ def _statuses(store: Store, indicator_id: str, as_of: date) -> dict[str, dict[st
 
 def _status_events(
     store: Store, con: Any, indicator_id: str, before: dict[str, dict[str, Any]], as_of: date, now: datetime,
-    withdrawal: dict[str, Any],
+    withdrawal: dict[str, Any], cause: str = "withdrawal", source: str = SOURCE_NAME,
 ) -> list[dict[str, Any]]:
     """The status_changed events of the indicator's goals whose status the withdrawal changed (goals with
     a target, as a refresh run reports them); their last known status is updated (no second event)."""
@@ -119,10 +116,10 @@ def _status_events(
         if old is None or new is None or not new["target_id"] or old["status"] == new["status"]:
             continue
         payload = _goal_payload(con, new, as_of, old["status"], bool(old["stale"]))
-        payload.update(withdrawal=withdrawal, run_source=SOURCE_NAME, occurred_at=now.isoformat() + "Z")
+        payload.update({cause: withdrawal, "run_source": source, "occurred_at": now.isoformat() + "Z"})
         events.append({
             "id": uuid.uuid4().hex, "run_id": None, "kind": "status_changed", "occurred_at": now,
-            "source": SOURCE_NAME, "indicator_id": indicator_id, "target_id": new["target_id"],
+            "source": source, "indicator_id": indicator_id, "target_id": new["target_id"],
             "old_status": old["status"], "new_status": new["status"],
             "payload": json.dumps(payload, ensure_ascii=False, default=str),
         })
@@ -140,16 +137,20 @@ def withdraw_reading(
     who: str | None = None,
     period_start: date | None = None,
     as_of: date | None = None,
+    user: User | None = None,
 ) -> Withdrawn:
     """Withdraw the reading in force of the indicator's period ending ``period_end`` (starting
     ``period_start``: needed only when several periods end that day). NotFound: unknown indicator, or
-    no such period in force (nothing to withdraw); ValidationError: no reason."""
+    no such period in force (nothing to withdraw); ValidationError: no reason; NotAllowed: ``user`` (the
+    dashboard's signed-in user; None on the command line) may not write the indicator."""
     text = _reason(reason)
     by = _who(who)
     day = as_of or clock.today()
     with store.write() as con:
-        if queries.get_indicator(con, indicator_id) is None:
+        indicator = queries.get_indicator(con, indicator_id)
+        if indicator is None:
             raise NotFound(f"unknown indicator '{indicator_id}' (see `monitor indicators`)")
+        check_writes(user, [indicator], "withdraw readings of")
         found = queries.in_force_periods(con, indicator_id, period_end, period_start)
         period = (f"{period_start.isoformat()}..{period_end.isoformat()}" if period_start
                   else f"ending {period_end.isoformat()}")
@@ -177,6 +178,7 @@ def withdraw_reading(
 
 def withdraw_target(
     store: Store, target_id: str, reason: str | None, who: str | None = None, as_of: date | None = None,
+    user: User | None = None,
 ) -> Withdrawn:
     """Withdraw the target's version in effect: the previous one is in force again, or none. NotFound:
     unknown target, or every version withdrawn already; ValidationError: no reason."""
@@ -188,6 +190,9 @@ def withdraw_target(
         if not every:
             raise NotFound(f"unknown target '{target_id}' (see `monitor targets`)")
         indicator_id = every[0].indicator_id
+        if user is not None and not user.may_edit_catalog:
+            raise NotAllowed(f"{user.name} may not withdraw target versions (the catalogue is for editors "
+                             "without domain or office limits); nothing was written")
         before = _statuses(store, indicator_id, day)
         now = datetime.utcnow()
         result = queries.withdraw_target(con, target_id, text, by, now)

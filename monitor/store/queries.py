@@ -297,7 +297,24 @@ READING_COLUMNS = _VALUE_COLUMNS + ", withdrawn, withdrawn_reason"
 # and for deciding the next revision.
 LATEST_REVISION = "revision = max(revision) OVER (PARTITION BY indicator_id, period_start, period_end)"
 NOT_WITHDRAWN = "withdrawn IS NOT TRUE"
-IN_FORCE = f"({LATEST_REVISION} AND {NOT_WITHDRAWN})"
+# Review (schema migration 9): a revision pending review or rejected does not count; the one rule of
+# "counts", on the reading table's columns. With review off every revision has review NULL and counts, so
+# IN_FORCE selects exactly what it did before review existed.
+COUNTS = "(review IS NULL OR review = 'approved')"
+COUNTED_REVISION = (
+    f"revision = max(revision) FILTER (WHERE {COUNTS}) OVER (PARTITION BY indicator_id, period_start, period_end)"
+)
+IN_FORCE = f"({COUNTED_REVISION} AND {NOT_WITHDRAWN})"
+# The reading table as the status statements read it (monitor.store.status_queries' sources): counted revisions.
+COUNTED_READINGS = f"(SELECT * FROM reading WHERE {COUNTS})"
+
+
+def mark_pending(con: duckdb.DuckDBPyConnection, batch_id: str) -> int:
+    """Mark the revisions just written by ``batch_id`` (in this write transaction) pending review."""
+    row = con.execute(
+        "UPDATE reading SET review = 'pending' WHERE batch_id = ? AND review IS NULL RETURNING 1", [batch_id]
+    ).fetchall()
+    return len(row)
 
 
 def _reading(row: Sequence[Any]) -> Reading:
@@ -708,7 +725,8 @@ def withdraw_reading(
     in_force_periods): the same value and qualifier, marked withdrawn with the reason; who and when
     (UTC) are its recorded_by and recorded_at. Returns the withdrawal."""
     when = now or datetime.utcnow()
-    revision = reading.revision + 1
+    # after every revision of the period (one pending review may follow the one in force)
+    revision = next_revision(con, reading.indicator_id, reading.period_start, reading.period_end)
     con.execute(
         f"""
         INSERT INTO reading ({READING_COLUMNS}, batch_id)
@@ -722,6 +740,14 @@ def withdraw_reading(
         value=reading.value, qualifier=reading.qualifier, source=reading.source, note=reading.note,
         recorded_by=withdrawn_by, recorded_at=when, revision=revision, withdrawn=True, withdrawn_reason=reason,
     )
+
+
+def next_revision(con: duckdb.DuckDBPyConnection, indicator_id: str, start: date, end: date) -> int:
+    row = con.execute(
+        "SELECT coalesce(max(revision), 0) + 1 FROM reading WHERE indicator_id = ? AND period_start = ? AND period_end = ?",
+        [indicator_id, start, end],
+    ).fetchone()
+    return int(row[0]) if row else 1
 
 
 def withdrawn_periods(con: duckdb.DuckDBPyConnection, indicator_id: str | None = None) -> list[Reading]:
@@ -775,3 +801,52 @@ def list_rejected(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 
 # The same rule as a SQL condition on a DOUBLE column (stores written before it: `monitor check`, the status).
 UNUSABLE_SQL = "(isnan({0}) OR isinf({0}) OR {0} > " + repr(VALUE_MAX) + " OR {0} < " + repr(-VALUE_MAX) + ")"
+
+
+# ---------------------------------------------------------------- review (schema migration 9)
+
+PENDING_SQL = f"""
+WITH counted AS (SELECT indicator_id, period_start, period_end, value FROM reading QUALIFY {IN_FORCE}),
+pending AS (SELECT {READING_COLUMNS}, batch_id FROM reading
+            WHERE ? IS NULL OR indicator_id = ?
+            QUALIFY {LATEST_REVISION} AND review = 'pending')
+SELECT p.*,
+       -- the previous value: the period's own in force, else the indicator's latest before it
+       (SELECT arg_max(c.value, (c.period_start = p.period_start AND c.period_end = p.period_end, c.period_end, c.period_start))
+        FROM counted AS c WHERE c.indicator_id = p.indicator_id AND c.period_end <= p.period_end) AS previous
+FROM pending AS p
+ORDER BY p.recorded_at, p.indicator_id, p.period_end, p.period_start
+"""
+
+
+def pending_readings(con: duckdb.DuckDBPyConnection, indicator_id: str | None = None) -> list[tuple[Reading, float | None]]:
+    """The periods whose latest revision awaits review, each with the previous value that counts."""
+    rows = con.execute(PENDING_SQL, [indicator_id, indicator_id]).fetchall()
+    width = len(READING_COLUMNS.split(","))
+    return [(_reading(r[:width]), r[-1]) for r in rows]
+
+
+def pending_count(con: duckdb.DuckDBPyConnection) -> int:
+    """How many periods await review (their latest revision is pending)."""
+    row = con.execute(f"SELECT count(*) FROM (SELECT review FROM reading QUALIFY {LATEST_REVISION}) WHERE review = 'pending'"
+                      ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def review_reading(con: duckdb.DuckDBPyConnection, reading: Reading, decision: str, by: str, comment: str | None,
+                   now: datetime | None = None) -> int:
+    """Append the revision that approves or rejects the pending ``reading``: a copy of it with review
+    ``decision`` ('approved' or 'rejected'), recorded by the reviewer with their comment. Its revision."""
+    revision = next_revision(con, reading.indicator_id, reading.period_start, reading.period_end)
+    p = reading.provenance
+    con.execute(
+        f"""
+        INSERT INTO reading ({READING_COLUMNS}, batch_id, review, review_comment)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, ?, ?)
+        """,
+        [reading.indicator_id, reading.period_start, reading.period_end, revision, reading.value,
+         reading.qualifier.value, reading.source, reading.note, by, now or datetime.utcnow(),
+         p.quote if p else None, p.source_date if p else None, p.speaker if p else None, p.office if p else None,
+         decision, comment],
+    )
+    return revision

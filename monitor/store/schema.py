@@ -293,6 +293,46 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE target ADD COLUMN IF NOT EXISTS withdrawn_reason VARCHAR",
         ),
     ),
+    Migration(
+        8,
+        "named users with roles",
+        (
+            # The people who may sign in (monitor.services.users): at most one row per name, kept so by the
+            # write logic (a change replaces the row in one write transaction). role: viewer, editor,
+            # reviewer or admin; domains and offices: JSON lists limiting what the user may write or review
+            # (empty: everything); password_hash: scrypt (monitor.services.auth), NULL for a user who signs
+            # in only through single sign-on (matched by email). A disabled user is kept (the history
+            # names them) but may no longer sign in. Timestamps are UTC.
+            """
+            CREATE TABLE IF NOT EXISTS app_user (
+                name          VARCHAR NOT NULL,
+                display_name  VARCHAR,
+                email         VARCHAR,
+                role          VARCHAR NOT NULL,
+                domains       VARCHAR NOT NULL,
+                offices       VARCHAR NOT NULL,
+                password_hash VARCHAR,
+                disabled      BOOLEAN NOT NULL,
+                created_at    TIMESTAMP NOT NULL,
+                updated_at    TIMESTAMP NOT NULL,
+                updated_by    VARCHAR NOT NULL
+            )
+            """,
+        ),
+    ),
+    Migration(
+        9,
+        "review of readings",
+        (
+            # Review (MONITOR_REVIEW=on; monitor.services.review): a reading entered while review is on is
+            # written with review 'pending' and does not count (queries.COUNTS) until a reviewer appends a
+            # revision copying it with review 'approved' (or 'rejected': it never counts), recorded_by the
+            # reviewer, review_comment their comment. NULL (every reading written with review off, or
+            # before this migration): counts, as always.
+            "ALTER TABLE reading ADD COLUMN IF NOT EXISTS review VARCHAR",
+            "ALTER TABLE reading ADD COLUMN IF NOT EXISTS review_comment VARCHAR",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -49,6 +49,7 @@ import duckdb
 from monitor import clock
 from monitor.model import COMPARATORS, FREQUENCY_MONTHS, SET_KINDS, VALUE_MAX, Indicator, Qualifier, Target
 from monitor.store.queries import (
+    COUNTED_READINGS,
     IN_FORCE,
     INDICATOR_COLUMNS,
     READING_COLUMNS,
@@ -87,14 +88,16 @@ class Sources(NamedTuple):
     indicator: str
 
 
+# Review (schema migration 9): both read only the revisions that count (queries.COUNTS): a reading pending
+# review, or rejected, changes no status. With review off that is every revision.
 # Today: the tables themselves (the statements are exactly those without known_on), of the target
 # versions those in effect (not withdrawn).
-CURRENT = Sources("reading", target_in_effect("target"), "indicator")
+CURRENT = Sources(COUNTED_READINGS, target_in_effect("target"), "indicator")
 # As known on the cutoff: rows recorded by then. An indicator is replaced in place when it changes
 # (no history of its definition), so one counts as known when its definition, a reading or a target
 # of it was recorded by then; its definition is today's.
 KNOWN = Sources(
-    f"(SELECT * FROM reading WHERE recorded_at <= {_CUT})",
+    f"(SELECT * FROM {COUNTED_READINGS} WHERE recorded_at <= {_CUT})",
     target_in_effect(f"(SELECT * FROM target WHERE recorded_at <= {_CUT})"),
     f"(SELECT * FROM indicator WHERE updated_at <= {_CUT}"
     f" OR id IN (SELECT indicator_id FROM reading WHERE recorded_at <= {_CUT})"

@@ -50,7 +50,7 @@ from monitor.files.ingest.reading import (
     stage_file,
     stage_rows,
 )
-from monitor.files.ingest.report import ImportReport, ProgressCallback, strict_summary, summary
+from monitor.files.ingest.report import Authorize, ImportReport, ProgressCallback, strict_summary, summary
 from monitor.files.ingest.uncounted import uncounted_problems
 from monitor.files.ingest.validating import find_problems, hold_jumps, validate_pass
 from monitor.files.ingest.writing import check_schema, classify_and_write, write_small
@@ -112,6 +112,8 @@ def _run_import(
     rows_required: bool = True,
     accept_jumps: bool = False,
     strict: bool = False,
+    authorize: Authorize | None = None,
+    pending: bool = False,
 ) -> ImportReport:
     staged = stage()  # file-level problems (header, encoding, type) raise before the store is read
     # Checked first: a write session creates a missing file, and without the schema validation
@@ -130,6 +132,10 @@ def _run_import(
 
     def judge(db: duckdb.DuckDBPyConnection) -> None:
         """The valid rows against the store: held as jumps unless accepted; warned about if they count for no target."""
+        if authorize is not None and report.valid:
+            # Who writes may write these indicators (monitor.services.users.check_writes): else nothing is.
+            ids = sorted({i for _, i, _, _ in import_queries.valid_periods(db)})
+            authorize(list(queries.indicators_by_id(db, ids).values()))
         if not accept_jumps:
             hold_jumps(db, con, report, PROBLEMS_KEPT)
         if report.valid:
@@ -208,7 +214,7 @@ def _run_import(
 
     if not classify_and_write(store, report, current, current_token, dry_run=dry_run, recorded_by=recorded_by,
                               source=source, classify_while_writing=CLASSIFY_WHILE_WRITING,
-                              small_batch=SMALL_BATCH):
+                              small_batch=SMALL_BATCH, pending=pending):
         return report
     if progress:
         progress("done", 4, 4)
@@ -227,6 +233,8 @@ def import_file(
     kind: str | None = None,
     accept_jumps: bool = False,
     strict: bool = False,
+    authorize: Authorize | None = None,
+    pending: bool = False,
 ) -> ImportReport:
     """Import a reading file in one transaction: every valid row, or (by default) nothing if any is invalid.
     A row far from its indicator's previous reading (monitor.model.plausibility) is held like an invalid one
@@ -245,7 +253,7 @@ def import_file(
         return _run_import(
             store, con, folder, stack, lambda: stage_file(con, file, kind, stack), report, dry_run=dry_run,
             skip_invalid=skip_invalid, recorded_by=recorded_by, source=file.name, today=today or clock.today(),
-            progress=progress, accept_jumps=accept_jumps, strict=strict,
+            progress=progress, accept_jumps=accept_jumps, strict=strict, authorize=authorize, pending=pending,
         )
 
 
@@ -260,6 +268,8 @@ def import_rows(
     today: date | None = None,
     accept_jumps: bool = False,
     strict: bool = False,
+    authorize: Authorize | None = None,
+    pending: bool = False,
 ) -> ImportReport:
     """Import readings given as dictionaries with the canonical columns (values as text or numbers); as
     ``import_file`` (warnings, ``strict``)."""
@@ -268,12 +278,14 @@ def import_rows(
         return write_small(
             store, report, rows, dry_run=dry_run, skip_invalid=skip_invalid, recorded_by=recorded_by,
             source=source_name, today=today or clock.today(), accept_jumps=accept_jumps, strict=strict,
+            authorize=authorize, pending=pending,
         )
     with housekeeping.import_scratch(store) as (con, folder, stack):
         return _run_import(
             store, con, folder, stack, lambda: stage_rows(con, source_name, rows), report, dry_run=dry_run,
             skip_invalid=skip_invalid, recorded_by=recorded_by, source=source_name, today=today or clock.today(),
             progress=None, rows_required=False, accept_jumps=accept_jumps, strict=strict,
+            authorize=authorize, pending=pending,
         )
 
 
@@ -293,6 +305,8 @@ def add_reading(
     accept_jumps: bool = False,
     dry_run: bool = False,
     strict: bool = False,
+    authorize: Authorize | None = None,
+    pending: bool = False,
 ) -> ImportReport:
     """Append one reading through the same validation as a file import; a value far from the indicator's
     previous reading is refused (problem.jump_*) unless ``accept_jumps`` (the user confirmed it).
@@ -310,7 +324,7 @@ def add_reading(
     }
     try:
         report = import_rows(store, [row], source_name="reading", recorded_by=recorded_by, today=today,
-                             accept_jumps=accept_jumps, dry_run=dry_run, strict=strict)
+                             accept_jumps=accept_jumps, dry_run=dry_run, strict=strict, authorize=authorize, pending=pending)
         if report.problems:  # a dry run returns its problems: raised as the write would
             raise ValidationError(report.problems)
         return single(report)

@@ -10,6 +10,9 @@ from monitor.errors import Problem
 
 # (stage, step, steps): "read" 1 of 4, "validate" 2, "write" 3, "done" 4.
 ProgressCallback = Callable[[str, int, int], None]
+# Called with the indicators of an import's valid rows before anything is written (also on a dry run);
+# raises (monitor.errors.NotAllowed) when who writes may not write one of them: then nothing is.
+Authorize = Callable[[list[Any]], None]
 
 
 @dataclass

@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 
 from monitor.errors import StoreError, ValidationError
-from monitor.files.ingest.report import ImportReport, strict_summary, summary
+from monitor.files.ingest.report import Authorize, ImportReport, strict_summary, summary
 from monitor.files.ingest.uncounted import uncounted_problems
 from monitor.files.ingest.validating import check_small, hold_small, number_rows
 from monitor.store import queries, schema
@@ -41,6 +41,7 @@ def classify_and_write(
     source: str,
     classify_while_writing: int,
     small_batch: int,
+    pending: bool = False,
 ) -> bool:
     """Classify the valid rows (queries.IMPORT_VALID) and, unless a dry run, write them; the counts into
     ``report``. False when ``current`` stopped it (the rows, checked again, are refused: a dry run)."""
@@ -55,6 +56,8 @@ def classify_and_write(
                 queries.add_rejected_import(db, report.batch_id, report.file)
             counts = queries.add_imported_readings(db, classified, recorded_by, report.batch_id, source,
                                                      appended_rowids=exact)
+            if pending:
+                queries.mark_pending(db, report.batch_id)  # review on: counted once approved
         report.written = True
     else:
         with store.read() as db:
@@ -77,6 +80,8 @@ def classify_and_write(
                     queries.add_rejected_import(db, report.batch_id, report.file)
                 counts = queries.add_imported_readings(db, classified, recorded_by, report.batch_id, source,
                                                          appended_rowids=exact)
+                if pending:
+                    queries.mark_pending(db, report.batch_id)  # review on: counted once approved
             report.written = True
     report.new, report.revised, report.unchanged = counts["new"], counts["revised"], counts["unchanged"]
     return True
@@ -94,6 +99,8 @@ def write_small(
     today: date,
     accept_jumps: bool = False,
     strict: bool = False,
+    authorize: Authorize | None = None,
+    pending: bool = False,
 ) -> ImportReport:
     """A small batch validated in Python (validating.check_small), its jumps held unless ``accept_jumps``
     (validating.hold_small), and written, in one session."""
@@ -109,6 +116,9 @@ def write_small(
         except duckdb.CatalogException as e:
             raise StoreError(f"database {store.path} has no monitor schema; run `monitor init` first") from e
         valid = check_small(report, numbered, flagged, blanked, indicators, today)
+        if authorize is not None and valid:
+            # Who writes may write these indicators (monitor.services.users.check_writes): else nothing is.
+            authorize([indicators[i] for i in sorted({v["indicator_id"] for v in valid}) if i in indicators])
         if valid and not accept_jumps:
             valid = hold_small(db, report, numbered, valid)
         if report.problems and not skip_invalid:
@@ -133,6 +143,8 @@ def write_small(
                 for p in report.problems
             ])
             counts = queries.add_readings_direct(db, valid, recorded_by, report.batch_id)
+            if pending:
+                queries.mark_pending(db, report.batch_id)  # review on: counted once approved
             report.written = True
     report.new, report.revised, report.unchanged = counts["new"], counts["revised"], counts["unchanged"]
     return report

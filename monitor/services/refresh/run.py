@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor import clock
-from monitor.errors import MonitorError, StoreError, ValidationError
+from monitor.errors import MonitorError, NotAllowed, StoreError, ValidationError
 from monitor.model.plausibility import JUMP_CODES
 from monitor.services.leader import LeaseGuard, LeaseLost
 from monitor.services.refresh import FetchError
@@ -613,8 +613,16 @@ def run_sources(
     trigger: str = "cli",
     sleep: Callable[[float], None] = time.sleep,
     as_of: date | None = None,
+    user: Any = None,
 ) -> list[RunResult]:
-    """Refresh the named sources (all enabled ones when ``names`` is empty), one after the other."""
+    """Refresh the named sources (all enabled ones when ``names`` is empty), one after the other.
+
+    ``user`` (monitor.services.users.User: the dashboard's signed-in user; None for the CLI and the
+    scheduler): a source may bring readings of any indicator, so only a writer without domain or office
+    limits may run one now (NotAllowed otherwise, before anything is fetched)."""
+    if user is not None and not user.may_edit_catalog:
+        raise NotAllowed(f"{user.name} may not run a refresh now: a source may bring readings of any indicator, "
+                         "and their role or limits do not cover every one")
     ensure_schema(store)
     sources = [config.source(n) for n in names] if names else [s for s in config.sources if s.enabled]
     return [run_source(store, config, s, trigger=trigger, sleep=sleep, as_of=as_of) for s in sources]
