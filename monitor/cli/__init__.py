@@ -11,7 +11,7 @@
 Importing this package attaches every command to ``main``.
 """
 
-from monitor.cli import admin, card, catalog, maintenance, readings, refresh, report, serve, withdraw  # noqa: F401  (they attach their commands)
+from monitor.cli import admin, card, catalog, draft, maintenance, readings, refresh, report, serve, withdraw  # noqa: F401  (they attach their commands)
 from monitor.cli.app import EXIT_CODES, main
 
 __all__ = ["EXIT_CODES", "main"]
