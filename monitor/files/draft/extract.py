@@ -43,8 +43,8 @@ _CN_DIGITS = "零一二两三四五六七八九十百千"
 _NUM = r"\d+(?:\.\d+)?"
 _FIGURE = re.compile(
     rf"(?P<pre>约|近|超过|突破|达到|达)?"
-    rf"(?P<num>{_NUM}|[{_CN_DIGITS}]+(?:点[{_CN_DIGITS}]+)?)"
-    rf"(?:\s*(?:至|到|—|–|-|～|~)\s*(?P<high>{_NUM})(?P<high_unit>%)?)?"
+    rf"(?P<num>{_NUM}|[{_CN_DIGITS}]+(?:[万亿][{_CN_DIGITS}]+)*(?:点[{_CN_DIGITS}]+)?)"
+    rf"(?:(?P<low_unit>%)?\s*(?:至|—|–|～|~)\s*(?P<high>{_NUM})(?P<high_unit>%)?|\s*(?:到|-)\s*(?P<high2>{_NUM})(?P<high2_unit>%)?)?"
     rf"(?P<more0>余|多)?(?P<mag>万亿|千万|百万|亿|万)?(?P<more>余|多)?"
     rf"(?P<unit>{'|'.join(re.escape(u) for u in UNITS)}|成)"
     rf"(?P<post>以上|以内|以下|左右|余)?")
@@ -53,10 +53,11 @@ _RANK = re.compile(rf"(?P<num>\d+|[{_CN_DIGITS}]+)强")
 _QUOTED = re.compile(r"“[^”]*”|《[^》]*》|\"[^\"]*\"")
 _CN_VALUES = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 
-_TARGET_CUES = re.compile(r"计划|力争|目标|确保|预期|预计|争取达到|规划|将达到|要达到|到(?:20\d\d|本世纪)|(?:\d+|[一二三四五])年(?:至(?:\d+|[一二三四五六七八九十])年)?内|每年|年均")
+_TARGET_CUES = re.compile(r"计划|力争|目标|确保|预期|预计|争取达到|将达到|要达到|(?:\d+|[一二三四五])年(?:至(?:\d+|[一二三四五六七八九十])年)?内|每年")
+_FUTURE_YEAR = re.compile(r"到(?P<y>20\d\d)年")
 _FLOOR_KEEP = re.compile(r"(保持在|稳定在|均在|控制在|维持在|一直保持在)")
 _SECTION_TARGET = re.compile(r"目标|主要指标|预期")
-_VERBS_TAIL = re.compile(r"(?:分别|累计|共计|共|总计|均|已|约|近|超过|突破|达到|达|为|是|在|保持在|稳定在|均在|一直保持在|控制在|增至|提高到|提高至|降至|增加|增长|提高|降低|下降|减少|的)+$")
+_VERBS_TAIL = re.compile(r"(?:由|分别|累计|共计|共|总计|均|已|约|近|超过|突破|达到|达|为|是|在|保持在|稳定在|均在|一直保持在|控制在|增至|提高到|提高至|降至|增加|增长|提高|降低|下降|减少|的)+$")
 _LEAD = re.compile(r"^(?:并|和|及|其中|同时|另外|此外|全年|今年|去年|目前|截至目前|近年来|计划|力争|确保|预计|要|将|到\d{4}年(?:末|底)?|我市将?|全市将)+")
 _CREATE_VERBS = re.compile(r"(?:建成|推出|开展|举办|培养|发放|惠及|收录|取得|转化|建立|新增|引进|打造|完成|实施|改造|新建|培育|服务|资助|接收|供餐)$")
 
@@ -129,8 +130,9 @@ _PERIODS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"截至(?:(?P<y>20\d\d|今年|去年)年?)?(?P<m>\d{1,2})月(?:底|末)"), "as_of"),
     (re.compile(r"截至(?:(?P<y>20\d\d)年?)?(?:年底|年末)"), "as_of_year"),
     (re.compile(r"(?:(?P<y>20\d\d|今年|去年)年?)?(?P<m>\d{1,2})月(?:份)?以来"), "since"),
-    (re.compile(r"“?十四五”?(?:期间|以来)"), "fyp14"),
-    (re.compile(r"“?十五五”?(?:期间|以来)"), "fyp15"),
+    (re.compile(r"“?十四五”?(?:期间|以来|时期)"), "fyp14"),
+    (re.compile(r"“?十五五”?(?:期间|以来|时期)"), "fyp15"),
+    (re.compile(r"过去一年|上一年度"), "last_year"),
     (re.compile(r"(?P<y>20\d\d)年(?!\d*月)(?:全年)?"), "year"),
     (re.compile(r"(?P<y>20\d\d)(?=年度|中国|全国|全省)"), "year"),
     (re.compile(r"(?P<y>今年|去年)(?!\d|\s*\d)"), "year"),
@@ -170,6 +172,8 @@ def find_period(text: str, today: date) -> tuple[str, date | None, date | None] 
             start, end = None, date(y, 12, 31)  # type: ignore[assignment]
         elif kind == "since":
             start, end = date(y, int(g["m"]), 1), today
+        elif kind == "last_year":
+            start, end = date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)
         elif kind == "fyp14":
             start, end = date(2021, 1, 1), min(today, date(2025, 12, 31))
         elif kind == "fyp15":
@@ -205,10 +209,10 @@ def find_deadline(text: str, today: date) -> tuple[date, date] | None:
     if m:
         n = int(_number(m.group("a")) or 0)
         return _add_years(today, n), _add_years(today, n)
-    m = _BY_YEAR.search(text)
-    if m:
+    for m in _BY_YEAR.finditer(text):
         y = int(m.group("y") or m.group("y2"))
-        return date(y, 12, 31), date(y, 12, 31)
+        if y >= today.year:  # "提高到2025年的64.5%" in a plan of 2026 is a past level, not a deadline
+            return date(y, 12, 31), date(y, 12, 31)
     return None
 
 
@@ -304,6 +308,24 @@ def _form(kind: str, qualifier: str, clause: str, figure_before: str, unit: str,
     return "达到"
 
 
+def _section_deadline(sentence: Sentence, masked: str, today: date, state: dict[str, str]) -> tuple[date, date] | None:
+    """A target's deadline the sentence does not state: one stated earlier in its section ("到2030年，…；
+    …"), the year of its section's heading ("二、2026年主要预期目标") or 今年/全年 (the document's year);
+    a 每年 target has none."""
+    if "每年" in masked:
+        return None
+    carried = state.get("deadline@" + sentence.section)
+    if carried:
+        late, early = carried.split("|")
+        return date.fromisoformat(early), date.fromisoformat(late)
+    years = [int(y) for y in re.findall(r"(20\d\d)年", sentence.section) if int(y) >= today.year]
+    if years:
+        return date(years[0], 12, 31), date(years[0], 12, 31)
+    if re.search(r"今年|全年|本年", masked + sentence.section):
+        return date(today.year, 12, 31), date(today.year, 12, 31)
+    return None
+
+
 def _rows_of(sentence: Sentence, today: date, state: dict[str, str]) -> list[DraftRow]:
     text = sentence.text
     for m in _SPEAKER.finditer(text):
@@ -332,15 +354,19 @@ def _rows_of(sentence: Sentence, today: date, state: dict[str, str]) -> list[Dra
         before_all = masked[:start]
         clause_start = max(before_all.rfind(c) for c in ",，;；。") + 1
         clause = masked[clause_start:start]
-        p = find_period(masked[:start], today)
+        p = find_period(re.sub(r"《[^》]*》", lambda q: "□" * len(q.group(0)), text[:start]), today)
         if p is not None:
             period = p
+        elif period is None and sentence.section:
+            period = find_period(sentence.section, today)
         reasons: list[str] = []
         confidence = 0.9
         if what == "figure":
             num = m.group("num")
-            if start > 0 and masked[start - 1] in "第0123456789.":
-                continue  # an ordinal or the tail of a larger number
+            if start > 0 and masked[start - 1] in "第每0123456789.":
+                continue  # an ordinal ("第三届"), a rate's denominator ("每千人口") or the tail of a larger number
+            if m.group("unit") == "岁" and (m.group("post") or "") in ("以下", "以上") and re.match(r"[\u4e00-\u9fff]", masked[m.end():m.end() + 1] or " "):
+                continue  # "3岁以下婴幼儿": an age bracket defining what is counted
             value = _number(num)
             if value is None:
                 continue
@@ -358,7 +384,8 @@ def _rows_of(sentence: Sentence, today: date, state: dict[str, str]) -> list[Dra
             display = mag + unit
             if unit == "成":
                 value, unit, display = value * 10, "%", "%"
-            high = float(m.group("high")) if m.group("high") else None
+            high_text = m.group("high") or m.group("high2")
+            high = float(high_text) if high_text else None
             if high is not None and high <= value:
                 high = None
             if unit == "个百分点":
@@ -394,13 +421,25 @@ def _rows_of(sentence: Sentence, today: date, state: dict[str, str]) -> list[Dra
             growth = g.group(0)
         if unit == "吨" and re.search(r"年产$", clause):
             unit, display = "吨/年", display + "/年"
-        name = _name(raw_clause, text[m.end():], unit, growth)
+        name = _name(raw_clause, text[m.end():], unit, "" if raw_clause.endswith(growth) and growth else growth)
+        if growth and name in ("（未识别）", growth) and rows and rows[-1].sentence == text:
+            name = re.sub(r"(同比)?(增长|增加)$", "", rows[-1].name) + growth  # "生产总值达到…亿元，增长5.2%"
+        if re.search(r"年均(?:增长|下降)$", raw_clause) and "年均" not in name:
+            name = re.sub(r"年$", "", name) + re.search(r"年均(?:增长|下降)$", raw_clause).group(0)  # type: ignore[union-attr]
         kind = "target" if start >= target_from else "actual"
+        future = _FUTURE_YEAR.search(masked[:start])
+        if kind == "actual" and future and int(future.group("y")) >= today.year:
+            kind = "target"  # "到2030年，…达到68%"
+        row_deadline = deadline
+        if kind != "actual" and row_deadline is None:
+            row_deadline = _section_deadline(sentence, masked, today, state)
+        if kind != "actual" and row_deadline is not None:
+            state["deadline@" + sentence.section] = row_deadline[1].isoformat() + "|" + row_deadline[0].isoformat()
         keep = _FLOOR_KEEP.search(clause)
-        if kind == "actual" and keep and qualifier in ("at_least", "at_most") and not deadline:
+        if kind == "actual" and keep and qualifier in ("at_least", "at_most") and not row_deadline:
             kind = "both"
             reasons.append("“保持/稳定在…”：现状水平，亦可作为底线目标")
-        if kind == "target" and deadline is None and "每年" not in masked and "年均" not in masked and not section_target:
+        if kind == "target" and row_deadline is None and "每年" not in masked and "年均" not in masked and not section_target:
             reasons.append("目标未写明期限")
             confidence -= 0.15
         if period is None and kind != "target":
@@ -416,7 +455,7 @@ def _rows_of(sentence: Sentence, today: date, state: dict[str, str]) -> list[Dra
             qualifier=qualifier, qualifier_word=qword,
             period_text=period[0] if period else "",
             period_start=period[1] if period else None, period_end=period[2] if period else today,
-            kind=kind, form=form, deadline=deadline if kind != "actual" else None,
+            kind=kind, form=form, deadline=row_deadline if kind != "actual" else None,
             domain=guess_domain(text, sentence.section), speaker=speaker, office=state.get("office", ""),
             sentence=text, section=sentence.section, confidence=round(max(confidence, 0.1), 2),
             reasons=reasons, high=high, span=(start, m.end()), headline=sentence.headline)
@@ -447,7 +486,8 @@ def _pair_names(rows: list[DraftRow]) -> None:
     for start in sorted(by_clause):
         group = by_clause[start]
         _, raw, growth = group[0].clause  # type: ignore[attr-defined]
-        if len(group) >= 2 and not _LISTED.search(raw):
+        joined = any(re.search(r"和|分别|及|与", r.sentence[r.span[1]:group[-1].span[0]]) for r in group[:1]) or "分别" in raw
+        if len(group) >= 2 and not _LISTED.search(raw) and joined:
             subjects = _SUBJECTS.search(raw)
             if subjects:
                 names = [_name(subjects.group(1), "", "", ""), subjects.group(2)]

@@ -34,19 +34,24 @@ class Sentence:
 
 
 def _doubled_share(line: str) -> float:
-    chars = [c for c in line if not c.isspace()]
+    """The share of a line's characters that a scan doubled: runs of an even length of one character
+    ("月月", "1111") and phrases said twice in a row ("召开召开…"). Two distinct doubled CJK characters at
+    least, so that "2000" or a real "人人" alone never counts."""
+    chars = "".join(c for c in line if not c.isspace())
     if len(chars) < 6:
         return 0.0
-    paired = sum(1 for a, b in zip(chars, chars[1:], strict=False) if a == b)
-    return 2 * paired / len(chars)
+    runs = [m.group(0) for m in re.finditer(r"(.)\1+", chars) if len(m.group(0)) % 2 == 0]
+    phrases = [m.group(1) for m in re.finditer(r"(.{3,}?)\1", chars)]
+    if len({r[0] for r in runs if re.match(rf"[{_CJK}]", r[0])}) < 2 and len(phrases) < 2:
+        return 0.0
+    covered = sum(len(r) for r in runs) + sum(2 * len(m.group(1)) for m in re.finditer(r"(.{3,}?)\1", chars))
+    return covered / len(chars)
 
 
 def undouble(line: str) -> str:
     """A scanned headline's doubling undone: "77月月 1111日日" -> "7月11日", "召开召开" -> "召开"."""
-    if _doubled_share(line) < 0.2:
-        # Phrase doubling alone ("省政府新闻办召开省政府新闻办召开") shows as repeats of 3+ characters.
-        if len(re.findall(r"(.{3,}?)\1", line)) < 2:
-            return line
+    if _doubled_share(line) < 0.5:
+        return line
     line = re.sub(r"(.)\1", r"\1", line.replace(" ", ""))
     return re.sub(r"(.{2,}?)\1", r"\1", line)
 

@@ -62,9 +62,15 @@ def template_rows(rows: list[DraftRow], source_id: str) -> list[dict[str, Any]]:
                 cells["target_year"] = a.isoformat() if a == b else f"{a.isoformat()}至{b.isoformat()}"
             if row.kind == "target" and row.deadline is None and not row.form.startswith(("每年", "持续", "年均")):
                 cells["target_year"] = None
-        if row.kind in ("actual",) or (row.kind == "both"):
-            cells["baseline_value"] = shown
-            cells["baseline_year"] = (row.period_end.isoformat() if row.period_end else None)
+        if row.kind in ("actual", "both"):
+            # Readings are not part of the template (quote, note, speaker and target cells go with a target
+            # only): the actual figure and its sentence are said in 指标说明 and imported as a reading later.
+            since = f"{row.period_start.isoformat()}至" if row.period_start else ""
+            until = row.period_end.isoformat() if row.period_end else ""
+            cells["description"] = f"实际 {row.stated}（{since}{until}）。原文：{row.sentence}　{cells['note']}"
+        if row.kind == "actual":
+            for key in ("quote", "source", "speaker", "office", "note"):
+                cells.pop(key, None)
         out.append({k: v for k, v in cells.items() if v is not None})
     return out
 
