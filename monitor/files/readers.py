@@ -668,7 +668,8 @@ def read_document_text(path: Path) -> str:
     if suffix not in DOCUMENT_SUFFIXES:
         raise fail(path.name, "problem.document_type", suffix=suffix or "（无）")
     if suffix == ".docx":
-        _check_archive(path)
+        if not zipfile.is_zipfile(path):
+            raise fail(path.name, "problem.unreadable", kind="Word (.docx)", detail="not a zip archive")
         try:
             import docx
 
