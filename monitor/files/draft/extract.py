@@ -152,6 +152,7 @@ def _year(word: str | None, today: date) -> int:
 def find_period(text: str, today: date) -> tuple[str, date | None, date | None] | None:
     """The first period phrase of ``text``: (as printed, start, end); a point in time has start None."""
     best: tuple[int, str, date | None, date | None] | None = None
+    start: date | None
     for pattern, kind in _PERIODS:
         found = list(pattern.finditer(text))
         if not found:
@@ -167,9 +168,9 @@ def find_period(text: str, today: date) -> tuple[str, date | None, date | None] 
             a, b = _PARTS[g["h"]]
             start, end = date(y, a, 1), _month_end(y, b)
         elif kind == "as_of":
-            start, end = None, _month_end(y, int(g["m"]))  # type: ignore[assignment]
+            start, end = None, _month_end(y, int(g["m"]))
         elif kind == "as_of_year":
-            start, end = None, date(y, 12, 31)  # type: ignore[assignment]
+            start, end = None, date(y, 12, 31)
         elif kind == "since":
             start, end = date(y, int(g["m"]), 1), today
         elif kind == "last_year":
@@ -380,7 +381,7 @@ def _rows_of(sentence: Sentence, today: date, state: dict[str, str]) -> list[Dra
                 confidence -= 0.2
             if re.fullmatch(r"(?:19|20)\d\d", num) and unit in ("年",):
                 continue
-            stated = m.group(0)
+            m.group(0)
             display = mag + unit
             if unit == "成":
                 value, unit, display = value * 10, "%", "%"
@@ -396,21 +397,21 @@ def _rows_of(sentence: Sentence, today: date, state: dict[str, str]) -> list[Dra
             qword, qualifier = _qualifier(m, clause)
             if high is not None:
                 qword, qualifier = "至", "exact"
-            after = masked[m.end():]
+            masked[m.end():]
         elif what == "double":
             factor = {"一": 2.0, "两": 4.0, "二": 4.0, "三": 8.0}[m.group("n")]
-            base, unit, display, mag, stated, high = factor, "倍", "倍", "", m.group(0), None
+            base, unit, display, mag, _stated, high = factor, "倍", "倍", "", m.group(0), None
             qword, qualifier = "", "exact"
-            after = masked[m.end():]
+            masked[m.end():]
         else:
             value = _number(m.group("num"))
             if value is None:
                 continue
-            base, unit, display, mag, stated, high = value, "名", "名", "", m.group(0), None
+            base, unit, display, mag, _stated, high = value, "名", "名", "", m.group(0), None
             qword, qualifier = "强", "at_most"
             reasons.append("榜单名次：只知进入前列")
             confidence -= 0.2
-            after = masked[m.end():]
+            masked[m.end():]
         if text[m.end():m.end() + 1] == "《":
             continue  # "8项《…规范》": a count of named documents
         figure_before = clause
@@ -512,6 +513,7 @@ def _merge(rows: list[DraftRow]) -> list[DraftRow]:
     """A figure stated twice (a headline and its paragraph) is one row: the longer sentence is kept."""
     out: list[DraftRow] = []
     index: dict[tuple[object, ...], int] = {}
+    key: tuple[object, ...]
     for row in rows:
         key = (row.value, row.unit, row.qualifier, row.kind == "actual", row.period_end if row.kind == "actual" else row.deadline)
         loose = (row.value, row.unit, row.qualifier)

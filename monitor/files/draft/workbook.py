@@ -14,8 +14,16 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from monitor.files.catalog_xlsx import DOMAIN_COLUMNS, ROW_COLUMNS, SHEET_DOMAINS, SHEET_ROWS, SHEET_SOURCES, SOURCE_COLUMNS, \
-    _help_sheet, _sheet
+from monitor.files.catalog_xlsx import (
+    DOMAIN_COLUMNS,
+    ROW_COLUMNS,
+    SHEET_DOMAINS,
+    SHEET_ROWS,
+    SHEET_SOURCES,
+    SOURCE_COLUMNS,
+    _help_sheet,
+    _sheet,
+)
 from monitor.files.draft.extract import DraftRow
 from monitor.model import DEFAULT_DOMAINS
 
