@@ -45,6 +45,8 @@ pages = [
 if auth.editing_allowed():
     pages.insert(4, st.Page("catalog_page.py", title=t("page.catalog", lang), icon=":material/list_alt:",
                             url_path="catalog"))
+    pages.insert(5, st.Page("draft_page.py", title=t("page.draft", lang), icon=":material/document_scanner:",
+                            url_path="draft"))
 page = st.navigation(pages, position="top")
 
 widgets.header(lang)

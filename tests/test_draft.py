@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from monitor.cli import main
 from monitor.errors import ValidationError
 from monitor.files.catalog_xlsx import load_catalog_xlsx
-from monitor.files.draft import Expected, draft_file, draft_text, expected_from_catalog, score
+from monitor.files.draft import Expected, draft_file, draft_text, expected_from_catalog, import_rows, score
 from monitor.files.draft.extract import DraftRow, draft_rows, find_deadline, find_period
 from monitor.files.draft.text import sentences, undouble
 from monitor.files.readers import read_document_text
@@ -262,3 +262,35 @@ def test_draft_command_errors_go_through_the_one_handler(tmp_path: Path) -> None
 def test_text_from_a_document_is_kept_as_text() -> None:
     draft = draft_text("今年1至5月全市接待游客1245.19万人次。=HYPERLINK(\"x\")达到5项", "s", DAY, DAY)
     assert draft.rows and all(isinstance(r.sentence, str) for r in draft.rows)
+
+
+# ---------------------------------------------------------------- review and import (item 3)
+
+
+def test_accepted_rows_become_catalogue_entries_with_their_sentence(tmp_path: Path) -> None:
+    from monitor.store.connection import Store
+
+    store = Store(tmp_path / "m.duckdb")
+    store.init()
+    draft = draft_file(SEED_TEXT, document_day=DAY)
+    with store.read() as con:
+        before = con.execute("SELECT count(*) FROM indicator").fetchone()[0]
+    accepted = [r for r in draft.rows if r.value in (12451900, 100000, 500)]  # a reading, two targets
+    result = import_rows(store, accepted, draft.source, "editor")
+    assert result["indicators_new"] == 3 and result["targets_new"] == 2
+    with store.read() as con:
+        after = con.execute("SELECT count(*) FROM indicator").fetchone()[0]
+        quotes = {q for (q,) in con.execute("SELECT quote FROM target").fetchall()}
+        descriptions = [d for (d,) in con.execute("SELECT description FROM indicator").fetchall() if d]
+    assert after == before + 3
+    assert any("计划3年至5年内" in (q or "") for q in quotes) and any("每年培养专业人才" in (q or "") for q in quotes)
+    assert any("1245.19万人次" in d for d in descriptions)
+
+
+def test_the_review_page_is_there_for_an_editor(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.app_helpers import open_app
+
+    monkeypatch.setenv("MONITOR_DB", str(tmp_path / "m.duckdb"))
+    at = open_app("draft_page.py", lang="en")
+    assert not at.exception and not at.error
+    assert any("Nothing is stored before you accept" in c.value for c in at.caption)

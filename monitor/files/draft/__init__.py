@@ -51,4 +51,25 @@ def draft_file(path: str | Path, source_id: str | None = None, document_day: dat
     return draft_text(text, sid, document_day, today or date.today())
 
 
-__all__ = ["Draft", "DraftRow", "Expected", "Score", "draft_file", "draft_text", "expected_from_catalog", "score"]
+__all__ = ["Draft", "DraftRow", "Expected", "Score", "draft_file", "draft_text", "expected_from_catalog", "import_rows",
+           "score"]
+
+
+def import_rows(store: Any, rows: list[DraftRow], source: dict[str, Any], who: str) -> dict[str, Any]:
+    """Import reviewed rows as catalogue entries, each with its sentence as provenance (a target's 原文, an
+    actual's 指标说明): through the template's workbook and the catalogue import, the same checks as
+    `monitor catalog import`. Raises ValidationError (nothing written) when a row is not a valid entry."""
+    import tempfile
+
+    from monitor.files.catalog import import_catalog, read_profile
+    from monitor.files.catalog_xlsx import load_catalog_xlsx
+    from monitor.files.draft.workbook import write_draft
+
+    store.init()
+    known = read_profile(store).domains
+    with tempfile.TemporaryDirectory(prefix="monitor-draft-") as folder:
+        file = Path(folder) / f"{source['id']}.xlsx"
+        file.write_bytes(write_draft(rows, source))
+        catalog = load_catalog_xlsx(file, known or None)
+    result: dict[str, Any] = import_catalog(store, catalog, recorded_by=f"draft:{source['id']}", changed_by=who)
+    return result
