@@ -48,6 +48,8 @@ pages = [
 if auth.catalog_allowed():
     pages.insert(4, st.Page("catalog_page.py", title=t("page.catalog", lang), icon=":material/list_alt:",
                             url_path="catalog"))
+    pages.insert(5, st.Page("draft_page.py", title=t("page.draft", lang), icon=":material/document_scanner:",
+                            url_path="draft"))
 # The review queue (MONITOR_REVIEW=on) is there only for reviewers and admins.
 if review.enabled() and auth.reviewing_allowed():
     pages.insert(4, st.Page("review_page.py", title=t("page.review", lang), icon=":material/fact_check:",

@@ -15,6 +15,7 @@ from monitor.cli import (  # noqa: F401  (they attach their commands)
     admin,
     card,
     catalog,
+    draft,
     maintenance,
     offices,
     readings,

@@ -648,3 +648,52 @@ def shown_value(value: Any) -> str:
     """A typed cell quoted in a problem, at most 80 characters."""
     text = json.dumps(value, ensure_ascii=False, default=str) if isinstance(value, (dict, list, tuple)) else str(value)
     return text if len(text) <= 80 else text[:79] + "…"
+
+
+# ---------------------------------------------------------------- documents (monitor draft)
+
+DOCUMENT_SUFFIXES = (".txt", ".text", ".md", ".docx", ".pdf")
+
+
+def read_document_text(path: Path) -> str:
+    """The text of a document to draft a catalogue from: plain text (UTF-8 or GB18030, checked as a CSV's
+    encoding is), .docx (paragraphs and table rows, in order) or .pdf with a text layer (pypdf).
+
+    Raises ValidationError naming the file: not a regular file, empty, an unknown suffix, an encoding
+    that is neither, a damaged .docx/.pdf, or a PDF without a text layer (a scan needs OCR first)."""
+    path = Path(path)
+    if regular_file(path) == 0:
+        raise fail(path.name, "problem.file_empty")
+    suffix = path.suffix.lower()
+    if suffix not in DOCUMENT_SUFFIXES:
+        raise fail(path.name, "problem.document_type", suffix=suffix or "（无）")
+    if suffix == ".docx":
+        if not zipfile.is_zipfile(path):
+            raise fail(path.name, "problem.unreadable", kind="Word (.docx)", detail="not a zip archive")
+        try:
+            import docx
+
+            document = docx.Document(str(path))
+        except Exception as e:  # python-docx raises several kinds on a damaged part
+            raise fail(path.name, "problem.unreadable", kind="Word (.docx)", detail=first_line(e)) from None
+        lines = [p.text for p in document.paragraphs]
+        for table in document.tables:
+            for row in table.rows:
+                lines.append("　".join(cell.text for cell in row.cells))
+        text = "\n\n".join(lines)
+    elif suffix == ".pdf":
+        try:
+            from pypdf import PdfReader
+
+            reader = PdfReader(str(path))
+            text = "\n\n".join(page.extract_text() or "" for page in reader.pages)
+        except Exception as e:  # pypdf raises its own errors and ValueError/KeyError on damaged files
+            raise fail(path.name, "problem.unreadable", kind="PDF", detail=first_line(e)) from None
+        if not text.strip():
+            raise fail(path.name, "problem.pdf_no_text")
+    else:
+        encoding = csv_encoding(path)
+        text = path.read_bytes().decode(encoding)
+    if not text.strip():
+        raise fail(path.name, "problem.file_empty")
+    return text

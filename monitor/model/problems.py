@@ -190,6 +190,14 @@ PROBLEMS: dict[str, dict[str, str]] = {
         "zh": "行过长：超过 {mb} MB 没有换行（一行数据通常只有几百字节）",
         "en": "line too long: more than {mb} MB without a line break (a reading row is a few hundred bytes)",
     },
+    "problem.document_type": {
+        "zh": "不支持的文件类型“{suffix}”；请用 .txt（UTF-8 或 GB18030）、.docx 或 .pdf",
+        "en": "unsupported file type '{suffix}'; use .txt (UTF-8 or GB18030), .docx or .pdf",
+    },
+    "problem.pdf_no_text": {
+        "zh": "PDF 没有文字层（可能是扫描件）；请先做文字识别（OCR）",
+        "en": "the PDF has no text layer (a scan?); run OCR on it first",
+    },
     "problem.encoding": {"zh": "不是 UTF-8 或 GB18030/GBK 编码的文本", "en": "is neither UTF-8 nor GB18030/GBK text"},
     "problem.mixed_encoding": {
         "zh": "混用了多种编码：第 {utf8_row} 行是 UTF-8，第 {other_row} 行不是；请将整个文件存为同一种编码（UTF-8）",

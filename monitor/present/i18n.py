@@ -811,6 +811,26 @@ MESSAGES: dict[str, dict[str, str]] = {
     "evidence.provisional": {"zh": "（非全期数据，暂定）", "en": " (part-period figure, provisional)"},
     # ---- helper editor: the catalogue page (dashboards/catalog_page.py) and the overview's document filter.
     "page.catalog": {"zh": "指标目录", "en": "Catalogue"},
+    # ---- the draft review page (dashboards/draft_page.py, docs/drafting.md)
+    "page.draft": {"zh": "文件起草", "en": "Draft from a document"},
+    "draft.intro": {"zh": "上传发布会材料、工作报告或规划（.txt、.docx、带文字层的 .pdf），逐条核对自动识别的指标，接受的行导入指标目录；接受前不保存任何内容。",
+                    "en": "Upload a briefing, work report or plan (.txt, .docx, .pdf with text); review each figure found and import the accepted rows into the catalogue. Nothing is stored before you accept."},
+    "draft.upload": {"zh": "选择文件", "en": "Choose a document"},
+    "draft.date": {"zh": "文件日期", "en": "Document date"},
+    "draft.none": {"zh": "文中没有找到带单位的数字。", "en": "No figures with a unit were found in the document."},
+    "draft.count": {"zh": "识别出 {n} 条", "en": "{n} statements found"},
+    "draft.col.accept": {"zh": "接受", "en": "Accept"},
+    "draft.col.kind": {"zh": "类型", "en": "Kind"},
+    "draft.col.name": {"zh": "指标名称", "en": "Indicator"},
+    "draft.col.stated": {"zh": "原文数值", "en": "As stated"},
+    "draft.col.period": {"zh": "时期", "en": "Period"},
+    "draft.col.form": {"zh": "目标形式", "en": "Target form"},
+    "draft.col.confidence": {"zh": "置信度", "en": "Confidence"},
+    "draft.col.reasons": {"zh": "理由", "en": "Reasons"},
+    "draft.show": {"zh": "查看原句", "en": "Show the sentence of row"},
+    "draft.import": {"zh": "导入接受的 {n} 行", "en": "Import the {n} accepted rows"},
+    "draft.imported": {"zh": "已导入：指标新增 {indicators_new}，目标新增 {targets_new}。", "en": "Imported: {indicators_new} new indicators, {targets_new} new targets."},
+    "draft.refused": {"zh": "未导入，请修改后重试：", "en": "Nothing was imported; correct these and retry:"},
     "catalog.intro": {
         "zh": "新增指标、新增目标或目标的新版本、停用指标。每项修改都记入修改记录（时间、操作人、理由）；目标的旧版本与停用指标的历史均予保留。",
         "en": "Add an indicator, add a target or a new version of one, retire an indicator. Every change is "
