@@ -294,3 +294,22 @@ def test_the_review_page_is_there_for_an_editor(tmp_path: Path, monkeypatch: pyt
     at = open_app("draft_page.py", lang="en")
     assert not at.exception and not at.error
     assert any("Nothing is stored before you accept" in c.value for c in at.caption)
+
+
+def test_the_document_date_comes_from_the_text_else_the_file_name_else_today_with_a_note(tmp_path: Path) -> None:
+    body = "计划3年至5年内建成标准机架5万架。\n"
+    named = tmp_path / "发布会-2025-07-11.txt"
+    named.write_text(body, encoding="utf-8")
+    draft = draft_file(named, today=date(2026, 12, 5))
+    assert (draft.source["date"], draft.source["date_from"]) == (date(2025, 7, 11), "file name")
+    dated = tmp_path / "dated-2024-01-02.txt"
+    dated.write_text("2025年7月11日\n" + body, encoding="utf-8")
+    assert draft_file(dated, today=date(2026, 12, 5)).source["date_from"] == "text"
+    plain = tmp_path / "briefing.txt"
+    plain.write_text(body, encoding="utf-8")
+    assert draft_file(plain, today=date(2026, 12, 5)).source["date_from"] == "today"
+    result = CliRunner().invoke(main, ["draft", str(plain), "--out", str(tmp_path / "d.xlsx")])
+    assert result.exit_code == 0, result.output
+    assert "no date found" in result.output and "--date" in result.output
+    result = CliRunner().invoke(main, ["draft", str(named), "--out", str(tmp_path / "n.xlsx")])
+    assert "2025-07-11" in result.output and "no date found" not in result.output

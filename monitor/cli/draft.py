@@ -35,3 +35,6 @@ def draft(file: str, out: str, source_id: str | None, day: str | None) -> None:
     for n, row in enumerate(result.rows, 1):
         echo(f"{n:>3}  {kinds[row.kind]:<5} {row.name}  {row.stated}  {row.period_text or '—'}  {row.confidence:.2f}")
     echo(f"{len(result.rows)} rows → {out} (source {result.source['id']}, dated {result.source['date']})")
+    if result.source.get("date_from") == "today":
+        echo(f"note: no date found in the document or its file name; windows such as 3年至5年内 were counted from "
+             f"today ({result.source['date']}). Pass --date YYYY-MM-DD with the document's own date.")

@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from monitor import clock
 from monitor.files.draft.extract import DraftRow, document_date, draft_rows
 from monitor.files.draft.score import Expected, Score, expected_from_catalog, score
 
@@ -34,10 +35,26 @@ class Draft:
         return write_draft(self.rows, self.source)
 
 
-def draft_text(text: str, source_id: str, document_day: date | None, today: date) -> Draft:
-    day = document_day or document_date(text) or today
+def _day_in_name(name: str) -> date | None:
+    """A YYYY-MM-DD (or YYYYMMDD) date in a file's name, as offices name their copies of a document."""
+    found = re.search(r"(?<!\d)(20\d\d)-?(0[1-9]|1[0-2])-?(0[1-9]|[12]\d|3[01])(?!\d)", name)
+    if found is None:
+        return None
+    try:
+        return date(int(found[1]), int(found[2]), int(found[3]))
+    except ValueError:
+        return None
+
+
+def draft_text(text: str, source_id: str, document_day: date | None, today: date, name: str = "") -> Draft:
+    # Where the document's date comes from matters: "3年至5年内" is counted from it. Said in the source
+    # entry ("date_from") so the CLI and the page can warn when it is only today's date.
+    for day, origin in ((document_day, "given"), (document_date(text), "text"), (_day_in_name(name), "file name"),
+                        (today, "today")):
+        if day is not None:
+            break
     rows = draft_rows(text, day)
-    source = {"id": source_id, "kind": "其他", "title": source_id, "date": day}
+    source = {"id": source_id, "kind": "其他", "title": source_id, "date": day, "date_from": origin}
     return Draft(rows, source, text)
 
 
@@ -48,7 +65,7 @@ def draft_file(path: str | Path, source_id: str | None = None, document_day: dat
     path = Path(path)
     text = read_document_text(path)
     sid = source_id or re.sub(r"[^a-z0-9-]+", "-", path.stem.lower()).strip("-") or "draft"
-    return draft_text(text, sid, document_day, today or date.today())
+    return draft_text(text, sid, document_day, today or clock.today(), path.name)
 
 
 __all__ = ["Draft", "DraftRow", "Expected", "Score", "draft_file", "draft_text", "expected_from_catalog", "import_rows",
