@@ -49,10 +49,8 @@ def _day_in_name(name: str) -> date | None:
 def draft_text(text: str, source_id: str, document_day: date | None, today: date, name: str = "") -> Draft:
     # Where the document's date comes from matters: "3年至5年内" is counted from it. Said in the source
     # entry ("date_from") so the CLI and the page can warn when it is only today's date.
-    for day, origin in ((document_day, "given"), (document_date(text), "text"), (_day_in_name(name), "file name"),
-                        (today, "today")):
-        if day is not None:
-            break
+    candidates = ((document_day, "given"), (document_date(text), "text"), (_day_in_name(name), "file name"))
+    day, origin = next(((d, o) for d, o in candidates if d is not None), (today, "today"))
     rows = draft_rows(text, day)
     source = {"id": source_id, "kind": "其他", "title": source_id, "date": day, "date_from": origin}
     return Draft(rows, source, text)
