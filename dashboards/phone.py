@@ -62,7 +62,10 @@ CSS = f"""
   .st-key-phone_overview, .st-key-goal_readings_phone {{ display: none !important; }}
 }}
 [class*="st-key-ph_card_"] p {{ margin-bottom: 0; }}
-[class*="st-key-ph_card_"] [data-testid="stPageLink"] p {{ font-size: 1.05rem; font-weight: 600; }}
+/* A goal's name wraps: Streamlit sets page links on one line, which cut long names off at 390 px. */
+[class*="st-key-ph_card_"] [data-testid="stPageLink"] p {{ font-size: 1.05rem; font-weight: 600;
+  line-height: 1.35; white-space: normal; overflow: visible; text-overflow: clip; overflow-wrap: anywhere; }}
+[class*="st-key-ph_card_"] [data-testid="stPageLink"] * {{ white-space: normal; max-width: 100%; }}
 [class*="st-key-ph_card_"] [data-testid="stPageLink-NavLink"] {{ padding-left: 0; margin-left: 0; }}
 </style>
 """

@@ -345,6 +345,12 @@ def test_phone_overview_leads_with_goal_cards_and_never_scrolls_sideways(
     card.locator('[data-testid="stPageLink"] a').click()
     tab.wait_for_url(re.compile(r"/goal\?.*goal=good-air-days-ratio"))
     tab.get_by_role("heading", name=first).wait_for()
+    # English names are long ("Standard data-centre racks (built and under construction)"): they wrap on the
+    # card instead of being cut at the card's edge.
+    _settled(tab, f"{phone_server['url']}/?lang=en", '[class*="st-key-ph_card_0"]')
+    clipped = tab.evaluate("""() => [...document.querySelectorAll('[class*="st-key-ph_card_"] [data-testid="stPageLink"] *')]
+        .filter(el => el.scrollWidth > el.clientWidth + 1).map(el => el.textContent)""")
+    assert clipped == [], clipped
     tab.context.close()
 
 
