@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from monitor.cli import main
+from monitor.present.report.content import build_content
 from monitor.services import review
 from monitor.status import statuses
 from monitor.store import queries
@@ -65,6 +66,10 @@ def test_a_pending_reading_counts_only_once_another_person_approves(
     with cat_db.read() as con:
         assert con.execute("SELECT count(*) FROM event").fetchone() == (0,)
     assert review.pending_count(cat_db) == 1
+    # The report counts approved values only, and its summary says how many wait.
+    content = build_content(cat_db, AS_OF, date(2026, 1, 1), "en")
+    assert "1 entered values are pending review" in content["summary"]["intro"]
+    assert "23" in next(g for g in content["goals"] if g["target_id"] == "racks-50k")["latest"], "not the pending 60000"
     queue = review.pending(cat_db)
     assert [(p.reading.value, p.previous, p.reading.recorded_by) for p in queue] == [(60000, 23000, "ana")]
     assert queue[0].jump == pytest.approx(60000 / 23000)
@@ -81,6 +86,7 @@ def test_a_pending_reading_counts_only_once_another_person_approves(
     status, latest = racks(cat_db)
     assert latest == 60000 and status != before[0]
     assert review.pending_count(cat_db) == 0
+    assert "pending review" not in build_content(cat_db, AS_OF, date(2026, 1, 1), "en")["summary"]["intro"]
     with cat_db.read() as con:
         events = con.execute("SELECT source, new_status FROM event WHERE kind = 'status_changed'").fetchall()
         history = [(r.revision, r.recorded_by) for r in queries.list_readings(con, "racks", history=True)

@@ -202,6 +202,8 @@ def build_content(
     with store.read() as con:
         indicators = {i.id: i for i in queries.list_indicators(con, single) if not chosen or i.domain in chosen}
         every_reading = queries.list_readings(con, history=True)
+        # With review on, values entered but not approved count for nothing: the summary says how many wait.
+        pending = queries.pending_count(con)
     if known_on is not None:
         # Readings recorded after the day it was known on (in the workspace's zone) are not part of that store.
         end = clock.day_end_utc(known_on)
@@ -296,7 +298,7 @@ def build_content(
         "colon": t("punct.colon", lang),
         "labels": {k: t(f"report.label.{k}", lang) for k in (
             "status", "latest", "period", "target", "evidence", "office", "nature", "chart_note")},
-        "summary": _summary(now, natures if has_nature else None, lang),
+        "summary": _summary(now, natures if has_nature else None, lang, pending),
         "changes": _changes(now, then, indicators, every_reading, wanted, since, as_of, lang, profile),
         "domains": _domains(goals, profile, lang),
         "annex": _annex(goals, lang),
@@ -341,7 +343,8 @@ def _filters_text(domain_names: list[str], office: str | None, lang: str, filter
     return ("；" if lang == "zh" else "; ").join(parts)
 
 
-def _summary(records: list[dict[str, Any]], natures: dict[str, str | None] | None, lang: str) -> dict[str, Any]:
+def _summary(records: list[dict[str, Any]], natures: dict[str, str | None] | None, lang: str,
+             pending: int = 0) -> dict[str, Any]:
     counts = Counter(r["status"] for r in records)
     present = [s for s in SEVERITY if counts.get(s)] + sorted(s for s in counts if s not in SEVERITY)
     columns = [t("report.col.status", lang)]
@@ -361,6 +364,8 @@ def _summary(records: list[dict[str, Any]], natures: dict[str, str | None] | Non
     with_target = sum(1 for r in records if r["target_id"] is not None)
     intro = t("report.summary_intro", lang, goals=with_target, tracked=len(records) - with_target,
               stale=sum(1 for r in records if r["stale"]))
+    if pending:
+        intro = f"{intro} {t('review.pending_note', lang, n=pending)}"
     return {
         "heading": t("report.h.summary", lang),
         "intro": intro,
