@@ -15,6 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app_helpers import open_app
+from monitor import clock
 from monitor.files.catalog import init_store
 from monitor.files.ingest import add_reading
 from monitor.model import STATUSES
@@ -24,7 +25,7 @@ from monitor.store.connection import Store
 
 REPO = Path(__file__).resolve().parent.parent
 COUNTY = REPO / "tests" / "fixtures" / "county.yaml"
-TODAY = date.today()
+TODAY = clock.today()  # the workspace's day (monitor.clock), as the pages and reports use
 
 # Words a developer writes and a leader should not read: snake_case names (valid_from, share_met), dotted
 # module paths (monitor.progress), code quoting, subscripts (evidence["skipped"]), and the English names of

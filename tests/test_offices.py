@@ -11,12 +11,13 @@ from urllib.parse import parse_qs, quote
 import pytest
 
 from app_helpers import open_app
+from monitor import clock
 from monitor.errors import NotFound
 from monitor.present.cards import share_url
 from monitor.present.offices import Schedule, office_index, office_names, scorecard, submission_calendar
 from monitor.store.connection import Store
 
-TODAY = date.today()
+TODAY = clock.today()  # the workspace's day (monitor.clock), as the pages and reports use
 ECOLOGY = "市生态环境局"
 
 

@@ -7,7 +7,6 @@ cards use, the app in Streamlit's AppTest.
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -16,6 +15,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from app_helpers import open_app
+from monitor import clock
 from monitor.files.catalog import init_store
 from monitor.present import card_image
 from monitor.present.card_image import FIGURE_SIZE, FIGURE_WRAPPED_SIZE, GOAL_SIZE, _figure_lines, _Pen, render_png
@@ -25,7 +25,7 @@ from monitor.store.connection import Store
 
 REPO = Path(__file__).resolve().parent.parent
 COUNTY = REPO / "tests" / "fixtures" / "county.yaml"
-TODAY = date.today()
+TODAY = clock.today()  # the workspace's day (monitor.clock), as the pages and reports use
 HALF = (GOAL_SIZE[0] - 2 * 56) / 2 - 24  # the room of a figure: half the card inside its margins
 
 

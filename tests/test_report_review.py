@@ -20,6 +20,7 @@ import openpyxl
 import pytest
 import vl_convert
 
+from monitor import clock
 from monitor.cli import main
 from monitor.files.catalog import init_store
 from monitor.model import Reading
@@ -34,7 +35,7 @@ from monitor.store.connection import Store
 
 REPO = Path(__file__).resolve().parent.parent
 COUNTY = REPO / "tests" / "fixtures" / "county.yaml"
-TODAY = date.today()
+TODAY = clock.today()  # the workspace's day (monitor.clock), as the pages and reports use
 
 
 @pytest.fixture
