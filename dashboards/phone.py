@@ -30,7 +30,7 @@ from monitor.present import workspace
 from monitor.present.card_image import render_png
 from monitor.present.cards import goal_card, phone_order, share_query, share_url, summary_card
 from monitor.present.i18n import escape_markdown, status_text, t
-from monitor.present.overview import filter_rows
+from monitor.present.overview import filter_rows, period_ends
 
 PHONE_MAX_PX = 640
 # The overview's desktop parts (dashboards/overview.py keys), hidden on a phone.
@@ -89,6 +89,7 @@ OVERVIEW_FILTERS = {
     "natures": ("ov_nature", "nature"), "source": ("ov_source", "document"), "text": ("ov_text", "q"),
     "stale_only": ("ov_stale", "stale"), "targets_only": ("ov_targets", "targets"),
     "include_retired": ("ov_retired", "retired"),
+    "as_of": ("ov_as_of", "as_of"), "since": ("ov_since", "since"),
 }
 _NATURES = ("binding", "expected")
 
@@ -104,6 +105,8 @@ def _other_filters() -> dict[str, Any]:
             values[name] = value or None
         elif name == "text":
             values[name] = str(value or "")
+        elif name in ("as_of", "since"):
+            values[name] = value if isinstance(value, date) else None
         else:
             values[name] = bool(value)
     return values
@@ -123,6 +126,18 @@ def url_known_on(today: date) -> None:
         _first_value("ov_source", st.query_params.get("document"))
     if st.query_params.get("retired") == "1":
         _first_value("ov_retired", True)
+    # ?as_of= and ?since=: only a period end the overview offers (a day the select box holds), since before it.
+    offered = {d.isoformat(): d for d, _ in period_ends(today)}
+    chosen = offered.get(st.query_params.get("as_of") or "")
+    if chosen is not None:
+        _first_value("ov_as_of", chosen)
+    compared = offered.get(st.query_params.get("since") or "")
+    try:
+        known = min(date.fromisoformat(st.query_params.get("known_on") or ""), today)
+    except ValueError:
+        known = today
+    if compared is not None and compared < (chosen or known):
+        _first_value("ov_since", compared)
     raw = st.query_params.get("known_on")
     if "ov_known_on" in st.session_state or not raw:
         return

@@ -203,6 +203,27 @@ def test_the_overview_opens_with_the_filters_of_its_url(app_db: Store) -> None:
     assert at.date_input(key="ov_known_on").value is None and param(at, "known_on") is None
 
 
+def test_the_status_day_and_the_day_compared_with_travel_in_the_link(app_db: Store) -> None:
+    from monitor.present.overview import period_ends
+
+    ends = [d for d, _ in period_ends(TODAY)]
+    day, earlier = ends[0], ends[3]
+    at = open_app("overview.py", lang="en", as_of=day.isoformat(), since=earlier.isoformat())
+    assert at.selectbox(key="ov_as_of").value == day and at.selectbox(key="ov_since").value == earlier
+    assert (param(at, "as_of"), param(at, "since")) == (day.isoformat(), earlier.isoformat())
+    # A day the overview does not offer, or a "since" not before the status day, is dropped.
+    at = open_app("overview.py", lang="en", as_of="2999-01-31", since=day.isoformat())
+    assert at.selectbox(key="ov_as_of").value is None and param(at, "as_of") is None
+    at = open_app("overview.py", lang="en", as_of=earlier.isoformat(), since=day.isoformat())
+    assert at.selectbox(key="ov_since").value is None and param(at, "since") is None
+    # Choosing them on the page writes them to the address.
+    at = open_app("overview.py", lang="zh")
+    at.selectbox(key="ov_as_of").set_value(day).run()
+    assert param(at, "as_of") == day.isoformat()
+    assert share_query("zh", as_of=day, since=earlier) == {"lang": "zh", "as_of": day.isoformat(),
+                                                             "since": earlier.isoformat()}
+
+
 def test_a_filter_change_is_written_to_the_url(app_db: Store) -> None:
     at = open_app("overview.py", lang="zh")
     assert param(at, "domain") is None

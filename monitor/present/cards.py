@@ -84,10 +84,13 @@ def share_query(
     stale_only: bool = False,
     targets_only: bool = False,
     include_retired: bool = False,
+    as_of: date | None = None,
+    since: date | None = None,
 ) -> dict[str, str]:
     """The query parameters of a link (only those set): lang, goal, known_on, domain, status and nature
     (comma-joined), document (a source document's id), q (the words searched), and stale, targets and
-    retired ("1" when on) — every filter of the overview, so a link opens the view it was copied from."""
+    retired ("1" when on), as_of and since (the status day and the day compared with) — every filter of the
+    overview, so a link opens the view it was copied from."""
     query = {"lang": lang}
     if goal:
         query["goal"] = goal
@@ -106,6 +109,10 @@ def share_query(
     for key, on in (("stale", stale_only), ("targets", targets_only), ("retired", include_retired)):
         if on:
             query[key] = "1"
+    # The overview's status day and the day it is compared with (a period end each; unset: today, none).
+    for key, day in (("as_of", as_of), ("since", since)):
+        if day is not None:
+            query[key] = day.isoformat()
     return query
 
 
