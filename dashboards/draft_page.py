@@ -47,6 +47,8 @@ if not draft.rows:
     st.info(t("draft.none", lang))
     st.stop()
 st.caption(escape_markdown(t("draft.count", lang, n=len(draft.rows))))
+if draft.source.get("date_from") == "today":
+    st.warning(t("draft.date_assumed", lang, day=draft.source["date"].isoformat()))
 
 kinds = {"actual": ("实际", "actual"), "target": ("目标", "target"), "both": ("实际/底线目标", "actual / floor")}
 frame = pd.DataFrame({
