@@ -111,7 +111,8 @@ def current_user() -> User | None:
         return users.sso_user(_store(), *sso)
     name = st.session_state.get(SIGNED_IN_AS)
     if name == SHARED.name and st.session_state.get(SIGNED_IN) == "shared":
-        return SHARED if encoded is not None else None
+        # Only while the store has no named users (an admin adding one ends the shared sign-in).
+        return SHARED if encoded is not None and not has_users() else None
     if name:
         try:
             user = users.get_user(_store(), str(name))

@@ -23,7 +23,12 @@ lang = state.lang()
 path = state.db_path()
 
 st.caption(t("draft.intro", lang))
+# Importing drafted rows writes the catalogue: only for those who may edit it (checked here, not only by
+# the navigation that lists the page).
 if not auth.may_edit(lang):
+    st.stop()
+if not auth.catalog_allowed():
+    st.warning(t("auth.catalog_limited", lang), icon=":material/lock:")
     st.stop()
 uploaded = st.file_uploader(t("draft.upload", lang), type=["txt", "docx", "pdf"], max_upload_size=UPLOAD_LIMIT_MB,
                             key="draft_file")
@@ -50,10 +55,9 @@ st.caption(escape_markdown(t("draft.count", lang, n=len(draft.rows))))
 if draft.source.get("date_from") == "today":
     st.warning(t("draft.date_assumed", lang, day=draft.source["date"].isoformat()))
 
-kinds = {"actual": ("实际", "actual"), "target": ("目标", "target"), "both": ("实际/底线目标", "actual / floor")}
 frame = pd.DataFrame({
     t("draft.col.accept", lang): [r.confidence >= 0.7 for r in draft.rows],
-    t("draft.col.kind", lang): [kinds[r.kind][0 if lang == "zh" else 1] for r in draft.rows],
+    t("draft.col.kind", lang): [t(f"draft.kind.{r.kind}", lang) for r in draft.rows],
     t("draft.col.name", lang): [r.name for r in draft.rows],
     t("draft.col.stated", lang): [r.stated for r in draft.rows],
     t("draft.col.period", lang): [r.period_text or (r.period_end.isoformat() if r.period_end else "") for r in draft.rows],

@@ -76,9 +76,10 @@ def test_users_are_added_listed_changed_and_disabled(cat_db: Store) -> None:
     assert [u.name for u in users.list_users(cat_db)] == ["ana"], "kept: the history names them"
     with pytest.raises(NotFound):
         users.set_role(cat_db, "nobody", "editor", by="admin")
-    # The shared password signs in the account named "editor" only while no user of that name exists.
+    # Once named users exist the old shared password signs nobody in: a disabled or office-limited person who
+    # knows it would otherwise write everywhere as "editor" (the dashboard uses it only in a store without users).
     shared = hash_password("shared", method=FAST)
-    assert users.authenticate(cat_db, "editor", "shared", shared) is users.SHARED
+    assert users.authenticate(cat_db, "editor", "shared", shared) is None
     assert users.authenticate(cat_db, "editor", "nope", shared) is None
     # Single sign-on: matched by email, else a viewer.
     users.add_user(cat_db, "di", "editor", email="Di@example.org", by="admin")

@@ -153,7 +153,7 @@ def test_init_and_up_from_an_empty_folder(venv: Path, tmp_path: Path) -> None:
                 page = chromium.new_page(locale="zh-CN")
                 page.set_default_timeout(30_000)
                 page.goto(f"{url}/?lang=en")
-                page.locator('[data-testid="stDataFrame"]').wait_for()
+                page.locator(".ov-table").first.wait_for()
                 page.get_by_text("Goals with a target").wait_for()
                 assert page.locator('[data-testid="stException"]').count() == 0
             finally:

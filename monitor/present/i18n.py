@@ -819,6 +819,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "draft.date": {"zh": "文件日期", "en": "Document date"},
     "draft.none": {"zh": "文中没有找到带单位的数字。", "en": "No figures with a unit were found in the document."},
     "draft.count": {"zh": "识别出 {n} 条", "en": "{n} statements found"},
+    "draft.kind.actual": {"zh": "实际", "en": "actual"},
+    "draft.kind.target": {"zh": "目标", "en": "target"},
+    "draft.kind.both": {"zh": "实际/底线目标", "en": "actual / floor"},
     "draft.date_assumed": {
         "zh": "文中和文件名中都没有日期：“3年至5年内”等时限按今天（{day}）推算。请在上方填写文件日期。",
         "en": "No date in the text or the file name: windows such as 3年至5年内 were counted from today ({day}). "

@@ -435,9 +435,12 @@ def period_ends(today: date, years: int = 3) -> list[tuple[date, str]]:
 
 
 def first_recorded(store: Store) -> date | None:
-    """The day (UTC) the store's first reading was recorded; None while it holds none."""
+    """The day (in the workspace's zone, as "known on" dates are) the store's first reading was recorded;
+    None while it holds none."""
+    from monitor import clock
     from monitor.store import queries
 
     with store.read() as con:
         days = [r.recorded_at for r in queries.list_readings(con, history=True) if r.recorded_at is not None]
-    return min(days).date() if days else None
+    first = clock.local(min(days)) if days else None
+    return first.date() if first is not None else None

@@ -240,8 +240,9 @@ def has_users(store: Any) -> bool:
 
 
 def authenticate(store: Any, name: str, password: str, shared_hash: str | None = None) -> User | None:
-    """The user whose name and password these are, None otherwise (also for a disabled user). When no
-    user of that name exists, the old shared hash signs in the account named ``editor`` (:data:`SHARED`)."""
+    """The user whose name and password these are, None otherwise (also for a disabled user). The old
+    shared hash signs nobody in here: it is the dashboard's sign-in of a store without named users only
+    (dashboards/auth.py); ``shared_hash`` is kept for callers of the earlier signature."""
     name = (name or "").strip()
     row = None
     if name and store.exists:
@@ -253,8 +254,8 @@ def authenticate(store: Any, name: str, password: str, shared_hash: str | None =
     if row is not None:
         ok = verify_password(password, row["password_hash"] or _DUMMY_HASH)
         return _user(row) if ok and row["password_hash"] and not row["disabled"] else None
-    if shared_hash is not None and name == SHARED.name:
-        return SHARED if verify_password(password, shared_hash) else None
+    # The shared password is the sign-in of a store without named users only: once users exist, it would
+    # let a disabled or office-limited person write everywhere as "editor".
     verify_password(password, _DUMMY_HASH)  # the same cost as a wrong password
     return None
 
