@@ -27,7 +27,7 @@ import streamlit as st
 
 from monitor.errors import ConfigError, NotAllowed
 from monitor.present.i18n import escape_markdown, t
-from monitor.services import users
+from monitor.services import review, users
 from monitor.services.auth import Throttle, configured_hash, verify_password
 from monitor.services.users import OPEN, SHARED, User
 
@@ -248,6 +248,11 @@ def may_edit(lang: str, *, note: bool = True) -> bool:
         st.error(escape_markdown(t("auth.bad_hash_detail", lang, reason=str(e))), icon=":material/lock:")
         return False
     user = current_user()
+    if (user is OPEN or user is SHARED) and review.enabled():
+        # With review on, an entry waits for a reviewer who is not its author: an open dashboard (everyone is
+        # "dashboard") or the shared "editor" account has none, so its entries could never be approved here.
+        st.warning(t("auth.review_needs_users", lang), icon=":material/lock:")
+        return False
     if user is OPEN:
         if note:
             st.caption(t("auth.open", lang))

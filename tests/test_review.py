@@ -171,3 +171,26 @@ def test_the_dashboard_flow_an_editor_enters_and_another_reviewer_approves(
     assert not rev.exception and not rev.error, [e.value for e in rev.error]
     assert any("Approved 60000" in s.value for s in rev.success)
     assert racks(cat_db)[1] == 60000 and review.pending_count(cat_db) == 0
+
+
+def test_with_review_on_an_open_dashboard_takes_no_entry_nobody_could_approve(
+    cat_db: Store, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Open dashboard: every entry is "dashboard", and so would every reviewer be: nothing could be approved.
+    if backend != "file":
+        pytest.skip("the dashboard cases run on the file store")
+    import streamlit as st
+
+    from tests.app_helpers import open_app
+
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    monkeypatch.setenv("MONITOR_DB", str(cat_db.path))
+    monkeypatch.delenv("MONITOR_EDITOR_PASSWORD_HASH", raising=False)
+    monkeypatch.setenv("MONITOR_REVIEW", "on")
+    add = open_app("add_reading.py", lang="en", indicator="racks")
+    assert any("named users" in w.value for w in add.warning), [w.value for w in add.warning]
+    assert not [b for b in add.button if b.key == "add_submit"], "no Save button"
+    monkeypatch.setenv("MONITOR_REVIEW", "off")
+    add = open_app("add_reading.py", lang="en", indicator="racks")
+    assert [b for b in add.button if b.key == "add_submit"], "review off: the open dashboard writes as before"

@@ -502,6 +502,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "需要编辑登录：请在侧边栏输入编辑密码。",
         "en": "Editor sign-in required: enter the editor password in the sidebar.",
     },
+    "auth.review_needs_users": {
+        "zh": "已开启审核（MONITOR_REVIEW=on）：录入须由具名用户登录，审核人不能是录入人。请先用 `monitor users add` 添加编辑和审核人员。",
+        "en": "Review is on (MONITOR_REVIEW=on): entries need named users, and a reviewer other than the author. "
+              "Add editors and reviewers with `monitor users add` first.",
+    },
     "auth.open": {
         "zh": "未设置编辑密码：能打开本页面的人都可以写入数据，请只在可信网络中使用（见 README 的“Security”一节）。",
         "en": "No editor password is set: anyone who can open this page can write data. "
