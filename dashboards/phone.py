@@ -89,7 +89,7 @@ OVERVIEW_FILTERS = {
     "natures": ("ov_nature", "nature"), "source": ("ov_source", "document"), "text": ("ov_text", "q"),
     "stale_only": ("ov_stale", "stale"), "targets_only": ("ov_targets", "targets"),
     "include_retired": ("ov_retired", "retired"),
-    "as_of": ("ov_as_of", "as_of"), "since": ("ov_since", "since"),
+    "as_of": ("ov_as_of", "day"), "since": ("ov_since", "since"),
 }
 _NATURES = ("binding", "expected")
 
@@ -126,9 +126,9 @@ def url_known_on(today: date) -> None:
         _first_value("ov_source", st.query_params.get("document"))
     if st.query_params.get("retired") == "1":
         _first_value("ov_retired", True)
-    # ?as_of= and ?since=: only a period end the overview offers (a day the select box holds), since before it.
+    # ?day= and ?since=: only a period end the overview offers (a day the select box holds), since before it.
     offered = {d.isoformat(): d for d, _ in period_ends(today)}
-    chosen = offered.get(st.query_params.get("as_of") or "")
+    chosen = offered.get(st.query_params.get("day") or "")
     if chosen is not None:
         _first_value("ov_as_of", chosen)
     compared = offered.get(st.query_params.get("since") or "")

@@ -208,19 +208,19 @@ def test_the_status_day_and_the_day_compared_with_travel_in_the_link(app_db: Sto
 
     ends = [d for d, _ in period_ends(TODAY)]
     day, earlier = ends[0], ends[3]
-    at = open_app("overview.py", lang="en", as_of=day.isoformat(), since=earlier.isoformat())
+    at = open_app("overview.py", lang="en", day=day.isoformat(), since=earlier.isoformat())
     assert at.selectbox(key="ov_as_of").value == day and at.selectbox(key="ov_since").value == earlier
-    assert (param(at, "as_of"), param(at, "since")) == (day.isoformat(), earlier.isoformat())
+    assert (param(at, "day"), param(at, "since")) == (day.isoformat(), earlier.isoformat())
     # A day the overview does not offer, or a "since" not before the status day, is dropped.
-    at = open_app("overview.py", lang="en", as_of="2999-01-31", since=day.isoformat())
-    assert at.selectbox(key="ov_as_of").value is None and param(at, "as_of") is None
-    at = open_app("overview.py", lang="en", as_of=earlier.isoformat(), since=day.isoformat())
+    at = open_app("overview.py", lang="en", day="2999-01-31", since=day.isoformat())
+    assert at.selectbox(key="ov_as_of").value is None and param(at, "day") is None
+    at = open_app("overview.py", lang="en", day=earlier.isoformat(), since=day.isoformat())
     assert at.selectbox(key="ov_since").value is None and param(at, "since") is None
     # Choosing them on the page writes them to the address.
     at = open_app("overview.py", lang="zh")
     at.selectbox(key="ov_as_of").set_value(day).run()
-    assert param(at, "as_of") == day.isoformat()
-    assert share_query("zh", as_of=day, since=earlier) == {"lang": "zh", "as_of": day.isoformat(),
+    assert param(at, "day") == day.isoformat()
+    assert share_query("zh", as_of=day, since=earlier) == {"lang": "zh", "day": day.isoformat(),
                                                              "since": earlier.isoformat()}
 
 

@@ -89,7 +89,7 @@ def share_query(
 ) -> dict[str, str]:
     """The query parameters of a link (only those set): lang, goal, known_on, domain, status and nature
     (comma-joined), document (a source document's id), q (the words searched), and stale, targets and
-    retired ("1" when on), as_of and since (the status day and the day compared with) — every filter of the
+    retired ("1" when on), day and since (the status day and the day compared with) — every filter of the
     overview, so a link opens the view it was copied from."""
     query = {"lang": lang}
     if goal:
@@ -110,7 +110,8 @@ def share_query(
         if on:
             query[key] = "1"
     # The overview's status day and the day it is compared with (a period end each; unset: today, none).
-    for key, day in (("as_of", as_of), ("since", since)):
+    # "day", not "as_of": the office page's ?as_of= is another page's key, which the overview must not drop.
+    for key, day in (("day", as_of), ("since", since)):
         if day is not None:
             query[key] = day.isoformat()
     return query
