@@ -441,9 +441,19 @@ def test_withdrawing_in_the_browser(tmp_path: Path) -> None:
             _settle(page)
             page.get_by_text("Revision history (every version)").click()
             # the select box filters as one types; Enter takes the one option left
-            page.locator('[data-testid="stSelectbox"]', has_text="Period (reading in force)").locator("input").click()
-            page.keyboard.type("31 Dec 2025")
-            page.get_by_role("option", name="31 Dec 2025").wait_for()
+            box = page.locator('[data-testid="stSelectbox"]', has_text="Period (reading in force)").locator("input")
+            box.wait_for()  # the expander has opened (the click above returns before it has)
+            option = page.get_by_role("option", name="31 Dec 2025")
+            for _ in range(3):  # a rerun can close the list between the click and the typing: open it again
+                box.click()
+                page.keyboard.type("31 Dec 2025")
+                try:
+                    option.wait_for(timeout=10_000)
+                    break
+                except Exception:  # noqa: BLE001 - retried; the last attempt's wait below raises
+                    page.keyboard.press("Escape")
+                    box.fill("")
+            option.wait_for()
             page.keyboard.press("Enter")
             page.get_by_label("Reason (required)").first.fill("typed 230万 for 2.3万")
             page.get_by_text(re.compile("^Confirm: the period no longer counts")).click()
