@@ -18,7 +18,6 @@ calls stay as they are. The phone's cards follow the nature filter, which shows 
 
 from __future__ import annotations
 
-import base64
 from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,6 +30,7 @@ from monitor.present.card_image import render_png
 from monitor.present.cards import goal_card, phone_order, share_query, share_url, summary_card
 from monitor.present.i18n import escape_markdown, status_text, t
 from monitor.present.overview import filter_rows, period_ends
+from monitor.present.overview_table import sparkline_img
 
 PHONE_MAX_PX = 640
 # The overview's desktop parts (dashboards/overview.py keys), hidden on a phone.
@@ -249,20 +249,8 @@ def goal_readings(rows: list[dict[str, Any]], lang: str, limit: int = 12) -> Non
 
 
 def _sparkline_html(values: list[float]) -> str:
-    """A line of ``values`` as an SVG image (a data: URI: st.html's sanitiser drops inline SVG); numbers
-    only, no text of anyone's."""
-    low, high = min(values), max(values)
-    span = (high - low) or 1.0
-    step = 100 / (len(values) - 1)
-    coords = [(i * step, 28 - (v - low) / span * 24) for i, v in enumerate(values)]
-    points = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
-    svg = (
-        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 32" preserveAspectRatio="none">'
-        f'<polyline points="{points}" fill="none" stroke="#0072B2" stroke-width="2" vector-effect="non-scaling-stroke"/>'
-        '</svg>'
-    )
-    data = base64.b64encode(svg.encode()).decode()
-    return f'<img alt="" src="data:image/svg+xml;base64,{data}" style="width:100%;height:32px;display:block">'
+    """The overview's sparkline image, as wide as the card."""
+    return sparkline_img(values, "width:100%;height:32px;display:block")
 
 
 def _card(n: int, row: dict[str, Any], lang: str) -> None:

@@ -88,8 +88,9 @@ def columns_for(nature: bool, change: bool) -> list[str]:
     return columns
 
 
-def sparkline_img(values: Sequence[float]) -> str:
-    """A line of ``values`` as an <img> of an SVG data URI; numbers only, no text of anyone's; "" under two."""
+def sparkline_img(values: Sequence[float], style: str = "") -> str:
+    """A line of ``values`` as an <img> of an SVG data URI (st.html's sanitiser drops inline SVG), with the
+    CSS ``style`` given (a constant of ours); numbers only, no text of anyone's; "" under two."""
     if len(values) < 2:
         return ""
     low, high = min(values), max(values)
@@ -102,7 +103,8 @@ def sparkline_img(values: Sequence[float]) -> str:
         "</svg>"
     )
     data = base64.b64encode(svg.encode()).decode()
-    return f'<img alt="" data-points="{len(values)}" src="data:image/svg+xml;base64,{data}">'
+    styled = f' style="{style}"' if style else ""
+    return f'<img alt="" data-points="{len(values)}" src="data:image/svg+xml;base64,{data}"{styled}>'
 
 
 def _lines(text: str) -> str:
