@@ -1004,8 +1004,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report.filter_text": {"zh": "关键词：{text}", "en": "Words: {text}"},
     "report.filter_known_on": {"zh": "按{day}已知数据", "en": "As known on {day}"},
     "report.no_office": {"zh": "未明确责任单位", "en": "No office named"},
-    "report.nature.binding": {"zh": "约束性", "en": "Binding"},
-    "report.nature.expected": {"zh": "预期性", "en": "Expected"},
     "report.with_nature": {"zh": "{status}（{nature}）", "en": "{status} ({nature})"},
     "report.label.status": {"zh": "状态", "en": "Status"},
     "report.label.latest": {"zh": "最新值", "en": "Latest"},
