@@ -984,6 +984,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "office.col.frequency": {"zh": "频率", "en": "Frequency"},
     "office.col.days_overdue": {"zh": "逾期天数", "en": "Days overdue"},
     "office.state_overdue": {"zh": "已逾期 {n} 天", "en": "overdue by {n} days"},
+    "office.state_behind": {"zh": "（共欠 {n} 期）", "en": " ({n} periods owed)"},
     "office.state_today": {"zh": "今天到期", "en": "due today"},
     "office.state_in": {"zh": "{n} 天后到期", "en": "in {n} days"},
     "office.back": {"zh": "全部责任单位", "en": "All offices"},
