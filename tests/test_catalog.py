@@ -141,6 +141,19 @@ def test_errors_name_file_entry_and_field(tmp_path: Path, how: str, field: str, 
     assert str(found[0]).startswith("broken.yaml")
 
 
+def test_a_catalogue_reading_of_the_future_is_refused_like_any_other(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from monitor import clock
+
+    doc = document()
+    ahead = clock.today() + timedelta(days=1)
+    entry(doc, "racks")["readings"] = [{"period_end": ahead, "value": 23000}]
+    [found] = problems(save(tmp_path, doc))
+    assert found.column == "indicator 'racks'.readings[0].period_end" and found.code == "problem.future"
+    assert "is in the future" in str(found)
+
+
 def test_every_problem_is_listed(tmp_path: Path) -> None:
     doc = document()
     for how in ("comparator", "measure", "domain"):

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import yaml
 
+from monitor import clock
 from monitor.errors import Problem, ValidationError
 from monitor.model import (
     COMPARATORS,
@@ -675,6 +676,9 @@ def _parse_reading(r: _Reader, raw: Any, indicator: Indicator, k: int, source: s
         return None
     if end < start:
         r.problem(f"{where}.period_end", "problem.before_start", end, date=str(start))
+    today = clock.today()
+    if end > today:  # the rule of every other entry path (monitor.model.validate): no reading of the future
+        r.problem(f"{where}.period_end", "problem.future", end, date=today.isoformat())
     _check_value(r, f"{where}.value", value, indicator)
     note = r.text(raw, "note", where, required=False)
     if stock_at_end(indicator, start, end):
