@@ -281,6 +281,29 @@ def cat_path(cat_db: Store, db_path: Path) -> Path:
     return db_path
 
 
+def test_a_view_of_a_day_before_the_retirement_still_shows_the_goal(runner: CliRunner, cat_path: Path) -> None:
+    """Retired as of a date: statuses of earlier days (`status --as-of`, the overview at a date, the
+    report) keep the goal that was followed then; from that day on it is left out."""
+    from datetime import timedelta
+
+    day = clock.today() - timedelta(days=10)
+    assert run(runner, cat_path, "catalog", "retire", "racks", "--reason", "merged", "--date", day.isoformat()).exit_code == 0
+    before = json.loads(run(runner, cat_path, "status", "--json", "--as-of", (day - timedelta(days=1)).isoformat()).stdout)
+    on = json.loads(run(runner, cat_path, "status", "--json", "--as-of", day.isoformat()).stdout)
+    assert "racks" in {g["indicator_id"] for g in before}
+    assert "racks" not in {g["indicator_id"] for g in on}
+    store = Store(cat_path)
+    try:
+        _, rows = load_overview(store, day - timedelta(days=1), "en")
+        assert "racks" in {r["indicator_id"] for r in rows}
+        _, rows = load_overview(store, clock.today(), "en")
+        assert "racks" not in {r["indicator_id"] for r in rows}
+        assert catalog_edit.retired_ids(store, day - timedelta(days=1)) == set()
+        assert catalog_edit.retired_ids(store, day) == {"racks"}
+    finally:
+        store.close()
+
+
 def test_cli_retire_and_changes(runner: CliRunner, cat_path: Path) -> None:
     done = run(runner, cat_path, "catalog", "retire", "racks", "--reason", "merged", "--by", "erin")
     assert done.exit_code == 0, done.output

@@ -290,7 +290,7 @@ def status(ctx: click.Context, as_of: str | None, known_on: str | None, domain: 
         found = statuses(store(ctx), day, domain=domain, known_on=known, detail=Detail.FULL)
         # The same filters and order as the table (by_nature), applied to the full records.
         full = {(g.indicator_id, g.target_id): g for g in found}
-        kept = by_nature(goal_records(store(ctx), [g.as_dict() for g in found], include_retired, source), nature)
+        kept = by_nature(goal_records(store(ctx), [g.as_dict() for g in found], include_retired, source, day), nature)
         print_json([json_record(full[(r["indicator_id"], r["target_id"])]) for r in kept])
         warn_unusable(ctx, lang)
         return
@@ -298,7 +298,7 @@ def status(ctx: click.Context, as_of: str | None, known_on: str | None, domain: 
     # every goal at once (12-24x faster on a large store, docs/benchmarks.md): a status poll holds
     # the read lock, and with it every writer, for that long.
     records = [r.as_dict() for r in statuses(store(ctx), day, domain=domain, known_on=known, detail=Detail.SUMMARY)]
-    records = by_nature(goal_records(store(ctx), records, include_retired, source), nature)
+    records = by_nature(goal_records(store(ctx), records, include_retired, source, day), nature)
 
     if known is not None:
         # a date ends in the workspace's zone (monitor.clock); a date-time is UTC unless it has an offset

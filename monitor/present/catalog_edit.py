@@ -345,10 +345,12 @@ def retire_indicator(store: Store, indicator_id: str, reason: str | None, who: s
     return retirement
 
 
-def retired_ids(store: Store) -> set[str]:
-    """The ids of the retired indicators."""
+def retired_ids(store: Store, as_of: date | None = None) -> set[str]:
+    """The ids of the retired indicators; with ``as_of``, only those retired on or before that day (a
+    view of an earlier day shows the goals that were still followed then)."""
     with store.read() as con:
-        return set(catalog_queries.retirements(con))
+        found = catalog_queries.retirements(con)
+    return {i for i, r in found.items() if as_of is None or r.date <= as_of}
 
 
 def source_target_ids(store: Store, source_id: str) -> set[str]:

@@ -33,9 +33,10 @@ class GoalFilter:
     include_retired: bool = False
     known_on: date | None = None  # the store as it was known on this day
 
-    def records(self, store: Store, records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-        """The status records of the goals the catalogue-level filters keep (retired, source document)."""
-        return goal_records(store, records, self.include_retired, self.source)
+    def records(self, store: Store, records: Iterable[dict[str, Any]], as_of: date | None = None) -> list[dict[str, Any]]:
+        """The status records (of ``as_of``) of the goals the catalogue-level filters keep (retired by
+        then, source document)."""
+        return goal_records(store, records, self.include_retired, self.source, as_of)
 
     def rows(self, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         """The overview rows (monitor.present.overview.overview_rows) the row filters keep."""

@@ -245,7 +245,7 @@ def due_within(store: Store, offices: Iterable[str], as_of: date, days: int) -> 
 
     wanted = set(offices)
     indicators = {i: ind for i, ind in _indicators(store).items()
-                  if ind.responsible in wanted and i not in retired_ids(store)}
+                  if ind.responsible in wanted and i not in retired_ids(store, as_of)}
     if not indicators:
         return []
     from monitor.status import Detail, statuses

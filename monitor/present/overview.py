@@ -377,16 +377,19 @@ def filter_rows(
 
 
 def goal_records(
-    store: Store, records: Iterable[dict[str, Any]], include_retired: bool = False, source: str | None = None
+    store: Store, records: Iterable[dict[str, Any]], include_retired: bool = False, source: str | None = None,
+    as_of: date | None = None,
 ) -> list[dict[str, Any]]:
-    """The status records to show: without the retired indicators' goals unless ``include_retired``;
-    with ``source`` (a source document's id), only the goals whose target comes from that document
-    (NotFound, listing the documents, for an unknown id)."""
+    """The status records to show: without the goals of indicators retired by ``as_of`` (the records'
+    day; None: retired at all) unless ``include_retired`` (a status of an earlier day keeps a goal
+    retired since); with ``source``
+    (a source document's id), only the goals whose target comes from that document (NotFound, listing
+    the documents, for an unknown id)."""
     from monitor.present.catalog_edit import retired_ids, source_target_ids
 
     kept = list(records)
     if not include_retired:
-        retired = retired_ids(store)
+        retired = retired_ids(store, as_of)
         kept = [r for r in kept if r["indicator_id"] not in retired]
     if source is not None:
         targets = source_target_ids(store, source)
@@ -407,7 +410,7 @@ def load_overview(
     (monitor.store.status_queries). The retired indicators and ``source`` as goal_records says.
     """
     records = [r.as_dict() for r in statuses(store, as_of, known_on=known_on, detail=Detail.BRIEF)]
-    records = goal_records(store, records, include_retired, source)
+    records = goal_records(store, records, include_retired, source, as_of)
     with store.read() as con:
         trends = status_queries.sparklines(con, as_of, SPARKLINE_POINTS, known_on)
     return records, overview_rows(records, (), as_of, lang, trends, read_profile(store))

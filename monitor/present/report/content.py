@@ -213,17 +213,17 @@ def build_content(
         found = indicators.get(indicator_id)
         return (found.responsible or "") if found is not None else ""
 
-    def kept(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        # The overview's catalogue filters (retired indicators, source document), then domain and office.
-        return [r for r in filters.records(store, records)
+    def kept(records: list[dict[str, Any]], day: date) -> list[dict[str, Any]]:
+        # The overview's catalogue filters (indicators retired by ``day``, source document), then domain and office.
+        return [r for r in filters.records(store, records, day)
                 if r["indicator_id"] in indicators and (office is None or office_of(r["indicator_id"]) == office)]
 
-    now = kept([r.as_dict() for r in statuses(store, as_of, domain=single, known_on=known_on, detail=Detail.SUMMARY)])
+    now = kept([r.as_dict() for r in statuses(store, as_of, domain=single, known_on=known_on, detail=Detail.SUMMARY)], as_of)
     # The overview's row filters (statuses, words, overdue, targets, natures) on the goals as they are now.
     shown = {goal_key(r) for r in filters.rows(overview_rows(now, (), as_of, lang, {}, profile))}
     now = [r for r in now if goal_key(r) in shown]
     then = {goal_key(r): r for r in kept([r.as_dict() for r in statuses(store, since, domain=single, known_on=known_on,
-                                                                         detail=Detail.BRIEF)])}
+                                                                         detail=Detail.BRIEF)], since)}
     wanted = {r["indicator_id"] for r in now}
 
     # Readings known at as_of (latest revision of each period ending by then), per indicator.

@@ -381,7 +381,7 @@ def current_statuses(store: Store, as_of: date) -> dict[str, dict[str, Any]]:
     from monitor.present.catalog_edit import retired_ids
     from monitor.status import Detail, statuses
 
-    retired = retired_ids(store)
+    retired = retired_ids(store, as_of)
     return {goal_key(r): r for r in (s.as_dict() for s in statuses(store, as_of, detail=Detail.BRIEF))
             if r["target_id"] and r["indicator_id"] not in retired}
 
