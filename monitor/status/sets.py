@@ -405,35 +405,54 @@ def _timestamps(column: Any) -> list[str | None]:
 
 
 def _extras(con: Any, table: StatusTable, as_of: date, projections: bool, known_on: sq.Known = None) -> None:
-    """Share of full periods met, trend of goals without a target, projections: a second pass."""
+    """Share of full periods met, trend of goals without a target, projections: a second pass (one statement)."""
     c = table.columns
     kind = c["kind"]
     share, trend, trend_linear = c["share_met"], c["trend_cagr"], c["trend_linear"]
-    for goal, periods, met, ends, values in sq.goal_extras(con, as_of, known_on):
-        if kind[goal] == KindCode.THRESHOLD:
-            share[goal] = met / periods if periods else None
-            continue
-        if len(ends) < 2:
-            continue
-        first_end, last_end, first_value, last_value = ends[-1], ends[0], values[-1], values[0]
-        years = (last_end - first_end) / formulas.DAYS_PER_YEAR
-        if first_value > 0 and last_value > 0:
-            trend[goal] = formulas.finite(formulas.cagr(first_value, last_value, years))
-        else:
-            trend_linear[goal] = formulas.linear_rate(first_value, last_value, years)
-    if not projections:
+    projected = np.flatnonzero(~c["_engine"] & c["timed"] & ~c["achieved"]).tolist() if projections else []
+    x = sq.goal_extras(con, as_of, projected, known_on)
+    goal_no = np.asarray(x["goal_no"], dtype=np.int64)
+    summary = np.asarray(np.ma.filled(x["summary"], False), dtype=bool)
+    rows = np.flatnonzero(summary)
+    if len(rows):
+        periods = _ints(x["periods"][rows])[0].tolist()
+        met = _ints(x["met"][rows])[0].tolist()
+        last_end, last_value = _ints(x["end_day"][rows])[0].tolist(), _floats(x["value"][rows])[0].tolist()
+        first_end, first_value = _ints(x["first_end"][rows])[0].tolist(), _floats(x["first_value"][rows])[0].tolist()
+        for j, goal in enumerate(goal_no[rows].tolist()):
+            if kind[goal] == KindCode.THRESHOLD:
+                share[goal] = met[j] / periods[j] if periods[j] else None
+                continue
+            if periods[j] < 2:
+                continue
+            years = (last_end[j] - first_end[j]) / formulas.DAYS_PER_YEAR
+            a, b = first_value[j], last_value[j]
+            if a > 0 and b > 0:
+                trend[goal] = formulas.finite(formulas.cagr(a, b, years))
+            else:
+                trend_linear[goal] = formulas.linear_rate(a, b, years)
+    if not projected:
         return
-    projected = np.flatnonzero(~c["_engine"] & c["timed"] & ~c["achieved"]).tolist()
+    points = np.flatnonzero(~summary)
+    if not len(points):
+        return
     t0, y0 = c["_t0"], c["_y0"]
     deadline = c["deadline"][0]
     linear, target_value = c["linear"], c["target_value"]
     projection = c["projection"]
-    for goal, ends, values in sq.goal_points(con, as_of, projected, known_on):
-        points = [(_day(int(t0[goal])), float(y0[goal]))] + [(_day(e), v) for e, v in zip(ends, values, strict=True)]
+    goals = goal_no[points]
+    ends, values = _ints(x["end_day"][points])[0], _floats(x["value"][points])[0]
+    bounds = np.flatnonzero(np.diff(goals)) + 1
+    starts = np.concatenate(([0], bounds)).tolist()
+    stops = np.concatenate((bounds, [len(goals)])).tolist()
+    goal_list, end_list, value_list = goals.tolist(), ends.tolist(), values.tolist()
+    for lo, hi in zip(starts, stops, strict=True):
+        goal = goal_list[lo]
+        pts = [(_day(int(t0[goal])), float(y0[goal]))] + [(_day(e), v) for e, v in zip(end_list[lo:hi], value_list[lo:hi], strict=True)]
         method = Method.LINEAR if linear[goal] else Method.CAGR
-        if method is Method.CAGR and any(v <= 0 for _, v in points):
+        if method is Method.CAGR and any(v <= 0 for _, v in pts):
             method = Method.LINEAR
-        p = formulas.project(points, float(target_value[goal]), _day(int(deadline[goal])), method)
+        p = formulas.project(pts, float(target_value[goal]), _day(int(deadline[goal])), method)
         projection[goal] = {
             "value_at_deadline": p.value_at_deadline,
             "low": p.low,
