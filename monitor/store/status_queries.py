@@ -598,20 +598,26 @@ def targets_of(con: duckdb.DuckDBPyConnection, indicator_ids: Sequence[str], kno
 def _per_end(src: Sources = CURRENT) -> str:
     """The comparable readings of the goals in ``sel`` (a CTE of status_goal_rules rows with ``after``, in
     days), ending after ``after``, one per end date: the longest period, its latest revision. The as-of
-    date is the parameter $as_of. The pick is by one integer key, (length << 32) + revision: a revision
-    is below 2^31, so the key orders as the pair does."""
+    date is the parameter $as_of.
+
+    One integer per (goal, end date) groups them, (goal << 32) | (end + DAY_OFFSET), and one integer picks
+    the reading, (length << 35) | (revision << 3) | qualifier code: a revision is below 2^31 and a length
+    below 2^22, so the key orders as (length, revision) does, and its low bits carry the pick's qualifier."""
+    pick = "(CAST(r.period_end - r.period_start AS BIGINT) << 35) | (CAST(r.revision AS BIGINT) << 3)"
     return f"""
-        per_end AS (
-            SELECT e.goal_no, any_value(e.summary) AS summary, any_value(e.comparator) AS comparator,
-                   any_value(e.target_value) AS v, r.period_end - DATE '1970-01-01' AS end_day,
-                   arg_max(r.value, CAST(r.period_end - r.period_start AS BIGINT) * 4294967296 + r.revision) AS value,
-                   arg_max(strlen(r.qualifier) - 5,
-                           CAST(r.period_end - r.period_start AS BIGINT) * 4294967296 + r.revision) AS q
+        grouped AS (
+            SELECT (CAST(e.goal_no AS BIGINT) << 32) | CAST(r.period_end - DATE '1970-01-01' + {DAY_OFFSET} AS BIGINT) AS ge,
+                   max({pick} | (strlen(r.qualifier) - 5)) AS k, arg_max(r.value, {pick}) AS value
             FROM {src.reading} AS r JOIN sel AS e ON r.indicator_id = e.indicator_id
             WHERE r.period_end <= $as_of AND r.period_end - DATE '1970-01-01' > e.after
               AND CASE WHEN e.cs IS NULL THEN r.period_end - r.period_start + 1 BETWEEN e.lo AND e.hi
                        ELSE r.period_start - DATE '1970-01-01' = e.cs END
-            GROUP BY e.goal_no, r.period_end
+            GROUP BY ge
+        ),
+        per_end AS (
+            SELECT s.goal_no, s.summary, s.comparator, s.target_value AS v,
+                   (p.ge & 4294967295) - {DAY_OFFSET} AS end_day, p.value, p.k & 7 AS q
+            FROM grouped AS p JOIN sel AS s ON s.goal_no = p.ge >> 32
         )
     """
 
