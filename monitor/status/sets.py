@@ -3,11 +3,12 @@
 Same records as the per-goal engine (monitor.status.engine, which runs monitor.status.progress.assess per
 indicator over every reading as Python objects), at a fraction of the cost: the readings never leave
 DuckDB. One pass over the reading table (monitor/store/status_queries.py) finds per goal the latest
-counted reading, the earliest comparable one and the newest one; a second pass, only with ``extras``,
-gives the share of full periods met, the trend of goals without a target and the projection points
-(projections themselves are formulas.project, run on those points). The formulas of
-docs/methodology.md are applied to whole columns at once. tests/test_status_sql.py checks every record
-field, the summary evidence included, against the engine.
+counted reading, the earliest comparable one and the newest one; a second pass, only with ``extras``
+(one statement, sq.goal_extras, fetched as columns), gives the share of full periods met, the trend of
+goals without a target and the projection points. The formulas of docs/methodology.md are applied to
+whole columns at once, the projections too (``_projections``: formulas.project's arithmetic in its
+order, column by column; tests/test_status_sql.py compares the two on random cases). tests/test_status_sql.py
+checks every record field, the summary evidence included, against the engine.
 
 Targets of the forms beyond reach and threshold (range, about, change, average_growth, path: monitor.model
 SET_KINDS lists the two computed here) are the engine's (monitor.status.forms): goal_columns marks them, like
