@@ -30,7 +30,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from monitor.model import FREQUENCY_MONTHS, STATUSES, Method
+from monitor.model import FREQUENCY_MONTHS, STATUSES
 from monitor.status import formulas, progress
 from monitor.status.engine import GoalStatus, assess_goals
 from monitor.status.engine import record as engine_record
