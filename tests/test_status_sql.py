@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from monitor.files.catalog import DOMAINS, import_catalog
@@ -791,3 +792,56 @@ def test_status_from_a_copy_equals_status_read_in_place(random_db: Store, as_of:
     assert len(copied) == len(in_place) > 100
     for a, b in zip(copied, in_place, strict=True):
         assert record_differences(a, b) == [], a.indicator_id
+
+
+def _project_case(rng: random.Random) -> tuple[date, float, list[tuple[date, float]], float, date, bool]:
+    """A random projection: a baseline, 1-30 later points (ascending, distinct), a target and a deadline."""
+    t0 = date(2000, 1, 1) + timedelta(days=rng.randrange(0, 9000))
+    y0 = rng.choice([rng.uniform(1, 1000), rng.uniform(-50, 50), 0.0, 1e15 * rng.random()])
+    days = sorted(rng.sample(range(1, 4000), rng.randrange(1, 31)))
+    shape = rng.choice(["trend", "flat", "noise", "wild"])
+    step = rng.uniform(-5, 5)
+    points = []
+    for i, d in enumerate(days):
+        value = {"trend": y0 + step * (i + 1) + rng.uniform(-1, 1), "flat": y0,
+                 "noise": rng.uniform(-10, 10), "wild": rng.choice([1e-300, 1e15, 3.0, -2.0])}[shape]
+        points.append((t0 + timedelta(days=d), value))
+    last = points[-1][1]
+    target = rng.choice([last, last + rng.uniform(-100, 100), y0, -1.0, 0.0, 1e18, rng.uniform(1, 2000)])
+    deadline = rng.choice([points[-1][0], points[-1][0] + timedelta(days=rng.randrange(1, 5000)),
+                           t0 + timedelta(days=rng.randrange(1, 20))])
+    return t0, y0, points, target, deadline, rng.random() < 0.5
+
+
+def test_projections_for_whole_columns_equal_formulas_project() -> None:
+    # sets._projections is formulas.project for many goals at once: the same four figures per goal.
+    from monitor.status import formulas
+    from monitor.status.sets import EPOCH, _projections
+
+    rng = random.Random(19)
+    cases = [_project_case(rng) for _ in range(600)]
+    t0s, y0s, ns, cols, poss, ends, values, logs, targets, deadlines = ([] for _ in range(10))
+    expected = []
+    for j, (t0, y0, points, target, deadline, linear) in enumerate(cases):
+        log = not linear and y0 > 0 and all(v > 0 for _, v in points)
+        p = formulas.project([(t0, y0), *points], target, deadline, Method.CAGR if log else Method.LINEAR)
+        expected.append((p.value_at_deadline, p.low, p.high, p.achievement_date))
+        t0s.append((t0 - EPOCH).days), y0s.append(y0), ns.append(len(points) + 1), logs.append(log)
+        targets.append(target), deadlines.append((deadline - EPOCH).days)
+        for k, (d, v) in enumerate(points, start=1):
+            cols.append(j), poss.append(k), ends.append((d - EPOCH).days), values.append(v)
+    a = np.asarray
+    got = _projections(a(t0s), a(y0s, dtype=float), a(ns), a(cols), a(poss), a(ends), a(values, dtype=float),
+                       a(logs), a(targets, dtype=float), a(deadlines))
+    kinds = Counter()
+    for j, (value, low, high, when) in enumerate(expected):
+        g_value, g_low, g_high = (None if x != x else x for x in
+                                  (got["value_at_deadline"][j], got["low"][j], got["high"][j]))
+        g_when = None if got["achieved_null"][j] else EPOCH + timedelta(days=int(got["achieved"][j]))
+        for e, g in ((value, g_value), (low, g_low), (high, g_high)):
+            assert (e is None) == (g is None), (j, cases[j], expected[j])
+            assert e is None or _same(float(e), float(g)), (j, cases[j], expected[j])
+        assert when == g_when, (j, cases[j], expected[j], g_when)
+        kinds.update({"value": value is not None, "range": low is not None, "date": when is not None,
+                      "no date": when is None, "no value": value is None})
+    assert min(kinds.values()) > 20, kinds  # every branch taken often

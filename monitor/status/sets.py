@@ -3,11 +3,12 @@
 Same records as the per-goal engine (monitor.status.engine, which runs monitor.status.progress.assess per
 indicator over every reading as Python objects), at a fraction of the cost: the readings never leave
 DuckDB. One pass over the reading table (monitor/store/status_queries.py) finds per goal the latest
-counted reading, the earliest comparable one and the newest one; a second pass, only with ``extras``,
-gives the share of full periods met, the trend of goals without a target and the projection points
-(projections themselves are formulas.project, run on those points). The formulas of
-docs/methodology.md are applied to whole columns at once. tests/test_status_sql.py checks every record
-field, the summary evidence included, against the engine.
+counted reading, the earliest comparable one and the newest one; a second pass, only with ``extras``
+(one statement, sq.goal_extras, fetched as columns), gives the share of full periods met, the trend of
+goals without a target and the projection points. The formulas of docs/methodology.md are applied to
+whole columns at once, the projections too (``_projections``: formulas.project's arithmetic in its
+order, column by column; tests/test_status_sql.py compares the two on random cases). tests/test_status_sql.py
+checks every record field, the summary evidence included, against the engine.
 
 Targets of the forms beyond reach and threshold (range, about, change, average_growth, path: monitor.model
 SET_KINDS lists the two computed here) are the engine's (monitor.status.forms): goal_columns marks them, like
@@ -29,7 +30,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from monitor.model import FREQUENCY_MONTHS, STATUSES, Method
+from monitor.model import FREQUENCY_MONTHS, STATUSES
 from monitor.status import formulas, progress
 from monitor.status.engine import GoalStatus, assess_goals
 from monitor.status.engine import record as engine_record
@@ -405,41 +406,148 @@ def _timestamps(column: Any) -> list[str | None]:
 
 
 def _extras(con: Any, table: StatusTable, as_of: date, projections: bool, known_on: sq.Known = None) -> None:
-    """Share of full periods met, trend of goals without a target, projections: a second pass."""
+    """Share of full periods met, trend of goals without a target, projections: a second pass (one statement)."""
     c = table.columns
     kind = c["kind"]
     share, trend, trend_linear = c["share_met"], c["trend_cagr"], c["trend_linear"]
-    for goal, periods, met, ends, values in sq.goal_extras(con, as_of, known_on):
-        if kind[goal] == KindCode.THRESHOLD:
-            share[goal] = met / periods if periods else None
-            continue
-        if len(ends) < 2:
-            continue
-        first_end, last_end, first_value, last_value = ends[-1], ends[0], values[-1], values[0]
-        years = (last_end - first_end) / formulas.DAYS_PER_YEAR
-        if first_value > 0 and last_value > 0:
-            trend[goal] = formulas.finite(formulas.cagr(first_value, last_value, years))
-        else:
-            trend_linear[goal] = formulas.linear_rate(first_value, last_value, years)
-    if not projections:
+    projected = np.flatnonzero(~c["_engine"] & c["timed"] & ~c["achieved"]).tolist() if projections else []
+    x = sq.goal_extras(con, as_of, projected, known_on)
+    goal_no = np.asarray(x["goal_no"], dtype=np.int64)
+    summary = np.asarray(np.ma.filled(x["summary"], False), dtype=bool)
+    rows = np.flatnonzero(summary)
+    if len(rows):
+        periods = _ints(x["periods"][rows])[0].tolist()
+        met = _ints(x["met"][rows])[0].tolist()
+        last_end, last_value = _ints(x["end_day"][rows])[0].tolist(), _floats(x["value"][rows])[0].tolist()
+        first_end, first_value = _ints(x["first_end"][rows])[0].tolist(), _floats(x["first_value"][rows])[0].tolist()
+        for j, goal in enumerate(goal_no[rows].tolist()):
+            if kind[goal] == KindCode.THRESHOLD:
+                share[goal] = met[j] / periods[j] if periods[j] else None
+                continue
+            if periods[j] < 2:
+                continue
+            years = (last_end[j] - first_end[j]) / formulas.DAYS_PER_YEAR
+            a, b = first_value[j], last_value[j]
+            if a > 0 and b > 0:
+                trend[goal] = formulas.finite(formulas.cagr(a, b, years))
+            else:
+                trend_linear[goal] = formulas.linear_rate(a, b, years)
+    if not projected:
         return
-    projected = np.flatnonzero(~c["_engine"] & c["timed"] & ~c["achieved"]).tolist()
-    t0, y0 = c["_t0"], c["_y0"]
-    deadline = c["deadline"][0]
-    linear, target_value = c["linear"], c["target_value"]
+    points = np.flatnonzero(~summary)
+    if not len(points):
+        return
+    goals = goal_no[points]
+    ends, values = _ints(x["end_day"][points])[0], _floats(x["value"][points])[0]
+    first = np.concatenate(([True], goals[1:] != goals[:-1]))
+    starts = np.flatnonzero(first)
+    which = goals[starts]  # the projected goals with points, ascending
+    col = np.cumsum(first) - 1
+    pos = np.arange(len(goals)) - starts[col] + 1
+    n = np.diff(np.append(starts, len(goals))) + 1
+    t0, y0 = c["_t0"][which], c["_y0"][which]
+    # CAGR unless the goal's rule is linear or a point is not positive (formulas.project's condition)
+    nonpositive = np.zeros(len(which), dtype=bool)
+    np.logical_or.at(nonpositive, col, values <= 0)
+    log = ~c["linear"][which] & ~nonpositive & (y0 > 0)
+    target, deadline = c["target_value"][which], c["deadline"][0][which]
     projection = c["projection"]
-    for goal, ends, values in sq.goal_points(con, as_of, projected, known_on):
-        points = [(_day(int(t0[goal])), float(y0[goal]))] + [(_day(e), v) for e, v in zip(ends, values, strict=True)]
-        method = Method.LINEAR if linear[goal] else Method.CAGR
-        if method is Method.CAGR and any(v <= 0 for _, v in points):
-            method = Method.LINEAR
-        p = formulas.project(points, float(target_value[goal]), _day(int(deadline[goal])), method)
-        projection[goal] = {
-            "value_at_deadline": p.value_at_deadline,
-            "low": p.low,
-            "high": p.high,
-            "achievement_date": None if p.achievement_date is None else p.achievement_date.isoformat(),
-        }
+    # In slices of goals of about the same number of points: the padded columns stay small.
+    by_size = np.argsort(n, kind="stable")
+    for part in np.array_split(by_size, max(1, len(by_size) // _PROJECTION_SLICE)):
+        if not len(part):
+            continue
+        keep = np.isin(col, part)
+        local = np.empty(len(which), dtype=np.int64)
+        local[part] = np.arange(len(part))
+        p = _projections(t0[part], y0[part], n[part], local[col[keep]], pos[keep], ends[keep], values[keep],
+                         log[part], target[part], deadline[part])
+        v, lo, hi = p["value_at_deadline"].tolist(), p["low"].tolist(), p["high"].tolist()
+        when, when_null = p["achieved"].tolist(), p["achieved_null"].tolist()
+        for j, goal in enumerate(which[part].tolist()):
+            projection[goal] = {
+                "value_at_deadline": None if v[j] != v[j] else v[j],
+                "low": None if lo[j] != lo[j] else lo[j],
+                "high": None if hi[j] != hi[j] else hi[j],
+                "achievement_date": None if when_null[j] else _day(when[j]).isoformat(),  # type: ignore[union-attr]
+            }
+
+
+_PROJECTION_SLICE = 4096  # goals per slice of _projections
+
+
+_ORDINAL_MIN, _ORDINAL_MAX = date.min.toordinal() - _EPOCH_ORDINAL, date.max.toordinal() - _EPOCH_ORDINAL
+
+
+def _projections(t0: np.ndarray, y0: np.ndarray, n: np.ndarray, col: np.ndarray, pos: np.ndarray, ends: np.ndarray,
+                 values: np.ndarray, log: np.ndarray, target: np.ndarray, deadline: np.ndarray) -> dict[str, np.ndarray]:
+    """formulas.project for many goals at once: goal g's n[g] points are (t0[g], y0[g]) and then its readings,
+    given flat: reading k is point pos[k] (1, 2, ...) of goal col[k], ending on day ends[k] (ascending per goal,
+    after t0[g]) with values[k]; log: the exponential path (CAGR), else straight.
+
+    Column by column in the order formulas.project adds, multiplies and sums (every sum runs from the
+    oldest point to the newest, as ``sum`` does), so the figures are the engine's up to the last bits of
+    exp, log and pow. Returns value_at_deadline, low, high (NaN where none) and the achievement day
+    (days since 1970-01-01; ``achieved_null`` where none)."""
+    g = len(t0)
+    width = int(n.max()) if g else 0
+    day = np.zeros((width, g), dtype=np.int64)
+    val = np.zeros((width, g), dtype=np.float64)
+    inside = np.arange(width)[:, None] < n[None, :]
+    day[0], val[0] = t0, y0
+    day[pos, col], val[pos, col] = ends, values
+    last = n - 1
+    cols = np.arange(g)
+    t_last, y_last = day[last, cols], val[last, cols]
+    xs = np.where(inside, (day - t_last[None, :]) / formulas.DAYS_PER_YEAR, 0.0)
+    with np.errstate(all="ignore"):
+        ys = np.where(inside, np.where(log[None, :], np.log(np.where(inside & log[None, :], val, 1.0)), val), 0.0)
+        own_slope = (ys[last, cols] - ys[0]) / (xs[last, cols] - xs[0])
+        fitted = n >= formulas.FIT_MIN_POINTS
+        weights = np.where(inside, 0.5 ** ((n[None, :] - 1 - np.arange(width)[:, None]) / formulas.FIT_HALF_LIFE_PERIODS), 0.0)
+
+        def total(terms: np.ndarray) -> np.ndarray:
+            acc = np.zeros(g)
+            for i in range(width):  # oldest first, as sum() adds them
+                acc = np.where(inside[i], acc + terms[i], acc)
+            return acc
+
+        w_sum = total(weights)
+        x_bar = total(weights * xs) / w_sum
+        y_bar = total(weights * ys) / w_sum
+        dx = xs - x_bar[None, :]
+        sxx = total(weights * dx**2)
+        sxy = total(weights * dx * (ys - y_bar[None, :]))
+        fit_slope = sxy / sxx
+        intercept = y_bar - fit_slope * x_bar
+        rss = total(weights * (ys - intercept[None, :] - fit_slope[None, :] * xs) ** 2)
+        rss = np.where(0.0 > rss, 0.0, rss)
+        se = np.sqrt(rss / np.maximum(n - 2, 1) / sxx)
+        se = np.where(se == 0, 0.0, se)
+        slope = np.where(fitted, fit_slope, own_slope)
+
+        horizon = (deadline - t_last) / formulas.DAYS_PER_YEAR
+        ahead = deadline > t_last
+
+        def after(s: np.ndarray) -> np.ndarray:
+            v = np.where(log, y_last * np.exp(s * horizon), y_last + s * horizon)
+            return np.where(ahead & np.isfinite(v), v, NAN)
+
+        at_deadline = after(slope)
+        candidates = np.stack([after(slope - se), after(slope + se), after(own_slope)])
+        low = np.where(fitted, np.fmin(np.fmin(candidates[0], candidates[1]), candidates[2]), NAN)
+        high = np.where(fitted, np.fmax(np.fmax(candidates[0], candidates[1]), candidates[2]), NAN)
+
+        positive = target > 0
+        needed = np.where(log, np.log(np.where(positive, target, 1.0)) - ys[last, cols], target - ys[last, cols])
+        has_needed = ~log | positive
+        moving = (slope != 0) & ((needed > 0) == (slope > 0))
+        days = np.rint((needed / slope) * formulas.DAYS_PER_YEAR)
+        reached = has_needed & (needed == 0)
+        later = has_needed & (needed != 0) & moving & (np.abs(days) < 1e7)  # NaN compares False
+        achieved = np.where(reached, t_last, t_last + np.where(later, days, 0).astype(np.int64))
+        achieved_ok = reached | (later & (achieved >= _ORDINAL_MIN) & (achieved <= _ORDINAL_MAX))
+    return {"value_at_deadline": at_deadline, "low": low, "high": high, "achieved": achieved, "achieved_null": ~achieved_ok}
 
 
 def _run_engine(table: StatusTable, goals: list[GoalStatus]) -> None:

@@ -595,76 +595,81 @@ def targets_of(con: duckdb.DuckDBPyConnection, indicator_ids: Sequence[str], kno
     return [_target(row) for row in rows]
 
 
-def _per_end(goals: str, after: str, src: Sources = CURRENT) -> str:
-    """The comparable readings of the goals selected by `goals` (a condition on status_goal_rules),
-    ending after `after` (days), one per end date: the longest period, its latest revision. Both
-    arguments are SQL written by this module; the as-of date is the parameter $as_of."""
+def _per_end(src: Sources = CURRENT) -> str:
+    """The comparable readings of the goals in ``sel`` (a CTE of status_goal_rules rows with ``after``, in
+    days), ending after ``after``, one per end date: the longest period, its latest revision. The as-of
+    date is the parameter $as_of.
+
+    One integer per (goal, end date) groups them, (goal << 32) | (end + DAY_OFFSET), and one integer picks
+    the reading, (length << 35) | (revision << 3) | qualifier code: a revision is below 2^31 and a length
+    below 2^22, so the key orders as (length, revision) does, and its low bits carry the pick's qualifier."""
+    pick = "(CAST(r.period_end - r.period_start AS BIGINT) << 35) | (CAST(r.revision AS BIGINT) << 3)"
     return f"""
-        per_end AS (
-            SELECT e.goal_no, any_value(e.kind) AS kind, any_value(e.comparator) AS comparator,
-                   any_value(e.target_value) AS v, r.period_end - DATE '1970-01-01' AS end_day,
-                   arg_max(r.value, (r.period_end - r.period_start, r.revision)) AS value,
-                   arg_max(r.qualifier, (r.period_end - r.period_start, r.revision)) AS qualifier
-            FROM {src.reading} AS r
-            JOIN (SELECT *, {after} AS after FROM status_goal_rules WHERE mode <> {ModeCode.ENGINE:d} AND ({goals})) AS e
-              ON r.indicator_id = e.indicator_id
+        grouped AS (
+            SELECT (CAST(e.goal_no AS BIGINT) << 32) | CAST(r.period_end - DATE '1970-01-01' + {DAY_OFFSET} AS BIGINT) AS ge,
+                   max({pick} | (strlen(r.qualifier) - 5)) AS k, arg_max(r.value, {pick}) AS value
+            FROM {src.reading} AS r JOIN sel AS e ON r.indicator_id = e.indicator_id
             WHERE r.period_end <= $as_of AND r.period_end - DATE '1970-01-01' > e.after
               AND CASE WHEN e.cs IS NULL THEN r.period_end - r.period_start + 1 BETWEEN e.lo AND e.hi
                        ELSE r.period_start - DATE '1970-01-01' = e.cs END
-            GROUP BY e.goal_no, r.period_end
+            GROUP BY ge
+        ),
+        per_end AS (
+            SELECT s.goal_no, s.summary, s.comparator, s.target_value AS v,
+                   (p.ge & 4294967295) - {DAY_OFFSET} AS end_day, p.value, p.k & 7 AS q
+            FROM grouped AS p JOIN sel AS s ON s.goal_no = p.ge >> 32
         )
     """
 
 
-def goal_extras(con: duckdb.DuckDBPyConnection, as_of: date, known_on: Known = None) -> list[tuple[Any, ...]]:
-    """Per threshold with a counted reading: its full comparable periods and those met; per goal
-    without a target with a comparable reading: its latest five comparable readings (newest first).
-    Works on the status_goal_rules table goal_columns left."""
+def goal_extras(
+    con: duckdb.DuckDBPyConnection, as_of: date, projected: Sequence[int], known_on: Known = None
+) -> dict[str, Any]:
+    """The second pass, in one statement over the status_goal_rules table goal_columns left, as columns.
+
+    Per threshold and goal without a target with a counted reading, one row (``summary`` true): its full
+    comparable periods (``periods``) and those met (``met``), its newest comparable reading (``end_day``,
+    ``value``) and the fifth newest, or the oldest when there are fewer (``first_end``, ``first_value``).
+    Per reach target among ``projected`` (goal numbers), one row per comparable reading after its baseline
+    date, one per end date (``summary`` false; ``end_day``, ``value``): the points of its projection.
+    Rows are ordered by goal, then end date."""
     src = KNOWN if bind_known(con, known_on) else CURRENT
-    goals = f"kind IN ({KindCode.THRESHOLD:d}, {KindCode.NONE:d}) AND counted_end IS NOT NULL"
+    q = QualifierCode
     return con.execute(
         f"""
-        WITH {_per_end(goals, "-1099511627776", src)}
-        SELECT goal_no, count(*) AS periods,
+        WITH proj AS (SELECT DISTINCT unnest(CAST($projected AS INTEGER[])) AS goal_no),
+        sel AS (
+            SELECT s.goal_no, s.indicator_id, s.comparator, s.target_value, s.lo, s.hi, s.cs,
+                   s.kind <> {KindCode.REACH:d} AS summary,
+                   CASE WHEN s.kind = {KindCode.REACH:d} THEN s.t0 ELSE -1099511627776 END AS after
+            FROM status_goal_rules AS s
+            WHERE s.mode <> {ModeCode.ENGINE:d}
+              AND ((s.kind IN ({KindCode.THRESHOLD:d}, {KindCode.NONE:d}) AND s.counted_end IS NOT NULL)
+                   OR (s.kind = {KindCode.REACH:d} AND s.goal_no IN (SELECT goal_no FROM proj)))
+        ),
+        {_per_end(src)}
+        SELECT goal_no, true AS summary, count(*) AS periods,
                count(*) FILTER (
                    CASE comparator
-                       WHEN {ComparatorCode.GE:d} THEN qualifier IN ('exact', 'approx', 'at_least', 'more_than') AND value >= v
-                       WHEN {ComparatorCode.GT:d} THEN (qualifier = 'more_than' AND value >= v)
-                                   OR (qualifier IN ('exact', 'approx', 'at_least') AND value > v)
-                       WHEN {ComparatorCode.LE:d} THEN qualifier IN ('exact', 'approx', 'at_most') AND value <= v
-                       WHEN {ComparatorCode.LT:d} THEN qualifier IN ('exact', 'approx', 'at_most') AND value < v
+                       WHEN {ComparatorCode.GE:d} THEN q IN ({q.EXACT:d}, {q.APPROX:d}, {q.AT_LEAST:d}, {q.MORE_THAN:d}) AND value >= v
+                       WHEN {ComparatorCode.GT:d} THEN (q = {q.MORE_THAN:d} AND value >= v)
+                                   OR (q IN ({q.EXACT:d}, {q.APPROX:d}, {q.AT_LEAST:d}) AND value > v)
+                       WHEN {ComparatorCode.LE:d} THEN q IN ({q.EXACT:d}, {q.APPROX:d}, {q.AT_MOST:d}) AND value <= v
+                       WHEN {ComparatorCode.LT:d} THEN q IN ({q.EXACT:d}, {q.APPROX:d}, {q.AT_MOST:d}) AND value < v
                    END) AS met,
-               max_by(end_day, end_day, 5) AS last_ends, max_by(value, end_day, 5) AS last_values
-        FROM per_end GROUP BY goal_no ORDER BY goal_no
+               max(end_day) AS end_day, arg_max(value, end_day) AS value,
+               list_last(max_by(end_day, end_day, 5)) AS first_end, list_last(max_by(value, end_day, 5)) AS first_value
+        FROM per_end WHERE summary GROUP BY goal_no
+        UNION ALL
+        SELECT goal_no, false, NULL, NULL, end_day, value, NULL, NULL FROM per_end WHERE NOT summary
+        ORDER BY goal_no, end_day
         """,
-        {"as_of": as_of},
-    ).fetchall()
-
-
-def goal_points(
-    con: duckdb.DuckDBPyConnection, as_of: date, goal_numbers: Sequence[int], known_on: Known = None
-) -> list[tuple[Any, ...]]:
-    """Per reach target among `goal_numbers`: its comparable readings after the baseline date, one per
-    end date, oldest first (the points of its projection)."""
-    if not goal_numbers:
-        return []
-    src = KNOWN if bind_known(con, known_on) else CURRENT
-    selected = "goal_no IN (SELECT goal_no FROM status_projected)"
-    con.execute("CREATE OR REPLACE TEMP TABLE status_projected AS SELECT unnest(CAST(? AS INTEGER[])) AS goal_no",
-                [list(goal_numbers)])
-    return con.execute(
-        f"""
-        WITH {_per_end(selected, "t0", src)}
-        SELECT goal_no, list(end_day ORDER BY end_day), list(value ORDER BY end_day)
-        FROM per_end GROUP BY goal_no ORDER BY goal_no
-        """,
-        {"as_of": as_of},
-    ).fetchall()
+        {"as_of": as_of, "projected": list(projected)},
+    ).fetchnumpy()
 
 
 def drop_temporary(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DROP TABLE IF EXISTS status_goal_rules")
-    con.execute("DROP TABLE IF EXISTS status_projected")
 
 
 def sparklines(
