@@ -104,7 +104,7 @@ def test_status_and_readings_work_and_name_the_skipped_values(poisoned: Path, la
 
 
 def test_status_json_is_valid_json_with_the_skipped_reading_and_its_reason(poisoned: Path) -> None:
-    code, out, err = cli(poisoned, "status", "--json")
+    code, out, err = cli(poisoned, "status", "--json", "--evidence", "full")
     assert code == 0, err
     records = json.loads(out, parse_constant=lambda c: pytest.fail(f"{c} is not JSON"))
     racks = next(r for r in records if r["indicator_id"] == "compute-racks")
@@ -115,6 +115,13 @@ def test_status_json_is_valid_json_with_the_skipped_reading_and_its_reason(poiso
     assert nan and nan[0]["value"] is None and "not a finite number" in nan[0]["reason"]
     # The other goals are judged as before.
     assert {r["status"] for r in records} - {"insufficient_data", "no_target"}
+    # Without --evidence full: the same records (every field) with the summary evidence, and valid JSON.
+    code, out, err = cli(poisoned, "status", "--json")
+    assert code == 0, err
+    summary = json.loads(out, parse_constant=lambda c: pytest.fail(f"{c} is not JSON"))
+    assert [(r["indicator_id"], r["target_id"], r["status"], r["latest_value"]) for r in summary] == [
+        (r["indicator_id"], r["target_id"], r["status"], r["latest_value"]) for r in records]
+    assert all("skipped" not in r["evidence"] and "as_of" in r["evidence"] for r in summary)
 
 
 def test_the_engine_skips_the_unusable_latest_revision_rather_than_the_one_it_replaced() -> None:

@@ -270,11 +270,15 @@ def export(ctx: click.Context, fmt: str, out: str | None, history: bool) -> None
 @click.option("--source", "source", default=None, metavar="ID",
               help="Only the goals whose target comes from this source document (an id the catalogue declares).")
 @click.option("--include-retired", is_flag=True, help="Also the goals of retired indicators.")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list with the evidence of every status.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of every status with its evidence.")
+@click.option("--evidence", type=click.Choice(["summary", "full"]), default="summary", show_default=True,
+              help="With --json: the summary evidence of each status (computed for every goal at once), or the full "
+                   "evidence: every reading used and skipped and why (goal by goal: slow and memory-hungry on a large "
+                   "store; narrow it with --domain).")
 @setting_option("MONITOR_LANG", "lang", resolve=True, type=click.Choice(["zh", "en"]))
 @click.pass_context
 def status(ctx: click.Context, as_of: str | None, known_on: str | None, domain: str | None, nature: str | None,
-           source: str | None, include_retired: bool, as_json: bool, lang: str) -> None:
+           source: str | None, include_retired: bool, as_json: bool, evidence: str, lang: str) -> None:
     """Status of every goal: achieved, on track, needs acceleration, ... with its numbers."""
     check_domain(domain, store(ctx))
     check_source(source, store(ctx))
@@ -286,8 +290,11 @@ def status(ctx: click.Context, as_of: str | None, known_on: str | None, domain: 
     from monitor.status import Detail, statuses
 
     if as_json:
-        # JSON carries the full evidence (every reading skipped and why), and the status in words.
-        found = statuses(store(ctx), day, domain=domain, known_on=known, detail=Detail.FULL)
+        # Every record field and the status in words. The summary evidence is computed set-wise for every
+        # goal at once (a nation-scale store fits); the full evidence (every reading used or skipped and
+        # why) runs the per-goal engine, which holds every reading as a Python object: on request only.
+        detail = Detail.FULL if evidence == "full" else Detail.SUMMARY
+        found = statuses(store(ctx), day, domain=domain, known_on=known, detail=detail)
         # The same filters and order as the table (by_nature), applied to the full records.
         full = {(g.indicator_id, g.target_id): g for g in found}
         kept = by_nature(goal_records(store(ctx), [g.as_dict() for g in found], include_retired, source, day), nature)

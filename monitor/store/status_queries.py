@@ -634,7 +634,6 @@ def goal_extras(
     date, one per end date (``summary`` false; ``end_day``, ``value``): the points of its projection.
     Rows are ordered by goal, then end date."""
     src = KNOWN if bind_known(con, known_on) else CURRENT
-    q = QualifierCode
     return con.execute(
         f"""
         WITH proj AS (SELECT DISTINCT unnest(CAST($projected AS INTEGER[])) AS goal_no),
@@ -651,11 +650,11 @@ def goal_extras(
         SELECT goal_no, true AS summary, count(*) AS periods,
                count(*) FILTER (
                    CASE comparator
-                       WHEN {ComparatorCode.GE:d} THEN q IN ({q.EXACT:d}, {q.APPROX:d}, {q.AT_LEAST:d}, {q.MORE_THAN:d}) AND value >= v
-                       WHEN {ComparatorCode.GT:d} THEN (q = {q.MORE_THAN:d} AND value >= v)
-                                   OR (q IN ({q.EXACT:d}, {q.APPROX:d}, {q.AT_LEAST:d}) AND value > v)
-                       WHEN {ComparatorCode.LE:d} THEN q IN ({q.EXACT:d}, {q.APPROX:d}, {q.AT_MOST:d}) AND value <= v
-                       WHEN {ComparatorCode.LT:d} THEN q IN ({q.EXACT:d}, {q.APPROX:d}, {q.AT_MOST:d}) AND value < v
+                       WHEN {ComparatorCode.GE:d} THEN q IN ({QualifierCode.EXACT:d}, {QualifierCode.APPROX:d}, {QualifierCode.AT_LEAST:d}, {QualifierCode.MORE_THAN:d}) AND value >= v
+                       WHEN {ComparatorCode.GT:d} THEN (q = {QualifierCode.MORE_THAN:d} AND value >= v)
+                                   OR (q IN ({QualifierCode.EXACT:d}, {QualifierCode.APPROX:d}, {QualifierCode.AT_LEAST:d}) AND value > v)
+                       WHEN {ComparatorCode.LE:d} THEN q IN ({QualifierCode.EXACT:d}, {QualifierCode.APPROX:d}, {QualifierCode.AT_MOST:d}) AND value <= v
+                       WHEN {ComparatorCode.LT:d} THEN q IN ({QualifierCode.EXACT:d}, {QualifierCode.APPROX:d}, {QualifierCode.AT_MOST:d}) AND value < v
                    END) AS met,
                max(end_day) AS end_day, arg_max(value, end_day) AS value,
                list_last(max_by(end_day, end_day, 5)) AS first_end, list_last(max_by(value, end_day, 5)) AS first_value
