@@ -629,3 +629,22 @@ VALID_PERIODS_SQL = (f"SELECT min(row_no), indicator_id, period_start, period_en
 def valid_periods(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
     """(first row number, indicator id, period start, period end) of each period among an import's valid rows."""
     return con.execute(VALID_PERIODS_SQL).fetchall()
+
+
+def readings_at(con: duckdb.DuckDBPyConnection, dates: Sequence[tuple[str, date]]) -> list[tuple[Any, ...]]:
+    """The readings in force (counted revisions, as status_queries.reading_rows_of reads them) of these
+    (indicator id, period end) pairs, as queries.reading_rows gives them: the stored readings that may fix a
+    target's comparable span (those at its baseline dates), without reading every other one."""
+    if not dates:
+        return []
+    return con.execute(
+        f"""
+        SELECT {queries.READING_COLUMNS}
+        FROM {queries.COUNTED_READINGS} AS r
+        SEMI JOIN (SELECT unnest(CAST(? AS VARCHAR[])) AS i, unnest(CAST(? AS DATE[])) AS e) AS k
+            ON r.indicator_id = k.i AND r.period_end = k.e
+        QUALIFY {queries.IN_FORCE}
+        ORDER BY indicator_id, period_end, period_start, revision
+        """,
+        [[i for i, _ in dates], [e for _, e in dates]],
+    ).fetchall()
