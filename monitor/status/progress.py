@@ -60,7 +60,7 @@ __all__ = [  # the formulas, here too: tests and callers read them as the engine
     "REACH_STATUS_ORDER", "STATUSES", "Assessment", "Staleness", "assess", "assess_no_target", "assess_reach",
     "assess_threshold", "next_period_end", "staleness", "targets_in_force",
     "PART_PERIOD_MEASURES", "PER_PERIOD_KINDS", "Uncounted", "counted_as", "never_counts", "target_shape",
-    "uncounted_for",
+    "uncounted_for", "never_counts_each", "uncounted_rule",
 ]
 
 

@@ -19,7 +19,7 @@ import duckdb
 from monitor.errors import Problem
 from monitor.model import Reading, Target
 from monitor.model.problems import nested
-from monitor.status.progress import never_counts, never_counts_each
+from monitor.status.progress import Uncounted, never_counts, never_counts_each
 from monitor.store import import_queries, queries, status_queries
 
 # (where: a row number, or a catalogue entry's path such as "indicator 'x'.readings[3]"; indicator id,
@@ -34,9 +34,11 @@ def _at_baselines(targets: Sequence[Target], readings: Sequence[Reading]) -> lis
     return [r for r in readings if r.period_end in dates]
 
 
-def uncounted_problems(db: duckdb.DuckDBPyConnection, file: str, rows: Sequence[Row]) -> list[Problem]:
-    """One warning per row that no target of its indicator can ever use, in row order. ``db``: a session on
-    the store (its indicators, targets and the readings that fix a target's comparable span)."""
+def uncounted_problems(db: duckdb.DuckDBPyConnection, file: str, rows: Sequence[Row],
+                       kept: int | None = None) -> list[Problem]:
+    """One warning per row that no target of its indicator can ever use, in row order (the first ``kept``
+    of them). ``db``: a session on the store (its indicators, targets and the readings that fix a target's
+    comparable span)."""
     ids = sorted({r[1] for r in rows})
     if not ids:
         return []
@@ -58,22 +60,23 @@ def uncounted_problems(db: duckdb.DuckDBPyConnection, file: str, rows: Sequence[
             reading = Reading(ident, start, end, 0.0)
             mine[ident].append((k, reading))
             others[ident].append(reading)  # the rows given together count as each other's context
-    found: list[tuple[int, Problem]] = []
+    found: list[tuple[int, Uncounted]] = []
     for ident, given in mine.items():
         indicator = indicators.get(ident)
         if indicator is None:
             continue
         context = _at_baselines(targets[ident], others[ident])
-        for (k, reading), why in zip(given, never_counts_each(indicator, targets[ident], [r for _, r in given], context),
-                                     strict=True):
-            if why:
-                where, _, start, end = rows[k]
-                first = why[0]
-                period = start.isoformat() if start == end else f"{start.isoformat()}..{end.isoformat()}"
-                row, column = (None, f"{where}.period_end") if isinstance(where, str) else (where, "period_end")
-                found.append((k, Problem(file, row, column, "problem.never_counts",
-                                         {"target": first.target_id, "why": nested(first.code, first.params)}, period)))
-    return [p for _, p in sorted(found, key=lambda f: f[0])]
+        found.extend((k, why[0]) for (k, _), why in zip(
+            given, never_counts_each(indicator, targets[ident], [r for _, r in given], context), strict=True) if why)
+    found.sort(key=lambda f: f[0])
+    problems = []
+    for k, first in found[:kept]:  # worded only for the rows reported (an old back-fill may have 100,000s)
+        where, _, start, end = rows[k]
+        period = start.isoformat() if start == end else f"{start.isoformat()}..{end.isoformat()}"
+        row, column = (None, f"{where}.period_end") if isinstance(where, str) else (where, "period_end")
+        problems.append(Problem(file, row, column, "problem.never_counts",
+                                {"target": first.target_id, "why": nested(first.code, first.params)}, period))
+    return problems
 
 
 def stored_uncounted(db: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], list[Reading]]:
