@@ -535,10 +535,11 @@ stored AS (
     SELECT indicator_id, period_start, period_end, value, 1 AS rank_src
     FROM ({in_force}) AS r
 ),
-candidates AS (
-    -- One per (indicator, bucket, period end): a staged row before a stored reading, then the latest start.
-    SELECT c.indicator_id, b.bucket, c.period_end,
-           arg_min(c.value, c.rank_src * 100000000 - datediff('day', DATE '2000-01-01', c.period_start)) AS value
+pool AS (
+    -- Each candidate with its bucket, its day number and its rank at its period end (lowest first: a staged
+    -- row before a stored reading, then the latest start).
+    SELECT c.indicator_id, b.bucket, c.period_end, c.value, datediff('day', DATE '2000-01-01', c.period_end) AS end_day,
+           c.rank_src * 100000000 - datediff('day', DATE '2000-01-01', c.period_start) AS rank_key
     FROM (SELECT indicator_id, period_start, period_end, value, rank_src FROM stored
           UNION ALL
           SELECT indicator_id, period_start, period_end, value, 0 FROM {rows} WHERE {candidate_filter}) AS c
@@ -546,13 +547,24 @@ candidates AS (
     LATERAL (SELECT CASE WHEN i.measure = 'flow'
                          THEN CAST(round((datediff('day', c.period_start, c.period_end) + 1) / 30.4375) AS INTEGER)
                          ELSE 0 END AS bucket) AS b
-    GROUP BY ALL
 ),
 """
 # Every staged row is a candidate itself (or another staged row of its indicator, bucket and period end
 # is): its neighbours among the candidates, in the order of their period ends, are the readings before and
-# after it. One window over the candidates instead of two ASOF joins (about twice as fast for 1M rows).
+# after it. One window instead of two ASOF joins, over the candidates that can be a neighbour: those from
+# the first to the last staged period end of each (indicator, bucket), and the one closest before and after
+# (a store's long history outside the file's periods is one row each side, not a row per period).
 _JUMPS_ALL = """
+bounds AS (SELECT indicator_id, bucket, min(period_end) AS lo, max(period_end) AS hi FROM staged GROUP BY ALL),
+candidates AS (
+    SELECT p.indicator_id, p.bucket,
+           CASE WHEN p.period_end < b.lo THEN max(p.period_end) ELSE min(p.period_end) END AS period_end,
+           CASE WHEN p.period_end < b.lo THEN arg_max(p.value, p.end_day * 1000000000 - p.rank_key)
+                ELSE arg_min(p.value, p.end_day * 1000000000 + p.rank_key) END AS value
+    FROM pool AS p JOIN bounds AS b USING (indicator_id, bucket)
+    GROUP BY p.indicator_id, p.bucket, p.period_end < b.lo, p.period_end > b.hi,
+             CASE WHEN p.period_end BETWEEN b.lo AND b.hi THEN p.period_end END
+),
 neighbours AS (
     SELECT indicator_id, bucket, period_end,
            lag(value) OVER w AS b_value, lag(period_end) OVER w AS b_end,
@@ -568,6 +580,9 @@ paired AS (
 """
 # Rows judged again without one another (``again``) are not among the candidates: two ASOF joins.
 _JUMPS_AGAIN = """
+candidates AS (
+    SELECT indicator_id, bucket, period_end, arg_min(value, rank_key) AS value FROM pool GROUP BY ALL
+),
 paired AS (
     SELECT s.row_no, s.v, s.unit, s.pct,
            coalesce(b.value, a.value) AS p, CASE WHEN b.value IS NOT NULL THEN b.period_end ELSE a.period_end END AS p_end
