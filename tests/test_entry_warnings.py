@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 import yaml
+from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from click.testing import CliRunner
 
 from monitor.cli import main
 from monitor.errors import ValidationError
