@@ -195,10 +195,19 @@ def make_import_files(a: dict[str, Any]) -> dict[str, Any]:
                CAST(CASE WHEN measure = 'stock' THEN e WHEN measure = 'cumulative' THEN DATE '1980-01-01'
                          ELSE date_trunc('month', e) END AS DATE) AS period_start,
                e AS period_end,
-               CASE WHEN unit = '%' THEN round(40 + 50 * ((hash(id, k) % 1000) / 1000.0), 1)
-                    ELSE round(1000 + (hash(id, k) % 100000)) END AS value
-        FROM (SELECT id, measure, unit, k, CAST(last_day(DATE '1990-01-01' + to_months(k)) AS DATE) AS e
-              FROM m.indicator CROSS JOIN range({per}) AS r(k))
+               -- Near the indicator's first stored reading (the one after these periods), so that the
+               -- plausibility check runs and holds nothing, as for a real back-fill.
+               CASE WHEN unit = '%' THEN round(least(100, greatest(0, coalesce(first_value, 60) + 4 * ((hash(id, k) % 1000) / 1000.0 - 0.5))), 1)
+                    ELSE round(coalesce(nullif(first_value, 0), 1000) * (0.9 + 0.2 * ((hash(id, k) % 1000) / 1000.0)))
+               END AS value
+        FROM (SELECT id, measure, unit, k, CAST(last_day(DATE '1990-01-01' + to_months(k)) AS DATE) AS e, first_value
+              FROM m.indicator
+              LEFT JOIN (SELECT r.indicator_id, arg_min(r.value, r.period_end) AS first_value
+                         FROM m.reading AS r JOIN m.indicator AS i ON i.id = r.indicator_id
+                         -- the readings the check compares with: a flow's of the same length (a month)
+                         WHERE i.measure <> 'flow' OR datediff('day', r.period_start, r.period_end) < 31
+                         GROUP BY ALL) ON indicator_id = id
+              CROSS JOIN range({per}) AS r(k))
         ORDER BY e, id LIMIT {rows}
     """
     csv, parquet = out.with_suffix(".csv"), out.with_suffix(".parquet")

@@ -192,6 +192,53 @@ def test_many_invalid_rows_are_counted_and_a_bounded_number_listed(
     assert quarantined == 3000  # every rejected row is quarantined, not only the listed ones
 
 
+# ---------------------------------------------------------------- row numbers in files DuckDB reads in parts
+
+
+def test_rows_are_named_as_the_user_sees_them_across_read_buffers_and_a_quoted_line_break(
+    db: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A CSV larger than DuckDB's read buffer (8 MB: several parts, read in parallel until a quoted line
+    break makes the pass read it again on one thread), whose second row's note spans two lines: an invalid
+    value and a jump on its last rows are named by their rows as a spreadsheet numbers them (the quoted
+    line break does not count), not by their lines."""
+    monkeypatch.delenv("MONITOR_JUMP_FACTOR", raising=False)  # the jump check on, with its defaults
+    rows = 60_000
+    path = tmp_path / "long.csv"
+    start = date(900, 1, 1)
+    with path.open("w", encoding="utf-8") as f:
+        f.write("indicator_id,period_end,value,note\n")
+        f.write(f'racks,{start.isoformat()},1000,"two\nlines"\n')
+        for k in range(1, rows - 2):
+            f.write(f"racks,{(start + timedelta(days=k)).isoformat()},{1000 + k % 7},{NOTE}\n")
+        f.write(f"racks,{(start + timedelta(days=rows - 2)).isoformat()},x12,{NOTE}\n")
+        f.write(f"racks,{(start + timedelta(days=rows - 1)).isoformat()},900000,{NOTE}\n")
+    assert path.stat().st_size > 8 << 20
+    report = import_file(db, path, today=TODAY, skip_invalid=True)
+    assert report.rows == rows and report.new == rows - 2
+    assert [(p.row, p.column, p.code) for p in report.problems] == [
+        (rows, "value", "problem.no_number"), (rows + 1, "value", "problem.jump_up")]
+
+
+def test_parquet_rows_are_named_across_row_groups(db: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Parquet file of several row groups (typed DATE and DOUBLE columns): a value out of range in the last
+    group and a jump in the first are named by their rows (header = row 1, as the CSV export would number them)."""
+    monkeypatch.delenv("MONITOR_JUMP_FACTOR", raising=False)
+    path = tmp_path / "groups.parquet"
+    rows = 50_000
+    con = duckdb.connect()
+    con.execute(
+        f"""COPY (SELECT 'racks' AS indicator_id, DATE '0900-01-01' + CAST(k AS INTEGER) AS period_end,
+                         CASE WHEN k = {rows - 1} THEN -5.0 WHEN k = 1 THEN 900000.0 ELSE 1000.0 + k % 7 END AS value
+                  FROM range({rows}) AS r(k) ORDER BY k) TO '{path}' (FORMAT parquet, ROW_GROUP_SIZE 10000)"""
+    )
+    assert con.execute(f"SELECT count(DISTINCT row_group_id) FROM parquet_metadata('{path}')").fetchone()[0] == 5
+    report = import_file(db, path, today=TODAY, skip_invalid=True)
+    assert report.rows == rows and report.new == rows - 2
+    assert [(p.row, p.column, p.code) for p in report.problems] == [
+        (3, "value", "problem.jump_up"), (rows + 1, "value", "problem.below_min")]
+
+
 # ---------------------------------------------------------------- writes between snapshot and insert
 
 

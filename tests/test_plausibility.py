@@ -422,3 +422,80 @@ def test_off_turns_each_check_off(db: Store, monkeypatch: pytest.MonkeyPatch) ->
     assert jump_rule(23000.0, 0.0, "架", limits()) is None and jump_rule(91.7, 10.0, "%", limits()) is None
     add_reading(db, "compute-racks", "30000", LAST_MONTH_END, unit="万架")
     assert racks(db)[-1] == (LAST_MONTH_END, 3e8)
+
+
+# ---------------------------------------------------------------- the bulk import's forms of the query
+
+_READING_TABLE = """
+CREATE TABLE reading (indicator_id VARCHAR, period_start DATE, period_end DATE, revision INTEGER, value DOUBLE,
+                      review VARCHAR, withdrawn BOOLEAN)
+"""
+
+
+def _random_readings(seed: int, n: int) -> list[tuple[Any, ...]]:
+    """Revisions of a few periods of two indicators: counted, pending, rejected, approved, withdrawn."""
+    import random
+
+    rng = random.Random(seed)
+    rows = []
+    for k in range(n):
+        ident = rng.choice(["a", "b"])
+        end = date(2020, 1, 31) + timedelta(days=31 * rng.randrange(12))
+        end = end.replace(day=1) + timedelta(days=40)
+        end = end.replace(day=1) - timedelta(days=1)  # a month end
+        start = rng.choice([end.replace(day=1), end, end.replace(month=1, day=1)])
+        rows.append((ident, start, end, k + 1, float(rng.choice([0, 1, 2, 50, 100, 1000])),
+                     rng.choice([None, None, "pending", "approved", "rejected"]), rng.choice([None, False, True])))
+    return rows
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_grouped_readings_in_force_are_those_of_the_in_force_rule(seed: int) -> None:
+    """import_queries.IN_FORCE_GROUPED (an aggregate, for large imports) selects what queries.IN_FORCE (the
+    window every other statement uses) selects, with the same values, over revisions, reviews and withdrawals."""
+    from monitor.store import import_queries
+
+    con = duckdb.connect()
+    con.execute(_READING_TABLE)
+    con.executemany("INSERT INTO reading VALUES (?, ?, ?, ?, ?, ?, ?)", _random_readings(seed, 60))
+    window = con.execute(f"SELECT indicator_id, period_start, period_end, value FROM reading QUALIFY {queries.IN_FORCE} "
+                         "ORDER BY ALL").fetchall()
+    grouped = con.execute(f"SELECT * FROM ({import_queries.IN_FORCE_GROUPED.format(where='true')}) ORDER BY ALL").fetchall()
+    assert grouped == window
+    assert window  # the data has readings in force (and, with 60 revisions of 24 periods, some not)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_neighbour_window_finds_the_jumps_the_asof_joins_find(seed: int) -> None:
+    """The first judgement of a bulk import (one window over the candidates) holds the rows the two ASOF
+    joins (the form used to judge held rows again) hold when every staged row is a candidate: flows of
+    several lengths, stocks, staged rows replacing stored periods, rows before, between and after them."""
+    import random
+
+    from monitor.store import import_queries
+
+    rng = random.Random(seed)
+    con = duckdb.connect()
+    con.execute(_READING_TABLE)
+    con.executemany("INSERT INTO reading VALUES (?, ?, ?, ?, ?, ?, ?)", _random_readings(seed, 30))
+    con.execute("CREATE TABLE ind (id VARCHAR, unit VARCHAR, measure VARCHAR)")
+    con.execute("INSERT INTO ind VALUES ('a', '万元', 'flow'), ('b', '%', 'stock')")
+    con.execute("CREATE TABLE given (row_no INTEGER, indicator_id VARCHAR, period_start DATE, period_end DATE, value DOUBLE)")
+    seen = set()
+    for row_no in range(2, 40):
+        ident = rng.choice(["a", "b"])
+        end = (date(2019, 12, 1) + timedelta(days=31 * rng.randrange(15))).replace(day=1) - timedelta(days=1)
+        start = rng.choice([end.replace(day=1), end, end.replace(month=1, day=1)])
+        if (ident, start, end) in seen:
+            continue  # the bulk path has no duplicates left (import_dup)
+        seen.add((ident, start, end))
+        con.execute("INSERT INTO given VALUES (?, ?, ?, ?, ?)",
+                    [row_no, ident, start, end, float(rng.choice([1, 2, 50, 100, 1000, 30000]))])
+    found = {}
+    for name, middle in (("window", import_queries._JUMPS_ALL), ("asof", import_queries._JUMPS_AGAIN)):
+        sql = (import_queries._JUMPS_HEAD + middle + import_queries._JUMPS_TAIL).format(
+            in_force=import_queries.IN_FORCE_GROUPED.format(where="true"), rows="given", indicators="ind",
+            jump=JUMP_SQL, staged_filter="true", candidate_filter="true")
+        found[name] = con.execute(sql, {"factor": 5.0, "points": 20.0, "percent_units": ["%"]}).fetchall()
+    assert found["window"] == found["asof"]
+    assert found["asof"]  # rows held (values of 1 to 30,000 jump at every seed tried)

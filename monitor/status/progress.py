@@ -10,7 +10,7 @@ numbers this module applies) are the knobs that document names.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -60,7 +60,7 @@ __all__ = [  # the formulas, here too: tests and callers read them as the engine
     "REACH_STATUS_ORDER", "STATUSES", "Assessment", "Staleness", "assess", "assess_no_target", "assess_reach",
     "assess_threshold", "next_period_end", "staleness", "targets_in_force",
     "PART_PERIOD_MEASURES", "PER_PERIOD_KINDS", "Uncounted", "counted_as", "never_counts", "target_shape",
-    "uncounted_for",
+    "uncounted_for", "never_counts_each", "uncounted_rule",
 ]
 
 
@@ -363,6 +363,36 @@ class Uncounted:
         return render(self.code, self.params)
 
 
+def uncounted_rule(
+    indicator: Indicator, target: Target, shape: _Shape
+) -> Callable[[Reading], Uncounted | None]:
+    """``uncounted_for`` once the target's comparable ``shape`` is known: why ``target`` can never use a
+    reading, or None (the per-reading half of the rule, built once per target for many readings)."""
+    kind = TargetKind(target.kind)
+    applies = None
+    if kind in PER_PERIOD_KINDS:
+        from monitor.status.forms import applies_rule
+
+        applies = applies_rule(indicator, target, shape)
+
+    def rule(r: Reading) -> Uncounted | None:
+        verdict, why = counted_as(indicator, kind, shape, r)
+        if verdict == "skip" and why is not None:
+            return Uncounted(target.id, *why)
+        if applies is not None:
+            found = applies(r)
+            return None if found is None else Uncounted(target.id, *found)
+        # Strictly before: a reading at the baseline date is the baseline (or beside it), context.
+        if target.baseline_date is not None and r.period_end < target.baseline_date:
+            return Uncounted(target.id, "problem.uncounted_before_baseline",
+                             {"date": r.period_end.isoformat(), "baseline": target.baseline_date.isoformat()})
+        if kind is TargetKind.AVERAGE_GROWTH and target.deadline is not None and r.period_end > target.deadline:
+            return Uncounted(target.id, "problem.uncounted_growth_after_deadline", {})
+        return None
+
+    return rule
+
+
 def uncounted_for(
     indicator: Indicator, target: Target, r: Reading, others: Sequence[Reading] = ()
 ) -> Uncounted | None:
@@ -374,26 +404,11 @@ def uncounted_for(
     is the engine's: ``target_shape`` and ``counted_as``, the baseline (a reach, change or average growth
     counts readings after its stated baseline date; one at that date is the baseline), and the forms' own
     windows (monitor.status.forms.applies_rule)."""
-    kind = TargetKind(target.kind)
     pool = sorted([*others, r], key=lambda x: (x.period_end, x.period_start))
     shape = target_shape(indicator, target, baseline_reading_of(target, pool), [])
     if shape is None:
         return None
-    verdict, why = counted_as(indicator, kind, shape, r)
-    if verdict == "skip" and why is not None:
-        return Uncounted(target.id, *why)
-    if kind in PER_PERIOD_KINDS:
-        from monitor.status.forms import applies_rule
-
-        found = applies_rule(indicator, target, shape)(r)
-        return None if found is None else Uncounted(target.id, *found)
-    # Strictly before: a reading at the baseline date is the baseline (or beside it), context.
-    if target.baseline_date is not None and r.period_end < target.baseline_date:
-        return Uncounted(target.id, "problem.uncounted_before_baseline",
-                         {"date": r.period_end.isoformat(), "baseline": target.baseline_date.isoformat()})
-    if kind is TargetKind.AVERAGE_GROWTH and target.deadline is not None and r.period_end > target.deadline:
-        return Uncounted(target.id, "problem.uncounted_growth_after_deadline", {})
-    return None
+    return uncounted_rule(indicator, target, shape)(r)
 
 
 def never_counts(
@@ -411,6 +426,36 @@ def never_counts(
         if why is None:
             return []
         found.append(why)
+    return found
+
+
+def never_counts_each(
+    indicator: Indicator, targets: Sequence[Target], readings: Sequence[Reading], context: Sequence[Reading]
+) -> list[list[Uncounted]]:
+    """``never_counts`` of each reading, its ``others`` being ``context`` without it (the readings that may
+    fix a target's span: any at a target's baseline date, ``readings`` among them or not), for many readings
+    at once: a reading that does not end at a target's baseline date leaves that target's shape as the
+    context gives it, so the shape is worked out once per target, not once per reading (a large import)."""
+    in_force = targets_in_force(targets, indicator.id, date.max)
+    pool = sorted(context, key=lambda x: (x.period_end, x.period_start))
+    rules: list[Callable[[Reading], Uncounted | None] | None] = []
+    for t in in_force:
+        shape = target_shape(indicator, t, baseline_reading_of(t, pool), [])
+        rules.append(None if shape is None else uncounted_rule(indicator, t, shape))
+    found: list[list[Uncounted]] = []
+    for r in readings:
+        why_all: list[Uncounted] = []
+        for t, rule in zip(in_force, rules, strict=True):
+            if t.baseline_date is not None and r.period_end == t.baseline_date:
+                # It may itself be the reading at the baseline date: the shape with it, as never_counts has it.
+                why = uncounted_for(indicator, t, r, [o for o in context if o is not r])
+            else:
+                why = None if rule is None else rule(r)
+            if why is None:
+                why_all = []
+                break
+            why_all.append(why)
+        found.append(why_all)
     return found
 
 

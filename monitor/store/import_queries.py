@@ -501,15 +501,28 @@ def find_problems(con: duckdb.DuckDBPyConnection, kept: int) -> tuple[int, int, 
 
 # ---------------------------------------------------------------- plausibility (monitor.model.plausibility)
 
+# The readings in force (queries.IN_FORCE: the latest counted revision of each period, unless it withdraws
+# the period) as an aggregate per period instead of a window: the same rule (tests/test_plausibility.py
+# checks both select the same readings), a hash aggregate where the window sorts every revision of the
+# store's history (3 to 5 times slower for a large store, the largest step of a large import's jump check).
+IN_FORCE_GROUPED = f"""
+SELECT indicator_id, period_start, period_end, arg_max_null(value, revision) FILTER (WHERE {queries.COUNTS}) AS value
+FROM reading
+WHERE {{where}}
+GROUP BY indicator_id, period_start, period_end
+HAVING count(*) FILTER (WHERE {queries.COUNTS}) > 0
+   AND (arg_max_null(withdrawn, revision) FILTER (WHERE {queries.COUNTS})) IS NOT TRUE
+"""
+
 # Per staged row (row_no, indicator_id, period_start, period_end, value of the relation {rows}, the
 # indicators' unit and measure from {indicators}): its previous reading, and the rows whose value jumps
 # from it by monitor.model.plausibility's rule (JUMP_SQL). Candidates are the readings in force (a
-# withdrawn period is none: queries.IN_FORCE) of the
-# store's readings of the same indicators and the other staged rows (a staged row wins over a stored reading
-# of the same period); the previous one ends last before the row's period end, else first after it (two
-# ASOF joins: a row never compares with its own period, so a correction is judged against the period
-# before). A flow compares only with periods of the same length in whole months (bucket).
-_JUMPS_SQL = """
+# withdrawn period is none: IN_FORCE_GROUPED) of the store's readings of the same indicators and the
+# other staged rows (a staged row wins over a stored reading of the same period, one per period end: the
+# longest); the previous one ends last before the row's period end, else first after it (a row never
+# compares with its own period, so a correction is judged against the period before). A flow compares
+# only with periods of the same length in whole months (bucket).
+_JUMPS_HEAD = """
 WITH staged AS (
     SELECT s.row_no, s.indicator_id, s.period_end, s.value AS v, i.unit,
            list_contains(CAST($percent_units AS VARCHAR[]), i.unit) AS pct,
@@ -519,20 +532,56 @@ WITH staged AS (
     WHERE {staged_filter}
 ),
 stored AS (
-    SELECT r.indicator_id, r.period_start, r.period_end, r.value, 1 AS rank_src
-    FROM reading AS r SEMI JOIN (SELECT DISTINCT indicator_id FROM staged) AS k USING (indicator_id)
-    QUALIFY {in_force}
+    SELECT indicator_id, period_start, period_end, value, 1 AS rank_src
+    FROM ({in_force}) AS r
 ),
-candidates AS (
-    SELECT c.indicator_id, c.period_end, c.value,
-           CASE WHEN i.measure = 'flow' THEN CAST(round((datediff('day', c.period_start, c.period_end) + 1) / 30.4375) AS INTEGER)
-                ELSE 0 END AS bucket
+pool AS (
+    -- Each candidate with its bucket, its day number and its rank at its period end (lowest first: a staged
+    -- row before a stored reading, then the latest start).
+    SELECT c.indicator_id, b.bucket, c.period_end, c.value, datediff('day', DATE '2000-01-01', c.period_end) AS end_day,
+           c.rank_src * 100000000 - datediff('day', DATE '2000-01-01', c.period_start) AS rank_key
     FROM (SELECT indicator_id, period_start, period_end, value, rank_src FROM stored
           UNION ALL
           SELECT indicator_id, period_start, period_end, value, 0 FROM {rows} WHERE {candidate_filter}) AS c
-    JOIN {indicators} AS i ON i.id = c.indicator_id
-    QUALIFY row_number() OVER (PARTITION BY c.indicator_id, bucket, c.period_end
-                               ORDER BY c.rank_src, c.period_start DESC) = 1
+    JOIN {indicators} AS i ON i.id = c.indicator_id,
+    LATERAL (SELECT CASE WHEN i.measure = 'flow'
+                         THEN CAST(round((datediff('day', c.period_start, c.period_end) + 1) / 30.4375) AS INTEGER)
+                         ELSE 0 END AS bucket) AS b
+),
+"""
+# Every staged row is a candidate itself (or another staged row of its indicator, bucket and period end
+# is): its neighbours among the candidates, in the order of their period ends, are the readings before and
+# after it. One window instead of two ASOF joins, over the candidates that can be a neighbour: those from
+# the first to the last staged period end of each (indicator, bucket), and the one closest before and after
+# (a store's long history outside the file's periods is one row each side, not a row per period).
+_JUMPS_ALL = """
+bounds AS (SELECT indicator_id, bucket, min(period_end) AS lo, max(period_end) AS hi FROM staged GROUP BY ALL),
+candidates AS (
+    SELECT p.indicator_id, p.bucket,
+           CASE WHEN p.period_end < b.lo THEN max(p.period_end) ELSE min(p.period_end) END AS period_end,
+           CASE WHEN p.period_end < b.lo THEN arg_max(p.value, p.end_day * 1000000000 - p.rank_key)
+                ELSE arg_min(p.value, p.end_day * 1000000000 + p.rank_key) END AS value
+    FROM pool AS p JOIN bounds AS b USING (indicator_id, bucket)
+    GROUP BY p.indicator_id, p.bucket, p.period_end < b.lo, p.period_end > b.hi,
+             CASE WHEN p.period_end BETWEEN b.lo AND b.hi THEN p.period_end END
+),
+neighbours AS (
+    SELECT indicator_id, bucket, period_end,
+           lag(value) OVER w AS b_value, lag(period_end) OVER w AS b_end,
+           lead(value) OVER w AS a_value, lead(period_end) OVER w AS a_end
+    FROM candidates
+    WINDOW w AS (PARTITION BY indicator_id, bucket ORDER BY period_end)
+),
+paired AS (
+    SELECT s.row_no, s.v, s.unit, s.pct,
+           coalesce(n.b_value, n.a_value) AS p, CASE WHEN n.b_value IS NOT NULL THEN n.b_end ELSE n.a_end END AS p_end
+    FROM staged AS s JOIN neighbours AS n USING (indicator_id, bucket, period_end)
+)
+"""
+# Rows judged again without one another (``again``) are not among the candidates: two ASOF joins.
+_JUMPS_AGAIN = """
+candidates AS (
+    SELECT indicator_id, bucket, period_end, arg_min(value, rank_key) AS value FROM pool GROUP BY ALL
 ),
 paired AS (
     SELECT s.row_no, s.v, s.unit, s.pct,
@@ -543,6 +592,8 @@ paired AS (
     ASOF LEFT JOIN candidates AS a
       ON s.indicator_id = a.indicator_id AND s.bucket = a.bucket AND s.period_end < a.period_end
 )
+"""
+_JUMPS_TAIL = """
 SELECT row_no, v, p, p_end, unit FROM paired WHERE coalesce(({jump}), false) ORDER BY row_no
 """
 
@@ -566,8 +617,10 @@ def find_jumps(
         con.executemany("INSERT INTO jump_again VALUES (?)", [(n,) for n in sorted(set(again))])
         staged_filter = "s.row_no IN (SELECT row_no FROM jump_again)"
         candidate_filter = "row_no NOT IN (SELECT row_no FROM jump_again)"
-    sql = _JUMPS_SQL.format(in_force=queries.IN_FORCE, rows=rows, indicators=indicators, jump=JUMP_SQL, staged_filter=staged_filter,
-                            candidate_filter=candidate_filter)
+    in_force = IN_FORCE_GROUPED.format(where=f"indicator_id IN (SELECT DISTINCT indicator_id FROM {rows})")
+    sql = (_JUMPS_HEAD + (_JUMPS_ALL if again is None else _JUMPS_AGAIN) + _JUMPS_TAIL).format(
+        in_force=in_force, rows=rows, indicators=indicators, jump=JUMP_SQL, staged_filter=staged_filter,
+        candidate_filter=candidate_filter)
     return con.execute(sql, {"factor": factor, "points": points,
                              "percent_units": [u for u in units if u and is_percent(u)]}).fetchall()
 
@@ -629,3 +682,22 @@ VALID_PERIODS_SQL = (f"SELECT min(row_no), indicator_id, period_start, period_en
 def valid_periods(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
     """(first row number, indicator id, period start, period end) of each period among an import's valid rows."""
     return con.execute(VALID_PERIODS_SQL).fetchall()
+
+
+def readings_at(con: duckdb.DuckDBPyConnection, dates: Sequence[tuple[str, date]]) -> list[tuple[Any, ...]]:
+    """The readings in force (counted revisions, as status_queries.reading_rows_of reads them) of these
+    (indicator id, period end) pairs, as queries.reading_rows gives them: the stored readings that may fix a
+    target's comparable span (those at its baseline dates), without reading every other one."""
+    if not dates:
+        return []
+    return con.execute(
+        f"""
+        SELECT {queries.READING_COLUMNS}
+        FROM {queries.COUNTED_READINGS} AS r
+        SEMI JOIN (SELECT unnest(CAST(? AS VARCHAR[])) AS i, unnest(CAST(? AS DATE[])) AS e) AS k
+            ON r.indicator_id = k.i AND r.period_end = k.e
+        QUALIFY {queries.IN_FORCE}
+        ORDER BY indicator_id, period_end, period_start, revision
+        """,
+        [[i for i, _ in dates], [e for _, e in dates]],
+    ).fetchall()

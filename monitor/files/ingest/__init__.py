@@ -140,7 +140,7 @@ def _run_import(
             hold_jumps(db, con, report, PROBLEMS_KEPT)
         if report.valid:
             rows = [(n, i, s, e) for n, i, s, e in import_queries.valid_periods(db)]
-            report.warnings = uncounted_problems(db, report.file, rows)[:PROBLEMS_KEPT]
+            report.warnings = uncounted_problems(db, report.file, rows, PROBLEMS_KEPT)
 
     def check(db: duckdb.DuckDBPyConnection | None = None) -> None:
         """The pass over the file (no lock held), the problems, and the rows held as jumps from their

@@ -19,8 +19,8 @@ import duckdb
 from monitor.errors import Problem
 from monitor.model import Reading, Target
 from monitor.model.problems import nested
-from monitor.status.progress import never_counts
-from monitor.store import queries, status_queries
+from monitor.status.progress import Uncounted, never_counts, never_counts_each
+from monitor.store import import_queries, queries, status_queries
 
 # (where: a row number, or a catalogue entry's path such as "indicator 'x'.readings[3]"; indicator id,
 # period start, period end)
@@ -34,39 +34,49 @@ def _at_baselines(targets: Sequence[Target], readings: Sequence[Reading]) -> lis
     return [r for r in readings if r.period_end in dates]
 
 
-def uncounted_problems(db: duckdb.DuckDBPyConnection, file: str, rows: Sequence[Row]) -> list[Problem]:
-    """One warning per row that no target of its indicator can ever use, in row order. ``db``: a session on
-    the store (its indicators, targets and the readings that fix a target's comparable span)."""
+def uncounted_problems(db: duckdb.DuckDBPyConnection, file: str, rows: Sequence[Row],
+                       kept: int | None = None) -> list[Problem]:
+    """One warning per row that no target of its indicator can ever use, in row order (the first ``kept``
+    of them). ``db``: a session on the store (its indicators, targets and the readings that fix a target's
+    comparable span)."""
     ids = sorted({r[1] for r in rows})
     if not ids:
         return []
-    indicators = queries.indicators_by_id(db, ids)
     targets = defaultdict(list)
     for t in status_queries.targets_of(db, ids):
         targets[t.indicator_id].append(t)
     if not targets:
         return []  # no target: every reading serves the trend
-    with_targets = [i for i in ids if i in targets]
+    with_targets = sorted(targets)
+    indicators = queries.indicators_by_id(db, with_targets)
+    # Only the stored readings at a target's baseline date can fix its span: those, not the whole history.
+    dates = sorted({(i, t.baseline_date) for i in with_targets for t in targets[i] if t.baseline_date is not None})
     others: dict[str, list[Reading]] = defaultdict(list)
-    for r in queries.readings_from_rows(status_queries.reading_rows_of(db, with_targets, date.max)):
+    for r in queries.readings_from_rows(import_queries.readings_at(db, dates)):
         others[r.indicator_id].append(r)
-    new = [Reading(i, start, end, 0.0) for _, i, start, end in rows]
-    for r in new:  # the rows given together count as each other's context (a baseline among them)
-        others[r.indicator_id].append(r)
-    context = {i: _at_baselines(targets[i], others[i]) for i in with_targets}
-    found: list[Problem] = []
-    for (where, ident, start, end), reading in zip(rows, new, strict=True):
+    mine: dict[str, list[tuple[int, Reading]]] = defaultdict(list)
+    for k, (_, ident, start, end) in enumerate(rows):
+        if ident in targets:
+            reading = Reading(ident, start, end, 0.0)
+            mine[ident].append((k, reading))
+            others[ident].append(reading)  # the rows given together count as each other's context
+    found: list[tuple[int, Uncounted]] = []
+    for ident, given in mine.items():
         indicator = indicators.get(ident)
-        if indicator is None or ident not in targets:
+        if indicator is None:
             continue
-        why = never_counts(indicator, targets[ident], reading, [o for o in context[ident] if o is not reading])
-        if why:
-            first = why[0]
-            period = start.isoformat() if start == end else f"{start.isoformat()}..{end.isoformat()}"
-            row, column = (None, f"{where}.period_end") if isinstance(where, str) else (where, "period_end")
-            found.append(Problem(file, row, column, "problem.never_counts",
-                                 {"target": first.target_id, "why": nested(first.code, first.params)}, period))
-    return found
+        context = _at_baselines(targets[ident], others[ident])
+        found.extend((k, why[0]) for (k, _), why in zip(
+            given, never_counts_each(indicator, targets[ident], [r for _, r in given], context), strict=True) if why)
+    found.sort(key=lambda f: f[0])
+    problems = []
+    for k, first in found[:kept]:  # worded only for the rows reported (an old back-fill may have 100,000s)
+        where, _, start, end = rows[k]
+        period = start.isoformat() if start == end else f"{start.isoformat()}..{end.isoformat()}"
+        row, column = (None, f"{where}.period_end") if isinstance(where, str) else (where, "period_end")
+        problems.append(Problem(file, row, column, "problem.never_counts",
+                                {"target": first.target_id, "why": nested(first.code, first.params)}, period))
+    return problems
 
 
 def stored_uncounted(db: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], list[Reading]]:
