@@ -504,9 +504,9 @@ def find_problems(con: duckdb.DuckDBPyConnection, kept: int) -> tuple[int, int, 
 # Per staged row (row_no, indicator_id, period_start, period_end, value of the relation {rows}, the
 # indicators' unit and measure from {indicators}): its previous reading, and the rows whose value jumps
 # from it by monitor.model.plausibility's rule (JUMP_SQL). Candidates are the readings in force (a
-# withdrawn period is none: queries.IN_FORCE) of the
-# store's readings of the same indicators and the other staged rows (a staged row wins over a stored reading
-# of the same period); the previous one ends last before the row's period end, else first after it (two
+# withdrawn period is none: queries.IN_FORCE, written here as a GROUP BY per period, the counted revision
+# with the highest number unless it is withdrawn: cheaper than IN_FORCE's window) of the store's readings
+# of the same indicators and the other staged rows (a staged row wins over a stored reading of the same period); the previous one ends last before the row's period end, else first after it (two
 # ASOF joins: a row never compares with its own period, so a correction is judged against the period
 # before). A flow compares only with periods of the same length in whole months (bucket).
 _JUMPS_SQL = """
@@ -519,9 +519,11 @@ WITH staged AS (
     WHERE {staged_filter}
 ),
 stored AS (
-    SELECT r.indicator_id, r.period_start, r.period_end, r.value, 1 AS rank_src
+    SELECT r.indicator_id, r.period_start, r.period_end, arg_max(r.value, r.revision) FILTER (WHERE {counts}) AS value,
+           1 AS rank_src
     FROM reading AS r SEMI JOIN (SELECT DISTINCT indicator_id FROM staged) AS k USING (indicator_id)
-    QUALIFY {in_force}
+    GROUP BY r.indicator_id, r.period_start, r.period_end
+    HAVING count(*) FILTER (WHERE {counts}) > 0 AND arg_max_null(r.withdrawn, r.revision) FILTER (WHERE {counts}) IS NOT TRUE
 ),
 candidates AS (
     SELECT c.indicator_id, c.period_end, c.value,
@@ -566,7 +568,7 @@ def find_jumps(
         con.executemany("INSERT INTO jump_again VALUES (?)", [(n,) for n in sorted(set(again))])
         staged_filter = "s.row_no IN (SELECT row_no FROM jump_again)"
         candidate_filter = "row_no NOT IN (SELECT row_no FROM jump_again)"
-    sql = _JUMPS_SQL.format(in_force=queries.IN_FORCE, rows=rows, indicators=indicators, jump=JUMP_SQL, staged_filter=staged_filter,
+    sql = _JUMPS_SQL.format(counts=queries.COUNTS, rows=rows, indicators=indicators, jump=JUMP_SQL, staged_filter=staged_filter,
                             candidate_filter=candidate_filter)
     return con.execute(sql, {"factor": factor, "points": points,
                              "percent_units": [u for u in units if u and is_percent(u)]}).fetchall()
