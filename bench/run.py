@@ -14,7 +14,10 @@ nation 100,000 x 20 years; generated once under /tmp/indicator-monitor-bench and
    rows to show how memory grows with the file;
 3. one appended reading: monitor.files.ingest.add_reading p50/p99, and the `monitor add` process against
    ``python -c "import duckdb"``;
-4. the dashboard overview's server time per rerun (Streamlit AppTest) at 50, 1,000 and 10,000 goals;
+4. the dashboard overview's server time per rerun (Streamlit AppTest) at 50, 1,000 and 10,000 goals, and
+   the goal page's (task goal_page). AppTest's times include its own work, which a server does not do:
+   it compiles the page scripts again at every run (a new ScriptCache per run; a server keeps the
+   bytecode) and walks the element tree it receives;
 6. with ``--only lake`` (issue 19, goal 6): status, import and add on a DuckLake copy of the first of --scales
    (catalogue in a throwaway PostgreSQL cluster, tests/pg_cluster.py, fsync on), against the file store
    in the same run: bench_lake;
