@@ -36,6 +36,10 @@ PHONE_MAX_PX = 640
 # The overview's desktop parts (dashboards/overview.py keys), hidden on a phone.
 DESKTOP_KEYS = ("ov_top", "ov_known_on", "ov_counts", "ov_filters", "ov_table_box", "ov_caption", "goal_readings_table")
 ATTENTION = ("not_met", "deterioration", "limited_progress", "needs_acceleration")
+# Cards drawn at first, and added by each "show more": a card is about nine Streamlit elements, which every
+# overview sends (a desktop hides them by CSS), so drawing all of them made the overview's rerun ~10x slower
+# at 1,000 goals (bench/run.py's overview task); the cards come most urgent first (phone_order).
+PHONE_CARDS = 50
 _PAGES = ("overview", "goal", "office", "add", "import", "refresh", "methodology")
 
 _hide_desktop = ", ".join(f".st-key-{key}" for key in DESKTOP_KEYS)
@@ -297,8 +301,16 @@ def overview_cards(
         st.caption(t("phone.showing", lang, shown=len(shown), total=len(rows)))
         if not shown:
             st.info(t("overview.empty", lang))
-        for n, row in enumerate(shown):
+        drawn = st.session_state.get("ph_cards_drawn", PHONE_CARDS)
+        for n, row in enumerate(shown[:drawn]):
             _card(n, dict(row), lang)
+        if len(shown) > drawn:
+            st.button(t("phone.more_cards", lang, n=min(PHONE_CARDS, len(shown) - drawn)), key="ph_more_cards",
+                      on_click=_more_cards, width="stretch")
+
+
+def _more_cards() -> None:
+    st.session_state["ph_cards_drawn"] = st.session_state.get("ph_cards_drawn", PHONE_CARDS) + PHONE_CARDS
 
 
 def overview_share(rows: list[dict[str, Any]], lang: str, day: date, known_on: date | None,

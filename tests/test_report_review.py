@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import click
 import docx
 import openpyxl
 import pytest
@@ -210,6 +211,7 @@ def test_report_formats_are_defined_once() -> None:
             if any(isinstance(x, ast.Name) and x.id == "FORMATS" for x in targets):
                 assigned.append(path.relative_to(REPO).as_posix())
     assert assigned == ["monitor/present/report/__init__.py"]
-    command = main.commands["report"]
+    command = main.get_command(click.Context(main), "report")
+    assert command is not None
     (fmt,) = [p for p in command.params if p.name == "fmt"]
     assert tuple(fmt.type.choices) == report_package.FORMATS  # type: ignore[attr-defined]

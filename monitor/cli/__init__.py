@@ -8,24 +8,11 @@
   runs, events, scheduler, leader), serve (up), admin (hash-password, migrate, settings), report (report), offices (offices),
   withdraw (withdraw, withdraw-target).
 
-Importing this package attaches every command to ``main``.
+Importing this package loads no command module: ``main`` imports the module of the command it runs
+(monitor.cli.app.COMMAND_MODULES), so one command does not pay for the imports of all the others.
+``main.load_commands()`` (or ``main.list_commands(ctx)``) loads them all.
 """
 
-from monitor.cli import (  # noqa: F401  (they attach their commands)
-    admin,
-    card,
-    catalog,
-    draft,
-    maintenance,
-    offices,
-    readings,
-    refresh,
-    report,
-    review,
-    serve,
-    users,
-    withdraw,
-)
 from monitor.cli.app import EXIT_CODES, main
 
 __all__ = ["EXIT_CODES", "main"]

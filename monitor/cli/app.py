@@ -16,14 +16,19 @@ read through :func:`monitor.settings.get` (validated there, a ConfigError naming
 never by click from the environment: the environment has one reader.
 
 The commands live in modules by subject (readings, catalog, maintenance, admin, refresh, serve) and
-attach themselves to :data:`main` with ``@main.command()``; monitor/cli/__init__.py imports them.
-Only click is imported at module level: heavy packages (pandas, streamlit, apscheduler, rich) are
-imported inside the commands that need them, so `monitor add` starts about as fast as Python with duckdb.
+attach themselves to :data:`main` with ``@main.command()``. They are loaded on demand: COMMAND_MODULES
+names the module of each command, and :class:`MonitorGroup` imports only the module of the command being
+run (all of them for `monitor --help`, completion, and :meth:`MonitorGroup.list_commands`), so `monitor add`
+pays for readings.py alone, not for every other command's imports (tests/test_add_path.py checks the table
+against what the modules register, and what a `monitor add` process loads). Only click is imported at
+module level: heavy packages (pandas, streamlit, apscheduler, rich) are imported inside the commands that
+need them, so `monitor add` starts about as fast as Python with duckdb.
 """
 
 from __future__ import annotations
 
 import errno
+import importlib
 import sys
 from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar
@@ -57,6 +62,20 @@ EXIT_CODES: dict[int, str] = {
     130: "interrupted (Ctrl-C); an unfinished write is rolled back",
     EXIT_BROKEN_PIPE: "the reader of the output went away (`monitor readings | head -1`); nothing more is printed",
     143: "`monitor refresh` was stopped by SIGTERM (monitor.cli.refresh.Stopped); the run in progress was not recorded",
+}
+
+
+# The module (under monitor.cli) that defines each command of `monitor`; MonitorGroup imports it when the
+# command is asked for. A module's commands attach themselves to :data:`main` when it is imported.
+COMMAND_MODULES: dict[str, str] = {
+    "add": "readings", "import": "readings", "readings": "readings", "rejected": "readings", "export": "readings",
+    "status": "readings",
+    "init": "catalog", "indicators": "catalog", "catalog": "catalog",
+    "backup": "maintenance", "restore": "maintenance", "check": "maintenance",
+    "refresh": "refresh", "runs": "refresh", "events": "refresh", "scheduler": "refresh", "leader": "refresh",
+    "hash-password": "admin", "migrate": "admin", "settings": "admin",
+    "card": "card", "draft": "draft", "offices": "offices", "report": "report", "review": "review",
+    "up": "serve", "users": "users", "withdraw": "withdraw", "withdraw-target": "withdraw",
 }
 
 
@@ -130,6 +149,22 @@ class MonitorGroup(click.Group):
 
     command_class = MonitorCommand
     group_class = type  # subgroups are MonitorGroups too
+    # Command name -> module under monitor.cli that defines it, imported on demand (only `main` has any).
+    lazy: dict[str, str] = {}
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            importlib.import_module(f"monitor.cli.{self.lazy[cmd_name]}")
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self.load_commands()
+        return super().list_commands(ctx)
+
+    def load_commands(self) -> None:
+        """Import every command's module, so that :attr:`commands` holds them all."""
+        for module in sorted(set(self.lazy.values())):
+            importlib.import_module(f"monitor.cli.{module}")
 
     def invoke(self, ctx: click.Context) -> Any:
         # Also what a subcommand's options raise while they are parsed (a malformed setting).
@@ -193,3 +228,6 @@ def main(ctx: click.Context, db: str | None) -> None:
     """Track public development goals against their targets, from a catalogue of indicators and goals."""
     ctx.ensure_object(dict)
     ctx.obj["db"] = db
+
+
+main.lazy = COMMAND_MODULES

@@ -752,6 +752,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "phone.summary": {"zh": "{attention} 项需关注 · 共 {total} 项目标", "en": "{attention} need attention · {total} goals"},
     "phone.filters": {"zh": "筛选", "en": "Filters"},
     "phone.showing": {"zh": "显示 {shown} / {total} 项，按需关注程度排序", "en": "Showing {shown} of {total}, most urgent first"},
+    "phone.more_cards": {"zh": "再显示 {n} 项", "en": "Show {n} more"},
     "phone.no_trend": {"zh": "读数不足，暂无趋势", "en": "Too few readings for a trend"},
     "phone.more_readings": {"zh": "另有 {n} 期较早数据，宽屏可见全表", "en": "{n} older readings: the full table is on a wide screen"},
     "share.link": {"zh": "分享链接", "en": "Share link"},

@@ -19,14 +19,16 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor import clock, settings
 from monitor.errors import NotAllowed, NotFound, Problem, ValidationError
 from monitor.model import Reading
-from monitor.services.users import User
 from monitor.store import queries
 from monitor.store.connection import Store
+
+if TYPE_CHECKING:  # an annotation only: `monitor add` asks enabled() without loading the users service
+    from monitor.services.users import User
 
 SOURCE_NAME = "review"
 DECISIONS = ("approved", "rejected")

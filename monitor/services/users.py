@@ -37,7 +37,6 @@ from typing import Any
 
 from monitor.errors import ConfigError, NotAllowed, NotFound
 from monitor.model import Indicator
-from monitor.services.auth import check_hash, verify_password
 from monitor.store import user_queries
 
 ROLES = ("viewer", "editor", "reviewer", "admin")
@@ -170,6 +169,8 @@ def add_user(store: Any, name: str, role: str, *, password_hash: str | None = No
     if password_hash is None and not email:
         raise ConfigError(f"user {name}: give a password, or an email to sign in through single sign-on")
     if password_hash is not None:
+        from monitor.services.auth import check_hash  # hashlib and OpenSSL: not on every command's path
+
         check_hash(password_hash)
     row = {"name": name, "role": role, "password_hash": password_hash, "email": (email or "").strip() or None,
            "display_name": (display_name or "").strip() or None, "domains": _names(domains, "domain"),
@@ -224,6 +225,8 @@ def set_disabled(store: Any, name: str, disabled: bool = True, *, by: str, now: 
 
 
 def set_password(store: Any, name: str, password_hash: str, *, by: str, now: datetime | None = None) -> User:
+    from monitor.services.auth import check_hash
+
     check_hash(password_hash)
     return _change(store, name, by, now, password_hash=password_hash)
 
@@ -243,6 +246,8 @@ def authenticate(store: Any, name: str, password: str, shared_hash: str | None =
     """The user whose name and password these are, None otherwise (also for a disabled user). The old
     shared hash signs nobody in here: it is the dashboard's sign-in of a store without named users only
     (dashboards/auth.py); ``shared_hash`` is kept for callers of the earlier signature."""
+    from monitor.services.auth import verify_password
+
     name = (name or "").strip()
     row = None
     if name and store.exists:
