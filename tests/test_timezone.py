@@ -158,6 +158,26 @@ def test_the_form_takes_a_reading_dated_today(db: Store, moment: date) -> None:
     assert any(today_zh in e.value for e in at.error), [e.value for e in at.error]
 
 
+def test_a_target_version_recorded_after_midnight_is_in_force_from_the_workspace_day(db: Store) -> None:
+    """At 00:30 in Shanghai (16:30 UTC the day before) a raised target is in force from the Shanghai day:
+    the status of the day before still judges against the old version, the status of today the new."""
+    from monitor.present.catalog_edit import add_target
+    from monitor.status import Detail, statuses
+
+    at, today = MOMENTS["00:30"]
+    with time_machine.travel(at, tick=True):
+        add_target(db, RACKS, "reach", {"comparator": ">=", "value": "6", "baseline_value": "2.3",
+                                        "baseline_date": date(2025, 6, 30), "deadline": date(2030, 6, 30)},
+                   "ana", target_id="compute-racks-50k", reason="raised")
+
+    def value_on(day: date) -> float | None:
+        [goal] = [r for r in statuses(db, day, detail=Detail.BRIEF) if r.target_id == "compute-racks-50k"]
+        return goal.target_value
+
+    assert value_on(today - timedelta(days=1)) == 50000, "the day before: the old version"
+    assert value_on(today) == 60000, "from the workspace's day it was recorded"
+
+
 def test_another_zone_moves_the_day(db: Store, db_path: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # 00:30 on the 5th in Shanghai is 11:30 on the 4th in New York: the 5th is tomorrow there.
     monkeypatch.setenv("MONITOR_TIMEZONE", "America/New_York")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 import duckdb
 
+from monitor import clock
 from monitor.errors import Problem, ValidationError
 from monitor.model import (
     VALUE_MAX,
@@ -269,9 +270,11 @@ def record_targets(
                 target.value, target.baseline_value, target.baseline_date, target.deadline,
                 target.deadline_earliest, target.method.value,
                 target.period.value if target.period else None,
-                # The first version is in force from the beginning; later ones from when recorded.
+                # The first version is in force from the beginning; later ones from the day recorded, in
+                # the workspace's zone (midnight of that day, like a catalogue's own valid_from date: the
+                # status compares days, and the UTC day lags Shanghai's by eight hours).
                 # (after every version was withdrawn, the next is in force from the beginning too)
-                target.valid_from if target.valid_from or old is None else now,
+                target.valid_from if target.valid_from or old is None else datetime.combine(clock.today(), time.min),
                 target.note,
                 p.quote if p else None, p.source if p else None, p.source_date if p else None,
                 p.speaker if p else None, p.office if p else None, *_target_form_row(target), now,
