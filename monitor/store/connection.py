@@ -47,8 +47,12 @@ STORAGE_VERSION = "v1.5.0"
 # alone: 257k -> 428-462k rows/s; a table carries at most MERGE_EVERY writes' worth of extra row groups.
 MERGE_EVERY = 32
 MERGE_TASKS = 100  # DuckDB's default max_vacuum_tasks: as many merges as the checkpoint finds
-# Store.read_copy: up to this many readings (~30 MB in memory), the status tables are copied.
-COPY_MAX_READINGS = 250_000
+# Store.read_copy: up to this many readings, the status tables are copied. The copy holds the shared lock
+# itself, and once the reading table carried review, withdrawal and provenance columns it cost more than
+# the computation it frees the lock for: at city scale (126k readings) status_table took 135 ms with the
+# copy (about 80 ms of it copying, under the lock) and 55 ms read in place (2026-12-06). Small stores
+# (a plan's few thousand readings) still copy in a few ms.
+COPY_MAX_READINGS = 20_000
 COPY_ALIAS = "monitor_copy"
 COPY_STATUS_TABLES = "; ".join(
     f"CREATE TABLE {COPY_ALIAS}.{table} AS SELECT * FROM {ALIAS}.{table}" for table in ("indicator", "target", "reading")
