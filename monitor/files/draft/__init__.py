@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor import clock
+from monitor.errors import Problem, ValidationError
 from monitor.files.draft.extract import DraftRow, document_date, draft_rows
 from monitor.files.draft.score import Expected, Score, expected_from_catalog, score
 
@@ -67,24 +68,123 @@ def draft_file(path: str | Path, source_id: str | None = None, document_day: dat
 
 
 __all__ = ["Draft", "DraftRow", "Expected", "Score", "draft_file", "draft_text", "expected_from_catalog", "import_rows",
-           "score"]
+           "import_workbook", "score"]
 
 
-def import_rows(store: Any, rows: list[DraftRow], source: dict[str, Any], who: str) -> dict[str, Any]:
-    """Import reviewed rows as catalogue entries, each with its sentence as provenance (a target's 原文, an
-    actual's 指标说明): through the template's workbook and the catalogue import, the same checks as
-    `monitor catalog import`. Raises ValidationError (nothing written) when a row is not a valid entry."""
+PROVENANCE_KEYS = ("quote", "source_date", "speaker", "office")
+
+
+def import_rows(store: Any, rows: list[DraftRow], source: dict[str, Any], who: str, *, authorize: Any = None,
+                pending: bool = False, accept_jumps: bool = False, today: date | None = None) -> dict[str, Any]:
+    """Import reviewed rows: the draft's workbook (monitor.files.draft.workbook) written to a temporary
+    file and imported as ``import_workbook`` imports a reviewed one."""
     import tempfile
 
-    from monitor.files.catalog import import_catalog, read_profile
-    from monitor.files.catalog_xlsx import load_catalog_xlsx
     from monitor.files.draft.workbook import write_draft
 
-    store.init()
-    known = read_profile(store).domains
     with tempfile.TemporaryDirectory(prefix="monitor-draft-") as folder:
         file = Path(folder) / f"{source['id']}.xlsx"
         file.write_bytes(write_draft(rows, source))
-        catalog = load_catalog_xlsx(file, known or None)
-    result: dict[str, Any] = import_catalog(store, catalog, recorded_by=f"draft:{source['id']}", changed_by=who)
+        return import_workbook(store, file, who, authorize=authorize, pending=pending, accept_jumps=accept_jumps,
+                               today=today)
+
+
+def import_workbook(store: Any, path: Path, who: str, *, authorize: Any = None, pending: bool = False,
+                    accept_jumps: bool = False, today: date | None = None) -> dict[str, Any]:
+    """Import a draft workbook: its 指标 sheet as catalogue entries, each with its sentence as provenance
+    (a target's 原文, an actual's 指标说明), through the template's reader and ``import_catalog`` (the
+    checks of `monitor catalog import`); then its 读数 sheet as readings through
+    ``monitor.files.ingest.import_rows`` (the validation, plausibility, review and write limits of every
+    import), each with its sentence as quote and the document as source.
+
+    All or nothing as far as can be known beforehand: the readings are checked first (the rules of every
+    import against the catalogue's indicators; a dry run for indicators already stored, which finds values
+    far from their previous reading), and a ValidationError located at "FILE, sheet 读数", row and column
+    leaves the store untouched. The result is import_catalog's with the readings' counts and warnings."""
+    from monitor.files.catalog import import_catalog, read_profile
+    from monitor.files.catalog_xlsx import load_catalog_xlsx
+    from monitor.files.draft.workbook import read_readings
+    from monitor.files.ingest import import_rows as import_readings
+    from monitor.model.validate import check_rows
+    from monitor.store import queries
+
+    day = today or clock.today()
+    store.init()
+    known = read_profile(store).domains
+    catalog = load_catalog_xlsx(path, known or None)
+    where, sheet = read_readings(path)
+    numbers = [n for n, _ in sheet]
+    cells = [{k: None if v is None else (v if isinstance(v, (int, float)) else str(v))
+              for k, v in row.items() if k not in PROVENANCE_KEYS} for _, row in sheet]
+    provenance = [{k: _provenance_cell(k, row.get(k)) for k in PROVENANCE_KEYS} for _, row in sheet]
+    bad = [Problem(where, n, k, *rule, str(row.get(k))) for n, row in sheet for k in PROVENANCE_KEYS
+           if (rule := _provenance_rule(k, row.get(k))) is not None]
+
+    def located(problems: list[Problem]) -> list[Problem]:
+        """Row k of the readings given to the import is the sheet's row numbers[k - 1]."""
+        return [Problem(where, numbers[p.row - 1] if p.row else None, p.column, p.code, p.params, p.value)
+                for p in problems]
+
+    if bad:
+        raise ValidationError(bad, f"{bad[0]}; nothing was imported")
+    if cells:
+        indicators = {i.id: i for i in catalog.indicators}
+        with store.read() as con:
+            stored = queries.indicators_by_id(con, sorted({str(c.get("indicator_id") or "").strip() for c in cells}))
+        # New indicators: the rules of every import, against the catalogue's definitions.
+        fresh = [(n, c) for n, c in zip(numbers, cells, strict=True) if str(c.get("indicator_id") or "").strip() not in stored]
+        _, problems = check_rows(fresh, {**stored, **indicators}, day, where)
+        # Indicators already stored: a dry run of the import itself (their previous readings, write limits).
+        old = [k for k, c in enumerate(cells) if str(c.get("indicator_id") or "").strip() in stored]
+        if old:
+            report = import_readings(store, [cells[k] for k in old], source_name=where, dry_run=True, today=day,
+                                     accept_jumps=accept_jumps, authorize=authorize)
+            problems += [Problem(where, numbers[old[p.row - 1]] if p.row else None, p.column, p.code, p.params, p.value)
+                         for p in report.problems]
+        if problems:
+            problems.sort(key=lambda p: (p.row or 0, p.column or ""))
+            raise ValidationError(problems, f"{problems[0]}; nothing was imported")
+    source_id = catalog.source or path.stem
+    result: dict[str, Any] = import_catalog(store, catalog, recorded_by=f"draft:{source_id}", changed_by=who)
+    result["readings_new"] = result["readings_revised"] = result["readings_unchanged"] = 0
+    if cells:
+        try:
+            report = import_readings(store, cells, source_name=where, recorded_by=who, today=day, authorize=authorize,
+                                     pending=pending, accept_jumps=accept_jumps, provenance=provenance)
+        except ValidationError as e:
+            # Changed since the check (another writer): the catalogue entries stay, the readings do not.
+            problems = located(e.problems)
+            raise ValidationError(problems, f"{problems[0] if problems else e}; the indicators and targets were "
+                                            "imported, the readings were not") from e
+        result.update(readings_new=report.new, readings_revised=report.revised, readings_unchanged=report.unchanged)
+        result["warnings"] = [*result["warnings"], *located(report.warnings)]
     return result
+
+
+def _provenance_rule(key: str, value: Any) -> tuple[str, dict[str, Any]] | None:
+    """Why a provenance cell cannot be stored (a date that is none, control characters), else None."""
+    from monitor.model.validate import control_rule
+
+    if value is None or isinstance(value, date) or str(value).strip() == "":
+        return None
+    if key == "source_date":
+        try:
+            date.fromisoformat(str(value).strip()[:10])
+        except ValueError:
+            return "problem.not_a_date", {}
+        return None
+    return control_rule(str(value), multiline=False)
+
+
+def _provenance_cell(key: str, value: Any) -> Any:
+    """A provenance cell as the store keeps it: text, or a date for source_date (ISO text in the sheet)."""
+    if value is None or str(value).strip() == "":
+        return None
+    if key == "source_date":
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value).strip()[:10])
+        except ValueError:
+            return None
+    return str(value).strip()
