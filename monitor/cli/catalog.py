@@ -104,16 +104,25 @@ def catalog_import(ctx: click.Context, file: str, by: str | None, strict: bool) 
     if target.exists:
         target.init()  # an older store gains the tables the profile is read from
         known = read_profile(target).domains
-    # Read first: an invalid file must not leave an empty database behind.
-    if Path(file).suffix.lower() in XLSX_SUFFIXES:
-        from monitor.files.catalog_xlsx import load_catalog_xlsx
+    xlsx = Path(file).suffix.lower() in XLSX_SUFFIXES
+    if xlsx and _has_readings_sheet(Path(file)):
+        # A reviewed draft (`monitor draft`, docs/drafting.md): the 读数 sheet's readings go through the
+        # readings import after the catalogue; checked before anything is written.
+        from monitor.files.draft import import_workbook
+        from monitor.services.review import enabled
 
-        catalog_file = load_catalog_xlsx(file, known or None)
+        result = import_workbook(target, Path(file), _who(by, "catalog import"), pending=enabled(), strict=strict)
     else:
-        catalog_file = load_catalog(file, [d.id for d in known] if known else None)
-    target.init()
-    result = import_catalog(target, catalog_file, recorded_by=f"catalog:{Path(file).name}",
-                            changed_by=_who(by, "catalog import"), strict=strict)
+        # Read first: an invalid file must not leave an empty database behind.
+        if xlsx:
+            from monitor.files.catalog_xlsx import load_catalog_xlsx
+
+            catalog_file = load_catalog_xlsx(file, known or None)
+        else:
+            catalog_file = load_catalog(file, [d.id for d in known] if known else None)
+        target.init()
+        result = import_catalog(target, catalog_file, recorded_by=f"catalog:{Path(file).name}",
+                                changed_by=_who(by, "catalog import"), strict=strict)
     echo(
         "{file}: indicators {indicators_new} new, {indicators_changed} changed, {indicators_unchanged} unchanged; "
         "targets {targets_new} new, {targets_revised} revised (new version), {targets_unchanged} unchanged; "
@@ -126,6 +135,13 @@ def catalog_import(ctx: click.Context, file: str, by: str | None, strict: bool) 
 
 
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
+
+
+def _has_readings_sheet(path: Path) -> bool:
+    """Whether a workbook is a draft with readings to import (a 读数 sheet with rows)."""
+    from monitor.files.draft.workbook import read_readings
+
+    return bool(read_readings(path)[1])
 
 
 @catalog.command(name="export")

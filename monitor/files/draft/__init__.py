@@ -68,7 +68,7 @@ def draft_file(path: str | Path, source_id: str | None = None, document_day: dat
 
 
 __all__ = ["Draft", "DraftRow", "Expected", "Score", "draft_file", "draft_text", "expected_from_catalog", "import_rows",
-           "import_workbook", "score"]
+           "import_workbook", "relocated", "score"]
 
 
 PROVENANCE_KEYS = ("quote", "source_date", "speaker", "office")
@@ -85,12 +85,31 @@ def import_rows(store: Any, rows: list[DraftRow], source: dict[str, Any], who: s
     with tempfile.TemporaryDirectory(prefix="monitor-draft-") as folder:
         file = Path(folder) / f"{source['id']}.xlsx"
         file.write_bytes(write_draft(rows, source))
-        return import_workbook(store, file, who, authorize=authorize, pending=pending, accept_jumps=accept_jumps,
-                               today=today)
+        try:
+            return import_workbook(store, file, who, authorize=authorize, pending=pending,
+                                   accept_jumps=accept_jumps, today=today)
+        except ValidationError as e:
+            raise ValidationError(relocated(e.problems, rows, source), str(e)) from e
+
+
+def relocated(problems: list[Problem], rows: list[DraftRow], source: dict[str, Any]) -> list[Problem]:
+    """Problems at a row of the draft workbook's 指标 or 读数 sheet, moved to the draft row it was made
+    from: source "draft", row = its position in ``rows`` (1-based); others unchanged."""
+    from monitor.files.draft.workbook import base_year, reading_rows, template_rows
+
+    sheets = {"指标": template_rows(rows, str(source["id"]), base_year(source)), "读数": reading_rows(rows, source)}
+    out = []
+    for p in problems:
+        sheet = next((rows_of for title, rows_of in sheets.items() if p.source.endswith(f"sheet {title}")), None)
+        if sheet is not None and isinstance(p.row, int) and 2 <= p.row < len(sheet) + 2:
+            out.append(Problem("draft", int(sheet[p.row - 2]["no"]), p.column, p.code, p.params, p.value))
+        else:
+            out.append(p)
+    return out
 
 
 def import_workbook(store: Any, path: Path, who: str, *, authorize: Any = None, pending: bool = False,
-                    accept_jumps: bool = False, today: date | None = None) -> dict[str, Any]:
+                    accept_jumps: bool = False, today: date | None = None, strict: bool = False) -> dict[str, Any]:
     """Import a draft workbook: its 指标 sheet as catalogue entries, each with its sentence as provenance
     (a target's 原文, an actual's 指标说明), through the template's reader and ``import_catalog`` (the
     checks of `monitor catalog import`); then its 读数 sheet as readings through
@@ -109,8 +128,11 @@ def import_workbook(store: Any, path: Path, who: str, *, authorize: Any = None, 
     from monitor.store import queries
 
     day = today or clock.today()
-    store.init()
-    known = read_profile(store).domains
+    known = None
+    if store.exists:
+        store.init()  # an older store gains the tables the profile is read from
+        known = read_profile(store).domains
+    # Read first: an invalid file must not leave an empty database behind.
     catalog = load_catalog_xlsx(path, known or None)
     where, sheet = read_readings(path)
     numbers = [n for n, _ in sheet]
@@ -127,6 +149,7 @@ def import_workbook(store: Any, path: Path, who: str, *, authorize: Any = None, 
 
     if bad:
         raise ValidationError(bad, f"{bad[0]}; nothing was imported")
+    store.init()
     if cells:
         indicators = {i.id: i for i in catalog.indicators}
         with store.read() as con:
@@ -145,12 +168,14 @@ def import_workbook(store: Any, path: Path, who: str, *, authorize: Any = None, 
             problems.sort(key=lambda p: (p.row or 0, p.column or ""))
             raise ValidationError(problems, f"{problems[0]}; nothing was imported")
     source_id = catalog.source or path.stem
-    result: dict[str, Any] = import_catalog(store, catalog, recorded_by=f"draft:{source_id}", changed_by=who)
+    result: dict[str, Any] = import_catalog(store, catalog, recorded_by=f"draft:{source_id}", changed_by=who,
+                                            strict=strict)
     result["readings_new"] = result["readings_revised"] = result["readings_unchanged"] = 0
     if cells:
         try:
             report = import_readings(store, cells, source_name=where, recorded_by=who, today=day, authorize=authorize,
-                                     pending=pending, accept_jumps=accept_jumps, provenance=provenance)
+                                     pending=pending, accept_jumps=accept_jumps, provenance=provenance,
+                                     strict=strict)
         except ValidationError as e:
             # Changed since the check (another writer): the catalogue entries stay, the readings do not.
             problems = located(e.problems)

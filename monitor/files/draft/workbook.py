@@ -129,7 +129,7 @@ def reading_rows(rows: list[DraftRow], source: dict[str, Any]) -> list[dict[str,
     """One reading per actual figure (kind actual or both): base value and unit, period, qualifier, the
     document as source and the sentence as quote. A stock stated at a day ("截至6月底") starts that day."""
     out = []
-    for row in rows:
+    for n, row in enumerate(rows, 1):
         if row.kind not in ("actual", "both") or row.period_end is None:
             continue
         # In the indicator's base unit, as the template makes it from the 单位 written (万人次 -> 人次;
@@ -137,7 +137,7 @@ def reading_rows(rows: list[DraftRow], source: dict[str, Any]) -> list[dict[str,
         factor, base = split_unit(_sheet_unit(row))
         value = row.value if base == row.unit else row.value / _factor(row) * factor
         out.append({
-            "name": row.name, "indicator_id": indicator_id(row), "period_start": row.period_start or row.period_end,
+            "no": n, "name": row.name, "indicator_id": indicator_id(row), "period_start": row.period_start or row.period_end,
             "period_end": row.period_end, "value": _number(value), "qualifier": row.qualifier, "unit": base,
             "source": str(source["id"]), "quote": row.sentence, "source_date": source.get("date"),
             "speaker": row.speaker or None, "office": row.office or None,
@@ -199,6 +199,12 @@ def draft_sheet_rows(rows: list[DraftRow]) -> list[dict[str, Any]]:
     return out
 
 
+def base_year(source: dict[str, Any]) -> int | None:
+    """The 基期年份 of changes the text gives no baseline for: the year before the document's date."""
+    day = source.get("date")
+    return day.year - 1 if isinstance(day, date) else None
+
+
 def write_draft(rows: list[DraftRow], source: dict[str, Any]) -> bytes:
     """The workbook: 说明, 指标 (template rows), 领域, 来源文件, 读数 and 草稿."""
     import openpyxl
@@ -207,9 +213,7 @@ def write_draft(rows: list[DraftRow], source: dict[str, Any]) -> bytes:
 
     workbook = openpyxl.Workbook()
     _help_sheet(workbook, list(DEFAULT_DOMAINS))
-    day = source.get("date")
-    base_year = day.year - 1 if isinstance(day, date) else None
-    _sheet(workbook, SHEET_ROWS, ROW_COLUMNS, template_rows(rows, str(source["id"]), base_year))
+    _sheet(workbook, SHEET_ROWS, ROW_COLUMNS, template_rows(rows, str(source["id"]), base_year(source)))
     _sheet(workbook, SHEET_DOMAINS, DOMAIN_COLUMNS,
            [{"id": d.id, "name_zh": d.name_zh, "name_en": d.name_en} for d in DEFAULT_DOMAINS])
     _sheet(workbook, SHEET_SOURCES, SOURCE_COLUMNS, [source])
@@ -227,5 +231,5 @@ def write_draft(rows: list[DraftRow], source: dict[str, Any]) -> bytes:
     return buffer.getvalue()
 
 
-__all__ = ["DRAFT_COLUMNS", "READING_COLUMNS", "SHEET_DRAFT", "SHEET_READINGS", "draft_sheet_rows", "indicator_id",
-           "read_readings", "reading_rows", "template_rows", "write_draft"]
+__all__ = ["DRAFT_COLUMNS", "READING_COLUMNS", "SHEET_DRAFT", "SHEET_READINGS", "base_year", "draft_sheet_rows",
+           "indicator_id", "read_readings", "reading_rows", "template_rows", "write_draft"]
