@@ -74,6 +74,7 @@ label = {
     "reasons": t("draft.col.reasons", lang),
 }
 frame = pd.DataFrame({
+    "#": list(range(1, len(draft.rows) + 1)),  # a column, not the index: a grid's index cells are editable
     label["accept"]: [r.confidence >= 0.7 for r in draft.rows],
     label["kind"]: [kinds[c["kind"]] for c in cells],
     label["name"]: [c["name"] for c in cells],
@@ -89,9 +90,11 @@ frame = pd.DataFrame({
 }, index=range(1, len(draft.rows) + 1))
 editable = [label[k] for k in ("accept", *EDITABLE)]
 edited = st.data_editor(
-    frame, hide_index=False, width="stretch", key=key + "_grid", num_rows="fixed",
+    frame, hide_index=True, width="stretch", key=key + "_grid", num_rows="fixed",
+    height=min(35 * (len(frame) + 1) + 3, 738),  # every row of a short document in view, else a scroll of 20
     disabled=[c for c in frame.columns if c not in editable],
     column_config={
+        "#": st.column_config.NumberColumn(width="small"),
         label["kind"]: st.column_config.SelectboxColumn(options=list(kinds.values()), required=True),
         label["form"]: st.column_config.SelectboxColumn(options=list(FORM_CHOICES)),
         label["period_start"]: st.column_config.DateColumn(format="YYYY-MM-DD"),
