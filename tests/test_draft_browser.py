@@ -66,6 +66,7 @@ def _counts(db: Path) -> tuple[int, int, int]:
 
 def test_a_document_is_drafted_corrected_and_imported_in_the_browser(tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
+
     from test_browser import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, _require_chromium, _settle, _streamlit
 
     _require_chromium()

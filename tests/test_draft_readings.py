@@ -171,6 +171,8 @@ def test_value_unit_and_period_are_corrected() -> None:
         13_000_000, "人次", "万人次", date(2025, 6, 30))
     fixed, _ = edited_row(row, {**grid_cells(row), "value": "１２４５", "unit": "人次"}, 4)  # full-width digits
     assert (fixed.value, fixed.unit, fixed.magnitude) == (1245, "人次", "")
+    fixed, _ = edited_row(row, {**grid_cells(row), "value": "1245.19万", "unit": "人次"}, 4)
+    assert (fixed.value, fixed.unit) == (12451900, "人次")
     rate, _ = edited_row(_row("到2030年，每千人口托位数达到4.5个。", date(2026, 1, 1)),
                          {"unit": "个/千人"}, 1)
     assert (rate.value, rate.unit) == (4.5, "个/千人")
@@ -199,6 +201,7 @@ def test_target_form_deadline_and_range_are_corrected() -> None:
     ({"deadline": "2030至2028"}, "deadline", "problem.deadline_order"),
     ({"deadline": "soon"}, "deadline", "problem.date_unreadable"),
     ({"value": "5至4"}, "value", "problem.range_order"),
+    ({"value": "1245万"}, "value", "problem.magnitude_twice"),  # the unit is 万人次 already
 ])
 def test_bad_edits_are_located_and_keep_the_drafted_row(cells: dict, column: str, code: str) -> None:  # type: ignore[type-arg]
     row = _row()

@@ -128,6 +128,9 @@ def edited_row(row: DraftRow, cells: dict[str, Any], number: int) -> tuple[Draft
             if rule is not None:
                 problem("value", rule, figure)
             numbers.append(value)
+        if unit and any(word in figure for word in "万亿千") and split_unit(unit)[0] != 1:
+            # "4.8万" in 万人 would be 4.8亿人: the rule of every import (monitor.model.validate).
+            problem("value", ("problem.magnitude_twice", {"unit": unit}), figure)
         if len(numbers) == 2 and None not in numbers and numbers[0] > numbers[1]:  # type: ignore[operator]
             problem("value", ("problem.range_order", {}), figure)
         if unit and figure and not problems:
