@@ -29,6 +29,9 @@ ROW = 35  # the data grid's row height in pixels (header included)
 def _cell(page: Any, row: int, column: int) -> None:
     """Focus the grid's cell at 1-based ``row`` and 0-based editable ``column`` (0 = 接受 Accept): a click
     on row 1, then arrow keys (the grid is a canvas; keys are how it is driven reliably)."""
+    from test_browser import _settle
+
+    _settle(page)  # a click during a rerun can be lost
     box = page.locator('[data-testid="stDataFrame"]').first.bounding_box()
     # Row 1's Kind cell: a click there only focuses it (one on a checkbox would tick it).
     page.mouse.click(box["x"] + 150, box["y"] + ROW + ROW // 2)

@@ -123,6 +123,7 @@ def import_workbook(store: Any, path: Path, who: str, *, authorize: Any = None, 
     from monitor.files.catalog import import_catalog, read_profile
     from monitor.files.catalog_xlsx import load_catalog_xlsx
     from monitor.files.draft.workbook import read_readings
+    from monitor.files.ingest import SMALL_BATCH
     from monitor.files.ingest import import_rows as import_readings
     from monitor.model.validate import check_rows
     from monitor.store import queries
@@ -171,18 +172,27 @@ def import_workbook(store: Any, path: Path, who: str, *, authorize: Any = None, 
     result: dict[str, Any] = import_catalog(store, catalog, recorded_by=f"draft:{source_id}", changed_by=who,
                                             strict=strict)
     result["readings_new"] = result["readings_revised"] = result["readings_unchanged"] = 0
-    if cells:
+    # In batches the readings import keeps provenance for (its small-batch path); one for any real document.
+    for first in range(0, len(cells), SMALL_BATCH):
+        batch = slice(first, first + SMALL_BATCH)
+
+        def moved(problems: list[Problem], offset: int = first) -> list[Problem]:
+            return located([Problem(p.source, p.row + offset if p.row else None, p.column, p.code, p.params, p.value)
+                            for p in problems])
+
         try:
-            report = import_readings(store, cells, source_name=where, recorded_by=who, today=day, authorize=authorize,
-                                     pending=pending, accept_jumps=accept_jumps, provenance=provenance,
-                                     strict=strict)
+            report = import_readings(store, cells[batch], source_name=where, recorded_by=who, today=day,
+                                     authorize=authorize, pending=pending, accept_jumps=accept_jumps,
+                                     provenance=provenance[batch], strict=strict)
         except ValidationError as e:
-            # Changed since the check (another writer): the catalogue entries stay, the readings do not.
-            problems = located(e.problems)
+            # Changed since the check (another writer): the catalogue entries stay, these readings do not.
+            problems = moved(e.problems)
             raise ValidationError(problems, f"{problems[0] if problems else e}; the indicators and targets were "
-                                            "imported, the readings were not") from e
-        result.update(readings_new=report.new, readings_revised=report.revised, readings_unchanged=report.unchanged)
-        result["warnings"] = [*result["warnings"], *located(report.warnings)]
+                                            "imported, these readings were not") from e
+        result["readings_new"] += report.new
+        result["readings_revised"] += report.revised
+        result["readings_unchanged"] += report.unchanged
+        result["warnings"] = [*result["warnings"], *moved(report.warnings)]
     return result
 
 
