@@ -124,7 +124,8 @@ def _month_end(year: int, month: int) -> date:
 
 
 _PERIODS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"(?P<y>20\d\d|今年|去年)年?(?P<m1>\d{1,2})(?:月)?(?:至|到|—|–|-|～)(?P<m2>\d{1,2})月(?:份)?"), "months"),
+    (re.compile(r"(?:(?P<y>20\d\d|今年|去年)年?)?(?<![\d.])(?P<m1>\d{1,2})(?:月)?(?:至|到|—|–|-|～)(?P<m2>\d{1,2})月(?:份)?"),
+     "months"),
     (re.compile(r"(?P<y>20\d\d|今年|去年)年?(?P<h>上半年|下半年|前三季度|一季度|第一季度|二季度|三季度)"), "part"),
     (re.compile(r"(?P<h>上半年|下半年|前三季度|一季度|第一季度|二季度|三季度)"), "part"),
     (re.compile(r"截至(?:(?P<y>20\d\d|今年|去年)年?)?(?P<m>\d{1,2})月(?:底|末)"), "as_of"),
@@ -154,7 +155,8 @@ def find_period(text: str, today: date) -> tuple[str, date | None, date | None] 
     best: tuple[int, str, date | None, date | None] | None = None
     start: date | None
     for pattern, kind in _PERIODS:
-        found = list(pattern.finditer(text))
+        # A period after 比/较 is what the figure is compared with ("比一季度加快0.3个百分点"), not its own.
+        found = [m for m in pattern.finditer(text) if not re.search(r"(?:比|较)(?:去年|上年)?(?:同期)?$", text[:m.start()])]
         if not found:
             continue
         m = found[-1]  # the phrase nearest the figure is the one in force
@@ -356,8 +358,15 @@ def _rows_of(sentence: Sentence, today: date, state: dict[str, str]) -> list[Dra
         clause_start = max(before_all.rfind(c) for c in ",，;；。") + 1
         clause = masked[clause_start:start]
         p = find_period(re.sub(r"《[^》]*》", lambda q: "□" * len(q.group(0)), text[:start]), today)
+        carried = state.get(f"period@{sentence.paragraph}")
         if p is not None:
             period = p
+            # A period stated in a paragraph holds for its later sentences ("上半年，…。其中，第一产业…").
+            state[f"period@{sentence.paragraph}"] = "|".join(
+                [p[0], *(d.isoformat() if d else "" for d in p[1:])])  # type: ignore[union-attr]
+        elif period is None and carried is not None and not sentence.headline:
+            phrase, since, until = carried.split("|")
+            period = (phrase, date.fromisoformat(since) if since else None, date.fromisoformat(until) if until else None)
         elif period is None and sentence.section:
             period = find_period(sentence.section, today)
         reasons: list[str] = []
