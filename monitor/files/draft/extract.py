@@ -8,8 +8,10 @@ merged. A row is a figure with a unit found in a sentence of ``monitor.files.dra
   converted with monitor.model.units), ``stated`` keeps the figure as printed;
 - a range "4.5%至5%", "4.5—5%", "4.5～5%" is one row (value = low, ``high`` = high, form 区间);
 - the qualifier: 约/左右 approx, 以上/不低于/突破/超过 at_least, 余/多 more_than, 以内/以下/不超过/百强 at_most;
-- the period in force in the sentence ("今年1至5月", "2025年1—6月", "上半年", "截至6月底", "5月以来",
-  "2023年10月以来", "十四五期间", "2024年"), resolved against the document's date; none: the document's date;
+- the period in force in the sentence ("今年1至5月", "2025年1—6月", "1—6月", "上半年", "截至6月底", "5月以来",
+  "2023年10月以来", "十四五期间", "2024年"; not one after 比/较, which is a comparison's), resolved against
+  the document's date; none: the period stated earlier in the paragraph, else the section heading's, else
+  the document's date;
 - target or actual: a target cue (计划, 力争, 目标, 确保, 预期, 到20XX年, "3年至5年内", 每年, 年均) in the sentence
   or its section makes a target, with its deadline (a window "3年至5年内" is the document's date plus 3..5
   years); "保持在/稳定在/均在 …以上" with no deadline is both a current level and a standing floor;
