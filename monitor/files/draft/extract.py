@@ -365,7 +365,7 @@ def _rows_of(sentence: Sentence, today: date, state: dict[str, str]) -> list[Dra
             period = p
             # A period stated in a paragraph holds for its later sentences ("上半年，…。其中，第一产业…").
             state[f"period@{sentence.paragraph}"] = "|".join(
-                [p[0], *(d.isoformat() if d else "" for d in p[1:])])  # type: ignore[union-attr]
+                [p[0], *(d.isoformat() if d else "" for d in p[1:])])
         elif period is None and carried is not None and not sentence.headline:
             phrase, since, until = carried.split("|")
             period = (phrase, date.fromisoformat(since) if since else None, date.fromisoformat(until) if until else None)
