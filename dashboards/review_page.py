@@ -15,6 +15,7 @@ from dashboards import auth, state, widgets
 from monitor.errors import MonitorError, ValidationError
 from monitor.model.periods import Period, label
 from monitor.present.i18n import escape_markdown, t
+from monitor.present.wording import value_text
 from monitor.services import review
 
 lang = state.lang()
@@ -35,7 +36,8 @@ if not queue:
     st.info(t("review.empty", lang))
     st.stop()
 
-names = {i["id"]: (i["name_zh"] if lang == "zh" else i["name_en"]) for i in state.indicators(path, include_retired=True)}
+catalog = {i["id"]: i for i in state.indicators(path, include_retired=True)}
+names = {k: (i["name_zh"] if lang == "zh" else i["name_en"]) for k, i in catalog.items()}
 keys = [f"{p.reading.indicator_id}|{p.reading.period_start}|{p.reading.period_end}" for p in queue]
 by_key = dict(zip(keys, queue, strict=True))
 
@@ -44,12 +46,20 @@ def _period(p: review.Pending) -> str:
     return label(Period(p.reading.period_start, p.reading.period_end), lang)
 
 
+def _figure(p: review.Pending, value: float | None, qualifier: str | None = None) -> str:
+    """A value as the goal page writes it, in its unit and magnitude words ("2.3万架"), never base units alone."""
+    indicator = catalog.get(p.reading.indicator_id)
+    if indicator is None or value is None:
+        return "—" if value is None else f"{value:g}"
+    return value_text(value, indicator["unit"], lang, qualifier, indicator["name_en"])
+
+
 st.dataframe(pd.DataFrame([{
     t("review.col.indicator", lang): names.get(p.reading.indicator_id, p.reading.indicator_id),
     t("review.col.period", lang): _period(p),
-    t("review.col.value", lang): p.reading.value,
-    t("review.col.previous", lang): p.previous,
-    t("review.col.jump", lang): None if p.jump is None else round(p.jump, 3),
+    t("review.col.value", lang): _figure(p, p.reading.value, p.reading.qualifier.value),
+    t("review.col.previous", lang): _figure(p, p.previous),
+    t("review.col.jump", lang): "—" if p.jump is None else f"×{p.jump:,.3g}" if p.jump < 1000 else f"×{p.jump:,.0f}",
     t("review.col.source", lang): p.reading.source or "",
     t("review.col.author", lang): p.reading.recorded_by or "",
 } for p in queue]), hide_index=True, width="stretch")
@@ -57,7 +67,7 @@ st.dataframe(pd.DataFrame([{
 with st.form("review_form", border=True):
     chosen = st.selectbox(t("review.pick", lang), keys, index=None, key="review_pick", placeholder=t("review.pick", lang),
                           format_func=lambda k: f"{names.get(by_key[k].reading.indicator_id, '')} · {_period(by_key[k])} · "
-                                                f"{by_key[k].reading.value:g}")
+                                                f"{_figure(by_key[k], by_key[k].reading.value, by_key[k].reading.qualifier.value)}")
     comment = st.text_input(t("review.comment", lang), key="review_comment", max_chars=500)
     c1, c2 = st.columns(2)
     approve = c1.form_submit_button(t("review.approve", lang), type="primary", key="review_approve")
@@ -77,5 +87,5 @@ if approve or reject:
     else:
         state.invalidate()
         st.session_state["review_flash"] = t("review.done_approved" if approve else "review.done_rejected", lang,
-                                             period=_period(p), value=f"{p.reading.value:g}")
+                                             period=_period(p), value=_figure(p, p.reading.value, p.reading.qualifier.value))
         st.rerun()

@@ -628,7 +628,7 @@ def test_a_value_entered_by_an_editor_counts_once_another_reviewer_approves(revi
     reviewer.get_by_role("option").first.click()
     reviewer.get_by_label("Comment (required to reject)").fill("checked with the bureau")
     reviewer.get_by_role("button", name="Approve").click()
-    reviewer.get_by_text(re.compile("Approved 30000")).wait_for()
+    reviewer.get_by_text(re.compile("Approved 30,000 racks")).wait_for()  # in the goal's unit and words
     reviewer.context.close()
     assert review.pending_count(store) == 0
     assert [r for r in status_records(store, TODAY) if r["indicator_id"] == "compute-racks"][0]["latest_value"] == 30000

@@ -141,6 +141,19 @@ def test_errors_name_file_entry_and_field(tmp_path: Path, how: str, field: str, 
     assert str(found[0]).startswith("broken.yaml")
 
 
+def test_a_catalogue_reading_of_the_future_is_refused_like_any_other(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from monitor import clock
+
+    doc = document()
+    ahead = clock.today() + timedelta(days=1)
+    entry(doc, "racks")["readings"] = [{"period_end": ahead, "value": 23000}]
+    [found] = problems(save(tmp_path, doc))
+    assert found.column == "indicator 'racks'.readings[0].period_end" and found.code == "problem.future"
+    assert "is in the future" in str(found)
+
+
 def test_every_problem_is_listed(tmp_path: Path) -> None:
     doc = document()
     for how in ("comparator", "measure", "domain"):
@@ -192,6 +205,49 @@ def test_changed_indicator_is_replaced_not_duplicated(cat_db: Store, tmp_path: P
     with cat_db.read() as con:
         assert [i.name_en for i in queries.list_indicators(con) if i.id == "racks"] == ["Racks (renamed)"]
         assert queries.count_rows(con)["indicator"] == 4
+
+
+def test_a_unit_or_measure_change_under_stored_readings_is_refused_unless_redefined(cat_db: Store, tmp_path: Path) -> None:
+    """Values are stored in the indicator's unit and read by its measure: changing either while readings
+    exist would silently re-read every one of them (23000 架 as 23000 台). The whole file is refused,
+    naming the file, indicator, field and count; --redefine takes it on purpose."""
+    with cat_db.read() as con:
+        stored = [r for r in queries.list_readings(con) if r.indicator_id in ("racks", "visits")]
+    assert {r.indicator_id for r in stored} == {"racks", "visits"}
+    doc = document()
+    entry(doc, "racks").update(unit="台", display_unit="万台")
+    entry(doc, "visits")["measure"] = "stock"
+    entry(doc, "special-funds")["name_en"] = "Special funds (renamed)"  # an allowed change in the same file
+    path = save(tmp_path, doc, "plan-v2.yaml")
+    runner = CliRunner()
+    done = runner.invoke(main, ["--db", str(cat_db.path), "catalog", "import", str(path)])
+    assert done.exit_code == 5, done.output
+    assert "plan-v2.yaml" in done.output and "indicator 'racks'.unit" in done.output
+    assert "changes from '架' to '台'" in done.output and "--redefine" in done.output
+    with pytest.raises(ValidationError) as caught:
+        import_catalog(cat_db, load_catalog(path), file_name="plan-v2.yaml")
+    where = sorted(p.column or "" for p in caught.value.problems)
+    assert where == ["indicator 'racks'.unit", "indicator 'visits'.measure"]
+    with cat_db.read() as con:  # nothing of the file was written, not even the allowed rename
+        now = {i.id: i for i in queries.list_indicators(con)}
+    assert now["racks"].unit == "架" and now["visits"].measure.value != "stock"
+    assert now["special-funds"].name_en != "Special funds (renamed)"
+
+    done = runner.invoke(main, ["--db", str(cat_db.path), "catalog", "import", str(path), "--redefine"])
+    assert done.exit_code == 0, done.output
+    with cat_db.read() as con:
+        now = {i.id: i for i in queries.list_indicators(con)}
+    assert now["racks"].unit == "台" and now["visits"].measure.value == "stock"
+
+
+def test_an_indicator_without_readings_may_change_its_unit(cat_db: Store, tmp_path: Path) -> None:
+    with cat_db.read() as con:
+        counted = {r.indicator_id for r in queries.list_readings(con)}
+    free = next(i["id"] for i in document()["indicators"] if i["id"] not in counted)
+    doc = document()
+    entry(doc, free)["measure"] = "flow" if entry(doc, free)["measure"] != "flow" else "stock"
+    result = import_catalog(cat_db, load_catalog(save(tmp_path, doc)))
+    assert result["indicators_changed"] == 1
 
 
 # ---------------------------------------------------------------- round-trips

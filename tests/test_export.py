@@ -65,6 +65,26 @@ def test_json_export_is_one_object_with_everything(fresh_db: Store) -> None:
     assert all(r["unit"] == units[r["indicator_id"]] for r in data["readings"])
 
 
+def test_a_retired_indicator_says_so_in_the_json_and_xlsx_exports(fresh_db: Store, tmp_path: Path) -> None:
+    import openpyxl
+
+    from monitor.present.catalog_edit import retire_indicator
+
+    with fresh_db.read() as con:
+        first, second = [i.id for i in queries.list_indicators(con)][:2]
+    retire_indicator(fresh_db, first, "replaced by the 2026 plan's indicator", "ana", date(2026, 1, 31))
+    data = json.loads(export_store(fresh_db, "json") or "")
+    rows = {i["id"]: i for i in data["indicators"]}
+    assert (rows[first]["retired_on"], rows[first]["retired_reason"]) == ("2026-01-31", "replaced by the 2026 plan's indicator")
+    assert (rows[second]["retired_on"], rows[second]["retired_reason"]) == (None, None)
+    out = tmp_path / "export.xlsx"
+    export_store(fresh_db, "xlsx", out)
+    sheet = openpyxl.load_workbook(out)["indicators"]
+    header = [c.value for c in sheet[1]]
+    by_id = {r[header.index("id")]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert by_id[first][header.index("retired_reason")] == "replaced by the 2026 plan's indicator"
+
+
 def test_history_export_keeps_every_revision(fresh_db: Store) -> None:
     add_reading(fresh_db, "tourist-visits", "100", "2024-05-31", period_start="2024-01-01")
     add_reading(fresh_db, "tourist-visits", "200", "2024-05-31", period_start="2024-01-01")

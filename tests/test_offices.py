@@ -59,6 +59,20 @@ def test_an_overdue_series_owes_its_next_period_then_lists_the_ones_still_ahead(
     assert all(d[3] >= 0 for d in dues[1:])
 
 
+def test_the_first_overdue_period_counts_every_period_owed() -> None:
+    # Last recorded July 2025, as of 5 Dec 2026 with a 30-day lag: August 2025 .. October 2026 are overdue
+    # (October's is due 30 Nov), 15 months; November's (due 30 Dec) is not yet.
+    [owed, *ahead] = submission_calendar([Schedule("m", "monthly", 30, date(2025, 7, 31))], date(2026, 12, 5), date(2027, 2, 1))
+    assert owed.periods_overdue == 15 and all(d.periods_overdue == 0 for d in ahead)
+    from monitor.present.offices import calendar_row
+
+    assert calendar_row(owed, "n", "monthly", "en")["state"] == "overdue by 431 days (15 periods owed)"
+    assert calendar_row(owed, "n", "monthly", "zh")["state"] == "已逾期 431 天（共欠 15 期）"
+    [one] = submission_calendar([Schedule("y", "yearly", 59, date(2023, 12, 31))], date(2026, 1, 1), date(2026, 1, 2))
+    assert one.periods_overdue == 0 and calendar_row(one, "n", "yearly", "en")["state"] == "overdue by 307 days"
+    assert calendar_row(one, "n", "yearly", "en")["periods_overdue"] == 1
+
+
 def test_no_reading_or_irregular_means_no_due_day() -> None:
     assert submission_calendar([Schedule("a", "monthly", 30, None), Schedule("b", "irregular", 30, date(2026, 1, 1))],
                                date(2026, 6, 1), date(2027, 6, 1)) == []

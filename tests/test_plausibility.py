@@ -272,6 +272,11 @@ retries = 0
     assert payload["held"] == 1 and "feed.csv, row 2" in payload["error"] and "--accept-jumps" in payload["error"]
     title, markdown, plain = render(events[0], "zh")
     assert title == "数值异常跳变，已暂扣：feed" and "13,043" in plain
+    # The sentence around the located rows is in the channel's language, not the English of the payload.
+    assert "1 个数值与上期相比跳变过大，已暂扣" in plain and "value(s) held" not in plain
+    assert "feed.csv, row 2" in plain and "--accept-jumps" in plain
+    _, _, english = render(events[0], "en")
+    assert "1 value(s) held as implausible jumps" in english and "已暂扣" not in english
 
 
 # ---------------------------------------------------------------- the form (AppTest)

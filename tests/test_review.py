@@ -163,13 +163,15 @@ def test_the_dashboard_flow_an_editor_enters_and_another_reviewer_approves(
     rev.switch_page("review_page.py").run()
     assert not rev.exception
     frame = rev.dataframe[0].value
-    assert list(frame["Value entered"]) == [60000] and list(frame["Previous value"]) == [23000]
+    # Values in the goal's unit and words, as the editor typed them (6 万架), never bare base units.
+    assert list(frame["Value entered"]) == ["60,000 racks"] and list(frame["Previous value"]) == ["23,000 racks"]
+    assert list(frame["Jump factor"]) == ["×2.61"]
     assert list(frame["Entered by"]) == ["ana"]
     rev.selectbox(key="review_pick").select_index(0)
     rev.text_input(key="review_comment").set_value("checked with the bureau")
     rev.button(key="review_approve").click().run()
     assert not rev.exception and not rev.error, [e.value for e in rev.error]
-    assert any("Approved 60000" in s.value for s in rev.success)
+    assert any("Approved 60,000 racks" in s.value for s in rev.success)
     assert racks(cat_db)[1] == 60000 and review.pending_count(cat_db) == 0
 
 

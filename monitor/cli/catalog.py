@@ -92,8 +92,11 @@ def catalog() -> None:
 @click.option("--strict", is_flag=True,
               help="Refuse the file (exit code 5, nothing written) if a reading would count for no target of its "
                    "indicator; without it such readings are stored and listed as warnings.")
+@click.option("--redefine", is_flag=True,
+              help="Accept a change of an indicator's unit, measure or cumulative_since although it has readings "
+                   "(they are then read under the new definition); without it such a file is refused.")
 @click.pass_context
-def catalog_import(ctx: click.Context, file: str, by: str | None, strict: bool) -> None:
+def catalog_import(ctx: click.Context, file: str, by: str | None, strict: bool, redefine: bool) -> None:
     """Load indicators and targets from FILE (YAML, or .xlsx in the template's layout); a changed target
     becomes a new version. Every change is recorded in the change log (`monitor catalog changes`)."""
     from monitor.files.catalog import import_catalog, load_catalog, read_profile
@@ -111,7 +114,8 @@ def catalog_import(ctx: click.Context, file: str, by: str | None, strict: bool) 
         from monitor.files.draft import import_workbook
         from monitor.services.review import enabled
 
-        result = import_workbook(target, Path(file), _who(by, "catalog import"), pending=enabled(), strict=strict)
+        result = import_workbook(target, Path(file), _who(by, "catalog import"), pending=enabled(), strict=strict,
+                                 redefine=redefine)
     else:
         # Read first: an invalid file must not leave an empty database behind.
         if xlsx:
@@ -122,7 +126,8 @@ def catalog_import(ctx: click.Context, file: str, by: str | None, strict: bool) 
             catalog_file = load_catalog(file, [d.id for d in known] if known else None)
         target.init()
         result = import_catalog(target, catalog_file, recorded_by=f"catalog:{Path(file).name}",
-                                changed_by=_who(by, "catalog import"), strict=strict)
+                                changed_by=_who(by, "catalog import"), strict=strict, redefine=redefine,
+                                file_name=Path(file).name)
     echo(
         "{file}: indicators {indicators_new} new, {indicators_changed} changed, {indicators_unchanged} unchanged; "
         "targets {targets_new} new, {targets_revised} revised (new version), {targets_unchanged} unchanged; "

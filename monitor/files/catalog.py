@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import yaml
 
+from monitor import clock
 from monitor.errors import Problem, ValidationError
 from monitor.model import (
     COMPARATORS,
@@ -675,6 +676,9 @@ def _parse_reading(r: _Reader, raw: Any, indicator: Indicator, k: int, source: s
         return None
     if end < start:
         r.problem(f"{where}.period_end", "problem.before_start", end, date=str(start))
+    today = clock.today()
+    if end > today:  # the rule of every other entry path (monitor.model.validate): no reading of the future
+        r.problem(f"{where}.period_end", "problem.future", end, date=today.isoformat())
     _check_value(r, f"{where}.value", value, indicator)
     note = r.text(raw, "note", where, required=False)
     if stock_at_end(indicator, start, end):
@@ -885,7 +889,8 @@ def _plain(value: Any) -> Any:
 
 
 def import_catalog(store: Store, catalog: Catalog, recorded_by: str = "catalog",
-                   changed_by: str | None = None, *, strict: bool = False) -> dict[str, Any]:
+                   changed_by: str | None = None, *, strict: bool = False, redefine: bool = False,
+                   file_name: str = "catalogue") -> dict[str, Any]:
     """Write a catalogue's indicators, targets and readings in one transaction (idempotent).
 
     Each indicator added or changed, target version recorded and retirement changed is also a row of
@@ -894,7 +899,10 @@ def import_catalog(store: Store, catalog: Catalog, recorded_by: str = "catalog",
 
     ``warnings`` in the result: the catalogue's readings that no target of their indicator can ever use
     (monitor.files.ingest.uncounted), located by entry (``indicator 'x'.readings[3].period_end``); stored
-    all the same, unless ``strict``: then a ValidationError and nothing is written."""
+    all the same, unless ``strict``: then a ValidationError and nothing is written.
+
+    An indicator whose unit, measure or running-total start changes while it has readings is refused
+    (queries.upsert_indicators) unless ``redefine``."""
     from monitor.store import catalog_queries, profile_queries, queries
 
     who = changed_by or recorded_by
@@ -908,7 +916,8 @@ def import_catalog(store: Store, catalog: Catalog, recorded_by: str = "catalog",
             profile_queries.write_domains(con, catalog.domains)
         profile_queries.write_sources(con, catalog.sources)
         ind_written: list[tuple[Indicator, Indicator | None]] = []
-        ind_new, ind_changed, ind_same = queries.upsert_indicators(con, catalog.indicators, ind_written)
+        ind_new, ind_changed, ind_same = queries.upsert_indicators(con, catalog.indicators, ind_written,
+                                                                    source=file_name, redefine=redefine)
         tgt_written: list[tuple[Target, int]] = []
         tgt_new, tgt_revised, tgt_same = queries.record_targets(con, catalog.targets, who, tgt_written)
         changes = indicator_changes(ind_written, who, now)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.errors import ConfigError
-from monitor.store import queries
+from monitor.store import catalog_queries, queries
 from monitor.store.connection import Store
 
 FORMATS = ("csv", "json", "parquet", "xlsx")
@@ -87,6 +87,7 @@ def collect(store: Store, history: bool = False) -> dict[str, list[dict[str, Any
         indicators = queries.list_indicators(con)
         targets = queries.list_targets(con, history=history, withdrawn=history)
         readings = queries.list_readings(con, history=history)
+        retired = catalog_queries.retirements(con)
     units = {i.id: i.unit for i in indicators}
 
     def flat(obj: Any) -> dict[str, Any]:
@@ -110,7 +111,10 @@ def collect(store: Store, history: bool = False) -> dict[str, list[dict[str, Any
         row["unit"] = units.get(r.indicator_id)
         reading_rows.append(row)
     return {
-        "indicators": [flat(i) for i in indicators],
+        # Every indicator says whether it is still followed (json and the xlsx indicators sheet):
+        # a retired one is in the export with its history, and must not read as a live goal.
+        "indicators": [{**flat(i), "retired_on": _plain(retired[i.id].date) if i.id in retired else None,
+                        "retired_reason": retired[i.id].reason if i.id in retired else None} for i in indicators],
         "targets": [flat(t) for t in targets],
         "readings": reading_rows,
     }

@@ -412,6 +412,13 @@ PROBLEMS: dict[str, dict[str, str]] = {
     "problem.bounds_order": {"zh": "下限大于上限", "en": "min is greater than max"},
     "problem.lag_days": {"zh": "应为不小于 0 的整天数", "en": "must be a whole number of days >= 0"},
     "problem.cannot_read": {"zh": "无法读取：{detail}", "en": "cannot be read: {detail}"},
+    "problem.redefined": {
+        "zh": "已存有 {readings} 条数据，按“{before}”记录；改为“{after}”会让每个已存数值改变含义。"
+              "请新建一个指标，或确认已存数值在新定义下同样正确后加 --redefine 重新导入",
+        "en": "changes from '{before}' to '{after}' while {readings} reading(s) are stored as '{before}': every "
+              "stored value would change its meaning. Add a new indicator instead, or import again with --redefine "
+              "if the stored values are right as '{after}'",
+    },
     "problem.display_unit": {
         "zh": "无法换算为单位“{unit}”：{detail}",
         "en": "cannot be converted to unit '{unit}': {detail}",

@@ -64,6 +64,9 @@ class Due:
     period_end: date
     due: date
     days_left: int  # due - as_of; negative: overdue by that many days
+    # How many periods are overdue in all when this is the first overdue one (it stands for them): an
+    # office three months behind on a monthly series owes three, not one.
+    periods_overdue: int = 0
 
     @property
     def overdue(self) -> bool:
@@ -79,6 +82,8 @@ def submission_calendar(schedules: Iterable[Schedule], as_of: date, until: date)
             continue
         last = s.last_period_end
         listed = 0
+        first_overdue: int | None = None  # index in ``found`` of the overdue period that stands for the others
+        behind = 0
         # Bounded: a monthly series behind by decades still ends; a listed period counts towards the cap.
         for _ in range(MAX_STEPS):
             try:
@@ -90,14 +95,21 @@ def submission_calendar(schedules: Iterable[Schedule], as_of: date, until: date)
             due = end + timedelta(days=s.publication_lag_days)
             if listed and due > until:
                 break
+            if due < as_of:
+                behind += 1
             # The first period is always listed (it is what the office owes now); later ones only while
             # they are due by ``until`` and not already overdue (the first overdue one stands for them).
             if not listed or due >= as_of:
+                if not listed and due < as_of:
+                    first_overdue = len(found)
                 found.append(Due(s.indicator_id, last + timedelta(days=1), end, due, (due - as_of).days))
                 listed += 1
                 if listed >= MAX_PER_INDICATOR:
                     break
             last = end
+        if first_overdue is not None and behind > 1:
+            d = found[first_overdue]
+            found[first_overdue] = Due(d.indicator_id, d.period_start, d.period_end, d.due, d.days_left, behind)
     found.sort(key=lambda d: (d.due, d.indicator_id, d.period_end))
     return found
 
@@ -203,6 +215,8 @@ def calendar_row(d: Due, name: str, frequency: str, lang: str) -> dict[str, Any]
     """One calendar entry for people: the words of its state ("overdue by 5 days" / "in 12 days")."""
     if d.overdue:
         state = t("office.state_overdue", lang, n=-d.days_left)
+        if d.periods_overdue > 1:
+            state += t("office.state_behind", lang, n=d.periods_overdue)
     elif d.days_left == 0:
         state = t("office.state_today", lang)
     else:
@@ -217,6 +231,7 @@ def calendar_row(d: Due, name: str, frequency: str, lang: str) -> dict[str, Any]
         "days_left": d.days_left,
         "state": state,
         "overdue": d.overdue,
+        "periods_overdue": max(d.periods_overdue, 1) if d.overdue else 0,
     }
 
 

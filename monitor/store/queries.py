@@ -9,6 +9,7 @@ from typing import Any
 
 import duckdb
 
+from monitor.errors import Problem, ValidationError
 from monitor.model import (
     VALUE_MAX,
     Change,
@@ -56,13 +57,25 @@ def upsert_indicators(
     con: duckdb.DuckDBPyConnection,
     indicators: Sequence[Indicator],
     written: list[tuple[Indicator, Indicator | None]] | None = None,
+    *,
+    source: str = "catalogue",
+    redefine: bool = False,
 ) -> tuple[int, int, int]:
     """Insert new indicators, replace changed ones; return (new, changed, unchanged). ``written``, when
     given, gets (indicator, the one it replaced or None) for each new or changed one (the change log).
 
     A replaced indicator keeps its retirement (schema migration 6): only catalog_queries.set_retirement
-    changes that."""
+    changes that.
+
+    A change of an indicator's stored unit, measure or running-total start while it has readings would
+    make every stored value mean something else (23000 架 read as 23000 台, months of a flow read as
+    levels): refused with a ValidationError naming each (``source``: the catalogue's name), unless
+    ``redefine`` says the stored values are right under the new definition."""
     existing = {i.id: i for i in list_indicators(con)}
+    if not redefine:
+        problems = _redefinitions(con, indicators, existing, source)
+        if problems:
+            raise ValidationError(problems, f"{problems[0]}; nothing was imported")
     new = changed = unchanged = 0
     now = datetime.utcnow()
     for indicator in indicators:
@@ -88,6 +101,38 @@ def upsert_indicators(
                 [*_indicator_row(indicator)[1:], now, indicator.id],
             )
     return new, changed, unchanged
+
+
+# The fields that say what a stored value means: changing one re-reads every reading of the indicator.
+_MEANING = ("unit", "measure", "cumulative_since")
+
+
+def _redefinitions(con: duckdb.DuckDBPyConnection, indicators: Sequence[Indicator],
+                   existing: dict[str, Indicator], source: str) -> list[Problem]:
+    changed = {i.id: (i, existing[i.id]) for i in indicators
+               if i.id in existing and any(getattr(i, f) != getattr(existing[i.id], f) for f in _MEANING)}
+    if not changed:
+        return []
+    counts = dict(con.execute(
+        "SELECT indicator_id, count(*) FROM reading WHERE indicator_id IN (SELECT unnest(?)) GROUP BY indicator_id",
+        [sorted(changed)]).fetchall())
+    problems = []
+    for ident, (new, old) in changed.items():
+        if not counts.get(ident):
+            continue
+        for name in _MEANING:
+            before, after = getattr(old, name), getattr(new, name)
+            if before != after:
+                problems.append(Problem(source, None, f"indicator '{ident}'.{name}", "problem.redefined",
+                                        {"before": _shown_field(before), "after": _shown_field(after),
+                                         "readings": counts[ident]}, _shown_field(after)))
+    return problems
+
+
+def _shown_field(value: Any) -> str:
+    if value is None:
+        return "—"
+    return str(getattr(value, "value", value))
 
 
 def list_indicators(con: duckdb.DuckDBPyConnection, domain: str | None = None) -> list[Indicator]:

@@ -109,7 +109,8 @@ def relocated(problems: list[Problem], rows: list[DraftRow], source: dict[str, A
 
 
 def import_workbook(store: Any, path: Path, who: str, *, authorize: Any = None, pending: bool = False,
-                    accept_jumps: bool = False, today: date | None = None, strict: bool = False) -> dict[str, Any]:
+                    accept_jumps: bool = False, today: date | None = None, strict: bool = False,
+                    redefine: bool = False) -> dict[str, Any]:
     """Import a draft workbook: its 指标 sheet as catalogue entries, each with its sentence as provenance
     (a target's 原文, an actual's 指标说明), through the template's reader and ``import_catalog`` (the
     checks of `monitor catalog import`); then its 读数 sheet as readings through
@@ -170,7 +171,7 @@ def import_workbook(store: Any, path: Path, who: str, *, authorize: Any = None, 
             raise ValidationError(problems, f"{problems[0]}; nothing was imported")
     source_id = catalog.source or path.stem
     result: dict[str, Any] = import_catalog(store, catalog, recorded_by=f"draft:{source_id}", changed_by=who,
-                                            strict=strict)
+                                            strict=strict, redefine=redefine, file_name=path.name)
     result["readings_new"] = result["readings_revised"] = result["readings_unchanged"] = 0
     # In batches the readings import keeps provenance for (its small-batch path); one for any real document.
     for first in range(0, len(cells), SMALL_BATCH):

@@ -264,13 +264,13 @@ def build_content(
             "period": period,
             "latest_line": latest_text(r, lang),
             "status_line": (t("report.with_nature", lang, status=status_text(r["status"], lang, icon=False),
-                              nature=t(f"report.nature.{goal_nature}", lang))
+                              nature=t(f"nature.{goal_nature}", lang))
                             if goal_nature else status_text(r["status"], lang, icon=False)),
             "target": target_text(r, lang),
             "evidence": explanation(r, lang),
             "office": office_of(r["indicator_id"]) or t("report.no_office", lang),
             "nature_code": goal_nature,
-            "nature": t(f"report.nature.{goal_nature}", lang) if goal_nature else "",
+            "nature": t(f"nature.{goal_nature}", lang) if goal_nature else "",
             "stale": bool(r["stale"]),
             "next_due": _day(r["next_due"]),
             "days_overdue": int(r["days_overdue"] or 0),
@@ -349,7 +349,7 @@ def _summary(records: list[dict[str, Any]], natures: dict[str, str | None] | Non
     present = [s for s in SEVERITY if counts.get(s)] + sorted(s for s in counts if s not in SEVERITY)
     columns = [t("report.col.status", lang)]
     if natures is not None:
-        columns += [t(f"report.nature.{n}", lang) for n in NATURES]
+        columns += [t(f"nature.{n}", lang) for n in NATURES]
     columns.append(t("report.total", lang))
     rows = []
     for s in present:

@@ -47,6 +47,10 @@ TEXT = {
         "became_stale": "数据逾期",
         "source_failed": "数据源刷新失败",
         "values_held": "数值异常跳变，已暂扣",
+        "held_rows": "{n} 个数值与上期相比跳变过大，已暂扣（用 monitor rejected 查看；确认无误后以 --accept-jumps 重新导入）",
+        "uncounted_rows": "{n} 条数据已存入，但不计入任何目标",
+        "more_rejected": "另有 {n} 条（见 monitor rejected）",
+        "more_check": "另有 {n} 条（见 monitor check）",
         "readings_uncounted": "已存数据不计入任何目标",
         "why": "依据",
         "reading": "最新数据",
@@ -77,6 +81,11 @@ TEXT = {
         "became_stale": "Data overdue",
         "source_failed": "Source refresh failed",
         "values_held": "Values held as implausible jumps",
+        "held_rows": "{n} value(s) held as implausible jumps and quarantined (see monitor rejected; import them "
+                     "again with --accept-jumps if right)",
+        "uncounted_rows": "{n} reading(s) stored that count for no target",
+        "more_rejected": "and {n} more (see monitor rejected)",
+        "more_check": "and {n} more (see monitor check)",
         "readings_uncounted": "Readings stored that count for no target",
         "why": "Why",
         "reading": "Latest reading",
@@ -147,6 +156,22 @@ def _title(event: dict[str, Any], lang: str) -> str:
     return f"{tx[kind]}：{subject}" if lang == "zh" else f"{tx[kind]}: {subject}"
 
 
+def _source_error(p: dict[str, Any], kind: str, tx: dict[str, str], esc: Callable[[Any], str]) -> str:
+    """A source event's error in the message's language: held and uncounted rows are counted in this
+    module's words, each located row as the import wrote it (escaped); a failure, or an event stored
+    before payloads carried ``rows``, shows its error text as it is."""
+    rows = p.get("rows")
+    if kind == "source_failed" or not isinstance(rows, list):
+        return esc(p.get("error"))
+    held = kind == "values_held"
+    head = tx["held_rows" if held else "uncounted_rows"].format(n=esc(p.get("held" if held else "uncounted")))
+    items = [esc(row) for row in rows]
+    if p.get("more"):
+        items.append(tx["more_rejected" if held else "more_check"].format(n=esc(p["more"])))
+    sep = "：" if tx is TEXT["zh"] else ": "
+    return head + sep + ("；" if tx is TEXT["zh"] else "; ").join(items)
+
+
 def _lines(
     event: dict[str, Any], lang: str, config: RefreshConfig | None, esc: Callable[[Any], str], markdown: bool
 ) -> list[str]:
@@ -173,7 +198,7 @@ def _lines(
             lines.append(f"- {tx['workspace']}{colon}{esc(p['workspace'][lang])}")
         return lines
     if kind in SOURCE_EVENTS:
-        lines += [f"- {tx['error']}{colon}{esc(p['error'])}", f"- {tx['location']}{colon}{esc(p['location'])}"]
+        lines += [f"- {tx['error']}{colon}{_source_error(p, kind, tx, esc)}", f"- {tx['location']}{colon}{esc(p['location'])}"]
     else:
         if kind == "status_changed":
             change = f"{_status(p['old_status'], lang)} → {_status(p['new_status'], lang)}"

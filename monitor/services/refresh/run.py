@@ -444,24 +444,26 @@ def record_run(
                 "error": result.error, "attempts": result.attempts,
             }))
         if result.held:
+            # "rows" (the first few located problems) and the count let alerts.render word the message in
+            # each channel's language; "error" keeps the English sentence for JSON readers and old events.
             shown = result.held[:MAX_FAILURES_SHOWN]
-            if len(result.held) > MAX_FAILURES_SHOWN:
-                shown.append(f"and {len(result.held) - MAX_FAILURES_SHOWN} more (see `monitor rejected`)")
+            more = len(result.held) - len(shown)
             events.append(_event("values_held", result, now, {
                 "source": result.source, "location": result.location, "outcome": result.outcome,
-                "held": len(result.held),
+                "held": len(result.held), "rows": shown, "more": more,
                 "error": f"{len(result.held)} value(s) held as implausible jumps and quarantined "
-                         f"(`monitor rejected`; import them again with --accept-jumps if right): " + "; ".join(shown),
+                         f"(`monitor rejected`; import them again with --accept-jumps if right): " + "; ".join(
+                             shown + ([f"and {more} more (see `monitor rejected`)"] if more else [])),
             }))
         if result.uncounted:
             # Stored, not refused (a refresh never fails for it): the event says which rows and why.
             shown = result.uncounted[:MAX_FAILURES_SHOWN]
-            if len(result.uncounted) > MAX_FAILURES_SHOWN:
-                shown.append(f"and {len(result.uncounted) - MAX_FAILURES_SHOWN} more (see `monitor check`)")
+            more = len(result.uncounted) - len(shown)
             events.append(_event("readings_uncounted", result, now, {
                 "source": result.source, "location": result.location, "outcome": result.outcome,
-                "uncounted": len(result.uncounted),
-                "error": f"{len(result.uncounted)} reading(s) stored that count for no target: " + "; ".join(shown),
+                "uncounted": len(result.uncounted), "rows": shown, "more": more,
+                "error": f"{len(result.uncounted)} reading(s) stored that count for no target: " + "; ".join(
+                    shown + ([f"and {more} more (see `monitor check`)"] if more else [])),
             }))
         refresh_queries.insert_events(con, events)
         refresh_queries.set_goal_statuses(con, updates, as_of, result.id, now)
