@@ -208,3 +208,35 @@ def test_bad_edits_are_located_and_keep_the_drafted_row(cells: dict, column: str
     kept, problems = edited_row(row, {**grid_cells(row), **cells}, 7)
     assert kept is row
     assert [(p.source, p.row, p.column, p.code) for p in problems] == [("draft", 7, column, code)]
+
+
+# ---------------------------------------------------------------- a refusal while writing writes nothing
+
+
+def test_strict_refusal_of_a_draft_workbook_writes_nothing(tmp_path: Path) -> None:
+    """The half-year bulletin has readings that count for no target: --strict refuses the file, and the
+    catalogue entries are not written either (one transaction)."""
+    out = tmp_path / "h.xlsx"
+    runner = CliRunner()
+    assert runner.invoke(main, ["draft", str(FIXTURES / "half_year.txt"), "--out", str(out)]).exit_code == 0
+    db = tmp_path / "m.duckdb"
+    refused = runner.invoke(main, ["--db", str(db), "catalog", "import", str(out), "--strict"])
+    assert refused.exit_code == 5, refused.output
+    assert "nothing was imported" in refused.output
+    store = Store(db)
+    assert (_count(store, "indicator"), _count(store, "target"), _count(store, "reading")) == (0, 0, 0)
+    done = runner.invoke(main, ["--db", str(db), "catalog", "import", str(out)])
+    assert done.exit_code == 0, done.output
+    assert _count(store, "indicator") > 0 and _count(store, "reading") > 0
+
+
+def test_a_refused_user_writes_nothing_of_a_draft(store: Store) -> None:
+    from monitor.errors import NotAllowed
+
+    def refuse(indicators: list) -> None:  # type: ignore[type-arg]
+        raise NotAllowed(f"may not write {', '.join(i.id for i in indicators)}")
+
+    draft = draft_text(VISITS + "到2030年，森林覆盖率达到40%。", "s", DAY, DAY)
+    with pytest.raises(NotAllowed):
+        import_rows(store, draft.rows, draft.source, "editor", today=DAY, authorize=refuse)
+    assert (_count(store, "indicator"), _count(store, "target"), _count(store, "reading")) == (0, 0, 0)

@@ -117,10 +117,11 @@ def import_workbook(store: Any, path: Path, who: str, *, authorize: Any = None, 
     ``monitor.files.ingest.import_rows`` (the validation, plausibility, review and write limits of every
     import), each with its sentence as quote and the document as source.
 
-    All or nothing as far as can be known beforehand: the readings are checked first (the rules of every
-    import against the catalogue's indicators; a dry run for indicators already stored, which finds values
-    far from their previous reading), and a ValidationError located at "FILE, sheet 读数", row and column
-    leaves the store untouched. The result is import_catalog's with the readings' counts and warnings."""
+    All or nothing: the readings are checked first (the rules of every import against the catalogue's
+    indicators; a dry run for indicators already stored, which finds values far from their previous
+    reading), and a ValidationError located at "FILE, sheet 读数", row and column leaves the store
+    untouched; then the catalogue and the readings are written in one transaction, so a refusal found only
+    while writing (``strict``, ``authorize``) leaves it untouched too. The result is import_catalog's with the readings' counts and warnings."""
     from monitor.files.catalog import import_catalog, read_profile
     from monitor.files.catalog_xlsx import load_catalog_xlsx
     from monitor.files.draft.workbook import read_readings
@@ -170,30 +171,34 @@ def import_workbook(store: Any, path: Path, who: str, *, authorize: Any = None, 
             problems.sort(key=lambda p: (p.row or 0, p.column or ""))
             raise ValidationError(problems, f"{problems[0]}; nothing was imported")
     source_id = catalog.source or path.stem
-    result: dict[str, Any] = import_catalog(store, catalog, recorded_by=f"draft:{source_id}", changed_by=who,
-                                            strict=strict, redefine=redefine, file_name=path.name)
-    result["readings_new"] = result["readings_revised"] = result["readings_unchanged"] = 0
-    # In batches the readings import keeps provenance for (its small-batch path); one for any real document.
-    for first in range(0, len(cells), SMALL_BATCH):
-        batch = slice(first, first + SMALL_BATCH)
+    # One write transaction for the catalogue and its readings (import_catalog's and the readings import's
+    # own sessions join it, monitor.store.base): a refusal found only while writing (--strict's readings
+    # that count for no target, a user not allowed an indicator, a change by another writer) leaves
+    # nothing of the file behind.
+    with store.write():
+        result: dict[str, Any] = import_catalog(store, catalog, recorded_by=f"draft:{source_id}", changed_by=who,
+                                                strict=strict, redefine=redefine, file_name=path.name)
+        result["readings_new"] = result["readings_revised"] = result["readings_unchanged"] = 0
+        # In batches the readings import keeps provenance for (its small-batch path); one for any real document.
+        for first in range(0, len(cells), SMALL_BATCH):
+            batch = slice(first, first + SMALL_BATCH)
 
-        def moved(problems: list[Problem], offset: int = first) -> list[Problem]:
-            return located([Problem(p.source, p.row + offset if p.row else None, p.column, p.code, p.params, p.value)
-                            for p in problems])
+            def moved(problems: list[Problem], offset: int = first) -> list[Problem]:
+                return located([Problem(p.source, p.row + offset if p.row else None, p.column, p.code, p.params, p.value)
+                                for p in problems])
 
-        try:
-            report = import_readings(store, cells[batch], source_name=where, recorded_by=who, today=day,
-                                     authorize=authorize, pending=pending, accept_jumps=accept_jumps,
-                                     provenance=provenance[batch], strict=strict)
-        except ValidationError as e:
-            # Changed since the check (another writer): the catalogue entries stay, these readings do not.
-            problems = moved(e.problems)
-            raise ValidationError(problems, f"{problems[0] if problems else e}; the indicators and targets were "
-                                            "imported, these readings were not") from e
-        result["readings_new"] += report.new
-        result["readings_revised"] += report.revised
-        result["readings_unchanged"] += report.unchanged
-        result["warnings"] = [*result["warnings"], *moved(report.warnings)]
+            try:
+                report = import_readings(store, cells[batch], source_name=where, recorded_by=who, today=day,
+                                         authorize=authorize, pending=pending, accept_jumps=accept_jumps,
+                                         provenance=provenance[batch], strict=strict)
+            except ValidationError as e:
+                # Strict's uncounted readings, a refused user, a change since the check: the transaction ends.
+                problems = moved(e.problems)
+                raise ValidationError(problems, f"{problems[0] if problems else e}; nothing was imported") from e
+            result["readings_new"] += report.new
+            result["readings_revised"] += report.revised
+            result["readings_unchanged"] += report.unchanged
+            result["warnings"] = [*result["warnings"], *moved(report.warnings)]
     return result
 
 
