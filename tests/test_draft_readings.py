@@ -240,3 +240,26 @@ def test_a_refused_user_writes_nothing_of_a_draft(store: Store) -> None:
     with pytest.raises(NotAllowed):
         import_rows(store, draft.rows, draft.source, "editor", today=DAY, authorize=refuse)
     assert (_count(store, "indicator"), _count(store, "target"), _count(store, "reading")) == (0, 0, 0)
+
+
+def test_two_chinese_named_documents_keep_their_own_source(tmp_path: Path) -> None:
+    """A name without ASCII letters gave every such document the source id "draft": the second import
+    overwrote the first's date. Each now has its own id (a hash of its text) and its file name as title."""
+    first, second = tmp_path / "政府工作报告.txt", tmp_path / "上半年经济运行情况.txt"
+    first.write_text("2025年1月20日\n" + VISITS, encoding="utf-8")
+    second.write_text("2025年7月15日\n今年1至6月全市接待游客1500万人次。", encoding="utf-8")
+    one, two = draft_file(first), draft_file(second)
+    assert one.source["id"] != two.source["id"]
+    assert one.source["id"].startswith("draft-") and len(one.source["id"]) == len("draft-") + 8
+    assert draft_file(first).source["id"] == one.source["id"]  # the same text, the same id
+    assert (one.source["title"], two.source["title"]) == ("政府工作报告.txt", "上半年经济运行情况.txt")
+    assert draft_file(tmp_path / "政府工作报告.txt", source_id="gov").source["id"] == "gov"
+    store = Store(tmp_path / "m.duckdb")
+    store.init()
+    for draft in (one, two):
+        import_rows(store, draft.rows, draft.source, "editor", today=date(2025, 12, 31))
+    with store.read() as con:
+        sources = con.execute("SELECT id, title, source_date FROM source_document ORDER BY source_date").fetchall()
+    assert sources == [(one.source["id"], "政府工作报告.txt", date(2025, 1, 20)),
+                       (two.source["id"], "上半年经济运行情况.txt", date(2025, 7, 15))]
+    assert {r[5] for r in _readings(store)} == {one.source["id"], two.source["id"]}

@@ -3,7 +3,8 @@
 Contract: ``draft_file(path, source_id=None, document_day=None)`` reads the document through
 monitor.files.readers.read_document_text (UTF-8/GB18030 text, .docx, .pdf with a text layer), finds every
 quantified statement (monitor.files.draft.extract) and returns a ``Draft``: its rows and the source
-document entry (id: ``source_id`` or the file's stem; date: ``document_day``, else a full date in the text,
+document entry (id: ``source_id`` or one made from the file's name, ``source_id_of``; title: the file's
+name; date: ``document_day``, else a full date in the text,
 else None and the rows' undated periods fall back to today's date given by the caller). ``Draft.workbook()``
 is the catalogue template's workbook with a 草稿 sheet (monitor.files.draft.workbook). Nothing is stored.
 
@@ -12,6 +13,7 @@ Files layer: imports monitor.model, monitor.errors and monitor.files only.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -53,8 +55,19 @@ def draft_text(text: str, source_id: str, document_day: date | None, today: date
     candidates = ((document_day, "given"), (document_date(text), "text"), (_day_in_name(name), "file name"))
     day, origin = next(((d, o) for d, o in candidates if d is not None), (today, "today"))
     rows = draft_rows(text, day)
-    source = {"id": source_id, "kind": "其他", "title": source_id, "date": day, "date_from": origin}
+    source = {"id": source_id, "kind": "其他", "title": name or source_id, "date": day, "date_from": origin}
     return Draft(rows, source, text)
+
+
+def source_id_of(stem: str, text: str) -> str:
+    """A document's source id from its file name: the name's ASCII letters and digits ("work-report"). A name
+    that loses other characters ("政府工作报告", "2025年报告") would collide with another document's (both
+    "draft", or "2025"), and a second import would overwrite the first's source entry: such an id ends with
+    8 hex digits of the text's SHA-256 instead ("draft-1a2b3c4d", "2025-1a2b3c4d"), the same for the same text."""
+    ascii_part = re.sub(r"[^a-z0-9-]+", "-", stem.lower()).strip("-")
+    if ascii_part and re.fullmatch(r"[A-Za-z0-9._ -]+", stem):
+        return ascii_part
+    return f"{ascii_part or 'draft'}-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:8]}"
 
 
 def draft_file(path: str | Path, source_id: str | None = None, document_day: date | None = None,
@@ -63,7 +76,7 @@ def draft_file(path: str | Path, source_id: str | None = None, document_day: dat
 
     path = Path(path)
     text = read_document_text(path)
-    sid = source_id or re.sub(r"[^a-z0-9-]+", "-", path.stem.lower()).strip("-") or "draft"
+    sid = source_id or source_id_of(path.stem, text)
     return draft_text(text, sid, document_day, today or clock.today(), path.name)
 
 
