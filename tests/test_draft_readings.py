@@ -183,8 +183,13 @@ def test_target_form_deadline_and_range_are_corrected() -> None:
     fixed, problems = edited_row(row, {**grid_cells(row), "value": "5至5.5", "deadline": "2028至2030", "form": "区间"}, 2)
     assert problems == []
     assert (fixed.value, fixed.high, fixed.deadline) == (5, 5.5, (date(2028, 12, 31), date(2030, 12, 31)))
-    fixed, _ = edited_row(row, {**grid_cells(row), "kind": "actual"}, 2)
-    assert fixed.kind == "actual"
+    # A range is a target's: as an actual (or both) it would be cut to its low end, so it is refused.
+    kept, problems = edited_row(row, {**grid_cells(row), "kind": "actual"}, 2)
+    assert kept is row and [(p.column, p.code) for p in problems] == [("value", "problem.range_not_target")]
+    fixed, problems = edited_row(row, {**grid_cells(row), "kind": "actual", "value": "4.8"}, 2)
+    assert problems == [] and (fixed.kind, fixed.value, fixed.high) == ("actual", 4.8, None)
+    fixed, problems = edited_row(row, {**grid_cells(row), "value": "4.5%至5%"}, 2)  # % in a % row is fine
+    assert problems == [] and (fixed.value, fixed.high) == (4.5, 5)
 
 
 @pytest.mark.parametrize(("cells", "column", "code"), [
@@ -202,6 +207,10 @@ def test_target_form_deadline_and_range_are_corrected() -> None:
     ({"deadline": "soon"}, "deadline", "problem.date_unreadable"),
     ({"value": "5至4"}, "value", "problem.range_order"),
     ({"value": "1245万"}, "value", "problem.magnitude_twice"),  # the unit is 万人次 already
+    ({"value": "1200至1300"}, "value", "problem.range_not_target"),  # an actual figure is one number
+    ({"kind": "both", "value": "1200至1300"}, "value", "problem.range_not_target"),
+    ({"value": "5%"}, "value", "problem.percent_unit"),  # the unit is 万人次, not %
+    ({"value": "5%", "unit": "亿元"}, "value", "problem.percent_unit"),
 ])
 def test_bad_edits_are_located_and_keep_the_drafted_row(cells: dict, column: str, code: str) -> None:  # type: ignore[type-arg]
     row = _row()

@@ -123,8 +123,15 @@ def edited_row(row: DraftRow, cells: dict[str, Any], number: int) -> tuple[Draft
                 parts = [head, tail]
                 break
         numbers = []
+        percent = normalize_unit(unit) == "%"
         for part in parts if figure else []:
-            value, rule = _number(part.strip().rstrip("%％"))
+            text = part.strip()
+            if text.endswith(("%", "％")):
+                if not percent:
+                    # "5%" in a 亿元 row is not 5亿元: said, not stripped.
+                    problem("value", ("problem.percent_unit", {"unit": unit}), figure)
+                text = text[:-1].strip()
+            value, rule = _number(text)
             if rule is not None:
                 problem("value", rule, figure)
             numbers.append(value)
@@ -143,6 +150,11 @@ def edited_row(row: DraftRow, cells: dict[str, Any], number: int) -> tuple[Draft
                 display_unit=normalize_unit(unit), magnitude=unit[: len(unit) - len(base)] if factor != 1 else "",
                 stated=f"{figure}{normalize_unit(unit)}",
             )
+
+    high = updates["high"] if "high" in updates else row.high
+    if kind != "target" and high is not None and not any(p.column == "value" for p in problems):
+        # An actual figure (or a floor that is also one) is one reading: a range would be cut to its low end.
+        problem("value", ("problem.range_not_target", {}), _text(changed.get("value", before["value"])))
 
     start, rule = _day(changed["period_start"]) if "period_start" in changed else (row.period_start, None)
     if rule is not None:
