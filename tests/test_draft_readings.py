@@ -272,3 +272,36 @@ def test_two_chinese_named_documents_keep_their_own_source(tmp_path: Path) -> No
     assert sources == [(one.source["id"], "政府工作报告.txt", date(2025, 1, 20)),
                        (two.source["id"], "上半年经济运行情况.txt", date(2025, 7, 15))]
     assert {r[5] for r in _readings(store)} == {one.source["id"], two.source["id"]}
+
+
+def test_catalog_import_records_the_person_and_can_accept_a_held_jump(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import getpass
+
+    monkeypatch.setenv("MONITOR_JUMP_FACTOR", "5")
+    out = tmp_path / "w.xlsx"
+    runner = CliRunner()
+    assert runner.invoke(main, ["draft", str(FIXTURES / "work_report.txt"), "--out", str(out)]).exit_code == 0
+    db = tmp_path / "m.duckdb"
+    done = runner.invoke(main, ["--db", str(db), "catalog", "import", str(out)])
+    assert done.exit_code == 0, done.output
+    store = Store(db)
+    with store.read() as con:
+        assert con.execute("SELECT DISTINCT recorded_by FROM reading").fetchall() == [(getpass.getuser(),)]
+    # A later copy with one figure 100 times larger: held, then imported with --accept-jumps, by --by.
+    book = openpyxl.load_workbook(out)
+    sheet = book[SHEET_READINGS]
+    header = [str(c.value).split(" ")[0] for c in sheet[1]]
+    cell = sheet.cell(row=2, column=header.index("value") + 1)
+    cell.value = float(cell.value) * 100
+    for key in ("period_start", "period_end"):  # the year before: compared with this one
+        day = sheet.cell(row=2, column=header.index(key) + 1)
+        day.value = str(int(str(day.value)[:4]) - 1) + str(day.value)[4:10]
+    book.save(out)
+    held = runner.invoke(main, ["--db", str(db), "catalog", "import", str(out)])
+    assert held.exit_code == 5 and "100 times the previous reading" in held.output, held.output
+    accepted = runner.invoke(main, ["--db", str(db), "catalog", "import", str(out), "--accept-jumps", "--by", "lina"])
+    assert accepted.exit_code == 0, accepted.output
+    assert "readings 1 new" in accepted.output
+    with store.read() as con:
+        assert ("lina",) in con.execute("SELECT DISTINCT recorded_by FROM reading").fetchall()

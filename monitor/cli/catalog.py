@@ -95,8 +95,12 @@ def catalog() -> None:
 @click.option("--redefine", is_flag=True,
               help="Accept a change of an indicator's unit, measure or cumulative_since although it has readings "
                    "(they are then read under the new definition); without it such a file is refused.")
+@click.option("--accept-jumps", is_flag=True,
+              help="A draft workbook's readings (its 读数 sheet): import a value far from the indicator's previous "
+                   "reading, which is otherwise held (as `monitor import --accept-jumps`).")
 @click.pass_context
-def catalog_import(ctx: click.Context, file: str, by: str | None, strict: bool, redefine: bool) -> None:
+def catalog_import(ctx: click.Context, file: str, by: str | None, strict: bool, redefine: bool,
+                   accept_jumps: bool) -> None:
     """Load indicators and targets from FILE (YAML, or .xlsx in the template's layout); a changed target
     becomes a new version. Every change is recorded in the change log (`monitor catalog changes`)."""
     from monitor.files.catalog import import_catalog, load_catalog, read_profile
@@ -114,8 +118,12 @@ def catalog_import(ctx: click.Context, file: str, by: str | None, strict: bool, 
         from monitor.files.draft import import_workbook
         from monitor.services.review import enabled
 
-        result = import_workbook(target, Path(file), _who(by, "catalog import"), pending=enabled(), strict=strict,
-                                 redefine=redefine)
+        from monitor.services.users import check_name, os_user
+
+        # Readings record a person, as `monitor import` does: --by, else the operating-system user.
+        person = os_user() if by is None else check_name(by, "--by")
+        result = import_workbook(target, Path(file), person, pending=enabled(), strict=strict,
+                                 redefine=redefine, accept_jumps=accept_jumps)
     else:
         # Read first: an invalid file must not leave an empty database behind.
         if xlsx:
