@@ -19,6 +19,7 @@ from dashboards import auth, state
 from monitor.errors import NotAllowed, StoreBusy, ValidationError
 from monitor.files.catalog_xlsx import FORM_CHOICES
 from monitor.files.draft import draft_file, import_rows
+from monitor.files.draft.extract import DEFAULT_ACCEPT
 from monitor.files.draft.review import EDITABLE, KINDS, edited_row, grid_cells
 from monitor.present.entry import UPLOAD_LIMIT_MB
 from monitor.present.i18n import escape_markdown, problem_reason, t
@@ -75,7 +76,7 @@ label = {
 }
 frame = pd.DataFrame({
     "#": list(range(1, len(draft.rows) + 1)),  # a column, not the index: a grid's index cells are editable
-    label["accept"]: [r.confidence >= 0.7 for r in draft.rows],
+    label["accept"]: [r.confidence >= DEFAULT_ACCEPT for r in draft.rows],
     label["kind"]: [kinds[c["kind"]] for c in cells],
     label["name"]: [c["name"] for c in cells],
     label["value"]: [c["value"] for c in cells],
@@ -128,14 +129,20 @@ st.markdown(escape_markdown(row.sentence[:a]) + " **" + escape_markdown(row.sent
 blocked = [n for n, _, bad in accepted if bad]
 if blocked:
     st.warning(t("draft.blocked", lang, rows="、".join(str(n) for n in blocked)))
+if st.session_state.get(key + "_held"):
+    # A figure far from the stored one was held: the editor may confirm it (as `--accept-jumps`).
+    st.checkbox(t("draft.accept_jumps", lang), key=key + "_jumps")
 if st.button(t("draft.import", lang, n=len(accepted)), disabled=not accepted or bool(blocked), key=key + "_import",
              type="primary"):
     numbers = [n for n, _, _ in accepted]
     try:
         result = import_rows(state.store(path), [r for _, r, _ in accepted], draft.source, auth.editor_name(),
-                             authorize=auth.authorize(), pending=review.enabled())
+                             authorize=auth.authorize(), pending=review.enabled(),
+                             accept_jumps=bool(st.session_state.get(key + "_jumps")))
     except ValidationError as e:
         st.error(t("draft.refused", lang))
+        if any(p.code.startswith("problem.jump_") for p in e.problems):
+            st.session_state[key + "_held"] = True  # offer the confirmation on the next run
         for problem in e.problems[:20]:
             if problem.source == "draft" and problem.row:
                 # The position among the accepted rows, back to the grid's row number.

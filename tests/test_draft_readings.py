@@ -305,3 +305,16 @@ def test_catalog_import_records_the_person_and_can_accept_a_held_jump(tmp_path: 
     assert "readings 1 new" in accepted.output
     with store.read() as con:
         assert ("lina",) in con.execute("SELECT DISTINCT recorded_by FROM reading").fetchall()
+
+
+def test_an_unnamed_row_is_never_ticked_and_must_be_named() -> None:
+    from monitor.files.draft.extract import DEFAULT_ACCEPT, PLACEHOLDER
+
+    (unnamed,) = draft_text("今年1至5月比上年增长12%。", "s", DAY, DAY).rows
+    assert unnamed.name == PLACEHOLDER and unnamed.confidence < DEFAULT_ACCEPT
+    kept, problems = edited_row(unnamed, grid_cells(unnamed), 3)
+    assert kept is unnamed and [(p.row, p.column, p.code) for p in problems] == [(3, "name", "problem.placeholder_name")]
+    named, problems = edited_row(unnamed, {**grid_cells(unnamed), "name": "社会消费品零售总额增速"}, 3)
+    assert problems == [] and named.name == "社会消费品零售总额增速"
+    (numbered,) = draft_text("今年1至5月3号线客流达到120万人次。", "s", DAY, DAY).rows
+    assert numbered.confidence < DEFAULT_ACCEPT and any("数字" in r for r in numbered.reasons)

@@ -857,6 +857,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "draft.import": {"zh": "导入接受的 {n} 行", "en": "Import the {n} accepted rows"},
     "draft.imported": {"zh": "已导入：指标新增 {indicators_new}，目标新增 {targets_new}，读数新增 {readings_new}。",
                        "en": "Imported: {indicators_new} new indicators, {targets_new} new targets, {readings_new} new readings."},
+    "draft.accept_jumps": {"zh": "确认与上期相差很大的数值无误，仍然导入", "en": "The figures far from the previous reading are right: import them"},
     "draft.refused": {"zh": "未导入，请修改后重试：", "en": "Nothing was imported; correct these and retry:"},
     "catalog.intro": {
         "zh": "新增指标、新增目标或目标的新版本、停用指标。每项修改都记入修改记录（时间、操作人、理由）；目标的旧版本与停用指标的历史均予保留。",

@@ -40,6 +40,10 @@ UNITS = sorted(
      "架", "吨", "千瓦时", "千瓦", "立方米", "平方米", "平方公里", "公里", "公顷", "亩", "岁", "PFlops", "倍", "篇", "场",
      "套", "吨标准煤", "微克/立方米", "元/人", "标箱", "所", "床", "千户"],
     key=len, reverse=True)
+# The name of a row whose indicator the text does not name: the editor must give one (review.edited_row).
+PLACEHOLDER = "（未识别）"
+# The confidence from which the review page ticks a row by default.
+DEFAULT_ACCEPT = 0.7
 _MAGNITUDES = {"万亿": 1e12, "千万": 1e7, "百万": 1e6, "亿": 1e8, "万": 1e4}
 _CN_DIGITS = "零一二两三四五六七八九十百千"
 _NUM = r"\d+(?:\.\d+)?"
@@ -263,7 +267,7 @@ def _name(clause_before: str, clause_after: str, unit: str, growth: str) -> str:
     if (not text or _CREATE_VERBS.search(text) or text.endswith("等")) and after:
         text = re.sub(r"^.*(?:建成|推出|开展|举办|培养|发放|惠及|收录|取得|转化|建立|新增|引进|打造|完成|实施)", "", text)
         text = (text.rstrip("等") + after) if len(text) <= 12 else after
-    return (text + growth).strip() or "（未识别）"
+    return (text + growth).strip() or PLACEHOLDER
 
 
 # ---------------------------------------------------------------- the rows
@@ -434,7 +438,7 @@ def _rows_of(sentence: Sentence, today: date, state: dict[str, str]) -> list[Dra
         if unit == "吨" and re.search(r"年产$", clause):
             unit, display = "吨/年", display + "/年"
         name = _name(raw_clause, text[m.end():], unit, "" if raw_clause.endswith(growth) and growth else growth)
-        if growth and name in ("（未识别）", growth) and rows and rows[-1].sentence == text:
+        if growth and name in (PLACEHOLDER, growth) and rows and rows[-1].sentence == text:
             name = re.sub(r"(同比)?(增长|增加)$", "", rows[-1].name) + growth  # "生产总值达到…亿元，增长5.2%"
         if re.search(r"年均(?:增长|下降)$", raw_clause) and "年均" not in name:
             name = re.sub(r"年$", "", name) + re.search(r"年均(?:增长|下降)$", raw_clause).group(0)  # type: ignore[union-attr]
@@ -457,9 +461,16 @@ def _rows_of(sentence: Sentence, today: date, state: dict[str, str]) -> list[Dra
         if period is None and kind != "target":
             reasons.append("未写明时期：取文件日期")
             confidence -= 0.1
-        if name == "（未识别）" or len(name) > 25:
+        if name == PLACEHOLDER or len(name) > 25:
             reasons.append("指标名称需人工确认")
             confidence -= 0.2
+        elif re.search(r"[0-9０-９]", name) or name.startswith(("比", "较")):
+            reasons.append("指标名称含数字或以“比/较”开头：需人工确认")
+            confidence = min(confidence - 0.2, DEFAULT_ACCEPT - 0.1)
+        if name == PLACEHOLDER:
+            # Never accepted by default (the page ticks rows from DEFAULT_ACCEPT): every unnamed row would
+            # share one indicator id.
+            confidence = min(confidence, DEFAULT_ACCEPT - 0.1)
         form = _form(kind, qualifier, masked, figure_before, unit, high)
         speaker = state.get("speaker", "") or (said.group("name") if said else "")
         row = DraftRow(

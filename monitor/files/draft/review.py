@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from monitor.errors import Problem
-from monitor.files.draft.extract import DraftRow
+from monitor.files.draft.extract import PLACEHOLDER, DraftRow
 
 EDITABLE = ("kind", "name", "value", "unit", "period_start", "period_end", "form", "deadline")
 KINDS = ("actual", "target", "both")
@@ -107,6 +107,9 @@ def edited_row(row: DraftRow, cells: dict[str, Any], number: int) -> tuple[Draft
             problem(key, rule, text)
     if not name:
         problem("name", ("problem.required", {}))
+    elif name == PLACEHOLDER:
+        # Every unnamed row would become one indicator (the id is made from the name).
+        problem("name", ("problem.placeholder_name", {}), name)
     updates: dict[str, Any] = {"kind": kind, "name": name or row.name}
 
     if "value" in changed or "unit" in changed:
