@@ -117,7 +117,6 @@ def catalog_import(ctx: click.Context, file: str, by: str | None, strict: bool, 
         # readings import after the catalogue; checked before anything is written.
         from monitor.files.draft import import_workbook
         from monitor.services.review import enabled
-
         from monitor.services.users import check_name, os_user
 
         # Readings record a person, as `monitor import` does: --by, else the operating-system user.
