@@ -146,13 +146,17 @@ if st.button(t("draft.import", lang, n=len(accepted)), disabled=not accepted or 
         for problem in e.problems[:20]:
             if problem.source == "draft" and problem.row:
                 # The position among the accepted rows, back to the grid's row number.
-                text = t("draft.problem", lang, row=numbers[problem.row - 1], column=problem.column or "",
+                text = t("draft.problem", lang, row=numbers[problem.row - 1],
+                         column=label.get(problem.column or "", problem.column or ""),
                          reason=problem_reason(problem, lang))
             else:
-                text = f"{problem.source}, {problem.row}, {problem.column}: {problem_reason(problem, lang)}"
+                # Not the temporary workbook's name: the uploaded file's, and only the parts there are.
+                where = [uploaded.name, *(str(x) for x in (problem.row, label.get(problem.column or "", problem.column))
+                                          if x not in (None, ""))]
+                text = f"{', '.join(where)}: {problem_reason(problem, lang)}"
             st.error(escape_markdown(text))
     except NotAllowed as e:
-        st.error(escape_markdown(str(e)))
+        st.error(escape_markdown(t("auth.not_allowed", lang, reason=str(e))), icon=":material/lock:")
     except StoreBusy:
         st.error(t("app.busy", lang))
     else:
