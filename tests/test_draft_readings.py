@@ -318,3 +318,17 @@ def test_an_unnamed_row_is_never_ticked_and_must_be_named() -> None:
     assert problems == [] and named.name == "社会消费品零售总额增速"
     (numbered,) = draft_text("今年1至5月3号线客流达到120万人次。", "s", DAY, DAY).rows
     assert numbered.confidence < DEFAULT_ACCEPT and any("数字" in r for r in numbered.reasons)
+
+
+def test_a_reading_of_an_indicator_deleted_from_the_indicator_sheet_says_so(tmp_path: Path) -> None:
+    out = tmp_path / "w.xlsx"
+    runner = CliRunner()
+    assert runner.invoke(main, ["draft", str(FIXTURES / "work_report.txt"), "--out", str(out)]).exit_code == 0
+    book = openpyxl.load_workbook(out)
+    sheet = book[SHEET_READINGS]
+    header = [str(c.value).split(" ")[0] for c in sheet[1]]
+    sheet.cell(row=2, column=header.index("indicator_id") + 1, value="renamed-away")
+    book.save(out)
+    refused = runner.invoke(main, ["--db", str(tmp_path / "m.duckdb"), "catalog", "import", str(out)])
+    assert refused.exit_code == 5, refused.output
+    assert "not on the 指标 sheet" in refused.output and "monitor indicators" not in refused.output

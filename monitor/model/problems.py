@@ -449,6 +449,10 @@ PROBLEMS: dict[str, dict[str, str]] = {
         "zh": "单位是 {unit}，不是 %：去掉 % 或把单位改为 %",
         "en": "the unit is {unit}, not %: drop the % or change the unit to %",
     },
+    "problem.not_on_indicator_sheet": {
+        "zh": "读数表的这一行所写的指标不在“指标”表上：一并删除此行或改为新的指标代码",
+        "en": "this 读数 row names an indicator that is not on the 指标 sheet: delete it or rename it too",
+    },
     "problem.placeholder_name": {
         "zh": "未识别出指标名称：请填写名称",
         "en": "no indicator name was recognised: give it a name",

@@ -180,6 +180,9 @@ def import_workbook(store: Any, path: Path, who: str, *, authorize: Any = None, 
                                      accept_jumps=accept_jumps, authorize=authorize)
             problems += [Problem(where, numbers[old[p.row - 1]] if p.row else None, p.column, p.code, p.params, p.value)
                          for p in report.problems]
+        # A 指标 row deleted or its id renamed while 读数 keeps the old id: said as such, not "see `monitor indicators`".
+        problems = [Problem(p.source, p.row, p.column, "problem.not_on_indicator_sheet", {}, p.value)
+                    if p.code == "problem.unknown_indicator" else p for p in problems]
         if problems:
             problems.sort(key=lambda p: (p.row or 0, p.column or ""))
             raise ValidationError(problems, f"{problems[0]}; nothing was imported")
