@@ -1,9 +1,9 @@
 """`monitor draft`: every quantified statement of a document proposed as a catalogue row (issue 20).
 
 Measured quality (docs/drafting.md): recall and precision against the hand-made seed data/briefing.yaml
-on the briefing's own text, and against two documents written for this test in the style of a government
-work report (主要预期目标) and a five-year plan's main-indicator section, each with the rows a person read
-from it (tests/fixtures/draft/*.expected.yaml). The layout damage of newspapers, the numerals and the
+on the briefing's own text, and against three documents written for this test in the style of a government
+work report (主要预期目标), a five-year plan's main-indicator section and a county's half-year economic
+bulletin, each with the rows a person read from it (tests/fixtures/draft/*.expected.yaml). The layout damage of newspapers, the numerals and the
 non-indicators are checked one by one on small texts; the readers on real .txt (GB18030), .docx and .pdf
 files made here; the command through the CLI's one handler.
 """
@@ -52,7 +52,8 @@ def test_seed_recall_and_precision() -> None:
     assert result.precision >= 0.70, (result.rows, result.real_rows)
 
 
-@pytest.mark.parametrize(("name", "day"), [("work_report", date(2026, 1, 20)), ("plan", date(2026, 2, 28))])
+@pytest.mark.parametrize(("name", "day"), [("work_report", date(2026, 1, 20)), ("plan", date(2026, 2, 28)),
+                                         ("half_year", date(2026, 7, 18))])
 def test_unseen_style_documents(name: str, day: date) -> None:
     draft = draft_file(FIXTURES / f"{name}.txt")
     assert draft.source["date"] == day  # the document's own date, read from its text
@@ -123,6 +124,19 @@ def test_periods() -> None:
     assert find_period("“十四五”期间", day)[1:] == (date(2021, 1, 1), day)  # type: ignore[index]
     assert find_period("2024年", day)[1:] == (date(2024, 1, 1), date(2024, 12, 31))  # type: ignore[index]
     assert find_period("没有时期", day) is None
+
+
+def test_a_period_holds_for_its_paragraph_not_beyond_it() -> None:
+    text = ("上半年，全县实现地区生产总值186.4亿元，比一季度加快0.3个百分点。其中，第一产业增加值12.7亿元。\n\n"
+            "开展主题活动103项。\n\n1—6月，规模以上工业增加值增长7.2%。")
+    rows = _one(text, date(2026, 7, 18))
+    h1 = (date(2026, 1, 1), date(2026, 6, 30))
+    assert [(r.value, (r.period_start, r.period_end)) for r in rows] == [
+        (18640000000, h1), (0.3, h1),  # "比一季度": what it is compared with, not its period
+        (1270000000, h1),  # "其中…": the paragraph's period
+        (103, (None, date(2026, 7, 18))),  # a new paragraph: the document's date
+        (7.2, h1),  # 1—6月 without a year: this year's
+    ]
 
 
 def test_paired_figures_take_their_names_in_order() -> None:

@@ -95,8 +95,12 @@ def catalog() -> None:
 @click.option("--redefine", is_flag=True,
               help="Accept a change of an indicator's unit, measure or cumulative_since although it has readings "
                    "(they are then read under the new definition); without it such a file is refused.")
+@click.option("--accept-jumps", is_flag=True,
+              help="A draft workbook's readings (its 读数 sheet): import a value far from the indicator's previous "
+                   "reading, which is otherwise held (as `monitor import --accept-jumps`).")
 @click.pass_context
-def catalog_import(ctx: click.Context, file: str, by: str | None, strict: bool, redefine: bool) -> None:
+def catalog_import(ctx: click.Context, file: str, by: str | None, strict: bool, redefine: bool,
+                   accept_jumps: bool) -> None:
     """Load indicators and targets from FILE (YAML, or .xlsx in the template's layout); a changed target
     becomes a new version. Every change is recorded in the change log (`monitor catalog changes`)."""
     from monitor.files.catalog import import_catalog, load_catalog, read_profile
@@ -107,17 +111,30 @@ def catalog_import(ctx: click.Context, file: str, by: str | None, strict: bool, 
     if target.exists:
         target.init()  # an older store gains the tables the profile is read from
         known = read_profile(target).domains
-    # Read first: an invalid file must not leave an empty database behind.
-    if Path(file).suffix.lower() in XLSX_SUFFIXES:
-        from monitor.files.catalog_xlsx import load_catalog_xlsx
+    xlsx = Path(file).suffix.lower() in XLSX_SUFFIXES
+    if xlsx and _has_readings_sheet(Path(file)):
+        # A reviewed draft (`monitor draft`, docs/drafting.md): the 读数 sheet's readings go through the
+        # readings import after the catalogue; checked before anything is written.
+        from monitor.files.draft import import_workbook
+        from monitor.services.review import enabled
+        from monitor.services.users import check_name, os_user
 
-        catalog_file = load_catalog_xlsx(file, known or None)
+        # Readings record a person, as `monitor import` does: --by, else the operating-system user.
+        person = os_user() if by is None else check_name(by, "--by")
+        result = import_workbook(target, Path(file), person, pending=enabled(), strict=strict,
+                                 redefine=redefine, accept_jumps=accept_jumps)
     else:
-        catalog_file = load_catalog(file, [d.id for d in known] if known else None)
-    target.init()
-    result = import_catalog(target, catalog_file, recorded_by=f"catalog:{Path(file).name}",
-                            changed_by=_who(by, "catalog import"), strict=strict, redefine=redefine,
-                            file_name=Path(file).name)
+        # Read first: an invalid file must not leave an empty database behind.
+        if xlsx:
+            from monitor.files.catalog_xlsx import load_catalog_xlsx
+
+            catalog_file = load_catalog_xlsx(file, known or None)
+        else:
+            catalog_file = load_catalog(file, [d.id for d in known] if known else None)
+        target.init()
+        result = import_catalog(target, catalog_file, recorded_by=f"catalog:{Path(file).name}",
+                                changed_by=_who(by, "catalog import"), strict=strict, redefine=redefine,
+                                file_name=Path(file).name)
     echo(
         "{file}: indicators {indicators_new} new, {indicators_changed} changed, {indicators_unchanged} unchanged; "
         "targets {targets_new} new, {targets_revised} revised (new version), {targets_unchanged} unchanged; "
@@ -130,6 +147,13 @@ def catalog_import(ctx: click.Context, file: str, by: str | None, strict: bool, 
 
 
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
+
+
+def _has_readings_sheet(path: Path) -> bool:
+    """Whether a workbook is a draft with readings to import (a 读数 sheet with rows)."""
+    from monitor.files.draft.workbook import read_readings
+
+    return bool(read_readings(path)[1])
 
 
 @catalog.command(name="export")

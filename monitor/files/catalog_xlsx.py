@@ -37,7 +37,8 @@ The layout (documented for people on the 说明 sheet and in docs/catalog.md):
   工作区 (Workspace: one row) as in the YAML keys ``domains``, ``sources`` and ``workspace``. A 领域 or
   来源文件 cell of the 指标 sheet takes the id, the Chinese or the English name of a declared entry; an
   undeclared 来源文件 is declared with its text as id and title.
-- Readings are not part of the workbook: they are imported with `monitor import`.
+- Readings are not part of the workbook: they are imported with `monitor import` (a draft's 读数 sheet,
+  written by `monitor draft`, is the exception: monitor.files.draft imports it after the catalogue).
 
 Files layer: imports monitor.model, monitor.errors and monitor.files only.
 """

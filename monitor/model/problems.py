@@ -440,6 +440,23 @@ PROBLEMS: dict[str, dict[str, str]] = {
     # ---- Target forms (docs/catalog.md, "Target forms"; helper forms).
     "problem.key_unwanted": {"zh": "类型为 {kind} 的目标不使用此项", "en": "is not used by a target of kind {kind}"},
     "problem.range_order": {"zh": "下限 low 高于上限 high", "en": "low is above high"},
+    # ---- A drafted row's edits (monitor.files.draft.review).
+    "problem.range_not_target": {
+        "zh": "只有目标可以写区间；实际数值只能是一个数",
+        "en": "only a target may be a range; an actual figure is one number",
+    },
+    "problem.percent_unit": {
+        "zh": "单位是 {unit}，不是 %：去掉 % 或把单位改为 %",
+        "en": "the unit is {unit}, not %: drop the % or change the unit to %",
+    },
+    "problem.not_on_indicator_sheet": {
+        "zh": "读数表的这一行所写的指标不在“指标”表上：一并删除此行或改为新的指标代码",
+        "en": "this 读数 row names an indicator that is not on the 指标 sheet: delete it or rename it too",
+    },
+    "problem.placeholder_name": {
+        "zh": "未识别出指标名称：请填写名称",
+        "en": "no indicator name was recognised: give it a name",
+    },
     "problem.not_negative": {"zh": "不能为负数", "en": "must be 0 or more"},
     "problem.change_form": {
         "zh": "应为 {{relative: 百分比}}、{{factor: 倍数}} 或 {{absolute: 变化量}} 之一",

@@ -415,7 +415,8 @@ def stage_readings(con: duckdb.DuckDBPyConnection, readings: Iterable[Reading], 
 def add_readings_direct(
     con: duckdb.DuckDBPyConnection, readings: Sequence[dict[str, Any]], recorded_by: str, batch_id: str
 ) -> dict[str, int]:
-    """add_staged_readings for a handful of readings: two statements, no staging table.
+    """add_staged_readings for a handful of readings: two statements, no staging table. A reading's
+    optional quote, source_date, speaker and office keys are its provenance.
 
     Inside a write transaction the lock is what other writers wait for; the set-based path costs
     five statements whatever the size, which for one reading doubles the time the lock is held.
@@ -462,13 +463,14 @@ def add_readings_direct(
         rows.append([
             r["indicator_id"], r["period_start"], r["period_end"], revision + 1, r["value"], r["qualifier"],
             r["source"], r["note"], recorded_by, now, batch_id,
+            r.get("quote"), r.get("source_date"), r.get("speaker"), r.get("office"),
         ])
     if rows:
         con.executemany(
             """
             INSERT INTO reading (indicator_id, period_start, period_end, revision, value, qualifier,
-                                 source, note, recorded_by, recorded_at, batch_id)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                 source, note, recorded_by, recorded_at, batch_id, quote, source_date, speaker, office)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             rows,
         )

@@ -8,8 +8,10 @@ merged. A row is a figure with a unit found in a sentence of ``monitor.files.dra
   converted with monitor.model.units), ``stated`` keeps the figure as printed;
 - a range "4.5%至5%", "4.5—5%", "4.5～5%" is one row (value = low, ``high`` = high, form 区间);
 - the qualifier: 约/左右 approx, 以上/不低于/突破/超过 at_least, 余/多 more_than, 以内/以下/不超过/百强 at_most;
-- the period in force in the sentence ("今年1至5月", "2025年1—6月", "上半年", "截至6月底", "5月以来",
-  "2023年10月以来", "十四五期间", "2024年"), resolved against the document's date; none: the document's date;
+- the period in force in the sentence ("今年1至5月", "2025年1—6月", "1—6月", "上半年", "截至6月底", "5月以来",
+  "2023年10月以来", "十四五期间", "2024年"; not one after 比/较, which is a comparison's), resolved against
+  the document's date; none: the period stated earlier in the paragraph, else the section heading's, else
+  the document's date;
 - target or actual: a target cue (计划, 力争, 目标, 确保, 预期, 到20XX年, "3年至5年内", 每年, 年均) in the sentence
   or its section makes a target, with its deadline (a window "3年至5年内" is the document's date plus 3..5
   years); "保持在/稳定在/均在 …以上" with no deadline is both a current level and a standing floor;
@@ -38,6 +40,10 @@ UNITS = sorted(
      "架", "吨", "千瓦时", "千瓦", "立方米", "平方米", "平方公里", "公里", "公顷", "亩", "岁", "PFlops", "倍", "篇", "场",
      "套", "吨标准煤", "微克/立方米", "元/人", "标箱", "所", "床", "千户"],
     key=len, reverse=True)
+# The name of a row whose indicator the text does not name: the editor must give one (review.edited_row).
+PLACEHOLDER = "（未识别）"
+# The confidence from which the review page ticks a row by default.
+DEFAULT_ACCEPT = 0.7
 _MAGNITUDES = {"万亿": 1e12, "千万": 1e7, "百万": 1e6, "亿": 1e8, "万": 1e4}
 _CN_DIGITS = "零一二两三四五六七八九十百千"
 _NUM = r"\d+(?:\.\d+)?"
@@ -124,7 +130,8 @@ def _month_end(year: int, month: int) -> date:
 
 
 _PERIODS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"(?P<y>20\d\d|今年|去年)年?(?P<m1>\d{1,2})(?:月)?(?:至|到|—|–|-|～)(?P<m2>\d{1,2})月(?:份)?"), "months"),
+    (re.compile(r"(?:(?P<y>20\d\d|今年|去年)年?)?(?<![\d.])(?P<m1>\d{1,2})(?:月)?(?:至|到|—|–|-|～)(?P<m2>\d{1,2})月(?:份)?"),
+     "months"),
     (re.compile(r"(?P<y>20\d\d|今年|去年)年?(?P<h>上半年|下半年|前三季度|一季度|第一季度|二季度|三季度)"), "part"),
     (re.compile(r"(?P<h>上半年|下半年|前三季度|一季度|第一季度|二季度|三季度)"), "part"),
     (re.compile(r"截至(?:(?P<y>20\d\d|今年|去年)年?)?(?P<m>\d{1,2})月(?:底|末)"), "as_of"),
@@ -154,7 +161,8 @@ def find_period(text: str, today: date) -> tuple[str, date | None, date | None] 
     best: tuple[int, str, date | None, date | None] | None = None
     start: date | None
     for pattern, kind in _PERIODS:
-        found = list(pattern.finditer(text))
+        # A period after 比/较 is what the figure is compared with ("比一季度加快0.3个百分点"), not its own.
+        found = [m for m in pattern.finditer(text) if not re.search(r"(?:比|较)(?:去年|上年)?(?:同期)?$", text[:m.start()])]
         if not found:
             continue
         m = found[-1]  # the phrase nearest the figure is the one in force
@@ -259,7 +267,7 @@ def _name(clause_before: str, clause_after: str, unit: str, growth: str) -> str:
     if (not text or _CREATE_VERBS.search(text) or text.endswith("等")) and after:
         text = re.sub(r"^.*(?:建成|推出|开展|举办|培养|发放|惠及|收录|取得|转化|建立|新增|引进|打造|完成|实施)", "", text)
         text = (text.rstrip("等") + after) if len(text) <= 12 else after
-    return (text + growth).strip() or "（未识别）"
+    return (text + growth).strip() or PLACEHOLDER
 
 
 # ---------------------------------------------------------------- the rows
@@ -356,8 +364,15 @@ def _rows_of(sentence: Sentence, today: date, state: dict[str, str]) -> list[Dra
         clause_start = max(before_all.rfind(c) for c in ",，;；。") + 1
         clause = masked[clause_start:start]
         p = find_period(re.sub(r"《[^》]*》", lambda q: "□" * len(q.group(0)), text[:start]), today)
+        carried = state.get(f"period@{sentence.paragraph}")
         if p is not None:
             period = p
+            # A period stated in a paragraph holds for its later sentences ("上半年，…。其中，第一产业…").
+            state[f"period@{sentence.paragraph}"] = "|".join(
+                [p[0], *(d.isoformat() if d else "" for d in p[1:])])
+        elif period is None and carried is not None and not sentence.headline:
+            phrase, since, until = carried.split("|")
+            period = (phrase, date.fromisoformat(since) if since else None, date.fromisoformat(until) if until else None)
         elif period is None and sentence.section:
             period = find_period(sentence.section, today)
         reasons: list[str] = []
@@ -423,7 +438,7 @@ def _rows_of(sentence: Sentence, today: date, state: dict[str, str]) -> list[Dra
         if unit == "吨" and re.search(r"年产$", clause):
             unit, display = "吨/年", display + "/年"
         name = _name(raw_clause, text[m.end():], unit, "" if raw_clause.endswith(growth) and growth else growth)
-        if growth and name in ("（未识别）", growth) and rows and rows[-1].sentence == text:
+        if growth and name in (PLACEHOLDER, growth) and rows and rows[-1].sentence == text:
             name = re.sub(r"(同比)?(增长|增加)$", "", rows[-1].name) + growth  # "生产总值达到…亿元，增长5.2%"
         if re.search(r"年均(?:增长|下降)$", raw_clause) and "年均" not in name:
             name = re.sub(r"年$", "", name) + re.search(r"年均(?:增长|下降)$", raw_clause).group(0)  # type: ignore[union-attr]
@@ -446,9 +461,16 @@ def _rows_of(sentence: Sentence, today: date, state: dict[str, str]) -> list[Dra
         if period is None and kind != "target":
             reasons.append("未写明时期：取文件日期")
             confidence -= 0.1
-        if name == "（未识别）" or len(name) > 25:
+        if name == PLACEHOLDER or len(name) > 25:
             reasons.append("指标名称需人工确认")
             confidence -= 0.2
+        elif re.search(r"[0-9０-９]", name) or name.startswith(("比", "较")):
+            reasons.append("指标名称含数字或以“比/较”开头：需人工确认")
+            confidence = min(confidence - 0.2, DEFAULT_ACCEPT - 0.1)
+        if name == PLACEHOLDER:
+            # Never accepted by default (the page ticks rows from DEFAULT_ACCEPT): every unnamed row would
+            # share one indicator id.
+            confidence = min(confidence, DEFAULT_ACCEPT - 0.1)
         form = _form(kind, qualifier, masked, figure_before, unit, high)
         speaker = state.get("speaker", "") or (said.group("name") if said else "")
         row = DraftRow(

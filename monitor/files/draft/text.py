@@ -31,6 +31,7 @@ class Sentence:
     text: str
     section: str  # the heading in force ("" before the first)
     headline: bool = False  # a standalone line (a newspaper's headline or a heading)
+    paragraph: int = 0  # which block of the text it is in (a period stated early in a paragraph holds in it)
 
 
 def _doubled_share(line: str) -> float:
@@ -61,15 +62,25 @@ def _clean(text: str) -> str:
     return _SPACE_NEAR_CJK.sub("", text).strip()
 
 
+# Marks where a paragraph of a block begins (a private-use character: never in a document's text, kept by _clean).
+PARAGRAPH = "\ue000"
+
+
 def sentences(text: str) -> list[Sentence]:
     lines = [undouble(line.rstrip()) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     # Blocks: a standalone line (blank before and after) is a headline; other lines join their paragraph.
     pieces: list[tuple[str, bool]] = []
     buffer: list[str] = []
+    gap = False
     for n, line in enumerate(lines):
         stripped = line.strip()
         if not stripped:
+            gap = True
             continue
+        # A blank line after a finished sentence: a new paragraph of the same block (marked for the
+        # sentences below; a blank line inside a sentence is only layout).
+        new_paragraph = bool(buffer) and gap and buffer[-1][-1] in "。！？"
+        gap = False
         before = n == 0 or not lines[n - 1].strip()
         after = n + 1 >= len(lines) or not lines[n + 1].strip()
         standalone = before and after and stripped[-1] not in "，、；：,;" and len(_clean(stripped)) <= 40
@@ -79,12 +90,14 @@ def sentences(text: str) -> list[Sentence]:
                 buffer = []
             pieces.append((stripped, True))
         else:
-            buffer.append(stripped)
+            buffer.append(PARAGRAPH + stripped if new_paragraph else stripped)
     if buffer:
         pieces.append(("".join(buffer), False))
     out: list[Sentence] = []
     section = ""
+    paragraph = 0
     for piece, headline in pieces:
+        paragraph += 1
         piece = _clean(piece)
         if headline:
             if not _NUMBERED_HEADING.match(piece):
@@ -93,7 +106,9 @@ def sentences(text: str) -> list[Sentence]:
                 section = piece
             continue
         for part in re.split(rf"(?<=[{_ENDS}])(?![”’\"])", piece):
-            part = part.strip()
+            if part.lstrip().startswith(PARAGRAPH):
+                paragraph += 1
+            part = part.replace(PARAGRAPH, "").strip()
             if not part:
                 continue
             mark = _HEADING_MARK.search(part)
@@ -101,7 +116,7 @@ def sentences(text: str) -> list[Sentence]:
                 section = mark.group(1)
                 part = _HEADING_MARK.sub("", part).strip()
             if part:
-                out.append(Sentence(part, section))
+                out.append(Sentence(part, section, paragraph=paragraph))
     return out
 
 

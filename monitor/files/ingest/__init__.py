@@ -270,15 +270,19 @@ def import_rows(
     strict: bool = False,
     authorize: Authorize | None = None,
     pending: bool = False,
+    provenance: Sequence[dict[str, Any]] | None = None,
 ) -> ImportReport:
     """Import readings given as dictionaries with the canonical columns (values as text or numbers); as
-    ``import_file`` (warnings, ``strict``)."""
+    ``import_file`` (warnings, ``strict``). ``provenance``: per row, its quote, source_date, speaker and
+    office (a drafted reading's sentence, monitor.files.draft), stored with it; small batches only."""
     report = ImportReport(file=source_name, batch_id=uuid.uuid4().hex[:12], dry_run=dry_run)
+    if provenance is not None and len(rows) > SMALL_BATCH:
+        raise ValueError(f"provenance is kept for up to {SMALL_BATCH} readings at a time")
     if len(rows) <= SMALL_BATCH:
         return write_small(
             store, report, rows, dry_run=dry_run, skip_invalid=skip_invalid, recorded_by=recorded_by,
             source=source_name, today=today or clock.today(), accept_jumps=accept_jumps, strict=strict,
-            authorize=authorize, pending=pending,
+            authorize=authorize, pending=pending, provenance=provenance,
         )
     with housekeeping.import_scratch(store) as (con, folder, stack):
         return _run_import(

@@ -101,9 +101,10 @@ def write_small(
     strict: bool = False,
     authorize: Authorize | None = None,
     pending: bool = False,
+    provenance: Sequence[dict[str, Any]] | None = None,
 ) -> ImportReport:
     """A small batch validated in Python (validating.check_small), its jumps held unless ``accept_jumps``
-    (validating.hold_small), and written, in one session."""
+    (validating.hold_small), and written, in one session; ``provenance[n - 1]`` goes with row n."""
     if not store.exists:
         raise StoreError(f"database {store.path} does not exist; run `monitor init` first")
     flagged, blanked, numbered = number_rows(report.file, rows)
@@ -133,6 +134,9 @@ def write_small(
             raise ValidationError(report.warnings, strict_summary(report))
         for reading in valid:
             reading["source"] = reading["source"] or source
+        if provenance is not None:
+            for n, reading in zip(numbers, valid, strict=True):
+                reading.update(provenance[n - 1])
         if dry_run:
             counts = queries.classify_staged(db, queries.stage_reading_dicts(db, valid))
         else:
