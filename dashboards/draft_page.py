@@ -21,6 +21,7 @@ from monitor.files.catalog_xlsx import FORM_CHOICES
 from monitor.files.draft import draft_file, import_rows
 from monitor.files.draft.extract import DEFAULT_ACCEPT
 from monitor.files.draft.review import EDITABLE, KINDS, edited_row, grid_cells
+from monitor.model.plausibility import JUMP_CODES
 from monitor.present.entry import UPLOAD_LIMIT_MB
 from monitor.present.i18n import escape_markdown, problem_reason, t
 from monitor.services import review
@@ -141,7 +142,7 @@ if st.button(t("draft.import", lang, n=len(accepted)), disabled=not accepted or 
                              accept_jumps=bool(st.session_state.get(key + "_jumps")))
     except ValidationError as e:
         st.error(t("draft.refused", lang))
-        if any(p.code.startswith("problem.jump_") for p in e.problems):
+        if any(p.code in JUMP_CODES for p in e.problems):
             st.session_state[key + "_held"] = True  # offer the confirmation on the next run
         for problem in e.problems[:20]:
             if problem.source == "draft" and problem.row:

@@ -34,8 +34,10 @@ NOT_ON_THE_ADD_PATH = (
     "monitor.cli.report", "monitor.cli.serve", "monitor.cli.users", "monitor.cli.withdraw", "monitor.cli.card",
     "monitor.cli.offices", "monitor.cli.review", "monitor.cli.draft",
     "monitor.status.sets", "monitor.present", "monitor.services.auth", "monitor.services.refresh",
-    "rich", "pandas", "numpy", "pyarrow", "streamlit", "apscheduler", "yaml", "openpyxl", "hashlib",
+    "rich", "pandas", "numpy", "pyarrow", "streamlit", "apscheduler", "yaml", "openpyxl",
 )
+# Not hashlib: the standard library itself may load it (``random`` falls back to it where Python was built
+# without the _sha2 module, as Debian's python3 on CI is); password hashing is monitor.services.auth, above.
 
 
 def _run(code: str) -> str:

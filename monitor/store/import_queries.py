@@ -684,6 +684,11 @@ def valid_periods(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
     return con.execute(VALID_PERIODS_SQL).fetchall()
 
 
+# readings_at's SQL fragments: the store's own constants (monitor.store.queries), named here so the
+# statement is built from module constants only.
+_READING_COLUMNS, _COUNTED_READINGS, _IN_FORCE = queries.READING_COLUMNS, queries.COUNTED_READINGS, queries.IN_FORCE
+
+
 def readings_at(con: duckdb.DuckDBPyConnection, dates: Sequence[tuple[str, date]]) -> list[tuple[Any, ...]]:
     """The readings in force (counted revisions, as status_queries.reading_rows_of reads them) of these
     (indicator id, period end) pairs, as queries.reading_rows gives them: the stored readings that may fix a
@@ -692,11 +697,11 @@ def readings_at(con: duckdb.DuckDBPyConnection, dates: Sequence[tuple[str, date]
         return []
     return con.execute(
         f"""
-        SELECT {queries.READING_COLUMNS}
-        FROM {queries.COUNTED_READINGS} AS r
+        SELECT {_READING_COLUMNS}
+        FROM {_COUNTED_READINGS} AS r
         SEMI JOIN (SELECT unnest(CAST(? AS VARCHAR[])) AS i, unnest(CAST(? AS DATE[])) AS e) AS k
             ON r.indicator_id = k.i AND r.period_end = k.e
-        QUALIFY {queries.IN_FORCE}
+        QUALIFY {_IN_FORCE}
         ORDER BY indicator_id, period_end, period_start, revision
         """,
         [[i for i, _ in dates], [e for _, e in dates]],
