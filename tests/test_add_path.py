@@ -36,8 +36,8 @@ NOT_ON_THE_ADD_PATH = (
     "monitor.status.sets", "monitor.present", "monitor.services.auth", "monitor.services.refresh",
     "rich", "pandas", "numpy", "pyarrow", "streamlit", "apscheduler", "yaml", "openpyxl",
 )
-# Not hashlib: the standard library itself may load it (``random`` falls back to it where Python was built
-# without the _sha2 module, as Debian's python3 on CI is); password hashing is monitor.services.auth, above.
+# Not hashlib: the fresh-clone CI run of 4c0105a found it loaded on the add path while a local run did not;
+# the cause was not found (the standard library may load it); password hashing is monitor.services.auth, above.
 
 
 def _run(code: str) -> str:
