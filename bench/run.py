@@ -369,22 +369,29 @@ def _add_args(k: int, indicator: str, level: float) -> list[str]:
 
 @task
 def add_library(a: dict[str, Any]) -> dict[str, Any]:
-    from monitor.files.ingest import add_reading
     from monitor.store.connection import Store
 
     base = rss_mb()
     level = _levels(a["db"])["g000040"]
     with tempfile.TemporaryDirectory(dir=DATA) as folder:
         store = Store(_copy(a["db"], folder))
-        ident, value, _, end = _add_args(0, "g000040", level)
-        add_reading(store, ident, value, period_end=end)  # warm-up (imports)
-        walls = []
-        for k in range(1, a["n"] + 1):
-            ident, value, _, end = _add_args(k, "g000040", level)
-            started = time.perf_counter()
-            add_reading(store, ident, value, period_end=end)
-            walls.append(time.perf_counter() - started)
-        store.close()
+        result = _appends(store, level, a["n"], base)
+    return result
+
+
+def _appends(store: Any, level: float, n: int, base: float) -> dict[str, Any]:
+    """add_reading n times after one warm-up (imports; a lake's ATTACH), each timed; p50 and p99. Closes the store."""
+    from monitor.files.ingest import add_reading
+
+    ident, value, _, end = _add_args(0, "g000040", level)
+    add_reading(store, ident, value, period_end=end)
+    walls = []
+    for k in range(1, n + 1):
+        ident, value, _, end = _add_args(k, "g000040", level)
+        started = time.perf_counter()
+        add_reading(store, ident, value, period_end=end)
+        walls.append(time.perf_counter() - started)
+    store.close()
     walls.sort()
     return {"wall": walls, "cpu": [], "first": None, "base_rss_mb": base,
             "p50": walls[len(walls) // 2], "p99": walls[min(len(walls) - 1, int(len(walls) * 0.99))]}
@@ -621,25 +628,12 @@ def lake_import(a: dict[str, Any]) -> dict[str, Any]:
 @task
 def lake_add_library(a: dict[str, Any]) -> dict[str, Any]:
     """add_reading on the lake, n times in one process (the lake stays attached between writes)."""
-    from monitor.files.ingest import add_reading
     from monitor.store.connection import Store
 
     _lake_env(a)
     base = rss_mb()
     store = Store(a["lake"])
-    level = float(a["level"])
-    ident, value, _, end = _add_args(0, "g000040", level)
-    add_reading(store, ident, value, period_end=end)  # warm-up: imports, ATTACH of the lake
-    walls = []
-    for k in range(1, a["n"] + 1):
-        ident, value, _, end = _add_args(k, "g000040", level)
-        started = time.perf_counter()
-        add_reading(store, ident, value, period_end=end)
-        walls.append(time.perf_counter() - started)
-    store.close()
-    walls.sort()
-    return {"wall": walls, "cpu": [], "first": None, "base_rss_mb": base,
-            "p50": walls[len(walls) // 2], "p99": walls[min(len(walls) - 1, int(len(walls) * 0.99))]}
+    return _appends(store, float(a["level"]), a["n"], base)
 
 
 @task
