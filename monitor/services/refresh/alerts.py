@@ -156,10 +156,11 @@ def _title(event: dict[str, Any], lang: str) -> str:
     return f"{tx[kind]}：{subject}" if lang == "zh" else f"{tx[kind]}: {subject}"
 
 
-def _source_error(p: dict[str, Any], kind: str, tx: dict[str, str], esc: Callable[[Any], str]) -> str:
+def _source_error(p: dict[str, Any], kind: str, lang: str, esc: Callable[[Any], str]) -> str:
     """A source event's error in the message's language: held and uncounted rows are counted in this
     module's words, each located row as the import wrote it (escaped); a failure, or an event stored
     before payloads carried ``rows``, shows its error text as it is."""
+    tx = TEXT[lang]
     rows = p.get("rows")
     if kind == "source_failed" or not isinstance(rows, list):
         return esc(p.get("error"))
@@ -168,8 +169,8 @@ def _source_error(p: dict[str, Any], kind: str, tx: dict[str, str], esc: Callabl
     items = [esc(row) for row in rows]
     if p.get("more"):
         items.append(tx["more_rejected" if held else "more_check"].format(n=esc(p["more"])))
-    sep = "：" if tx is TEXT["zh"] else ": "
-    return head + sep + ("；" if tx is TEXT["zh"] else "; ").join(items)
+    sep, joint = ("：", "；") if lang == "zh" else (": ", "; ")
+    return head + sep + joint.join(items)
 
 
 def _lines(
@@ -198,7 +199,7 @@ def _lines(
             lines.append(f"- {tx['workspace']}{colon}{esc(p['workspace'][lang])}")
         return lines
     if kind in SOURCE_EVENTS:
-        lines += [f"- {tx['error']}{colon}{_source_error(p, kind, tx, esc)}", f"- {tx['location']}{colon}{esc(p['location'])}"]
+        lines += [f"- {tx['error']}{colon}{_source_error(p, kind, lang, esc)}", f"- {tx['location']}{colon}{esc(p['location'])}"]
     else:
         if kind == "status_changed":
             change = f"{_status(p['old_status'], lang)} → {_status(p['new_status'], lang)}"
