@@ -434,43 +434,41 @@ def test_withdrawing_in_the_browser(tmp_path: Path) -> None:
     with _streamlit(tmp_path, db) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 900}, locale="en-US")
+            # Tall enough that nothing scrolls: the period list closes when its page scrolls (as a user's does),
+            # and Playwright scrolls to reach an option below the fold.
+            page = browser.new_page(viewport={"width": 1400, "height": 4000}, locale="en-US")
             page.set_default_timeout(TIMEOUT_MS)
             page.goto(f"{url}/goal?goal={RACKS}&lang=en")
             page.get_by_role("heading", name=re.compile("Standard data-centre racks")).wait_for()
             _settle(page)
             page.get_by_text("Revision history (every version)").click()
-            # the select box filters as one types; Enter takes the one option left
-            box = page.locator('[data-testid="stSelectbox"]', has_text="Period (reading in force)").locator("input")
+            form = page.locator('[data-testid="stForm"]', has_text="Period (reading in force)")
+            # Every control is inside one st.form: nothing reruns until Withdraw, so each step is checked
+            # where it lands and the form is submitted exactly once (retried clicks hid the cause on CI).
+            box = form.get_by_role("combobox", name="Period (reading in force)")
             box.wait_for()  # the expander has opened (the click above returns before it has)
-            option = page.get_by_role("option", name="31 Dec 2025")
-            for _ in range(3):  # a rerun can close the list between the click and the typing: open it again
-                box.click()
-                page.keyboard.type("31 Dec 2025")
-                try:
-                    option.wait_for(timeout=10_000)
-                    break
-                except Exception:  # noqa: BLE001 - retried; the last attempt's wait below raises
-                    page.keyboard.press("Escape")
-                    box.fill("")
-            option.wait_for()
-            page.keyboard.press("Enter")
-            _settle(page)
-            reason = page.get_by_label("Reason (required)").first
+            _settle(page)  # and its tables are drawn: a layout shift closes an open list
+            # ArrowDown opens the list (a click in the text does not); a click on the option, not Enter,
+            # which may submit the whole form (st.form enter_to_submit)
+            box.focus()
+            page.keyboard.press("ArrowDown")
+            page.get_by_role("option", name="31 Dec 2025").click()
+            page.wait_for_function("e => e.value === '31 Dec 2025'", arg=box.element_handle())
+            reason = form.get_by_label("Reason (required)")
             reason.fill("typed 230万 for 2.3万")
-            reason.press("Tab")  # a text input sends its value on blur: let that rerun finish before the next click
-            _settle(page)
-            page.get_by_text(re.compile("^Confirm: the period no longer counts")).click()
-            _settle(page)
-            done = page.get_by_text(re.compile("Withdrew the reading of"))
-            for _ in range(2):  # a click that lands during a rerun is lost (seen on CI): click once more
-                page.get_by_role("button", name="Withdraw").first.click()
-                try:
-                    done.wait_for(timeout=15_000)
-                    break
-                except Exception:  # noqa: BLE001 - retried; the wait below raises
-                    _settle(page)
-            done.wait_for()
+            assert reason.input_value() == "typed 230万 for 2.3万"
+            form.get_by_text(re.compile("^Confirm: the period no longer counts")).click()
+            page.wait_for_function("e => e.checked", arg=form.get_by_role("checkbox").element_handle())
+            form.get_by_role("button", name="Withdraw").click()
+            outcome = page.locator('[data-testid="stAlert"]').filter(
+                has_text=re.compile("Withdrew the reading of|Choose the period|Tick the confirmation|Not withdrawn"))
+            try:
+                outcome.first.wait_for()
+            except Exception as e:  # noqa: BLE001 - re-raised with what the page and the server showed
+                shown = page.locator('[data-testid="stMainBlockContainer"]').inner_text()
+                log = (tmp_path / "streamlit.log").read_text(errors="replace")[-3000:]
+                raise AssertionError(f"no outcome after Withdraw\n--- page:\n{shown[-3000:]}\n--- server:\n{log}") from e
+            assert "Withdrew the reading of 31 Dec 2025" in outcome.first.inner_text()
         finally:
             browser.close()
     with Store(db).read() as con:
