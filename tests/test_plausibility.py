@@ -499,3 +499,44 @@ def test_the_neighbour_window_finds_the_jumps_the_asof_joins_find(seed: int) -> 
         found[name] = con.execute(sql, {"factor": 5.0, "points": 20.0, "percent_units": ["%"]}).fetchall()
     assert found["window"] == found["asof"]
     assert found["asof"]  # rows held (values of 1 to 30,000 jump at every seed tried)
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_the_stored_readings_near_the_staged_rows_find_the_jumps_the_whole_history_finds(seed: int) -> None:
+    """find_jumps reads only the stored readings that can be a neighbour (those in force between the staged
+    rows' first and last period end, and the nearest in force beyond each, past withdrawn and pending ends);
+    it holds what the whole history's readings in force hold, on the first judgement and when held rows are
+    judged again, for staged rows inside, before, after or around the stored periods."""
+    import random
+
+    from monitor.store import import_queries
+
+    rng = random.Random(seed)
+    con = duckdb.connect()
+    con.execute(_READING_TABLE)
+    con.executemany("INSERT INTO reading VALUES (?, ?, ?, ?, ?, ?, ?)", _random_readings(seed, 80))
+    con.execute("CREATE TABLE ind (id VARCHAR, unit VARCHAR, measure VARCHAR)")
+    con.execute("INSERT INTO ind VALUES ('a', '万元', 'flow'), ('b', '%', 'stock'), ('c', '架', 'stock')")
+    con.execute("CREATE TABLE given (row_no INTEGER, indicator_id VARCHAR, period_start DATE, period_end DATE, value DOUBLE)")
+    first, months = rng.choice([(date(2019, 6, 1), 6), (date(2020, 3, 1), 5), (date(2020, 11, 1), 6), (date(2019, 1, 1), 30)])
+    seen = set()
+    for row_no in range(2, 2 + rng.randrange(1, 25)):
+        ident = rng.choice(["a", "b", "c"])
+        end = (first + timedelta(days=31 * rng.randrange(months))).replace(day=1) - timedelta(days=1)
+        start = rng.choice([end.replace(day=1), end, end.replace(month=1, day=1)])
+        if (ident, start, end) in seen:
+            continue
+        seen.add((ident, start, end))
+        con.execute("INSERT INTO given VALUES (?, ?, ?, ?, ?)",
+                    [row_no, ident, start, end, float(rng.choice([1, 2, 50, 100, 1000, 30000]))])
+
+    def held(whole: bool, again: list[int] | None = None) -> list[tuple[Any, ...]]:
+        return import_queries.find_jumps(con, "given", "ind", 5.0, 20.0, lambda u: u == "%", again, whole_history=whole)
+
+    near, whole = held(False), held(True)
+    assert near == whole
+    rows = [r[0] for r in whole]
+    if rows:
+        assert held(False, rows) == held(True, rows)
+    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 'jump_%' "
+                       "AND table_name NOT IN ('jump_stored', 'jump_again')").fetchone() == (0,)  # no scratch left

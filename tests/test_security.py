@@ -614,6 +614,8 @@ ALLOWED: dict[tuple[str, str], dict[str, str]] = {
     # (queries.IMPORT_VALID, "indicator_snapshot", "jump_stage", "indicator"); the filters are constants.
     ("monitor/store/import_queries.py", "find_jumps"): {n: "relation names of the import, constants"
                                                         for n in ("sql", "indicators")},
+    ("monitor/store/import_queries.py", "_stored_near"): {n: "relation names and filters of find_jumps, constants"
+                                                          for n in ("rows", "indicators", "staged_filter")},
     # ATTACH takes no prepared parameters: the database path, quoted by _sql_string.
     ("monitor/store/connection.py", "_attach"): {"statement": "the ATTACH path, quoted"},
     # Table names from duckdb_tables() (the database's own catalogue), quoted by _quote; the backup

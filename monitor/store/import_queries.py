@@ -384,7 +384,7 @@ DROP VIEW IF EXISTS {queries.IMPORT_VALID}; DROP TABLE IF EXISTS {queries.IMPORT
 DROP TABLE IF EXISTS import_problem; DROP TABLE IF EXISTS import_dup; DROP TABLE IF EXISTS {queries.IMPORT_EXISTING};
 DROP VIEW IF EXISTS {RAW}; DROP TABLE IF EXISTS records_view; DROP TABLE IF EXISTS {CELL_PROBLEMS};
 DROP TABLE IF EXISTS unit_factor; DROP TABLE IF EXISTS unit_rule; DROP TABLE IF EXISTS {HELD};
-DROP TABLE IF EXISTS jump_stage; DROP TABLE IF EXISTS jump_again;
+DROP TABLE IF EXISTS jump_stage; DROP TABLE IF EXISTS jump_again; DROP TABLE IF EXISTS jump_stored;
 """
 _REGISTERED = (SPILL, f"{RAW}_src")
 
@@ -598,9 +598,85 @@ SELECT row_no, v, p, p_end, unit FROM paired WHERE coalesce(({jump}), false) ORD
 """
 
 
+# The stored readings that can be a staged row's neighbour, per (indicator, bucket) of the staged rows: those
+# in force ending between the first and the last staged period end, and the nearest in force before and after
+# (found end by end: the nearest end of any revision, then the in-force test of that end's readings only; an
+# end with none in force moves the search one end further). Equal to the whole history's in-force readings for
+# the jump check (tests/test_plausibility.py compares the two), without grouping every revision of the store's
+# history: a back-fill before a store's data groups one end per (indicator, bucket) instead of every period.
+_BUCKET = ("CASE WHEN i.measure = 'flow' THEN CAST(round((datediff('day', {t}.period_start, {t}.period_end) + 1) "
+           "/ 30.4375) AS INTEGER) ELSE 0 END")
+_NEAR_BOUNDS = f"""
+CREATE OR REPLACE TEMP TABLE jump_bounds AS
+SELECT s.indicator_id, {_BUCKET.format(t="s")} AS bucket, min(s.period_end) AS lo, max(s.period_end) AS hi
+FROM {{rows}} AS s JOIN {{indicators}} AS i ON i.id = s.indicator_id
+WHERE {{staged_filter}}
+GROUP BY ALL
+"""
+_IN_BOUNDS = ("EXISTS (SELECT 1 FROM jump_bounds AS b WHERE b.indicator_id = reading.indicator_id "
+              "AND reading.period_end BETWEEN b.lo AND b.hi)")
+_NEAR_INSIDE = f"""
+CREATE OR REPLACE TEMP TABLE jump_stored AS
+SELECT g.indicator_id, g.period_start, g.period_end, g.value FROM ({IN_FORCE_GROUPED.format(where=_IN_BOUNDS)}) AS g
+JOIN {{indicators}} AS i ON i.id = g.indicator_id
+JOIN jump_bounds AS b ON b.indicator_id = g.indicator_id AND b.bucket = {_BUCKET.format(t="g")}
+WHERE g.period_end BETWEEN b.lo AND b.hi
+"""
+# The open searches (indicator, bucket, side, edge): each round finds the nearest end beyond each edge.
+_NEAR_OPEN = """
+CREATE OR REPLACE TEMP TABLE jump_open AS
+SELECT indicator_id, bucket, 'before' AS side, lo AS edge FROM jump_bounds
+UNION ALL SELECT indicator_id, bucket, 'after', hi FROM jump_bounds
+"""
+_NEAR_EDGE = f"""
+CREATE OR REPLACE TEMP TABLE jump_edge AS
+SELECT o.indicator_id, o.bucket, o.side,
+       CASE WHEN o.side = 'before' THEN max(r.period_end) ELSE min(r.period_end) END AS period_end
+FROM reading AS r
+JOIN {{indicators}} AS i ON i.id = r.indicator_id
+JOIN jump_open AS o ON o.indicator_id = r.indicator_id AND o.bucket = {_BUCKET.format(t="r")}
+WHERE CASE WHEN o.side = 'before' THEN r.period_end < o.edge ELSE r.period_end > o.edge END
+GROUP BY o.indicator_id, o.bucket, o.side
+"""
+_AT_EDGE = ("EXISTS (SELECT 1 FROM jump_edge AS e WHERE e.indicator_id = reading.indicator_id "
+            "AND e.period_end = reading.period_end)")
+_NEAR_EDGE_IN_FORCE = f"""
+CREATE OR REPLACE TEMP TABLE jump_found AS
+SELECT g.indicator_id, g.period_start, g.period_end, g.value, e.bucket, e.side
+FROM ({IN_FORCE_GROUPED.format(where=_AT_EDGE)}) AS g
+JOIN {{indicators}} AS i ON i.id = g.indicator_id
+JOIN jump_edge AS e ON e.indicator_id = g.indicator_id AND e.period_end = g.period_end AND e.bucket = {_BUCKET.format(t="g")}
+"""
+_NEAR_NEXT = """
+INSERT INTO jump_stored SELECT indicator_id, period_start, period_end, value FROM jump_found;
+CREATE OR REPLACE TEMP TABLE jump_open AS
+SELECT e.indicator_id, e.bucket, e.side, e.period_end AS edge FROM jump_edge AS e
+WHERE NOT EXISTS (SELECT 1 FROM jump_found AS f
+                  WHERE f.indicator_id = e.indicator_id AND f.bucket = e.bucket AND f.side = e.side);
+"""
+_NEAR_DROP = ("DROP TABLE IF EXISTS jump_bounds; DROP TABLE IF EXISTS jump_open; DROP TABLE IF EXISTS jump_edge; "
+              "DROP TABLE IF EXISTS jump_found")
+
+
+def _stored_near(con: duckdb.DuckDBPyConnection, rows: str, indicators: str, staged_filter: str) -> str:
+    """The stored readings in force that can be a neighbour of the staged rows (those ``staged_filter``
+    selects), as the temporary table jump_stored; returns the statement that reads it. ``rows``,
+    ``indicators`` and ``staged_filter`` are this module's names, never input."""
+    con.execute(_NEAR_BOUNDS.format(rows=rows, indicators=indicators, staged_filter=staged_filter))
+    con.execute(_NEAR_INSIDE.format(indicators=indicators))
+    con.execute(_NEAR_OPEN)
+    # One round, and one more per end met with nothing in force (withdrawn, or awaiting review): rarely two.
+    while con.execute("SELECT count(*) FROM jump_open").fetchone()[0]:  # type: ignore[index]
+        con.execute(_NEAR_EDGE.format(indicators=indicators))
+        con.execute(_NEAR_EDGE_IN_FORCE.format(indicators=indicators))
+        con.execute(_NEAR_NEXT)
+    con.execute(_NEAR_DROP)
+    return "SELECT indicator_id, period_start, period_end, value FROM jump_stored"
+
+
 def find_jumps(
     con: duckdb.DuckDBPyConnection, rows: str, indicators: str, factor: float, points: float,
-    is_percent: Callable[[str], bool], again: Sequence[int] | None = None,
+    is_percent: Callable[[str], bool], again: Sequence[int] | None = None, whole_history: bool = False,
 ) -> list[tuple[Any, ...]]:
     """(row_no, value, previous value, previous period end, base unit) of the staged rows in ``rows`` (a
     relation: row_no, indicator_id, period_start, period_end, value) that jump from their previous reading,
@@ -609,7 +685,10 @@ def find_jumps(
     ``is_percent`` tells a unit in % (monitor.model.units.normalize_unit), asked once per distinct unit.
 
     ``again``: judge only these rows once more, without them among the candidates (a row held because the
-    row before it in the input is itself a jump is not held for that)."""
+    row before it in the input is itself a jump is not held for that).
+
+    Only the stored readings that can be a neighbour are read (_stored_near); ``whole_history``: every
+    reading in force of the indicators instead, the reference form the tests compare with."""
     units = [u for (u,) in con.execute(f"SELECT DISTINCT unit FROM {indicators}").fetchall()]
     staged_filter = candidate_filter = "true"
     if again is not None:
@@ -617,7 +696,10 @@ def find_jumps(
         con.executemany("INSERT INTO jump_again VALUES (?)", [(n,) for n in sorted(set(again))])
         staged_filter = "s.row_no IN (SELECT row_no FROM jump_again)"
         candidate_filter = "row_no NOT IN (SELECT row_no FROM jump_again)"
-    in_force = IN_FORCE_GROUPED.format(where=f"indicator_id IN (SELECT DISTINCT indicator_id FROM {rows})")
+    if whole_history:
+        in_force = IN_FORCE_GROUPED.format(where=f"indicator_id IN (SELECT DISTINCT indicator_id FROM {rows})")
+    else:
+        in_force = _stored_near(con, rows, indicators, staged_filter)
     sql = (_JUMPS_HEAD + (_JUMPS_ALL if again is None else _JUMPS_AGAIN) + _JUMPS_TAIL).format(
         in_force=in_force, rows=rows, indicators=indicators, jump=JUMP_SQL, staged_filter=staged_filter,
         candidate_filter=candidate_filter)
