@@ -456,3 +456,22 @@ def test_the_import_page_lists_rows_that_count_for_no_target(app_db: Store) -> N
     at.file_uploader(key="imp_file").set_value(("years.csv", body, "text/csv")).run()
     assert any("1 行数据有效，但不会计入" in w.value for w in at.warning)
     assert any("第 3 行：此读数不会计入该指标的任何目标" in m.value for m in at.markdown)
+
+
+def test_the_import_warnings_are_in_row_order_and_stop_at_the_kept_count(fresh_db: Store) -> None:
+    """uncounted_problems walks the rows in order and stops at the ``kept``-th finding (a back-fill before a
+    baseline has 100,000s): the first ``kept`` of every finding, whatever the indicators' order; rows of
+    indicators without a target are never warned about."""
+    from monitor.files.ingest.uncounted import uncounted_problems
+
+    racks, untargeted = "compute-racks", "air-pollution-special-funds"  # seeded: racks' baseline 2025-06-30
+    rows = [(2, racks, date(2024, 12, 31), date(2024, 12, 31)), (3, racks, date(2025, 12, 31), date(2025, 12, 31)),
+            (4, untargeted, date(2024, 12, 31), date(2024, 12, 31)), (5, racks, date(2023, 12, 31), date(2023, 12, 31)),
+            (6, racks, date(2026, 1, 1), date(2026, 6, 30)), (8, racks, date(2022, 12, 31), date(2022, 12, 31))]
+    with fresh_db.read() as con:
+        every = uncounted_problems(con, "f.csv", rows)
+        assert [(p.row, p.params["why"]["code"]) for p in every] == [
+            (2, "problem.uncounted_before_baseline"), (5, "problem.uncounted_before_baseline"),
+            (6, "problem.uncounted_stock_span"), (8, "problem.uncounted_before_baseline")]
+        for kept in range(6):
+            assert uncounted_problems(con, "f.csv", rows, kept) == every[:kept]

@@ -60,7 +60,7 @@ __all__ = [  # the formulas, here too: tests and callers read them as the engine
     "REACH_STATUS_ORDER", "STATUSES", "Assessment", "Staleness", "assess", "assess_no_target", "assess_reach",
     "assess_threshold", "next_period_end", "staleness", "targets_in_force",
     "PART_PERIOD_MEASURES", "PER_PERIOD_KINDS", "Uncounted", "counted_as", "never_counts", "target_shape",
-    "uncounted_for", "never_counts_each", "uncounted_rule",
+    "uncounted_for", "never_counts_each", "never_counts_judge", "uncounted_rule",
 ]
 
 
@@ -429,34 +429,44 @@ def never_counts(
     return found
 
 
-def never_counts_each(
-    indicator: Indicator, targets: Sequence[Target], readings: Sequence[Reading], context: Sequence[Reading]
-) -> list[list[Uncounted]]:
-    """``never_counts`` of each reading, its ``others`` being ``context`` without it (the readings that may
-    fix a target's span: any at a target's baseline date, ``readings`` among them or not), for many readings
-    at once: a reading that does not end at a target's baseline date leaves that target's shape as the
-    context gives it, so the shape is worked out once per target, not once per reading (a large import)."""
+def never_counts_judge(
+    indicator: Indicator, targets: Sequence[Target], context: Sequence[Reading]
+) -> Callable[[Reading], list[Uncounted]]:
+    """``never_counts`` as a function of one reading, its ``others`` being ``context`` without it (the readings
+    that may fix a target's span: any at a target's baseline date, the judged reading among them or not; it is
+    recognised by identity): a reading that does not end at a target's baseline date leaves that target's shape
+    as the context gives it, so the shape is worked out once per target, not once per reading (a large import)."""
     in_force = targets_in_force(targets, indicator.id, date.max)
     pool = sorted(context, key=lambda x: (x.period_end, x.period_start))
     rules: list[Callable[[Reading], Uncounted | None] | None] = []
     for t in in_force:
         shape = target_shape(indicator, t, baseline_reading_of(t, pool), [])
         rules.append(None if shape is None else uncounted_rule(indicator, t, shape))
-    found: list[list[Uncounted]] = []
-    for r in readings:
+    judged = list(zip(in_force, rules, strict=True))
+
+    def judge(r: Reading) -> list[Uncounted]:
         why_all: list[Uncounted] = []
-        for t, rule in zip(in_force, rules, strict=True):
+        for t, rule in judged:
             if t.baseline_date is not None and r.period_end == t.baseline_date:
                 # It may itself be the reading at the baseline date: the shape with it, as never_counts has it.
                 why = uncounted_for(indicator, t, r, [o for o in context if o is not r])
             else:
                 why = None if rule is None else rule(r)
             if why is None:
-                why_all = []
-                break
+                return []
             why_all.append(why)
-        found.append(why_all)
-    return found
+        return why_all
+
+    return judge
+
+
+def never_counts_each(
+    indicator: Indicator, targets: Sequence[Target], readings: Sequence[Reading], context: Sequence[Reading]
+) -> list[list[Uncounted]]:
+    """``never_counts`` of each reading, its ``others`` being ``context`` without it: never_counts_judge
+    applied to many readings at once."""
+    judge = never_counts_judge(indicator, targets, context)
+    return [judge(r) for r in readings]
 
 
 def _one_per_end(rs: list[Reading]) -> list[Reading]:

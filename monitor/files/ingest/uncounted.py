@@ -11,7 +11,7 @@ A warning is not a refusal: the reading is stored unless the caller asks for str
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 
 import duckdb
@@ -19,7 +19,7 @@ import duckdb
 from monitor.errors import Problem
 from monitor.model import Reading, Target
 from monitor.model.problems import nested
-from monitor.status.progress import Uncounted, never_counts, never_counts_each
+from monitor.status.progress import Uncounted, never_counts, never_counts_judge
 from monitor.store import import_queries, queries, status_queries
 
 # (where: a row number, or a catalogue entry's path such as "indicator 'x'.readings[3]"; indicator id,
@@ -54,23 +54,35 @@ def uncounted_problems(db: duckdb.DuckDBPyConnection, file: str, rows: Sequence[
     others: dict[str, list[Reading]] = defaultdict(list)
     for r in queries.readings_from_rows(import_queries.readings_at(db, dates)):
         others[r.indicator_id].append(r)
-    mine: dict[str, list[tuple[int, Reading]]] = defaultdict(list)
+    # The rows given together count as each other's context: those at a target's baseline date (the only ones
+    # the rule looks at; the same objects are judged, the rule tells a reading from its context by identity).
+    baselines = {i: {t.baseline_date for t in targets[i] if t.baseline_date is not None} for i in with_targets}
+    at_baseline: dict[int, Reading] = {}
     for k, (_, ident, start, end) in enumerate(rows):
-        if ident in targets:
-            reading = Reading(ident, start, end, 0.0)
-            mine[ident].append((k, reading))
-            others[ident].append(reading)  # the rows given together count as each other's context
+        if end in baselines.get(ident, ()):
+            at_baseline[k] = reading = Reading(ident, start, end, 0.0)
+            others[ident].append(reading)
+    # Then every row in row order, up to the ``kept``-th finding (a back-fill before a target's baseline is
+    # 100,000s of findings, of which the report keeps the first): the rule's shapes once per indicator.
+    judges: dict[str, Callable[[Reading], list[Uncounted]] | None] = {}
     found: list[tuple[int, Uncounted]] = []
-    for ident, given in mine.items():
-        indicator = indicators.get(ident)
-        if indicator is None:
+    for k, (_, ident, start, end) in enumerate(rows):
+        if kept is not None and len(found) >= kept:
+            break
+        if ident not in targets:
             continue
-        context = _at_baselines(targets[ident], others[ident])
-        found.extend((k, why[0]) for (k, _), why in zip(
-            given, never_counts_each(indicator, targets[ident], [r for _, r in given], context), strict=True) if why)
-    found.sort(key=lambda f: f[0])
+        if ident not in judges:
+            indicator = indicators.get(ident)
+            judges[ident] = None if indicator is None else never_counts_judge(
+                indicator, targets[ident], _at_baselines(targets[ident], others[ident]))
+        judge = judges[ident]
+        if judge is None:
+            continue
+        why = judge(at_baseline.get(k) or Reading(ident, start, end, 0.0))
+        if why:
+            found.append((k, why[0]))
     problems = []
-    for k, first in found[:kept]:  # worded only for the rows reported (an old back-fill may have 100,000s)
+    for k, first in found:
         where, _, start, end = rows[k]
         period = start.isoformat() if start == end else f"{start.isoformat()}..{end.isoformat()}"
         row, column = (None, f"{where}.period_end") if isinstance(where, str) else (where, "period_end")
