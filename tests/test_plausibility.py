@@ -501,16 +501,21 @@ def test_the_neighbour_window_finds_the_jumps_the_asof_joins_find(seed: int) -> 
     assert found["asof"]  # rows held (values of 1 to 30,000 jump at every seed tried)
 
 
+@pytest.mark.parametrize("rounds", [1, 3])
 @pytest.mark.parametrize("seed", range(60))
-def test_the_stored_readings_near_the_staged_rows_find_the_jumps_the_whole_history_finds(seed: int) -> None:
+def test_the_stored_readings_near_the_staged_rows_find_the_jumps_the_whole_history_finds(
+    seed: int, rounds: int, monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """find_jumps reads only the stored readings that can be a neighbour (those in force between the staged
-    rows' first and last period end, and the nearest in force beyond each, past withdrawn and pending ends);
-    it holds what the whole history's readings in force hold, on the first judgement and when held rows are
-    judged again, for staged rows inside, before, after or around the stored periods."""
+    rows' first and last period end, and the nearest in force beyond each, past withdrawn and pending ends:
+    end by end for NEAR_ROUNDS rounds, then in one pass); it holds what the whole history's readings in force
+    hold, on the first judgement and when held rows are judged again, for staged rows inside, before, after
+    or around the stored periods."""
     import random
 
     from monitor.store import import_queries
 
+    monkeypatch.setattr(import_queries, "NEAR_ROUNDS", rounds)
     rng = random.Random(seed)
     con = duckdb.connect()
     con.execute(_READING_TABLE)

@@ -385,6 +385,7 @@ DROP TABLE IF EXISTS import_problem; DROP TABLE IF EXISTS import_dup; DROP TABLE
 DROP VIEW IF EXISTS {RAW}; DROP TABLE IF EXISTS records_view; DROP TABLE IF EXISTS {CELL_PROBLEMS};
 DROP TABLE IF EXISTS unit_factor; DROP TABLE IF EXISTS unit_rule; DROP TABLE IF EXISTS {HELD};
 DROP TABLE IF EXISTS jump_stage; DROP TABLE IF EXISTS jump_again; DROP TABLE IF EXISTS jump_stored;
+DROP TABLE IF EXISTS jump_bounds; DROP TABLE IF EXISTS jump_open; DROP TABLE IF EXISTS jump_edge; DROP TABLE IF EXISTS jump_found;
 """
 _REGISTERED = (SPILL, f"{RAW}_src")
 
@@ -654,6 +655,21 @@ SELECT e.indicator_id, e.bucket, e.side, e.period_end AS edge FROM jump_edge AS 
 WHERE NOT EXISTS (SELECT 1 FROM jump_found AS f
                   WHERE f.indicator_id = e.indicator_id AND f.bucket = e.bucket AND f.side = e.side);
 """
+# Searches still open after NEAR_ROUNDS rounds (a long run of ends with nothing in force: a large import awaiting
+# review, a withdrawn stretch) take the in-force readings beyond their edge in one grouped pass over those
+# indicators' history, so that a long run costs one pass, not a scan of the store per end.
+NEAR_ROUNDS = 3
+_NEAR_REST = f"""
+CREATE OR REPLACE TEMP TABLE jump_found AS
+SELECT g.indicator_id, g.period_start, g.period_end, g.value, o.bucket, o.side
+FROM ({IN_FORCE_GROUPED.format(where="indicator_id IN (SELECT indicator_id FROM jump_open)")}) AS g
+JOIN {{indicators}} AS i ON i.id = g.indicator_id
+JOIN jump_open AS o ON o.indicator_id = g.indicator_id AND o.bucket = {_BUCKET.format(t="g")}
+WHERE CASE WHEN o.side = 'before' THEN g.period_end < o.edge ELSE g.period_end > o.edge END
+QUALIFY g.period_end = CASE WHEN o.side = 'before' THEN max(g.period_end) OVER (PARTITION BY o.indicator_id, o.bucket, o.side)
+                            ELSE min(g.period_end) OVER (PARTITION BY o.indicator_id, o.bucket, o.side) END;
+INSERT INTO jump_stored SELECT indicator_id, period_start, period_end, value FROM jump_found;
+"""
 _NEAR_DROP = ("DROP TABLE IF EXISTS jump_bounds; DROP TABLE IF EXISTS jump_open; DROP TABLE IF EXISTS jump_edge; "
               "DROP TABLE IF EXISTS jump_found")
 
@@ -665,11 +681,17 @@ def _stored_near(con: duckdb.DuckDBPyConnection, rows: str, indicators: str, sta
     con.execute(_NEAR_BOUNDS.format(rows=rows, indicators=indicators, staged_filter=staged_filter))
     con.execute(_NEAR_INSIDE.format(indicators=indicators))
     con.execute(_NEAR_OPEN)
-    # One round, and one more per end met with nothing in force (withdrawn, or awaiting review): rarely two.
-    while con.execute("SELECT count(*) FROM jump_open").fetchone()[0]:  # type: ignore[index]
+    # One round, and one more per end met with nothing in force (withdrawn, or awaiting review), up to
+    # NEAR_ROUNDS; what is still open then is settled in one pass (_NEAR_REST).
+    for _ in range(NEAR_ROUNDS):
+        if not con.execute("SELECT count(*) FROM jump_open").fetchone()[0]:  # type: ignore[index]
+            break
         con.execute(_NEAR_EDGE.format(indicators=indicators))
         con.execute(_NEAR_EDGE_IN_FORCE.format(indicators=indicators))
         con.execute(_NEAR_NEXT)
+    else:
+        if con.execute("SELECT count(*) FROM jump_open").fetchone()[0]:  # type: ignore[index]
+            con.execute(_NEAR_REST.format(indicators=indicators))
     con.execute(_NEAR_DROP)
     return "SELECT indicator_id, period_start, period_end, value FROM jump_stored"
 
