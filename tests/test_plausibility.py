@@ -449,6 +449,34 @@ def _random_readings(seed: int, n: int) -> list[tuple[Any, ...]]:
     return rows
 
 
+def _jump_case(seed: int, stored: int, indicators: str, rows: int, first: date, months: int) -> duckdb.DuckDBPyConnection:
+    """An in-memory store for the jump check's query forms: ``stored`` random revisions (_random_readings), the
+    relation ``ind`` (``indicators``: SQL VALUES of id, unit, measure) and up to ``rows`` staged rows ``given``
+    of those indicators, ending at month ends from ``first`` over ``months`` months, without duplicates (the
+    bulk path has none left: import_dup)."""
+    import random
+
+    rng = random.Random(seed)
+    con = duckdb.connect()
+    con.execute(_READING_TABLE)
+    con.executemany("INSERT INTO reading VALUES (?, ?, ?, ?, ?, ?, ?)", _random_readings(seed, stored))
+    con.execute("CREATE TABLE ind (id VARCHAR, unit VARCHAR, measure VARCHAR)")
+    con.execute(f"INSERT INTO ind VALUES {indicators}")
+    ids = [i for (i,) in con.execute("SELECT id FROM ind ORDER BY id").fetchall()]
+    con.execute("CREATE TABLE given (row_no INTEGER, indicator_id VARCHAR, period_start DATE, period_end DATE, value DOUBLE)")
+    seen = set()
+    for row_no in range(2, 2 + rows):
+        ident = rng.choice(ids)
+        end = (first + timedelta(days=31 * rng.randrange(months))).replace(day=1) - timedelta(days=1)
+        start = rng.choice([end.replace(day=1), end, end.replace(month=1, day=1)])
+        if (ident, start, end) in seen:
+            continue
+        seen.add((ident, start, end))
+        con.execute("INSERT INTO given VALUES (?, ?, ?, ?, ?)",
+                    [row_no, ident, start, end, float(rng.choice([1, 2, 50, 100, 1000, 30000]))])
+    return con
+
+
 @pytest.mark.parametrize("seed", range(40))
 def test_the_grouped_readings_in_force_are_those_of_the_in_force_rule(seed: int) -> None:
     """import_queries.IN_FORCE_GROUPED (an aggregate, for large imports) selects what queries.IN_FORCE (the
@@ -470,27 +498,9 @@ def test_the_neighbour_window_finds_the_jumps_the_asof_joins_find(seed: int) -> 
     """The first judgement of a bulk import (one window over the candidates) holds the rows the two ASOF
     joins (the form used to judge held rows again) hold when every staged row is a candidate: flows of
     several lengths, stocks, staged rows replacing stored periods, rows before, between and after them."""
-    import random
-
     from monitor.store import import_queries
 
-    rng = random.Random(seed)
-    con = duckdb.connect()
-    con.execute(_READING_TABLE)
-    con.executemany("INSERT INTO reading VALUES (?, ?, ?, ?, ?, ?, ?)", _random_readings(seed, 30))
-    con.execute("CREATE TABLE ind (id VARCHAR, unit VARCHAR, measure VARCHAR)")
-    con.execute("INSERT INTO ind VALUES ('a', '万元', 'flow'), ('b', '%', 'stock')")
-    con.execute("CREATE TABLE given (row_no INTEGER, indicator_id VARCHAR, period_start DATE, period_end DATE, value DOUBLE)")
-    seen = set()
-    for row_no in range(2, 40):
-        ident = rng.choice(["a", "b"])
-        end = (date(2019, 12, 1) + timedelta(days=31 * rng.randrange(15))).replace(day=1) - timedelta(days=1)
-        start = rng.choice([end.replace(day=1), end, end.replace(month=1, day=1)])
-        if (ident, start, end) in seen:
-            continue  # the bulk path has no duplicates left (import_dup)
-        seen.add((ident, start, end))
-        con.execute("INSERT INTO given VALUES (?, ?, ?, ?, ?)",
-                    [row_no, ident, start, end, float(rng.choice([1, 2, 50, 100, 1000, 30000]))])
+    con = _jump_case(seed, 30, "('a', '万元', 'flow'), ('b', '%', 'stock')", 38, date(2019, 12, 1), 15)
     found = {}
     for name, middle in (("window", import_queries._JUMPS_ALL), ("asof", import_queries._JUMPS_AGAIN)):
         sql = (import_queries._JUMPS_HEAD + middle + import_queries._JUMPS_TAIL).format(
@@ -517,23 +527,9 @@ def test_the_stored_readings_near_the_staged_rows_find_the_jumps_the_whole_histo
 
     monkeypatch.setattr(import_queries, "NEAR_ROUNDS", rounds)
     rng = random.Random(seed)
-    con = duckdb.connect()
-    con.execute(_READING_TABLE)
-    con.executemany("INSERT INTO reading VALUES (?, ?, ?, ?, ?, ?, ?)", _random_readings(seed, 80))
-    con.execute("CREATE TABLE ind (id VARCHAR, unit VARCHAR, measure VARCHAR)")
-    con.execute("INSERT INTO ind VALUES ('a', '万元', 'flow'), ('b', '%', 'stock'), ('c', '架', 'stock')")
-    con.execute("CREATE TABLE given (row_no INTEGER, indicator_id VARCHAR, period_start DATE, period_end DATE, value DOUBLE)")
     first, months = rng.choice([(date(2019, 6, 1), 6), (date(2020, 3, 1), 5), (date(2020, 11, 1), 6), (date(2019, 1, 1), 30)])
-    seen = set()
-    for row_no in range(2, 2 + rng.randrange(1, 25)):
-        ident = rng.choice(["a", "b", "c"])
-        end = (first + timedelta(days=31 * rng.randrange(months))).replace(day=1) - timedelta(days=1)
-        start = rng.choice([end.replace(day=1), end, end.replace(month=1, day=1)])
-        if (ident, start, end) in seen:
-            continue
-        seen.add((ident, start, end))
-        con.execute("INSERT INTO given VALUES (?, ?, ?, ?, ?)",
-                    [row_no, ident, start, end, float(rng.choice([1, 2, 50, 100, 1000, 30000]))])
+    con = _jump_case(seed, 80, "('a', '万元', 'flow'), ('b', '%', 'stock'), ('c', '架', 'stock')",
+                     rng.randrange(1, 25), first, months)
 
     def held(whole: bool, again: list[int] | None = None) -> list[tuple[Any, ...]]:
         return import_queries.find_jumps(con, "given", "ind", 5.0, 20.0, lambda u: u == "%", again, whole_history=whole)

@@ -60,7 +60,7 @@ __all__ = [  # the formulas, here too: tests and callers read them as the engine
     "REACH_STATUS_ORDER", "STATUSES", "Assessment", "Staleness", "assess", "assess_no_target", "assess_reach",
     "assess_threshold", "next_period_end", "staleness", "targets_in_force",
     "PART_PERIOD_MEASURES", "PER_PERIOD_KINDS", "Uncounted", "counted_as", "never_counts", "target_shape",
-    "uncounted_for", "never_counts_each", "never_counts_judge", "uncounted_rule",
+    "uncounted_for", "never_counts_judge", "uncounted_rule",
 ]
 
 
@@ -438,11 +438,10 @@ def never_counts_judge(
     as the context gives it, so the shape is worked out once per target, not once per reading (a large import)."""
     in_force = targets_in_force(targets, indicator.id, date.max)
     pool = sorted(context, key=lambda x: (x.period_end, x.period_start))
-    rules: list[Callable[[Reading], Uncounted | None] | None] = []
+    judged: list[tuple[Target, Callable[[Reading], Uncounted | None] | None]] = []
     for t in in_force:
         shape = target_shape(indicator, t, baseline_reading_of(t, pool), [])
-        rules.append(None if shape is None else uncounted_rule(indicator, t, shape))
-    judged = list(zip(in_force, rules, strict=True))
+        judged.append((t, None if shape is None else uncounted_rule(indicator, t, shape)))
 
     def judge(r: Reading) -> list[Uncounted]:
         why_all: list[Uncounted] = []
@@ -458,15 +457,6 @@ def never_counts_judge(
         return why_all
 
     return judge
-
-
-def never_counts_each(
-    indicator: Indicator, targets: Sequence[Target], readings: Sequence[Reading], context: Sequence[Reading]
-) -> list[list[Uncounted]]:
-    """``never_counts`` of each reading, its ``others`` being ``context`` without it: never_counts_judge
-    applied to many readings at once."""
-    judge = never_counts_judge(indicator, targets, context)
-    return [judge(r) for r in readings]
 
 
 def _one_per_end(rs: list[Reading]) -> list[Reading]:

@@ -522,19 +522,21 @@ HAVING count(*) FILTER (WHERE {queries.COUNTS}) > 0
 # other staged rows (a staged row wins over a stored reading of the same period, one per period end: the
 # longest); the previous one ends last before the row's period end, else first after it (a row never
 # compares with its own period, so a correction is judged against the period before). A flow compares
-# only with periods of the same length in whole months (bucket).
-_JUMPS_HEAD = """
+# only with periods of the same length in whole months: its bucket (_BUCKET; a stock's is 0, ``i`` is the
+# indicators relation, {t} the readings' alias).
+_BUCKET = ("CASE WHEN i.measure = 'flow' THEN CAST(round((datediff('day', {t}.period_start, {t}.period_end) + 1) "
+           "/ 30.4375) AS INTEGER) ELSE 0 END")
+_JUMPS_HEAD = f"""
 WITH staged AS (
     SELECT s.row_no, s.indicator_id, s.period_end, s.value AS v, i.unit,
            list_contains(CAST($percent_units AS VARCHAR[]), i.unit) AS pct,
-           CASE WHEN i.measure = 'flow' THEN CAST(round((datediff('day', s.period_start, s.period_end) + 1) / 30.4375) AS INTEGER)
-                ELSE 0 END AS bucket
-    FROM {rows} AS s JOIN {indicators} AS i ON i.id = s.indicator_id
-    WHERE {staged_filter}
+           {_BUCKET.format(t="s")} AS bucket
+    FROM {{rows}} AS s JOIN {{indicators}} AS i ON i.id = s.indicator_id
+    WHERE {{staged_filter}}
 ),
 stored AS (
     SELECT indicator_id, period_start, period_end, value, 1 AS rank_src
-    FROM ({in_force}) AS r
+    FROM ({{in_force}}) AS r
 ),
 pool AS (
     -- Each candidate with its bucket, its day number and its rank at its period end (lowest first: a staged
@@ -543,11 +545,9 @@ pool AS (
            c.rank_src * 100000000 - datediff('day', DATE '2000-01-01', c.period_start) AS rank_key
     FROM (SELECT indicator_id, period_start, period_end, value, rank_src FROM stored
           UNION ALL
-          SELECT indicator_id, period_start, period_end, value, 0 FROM {rows} WHERE {candidate_filter}) AS c
-    JOIN {indicators} AS i ON i.id = c.indicator_id,
-    LATERAL (SELECT CASE WHEN i.measure = 'flow'
-                         THEN CAST(round((datediff('day', c.period_start, c.period_end) + 1) / 30.4375) AS INTEGER)
-                         ELSE 0 END AS bucket) AS b
+          SELECT indicator_id, period_start, period_end, value, 0 FROM {{rows}} WHERE {{candidate_filter}}) AS c
+    JOIN {{indicators}} AS i ON i.id = c.indicator_id,
+    LATERAL (SELECT {_BUCKET.format(t="c")} AS bucket) AS b
 ),
 """
 # Every staged row is a candidate itself (or another staged row of its indicator, bucket and period end
@@ -605,8 +605,6 @@ SELECT row_no, v, p, p_end, unit FROM paired WHERE coalesce(({jump}), false) ORD
 # end with none in force moves the search one end further). Equal to the whole history's in-force readings for
 # the jump check (tests/test_plausibility.py compares the two), without grouping every revision of the store's
 # history: a back-fill before a store's data groups one end per (indicator, bucket) instead of every period.
-_BUCKET = ("CASE WHEN i.measure = 'flow' THEN CAST(round((datediff('day', {t}.period_start, {t}.period_end) + 1) "
-           "/ 30.4375) AS INTEGER) ELSE 0 END")
 _NEAR_BOUNDS = f"""
 CREATE OR REPLACE TEMP TABLE jump_bounds AS
 SELECT s.indicator_id, {_BUCKET.format(t="s")} AS bucket, min(s.period_end) AS lo, max(s.period_end) AS hi

@@ -50,13 +50,13 @@ def uncounted_problems(db: duckdb.DuckDBPyConnection, file: str, rows: Sequence[
     with_targets = sorted(targets)
     indicators = queries.indicators_by_id(db, with_targets)
     # Only the stored readings at a target's baseline date can fix its span: those, not the whole history.
-    dates = sorted({(i, t.baseline_date) for i in with_targets for t in targets[i] if t.baseline_date is not None})
+    baselines = {i: {t.baseline_date for t in targets[i] if t.baseline_date is not None} for i in with_targets}
     others: dict[str, list[Reading]] = defaultdict(list)
+    dates = sorted((i, d) for i, days in baselines.items() for d in days)
     for r in queries.readings_from_rows(import_queries.readings_at(db, dates)):
         others[r.indicator_id].append(r)
     # The rows given together count as each other's context: those at a target's baseline date (the only ones
     # the rule looks at; the same objects are judged, the rule tells a reading from its context by identity).
-    baselines = {i: {t.baseline_date for t in targets[i] if t.baseline_date is not None} for i in with_targets}
     at_baseline: dict[int, Reading] = {}
     for k, (_, ident, start, end) in enumerate(rows):
         if end in baselines.get(ident, ()):
